@@ -1,0 +1,409 @@
+//! The alignment engine: compares a candidate's answer with one round's guidance and returns
+//! hints for the reviewer (never a grade).
+//!
+//! Pure and deterministic: no I/O, no network, no model. For one round it derives
+//! - **key points** from the Strong Answer: its claims (sentences, long ones split into clauses)
+//!   and key terms (acronyms, named technologies, identifiers, numbers with units, decisive
+//!   verbs), each covered or missed, with spans in both texts;
+//! - **weak-answer resemblance** for each of `Round::weak_answers()` (0-based `index`);
+//! - **red flags**: phrases the Trap Alert / Trap Question Variant warn against found in the
+//!   answer, and expected hedges that are missing (empty `answer_spans`);
+//! - a **coverage** score in 0..=1 weighted by importance (library-wide IDF).
+//!
+//! Matching survives real wording: case, punctuation, Snowball stemming, number formats
+//! ("50-200ms" = "50 to 200 ms"), acronym ↔ expansion (data plus pairs learned from "Long Form
+//! (LF)" in guidance), a synonym table kept as data (`synonyms.txt`) and negation ("no replica"
+//! does not cover "replica").
+//!
+//! Use [`LibraryStats::from_gauntlets`] once per library, [`RoundGuide::new`] once per round
+//! (cache it; it is `Send + Sync` and cheap to share), then [`RoundGuide::align`] per answer.
+//! [`align_round`] does both steps for one-off use. Spans are byte offsets on char boundaries:
+//! `guidance_span` into the Strong Answer section's `text` (or into list item `item` when the
+//! Strong Answer is a list), `answer_spans` into the answer as given.
+
+pub mod flags;
+pub mod matching;
+pub mod points;
+pub mod quality;
+pub mod stats;
+pub mod terms;
+pub mod text;
+pub mod weak;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::content::{Round, SectionKind};
+
+pub use points::PointKind;
+pub use stats::LibraryStats;
+pub use terms::TermKind;
+pub use text::Lexicon;
+
+use matching::AnswerIndex;
+use points::KeyPoint;
+
+/// Share of the coverage score given to claims (the rest goes to key terms).
+const CLAIM_SHARE: f64 = 0.7;
+/// Credit for a missed claim or term per unit of partial score.
+const PARTIAL_CREDIT: f64 = 0.6;
+
+/// The alignment of one answer with one round's guidance. Serialises to the documented JSON.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alignment {
+    /// Weighted share of the Strong Answer's key points the answer covers, 0..=1.
+    pub coverage: f64,
+    /// Claims first, then key terms, each in Strong Answer order.
+    pub points: Vec<PointMatch>,
+    /// One entry per weak answer of the round, in order.
+    pub weak_matches: Vec<WeakMatch>,
+    /// Warned-against phrases found, then missing expected hedges.
+    pub red_flags: Vec<RedFlag>,
+}
+
+/// One key point and whether the answer covers it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointMatch {
+    /// The point as written in the Strong Answer.
+    pub text: String,
+    /// Whether the answer covers it.
+    pub covered: bool,
+    /// `[start, end)` byte offsets in the Strong Answer text (or list item `item`).
+    pub guidance_span: [usize; 2],
+    /// `[start, end)` byte offsets of the matching words in the answer.
+    pub answer_spans: Vec<[usize; 2]>,
+    /// Strong Answer list item the `guidance_span` refers to; absent for the section text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<usize>,
+    /// Claim or key term (not serialised).
+    #[serde(skip)]
+    pub kind: PointKind,
+    /// Weighted share of the point found, 0..=1 (not serialised).
+    #[serde(skip)]
+    pub score: f64,
+    /// Importance in the coverage score (not serialised).
+    #[serde(skip)]
+    pub weight: f64,
+}
+
+/// Resemblance of the answer to one common weak answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeakMatch {
+    /// 0-based index into `Round::weak_answers()`.
+    pub index: usize,
+    /// Resemblance, 0..=1.
+    pub score: f64,
+    /// Answer spans that resemble it (empty for "No mention of …" patterns).
+    pub answer_spans: Vec<[usize; 2]>,
+}
+
+/// A trap red flag: a warned-against phrase found, or an expected hedge missing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RedFlag {
+    /// The guidance phrase (warned against, or the expected hedge).
+    pub phrase: String,
+    /// Why: the guidance sentence, or what was expected.
+    pub reason: String,
+    /// Answer spans; empty for a missing hedge.
+    pub answer_spans: Vec<[usize; 2]>,
+    /// True when this flag is a missing expected hedge (not serialised).
+    #[serde(skip)]
+    pub missing_hedge: bool,
+}
+
+/// A round's guidance prepared for alignment. Build once per round (and library version) and
+/// reuse for every answer; holds no borrow of the round.
+#[derive(Debug, Clone)]
+pub struct RoundGuide {
+    lexicon: Arc<Lexicon>,
+    points: Vec<KeyPoint>,
+    weak: Vec<weak::WeakPattern>,
+    traps: flags::TrapRules,
+}
+
+impl RoundGuide {
+    /// Prepare a round: derive key points, weak-answer patterns and trap rules.
+    pub fn new(round: &Round, stats: &LibraryStats) -> RoundGuide {
+        let mut lexicon = Arc::clone(stats.lexicon());
+        // Acronyms defined in this round but unknown to the library (stats built elsewhere):
+        // copy the lexicon only then, so guides normally share the library's.
+        if stats::round_texts(round).any(|t| lexicon.would_learn(t)) {
+            let mut local = (*lexicon).clone();
+            for t in stats::round_texts(round) {
+                local.note_acronyms(t);
+                local.learn_acronyms(t);
+            }
+            lexicon = Arc::new(local);
+        }
+        let mut points = Vec::new();
+        if let Some(strong) = round.section(SectionKind::StrongAnswer) {
+            points.extend(points::derive(&strong.text, None, &lexicon, stats));
+            for (i, item) in strong.items.iter().enumerate() {
+                points.extend(points::derive(item, Some(i), &lexicon, stats));
+            }
+            // Claims first, then terms (stable within each kind).
+            points.sort_by_key(|p| !matches!(p.kind, PointKind::Claim));
+        }
+        let weak = weak::prepare(&round.weak_answers(), &lexicon, stats);
+        let traps = flags::prepare(round, &lexicon, stats);
+        RoundGuide {
+            lexicon,
+            points,
+            weak,
+            traps,
+        }
+    }
+
+    /// Number of key points (claims and terms).
+    pub fn point_count(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Align one answer with this round's guidance.
+    pub fn align(&self, answer: &str) -> Alignment {
+        let analysis = self.lexicon.analyze(answer);
+        let index = AnswerIndex::new(&analysis);
+        let mut out_points = Vec::with_capacity(self.points.len());
+        let (mut claim_got, mut claim_all, mut term_got, mut term_all) = (0.0, 0.0, 0.0, 0.0);
+        for p in &self.points {
+            let hit = points::match_point(p, &index);
+            let credit = if hit.covered {
+                1.0
+            } else {
+                hit.score * PARTIAL_CREDIT
+            };
+            if p.kind == PointKind::Claim {
+                claim_got += credit * p.weight;
+                claim_all += p.weight;
+            } else {
+                term_got += credit * p.weight;
+                term_all += p.weight;
+            }
+            out_points.push(PointMatch {
+                text: p.text.clone(),
+                covered: hit.covered,
+                guidance_span: p.span,
+                answer_spans: hit.spans,
+                item: p.item,
+                kind: p.kind,
+                score: round3(hit.score),
+                weight: p.weight,
+            });
+        }
+        let coverage = match (claim_all > 0.0, term_all > 0.0) {
+            (true, true) => {
+                CLAIM_SHARE * claim_got / claim_all + (1.0 - CLAIM_SHARE) * term_got / term_all
+            }
+            (true, false) => claim_got / claim_all,
+            (false, true) => term_got / term_all,
+            (false, false) => 0.0,
+        };
+        let coverage = round3(coverage.clamp(0.0, 1.0));
+        let weak_matches = self
+            .weak
+            .iter()
+            .map(|w| {
+                let (score, spans) = weak::resemblance(w, &index, coverage);
+                WeakMatch {
+                    index: w.index,
+                    score: round3(score),
+                    answer_spans: spans,
+                }
+            })
+            .collect();
+        let red_flags = flags::check(&self.traps, &index)
+            .into_iter()
+            .map(|f| RedFlag {
+                phrase: f.phrase,
+                reason: f.reason,
+                answer_spans: f.spans,
+                missing_hedge: f.missing_hedge,
+            })
+            .collect();
+        Alignment {
+            coverage,
+            points: out_points,
+            weak_matches,
+            red_flags,
+        }
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    if x.is_finite() {
+        (x * 1000.0).round() / 1000.0
+    } else {
+        0.0
+    }
+}
+
+/// Align one answer with one round (prepares the round each time; use [`RoundGuide`] to reuse).
+pub fn align_round(round: &Round, answer: &str, stats: &LibraryStats) -> Alignment {
+    RoundGuide::new(round, stats).align(answer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::Gauntlet;
+    use crate::content::parse::parse_gauntlet;
+
+    fn seed() -> Gauntlet {
+        let src = include_str!("../../content/multi-region-kubernetes.md");
+        parse_gauntlet("multi-region-kubernetes.md", src).expect("seed parses")
+    }
+
+    const STRONG_R1: &str = "Each region gets its own Kubernetes cluster (us-east-1, eu-west-1, \
+        ap-southeast-1 on AWS) running the whole stack: API servers, workers and a regional read \
+        replica of the database. Route 53 latency-based DNS or a global load balancer like Global \
+        Accelerator or Cloudflare sends users to the nearest region. Stateless services just run the \
+        same manifests everywhere. For data, writes go to one primary region and reads hit the local \
+        replica, so writes from Europe and APAC pay cross-region latency while reads stay fast. \
+        Multi-write would mean CockroachDB or DynamoDB Global Tables with consistency trade-offs. \
+        I'd roll out region by region, validate with synthetic checks and the error budget, then \
+        promote to the next region.";
+
+    #[test]
+    fn a_strong_paraphrase_lights_up_most_points_of_the_seed() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let al = align_round(&g.rounds[0], STRONG_R1, &stats);
+        let covered = al.points.iter().filter(|p| p.covered).count();
+        println!("covered {covered}/{} coverage {}", al.points.len(), al.coverage);
+        assert!(covered * 10 >= al.points.len() * 7, "{covered}/{}", al.points.len());
+        assert!(al.coverage >= 0.7);
+    }
+
+    #[test]
+    fn just_use_a_cdn_is_weak_answer_index_1() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let answer = "Honestly I'd just use a CDN in front of it and call it done.";
+        let al = align_round(&g.rounds[0], answer, &stats);
+        let best = al
+            .weak_matches
+            .iter()
+            .filter(|w| !w.answer_spans.is_empty())
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+            .expect("a presence match");
+        assert_eq!(best.index, 1);
+        assert!(best.score >= 0.8);
+        let [s, e] = best.answer_spans[best.answer_spans.len() - 1];
+        assert_eq!(&answer[s..e], "CDN");
+    }
+
+    #[test]
+    fn zero_data_loss_is_flagged_in_round_2_but_not_when_denied() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[1], &stats);
+        let answer = "We promote the Aurora secondary and get zero data loss.";
+        let al = guide.align(answer);
+        let flag = al
+            .red_flags
+            .iter()
+            .find(|f| f.phrase == "zero data loss")
+            .expect("flagged");
+        let at = answer.find("zero data loss").unwrap_or(0);
+        assert_eq!(flag.answer_spans, vec![[at, at + "zero data loss".len()]]);
+        assert!(flag.reason.contains("red flag"));
+        let honest = guide.align("Async replication can never give zero data loss; RPO is about a second.");
+        assert!(honest.red_flags.iter().all(|f| f.phrase != "zero data loss"));
+    }
+
+    #[test]
+    fn missing_legal_hedge_is_flagged_in_round_4() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[3], &stats);
+        let bluff = guide.align("I'd shard users by geography with an EU primary database.");
+        let hedge = bluff.red_flags.iter().find(|f| f.missing_hedge).expect("hedge flag");
+        assert!(hedge.answer_spans.is_empty());
+        assert!(hedge.phrase.contains("legal counsel"));
+        let careful = guide.align(
+            "I'd shard users by geography with an EU primary, and involve our legal counsel to \
+             validate the exact requirements.",
+        );
+        assert!(careful.red_flags.iter().all(|f| !f.missing_hedge));
+    }
+
+    #[test]
+    fn json_has_exactly_the_documented_shape() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let al = align_round(&g.rounds[1], "zero data loss", &stats);
+        let v = serde_json::to_value(&al).expect("serialises");
+        let keys: Vec<&str> = v.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        assert_eq!(keys, vec!["coverage", "points", "red_flags", "weak_matches"]);
+        let p = &v["points"][0];
+        let mut pk: Vec<&str> = p.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        pk.sort_unstable();
+        assert_eq!(pk, vec!["answer_spans", "covered", "guidance_span", "text"]);
+        assert!(v["red_flags"][0]["answer_spans"][0].is_array());
+    }
+
+    #[test]
+    fn guidance_spans_point_at_the_point_text() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        for r in &g.rounds {
+            let strong = r.section(SectionKind::StrongAnswer).map(|s| s.text.as_str()).unwrap_or("");
+            let al = align_round(r, "", &stats);
+            assert!(!al.points.is_empty());
+            for p in al.points {
+                assert_eq!(strong.get(p.guidance_span[0]..p.guidance_span[1]), Some(p.text.as_str()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use crate::content::{Round, Section};
+    use proptest::prelude::*;
+
+    fn section(label: &str, text: String, items: Vec<String>) -> Section {
+        Section { label: label.into(), text, items, markdown: String::new() }
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_rounds_and_answers_never_panic_and_spans_are_in_bounds(
+            strong in ".{0,300}",
+            weak in proptest::collection::vec(".{0,80}", 0..4),
+            trap in "(.{0,40}\"{0,2}){0,6}",
+            answer in ".{0,400}",
+        ) {
+            let round = Round {
+                number: 1,
+                name: "R".into(),
+                prompt: "p".into(),
+                testing: None,
+                follow_up: None,
+                sections: vec![
+                    section("Strong Answer", strong.clone(), vec![]),
+                    section("Common Weak Answers", String::new(), weak),
+                    section("Trap Alert", trap.clone(), vec![]),
+                    section("Trap Question Variant", trap, vec![]),
+                ],
+            };
+            let stats = LibraryStats::default();
+            let al = align_round(&round, &answer, &stats);
+            prop_assert!((0.0..=1.0).contains(&al.coverage));
+            let ok = |t: &str, [s, e]: [usize; 2]| s <= e && e <= t.len() && t.is_char_boundary(s) && t.is_char_boundary(e);
+            for p in &al.points {
+                prop_assert!(ok(&strong, p.guidance_span));
+                for &sp in &p.answer_spans { prop_assert!(ok(&answer, sp)); }
+            }
+            for w in &al.weak_matches {
+                prop_assert!((0.0..=1.0).contains(&w.score));
+                for &sp in &w.answer_spans { prop_assert!(ok(&answer, sp)); }
+            }
+            for f in &al.red_flags {
+                for &sp in &f.answer_spans { prop_assert!(ok(&answer, sp)); }
+            }
+        }
+    }
+}

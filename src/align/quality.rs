@@ -1,0 +1,246 @@
+//! Quality measurement of the engine on labelled answers: ordering rates, AUC of strong vs
+//! weak and off-topic answers, bluff detection and false-flag rates. Used by the unit test over
+//! `tests/fixtures/align/*.json` and callable from a CLI or bench.
+
+use serde::{Deserialize, Serialize};
+
+use super::{LibraryStats, RoundGuide};
+use crate::content::Gauntlet;
+
+/// The label of a hand-written answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Label {
+    /// Covers the Strong Answer in other words.
+    Strong,
+    /// Covers part of it.
+    Partial,
+    /// Resembles a common weak answer.
+    Weak,
+    /// About something else.
+    OffTopic,
+    /// Falls into the round's trap (must get a red flag).
+    Bluff,
+}
+
+/// One labelled answer for one round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabelledAnswer {
+    /// 1-based round number.
+    pub round: u32,
+    /// Its label.
+    pub label: Label,
+    /// The answer text.
+    pub text: String,
+}
+
+/// A fixture file: labelled answers for one gauntlet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fixture {
+    /// The gauntlet's slug.
+    pub gauntlet: String,
+    /// The answers.
+    pub answers: Vec<LabelledAnswer>,
+}
+
+/// Scores of one labelled answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scored {
+    /// Gauntlet slug.
+    pub gauntlet: String,
+    /// Round number.
+    pub round: u32,
+    /// Label.
+    pub label: Label,
+    /// Coverage given by the engine.
+    pub coverage: f64,
+    /// Number of red flags.
+    pub flags: usize,
+}
+
+/// Aggregate quality numbers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QualityReport {
+    /// Every scored answer.
+    pub scored: Vec<Scored>,
+    /// Rounds with both labels where strong coverage > partial coverage, as a share.
+    pub strong_over_partial: f64,
+    /// Rounds where partial coverage > weak coverage.
+    pub partial_over_weak: f64,
+    /// Rounds where partial coverage > off-topic coverage.
+    pub partial_over_off_topic: f64,
+    /// Rounds where strong coverage > weak coverage.
+    pub strong_over_weak: f64,
+    /// Area under the ROC curve of coverage, strong vs weak + off-topic (ties count half).
+    pub auc: f64,
+    /// Share of bluff answers with at least one red flag.
+    pub bluff_detection: f64,
+    /// Share of strong answers with at least one red flag.
+    pub false_flag_rate: f64,
+    /// Number of rounds evaluated.
+    pub rounds: usize,
+}
+
+fn rate(pairs: &[(f64, f64)]) -> f64 {
+    if pairs.is_empty() {
+        return 1.0;
+    }
+    pairs.iter().filter(|(a, b)| a > b).count() as f64 / pairs.len() as f64
+}
+
+/// Area under the ROC curve: probability a positive scores above a negative (ties half).
+pub fn auc(positives: &[f64], negatives: &[f64]) -> f64 {
+    if positives.is_empty() || negatives.is_empty() {
+        return 1.0;
+    }
+    let mut wins = 0.0;
+    for p in positives {
+        for n in negatives {
+            if p > n {
+                wins += 1.0;
+            } else if (p - n).abs() < 1e-12 {
+                wins += 0.5;
+            }
+        }
+    }
+    wins / (positives.len() * negatives.len()) as f64
+}
+
+/// Score every fixture answer against its gauntlet and aggregate the quality numbers.
+/// Fixtures whose gauntlet or round is not found are skipped.
+pub fn evaluate(gauntlets: &[Gauntlet], fixtures: &[Fixture], stats: &LibraryStats) -> QualityReport {
+    let mut scored = Vec::new();
+    let (mut sp, mut pw, mut po, mut sw) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut rounds = 0;
+    for f in fixtures {
+        let Some(g) = gauntlets.iter().find(|g| g.slug == f.gauntlet) else {
+            continue;
+        };
+        for round in &g.rounds {
+            let answers: Vec<&LabelledAnswer> =
+                f.answers.iter().filter(|a| a.round == round.number).collect();
+            if answers.is_empty() {
+                continue;
+            }
+            rounds += 1;
+            let guide = RoundGuide::new(round, stats);
+            let mut by_label: Vec<(Label, f64)> = Vec::new();
+            for a in answers {
+                let al = guide.align(&a.text);
+                by_label.push((a.label, al.coverage));
+                scored.push(Scored {
+                    gauntlet: g.slug.clone(),
+                    round: round.number,
+                    label: a.label,
+                    coverage: al.coverage,
+                    flags: al.red_flags.len(),
+                });
+            }
+            let get = |l: Label| by_label.iter().find(|(x, _)| *x == l).map(|(_, c)| *c);
+            let pair = |a: Label, b: Label| Some((get(a)?, get(b)?));
+            sp.extend(pair(Label::Strong, Label::Partial));
+            pw.extend(pair(Label::Partial, Label::Weak));
+            po.extend(pair(Label::Partial, Label::OffTopic));
+            sw.extend(pair(Label::Strong, Label::Weak));
+        }
+    }
+    let cov = |ls: &[Label]| -> Vec<f64> {
+        scored
+            .iter()
+            .filter(|s| ls.contains(&s.label))
+            .map(|s| s.coverage)
+            .collect()
+    };
+    let flagged_share = |l: Label| {
+        let all: Vec<&Scored> = scored.iter().filter(|s| s.label == l).collect();
+        if all.is_empty() {
+            0.0
+        } else {
+            all.iter().filter(|s| s.flags > 0).count() as f64 / all.len() as f64
+        }
+    };
+    QualityReport {
+        strong_over_partial: rate(&sp),
+        partial_over_weak: rate(&pw),
+        partial_over_off_topic: rate(&po),
+        strong_over_weak: rate(&sw),
+        auc: auc(&cov(&[Label::Strong]), &cov(&[Label::Weak, Label::OffTopic])),
+        bluff_detection: flagged_share(Label::Bluff),
+        false_flag_rate: flagged_share(Label::Strong),
+        rounds,
+        scored,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::parse::parse_gauntlet;
+
+    /// The gauntlets the fixtures are written against, embedded at compile time.
+    const GAUNTLETS: [(&str, &str); 3] = [
+        (
+            "multi-region-kubernetes.md",
+            include_str!("../../content/multi-region-kubernetes.md"),
+        ),
+        ("jvm-memory-leak.md", include_str!("../../content/jvm-memory-leak.md")),
+        (
+            "tls-certificate-expiry-outage.md",
+            include_str!("../../content/tls-certificate-expiry-outage.md"),
+        ),
+    ];
+
+    /// Labelled answers written for those gauntlets (never pasted from the guidance).
+    const FIXTURES: [&str; 3] = [
+        include_str!("../../tests/fixtures/align/multi-region-kubernetes.json"),
+        include_str!("../../tests/fixtures/align/jvm-memory-leak.json"),
+        include_str!("../../tests/fixtures/align/tls-certificate-expiry-outage.json"),
+    ];
+
+    fn load() -> (Vec<Gauntlet>, Vec<Fixture>) {
+        let gauntlets: Vec<Gauntlet> = GAUNTLETS
+            .iter()
+            .map(|(name, src)| {
+                parse_gauntlet(name, src).unwrap_or_else(|e| panic!("{name} does not parse: {e:?}"))
+            })
+            .collect();
+        let fixtures = FIXTURES
+            .iter()
+            .map(|f| serde_json::from_str::<Fixture>(f).expect("fixture is valid JSON"))
+            .collect();
+        (gauntlets, fixtures)
+    }
+
+    #[test]
+    fn strong_answers_outscore_partial_weak_and_off_topic_ones() {
+        let (gauntlets, fixtures) = load();
+        let stats = LibraryStats::from_gauntlets(&gauntlets);
+        let report = evaluate(&gauntlets, &fixtures, &stats);
+        for s in &report.scored {
+            println!(
+                "{:32} r{} {:9?} coverage={:.3} flags={}",
+                s.gauntlet, s.round, s.label, s.coverage, s.flags
+            );
+        }
+        println!(
+            "rounds={} strong>partial={:.2} partial>weak={:.2} partial>off-topic={:.2} \
+             strong>weak={:.2} AUC(strong vs weak+off-topic)={:.3} bluff detection={:.2} \
+             false-flag rate={:.2}",
+            report.rounds,
+            report.strong_over_partial,
+            report.partial_over_weak,
+            report.partial_over_off_topic,
+            report.strong_over_weak,
+            report.auc,
+            report.bluff_detection,
+            report.false_flag_rate
+        );
+        assert_eq!(report.rounds, 15);
+        assert!(report.strong_over_partial >= 0.8);
+        assert!(report.partial_over_weak >= 0.8);
+        assert!(report.partial_over_off_topic >= 0.8);
+        assert!(report.auc >= 0.9);
+        assert!((report.bluff_detection - 1.0).abs() < 1e-9, "every bluff is flagged");
+        assert!(report.false_flag_rate <= 0.2);
+    }
+}

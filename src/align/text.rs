@@ -1,0 +1,814 @@
+//! Text analysis: tokenising with byte spans, normalising, stemming, numbers and units,
+//! multi-word synonyms and acronym expansions, stopwords and negation.
+//!
+//! Both the guidance and the answer go through [`Lexicon::analyze`], so the two sides are
+//! compared on the same canonical keys: `"Fail over"`, `"failover"` and `"failing over"` all
+//! become one key; `"RPO"` and `"recovery point objective"` another; `"50-200ms"` and
+//! `"50 to 200 ms"` give the same number and unit keys.
+
+use std::collections::{HashMap, HashSet};
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// The lexicon data file (synonyms, acronyms, units, decisive verbs, negators, stopwords).
+pub const LEXICON_DATA: &str = include_str!("synonyms.txt");
+
+/// Longest multi-word entry (in tokens) looked for when merging phrases.
+const MAX_PHRASE: usize = 5;
+
+/// How many preceding meaningful units a negator reaches ("no cross-region replica").
+const NEGATION_REACH: usize = 3;
+
+/// One analysed unit of text: a word, a number, or a multi-word phrase merged into one key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    /// Byte offset of the first character in the analysed text.
+    pub start: usize,
+    /// Byte offset one past the last character.
+    pub end: usize,
+    /// Canonical key: a stem, a synonym group's canonical form, a lowercase acronym,
+    /// a normalised number (`"200"`, `"1.5"`) or a unit (`"u:ms"`).
+    pub key: String,
+    /// Carries meaning on its own (not a stopword, negator or unit).
+    pub content: bool,
+    /// A negator ("no", "not", "without", "can't", ...).
+    pub negator: bool,
+    /// A negator precedes it closely in the same clause.
+    pub negated: bool,
+    /// A number (after word-number and `k` suffix normalisation).
+    pub number: bool,
+    /// A unit following a number (`ms`, `minutes`, `%`).
+    pub unit: bool,
+    /// Written in capitals as an acronym (`RDS`, `CDNs`) or a known acronym.
+    pub acronym: bool,
+    /// Starts with an uppercase letter as written.
+    pub capital: bool,
+    /// Has an uppercase letter after its first character (`CockroachDB`, `PgBouncer`).
+    pub inner_capital: bool,
+    /// Index of the sentence it belongs to.
+    pub sentence: u32,
+    /// Index of the clause it belongs to (commas, semicolons, dashes and brackets split clauses).
+    pub clause: u32,
+    /// First unit of its sentence.
+    pub sentence_start: bool,
+    /// Index of the whitespace-separated chunk it came from ("us-east-1" is one chunk).
+    pub chunk: u32,
+}
+
+/// A text after analysis: its units in order and its sentences as unit index ranges.
+#[derive(Debug, Clone, Default)]
+pub struct Analysis {
+    /// Units in text order.
+    pub units: Vec<Unit>,
+    /// `sentences[i]` is the half-open unit index range of sentence `i`.
+    pub sentences: Vec<(usize, usize)>,
+}
+
+/// A raw token before phrase merging.
+#[derive(Debug, Clone)]
+struct RawToken {
+    start: usize,
+    end: usize,
+    /// Lowercased text, curly apostrophes straightened.
+    lower: String,
+    /// Base key: unstemmed acronym or Snowball stem or normalised number.
+    base: String,
+    number: bool,
+    acronym: bool,
+    capital: bool,
+    inner_capital: bool,
+    sentence: u32,
+    clause: u32,
+    chunk: u32,
+}
+
+/// The word lists and maps used for normalisation, built from [`LEXICON_DATA`] plus acronyms
+/// learned from guidance ("Recovery Point Objective (RPO)").
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    /// Lowercase acronyms that must not be stemmed.
+    acronyms: HashSet<String>,
+    /// Base-key sequence → canonical key (synonyms and acronym long forms; single words too).
+    phrases: HashMap<Vec<String>, String>,
+    /// Base-key sequence → canonical unit key, applied only right after a number.
+    units: HashMap<Vec<String>, String>,
+    /// Decisive verbs as canonical key sequences.
+    verbs: Vec<Vec<String>>,
+    /// Single-word negators (lowercase).
+    negators: HashSet<String>,
+    /// Multi-word negators as lowercase word sequences ("instead of").
+    negator_phrases: Vec<Vec<String>>,
+    /// Stopwords (lowercase).
+    stopwords: HashSet<String>,
+}
+
+impl Default for Lexicon {
+    fn default() -> Self {
+        Self::from_data(LEXICON_DATA)
+    }
+}
+
+fn stem(word: &str) -> String {
+    Stemmer::create(Algorithm::English).stem(word).into_owned()
+}
+
+/// Number words that are normalised to digits.
+fn word_number(w: &str) -> Option<f64> {
+    Some(match w {
+        "one" => 1.0,
+        "two" => 2.0,
+        "three" => 3.0,
+        "four" => 4.0,
+        "five" => 5.0,
+        "six" => 6.0,
+        "seven" => 7.0,
+        "eight" => 8.0,
+        "nine" => 9.0,
+        "ten" => 10.0,
+        "twelve" => 12.0,
+        "fifteen" => 15.0,
+        "twenty" => 20.0,
+        "thirty" => 30.0,
+        "forty" => 40.0,
+        "fifty" => 50.0,
+        "sixty" => 60.0,
+        "ninety" => 90.0,
+        "hundred" => 100.0,
+        "thousand" => 1000.0,
+        _ => return None,
+    })
+}
+
+/// Canonical text for a number: integers without a fraction, others trimmed.
+fn number_key(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        let s = format!("{v:.4}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+fn is_apostrophe(c: char) -> bool {
+    c == '\'' || c == '\u{2019}'
+}
+
+/// Is this word written like an acronym: two or more capitals, no lowercase except a plural `s`.
+fn looks_like_acronym(word: &str) -> bool {
+    let core = word.strip_suffix('s').unwrap_or(word);
+    let upper = core.chars().filter(|c| c.is_uppercase()).count();
+    upper >= 2 && core.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+impl Lexicon {
+    /// Build a lexicon from lexicon data in the `synonyms.txt` format.
+    pub fn from_data(data: &str) -> Self {
+        let mut lex = Lexicon {
+            acronyms: HashSet::new(),
+            phrases: HashMap::new(),
+            units: HashMap::new(),
+            verbs: Vec::new(),
+            negators: HashSet::new(),
+            negator_phrases: Vec::new(),
+            stopwords: HashSet::new(),
+        };
+        let mut section = String::new();
+        let mut synonyms: Vec<Vec<String>> = Vec::new();
+        let mut acronyms: Vec<(String, String)> = Vec::new();
+        let mut units: Vec<Vec<String>> = Vec::new();
+        let mut verbs: Vec<String> = Vec::new();
+        for line in data.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.starts_with('[') && line.ends_with(']') {
+                section = line[1..line.len() - 1].to_string();
+                continue;
+            }
+            let entries = || {
+                line.split(',')
+                    .map(|e| e.trim().to_lowercase())
+                    .filter(|e| !e.is_empty())
+            };
+            match section.as_str() {
+                "synonyms" => synonyms.push(entries().collect()),
+                "units" => units.push(entries().collect()),
+                "acronyms" => {
+                    if let Some((a, long)) = line.split_once('=') {
+                        acronyms.push((a.trim().to_lowercase(), long.trim().to_lowercase()));
+                    }
+                }
+                "verbs" => verbs.push(line.to_lowercase()),
+                "negators" => {
+                    let words: Vec<String> = line
+                        .to_lowercase()
+                        .split_whitespace()
+                        .map(str::to_string)
+                        .collect();
+                    match words.len() {
+                        0 => {}
+                        1 => {
+                            lex.negators.extend(words);
+                        }
+                        _ => lex.negator_phrases.push(words),
+                    }
+                }
+                "stopwords" => lex.stopwords.extend(entries()),
+                _ => {}
+            }
+        }
+        for (a, _) in &acronyms {
+            lex.acronyms.insert(a.clone());
+        }
+        for (a, long) in acronyms {
+            lex.add_acronym(&a, &long);
+        }
+        for group in synonyms {
+            let Some(first) = group.first() else { continue };
+            let canonical = lex.base_keys(first).join(" ");
+            for entry in &group {
+                let keys = lex.base_keys(entry);
+                if !keys.is_empty() {
+                    lex.phrases.entry(keys).or_insert_with(|| canonical.clone());
+                }
+            }
+        }
+        for group in units {
+            let Some(first) = group.first() else { continue };
+            let canonical = format!("u:{first}");
+            for entry in &group {
+                let keys = lex.base_keys(entry);
+                if !keys.is_empty() {
+                    lex.units.entry(keys).or_insert_with(|| canonical.clone());
+                }
+            }
+        }
+        for v in verbs {
+            let keys: Vec<String> = lex
+                .analyze(&v)
+                .units
+                .iter()
+                .filter(|u| u.content)
+                .map(|u| u.key.clone())
+                .collect();
+            if !keys.is_empty() && !lex.verbs.contains(&keys) {
+                lex.verbs.push(keys);
+            }
+        }
+        lex
+    }
+
+    /// Register an acronym and its long form; both then analyse to the same key.
+    /// Returns whether anything new was learned.
+    pub fn add_acronym(&mut self, acronym: &str, long: &str) -> bool {
+        let a = acronym.to_lowercase();
+        let new_acronym = self.acronyms.insert(a.clone());
+        let long_keys = self.base_keys(long);
+        let mut learned = new_acronym;
+        if long_keys.len() >= 2 && !self.phrases.contains_key(&long_keys) {
+            self.phrases.insert(long_keys, a.clone());
+            learned = true;
+        }
+        // The acronym itself may be a synonym of something else already (e.g. "db"); keep that.
+        self.phrases.entry(vec![a.clone()]).or_insert(a);
+        learned
+    }
+
+    /// Learn acronyms written as "Long Form (LF)" in a guidance text.
+    /// Returns whether anything new was learned.
+    pub fn learn_acronyms(&mut self, text: &str) -> bool {
+        let mut learned = false;
+        for (a, long) in find_acronym_definitions(text) {
+            learned |= self.add_acronym(&a, &long);
+        }
+        learned
+    }
+
+    /// Whether [`Lexicon::learn_acronyms`] would learn something new from this text.
+    pub fn would_learn(&self, text: &str) -> bool {
+        find_acronym_definitions(text).into_iter().any(|(a, long)| {
+            let keys = self.base_keys(&long);
+            !self.acronyms.contains(&a.to_lowercase())
+                || (keys.len() >= 2 && !self.phrases.contains_key(&keys))
+        })
+    }
+
+    /// Note capitalised acronyms seen in a text so their lowercase spelling is not stemmed.
+    pub fn note_acronyms(&mut self, text: &str) {
+        for word in text.split(|c: char| !c.is_alphanumeric()) {
+            if word.len() >= 2 && word.len() <= 6 && looks_like_acronym(word) {
+                let core = word.strip_suffix('s').unwrap_or(word).to_lowercase();
+                if !self.stopwords.contains(&core) {
+                    self.acronyms.insert(core);
+                }
+            }
+        }
+    }
+
+    /// The decisive verbs, as canonical key sequences.
+    pub fn verbs(&self) -> &[Vec<String>] {
+        &self.verbs
+    }
+
+    /// Base keys of a short entry (used for lexicon entries).
+    fn base_keys(&self, text: &str) -> Vec<String> {
+        self.raw_tokens(text).into_iter().map(|t| t.base).collect()
+    }
+
+    fn base_of(&self, lower: &str, acronym_written: bool) -> String {
+        if acronym_written {
+            return lower.strip_suffix('s').unwrap_or(lower).to_string();
+        }
+        if self.acronyms.contains(lower) {
+            return lower.to_string();
+        }
+        if let Some(core) = lower.strip_suffix('s')
+            && core.len() >= 2
+            && self.acronyms.contains(core)
+        {
+            return core.to_string();
+        }
+        // Drop possessive "'s" and keep contractions whole ("can't", "i'd").
+        let w = lower.strip_suffix("'s").unwrap_or(lower);
+        if w.contains('\'') {
+            return w.to_string();
+        }
+        stem(w)
+    }
+
+    /// Split text into raw tokens with byte spans, sentence and clause indices.
+    fn raw_tokens(&self, text: &str) -> Vec<RawToken> {
+        let mut out: Vec<RawToken> = Vec::new();
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let mut sentence = 0u32;
+        let mut clause = 0u32;
+        let mut chunk = 0u32;
+        let mut i = 0;
+        let n = chars.len();
+        let next_char = |j: usize| chars.get(j).map(|&(_, c)| c);
+        while i < n {
+            let (pos, c) = chars[i];
+            if c.is_alphanumeric() {
+                let start = pos;
+                let mut j = i;
+                let mut all_digits = true;
+                while j < n {
+                    let cj = chars[j].1;
+                    if cj.is_alphanumeric() {
+                        if !cj.is_ascii_digit() {
+                            all_digits = false;
+                        }
+                        j += 1;
+                        continue;
+                    }
+                    let nxt = next_char(j + 1);
+                    if (cj == '.' || cj == ',')
+                        && all_digits
+                        && nxt.is_some_and(|c| c.is_ascii_digit())
+                    {
+                        j += 1;
+                        continue;
+                    }
+                    if is_apostrophe(cj) && !all_digits && nxt.is_some_and(char::is_alphabetic) {
+                        j += 1;
+                        continue;
+                    }
+                    break;
+                }
+                let end = chars.get(j).map_or(text.len(), |&(p, _)| p);
+                let word = &text[start..end];
+                self.push_word(&mut out, word, start, sentence, clause, chunk);
+                i = j;
+                continue;
+            }
+            match c {
+                '%' => out.push(RawToken {
+                    start: pos,
+                    end: pos + c.len_utf8(),
+                    lower: "%".into(),
+                    base: "%".into(),
+                    number: false,
+                    acronym: false,
+                    capital: false,
+                    inner_capital: false,
+                    sentence,
+                    clause,
+                    chunk,
+                }),
+                '.' | '!' | '?' => {
+                    let nxt = next_char(i + 1);
+                    if nxt.is_none_or(|c| {
+                        c.is_whitespace() || c == '"' || c == '\u{201d}' || c == ')'
+                    }) {
+                        sentence += 1;
+                        clause += 1;
+                    }
+                }
+                ',' | ';' | ':' | '(' | ')' | '[' | ']' | '\u{2014}' | '\u{2013}' | '"'
+                | '\u{201c}' | '\u{201d}' => clause += 1,
+                '\n' if next_char(i + 1) == Some('\n') => {
+                    sentence += 1;
+                    clause += 1;
+                }
+                '-' if next_char(i + 1).is_some_and(char::is_whitespace)
+                    && i > 0
+                    && chars[i - 1].1.is_whitespace() =>
+                {
+                    clause += 1
+                }
+                _ => {}
+            }
+            if c.is_whitespace() {
+                chunk += 1;
+            }
+            i += 1;
+        }
+        out
+    }
+
+    fn push_word(
+        &self,
+        out: &mut Vec<RawToken>,
+        word: &str,
+        start: usize,
+        sentence: u32,
+        clause: u32,
+        chunk: u32,
+    ) {
+        // "200ms", "5k", "1.5s": a leading number followed by letters splits in two.
+        let starts_digit = word.chars().next().is_some_and(|c| c.is_ascii_digit());
+        if starts_digit
+            && let Some(split) = word.find(|c: char| c.is_alphabetic())
+        {
+            let (num, rest) = word.split_at(split);
+            let num_clean = num.replace(',', "");
+            if let Ok(mut v) = num_clean.parse::<f64>() {
+                let rest_lower = rest.to_lowercase();
+                let (rest_lower, rest_start) = if rest_lower == "k" {
+                    v *= 1000.0;
+                    (String::new(), start + word.len())
+                } else {
+                    (rest_lower, start + split)
+                };
+                out.push(self.number_token(start, start + split, v, sentence, clause, chunk));
+                if let Some(last) = out.last_mut()
+                    && rest_lower.is_empty()
+                {
+                    last.end = start + word.len();
+                }
+                if !rest_lower.is_empty() {
+                    let base = self.base_of(&rest_lower, false);
+                    out.push(RawToken {
+                        start: rest_start,
+                        end: start + word.len(),
+                        lower: rest_lower,
+                        base,
+                        number: false,
+                        acronym: false,
+                        capital: false,
+                        inner_capital: false,
+                        sentence,
+                        clause,
+                        chunk,
+                    });
+                }
+                return;
+            }
+        }
+        let lower: String = word
+            .chars()
+            .map(|c| if c == '\u{2019}' { '\'' } else { c })
+            .collect::<String>()
+            .to_lowercase();
+        if word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+            && let Ok(v) = lower.replace(',', "").parse::<f64>()
+        {
+            out.push(self.number_token(start, start + word.len(), v, sentence, clause, chunk));
+            return;
+        }
+        if let Some(v) = word_number(&lower) {
+            out.push(self.number_token(start, start + word.len(), v, sentence, clause, chunk));
+            return;
+        }
+        // "k" right after a number is a thousands suffix ("$15 k" is rare; "15k" handled above).
+        let acronym = word.len() >= 2 && looks_like_acronym(word);
+        let capital = word.chars().next().is_some_and(char::is_uppercase);
+        let inner_capital = word.chars().skip(1).any(char::is_uppercase);
+        let base = self.base_of(&lower, acronym);
+        out.push(RawToken {
+            start,
+            end: start + word.len(),
+            lower,
+            base,
+            number: false,
+            acronym,
+            capital,
+            inner_capital,
+            sentence,
+            clause,
+            chunk,
+        });
+    }
+
+    fn number_token(
+        &self,
+        start: usize,
+        end: usize,
+        v: f64,
+        sentence: u32,
+        clause: u32,
+        chunk: u32,
+    ) -> RawToken {
+        let key = number_key(v);
+        RawToken {
+            start,
+            end,
+            lower: key.clone(),
+            base: key,
+            number: true,
+            acronym: false,
+            capital: false,
+            inner_capital: false,
+            sentence,
+            clause,
+            chunk,
+        }
+    }
+
+    fn is_negator_word(&self, lower: &str) -> bool {
+        self.negators.contains(lower) || lower.ends_with("n't")
+    }
+
+    /// Analyse a text into canonical units with negation marks.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let raw = self.raw_tokens(text);
+        let mut units: Vec<Unit> = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            let t = &raw[i];
+            let prev_number = units
+                .iter()
+                .rev()
+                .find(|u: &&Unit| !matches!(u.key.as_str(), "per" | "a" | "an" | "each" | "everi"))
+                .is_some_and(|u| u.number || u.unit);
+            // Multi-word negators ("instead of", "rather than").
+            if let Some(len) = self.negator_phrases.iter().find_map(|p| {
+                let ok = p.len() <= raw.len() - i
+                    && p.iter().zip(&raw[i..]).all(|(w, r)| *w == r.lower);
+                ok.then_some(p.len())
+            }) {
+                units.push(self.unit_from(&raw[i..i + len], "not".into(), false, true));
+                i += len;
+                continue;
+            }
+            if self.is_negator_word(&t.lower) {
+                units.push(self.unit_from(&raw[i..=i], "not".into(), false, true));
+                i += 1;
+                continue;
+            }
+            // Units after a number, longest first.
+            if prev_number && !t.number {
+                let mut found = None;
+                for len in (1..=MAX_PHRASE.min(raw.len() - i)).rev() {
+                    let keys: Vec<String> = raw[i..i + len].iter().map(|r| r.base.clone()).collect();
+                    if let Some(u) = self.units.get(&keys) {
+                        found = Some((len, u.clone()));
+                        break;
+                    }
+                }
+                if let Some((len, key)) = found {
+                    let mut u = self.unit_from(&raw[i..i + len], key, false, false);
+                    u.unit = true;
+                    units.push(u);
+                    i += len;
+                    continue;
+                }
+            }
+            // Phrases and synonyms, longest first; sentences do not merge.
+            let mut found = None;
+            for len in (1..=MAX_PHRASE.min(raw.len() - i)).rev() {
+                let slice = &raw[i..i + len];
+                if slice.iter().any(|r| r.sentence != t.sentence) {
+                    continue;
+                }
+                let keys: Vec<String> = slice.iter().map(|r| r.base.clone()).collect();
+                if let Some(c) = self.phrases.get(&keys) {
+                    found = Some((len, c.clone()));
+                    break;
+                }
+            }
+            match found {
+                Some((len, key)) if len >= 2 => {
+                    units.push(self.unit_from(&raw[i..i + len], key, true, false));
+                    i += len;
+                }
+                Some((_, key)) => {
+                    let content = !self.stopwords.contains(&t.lower);
+                    units.push(self.unit_from(&raw[i..=i], key, content, false));
+                    i += 1;
+                }
+                None => {
+                    let content = t.number || !self.stopwords.contains(&t.lower);
+                    let key = if t.lower == "%" {
+                        "u:%".to_string()
+                    } else {
+                        t.base.clone()
+                    };
+                    let mut u = self.unit_from(&raw[i..=i], key, content, false);
+                    if t.lower == "%" {
+                        u.unit = true;
+                        u.content = false;
+                    }
+                    units.push(u);
+                    i += 1;
+                }
+            }
+        }
+        mark_negation(&mut units);
+        let mut sentences = Vec::new();
+        let mut s = 0;
+        for k in 1..=units.len() {
+            if k == units.len() || units[k].sentence != units[k - 1].sentence {
+                sentences.push((s, k));
+                s = k;
+            }
+        }
+        for &(a, _) in &sentences {
+            if let Some(u) = units.get_mut(a) {
+                u.sentence_start = true;
+            }
+        }
+        Analysis { units, sentences }
+    }
+
+    fn unit_from(&self, toks: &[RawToken], key: String, content: bool, negator: bool) -> Unit {
+        let first = &toks[0];
+        let last = &toks[toks.len() - 1];
+        Unit {
+            start: first.start,
+            end: last.end,
+            key,
+            content,
+            negator,
+            negated: false,
+            number: toks.len() == 1 && first.number,
+            unit: false,
+            acronym: toks.len() == 1 && first.acronym,
+            capital: first.capital,
+            inner_capital: toks.len() == 1 && first.inner_capital,
+            sentence: first.sentence,
+            clause: first.clause,
+            sentence_start: false,
+            chunk: first.chunk,
+        }
+    }
+}
+
+/// Mark content units that a negator precedes within [`NEGATION_REACH`] meaningful units
+/// of the same clause.
+fn mark_negation(units: &mut [Unit]) {
+    for i in 0..units.len() {
+        if !units[i].content {
+            continue;
+        }
+        let clause = units[i].clause;
+        let mut seen = 0;
+        let mut negated = false;
+        for j in (0..i).rev() {
+            let u = &units[j];
+            if u.clause != clause {
+                break;
+            }
+            if u.negator {
+                negated = true;
+                break;
+            }
+            if u.content {
+                seen += 1;
+                if seen >= NEGATION_REACH {
+                    break;
+                }
+            }
+        }
+        units[i].negated = negated;
+    }
+}
+
+/// Find "Long Form (LF)" definitions: a bracketed acronym whose letters are the initials of
+/// the words before it (small words like "of" and "and" may be skipped).
+pub fn find_acronym_definitions(text: &str) -> Vec<(String, String)> {
+    const SMALL: [&str; 7] = ["of", "and", "the", "for", "to", "a", "in"];
+    let mut out = Vec::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(open) = rest.find('(') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(')') else { break };
+        let inner = after[..close].trim();
+        let before = &text[..offset + open];
+        offset += open + 1;
+        rest = after;
+        if inner.len() < 2 || inner.len() > 8 || !looks_like_acronym(inner) {
+            continue;
+        }
+        let acronym = inner.strip_suffix('s').unwrap_or(inner);
+        let letters: Vec<char> = acronym
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let words: Vec<&str> = before
+            .split(|c: char| c.is_whitespace() || c == '-' || c == '/')
+            .filter(|w| !w.is_empty())
+            .collect();
+        // Walk back over the words matching the acronym's letters from its end.
+        let mut li = letters.len();
+        let mut wi = words.len();
+        let mut taken = 0;
+        while li > 0 && wi > 0 && taken < letters.len() * 2 + 2 {
+            wi -= 1;
+            taken += 1;
+            let w = words[wi].trim_matches(|c: char| !c.is_alphanumeric());
+            let first = w.chars().next().map(|c| c.to_ascii_lowercase());
+            if first == Some(letters[li - 1]) {
+                li -= 1;
+            } else if SMALL.contains(&w.to_lowercase().as_str()) && li < letters.len() {
+                continue;
+            } else {
+                break;
+            }
+        }
+        if li == 0 {
+            let long = words[wi..]
+                .iter()
+                .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push((acronym.to_string(), long));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(lex: &Lexicon, text: &str) -> Vec<String> {
+        lex.analyze(text)
+            .units
+            .into_iter()
+            .filter(|u| u.content || u.unit)
+            .map(|u| u.key)
+            .collect()
+    }
+
+    #[test]
+    fn number_ranges_with_and_without_spaces_match() {
+        let lex = Lexicon::default();
+        assert_eq!(keys(&lex, "50-200ms"), keys(&lex, "50 to 200 ms"));
+        assert_eq!(keys(&lex, "50-200ms"), vec!["50", "200", "u:ms"]);
+        assert_eq!(keys(&lex, "$15k/month"), keys(&lex, "15000 per month"));
+        assert_eq!(keys(&lex, "one to two minutes"), keys(&lex, "1-2 min"));
+    }
+
+    #[test]
+    fn acronyms_match_their_expansion_and_learned_pairs() {
+        let mut lex = Lexicon::default();
+        assert_eq!(keys(&lex, "RPO"), keys(&lex, "recovery point objective"));
+        assert_eq!(keys(&lex, "CDNs"), keys(&lex, "a content delivery network"));
+        assert!(lex.learn_acronyms("use a Pod Disruption Budget (PDB) here"));
+        assert_eq!(keys(&lex, "PDB"), keys(&lex, "pod disruption budget"));
+    }
+
+    #[test]
+    fn synonyms_and_stems_normalise() {
+        let lex = Lexicon::default();
+        assert_eq!(keys(&lex, "fail over"), keys(&lex, "Failover"));
+        assert_eq!(keys(&lex, "replicas"), keys(&lex, "standby"));
+        assert_eq!(keys(&lex, "Caching"), keys(&lex, "cached"));
+    }
+
+    #[test]
+    fn negation_marks_close_terms_only() {
+        let lex = Lexicon::default();
+        let a = lex.analyze("There is no replica, but the cache stays.");
+        let replica = a.units.iter().find(|u| u.key == "replica");
+        assert!(replica.is_some_and(|u| u.negated));
+        let cache = a.units.iter().find(|u| u.key == "cach");
+        assert!(cache.is_some_and(|u| !u.negated));
+        let b = lex.analyze("We can't promise it");
+        assert!(b.units.iter().any(|u| u.content && u.negated));
+    }
+
+    #[test]
+    fn spans_are_byte_offsets_on_char_boundaries() {
+        let lex = Lexicon::default();
+        let text = "Café — “zero data loss” 200ms ünïcödé";
+        for u in lex.analyze(text).units {
+            assert!(text.is_char_boundary(u.start) && text.is_char_boundary(u.end));
+            assert!(u.start < u.end && u.end <= text.len());
+        }
+    }
+}

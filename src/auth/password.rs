@@ -1,0 +1,153 @@
+//! Password hashing (Argon2id, crate defaults) off the async runtime and behind a semaphore,
+//! and the password policy.
+
+use std::{sync::Arc, time::Duration};
+
+use argon2::{
+    Argon2, PasswordHash, PasswordHasher as _, PasswordVerifier as _,
+    password_hash::{SaltString, rand_core::OsRng},
+};
+use tokio::sync::Semaphore;
+
+/// Shortest and longest accepted passwords, in characters.
+pub const MIN_LEN: usize = 12;
+pub const MAX_LEN: usize = 128;
+
+/// How long a login waits for a hashing slot before the server answers 503.
+const PERMIT_WAIT: Duration = Duration::from_secs(2);
+
+/// Hashing could not run right now: too many at once.
+#[derive(Debug, thiserror::Error)]
+#[error("the server is busy checking passwords; try again in a moment")]
+pub struct Busy;
+
+/// Hashes and verifies passwords; bounded to one hash per core at a time.
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    /// Verified against when the account does not exist, so timing reveals nothing.
+    dummy_hash: Arc<str>,
+}
+
+impl Passwords {
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let dummy = hash_now("not a real password, only here for timing")
+            .expect("argon2 with default parameters hashes");
+        Self {
+            permits: Arc::new(Semaphore::new(cores)),
+            dummy_hash: dummy.into(),
+        }
+    }
+
+    /// Hashes a new password (PHC string).
+    pub async fn hash(&self, password: String) -> Result<String, Busy> {
+        self.run(move || hash_now(&password).map_err(|_| Busy))
+            .await?
+    }
+
+    /// Verifies `password` against `stored`, or against the dummy hash when there is no account.
+    /// Returns `false` for an unknown account, always after the same amount of work.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, Busy> {
+        let dummy = self.dummy_hash.clone();
+        self.run(move || {
+            let known = stored.is_some();
+            let hash = stored.unwrap_or_else(|| dummy.to_string());
+            Ok(verify_now(&password, &hash) && known)
+        })
+        .await?
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Busy> {
+        let permit = tokio::time::timeout(PERMIT_WAIT, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| Busy)?
+            .map_err(|_| Busy)?;
+        let out = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|_| Busy)?;
+        Ok(out)
+    }
+}
+
+impl Default for Passwords {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn hash_now(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+fn verify_now(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Common passwords that meet the length rule but are guessed first.
+static COMMON: &str = include_str!("common-passwords.txt");
+
+/// Checks the password policy. The message says what to do.
+pub fn check_policy(password: &str, email: &str) -> Result<(), String> {
+    let len = password.chars().count();
+    if len < MIN_LEN {
+        return Err(format!(
+            "Use at least {MIN_LEN} characters (this one has {len}). A few random words work well."
+        ));
+    }
+    if len > MAX_LEN {
+        return Err(format!("Use at most {MAX_LEN} characters."));
+    }
+    let lower = password.to_lowercase();
+    let local = email.split('@').next().unwrap_or("").to_lowercase();
+    if COMMON.lines().any(|c| !c.is_empty() && c == lower) {
+        return Err("That password is on the list of commonly used passwords; choose another.".into());
+    }
+    let distinct: std::collections::HashSet<char> = lower.chars().collect();
+    if distinct.len() <= 3 {
+        return Err("That password repeats too few characters; choose something less predictable.".into());
+    }
+    if lower.contains("gauntlet") || (local.len() >= 4 && lower.contains(&local)) {
+        return Err("Don't use the site's name or your email address in your password.".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_rejects_short_long_common_and_personal_passwords() {
+        assert!(check_policy("short", "a@b.c").is_err());
+        assert!(check_policy(&"x".repeat(129), "a@b.c").is_err());
+        assert!(check_policy("password1234", "a@b.c").is_err());
+        assert!(check_policy("aaaaaaaaaaaaaaaa", "a@b.c").is_err());
+        assert!(check_policy("anastasia-says-hi", "anastasia@team.example").is_err());
+        assert!(check_policy("correct horse battery", "a@b.c").is_ok());
+    }
+
+    #[tokio::test]
+    async fn hashes_verify_and_unknown_accounts_never_do() {
+        let p = Passwords::new();
+        let h = p.hash("a long enough secret".into()).await.unwrap();
+        assert!(p.verify("a long enough secret".into(), Some(h.clone())).await.unwrap());
+        assert!(!p.verify("wrong guess entirely".into(), Some(h)).await.unwrap());
+        assert!(!p.verify("not a real password, only here for timing".into(), None).await.unwrap());
+    }
+}

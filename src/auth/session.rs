@@ -1,0 +1,96 @@
+//! What the server-side session holds and the operations on it: sign in (new id, new CSRF
+//! secret), sign out, the CSRF token and one-shot flash messages.
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::tokens::random_token;
+use crate::{clock, db::users::User};
+
+const USER_ID: &str = "uid";
+const EPOCH: &str = "epoch";
+const STARTED: &str = "started";
+const CSRF: &str = "csrf";
+const FLASH: &str = "flash";
+
+/// A one-shot message shown on the next page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    /// "success", "info" or "error".
+    pub kind: String,
+    pub message: String,
+}
+
+/// The signed-in user recorded in a session.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionUser {
+    pub user_id: i64,
+    pub epoch: i64,
+    pub started: i64,
+}
+
+type Result<T> = std::result::Result<T, tower_sessions::session::Error>;
+
+/// Signs `user` in: a new session id (the old one is gone), a new CSRF secret.
+pub async fn sign_in(session: &Session, user: &User) -> Result<()> {
+    session.cycle_id().await?;
+    session.insert(USER_ID, user.id).await?;
+    session.insert(EPOCH, user.auth_epoch).await?;
+    session.insert(STARTED, clock::now()).await?;
+    session.insert(CSRF, random_token()).await?;
+    Ok(())
+}
+
+/// Ends the session on the server.
+pub async fn sign_out(session: &Session) -> Result<()> {
+    session.flush().await
+}
+
+/// The signed-in user, if the session has one.
+pub async fn user(session: &Session) -> Result<Option<SessionUser>> {
+    let Some(user_id) = session.get::<i64>(USER_ID).await? else {
+        return Ok(None);
+    };
+    Ok(Some(SessionUser {
+        user_id,
+        epoch: session.get::<i64>(EPOCH).await?.unwrap_or(-1),
+        started: session.get::<i64>(STARTED).await?.unwrap_or(0),
+    }))
+}
+
+/// The session's CSRF token, if it has one yet.
+pub async fn csrf_token(session: &Session) -> Result<Option<String>> {
+    session.get::<String>(CSRF).await
+}
+
+/// The session's CSRF token, creating the session and the token when needed (forms shown to
+/// visitors who are not signed in, such as the sign-in form, need one too).
+pub async fn ensure_csrf_token(session: &Session) -> Result<String> {
+    if let Some(t) = session.get::<String>(CSRF).await? {
+        return Ok(t);
+    }
+    let t = random_token();
+    session.insert(CSRF, &t).await?;
+    Ok(t)
+}
+
+/// Queues a message for the next page.
+pub async fn flash(session: &Session, kind: &str, message: impl Into<String>) -> Result<()> {
+    session
+        .insert(
+            FLASH,
+            Flash {
+                kind: kind.to_string(),
+                message: message.into(),
+            },
+        )
+        .await
+}
+
+/// Takes the queued message, if any (so it shows once).
+pub async fn take_flash(session: &Session) -> Result<Option<Flash>> {
+    if session.get::<Flash>(FLASH).await?.is_none() {
+        return Ok(None);
+    }
+    session.remove::<Flash>(FLASH).await
+}

@@ -1,0 +1,279 @@
+//! The command line: `serve`, `user create`, `content check|show|import` and `align`. Every
+//! option can also be set through a `GAUNTLET_*` environment variable.
+
+use std::{
+    io::Read,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::{
+    auth::{Role, password},
+    config::{Config, validate_public_url},
+    content, db,
+    server::{self, DatabaseChoice},
+    telemetry,
+};
+
+/// Default database file, created on first start when no path is given.
+pub const DEFAULT_DATABASE: &str = "gauntlet.db";
+
+#[derive(Debug, Parser)]
+#[command(name = "gauntlet", version, about = "Practise and grade five-round interview gauntlets.")]
+pub struct Cli {
+    /// SQLite database file. Without it, ./gauntlet.db is used and created on first start;
+    /// a path given here that does not exist is refused unless --create-database is set.
+    #[arg(long, env = "GAUNTLET_DATABASE", global = true)]
+    pub database: Option<PathBuf>,
+
+    /// Create the --database file if it does not exist.
+    #[arg(long, env = "GAUNTLET_CREATE_DATABASE", global = true)]
+    pub create_database: bool,
+
+    /// Write logs as JSON lines (for log shippers).
+    #[arg(long, env = "GAUNTLET_LOG_JSON", global = true)]
+    pub log_json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web site.
+    Serve(ServeArgs),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Validate, inspect and import gauntlet content.
+    #[command(subcommand)]
+    Content(ContentCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "GAUNTLET_BIND", default_value = "127.0.0.1:3000")]
+    pub bind: SocketAddr,
+
+    /// Folder of Markdown gauntlets that add to or replace the built-in ones (by slug).
+    #[arg(long, env = "GAUNTLET_CONTENT")]
+    pub content: Option<PathBuf>,
+
+    /// The URL people use to reach the site, e.g. https://gauntlet.example.com. With https,
+    /// cookies are Secure and HSTS is sent. Defaults to http://<bind>.
+    #[arg(long, env = "GAUNTLET_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Sign-in attempts allowed per client address per minute.
+    #[arg(long, env = "GAUNTLET_LOGIN_PER_MINUTE", default_value_t = 6)]
+    pub login_per_minute: u32,
+
+    /// Sign-in attempts allowed per client address per hour.
+    #[arg(long, env = "GAUNTLET_LOGIN_PER_HOUR", default_value_t = 30)]
+    pub login_per_hour: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Create {
+        /// Email address (the sign-in name).
+        #[arg(long)]
+        email: String,
+        /// candidate, interviewer or admin.
+        #[arg(long)]
+        role: Role,
+        /// Display name (defaults to the part of the email before the @).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContentCommand {
+    /// Check files or folders; prints every error as file:line: message, exits 1 if any.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Print one parsed gauntlet.
+    Show {
+        file: PathBuf,
+        /// Print JSON (the documented shape).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn a gauntlet copied as page text (headings ending in ¶) into Markdown on stdout.
+    Import { file: PathBuf },
+}
+
+impl Cli {
+    fn database(&self) -> DatabaseChoice {
+        match &self.database {
+            Some(path) => DatabaseChoice {
+                path: path.clone(),
+                create: if self.create_database {
+                    db::Create::IfMissing
+                } else {
+                    db::Create::Never
+                },
+            },
+            None => DatabaseChoice {
+                path: PathBuf::from(DEFAULT_DATABASE),
+                create: db::Create::IfMissing,
+            },
+        }
+    }
+}
+
+/// Runs the parsed command line; the exit code follows the Unix convention.
+pub async fn run(cli: Cli) -> ExitCode {
+    telemetry::init(cli.log_json);
+    let result = match &cli.command {
+        Command::Serve(args) => serve(&cli, args).await,
+        Command::User(UserCommand::Create { email, role, name }) => {
+            create_user(&cli, email, *role, name.as_deref()).await
+        }
+        Command::Content(cmd) => return content_command(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
+    let mut config = Config::new(args.bind);
+    config.content_dir = args.content.clone();
+    if let Some(url) = &args.public_url {
+        config.public_url = validate_public_url(url)?;
+    }
+    config.throttle.per_ip_per_minute = args.login_per_minute;
+    config.throttle.per_ip_per_hour = args.login_per_hour;
+    if let Some(dir) = &config.content_dir
+        && !dir.is_dir()
+    {
+        return Err(format!("content folder {} does not exist", dir.display()).into());
+    }
+    let running = server::start(config, cli.database()).await?;
+    server::shutdown_signal().await;
+    running.shutdown().await;
+    Ok(())
+}
+
+async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> CliResult {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password)?;
+    let password = password.strip_suffix('\n').unwrap_or(&password);
+    let password = password.strip_suffix('\r').unwrap_or(password).to_string();
+    let email = db::users::normalise_email(email);
+    let name = name
+        .map(str::to_string)
+        .unwrap_or_else(|| email.split('@').next().unwrap_or("user").to_string());
+    if let Some(problem) =
+        crate::web::account::validate_registration(&email, &name, &password, &password)
+    {
+        return Err(problem.into());
+    }
+    let choice = cli.database();
+    let pool = db::open(&choice.path, choice.create).await?;
+    let hash = password::Passwords::new().hash(password).await?;
+    let new = db::users::NewUser {
+        email: &email,
+        display_name: &name,
+        password_hash: &hash,
+        role,
+    };
+    let mut tx = db::begin_write(&pool).await?;
+    let id = match db::users::insert(&mut *tx, &new).await {
+        Ok(id) => id,
+        Err(e) if db::is_unique_violation(&e) => {
+            return Err(format!("an account with email {email} already exists").into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    pool.close().await;
+    println!("created {role} {email} (id {id})");
+    Ok(())
+}
+
+fn content_command(cmd: &ContentCommand) -> ExitCode {
+    match cmd {
+        ContentCommand::Check { paths } => {
+            let report = content::check::check_paths(paths);
+            for line in &report.lines {
+                println!("{line}");
+            }
+            eprintln!("{}", report.summary());
+            if !report.is_ok() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        ContentCommand::Show { file, json } => match load_gauntlet(file) {
+            Ok(g) if *json => match serde_json::to_string_pretty(&g) {
+                Ok(s) => {
+                    println!("{s}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e.to_string()),
+            },
+            Ok(g) => {
+                println!("{} ({} rounds, version {})", g.title, g.rounds.len(), g.version);
+                for r in &g.rounds {
+                    println!("  Round {}: {} — {}", r.number, r.name, r.prompt);
+                }
+                ExitCode::SUCCESS
+            }
+            Err(lines) => {
+                for l in lines {
+                    println!("{l}");
+                }
+                ExitCode::FAILURE
+            }
+        },
+        ContentCommand::Import { file } => {
+            let text = match std::fs::read_to_string(file) {
+                Ok(t) => t,
+                Err(e) => return fail(&format!("{}: {e}", file.display())),
+            };
+            match content::import::import_page_text(&text) {
+                Ok(md) => {
+                    print!("{md}");
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    let shown = file.display().to_string();
+                    for e in errors {
+                        println!("{}", e.display_in(&shown));
+                    }
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// Parses one gauntlet file, or returns its `file:line: message` errors.
+pub fn load_gauntlet(file: &Path) -> Result<content::Gauntlet, Vec<String>> {
+    let shown = file.display().to_string();
+    let source = std::fs::read_to_string(file).map_err(|e| vec![format!("{shown}:1: {e}")])?;
+    content::parse::parse_gauntlet(&shown, &source)
+        .map_err(|errs| errs.iter().map(|e| e.display_in(&shown)).collect())
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,201 @@
+//! The typed gauntlet model: what a parsed gauntlet document is, independent of its source form.
+
+use serde::Serialize;
+
+/// One parsed gauntlet. Serialises to the JSON shape documented for `gauntlet content show --json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gauntlet {
+    /// URL-safe identifier: the file stem (lowercase `a-z0-9-`), or a front-matter `slug:`.
+    pub slug: String,
+    /// Title without the "Interview Gauntlet:" prefix.
+    pub title: String,
+    pub category: Option<String>,
+    pub difficulty: Option<String>,
+    /// As written by the author, e.g. "15-20 minutes".
+    pub duration: Option<String>,
+    pub domains: Vec<String>,
+    /// Hex hash of the source text; identifies this exact version of the document.
+    pub version: String,
+    pub rounds: Vec<Round>,
+    pub skills: Vec<Skill>,
+    /// Document-level sections outside the rounds (e.g. "Prerequisite Topic Packs"), kept in order.
+    pub extras: Vec<Section>,
+}
+
+/// One interview round.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Round {
+    pub number: u32,
+    /// e.g. "The Probe".
+    pub name: String,
+    /// The interviewer's question, without surrounding quotes.
+    pub prompt: String,
+    /// "What the interviewer is testing", when given.
+    pub testing: Option<String>,
+    /// The trap follow-up question the candidate answers right after this round, when there is one.
+    pub follow_up: Option<String>,
+    /// Labelled guidance sections in document order (Strong Answer, Common Weak Answers, ...).
+    pub sections: Vec<Section>,
+}
+
+/// A labelled block of guidance: paragraphs (and code) in `text`, list items in `items`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Section {
+    /// Label without the trailing colon, as written (e.g. "Strong Answer").
+    pub label: String,
+    /// Visible text: Markdown markers removed, paragraphs and code blocks separated by a blank line.
+    pub text: String,
+    /// List items, visible text, in order.
+    pub items: Vec<String>,
+    /// The section body as Markdown, for rendering; not part of the JSON shape.
+    #[serde(skip)]
+    pub markdown: String,
+}
+
+/// One row of the closing "What This Sequence Tested" table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skill {
+    pub round: u32,
+    pub skill: String,
+}
+
+/// The well-known kinds of guidance section, recognised from their label in any case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SectionKind {
+    StrongAnswer,
+    WeakAnswers,
+    TrapAlert,
+    TrapQuestionVariant,
+    SeniorSignal,
+    FollowUp,
+    /// Any other label: kept and shown, never dropped.
+    Other,
+}
+
+impl SectionKind {
+    /// Classify a label ("strong answer", "The Senior Signal:", ...).
+    pub fn of_label(label: &str) -> Self {
+        let norm: String = label
+            .trim()
+            .trim_end_matches(':')
+            .trim()
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let norm = norm.strip_prefix("the ").unwrap_or(&norm);
+        match norm {
+            "strong answer" | "strong answers" => Self::StrongAnswer,
+            "common weak answers" | "common weak answer" | "weak answers" | "weak answer" => {
+                Self::WeakAnswers
+            }
+            "trap alert" => Self::TrapAlert,
+            "trap question variant" | "trap question" => Self::TrapQuestionVariant,
+            "senior signal" => Self::SeniorSignal,
+            "follow-up" | "follow up" | "followup" | "follow-up question" => Self::FollowUp,
+            _ => Self::Other,
+        }
+    }
+}
+
+impl Section {
+    pub fn kind(&self) -> SectionKind {
+        SectionKind::of_label(&self.label)
+    }
+}
+
+impl Round {
+    /// The first section of the given kind, if any.
+    pub fn section(&self, kind: SectionKind) -> Option<&Section> {
+        self.sections.iter().find(|s| s.kind() == kind)
+    }
+
+    /// The round's weak answers, one per list item (or the paragraph text when not a list).
+    pub fn weak_answers(&self) -> Vec<&str> {
+        match self.section(SectionKind::WeakAnswers) {
+            Some(s) if !s.items.is_empty() => s.items.iter().map(String::as_str).collect(),
+            Some(s) if !s.text.is_empty() => vec![s.text.as_str()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Gauntlet {
+    /// The skill tested by round `number`, from the closing table.
+    pub fn skill_for(&self, number: u32) -> Option<&str> {
+        self.skills
+            .iter()
+            .find(|s| s.round == number)
+            .map(|s| s.skill.as_str())
+    }
+
+    /// Total planned minutes: the upper bound of `duration` ("15-20 minutes" → 20), if it has one.
+    pub fn duration_minutes(&self) -> Option<u32> {
+        let d = self.duration.as_deref()?;
+        d.split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| s.parse::<u32>().ok())
+            .filter(|&m| m > 0 && m <= 600)
+            .max()
+    }
+}
+
+/// A problem found in a content file: a 1-based line and a message an author can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ContentError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl ContentError {
+    pub fn new(line: usize, message: impl Into<String>) -> Self {
+        Self {
+            line,
+            message: message.into(),
+        }
+    }
+
+    /// `file:line: message`, the form every tool prints.
+    pub fn display_in(&self, file: &str) -> String {
+        format!("{file}:{}: {}", self.line, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_recognised_in_any_case_and_with_or_without_colon() {
+        assert_eq!(
+            SectionKind::of_label("Strong Answer:"),
+            SectionKind::StrongAnswer
+        );
+        assert_eq!(
+            SectionKind::of_label("the senior signal"),
+            SectionKind::SeniorSignal
+        );
+        assert_eq!(SectionKind::of_label("TRAP ALERT"), SectionKind::TrapAlert);
+        assert_eq!(SectionKind::of_label("Follow-up:"), SectionKind::FollowUp);
+        assert_eq!(SectionKind::of_label("Whiteboard Hint"), SectionKind::Other);
+    }
+
+    #[test]
+    fn duration_minutes_takes_the_upper_bound() {
+        let mut g = Gauntlet {
+            slug: "x".into(),
+            title: "X".into(),
+            category: None,
+            difficulty: None,
+            duration: Some("15-20 minutes".into()),
+            domains: vec![],
+            version: "v".into(),
+            rounds: vec![],
+            skills: vec![],
+            extras: vec![],
+        };
+        assert_eq!(g.duration_minutes(), Some(20));
+        g.duration = Some("about half an hour".into());
+        assert_eq!(g.duration_minutes(), None);
+    }
+}

@@ -1,0 +1,53 @@
+//! The `gauntlet_versions` table: every version of a gauntlet that was ever loaded.
+
+use sqlx::{SqliteConnection, SqliteExecutor};
+
+use crate::clock;
+
+/// Records a version (idempotent: a version already stored is left as it is).
+pub async fn record(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    version: &str,
+    title: &str,
+    source: &str,
+) -> Result<(), sqlx::Error> {
+    let now = clock::now();
+    sqlx::query!(
+        "insert into gauntlet_versions (slug, version, title, source, first_seen_at)
+         values (?, ?, ?, ?, ?) on conflict (slug, version) do nothing",
+        slug,
+        version,
+        title,
+        source,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The stored source of one exact version.
+pub async fn source(
+    db: impl SqliteExecutor<'_>,
+    slug: &str,
+    version: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select source from gauntlet_versions where slug = ? and version = ?",
+        slug,
+        version
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// How many versions of each gauntlet are stored.
+pub async fn count_for(db: impl SqliteExecutor<'_>, slug: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n: i64" from gauntlet_versions where slug = ?"#,
+        slug
+    )
+    .fetch_one(db)
+    .await
+}

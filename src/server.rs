@@ -1,0 +1,228 @@
+//! Starting and stopping the site: database, content, sessions, the first-run setup link, the
+//! accept loop (hyper-util with a header-read timeout against slowloris) and graceful shutdown.
+
+use std::{future::Future, net::SocketAddr, path::PathBuf, time::Duration};
+
+use axum::{Router, extract::ConnectInfo};
+use hyper::body::Incoming;
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::{conn::auto, graceful::GracefulShutdown},
+    service::TowerToHyperService,
+};
+use sqlx::SqlitePool;
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tower::ServiceExt as _;
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::{
+    auth::tokens,
+    config::Config,
+    db::{self, Create},
+    library::ContentStore,
+    state::AppState,
+    web,
+};
+
+/// How long a first-run setup link stays valid.
+const SETUP_LINK_TTL_SECS: i64 = 24 * 3600;
+
+/// Where the database is and whether it may be created.
+#[derive(Debug, Clone)]
+pub struct DatabaseChoice {
+    pub path: PathBuf,
+    pub create: Create,
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    /// The one-time setup link, when the database had no users at start.
+    pub setup_link: Option<String>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, closes the database.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = self.task.await;
+    }
+}
+
+/// Opens everything and starts serving on `config.bind` (port 0 picks a free port).
+pub async fn start(
+    mut config: Config,
+    database: DatabaseChoice,
+) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
+    let existed = database.path.exists();
+    let pool = db::open(&database.path, database.create).await?;
+    if !existed {
+        tracing::warn!(
+            path = %database.path.display(),
+            "created a new, empty database at {}", database.path.display()
+        );
+    }
+    let dir = config.content_dir.clone();
+    let content = tokio::task::spawn_blocking(move || ContentStore::load(dir)).await?;
+    let summary = content.record_current(&pool).await?;
+    tracing::info!(gauntlets = summary.gauntlets, broken_files = summary.broken_files, "content loaded");
+    if summary.broken_files > 0 {
+        tracing::warn!("some content files have errors; see the admin content page or run `gauntlet content check`");
+    }
+
+    let sessions = SqliteStore::new(pool.clone());
+    sessions.migrate().await?;
+    tokio::spawn(
+        sessions
+            .clone()
+            .continuously_delete_expired(Duration::from_secs(600)),
+    );
+
+    let listener = TcpListener::bind(config.bind).await?;
+    let addr = listener.local_addr()?;
+    if config.public_url == format!("http://{}", config.bind) {
+        config.public_url = format!("http://{addr}");
+    }
+    if !config.is_https() && !addr.ip().is_loopback() {
+        tracing::warn!("serving plain HTTP on a non-loopback address: put a TLS proxy in front and set --public-url https://…");
+    }
+    let setup_link = setup_link_if_needed(&pool, &config).await?;
+    let state = AppState::new(pool.clone(), config.clone(), content);
+    let app = web::app(state.clone(), sessions);
+    tracing::info!(%addr, public_url = %config.public_url, "listening");
+    if let Some(link) = &setup_link {
+        tracing::warn!("no users yet: create the first admin at {link} (single use, valid 24 hours)");
+    }
+
+    let (stop_tx, stop_rx) = oneshot::channel();
+    let reload_state = state.clone();
+    let task = tokio::spawn(async move {
+        let reload = tokio::spawn(reload_on_sighup(reload_state));
+        accept_loop(listener, app, &config, async {
+            let _ = stop_rx.await;
+        })
+        .await;
+        reload.abort();
+        close_database(&pool).await;
+    });
+    Ok(Running {
+        addr,
+        state,
+        setup_link,
+        stop: Some(stop_tx),
+        task,
+    })
+}
+
+async fn setup_link_if_needed(
+    pool: &SqlitePool,
+    config: &Config,
+) -> Result<Option<String>, sqlx::Error> {
+    if db::users::count(pool).await? > 0 {
+        return Ok(None);
+    }
+    let token = tokens::random_token();
+    db::tokens::replace_setup_token(pool, &tokens::hash_token(&token), SETUP_LINK_TTL_SECS).await?;
+    Ok(Some(config.link(&format!("/setup/{token}"))))
+}
+
+/// Accepts connections until `stop` resolves, then drains in-flight requests.
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    config: &Config,
+    stop: impl Future<Output = ()>,
+) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(stop);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let svc = app.clone().map_request(move |mut req: axum::http::Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            req
+        });
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
+        let conn = graceful.watch(conn.into_owned());
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing in-flight requests");
+    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some connections did not finish within the grace period");
+    }
+}
+
+async fn close_database(pool: &SqlitePool) {
+    if let Err(e) = sqlx::query("pragma wal_checkpoint(truncate)").execute(pool).await {
+        tracing::warn!(error = %e, "final checkpoint failed");
+    }
+    pool.close().await;
+    tracing::info!("database closed");
+}
+
+#[cfg(unix)]
+async fn reload_on_sighup(state: AppState) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        return;
+    };
+    while hup.recv().await.is_some() {
+        match state.content.reload(&state.db).await {
+            Ok(s) => tracing::info!(gauntlets = s.gauntlets, broken_files = s.broken_files, "content reloaded (SIGHUP)"),
+            Err(e) => tracing::error!(error = %e, "content reload failed"),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn reload_on_sighup(_: AppState) {}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received");
+}

@@ -1,0 +1,392 @@
+//! Signing in and out, first-run setup of the admin, accepting an invite and open sign-up.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    extract::{Path, Query, State},
+    http::HeaderValue,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{
+    error::{AppError, Result},
+    extract::ClientIp,
+    form::StrictForm,
+    layout::Chrome,
+};
+use crate::{
+    auth::{Role, password, session, tokens},
+    db::{self, settings::RegistrationMode, users},
+    metrics,
+    state::AppState,
+};
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    next: String,
+    email: String,
+    error: Option<String>,
+    open_registration: bool,
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+}
+
+const BAD_LOGIN: &str = "That email and password do not match an active account.";
+
+/// `GET /login`
+pub async fn login_page(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    Query(q): Query<NextQuery>,
+) -> Result<Response> {
+    if chrome.user.is_some() {
+        return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
+    }
+    let open = db::settings::load(&state.db).await?.registration == RegistrationMode::Open;
+    Ok(LoginPage {
+        chrome: chrome.with_csrf(&session).await?,
+        next: safe_next(q.next.as_deref()),
+        email: String::new(),
+        error: None,
+        open_registration: open,
+    }
+    .into_response())
+}
+
+/// `POST /login`: throttled per address and per account name; one message for every failure.
+pub async fn login(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Query(q): Query<NextQuery>,
+    StrictForm(form): StrictForm<LoginForm>,
+) -> Result<Response> {
+    let next = safe_next(q.next.as_deref());
+    let account = users::normalise_email(&form.email);
+    if let Err(r) = state.throttle.attempt(ip, &account) {
+        metrics::bump(metrics::Counter::LoginThrottled);
+        tracing::warn!(%ip, "sign-in throttled");
+        return Err(AppError::TooManyRequests { retry_after: r.0 });
+    }
+    let user = if form.password.chars().count() > password::MAX_LEN || account.len() > 254 {
+        None
+    } else {
+        users::by_email(&state.db, &account).await?
+    };
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = state.passwords.verify(form.password, stored).await?;
+    match user {
+        Some(u) if ok && !u.disabled => {
+            state.throttle.success(&account);
+            session::sign_in(&session, &u).await?;
+            tracing::info!(user = u.id, %ip, "signed in");
+            Ok(Redirect::to(&next).into_response())
+        }
+        _ => {
+            state.throttle.failure(&account);
+            metrics::bump(metrics::Counter::LoginFailed);
+            tracing::info!(%ip, "sign-in failed");
+            let open = db::settings::load(&state.db).await?.registration == RegistrationMode::Open;
+            let mut resp = LoginPage {
+                chrome: chrome.with_csrf(&session).await?,
+                next,
+                email: form.email,
+                error: Some(BAD_LOGIN.into()),
+                open_registration: open,
+            }
+            .into_response();
+            *resp.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            Ok(resp)
+        }
+    }
+}
+
+/// `POST /logout`: ends the session on the server and asks the browser to forget it.
+pub async fn logout(session: Session) -> Result<Response> {
+    session::sign_out(&session).await?;
+    let mut resp = Redirect::to("/login").into_response();
+    resp.headers_mut().insert(
+        "clear-site-data",
+        HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+    );
+    Ok(resp)
+}
+
+/// Only same-site relative paths are followed after sign-in; anything else goes home.
+pub fn safe_next(next: Option<&str>) -> String {
+    let Some(n) = next else { return "/".into() };
+    let ok = n.starts_with('/')
+        && !n.starts_with("//")
+        && !n.starts_with("/\\")
+        && !n.chars().any(|c| c.is_control() || c == '\\')
+        && n.len() <= 2000;
+    if ok { n.to_string() } else { "/".into() }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/register.html")]
+struct RegisterPage {
+    chrome: Chrome,
+    heading: String,
+    intro: String,
+    action: String,
+    email: String,
+    name: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    email: String,
+    name: String,
+    password: String,
+    confirm: String,
+}
+
+/// Where a new account comes from.
+enum Grant {
+    Setup(String),
+    Invite(String),
+    Open,
+}
+
+impl Grant {
+    fn action(&self) -> String {
+        match self {
+            Self::Setup(t) => format!("/setup/{t}"),
+            Self::Invite(t) => format!("/invite/{t}"),
+            Self::Open => "/register".into(),
+        }
+    }
+
+    fn heading(&self, role: Role) -> (String, String) {
+        match self {
+            Self::Setup(_) => (
+                "Set up Gauntlet".into(),
+                "Create the first admin account. This link works once; after that, invite your team from the admin pages.".into(),
+            ),
+            Self::Invite(_) => (
+                "Join Gauntlet".into(),
+                format!("You have been invited as {}. Choose how you will sign in.", article(role)),
+            ),
+            Self::Open => (
+                "Create an account".into(),
+                "Sign up as a candidate to practise interview gauntlets.".into(),
+            ),
+        }
+    }
+}
+
+fn article(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "an admin",
+        Role::Interviewer => "an interviewer",
+        Role::Candidate => "a candidate",
+    }
+}
+
+async fn grant_role(state: &AppState, grant: &Grant) -> Result<Option<Role>> {
+    Ok(match grant {
+        Grant::Setup(t) => {
+            let valid = tokens::looks_like_token(t)
+                && db::tokens::setup_token_valid(&state.db, &tokens::hash_token(t)).await?
+                && users::count(&state.db).await? == 0;
+            valid.then_some(Role::Admin)
+        }
+        Grant::Invite(t) if tokens::looks_like_token(t) => {
+            db::tokens::open_invite_role(&state.db, &tokens::hash_token(t)).await?
+        }
+        Grant::Invite(_) => None,
+        Grant::Open => (db::settings::load(&state.db).await?.registration
+            == RegistrationMode::Open)
+            .then_some(Role::Candidate),
+    })
+}
+
+fn link_unusable(grant: &Grant) -> AppError {
+    match grant {
+        Grant::Setup(_) => AppError::BadRequest(
+            "This setup link has already been used or has expired. Sign in, or restart the server with an empty database to get a new link.".into(),
+        ),
+        Grant::Invite(_) => AppError::BadRequest(
+            "This invite link has already been used, was revoked, or has expired. Ask an admin for a new one.".into(),
+        ),
+        Grant::Open => AppError::Forbidden,
+    }
+}
+
+async fn show_register(chrome: Chrome, session: &Session, state: &AppState, grant: Grant) -> Result<Response> {
+    let role = grant_role(state, &grant).await?.ok_or_else(|| link_unusable(&grant))?;
+    let (heading, intro) = grant.heading(role);
+    Ok(RegisterPage {
+        chrome: chrome.with_csrf(session).await?,
+        heading,
+        intro,
+        action: grant.action(),
+        email: String::new(),
+        name: String::new(),
+        error: None,
+    }
+    .into_response())
+}
+
+async fn do_register(
+    chrome: Chrome,
+    session: &Session,
+    state: &AppState,
+    grant: Grant,
+    form: RegisterForm,
+) -> Result<Response> {
+    let role = grant_role(state, &grant).await?.ok_or_else(|| link_unusable(&grant))?;
+    let email = users::normalise_email(&form.email);
+    let name = form.name.trim().to_string();
+    let problem = validate_registration(&email, &name, &form.password, &form.confirm);
+    let problem = match problem {
+        Some(p) => Some(p),
+        None if users::by_email(&state.db, &email).await?.is_some() => {
+            Some("An account with that email already exists. Sign in instead.".to_string())
+        }
+        None => None,
+    };
+    if let Some(error) = problem {
+        let (heading, intro) = grant.heading(role);
+        let mut resp = RegisterPage {
+            chrome: chrome.with_csrf(session).await?,
+            heading,
+            intro,
+            action: grant.action(),
+            email: form.email,
+            name: form.name,
+            error: Some(error),
+        }
+        .into_response();
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    }
+    let hash = state.passwords.hash(form.password).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let new = users::NewUser {
+        email: &email,
+        display_name: &name,
+        password_hash: &hash,
+        role,
+    };
+    let id = match users::insert(&mut *tx, &new).await {
+        Ok(id) => id,
+        Err(e) if db::is_unique_violation(&e) => {
+            return Err(AppError::Conflict(
+                "An account with that email already exists. Sign in instead.".into(),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let consumed = match &grant {
+        Grant::Setup(t) => {
+            users::count(&mut *tx).await? == 1
+                && db::tokens::consume_setup_token(&mut *tx, &tokens::hash_token(t)).await?
+        }
+        Grant::Invite(t) => db::tokens::consume_invite(&mut *tx, &tokens::hash_token(t), id).await?,
+        Grant::Open => true,
+    };
+    if !consumed {
+        tx.rollback().await?;
+        return Err(link_unusable(&grant));
+    }
+    tx.commit().await?;
+    tracing::info!(user = id, role = %role, "account created");
+    let user = users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    session::sign_in(session, &user).await?;
+    session::flash(session, "success", format!("Welcome, {name}. Your account is ready.")).await?;
+    Ok(Redirect::to("/").into_response())
+}
+
+/// Checks the sign-up fields; the message says what to fix.
+pub fn validate_registration(email: &str, name: &str, password: &str, confirm: &str) -> Option<String> {
+    let at = email.find('@');
+    if email.len() > 254 || at.is_none_or(|i| i == 0 || i == email.len() - 1) || email.contains(char::is_whitespace) {
+        return Some("Enter a valid email address, like ana@example.com.".into());
+    }
+    if name.is_empty() || name.chars().count() > 80 {
+        return Some("Enter a display name of 1 to 80 characters.".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Some("The display name cannot contain control characters.".into());
+    }
+    if let Err(e) = password::check_policy(password, email) {
+        return Some(e);
+    }
+    if password != confirm {
+        return Some("The two passwords do not match.".into());
+    }
+    None
+}
+
+/// `GET /setup/{token}`
+pub async fn setup_page(chrome: Chrome, session: Session, State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+    show_register(chrome, &session, &state, Grant::Setup(token)).await
+}
+
+/// `POST /setup/{token}`
+pub async fn setup(chrome: Chrome, session: Session, State(state): State<AppState>, Path(token): Path<String>, StrictForm(form): StrictForm<RegisterForm>) -> Result<Response> {
+    do_register(chrome, &session, &state, Grant::Setup(token), form).await
+}
+
+/// `GET /invite/{token}`
+pub async fn invite_page(chrome: Chrome, session: Session, State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+    show_register(chrome, &session, &state, Grant::Invite(token)).await
+}
+
+/// `POST /invite/{token}`
+pub async fn accept_invite(chrome: Chrome, session: Session, State(state): State<AppState>, Path(token): Path<String>, StrictForm(form): StrictForm<RegisterForm>) -> Result<Response> {
+    do_register(chrome, &session, &state, Grant::Invite(token), form).await
+}
+
+/// `GET /register` (open registration only)
+pub async fn register_page(chrome: Chrome, session: Session, State(state): State<AppState>) -> Result<Response> {
+    show_register(chrome, &session, &state, Grant::Open).await
+}
+
+/// `POST /register` (open registration only)
+pub async fn register(chrome: Chrome, session: Session, State(state): State<AppState>, StrictForm(form): StrictForm<RegisterForm>) -> Result<Response> {
+    do_register(chrome, &session, &state, Grant::Open, form).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_accepts_only_local_paths() {
+        for bad in [
+            "http://example.com", "//example.com", "\\\\example.com", "/\\example.com",
+            "http:///example.com", "javascript:alert(1)", "/\nfoo", "https://x", "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(Some("/attempts/5?tab=2")), "/attempts/5?tab=2");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn registration_validation_explains_problems() {
+        assert!(validate_registration("nope", "Ana", "long enough pass", "long enough pass").is_some());
+        assert!(validate_registration("ana@x.io", "", "long enough pass", "long enough pass").is_some());
+        assert!(validate_registration("ana@x.io", "Ana", "long enough pass", "different pass!!").is_some());
+        assert!(validate_registration("ana@x.io", "Ana", "long enough pass", "long enough pass").is_none());
+    }
+}

@@ -1,0 +1,349 @@
+//! Admin pages: users (role, disable), invite links, site settings and content status.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    extract::{Path, State},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{
+    error::{AppError, Result},
+    extract::RequireAdmin,
+    form::StrictForm,
+    layout::Chrome,
+};
+use crate::{
+    auth::{Role, session, tokens},
+    clock,
+    content::ContentError,
+    db::{self, settings::RegistrationMode, tokens::Invite, users::User},
+    state::AppState,
+};
+
+const NEW_INVITE_LINK: &str = "new_invite_link";
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/admin/users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    users: Vec<User>,
+    me: i64,
+}
+
+impl UsersPage {
+    fn created(&self, u: &User) -> String {
+        clock::format_datetime(u.created_at)
+    }
+}
+
+/// `GET /admin`
+pub async fn users_page(
+    RequireAdmin(me): RequireAdmin,
+    chrome: Chrome,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse> {
+    Ok(UsersPage {
+        chrome,
+        users: db::users::list(&state.db).await?,
+        me: me.id,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    role: String,
+}
+
+/// `POST /admin/users/{id}/role`
+pub async fn set_role(
+    RequireAdmin(me): RequireAdmin,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<RoleForm>,
+) -> Result<Response> {
+    let role: Role = form.role.parse().map_err(AppError::Unprocessable)?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let target = db::users::by_id(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    if target.role == Role::Admin && role != Role::Admin && db::users::active_admins(&mut *tx).await? <= 1 {
+        return Err(AppError::Conflict(
+            "This is the only active admin. Make someone else an admin first.".into(),
+        ));
+    }
+    db::users::set_role(&mut *tx, id, role).await?;
+    tx.commit().await?;
+    tracing::info!(admin = me.id, user = id, role = %role, "role changed");
+    let msg = format!("{} is now {}. Their sessions were ended; they sign in again with the new role.", target.email, role.label().to_lowercase());
+    session::flash(&session, "success", msg).await?;
+    Ok(Redirect::to("/admin").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    disabled: String,
+}
+
+/// `POST /admin/users/{id}/status`: disable (ends their sessions) or enable.
+pub async fn set_status(
+    RequireAdmin(me): RequireAdmin,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<StatusForm>,
+) -> Result<Response> {
+    let disabled = match form.disabled.as_str() {
+        "1" | "true" => true,
+        "0" | "false" => false,
+        _ => return Err(AppError::Unprocessable("Choose disable or enable.".into())),
+    };
+    if disabled && id == me.id {
+        return Err(AppError::Conflict("You cannot disable your own account.".into()));
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    let target = db::users::by_id(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    if disabled && target.role == Role::Admin && !target.disabled && db::users::active_admins(&mut *tx).await? <= 1 {
+        return Err(AppError::Conflict("This is the only active admin.".into()));
+    }
+    db::users::set_disabled(&mut *tx, id, disabled).await?;
+    tx.commit().await?;
+    tracing::info!(admin = me.id, user = id, disabled, "account status changed");
+    let msg = if disabled {
+        format!("{} is disabled and signed out everywhere.", target.email)
+    } else {
+        format!("{} can sign in again.", target.email)
+    };
+    session::flash(&session, "success", msg).await?;
+    Ok(Redirect::to("/admin").into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/admin/invites.html")]
+struct InvitesPage {
+    chrome: Chrome,
+    invites: Vec<Invite>,
+    new_link: Option<String>,
+    error: Option<String>,
+    note: String,
+}
+
+impl InvitesPage {
+    fn created(&self, i: &Invite) -> String {
+        clock::format_datetime(i.created_at)
+    }
+
+    fn expires(&self, i: &Invite) -> String {
+        clock::until(i.expires_at)
+    }
+}
+
+/// `GET /admin/invites`
+pub async fn invites_page(
+    RequireAdmin(_): RequireAdmin,
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse> {
+    let new_link = session.remove::<String>(NEW_INVITE_LINK).await?;
+    Ok(InvitesPage {
+        chrome,
+        invites: db::tokens::list_invites(&state.db).await?,
+        new_link,
+        error: None,
+        note: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    role: String,
+    days: String,
+    note: String,
+}
+
+/// `POST /admin/invites`: the link is shown once, on the next page; only its hash is stored.
+pub async fn create_invite(
+    RequireAdmin(me): RequireAdmin,
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    StrictForm(form): StrictForm<InviteForm>,
+) -> Result<Response> {
+    let role: Option<Role> = form.role.parse().ok();
+    let days: Option<i64> = form.days.trim().parse().ok().filter(|d| (1..=30).contains(d));
+    let note = form.note.trim();
+    let problem = match (role, days) {
+        (None, _) => Some("Choose a role for the invite."),
+        (_, None) => Some("Choose how many days the link stays valid (1 to 30)."),
+        _ if note.chars().count() > 200 => Some("Keep the note under 200 characters."),
+        _ => None,
+    };
+    let (Some(role), Some(days), None) = (role, days, problem) else {
+        let mut resp = InvitesPage {
+            chrome,
+            invites: db::tokens::list_invites(&state.db).await?,
+            new_link: None,
+            error: problem.map(str::to_string),
+            note: form.note,
+        }
+        .into_response();
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    };
+    let token = tokens::random_token();
+    let hash = tokens::hash_token(&token);
+    let mut tx = db::begin_write(&state.db).await?;
+    db::tokens::create_invite(&mut *tx, &hash, role, note, me.id, days * 86_400).await?;
+    tx.commit().await?;
+    tracing::info!(admin = me.id, role = %role, "invite created");
+    session
+        .insert(NEW_INVITE_LINK, state.config.link(&format!("/invite/{token}")))
+        .await?;
+    Ok(Redirect::to("/admin/invites").into_response())
+}
+
+/// `POST /admin/invites/{id}/revoke`
+pub async fn revoke_invite(
+    RequireAdmin(me): RequireAdmin,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let mut tx = db::begin_write(&state.db).await?;
+    let revoked = db::tokens::revoke_invite(&mut *tx, id).await?;
+    tx.commit().await?;
+    let msg = if revoked {
+        tracing::info!(admin = me.id, invite = id, "invite revoked");
+        ("success", "The invite link was revoked; it no longer works.")
+    } else {
+        ("info", "That invite was already used, revoked or unknown; nothing changed.")
+    };
+    session::flash(&session, msg.0, msg.1).await?;
+    Ok(Redirect::to("/admin/invites").into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/admin/settings.html")]
+struct SettingsPage {
+    chrome: Chrome,
+    open_registration: bool,
+    blind_review: bool,
+}
+
+/// `GET /admin/settings`
+pub async fn settings_page(
+    RequireAdmin(_): RequireAdmin,
+    chrome: Chrome,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse> {
+    let s = db::settings::load(&state.db).await?;
+    Ok(SettingsPage {
+        chrome,
+        open_registration: s.registration == RegistrationMode::Open,
+        blind_review: s.blind_review,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    registration: String,
+    blind_review: Option<String>,
+}
+
+/// `POST /admin/settings`
+pub async fn save_settings(
+    RequireAdmin(me): RequireAdmin,
+    session: Session,
+    State(state): State<AppState>,
+    StrictForm(form): StrictForm<SettingsForm>,
+) -> Result<Response> {
+    let registration = RegistrationMode::parse(&form.registration).ok_or_else(|| {
+        AppError::Unprocessable("Choose invite-only or open registration.".into())
+    })?;
+    let settings = db::settings::Settings {
+        registration,
+        blind_review: form.blind_review.as_deref() == Some("on"),
+    };
+    let mut tx = db::begin_write(&state.db).await?;
+    db::settings::save(&mut tx, &settings).await?;
+    tx.commit().await?;
+    tracing::info!(admin = me.id, "settings changed");
+    session::flash(&session, "success", "Settings saved.").await?;
+    Ok(Redirect::to("/admin/settings").into_response())
+}
+
+/// One loaded gauntlet as the content page lists it.
+pub struct ContentRow {
+    pub slug: String,
+    pub title: String,
+    pub rounds: usize,
+    pub origin: String,
+    pub version: String,
+}
+
+/// One broken file and its `file:line: message` errors.
+pub struct ProblemRow {
+    pub file: String,
+    pub lines: Vec<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/admin/content.html")]
+struct ContentPage {
+    chrome: Chrome,
+    rows: Vec<ContentRow>,
+    problems: Vec<ProblemRow>,
+    dir: Option<String>,
+}
+
+/// `GET /admin/content`
+pub async fn content_page(
+    RequireAdmin(_): RequireAdmin,
+    chrome: Chrome,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse> {
+    let lib = state.content.current();
+    let rows = lib
+        .iter()
+        .map(|e| ContentRow {
+            slug: e.gauntlet.slug.clone(),
+            title: e.gauntlet.title.clone(),
+            rounds: e.gauntlet.rounds.len(),
+            origin: e.origin.to_string(),
+            version: e.gauntlet.version.chars().take(12).collect(),
+        })
+        .collect();
+    let problems = lib
+        .problems()
+        .iter()
+        .map(|p| ProblemRow {
+            file: p.file.clone(),
+            lines: p.errors.iter().map(|e: &ContentError| e.display_in(&p.file)).collect(),
+        })
+        .collect();
+    Ok(ContentPage {
+        chrome,
+        rows,
+        problems,
+        dir: state.content.dir().map(|d| d.display().to_string()),
+    })
+}
+
+/// `POST /admin/content/reload`
+pub async fn reload_content(
+    RequireAdmin(me): RequireAdmin,
+    session: Session,
+    State(state): State<AppState>,
+) -> Result<Response> {
+    let s = state.content.reload(&state.db).await?;
+    tracing::info!(admin = me.id, gauntlets = s.gauntlets, broken = s.broken_files, "content reloaded");
+    let msg = match s.broken_files {
+        0 => format!("Reloaded: {} gauntlets, no problems.", s.gauntlets),
+        n => format!("Reloaded: {} gauntlets; {n} file(s) have errors, listed below.", s.gauntlets),
+    };
+    let kind = if s.broken_files == 0 { "success" } else { "error" };
+    session::flash(&session, kind, msg).await?;
+    Ok(Redirect::to("/admin/content").into_response())
+}

@@ -1,0 +1,131 @@
+//! The CSRF guard in front of every route: unsafe methods must come from our own origin and
+//! carry the session's token, in an `X-CSRF-Token` header (fetch) or a `_csrf` form field.
+
+use axum::{
+    body::{Body, to_bytes},
+    extract::{Request, State},
+    http::{HeaderMap, Method, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use subtle::ConstantTimeEq;
+use tower_sessions::Session;
+
+use super::{
+    error::{AppError, json_error},
+    extract::wants_json,
+};
+use crate::{auth::session, metrics, state::AppState};
+
+/// The largest body the guard will read to find a form's `_csrf` field (the answer routes'
+/// limit; smaller routes still enforce their own limit when the handler reads the body).
+pub const MAX_FORM_BODY: usize = 1024 * 1024;
+
+const EXPIRED: &str = "This form has expired or was opened in another session. Go back, reload the page and submit it again.";
+const FOREIGN: &str = "This request came from another site, so it was refused. Open the site directly and try again.";
+
+/// Middleware: rejects unsafe requests without a matching origin and token.
+pub async fn guard(
+    State(state): State<AppState>,
+    session: Session,
+    req: Request,
+    next: Next,
+) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let json = wants_json(req.headers());
+    let path = req.uri().path().to_string();
+    let reject = move |why: &str, detail: &str| {
+        metrics::bump(metrics::Counter::CsrfRejected);
+        tracing::warn!(path = %path, reason = why, "csrf rejection");
+        let err = AppError::Csrf(detail.to_string());
+        if json { json_error(err) } else { err.into_response() }
+    };
+    if let Some(why) = foreign_origin(req.headers(), state.config.public_origin()) {
+        return reject(why, FOREIGN);
+    }
+    let expected = match session::csrf_token(&session).await {
+        Ok(Some(t)) => t,
+        Ok(None) => return reject("no session token", EXPIRED),
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let header_token = req.headers().get("x-csrf-token").map(|v| v.as_bytes().to_vec());
+    if let Some(sent) = header_token {
+        if tokens_match(&sent, &expected) {
+            return next.run(req).await;
+        }
+        return reject("header token mismatch", EXPIRED);
+    }
+    if !is_urlencoded(req.headers()) {
+        return reject("no token", EXPIRED);
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match to_bytes(body, MAX_FORM_BODY).await {
+        Ok(b) => b,
+        Err(_) => return AppError::TooLarge.into_response(),
+    };
+    let sent = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.into_owned());
+    match sent {
+        Some(t) if tokens_match(t.as_bytes(), &expected) => {
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
+        _ => reject("form token mismatch", EXPIRED),
+    }
+}
+
+/// Why the request's origin is not ours, if it is not.
+fn foreign_origin(headers: &HeaderMap, ours: &str) -> Option<&'static str> {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if site == Some("cross-site") {
+        return Some("sec-fetch-site cross-site");
+    }
+    match headers.get(header::ORIGIN).map(|v| v.to_str()) {
+        None => None,
+        // `Origin: null` is never a pass on its own: it falls through to the token check
+        Some(Ok("null")) => None,
+        Some(Ok(origin)) if origin.eq_ignore_ascii_case(ours) => None,
+        Some(_) => Some("foreign origin"),
+    }
+}
+
+fn is_urlencoded(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn tokens_match(sent: &[u8], expected: &str) -> bool {
+    sent.len() == expected.len() && bool::from(sent.ct_eq(expected.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn origin_rules() {
+        let ours = "http://127.0.0.1:3000";
+        let mut h = HeaderMap::new();
+        assert_eq!(foreign_origin(&h, ours), None);
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
+        assert_eq!(foreign_origin(&h, ours), None);
+        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        assert!(foreign_origin(&h, ours).is_some());
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert_eq!(foreign_origin(&h, ours), None);
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(foreign_origin(&h, ours).is_some());
+    }
+
+    #[test]
+    fn token_comparison_is_exact() {
+        assert!(tokens_match(b"abc", "abc"));
+        assert!(!tokens_match(b"abd", "abc"));
+        assert!(!tokens_match(b"ab", "abc"));
+    }
+}

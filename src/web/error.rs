@@ -1,0 +1,195 @@
+//! The one error type handlers return, and how each kind is shown: a friendly page for
+//! browsers, JSON for fetch clients, a correlation id for anything unexpected.
+
+use axum::{
+    Json,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde_json::json;
+
+use super::layout::ErrorPage;
+use crate::auth::tokens::short_id;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in: browsers go to the sign-in page, fetch clients get 401 JSON.
+    #[error("sign-in required")]
+    SignInRequired { next: String, json: bool },
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("payload too large")]
+    TooLarge,
+    #[error("unsupported media type")]
+    UnsupportedMediaType,
+    #[error("unprocessable: {0}")]
+    Unprocessable(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Temporarily unable (hashing slots full, disk full): 503 with Retry-After.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("too many attempts")]
+    TooManyRequests { retry_after: u64 },
+    #[error("csrf: {0}")]
+    Csrf(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+    #[error("session store: {0}")]
+    Session(#[from] tower_sessions::session::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<crate::auth::password::Busy> for AppError {
+    fn from(b: crate::auth::password::Busy) -> Self {
+        Self::Unavailable(b.to_string())
+    }
+}
+
+impl AppError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::Csrf(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Db(e) if crate::db::is_storage_full(e) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Db(_) | Self::Session(_) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    /// Title and explanation shown to the user; never internal details.
+    fn user_text(&self) -> (&'static str, String) {
+        match self {
+            Self::SignInRequired { .. } => ("Sign in required", "Please sign in to continue.".into()),
+            Self::Forbidden => (
+                "Not allowed",
+                "Your account does not have access to this page. If you think it should, ask an admin of this site.".into(),
+            ),
+            Self::NotFound => (
+                "Page not found",
+                "There is nothing at this address. It may have moved, or the link may be incomplete.".into(),
+            ),
+            Self::BadRequest(m) | Self::Unprocessable(m) | Self::Conflict(m) => {
+                ("That didn't work", m.clone())
+            }
+            Self::TooLarge => ("Too large", "What you sent is larger than this page accepts.".into()),
+            Self::UnsupportedMediaType => (
+                "Unsupported request",
+                "This address expects a form submission.".into(),
+            ),
+            Self::Unavailable(m) => ("Try again shortly", m.clone()),
+            Self::TooManyRequests { retry_after } => (
+                "Too many attempts",
+                format!("Too many sign-in attempts. Wait {retry_after} seconds, then try again."),
+            ),
+            Self::Csrf(m) => ("Form expired", m.clone()),
+            Self::Db(e) if crate::db::is_storage_full(e) => (
+                "Storage full",
+                "The server's disk is full, so nothing was saved. Your text is still in the page; try again in a minute and tell an admin.".into(),
+            ),
+            Self::Db(_) | Self::Session(_) | Self::Internal(_) => (
+                "Something went wrong",
+                "An unexpected error stopped this request. Nothing was changed. Try again; if it keeps happening, give an admin the reference below.".into(),
+            ),
+        }
+    }
+
+    fn json_code(&self) -> &'static str {
+        match self {
+            Self::SignInRequired { .. } => "signed_out",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::BadRequest(_) => "bad_request",
+            Self::TooLarge => "too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::Unprocessable(_) => "invalid",
+            Self::Conflict(_) => "conflict",
+            Self::Unavailable(_) => "unavailable",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::Csrf(_) => "csrf",
+            Self::Db(e) if crate::db::is_storage_full(e) => "storage_full",
+            Self::Db(_) | Self::Session(_) | Self::Internal(_) => "internal",
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let Self::SignInRequired { next, json: false } = &self {
+            return Redirect::to(&format!("/login?next={}", encode_query(next))).into_response();
+        }
+        let status = self.status();
+        let correlation = status.is_server_error().then(short_id);
+        if let Self::Db(e) = &self {
+            crate::metrics::bump(if crate::db::is_storage_full(e) {
+                crate::metrics::Counter::StorageFull
+            } else {
+                crate::metrics::Counter::DbError
+            });
+        }
+        if let Some(id) = &correlation {
+            match &self {
+                Self::Unavailable(m) => tracing::warn!(correlation = %id, "unavailable: {m}"),
+                other => tracing::error!(correlation = %id, error = %other, "request failed"),
+            }
+        }
+        let (title, message) = self.user_text();
+        let mut resp = if let Self::SignInRequired { json: true, .. } = &self {
+            (status, Json(json!({"error": "signed_out", "message": "Your session has ended. Sign in again; your text is kept in this page."}))).into_response()
+        } else {
+            ErrorPage::new(status, title, message, correlation).into_response()
+        };
+        *resp.status_mut() = status;
+        let retry = match &self {
+            Self::TooManyRequests { retry_after } => Some(*retry_after),
+            Self::Unavailable(_) => Some(5),
+            Self::Db(e) if crate::db::is_storage_full(e) => Some(30),
+            _ => None,
+        };
+        if let Some(secs) = retry
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        resp
+    }
+}
+
+/// A JSON error body for fetch clients: `{"error": code, "message": text}` with the status.
+pub fn json_error(err: AppError) -> Response {
+    if matches!(err, AppError::SignInRequired { .. }) {
+        return AppError::SignInRequired {
+            next: String::new(),
+            json: true,
+        }
+        .into_response();
+    }
+    let status = err.status();
+    let (_, message) = err.user_text();
+    let code = err.json_code();
+    if status.is_server_error() {
+        tracing::error!(error = %err, "request failed");
+    }
+    (status, Json(json!({"error": code, "message": message}))).into_response()
+}
+
+/// Percent-encodes a path for use as a query value.
+pub fn encode_query(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

@@ -1,0 +1,148 @@
+//! Request extractors: the signed-in user (checked against the database on every request),
+//! role guards, and the client address.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts},
+    http::{HeaderMap, header, request::Parts},
+};
+use tower_sessions::Session;
+
+use super::error::AppError;
+use crate::{
+    auth::{Role, session},
+    clock,
+    db::users::{self, User},
+    state::AppState,
+};
+
+/// The signed-in, enabled user whose session is still valid.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub User);
+
+/// A signed-in interviewer or admin.
+#[derive(Debug, Clone)]
+pub struct RequireInterviewer(pub User);
+
+/// A signed-in admin.
+#[derive(Debug, Clone)]
+pub struct RequireAdmin(pub User);
+
+/// Whether the client wants JSON errors (fetch and autosave requests) rather than pages.
+pub fn wants_json(headers: &HeaderMap) -> bool {
+    headers.contains_key("x-csrf-token")
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+}
+
+async fn session_of(parts: &mut Parts, state: &AppState) -> Result<Session, AppError> {
+    Session::from_request_parts(parts, state)
+        .await
+        .map_err(|(_, msg)| AppError::Internal(format!("session layer missing: {msg}")))
+}
+
+/// Loads the session's user and checks it is still allowed in: enabled, same auth epoch (no
+/// role change or disable since sign-in), and within the absolute session lifetime.
+async fn load_user(parts: &mut Parts, state: &AppState) -> Result<Option<User>, AppError> {
+    let session = session_of(parts, state).await?;
+    let Some(su) = session::user(&session).await? else {
+        return Ok(None);
+    };
+    let user = users::by_id(&state.db, su.user_id).await?;
+    let max_age = state.config.absolute_timeout.as_secs() as i64;
+    let valid = user.as_ref().is_some_and(|u| {
+        !u.disabled && u.auth_epoch == su.epoch && clock::now() - su.started < max_age
+    });
+    if !valid {
+        session::sign_out(&session).await?;
+        return Ok(None);
+    }
+    Ok(user)
+}
+
+fn sign_in_required(parts: &Parts) -> AppError {
+    let next = parts
+        .uri
+        .path_and_query()
+        .map_or("/".to_string(), |p| p.as_str().to_string());
+    AppError::SignInRequired {
+        next,
+        json: wants_json(&parts.headers),
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(u) = parts.extensions.get::<CurrentUser>() {
+            return Ok(u.clone());
+        }
+        let user = load_user(parts, state)
+            .await?
+            .ok_or_else(|| sign_in_required(parts))?;
+        let current = CurrentUser(user);
+        parts.extensions.insert(current.clone());
+        Ok(current)
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, AppError> {
+        match <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(u) => Ok(Some(u)),
+            Err(AppError::SignInRequired { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+async fn require(parts: &mut Parts, state: &AppState, min: Role) -> Result<User, AppError> {
+    let CurrentUser(user) =
+        <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+    if user.role < min {
+        tracing::warn!(user = user.id, path = %parts.uri.path(), "authorization failure");
+        return Err(AppError::Forbidden);
+    }
+    Ok(user)
+}
+
+impl FromRequestParts<AppState> for RequireInterviewer {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        require(parts, state, Role::Interviewer).await.map(Self)
+    }
+}
+
+impl FromRequestParts<AppState> for RequireAdmin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        require(parts, state, Role::Admin).await.map(Self)
+    }
+}
+
+/// The client's address, from the socket (no forwarded headers are trusted).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+        Ok(Self(ip))
+    }
+}

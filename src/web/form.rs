@@ -1,0 +1,113 @@
+//! `StrictForm`: a urlencoded form extractor that refuses invalid UTF-8 instead of silently
+//! replacing it, normalises CRLF to LF, and answers 415/400/413/422 with clear messages.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::header,
+};
+use serde::de::{DeserializeOwned, value::MapDeserializer};
+
+use super::error::AppError;
+
+/// A decoded form of type `T` (fields are `String` or `Option<String>`).
+#[derive(Debug)]
+pub struct StrictForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictForm<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !ct.starts_with("application/x-www-form-urlencoded") {
+            return Err(AppError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::TooLarge)?;
+        let pairs = decode_pairs(&bytes)?;
+        let de = MapDeserializer::<_, serde::de::value::Error>::new(
+            pairs.into_iter().filter(|(k, _)| k != "_csrf"),
+        );
+        T::deserialize(de)
+            .map(StrictForm)
+            .map_err(|e| AppError::Unprocessable(format!("The form was incomplete: {e}.")))
+    }
+}
+
+/// Decodes `a=b&c=d` strictly: `+` is a space, `%XX` bytes must form valid UTF-8.
+pub fn decode_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    body.split(|b| *b == b'&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut kv = part.splitn(2, |b| *b == b'=');
+            let k = decode_component(kv.next().unwrap_or_default())?;
+            let v = decode_component(kv.next().unwrap_or_default())?;
+            Ok((k, v))
+        })
+        .collect()
+}
+
+fn decode_component(raw: &[u8]) -> Result<String, AppError> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < raw.len() => {
+                match (hex(raw[i + 1]), hex(raw[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h * 16 + l);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    let text = String::from_utf8(out)
+        .map_err(|_| AppError::BadRequest("The text is not valid UTF-8, so nothing was saved.".into()))?;
+    Ok(normalise_newlines(&text))
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// CRLF and lone CR become LF, so form posts and fetch saves store the same bytes.
+pub fn normalise_newlines(s: &str) -> String {
+    if !s.contains('\r') {
+        return s.to_string();
+    }
+    s.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_plus_percent_and_newlines() {
+        let pairs = decode_pairs(b"a=x+y%21&b=l1%0D%0Al2&c=%E2%9C%93").unwrap();
+        assert_eq!(pairs[0], ("a".into(), "x y!".into()));
+        assert_eq!(pairs[1], ("b".into(), "l1\nl2".into()));
+        assert_eq!(pairs[2], ("c".into(), "✓".into()));
+    }
+
+    #[test]
+    fn rejects_invalid_utf8_instead_of_replacing_it() {
+        assert!(decode_pairs(b"body=%FF%FEok").is_err());
+    }
+
+    #[test]
+    fn keeps_stray_percent_signs() {
+        assert_eq!(decode_pairs(b"a=100%").unwrap()[0].1, "100%");
+        assert_eq!(decode_pairs(b"a=%G1").unwrap()[0].1, "%G1");
+    }
+}

@@ -1,0 +1,144 @@
+//! The HTTP layer: one module per area, the route registry, and the middleware stack.
+
+pub mod account;
+pub mod admin;
+pub mod assets;
+pub mod catalog;
+pub mod csrf;
+pub mod error;
+pub mod extract;
+pub mod form;
+pub mod headers;
+pub mod home;
+pub mod layout;
+pub mod ops;
+pub mod routes;
+
+use std::time::{Duration, Instant};
+
+use axum::{
+    Router,
+    error_handling::HandleErrorLayer,
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    http::{HeaderValue, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
+    trace::TraceLayer,
+};
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::{auth::tokens::short_id, state::AppState};
+
+/// Body limit for ordinary forms.
+pub const SMALL_BODY: usize = 64 * 1024;
+/// Hard cap for any request body (answer routes allow this much).
+pub const LARGE_BODY: usize = csrf::MAX_FORM_BODY;
+/// Requests handled at once before new ones are shed with 503.
+const MAX_IN_FLIGHT: usize = 256;
+
+/// The whole application: routes, sessions, CSRF, limits, headers, tracing.
+pub fn app(state: AppState, sessions: SqliteStore) -> Router {
+    let cfg = &state.config;
+    let idle = time::Duration::seconds(cfg.idle_timeout.as_secs() as i64);
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name(cfg.cookie_name())
+        .with_secure(cfg.is_https())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    routes::table()
+        .router
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
+        .layer(session_layer)
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(DefaultBodyLimit::max(SMALL_BODY))
+        .layer(RequestBodyLimitLayer::new(LARGE_BODY))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(15)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            cfg.request_timeout,
+        ))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        [("retry-after", "2")],
+                        "The server is busy; try again in a moment.",
+                    )
+                }))
+                .load_shed()
+                .concurrency_limit(MAX_IN_FLIGHT),
+        )
+        .layer(
+            ServiceBuilder::new()
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(SetRequestIdLayer::new(request_id.clone(), RandomId))
+                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+                }))
+                .layer(PropagateRequestIdLayer::new(request_id)),
+        )
+        .with_state(state)
+}
+
+async fn not_found() -> Response {
+    error::AppError::NotFound.into_response()
+}
+
+/// Records request counts and latencies by route template (never by raw path).
+async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().as_str().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let resp = next.run(req).await;
+    state
+        .metrics
+        .observe(&method, &route, resp.status().as_u16(), started.elapsed());
+    resp
+}
+
+/// A panic in a handler becomes a 500 page with a correlation id; the process keeps serving.
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let id = short_id();
+    tracing::error!(correlation = %id, "handler panicked");
+    let mut resp = layout::ErrorPage::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "An unexpected error stopped this request. Try again; if it keeps happening, give an admin the reference below.".into(),
+        Some(id),
+    )
+    .into_response();
+    *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    resp
+}
+
+#[derive(Clone, Copy)]
+struct RandomId;
+
+impl MakeRequestId for RandomId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&short_id()).ok().map(RequestId::new)
+    }
+}

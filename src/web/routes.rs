@@ -1,0 +1,113 @@
+//! The route registry: every route with its method, minimum access and whether it changes
+//! state. The router is built from it, so tests that loop over `specs()` (authorization, CSRF,
+//! headers) cover a route the moment it is added.
+
+use axum::{
+    Router,
+    handler::Handler,
+    routing::{get, post},
+};
+
+use super::{account, admin, assets, catalog, home, ops};
+use crate::state::AppState;
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    SignedIn,
+    /// Interviewers and admins.
+    Interviewer,
+    /// Admins only.
+    Admin,
+}
+
+/// One registered route.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    /// The template, e.g. `/admin/users/{id}/role`.
+    pub path: &'static str,
+    pub access: Access,
+}
+
+impl RouteSpec {
+    /// Whether the route changes state (and so needs a CSRF token).
+    pub fn is_unsafe(&self) -> bool {
+        self.method != "GET"
+    }
+
+    /// A concrete path for tests: `{id}` → 1, `{token}`/`{slug}`/`{file}` → a harmless value.
+    pub fn example_path(&self) -> String {
+        self.path
+            .replace("{id}", "1")
+            .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .replace("{slug}", "no-such-gauntlet")
+            .replace("{file}", "nothing.css")
+    }
+}
+
+/// The router together with its registry.
+pub struct Routes {
+    pub router: Router<AppState>,
+    pub specs: Vec<RouteSpec>,
+}
+
+impl Routes {
+    fn new() -> Self {
+        Self {
+            router: Router::new(),
+            specs: Vec::new(),
+        }
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, access: Access, h: H) -> Self {
+        self.router = self.router.route(path, get(h));
+        self.specs.push(RouteSpec { method: "GET", path, access });
+        self
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, access: Access, h: H) -> Self {
+        self.router = self.router.route(path, post(h));
+        self.specs.push(RouteSpec { method: "POST", path, access });
+        self
+    }
+}
+
+/// Every route of the site.
+pub fn table() -> Routes {
+    use Access::*;
+    Routes::new()
+        .get("/", Public, home::home)
+        .get("/healthz", Public, ops::healthz)
+        .get("/metrics", Public, ops::metrics)
+        .get("/static/{file}", Public, assets::serve)
+        .get("/login", Public, account::login_page)
+        .post("/login", Public, account::login)
+        .post("/logout", Public, account::logout)
+        .get("/setup/{token}", Public, account::setup_page)
+        .post("/setup/{token}", Public, account::setup)
+        .get("/invite/{token}", Public, account::invite_page)
+        .post("/invite/{token}", Public, account::accept_invite)
+        .get("/register", Public, account::register_page)
+        .post("/register", Public, account::register)
+        .get("/catalog", SignedIn, catalog::catalog)
+        .get("/gauntlets/{slug}", SignedIn, catalog::overview)
+        .get("/admin", Admin, admin::users_page)
+        .post("/admin/users/{id}/role", Admin, admin::set_role)
+        .post("/admin/users/{id}/status", Admin, admin::set_status)
+        .get("/admin/invites", Admin, admin::invites_page)
+        .post("/admin/invites", Admin, admin::create_invite)
+        .post("/admin/invites/{id}/revoke", Admin, admin::revoke_invite)
+        .get("/admin/settings", Admin, admin::settings_page)
+        .post("/admin/settings", Admin, admin::save_settings)
+        .get("/admin/content", Admin, admin::content_page)
+        .post("/admin/content/reload", Admin, admin::reload_content)
+}
+
+/// The registry alone (for tests and documentation).
+pub fn specs() -> Vec<RouteSpec> {
+    table().specs
+}
