@@ -51,7 +51,11 @@ fn main() {
     };
     let words = ANSWER.split_whitespace().count();
     let stats = LibraryStats::from_gauntlets([&g]);
-    let guides: Vec<RoundGuide> = g.rounds.iter().map(|r| RoundGuide::new(r, &stats)).collect();
+    let guides: Vec<RoundGuide> = g
+        .rounds
+        .iter()
+        .map(|r| RoundGuide::new(r, &stats))
+        .collect();
     let iters = 2000;
 
     let mut one = Vec::with_capacity(iters);

@@ -219,7 +219,8 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> TrapRu
             section: section.label.clone(),
             hedges: Vec::new(),
         };
-        let texts = std::iter::once(section.text.as_str()).chain(section.items.iter().map(String::as_str));
+        let texts =
+            std::iter::once(section.text.as_str()).chain(section.items.iter().map(String::as_str));
         for text in texts {
             for (qs, qe) in quotes(text) {
                 let (ss, se) = sentence_around(text, qs, qe);
@@ -320,9 +321,18 @@ mod tests {
 
     #[test]
     fn warnings_hedges_and_follow_ups_are_told_apart() {
-        assert_eq!(classify("Claiming ", " for async replication is a red flag."), Role::Warned);
+        assert_eq!(
+            classify("Claiming ", " for async replication is a red flag."),
+            Role::Warned
+        );
         assert_eq!(classify("The interviewer will ask ", ""), Role::Neutral);
-        assert_eq!(classify("Candidates who design without saying ", " are overstepping."), Role::Hedge);
+        assert_eq!(
+            classify(
+                "Candidates who design without saying ",
+                " are overstepping."
+            ),
+            Role::Hedge
+        );
         assert_eq!(classify(" ", " is the strongest answer."), Role::Good);
     }
 

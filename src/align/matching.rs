@@ -86,19 +86,59 @@ impl<'a> AnswerIndex<'a> {
         }
     }
 
-    /// Positions of a need in `[a, b)` with matching negation.
-    fn find_in(&self, need: &Need, a: usize, b: usize) -> Option<usize> {
-        let positions = self.by_key.get(need.key.as_str())?;
+    /// Positions of each need's key in the answer (looked up once per match).
+    fn positions(&self, needs: &[Need]) -> Vec<&[usize]> {
+        needs
+            .iter()
+            .map(|n| {
+                self.by_key
+                    .get(n.key.as_str())
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .collect()
+    }
+
+    /// The first position in `[a, b)` with matching negation.
+    fn find_in(&self, positions: &[usize], negated: bool, a: usize, b: usize) -> Option<usize> {
         let from = positions.partition_point(|&p| p < a);
         positions[from..]
             .iter()
             .take_while(|&&p| p < b)
             .copied()
-            .find(|&p| self.analysis.units[p].negated == need.negated)
+            .find(|&p| self.analysis.units[p].negated == negated)
     }
 
-    /// Score the needs over `[a, b)`.
-    fn score_range(&self, needs: &[Need], a: usize, b: usize) -> Hit {
+    /// The position in `[a, b)` with matching negation closest to `near`.
+    fn nearest_in(
+        &self,
+        positions: &[usize],
+        negated: bool,
+        a: usize,
+        b: usize,
+        near: usize,
+    ) -> Option<usize> {
+        let from = positions.partition_point(|&p| p < a);
+        positions[from..]
+            .iter()
+            .take_while(|&&p| p < b)
+            .copied()
+            .filter(|&p| self.analysis.units[p].negated == negated)
+            .min_by_key(|&p| p.abs_diff(near))
+    }
+
+    /// Score the needs over `[a, b)`; with `near`, each need takes its occurrence closest to it.
+    fn score_range(&self, needs: &[Need], pos: &[&[usize]], a: usize, b: usize) -> Hit {
+        self.score_range_near(needs, pos, a, b, None)
+    }
+
+    fn score_range_near(
+        &self,
+        needs: &[Need],
+        pos: &[&[usize]],
+        a: usize,
+        b: usize,
+        near: Option<usize>,
+    ) -> Hit {
         let total: f64 = needs.iter().map(|n| n.weight).sum();
         if total <= 0.0 || needs.is_empty() {
             return Hit::default();
@@ -106,8 +146,12 @@ impl<'a> AnswerIndex<'a> {
         let mut got = 0.0;
         let mut count = 0usize;
         let mut units = Vec::new();
-        for n in needs {
-            if let Some(p) = self.find_in(n, a, b) {
+        for (n, p) in needs.iter().zip(pos) {
+            let found = match near {
+                Some(x) => self.nearest_in(p, n.negated, a, b, x),
+                None => self.find_in(p, n.negated, a, b),
+            };
+            if let Some(p) = found {
                 got += n.weight;
                 count += 1;
                 units.push(p);
@@ -123,9 +167,13 @@ impl<'a> AnswerIndex<'a> {
 
     /// The best window of one or two adjacent sentences for these needs.
     pub fn best_window(&self, needs: &[Need]) -> Hit {
+        let pos = self.positions(needs);
+        if pos.iter().all(|p| p.is_empty()) {
+            return Hit::default();
+        }
         let mut best = Hit::default();
         for &(a, b) in &self.windows {
-            let hit = self.score_range(needs, a, b);
+            let hit = self.score_range(needs, &pos, a, b);
             if hit.score > best.score + 1e-12 {
                 best = hit;
             }
@@ -136,15 +184,13 @@ impl<'a> AnswerIndex<'a> {
     /// The best tight match: all matched units within `reach` units of an anchor (an occurrence
     /// of the heaviest need), for short phrases such as a warned-against claim.
     pub fn best_phrase(&self, needs: &[Need], reach: usize) -> Hit {
-        let Some(anchor) = needs
-            .iter()
-            .max_by(|x, y| x.weight.total_cmp(&y.weight))
-        else {
+        let Some(anchor) = needs.iter().max_by(|x, y| x.weight.total_cmp(&y.weight)) else {
             return Hit::default();
         };
         let Some(positions) = self.by_key.get(anchor.key.as_str()) else {
             return Hit::default();
         };
+        let pos = self.positions(needs);
         let mut best = Hit::default();
         for &p in positions {
             if self.analysis.units[p].negated != anchor.negated {
@@ -152,7 +198,7 @@ impl<'a> AnswerIndex<'a> {
             }
             let a = p.saturating_sub(reach);
             let b = (p + reach + 1).min(self.analysis.units.len());
-            let hit = self.score_range(needs, a, b);
+            let hit = self.score_range_near(needs, &pos, a, b, Some(p));
             if hit.score > best.score + 1e-12 {
                 best = hit;
             }

@@ -270,8 +270,16 @@ mod tests {
         let stats = LibraryStats::from_gauntlets([&g]);
         let al = align_round(&g.rounds[0], STRONG_R1, &stats);
         let covered = al.points.iter().filter(|p| p.covered).count();
-        println!("covered {covered}/{} coverage {}", al.points.len(), al.coverage);
-        assert!(covered * 10 >= al.points.len() * 7, "{covered}/{}", al.points.len());
+        println!(
+            "covered {covered}/{} coverage {}",
+            al.points.len(),
+            al.coverage
+        );
+        assert!(
+            covered * 10 >= al.points.len() * 7,
+            "{covered}/{}",
+            al.points.len()
+        );
         assert!(al.coverage >= 0.7);
     }
 
@@ -308,8 +316,14 @@ mod tests {
         let at = answer.find("zero data loss").unwrap_or(0);
         assert_eq!(flag.answer_spans, vec![[at, at + "zero data loss".len()]]);
         assert!(flag.reason.contains("red flag"));
-        let honest = guide.align("Async replication can never give zero data loss; RPO is about a second.");
-        assert!(honest.red_flags.iter().all(|f| f.phrase != "zero data loss"));
+        let honest =
+            guide.align("Async replication can never give zero data loss; RPO is about a second.");
+        assert!(
+            honest
+                .red_flags
+                .iter()
+                .all(|f| f.phrase != "zero data loss")
+        );
     }
 
     #[test]
@@ -318,7 +332,11 @@ mod tests {
         let stats = LibraryStats::from_gauntlets([&g]);
         let guide = RoundGuide::new(&g.rounds[3], &stats);
         let bluff = guide.align("I'd shard users by geography with an EU primary database.");
-        let hedge = bluff.red_flags.iter().find(|f| f.missing_hedge).expect("hedge flag");
+        let hedge = bluff
+            .red_flags
+            .iter()
+            .find(|f| f.missing_hedge)
+            .expect("hedge flag");
         assert!(hedge.answer_spans.is_empty());
         assert!(hedge.phrase.contains("legal counsel"));
         let careful = guide.align(
@@ -334,10 +352,19 @@ mod tests {
         let stats = LibraryStats::from_gauntlets([&g]);
         let al = align_round(&g.rounds[1], "zero data loss", &stats);
         let v = serde_json::to_value(&al).expect("serialises");
-        let keys: Vec<&str> = v.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
-        assert_eq!(keys, vec!["coverage", "points", "red_flags", "weak_matches"]);
+        let keys: Vec<&str> = v
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            keys,
+            vec!["coverage", "points", "red_flags", "weak_matches"]
+        );
         let p = &v["points"][0];
-        let mut pk: Vec<&str> = p.as_object().map(|o| o.keys().map(String::as_str).collect()).unwrap_or_default();
+        let mut pk: Vec<&str> = p
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
         pk.sort_unstable();
         assert_eq!(pk, vec!["answer_spans", "covered", "guidance_span", "text"]);
         assert!(v["red_flags"][0]["answer_spans"][0].is_array());
@@ -348,11 +375,17 @@ mod tests {
         let g = seed();
         let stats = LibraryStats::from_gauntlets([&g]);
         for r in &g.rounds {
-            let strong = r.section(SectionKind::StrongAnswer).map(|s| s.text.as_str()).unwrap_or("");
+            let strong = r
+                .section(SectionKind::StrongAnswer)
+                .map(|s| s.text.as_str())
+                .unwrap_or("");
             let al = align_round(r, "", &stats);
             assert!(!al.points.is_empty());
             for p in al.points {
-                assert_eq!(strong.get(p.guidance_span[0]..p.guidance_span[1]), Some(p.text.as_str()));
+                assert_eq!(
+                    strong.get(p.guidance_span[0]..p.guidance_span[1]),
+                    Some(p.text.as_str())
+                );
             }
         }
     }
@@ -365,7 +398,12 @@ mod proptests {
     use proptest::prelude::*;
 
     fn section(label: &str, text: String, items: Vec<String>) -> Section {
-        Section { label: label.into(), text, items, markdown: String::new() }
+        Section {
+            label: label.into(),
+            text,
+            items,
+            markdown: String::new(),
+        }
     }
 
     proptest! {

@@ -162,7 +162,11 @@ pub fn derive(
 
 /// Match one key point against an answer.
 pub fn match_point(point: &KeyPoint, answer: &AnswerIndex<'_>) -> PointHit {
-    let hit = answer.best_window(&point.needs);
+    // Claims may be spread over a sentence or two; a term's words must sit close together.
+    let hit = match point.kind {
+        PointKind::Claim => answer.best_window(&point.needs),
+        PointKind::Term(_) => answer.best_phrase(&point.needs, point.needs.len() * 2 + 2),
+    };
     let covered = match point.kind {
         PointKind::Claim => hit.score >= CLAIM_THRESHOLD,
         PointKind::Term(_) if point.needs.len() <= 2 => hit.count_ratio >= 1.0 - 1e-9,

@@ -108,7 +108,11 @@ pub fn auc(positives: &[f64], negatives: &[f64]) -> f64 {
 
 /// Score every fixture answer against its gauntlet and aggregate the quality numbers.
 /// Fixtures whose gauntlet or round is not found are skipped.
-pub fn evaluate(gauntlets: &[Gauntlet], fixtures: &[Fixture], stats: &LibraryStats) -> QualityReport {
+pub fn evaluate(
+    gauntlets: &[Gauntlet],
+    fixtures: &[Fixture],
+    stats: &LibraryStats,
+) -> QualityReport {
     let mut scored = Vec::new();
     let (mut sp, mut pw, mut po, mut sw) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut rounds = 0;
@@ -117,8 +121,11 @@ pub fn evaluate(gauntlets: &[Gauntlet], fixtures: &[Fixture], stats: &LibrarySta
             continue;
         };
         for round in &g.rounds {
-            let answers: Vec<&LabelledAnswer> =
-                f.answers.iter().filter(|a| a.round == round.number).collect();
+            let answers: Vec<&LabelledAnswer> = f
+                .answers
+                .iter()
+                .filter(|a| a.round == round.number)
+                .collect();
             if answers.is_empty() {
                 continue;
             }
@@ -164,7 +171,10 @@ pub fn evaluate(gauntlets: &[Gauntlet], fixtures: &[Fixture], stats: &LibrarySta
         partial_over_weak: rate(&pw),
         partial_over_off_topic: rate(&po),
         strong_over_weak: rate(&sw),
-        auc: auc(&cov(&[Label::Strong]), &cov(&[Label::Weak, Label::OffTopic])),
+        auc: auc(
+            &cov(&[Label::Strong]),
+            &cov(&[Label::Weak, Label::OffTopic]),
+        ),
         bluff_detection: flagged_share(Label::Bluff),
         false_flag_rate: flagged_share(Label::Strong),
         rounds,
@@ -183,7 +193,10 @@ mod tests {
             "multi-region-kubernetes.md",
             include_str!("../../content/multi-region-kubernetes.md"),
         ),
-        ("jvm-memory-leak.md", include_str!("../../content/jvm-memory-leak.md")),
+        (
+            "jvm-memory-leak.md",
+            include_str!("../../content/jvm-memory-leak.md"),
+        ),
         (
             "tls-certificate-expiry-outage.md",
             include_str!("../../content/tls-certificate-expiry-outage.md"),
@@ -240,7 +253,10 @@ mod tests {
         assert!(report.partial_over_weak >= 0.8);
         assert!(report.partial_over_off_topic >= 0.8);
         assert!(report.auc >= 0.9);
-        assert!((report.bluff_detection - 1.0).abs() < 1e-9, "every bluff is flagged");
+        assert!(
+            (report.bluff_detection - 1.0).abs() < 1e-9,
+            "every bluff is flagged"
+        );
         assert!(report.false_flag_rate <= 0.2);
     }
 }

@@ -77,7 +77,11 @@ pub fn extract(text: &str, a: &Analysis, lexicon: &Lexicon) -> Vec<FoundTerm> {
         // A sentence-initial capital alone is just a capital ("Deployments are staggered").
         let start = if !single && u.sentence_start && !u.acronym && !u.inner_capital {
             // Keep the rest of the run when the first word is only capitalised by position.
-            if run.len() >= 3 || units.get(i + 1).is_some_and(|n| n.acronym || n.inner_capital) {
+            if run.len() >= 3
+                || units
+                    .get(i + 1)
+                    .is_some_and(|n| n.acronym || n.inner_capital)
+            {
                 i
             } else {
                 i + 1

@@ -90,8 +90,12 @@ pub struct Lexicon {
     acronyms: HashSet<String>,
     /// Base-key sequence → canonical key (synonyms and acronym long forms; single words too).
     phrases: HashMap<Vec<String>, String>,
+    /// First base keys of multi-word phrases (skips phrase lookups for most tokens).
+    phrase_starts: HashSet<String>,
     /// Base-key sequence → canonical unit key, applied only right after a number.
     units: HashMap<Vec<String>, String>,
+    /// First base keys of unit spellings.
+    unit_starts: HashSet<String>,
     /// Decisive verbs as canonical key sequences.
     verbs: Vec<Vec<String>>,
     /// Single-word negators (lowercase).
@@ -166,7 +170,9 @@ impl Lexicon {
         let mut lex = Lexicon {
             acronyms: HashSet::new(),
             phrases: HashMap::new(),
+            phrase_starts: HashSet::new(),
             units: HashMap::new(),
+            unit_starts: HashSet::new(),
             verbs: Vec::new(),
             negators: HashSet::new(),
             negator_phrases: Vec::new(),
@@ -244,6 +250,17 @@ impl Lexicon {
                 }
             }
         }
+        lex.phrase_starts = lex
+            .phrases
+            .keys()
+            .filter(|k| k.len() >= 2)
+            .filter_map(|k| k.first().cloned())
+            .collect();
+        lex.unit_starts = lex
+            .units
+            .keys()
+            .filter_map(|k| k.first().cloned())
+            .collect();
         for v in verbs {
             let keys: Vec<String> = lex
                 .analyze(&v)
@@ -267,6 +284,9 @@ impl Lexicon {
         let long_keys = self.base_keys(long);
         let mut learned = new_acronym;
         if long_keys.len() >= 2 && !self.phrases.contains_key(&long_keys) {
+            if let Some(first) = long_keys.first() {
+                self.phrase_starts.insert(first.clone());
+            }
             self.phrases.insert(long_keys, a.clone());
             learned = true;
         }
@@ -438,9 +458,7 @@ impl Lexicon {
     ) {
         // "200ms", "5k", "1.5s": a leading number followed by letters splits in two.
         let starts_digit = word.chars().next().is_some_and(|c| c.is_ascii_digit());
-        if starts_digit
-            && let Some(split) = word.find(|c: char| c.is_alphabetic())
-        {
+        if starts_digit && let Some(split) = word.find(|c: char| c.is_alphabetic()) {
             let (num, rest) = word.split_at(split);
             let num_clean = num.replace(',', "");
             if let Ok(mut v) = num_clean.parse::<f64>() {
@@ -481,7 +499,9 @@ impl Lexicon {
             .map(|c| if c == '\u{2019}' { '\'' } else { c })
             .collect::<String>()
             .to_lowercase();
-        if word.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+        if word
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
             && let Ok(v) = lower.replace(',', "").parse::<f64>()
         {
             out.push(self.number_token(start, start + word.len(), v, sentence, clause, chunk));
@@ -554,8 +574,8 @@ impl Lexicon {
                 .is_some_and(|u| u.number || u.unit);
             // Multi-word negators ("instead of", "rather than").
             if let Some(len) = self.negator_phrases.iter().find_map(|p| {
-                let ok = p.len() <= raw.len() - i
-                    && p.iter().zip(&raw[i..]).all(|(w, r)| *w == r.lower);
+                let ok =
+                    p.len() <= raw.len() - i && p.iter().zip(&raw[i..]).all(|(w, r)| *w == r.lower);
                 ok.then_some(p.len())
             }) {
                 units.push(self.unit_from(&raw[i..i + len], "not".into(), false, true));
@@ -568,10 +588,11 @@ impl Lexicon {
                 continue;
             }
             // Units after a number, longest first.
-            if prev_number && !t.number {
+            if prev_number && !t.number && self.unit_starts.contains(&t.base) {
                 let mut found = None;
                 for len in (1..=MAX_PHRASE.min(raw.len() - i)).rev() {
-                    let keys: Vec<String> = raw[i..i + len].iter().map(|r| r.base.clone()).collect();
+                    let keys: Vec<String> =
+                        raw[i..i + len].iter().map(|r| r.base.clone()).collect();
                     if let Some(u) = self.units.get(&keys) {
                         found = Some((len, u.clone()));
                         break;
@@ -587,7 +608,12 @@ impl Lexicon {
             }
             // Phrases and synonyms, longest first; sentences do not merge.
             let mut found = None;
-            for len in (1..=MAX_PHRASE.min(raw.len() - i)).rev() {
+            let max_len = if self.phrase_starts.contains(&t.base) {
+                MAX_PHRASE.min(raw.len() - i)
+            } else {
+                1
+            };
+            for len in (1..=max_len).rev() {
                 let slice = &raw[i..i + len];
                 if slice.iter().any(|r| r.sentence != t.sentence) {
                     continue;

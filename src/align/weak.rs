@@ -79,10 +79,18 @@ fn split_item(item: &str) -> (String, String, WeakKind) {
         if let Some(topic) = lower.strip_prefix(p) {
             // Same byte length: lowercase of ASCII prefixes; fall back to the lowercase text.
             let topic_text = head.get(head.len() - topic.len()..).unwrap_or(topic);
-            return (topic_text.trim().to_string(), strip_dash(rest), WeakKind::Absence);
+            return (
+                topic_text.trim().to_string(),
+                strip_dash(rest),
+                WeakKind::Absence,
+            );
         }
     }
-    (head.trim().to_string(), strip_dash(rest), WeakKind::Presence)
+    (
+        head.trim().to_string(),
+        strip_dash(rest),
+        WeakKind::Presence,
+    )
 }
 
 /// Prepare the patterns of a round's weak answers.
@@ -93,9 +101,12 @@ pub fn prepare(items: &[&str], lexicon: &Lexicon, stats: &LibraryStats) -> Vec<W
         .map(|(index, item)| {
             let (pattern, explanation, kind) = split_item(item);
             let a = lexicon.analyze(&pattern);
-            let needs = needs_of(&a.units, |u| {
-                if u.unit { 0.5 } else { stats.weight(&u.key) }
-            });
+            let needs = needs_of(
+                &a.units,
+                |u| {
+                    if u.unit { 0.5 } else { stats.weight(&u.key) }
+                },
+            );
             WeakPattern {
                 index,
                 kind,
@@ -133,12 +144,20 @@ mod tests {
     #[test]
     fn quoted_items_are_presence_patterns() {
         let (p, e, k) = split_item("\"Just use a CDN.\" \u{2014} CDNs cache static content.");
-        assert_eq!((p.as_str(), e.as_str(), k), ("Just use a CDN.", "CDNs cache static content.", WeakKind::Presence));
+        assert_eq!(
+            (p.as_str(), e.as_str(), k),
+            (
+                "Just use a CDN.",
+                "CDNs cache static content.",
+                WeakKind::Presence
+            )
+        );
     }
 
     #[test]
     fn no_mention_items_are_absence_patterns() {
-        let (p, _, k) = split_item("No mention of the data layer \u{2014} Multi-region data is hard.");
+        let (p, _, k) =
+            split_item("No mention of the data layer \u{2014} Multi-region data is hard.");
         assert_eq!((p.as_str(), k), ("the data layer", WeakKind::Absence));
     }
 }

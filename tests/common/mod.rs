@@ -1,0 +1,188 @@
+//! Test harness: the real app on 127.0.0.1 with a temporary SQLite file, a cookie-keeping HTTP
+//! client with redirects off, and helpers to create users of each role and sign them in.
+#![allow(dead_code)]
+
+use std::{path::PathBuf, sync::OnceLock, time::Duration};
+
+use gauntlet::{
+    auth::{Role, password::Passwords},
+    config::Config,
+    db::{self, Create},
+    server::{self, DatabaseChoice, Running},
+};
+use reqwest::{Client, StatusCode, redirect::Policy};
+use tempfile::TempDir;
+
+pub const PASSWORD: &str = "tessellated harbour lamp";
+
+/// One running app with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub running: Option<Running>,
+    pub db_path: PathBuf,
+    _dir: TempDir,
+}
+
+/// Options for starting a test app.
+#[derive(Default)]
+pub struct Options {
+    pub public_url: Option<String>,
+    /// Keep the production login throttle (otherwise it is relaxed so tests can sign in freely).
+    pub real_throttle: bool,
+    /// Override the absolute session lifetime.
+    pub absolute_timeout: Option<Duration>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(opts: Options) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db_path = dir.path().join("gauntlet.db");
+        let mut config = Config::new("127.0.0.1:0".parse().unwrap());
+        if !opts.real_throttle {
+            config.throttle.per_ip_per_minute = 10_000;
+            config.throttle.per_ip_per_hour = 100_000;
+        }
+        if let Some(t) = opts.absolute_timeout {
+            config.absolute_timeout = t;
+        }
+        if let Some(url) = opts.public_url {
+            config.public_url = url;
+        }
+        let running = server::start(
+            config,
+            DatabaseChoice {
+                path: db_path.clone(),
+                create: Create::IfMissing,
+            },
+        )
+        .await
+        .expect("server starts");
+        Self {
+            base: format!("http://{}", running.addr),
+            running: Some(running),
+            db_path,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn running(&self) -> &Running {
+        self.running.as_ref().expect("running")
+    }
+
+    pub fn pool(&self) -> &sqlx::SqlitePool {
+        &self.running().state.db
+    }
+
+    /// A new browser-like client: keeps cookies, never follows redirects.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("client")
+    }
+
+    /// Creates an account directly in the database; returns its email.
+    pub async fn create_user(&self, role: Role) -> String {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let email = format!("{}{n}@team.example", role.as_str());
+        self.create_user_with_email(role, &email).await;
+        email
+    }
+
+    pub async fn create_user_with_email(&self, role: Role, email: &str) -> i64 {
+        let new = db::users::NewUser {
+            email,
+            display_name: &format!("Test {}", role.label()),
+            password_hash: password_hash().await,
+            role,
+        };
+        db::users::insert(self.pool(), &new).await.expect("insert user")
+    }
+
+    /// A client signed in as a new user of `role`.
+    pub async fn signed_in(&self, role: Role) -> (Client, String) {
+        let email = self.create_user(role).await;
+        let client = self.client();
+        let resp = login(self, &client, &email, PASSWORD).await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login as {email}");
+        (client, email)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+    }
+}
+
+/// The argon2 hash of `PASSWORD`, computed once.
+pub async fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    if let Some(h) = HASH.get() {
+        return h;
+    }
+    let h = Passwords::new().hash(PASSWORD.to_string()).await.unwrap();
+    HASH.get_or_init(|| h)
+}
+
+/// Reads the `_csrf` hidden field out of a page.
+pub fn csrf_from(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let Some(start) = html.find(marker) else {
+        panic!("page has no CSRF field:\n{}", &html[..html.len().min(3000)]);
+    };
+    let start = start + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_string()
+}
+
+/// GETs a page and returns its CSRF token.
+pub async fn csrf(app: &TestApp, client: &Client, path: &str) -> String {
+    let html = client.get(app.url(path)).send().await.unwrap().text().await.unwrap();
+    csrf_from(&html)
+}
+
+/// Signs in through the real form.
+pub async fn login(app: &TestApp, client: &Client, email: &str, password: &str) -> reqwest::Response {
+    let token = csrf(app, client, "/login").await;
+    client
+        .post(app.url("/login"))
+        .form(&[("_csrf", token.as_str()), ("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// POSTs a form with the page's token.
+pub async fn post_form(
+    app: &TestApp,
+    client: &Client,
+    token_page: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let token = csrf(app, client, token_page).await;
+    let mut all = vec![("_csrf", token.as_str())];
+    all.extend_from_slice(fields);
+    client.post(app.url(path)).form(&all).send().await.unwrap()
+}
+
+/// The `Location` header of a redirect.
+pub fn location(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}

@@ -1,0 +1,9 @@
+//! HTTP tests against the real server on a loopback port with a real SQLite file.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod accounts;
+mod admin;
+mod catalog;
+mod security;
