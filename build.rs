@@ -19,10 +19,17 @@ fn main() {
     let mut out = String::from("/// Built-in gauntlets: (file name, Markdown source).\n");
     out.push_str("pub static BUILTIN: &[(&str, &str)] = &[\n");
     for path in files {
-        let name = path.file_name().and_then(|n| n.to_str()).expect("utf-8 file name");
-        out.push_str(&format!("    ({name:?}, include_str!({:?})),\n", path.display().to_string()));
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .expect("utf-8 file name");
+        out.push_str(&format!(
+            "    ({name:?}, include_str!({:?})),\n",
+            path.display().to_string()
+        ));
     }
     out.push_str("];\n");
-    let dest = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_content.rs");
+    let dest =
+        Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("builtin_content.rs");
     fs::write(dest, out).expect("write builtin_content.rs");
 }

@@ -22,7 +22,11 @@ use crate::{
 pub const DEFAULT_DATABASE: &str = "gauntlet.db";
 
 #[derive(Debug, Parser)]
-#[command(name = "gauntlet", version, about = "Practise and grade five-round interview gauntlets.")]
+#[command(
+    name = "gauntlet",
+    version,
+    about = "Practise and grade five-round interview gauntlets."
+)]
 pub struct Cli {
     /// SQLite database file. Without it, ./gauntlet.db is used and created on first start;
     /// a path given here that does not exist is refused unless --create-database is set.
@@ -51,6 +55,21 @@ pub enum Command {
     /// Validate, inspect and import gauntlet content.
     #[command(subcommand)]
     Content(ContentCommand),
+    /// Print the alignment report (JSON) of one answer against one round's guidance.
+    Align(AlignArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AlignArgs {
+    /// The gauntlet's Markdown file.
+    #[arg(long)]
+    pub gauntlet: PathBuf,
+    /// The round number.
+    #[arg(long)]
+    pub round: u32,
+    /// A file with the answer, or - for standard input.
+    #[arg(long)]
+    pub answer: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +158,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             create_user(&cli, email, *role, name.as_deref()).await
         }
         Command::Content(cmd) => return content_command(cmd),
+        Command::Align(args) => return align_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -230,7 +250,12 @@ fn content_command(cmd: &ContentCommand) -> ExitCode {
                 Err(e) => fail(&e.to_string()),
             },
             Ok(g) => {
-                println!("{} ({} rounds, version {})", g.title, g.rounds.len(), g.version);
+                println!(
+                    "{} ({} rounds, version {})",
+                    g.title,
+                    g.rounds.len(),
+                    g.version
+                );
                 for r in &g.rounds {
                     println!("  Round {}: {} — {}", r.number, r.name, r.prompt);
                 }
@@ -262,6 +287,51 @@ fn content_command(cmd: &ContentCommand) -> ExitCode {
                 }
             }
         }
+    }
+}
+
+fn align_command(args: &AlignArgs) -> ExitCode {
+    let g = match load_gauntlet(&args.gauntlet) {
+        Ok(g) => g,
+        Err(lines) => {
+            for l in lines {
+                eprintln!("{l}");
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some(round) = g.rounds.iter().find(|r| r.number == args.round) else {
+        let have: Vec<String> = g.rounds.iter().map(|r| r.number.to_string()).collect();
+        return fail(&format!(
+            "{} has no round {}; it has rounds {}",
+            args.gauntlet.display(),
+            args.round,
+            have.join(", ")
+        ));
+    };
+    let mut answer = String::new();
+    let read = if args.answer.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut answer).map(|_| ())
+    } else {
+        std::fs::read_to_string(&args.answer).map(|t| answer = t)
+    };
+    if let Err(e) = read {
+        return fail(&format!("{}: {e}", args.answer.display()));
+    }
+    // term weights come from the whole library: the built-ins plus this file
+    let library = content::library::Library::load(crate::builtin::BUILTIN, None);
+    let others = library
+        .iter()
+        .filter(|e| e.gauntlet.slug != g.slug)
+        .map(|e| e.gauntlet.as_ref());
+    let stats = crate::align::LibraryStats::from_gauntlets(others.chain(std::iter::once(&g)));
+    let report = crate::align::align_round(round, &answer, &stats);
+    match serde_json::to_string_pretty(&report) {
+        Ok(s) => {
+            println!("{s}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
     }
 }
 

@@ -9,11 +9,7 @@ use std::{
 
 use sqlx::SqlitePool;
 
-use crate::{
-    builtin::BUILTIN,
-    content::library::Library,
-    db,
-};
+use crate::{builtin::BUILTIN, content::library::Library, db};
 
 /// Holds the current library; readers get a cheap `Arc` snapshot.
 pub struct ContentStore {

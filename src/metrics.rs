@@ -127,12 +127,32 @@ impl Metrics {
         drop(map);
         for (name, help, c) in [
             ("gauntlet_db_errors_total", "Database errors.", &DB_ERRORS),
-            ("gauntlet_storage_full_total", "Writes refused because the disk is full.", &STORAGE_FULL),
-            ("gauntlet_csrf_rejections_total", "Unsafe requests rejected by the CSRF guard.", &CSRF_REJECTIONS),
-            ("gauntlet_login_failures_total", "Failed sign-in attempts.", &LOGIN_FAILURES),
-            ("gauntlet_login_throttled_total", "Sign-in attempts refused by throttling.", &THROTTLED_LOGINS),
+            (
+                "gauntlet_storage_full_total",
+                "Writes refused because the disk is full.",
+                &STORAGE_FULL,
+            ),
+            (
+                "gauntlet_csrf_rejections_total",
+                "Unsafe requests rejected by the CSRF guard.",
+                &CSRF_REJECTIONS,
+            ),
+            (
+                "gauntlet_login_failures_total",
+                "Failed sign-in attempts.",
+                &LOGIN_FAILURES,
+            ),
+            (
+                "gauntlet_login_throttled_total",
+                "Sign-in attempts refused by throttling.",
+                &THROTTLED_LOGINS,
+            ),
         ] {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", c.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                c.load(Ordering::Relaxed)
+            );
         }
         out
     }

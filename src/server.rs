@@ -71,9 +71,15 @@ pub async fn start(
     let dir = config.content_dir.clone();
     let content = tokio::task::spawn_blocking(move || ContentStore::load(dir)).await?;
     let summary = content.record_current(&pool).await?;
-    tracing::info!(gauntlets = summary.gauntlets, broken_files = summary.broken_files, "content loaded");
+    tracing::info!(
+        gauntlets = summary.gauntlets,
+        broken_files = summary.broken_files,
+        "content loaded"
+    );
     if summary.broken_files > 0 {
-        tracing::warn!("some content files have errors; see the admin content page or run `gauntlet content check`");
+        tracing::warn!(
+            "some content files have errors; see the admin content page or run `gauntlet content check`"
+        );
     }
 
     let sessions = SqliteStore::new(pool.clone());
@@ -90,14 +96,18 @@ pub async fn start(
         config.public_url = format!("http://{addr}");
     }
     if !config.is_https() && !addr.ip().is_loopback() {
-        tracing::warn!("serving plain HTTP on a non-loopback address: put a TLS proxy in front and set --public-url https://…");
+        tracing::warn!(
+            "serving plain HTTP on a non-loopback address: put a TLS proxy in front and set --public-url https://…"
+        );
     }
     let setup_link = setup_link_if_needed(&pool, &config).await?;
     let state = AppState::new(pool.clone(), config.clone(), content);
     let app = web::app(state.clone(), sessions);
     tracing::info!(%addr, public_url = %config.public_url, "listening");
     if let Some(link) = &setup_link {
-        tracing::warn!("no users yet: create the first admin at {link} (single use, valid 24 hours)");
+        tracing::warn!(
+            "no users yet: create the first admin at {link} (single use, valid 24 hours)"
+        );
     }
 
     let (stop_tx, stop_rx) = oneshot::channel();
@@ -158,11 +168,14 @@ async fn accept_loop(
             },
             () = &mut stop => break,
         };
-        let svc = app.clone().map_request(move |mut req: axum::http::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            req
-        });
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
+        let svc = app
+            .clone()
+            .map_request(move |mut req: axum::http::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req
+            });
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
         let conn = graceful.watch(conn.into_owned());
         tokio::spawn(async move {
             if let Err(e) = conn.await {
@@ -181,7 +194,10 @@ async fn accept_loop(
 }
 
 async fn close_database(pool: &SqlitePool) {
-    if let Err(e) = sqlx::query("pragma wal_checkpoint(truncate)").execute(pool).await {
+    if let Err(e) = sqlx::query("pragma wal_checkpoint(truncate)")
+        .execute(pool)
+        .await
+    {
         tracing::warn!(error = %e, "final checkpoint failed");
     }
     pool.close().await;
@@ -196,7 +212,11 @@ async fn reload_on_sighup(state: AppState) {
     };
     while hup.recv().await.is_some() {
         match state.content.reload(&state.db).await {
-            Ok(s) => tracing::info!(gauntlets = s.gauntlets, broken_files = s.broken_files, "content reloaded (SIGHUP)"),
+            Ok(s) => tracing::info!(
+                gauntlets = s.gauntlets,
+                broken_files = s.broken_files,
+                "content reloaded (SIGHUP)"
+            ),
             Err(e) => tracing::error!(error = %e, "content reload failed"),
         }
     }
@@ -212,8 +232,7 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }

@@ -14,7 +14,9 @@ const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cont
 
 fn gauntlet(dir: &Path) -> Command {
     let mut c = Command::new(BIN);
-    c.current_dir(dir).env_remove("GAUNTLET_DATABASE").env("GAUNTLET_LOG", "info");
+    c.current_dir(dir)
+        .env_remove("GAUNTLET_DATABASE")
+        .env("GAUNTLET_LOG", "info");
     c
 }
 
@@ -31,7 +33,10 @@ fn serve(dir: &Path, db_args: &[&str]) -> (Child, String) {
     let mut lines = BufReader::new(stderr).lines();
     let deadline = Instant::now() + Duration::from_secs(30);
     let addr = loop {
-        assert!(Instant::now() < deadline, "server did not report its address");
+        assert!(
+            Instant::now() < deadline,
+            "server did not report its address"
+        );
         let line = lines.next().expect("log line").expect("utf-8 log");
         let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
         if v["fields"]["message"] == "listening" {
@@ -55,7 +60,11 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
 
 fn http_get(addr: &str, path: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out
@@ -70,13 +79,22 @@ fn serve_creates_the_default_database_and_refuses_a_missing_explicit_path() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("typo.db") && err.contains("--create-database"), "{err}");
+    assert!(
+        err.contains("typo.db") && err.contains("--create-database"),
+        "{err}"
+    );
     assert!(!dir.path().join("typo.db").exists());
 
     let (mut child, addr) = serve(dir.path(), &[]);
-    assert!(dir.path().join("gauntlet.db").exists(), "default database created");
+    assert!(
+        dir.path().join("gauntlet.db").exists(),
+        "default database created"
+    );
     assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(wait_exit(&mut child, Duration::from_secs(25)).success());
 }
 
@@ -86,7 +104,13 @@ fn a_corrupt_database_is_refused_at_start() {
     let db = dir.path().join("broken.db");
     std::fs::write(&db, vec![b'x'; 8192]).unwrap();
     let out = gauntlet(dir.path())
-        .args(["--database", db.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+        .args([
+            "--database",
+            db.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -101,7 +125,11 @@ fn sigterm_lets_an_in_flight_request_finish() {
 
     // a session and CSRF token, so the sign-in request is processed, not refused up front
     let mut s = TcpStream::connect(&addr).unwrap();
-    write!(s, "GET /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET /login HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut page = String::new();
     s.read_to_string(&mut page).unwrap();
     let cookie = page
@@ -128,14 +156,24 @@ fn sigterm_lets_an_in_flight_request_finish() {
     inflight.flush().unwrap();
     std::thread::sleep(Duration::from_millis(300));
 
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    assert!(child.try_wait().unwrap().is_none(), "still draining the in-flight request");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "still draining the in-flight request"
+    );
 
     inflight.write_all(rest.as_bytes()).unwrap();
     let mut resp = String::new();
     inflight.read_to_string(&mut resp).unwrap();
-    assert!(resp.starts_with("HTTP/1.1 401"), "the request completed: {}", &resp[..resp.len().min(200)]);
+    assert!(
+        resp.starts_with("HTTP/1.1 401"),
+        "the request completed: {}",
+        &resp[..resp.len().min(200)]
+    );
     assert!(resp.contains("do not match an active account"));
     assert!(wait_exit(&mut child, Duration::from_secs(25)).success());
 }
@@ -145,17 +183,36 @@ fn user_create_reads_the_password_from_stdin_and_refuses_weak_ones() {
     let dir = tempfile::tempdir().unwrap();
     let run = |email: &str, pw: &str| {
         let mut child = gauntlet(dir.path())
-            .args(["--database", "g.db", "--create-database", "user", "create", "--email", email, "--role", "interviewer"])
+            .args([
+                "--database",
+                "g.db",
+                "--create-database",
+                "user",
+                "create",
+                "--email",
+                email,
+                "--role",
+                "interviewer",
+            ])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(pw.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(pw.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     };
     let ok = run("iris@team.example", "quiet meadow lantern\n");
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("created interviewer iris@team.example"));
     let dup = run("iris@team.example", "quiet meadow lantern\n");
     assert!(!dup.status.success());
@@ -169,40 +226,76 @@ fn user_create_reads_the_password_from_stdin_and_refuses_weak_ones() {
 fn content_check_explains_every_error_with_file_and_line_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     let broken = format!("{FIXTURES}/errors/many-errors.md");
-    let out = gauntlet(dir.path()).args(["content", "check", &broken]).output().unwrap();
+    let out = gauntlet(dir.path())
+        .args(["content", "check", &broken])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
-    assert!(lines.len() >= 3, "all errors of the file, not only the first: {stdout}");
+    assert!(
+        lines.len() >= 3,
+        "all errors of the file, not only the first: {stdout}"
+    );
     for l in &lines {
-        let rest = l.strip_prefix(&format!("{broken}:")).unwrap_or_else(|| panic!("file:line form: {l}"));
+        let rest = l
+            .strip_prefix(&format!("{broken}:"))
+            .unwrap_or_else(|| panic!("file:line form: {l}"));
         let (line, msg) = rest.split_once(": ").unwrap();
         assert!(line.parse::<usize>().is_ok() && !msg.is_empty(), "{l}");
     }
 
     let good = gauntlet(dir.path())
-        .args(["content", "check", &format!("{FIXTURES}/valid"), concat!(env!("CARGO_MANIFEST_DIR"), "/content")])
+        .args([
+            "content",
+            "check",
+            &format!("{FIXTURES}/valid"),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/content"),
+        ])
         .output()
         .unwrap();
-    assert!(good.status.success(), "{}", String::from_utf8_lossy(&good.stdout));
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stdout)
+    );
     assert!(String::from_utf8_lossy(&good.stderr).contains("no errors"));
 }
 
 #[test]
 fn content_show_json_has_the_documented_shape() {
     let dir = tempfile::tempdir().unwrap();
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/content/multi-region-kubernetes.md");
-    let out = gauntlet(dir.path()).args(["content", "show", file, "--json"]).output().unwrap();
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/content/multi-region-kubernetes.md"
+    );
+    let out = gauntlet(dir.path())
+        .args(["content", "show", file, "--json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["slug"], "multi-region-kubernetes");
     assert_eq!(v["title"], "Multi-Region Kubernetes Deployment");
     assert_eq!(v["category"], "System Design");
-    assert_eq!(v["domains"], serde_json::json!(["Kubernetes", "Networking"]));
+    assert_eq!(
+        v["domains"],
+        serde_json::json!(["Kubernetes", "Networking"])
+    );
     let rounds = v["rounds"].as_array().unwrap();
     assert_eq!(rounds.len(), 5);
-    assert!(rounds[0]["prompt"].as_str().unwrap().starts_with("Design a multi-region"));
-    assert!(rounds[1]["follow_up"].as_str().unwrap().contains("replication lag"));
+    assert!(
+        rounds[0]["prompt"]
+            .as_str()
+            .unwrap()
+            .starts_with("Design a multi-region")
+    );
+    assert!(
+        rounds[1]["follow_up"]
+            .as_str()
+            .unwrap()
+            .contains("replication lag")
+    );
     let sec = &rounds[0]["sections"][0];
     assert_eq!(sec["label"], "Strong Answer");
     assert!(sec["text"].is_string() && sec["items"].is_array());
@@ -211,7 +304,18 @@ fn content_show_json_has_the_documented_shape() {
     keys.sort_unstable();
     assert_eq!(
         keys,
-        ["category", "difficulty", "domains", "duration", "extras", "rounds", "skills", "slug", "title", "version"]
+        [
+            "category",
+            "difficulty",
+            "domains",
+            "duration",
+            "extras",
+            "rounds",
+            "skills",
+            "slug",
+            "title",
+            "version"
+        ]
     );
 }
 
@@ -219,17 +323,73 @@ fn content_show_json_has_the_documented_shape() {
 fn content_import_turns_page_text_into_markdown_that_parses_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let out = gauntlet(dir.path())
-        .args(["content", "import", &format!("{FIXTURES}/valid/minimal.txt")])
+        .args([
+            "content",
+            "import",
+            &format!("{FIXTURES}/valid/minimal.txt"),
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
     let md_path = dir.path().join("minimal.md");
     std::fs::write(&md_path, &out.stdout).unwrap();
     let show = |p: &str| {
-        let o = gauntlet(dir.path()).args(["content", "show", p, "--json"]).output().unwrap();
+        let o = gauntlet(dir.path())
+            .args(["content", "show", p, "--json"])
+            .output()
+            .unwrap();
         let mut v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         v.as_object_mut().unwrap().remove("version");
         v
     };
-    assert_eq!(show(md_path.to_str().unwrap()), show(&format!("{FIXTURES}/valid/minimal.md")));
+    assert_eq!(
+        show(md_path.to_str().unwrap()),
+        show(&format!("{FIXTURES}/valid/minimal.md"))
+    );
+}
+
+#[test]
+fn align_prints_the_report_for_one_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/content/multi-region-kubernetes.md"
+    );
+    let mut child = gauntlet(dir.path())
+        .args(["align", "--gauntlet", file, "--round", "2", "--answer", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let answer = "We promote the Aurora Global Database secondary and accept zero data loss.";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answer.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let coverage = v["coverage"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&coverage));
+    assert!(
+        v["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["covered"] == true)
+    );
+    let flag = &v["red_flags"].as_array().unwrap()[0];
+    let [start, end] = [&flag["answer_spans"][0][0], &flag["answer_spans"][0][1]]
+        .map(|x| x.as_u64().unwrap() as usize);
+    assert_eq!(&answer[start..end].to_lowercase(), "zero data loss");
+
+    let missing = gauntlet(dir.path())
+        .args(["align", "--gauntlet", file, "--round", "9", "--answer", "-"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("has no round 9"));
 }

@@ -116,11 +116,15 @@ pub fn check_policy(password: &str, email: &str) -> Result<(), String> {
     let lower = password.to_lowercase();
     let local = email.split('@').next().unwrap_or("").to_lowercase();
     if COMMON.lines().any(|c| !c.is_empty() && c == lower) {
-        return Err("That password is on the list of commonly used passwords; choose another.".into());
+        return Err(
+            "That password is on the list of commonly used passwords; choose another.".into(),
+        );
     }
     let distinct: std::collections::HashSet<char> = lower.chars().collect();
     if distinct.len() <= 3 {
-        return Err("That password repeats too few characters; choose something less predictable.".into());
+        return Err(
+            "That password repeats too few characters; choose something less predictable.".into(),
+        );
     }
     if lower.contains("gauntlet") || (local.len() >= 4 && lower.contains(&local)) {
         return Err("Don't use the site's name or your email address in your password.".into());
@@ -146,8 +150,20 @@ mod tests {
     async fn hashes_verify_and_unknown_accounts_never_do() {
         let p = Passwords::new();
         let h = p.hash("a long enough secret".into()).await.unwrap();
-        assert!(p.verify("a long enough secret".into(), Some(h.clone())).await.unwrap());
-        assert!(!p.verify("wrong guess entirely".into(), Some(h)).await.unwrap());
-        assert!(!p.verify("not a real password, only here for timing".into(), None).await.unwrap());
+        assert!(
+            p.verify("a long enough secret".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !p.verify("wrong guess entirely".into(), Some(h))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !p.verify("not a real password, only here for timing".into(), None)
+                .await
+                .unwrap()
+        );
     }
 }

@@ -65,10 +65,15 @@ impl LoginThrottle {
         while times.front().is_some_and(|t| now.duration_since(*t) > HOUR) {
             times.pop_front();
         }
-        let last_minute = times.iter().filter(|t| now.duration_since(**t) <= MINUTE).count();
+        let last_minute = times
+            .iter()
+            .filter(|t| now.duration_since(**t) <= MINUTE)
+            .count();
         if last_minute >= self.config.per_ip_per_minute as usize {
             let oldest = times.iter().find(|t| now.duration_since(**t) <= MINUTE);
-            return Err(RetryAfter(oldest.map_or(60, |t| secs_until(*t + MINUTE, now))));
+            return Err(RetryAfter(
+                oldest.map_or(60, |t| secs_until(*t + MINUTE, now)),
+            ));
         }
         if times.len() >= self.config.per_ip_per_hour as usize {
             let oldest = times.front().copied().unwrap_or(now);

@@ -27,8 +27,7 @@ pub fn hash_token(token: &str) -> String {
 /// Whether a string looks like one of our tokens (cheap rejection before any lookup).
 pub fn looks_like_token(s: &str) -> bool {
     s.len() == 43
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 

@@ -261,14 +261,14 @@ impl Writer {
     }
 
     fn labelled(&self, text: &str) -> Option<String> {
-        if self.place == Place::Intro {
-            if let Some(pairs) = split_metadata(text) {
-                let lines: Vec<String> = pairs
-                    .iter()
-                    .map(|(k, v)| format!("**{}:** {}", capitalise(k), escape_inline(v, false)))
-                    .collect();
-                return Some(lines.join("\n"));
-            }
+        if self.place == Place::Intro
+            && let Some(pairs) = split_metadata(text)
+        {
+            let lines: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| format!("**{}:** {}", capitalise(k), escape_inline(v, false)))
+                .collect();
+            return Some(lines.join("\n"));
         }
         let forms: [(&str, &str, &str); 3] = [
             ("Interviewer", "**", ""),

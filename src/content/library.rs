@@ -115,12 +115,12 @@ impl Library {
                 return;
             }
         };
-        if let Some(existing) = self.by_slug.get(&gauntlet.slug) {
-            if builtin || matches!(existing.origin, Origin::File(_)) {
-                self.problems
-                    .push(duplicate_problem(name, &gauntlet.slug, &existing.origin));
-                return;
-            }
+        if let Some(existing) = self.by_slug.get(&gauntlet.slug)
+            && (builtin || matches!(existing.origin, Origin::File(_)))
+        {
+            self.problems
+                .push(duplicate_problem(name, &gauntlet.slug, &existing.origin));
+            return;
         }
         let entry = Entry {
             gauntlet: Arc::new(gauntlet),

@@ -754,11 +754,12 @@ impl<'s> Builder<'s> {
             return;
         }
         let skills = is_skills_heading(&text);
-        if level == HeadingLevel::H3 && !skills {
-            if let Mode::Round(round) = &mut self.mode {
-                round.open_section(label_of(&text), line, self.src, &mut self.errors);
-                return;
-            }
+        if level == HeadingLevel::H3
+            && !skills
+            && let Mode::Round(round) = &mut self.mode
+        {
+            round.open_section(label_of(&text), line, self.src, &mut self.errors);
+            return;
         }
         self.close_all();
         self.mode = Mode::Extra {
@@ -1026,16 +1027,16 @@ impl<'s> Builder<'s> {
                         round.number, first.name
                     ),
                 ));
-            } else if let Some((_, prev)) = i.checked_sub(1).and_then(|p| self.rounds.get(p)) {
-                if prev.number > round.number {
-                    problems.push(ContentError::new(
-                        *line,
-                        format!(
-                            "round {} follows round {}: rounds must be in order",
-                            round.number, prev.number
-                        ),
-                    ));
-                }
+            } else if let Some((_, prev)) = i.checked_sub(1).and_then(|p| self.rounds.get(p))
+                && prev.number > round.number
+            {
+                problems.push(ContentError::new(
+                    *line,
+                    format!(
+                        "round {} follows round {}: rounds must be in order",
+                        round.number, prev.number
+                    ),
+                ));
             }
         }
         self.errors.extend(problems);

@@ -68,10 +68,12 @@ pub async fn open(path: &Path, create: Create) -> Result<SqlitePool, OpenError> 
             path: shown.clone(),
             source,
         })?;
-    quick_check(&pool).await.map_err(|detail| OpenError::Corrupt {
-        path: shown.clone(),
-        detail,
-    })?;
+    quick_check(&pool)
+        .await
+        .map_err(|detail| OpenError::Corrupt {
+            path: shown.clone(),
+            detail,
+        })?;
     sqlx::migrate!()
         .run(&pool)
         .await

@@ -60,7 +60,12 @@ pub async fn load(db: impl SqliteExecutor<'_>) -> Result<Settings, sqlx::Error> 
 
 pub async fn save(conn: &mut SqliteConnection, s: &Settings) -> Result<(), sqlx::Error> {
     put(&mut *conn, "registration_mode", s.registration.as_str()).await?;
-    put(&mut *conn, "blind_review", if s.blind_review { "on" } else { "off" }).await
+    put(
+        &mut *conn,
+        "blind_review",
+        if s.blind_review { "on" } else { "off" },
+    )
+    .await
 }
 
 async fn put(db: impl SqliteExecutor<'_>, key: &str, value: &str) -> Result<(), sqlx::Error> {

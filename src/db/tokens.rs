@@ -72,7 +72,9 @@ pub async fn replace_setup_token(
     let now = clock::now();
     let expires = now + ttl_secs;
     let mut tx = crate::db::begin_write(db).await?;
-    sqlx::query!("delete from setup_tokens").execute(&mut *tx).await?;
+    sqlx::query!("delete from setup_tokens")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query!(
         "insert into setup_tokens (token_hash, created_at, expires_at) values (?, ?, ?)",
         token_hash,

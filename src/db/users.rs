@@ -127,7 +127,11 @@ pub async fn insert(db: impl SqliteExecutor<'_>, new: &NewUser<'_>) -> Result<i6
 }
 
 /// Changes a role and ends the user's sessions (privileges changed).
-pub async fn set_role(db: impl SqliteExecutor<'_>, id: i64, role: Role) -> Result<bool, sqlx::Error> {
+pub async fn set_role(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    role: Role,
+) -> Result<bool, sqlx::Error> {
     let now = clock::now();
     let role = role.as_str();
     let done = sqlx::query!(

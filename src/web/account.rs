@@ -230,8 +230,15 @@ fn link_unusable(grant: &Grant) -> AppError {
     }
 }
 
-async fn show_register(chrome: Chrome, session: &Session, state: &AppState, grant: Grant) -> Result<Response> {
-    let role = grant_role(state, &grant).await?.ok_or_else(|| link_unusable(&grant))?;
+async fn show_register(
+    chrome: Chrome,
+    session: &Session,
+    state: &AppState,
+    grant: Grant,
+) -> Result<Response> {
+    let role = grant_role(state, &grant)
+        .await?
+        .ok_or_else(|| link_unusable(&grant))?;
     let (heading, intro) = grant.heading(role);
     Ok(RegisterPage {
         chrome: chrome.with_csrf(session).await?,
@@ -252,7 +259,9 @@ async fn do_register(
     grant: Grant,
     form: RegisterForm,
 ) -> Result<Response> {
-    let role = grant_role(state, &grant).await?.ok_or_else(|| link_unusable(&grant))?;
+    let role = grant_role(state, &grant)
+        .await?
+        .ok_or_else(|| link_unusable(&grant))?;
     let email = users::normalise_email(&form.email);
     let name = form.name.trim().to_string();
     let problem = validate_registration(&email, &name, &form.password, &form.confirm);
@@ -300,7 +309,9 @@ async fn do_register(
             users::count(&mut *tx).await? == 1
                 && db::tokens::consume_setup_token(&mut *tx, &tokens::hash_token(t)).await?
         }
-        Grant::Invite(t) => db::tokens::consume_invite(&mut *tx, &tokens::hash_token(t), id).await?,
+        Grant::Invite(t) => {
+            db::tokens::consume_invite(&mut *tx, &tokens::hash_token(t), id).await?
+        }
         Grant::Open => true,
     };
     if !consumed {
@@ -309,16 +320,31 @@ async fn do_register(
     }
     tx.commit().await?;
     tracing::info!(user = id, role = %role, "account created");
-    let user = users::by_id(&state.db, id).await?.ok_or(AppError::NotFound)?;
+    let user = users::by_id(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     session::sign_in(session, &user).await?;
-    session::flash(session, "success", format!("Welcome, {name}. Your account is ready.")).await?;
+    session::flash(
+        session,
+        "success",
+        format!("Welcome, {name}. Your account is ready."),
+    )
+    .await?;
     Ok(Redirect::to("/").into_response())
 }
 
 /// Checks the sign-up fields; the message says what to fix.
-pub fn validate_registration(email: &str, name: &str, password: &str, confirm: &str) -> Option<String> {
+pub fn validate_registration(
+    email: &str,
+    name: &str,
+    password: &str,
+    confirm: &str,
+) -> Option<String> {
     let at = email.find('@');
-    if email.len() > 254 || at.is_none_or(|i| i == 0 || i == email.len() - 1) || email.contains(char::is_whitespace) {
+    if email.len() > 254
+        || at.is_none_or(|i| i == 0 || i == email.len() - 1)
+        || email.contains(char::is_whitespace)
+    {
         return Some("Enter a valid email address, like ana@example.com.".into());
     }
     if name.is_empty() || name.chars().count() > 80 {
@@ -337,32 +363,63 @@ pub fn validate_registration(email: &str, name: &str, password: &str, confirm: &
 }
 
 /// `GET /setup/{token}`
-pub async fn setup_page(chrome: Chrome, session: Session, State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+pub async fn setup_page(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response> {
     show_register(chrome, &session, &state, Grant::Setup(token)).await
 }
 
 /// `POST /setup/{token}`
-pub async fn setup(chrome: Chrome, session: Session, State(state): State<AppState>, Path(token): Path<String>, StrictForm(form): StrictForm<RegisterForm>) -> Result<Response> {
+pub async fn setup(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    StrictForm(form): StrictForm<RegisterForm>,
+) -> Result<Response> {
     do_register(chrome, &session, &state, Grant::Setup(token), form).await
 }
 
 /// `GET /invite/{token}`
-pub async fn invite_page(chrome: Chrome, session: Session, State(state): State<AppState>, Path(token): Path<String>) -> Result<Response> {
+pub async fn invite_page(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response> {
     show_register(chrome, &session, &state, Grant::Invite(token)).await
 }
 
 /// `POST /invite/{token}`
-pub async fn accept_invite(chrome: Chrome, session: Session, State(state): State<AppState>, Path(token): Path<String>, StrictForm(form): StrictForm<RegisterForm>) -> Result<Response> {
+pub async fn accept_invite(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    StrictForm(form): StrictForm<RegisterForm>,
+) -> Result<Response> {
     do_register(chrome, &session, &state, Grant::Invite(token), form).await
 }
 
 /// `GET /register` (open registration only)
-pub async fn register_page(chrome: Chrome, session: Session, State(state): State<AppState>) -> Result<Response> {
+pub async fn register_page(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+) -> Result<Response> {
     show_register(chrome, &session, &state, Grant::Open).await
 }
 
 /// `POST /register` (open registration only)
-pub async fn register(chrome: Chrome, session: Session, State(state): State<AppState>, StrictForm(form): StrictForm<RegisterForm>) -> Result<Response> {
+pub async fn register(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    StrictForm(form): StrictForm<RegisterForm>,
+) -> Result<Response> {
     do_register(chrome, &session, &state, Grant::Open, form).await
 }
 
@@ -373,8 +430,15 @@ mod tests {
     #[test]
     fn next_accepts_only_local_paths() {
         for bad in [
-            "http://example.com", "//example.com", "\\\\example.com", "/\\example.com",
-            "http:///example.com", "javascript:alert(1)", "/\nfoo", "https://x", "",
+            "http://example.com",
+            "//example.com",
+            "\\\\example.com",
+            "/\\example.com",
+            "http:///example.com",
+            "javascript:alert(1)",
+            "/\nfoo",
+            "https://x",
+            "",
         ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
@@ -384,9 +448,19 @@ mod tests {
 
     #[test]
     fn registration_validation_explains_problems() {
-        assert!(validate_registration("nope", "Ana", "long enough pass", "long enough pass").is_some());
-        assert!(validate_registration("ana@x.io", "", "long enough pass", "long enough pass").is_some());
-        assert!(validate_registration("ana@x.io", "Ana", "long enough pass", "different pass!!").is_some());
-        assert!(validate_registration("ana@x.io", "Ana", "long enough pass", "long enough pass").is_none());
+        assert!(
+            validate_registration("nope", "Ana", "long enough pass", "long enough pass").is_some()
+        );
+        assert!(
+            validate_registration("ana@x.io", "", "long enough pass", "long enough pass").is_some()
+        );
+        assert!(
+            validate_registration("ana@x.io", "Ana", "long enough pass", "different pass!!")
+                .is_some()
+        );
+        assert!(
+            validate_registration("ana@x.io", "Ana", "long enough pass", "long enough pass")
+                .is_none()
+        );
     }
 }

@@ -67,8 +67,13 @@ pub async fn set_role(
 ) -> Result<Response> {
     let role: Role = form.role.parse().map_err(AppError::Unprocessable)?;
     let mut tx = db::begin_write(&state.db).await?;
-    let target = db::users::by_id(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    if target.role == Role::Admin && role != Role::Admin && db::users::active_admins(&mut *tx).await? <= 1 {
+    let target = db::users::by_id(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if target.role == Role::Admin
+        && role != Role::Admin
+        && db::users::active_admins(&mut *tx).await? <= 1
+    {
         return Err(AppError::Conflict(
             "This is the only active admin. Make someone else an admin first.".into(),
         ));
@@ -76,7 +81,11 @@ pub async fn set_role(
     db::users::set_role(&mut *tx, id, role).await?;
     tx.commit().await?;
     tracing::info!(admin = me.id, user = id, role = %role, "role changed");
-    let msg = format!("{} is now {}. Their sessions were ended; they sign in again with the new role.", target.email, role.label().to_lowercase());
+    let msg = format!(
+        "{} is now {}. Their sessions were ended; they sign in again with the new role.",
+        target.email,
+        role.label().to_lowercase()
+    );
     session::flash(&session, "success", msg).await?;
     Ok(Redirect::to("/admin").into_response())
 }
@@ -100,11 +109,19 @@ pub async fn set_status(
         _ => return Err(AppError::Unprocessable("Choose disable or enable.".into())),
     };
     if disabled && id == me.id {
-        return Err(AppError::Conflict("You cannot disable your own account.".into()));
+        return Err(AppError::Conflict(
+            "You cannot disable your own account.".into(),
+        ));
     }
     let mut tx = db::begin_write(&state.db).await?;
-    let target = db::users::by_id(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
-    if disabled && target.role == Role::Admin && !target.disabled && db::users::active_admins(&mut *tx).await? <= 1 {
+    let target = db::users::by_id(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if disabled
+        && target.role == Role::Admin
+        && !target.disabled
+        && db::users::active_admins(&mut *tx).await? <= 1
+    {
         return Err(AppError::Conflict("This is the only active admin.".into()));
     }
     db::users::set_disabled(&mut *tx, id, disabled).await?;
@@ -172,7 +189,12 @@ pub async fn create_invite(
     StrictForm(form): StrictForm<InviteForm>,
 ) -> Result<Response> {
     let role: Option<Role> = form.role.parse().ok();
-    let days: Option<i64> = form.days.trim().parse().ok().filter(|d| (1..=30).contains(d));
+    let days: Option<i64> = form
+        .days
+        .trim()
+        .parse()
+        .ok()
+        .filter(|d| (1..=30).contains(d));
     let note = form.note.trim();
     let problem = match (role, days) {
         (None, _) => Some("Choose a role for the invite."),
@@ -199,7 +221,10 @@ pub async fn create_invite(
     tx.commit().await?;
     tracing::info!(admin = me.id, role = %role, "invite created");
     session
-        .insert(NEW_INVITE_LINK, state.config.link(&format!("/invite/{token}")))
+        .insert(
+            NEW_INVITE_LINK,
+            state.config.link(&format!("/invite/{token}")),
+        )
         .await?;
     Ok(Redirect::to("/admin/invites").into_response())
 }
@@ -216,9 +241,15 @@ pub async fn revoke_invite(
     tx.commit().await?;
     let msg = if revoked {
         tracing::info!(admin = me.id, invite = id, "invite revoked");
-        ("success", "The invite link was revoked; it no longer works.")
+        (
+            "success",
+            "The invite link was revoked; it no longer works.",
+        )
     } else {
-        ("info", "That invite was already used, revoked or unknown; nothing changed.")
+        (
+            "info",
+            "That invite was already used, revoked or unknown; nothing changed.",
+        )
     };
     session::flash(&session, msg.0, msg.1).await?;
     Ok(Redirect::to("/admin/invites").into_response())
@@ -320,7 +351,11 @@ pub async fn content_page(
         .iter()
         .map(|p| ProblemRow {
             file: p.file.clone(),
-            lines: p.errors.iter().map(|e: &ContentError| e.display_in(&p.file)).collect(),
+            lines: p
+                .errors
+                .iter()
+                .map(|e: &ContentError| e.display_in(&p.file))
+                .collect(),
         })
         .collect();
     Ok(ContentPage {
@@ -338,12 +373,24 @@ pub async fn reload_content(
     State(state): State<AppState>,
 ) -> Result<Response> {
     let s = state.content.reload(&state.db).await?;
-    tracing::info!(admin = me.id, gauntlets = s.gauntlets, broken = s.broken_files, "content reloaded");
+    tracing::info!(
+        admin = me.id,
+        gauntlets = s.gauntlets,
+        broken = s.broken_files,
+        "content reloaded"
+    );
     let msg = match s.broken_files {
         0 => format!("Reloaded: {} gauntlets, no problems.", s.gauntlets),
-        n => format!("Reloaded: {} gauntlets; {n} file(s) have errors, listed below.", s.gauntlets),
+        n => format!(
+            "Reloaded: {} gauntlets; {n} file(s) have errors, listed below.",
+            s.gauntlets
+        ),
     };
-    let kind = if s.broken_files == 0 { "success" } else { "error" };
+    let kind = if s.broken_files == 0 {
+        "success"
+    } else {
+        "error"
+    };
     session::flash(&session, kind, msg).await?;
     Ok(Redirect::to("/admin/content").into_response())
 }

@@ -23,9 +23,21 @@ struct Asset {
 
 static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
     [
-        ("app.css", include_bytes!("../../static/app.css").as_slice(), "text/css; charset=utf-8"),
-        ("app.js", include_bytes!("../../static/app.js").as_slice(), "text/javascript; charset=utf-8"),
-        ("favicon.svg", include_bytes!("../../static/favicon.svg").as_slice(), "image/svg+xml"),
+        (
+            "app.css",
+            include_bytes!("../../static/app.css").as_slice(),
+            "text/css; charset=utf-8",
+        ),
+        (
+            "app.js",
+            include_bytes!("../../static/app.js").as_slice(),
+            "text/javascript; charset=utf-8",
+        ),
+        (
+            "favicon.svg",
+            include_bytes!("../../static/favicon.svg").as_slice(),
+            "image/svg+xml",
+        ),
     ]
     .into_iter()
     .map(|(name, body, content_type)| Asset {
@@ -48,10 +60,10 @@ fn hashed_name(name: &str, body: &[u8]) -> String {
 
 /// The URL of an asset by its logical name (`/static/app.1a2b3c4d5e.css`).
 pub fn url(name: &str) -> String {
-    ASSETS
-        .iter()
-        .find(|a| a.name == name)
-        .map_or_else(|| format!("/static/{name}"), |a| format!("/static/{}", a.hashed))
+    ASSETS.iter().find(|a| a.name == name).map_or_else(
+        || format!("/static/{name}"),
+        |a| format!("/static/{}", a.hashed),
+    )
 }
 
 /// `GET /static/{file}`: only exact hashed names are served.
@@ -62,7 +74,10 @@ pub async fn serve(Path(file): Path<String>) -> Result<Response, AppError> {
         .ok_or(AppError::NotFound)?;
     let mut resp = asset.body.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(asset.content_type),
+    );
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=31536000, immutable"),

@@ -46,7 +46,9 @@ impl Filter {
         eq(&self.category, g.category.as_deref())
             && eq(&self.difficulty, g.difficulty.as_deref())
             && (self.domain.is_empty()
-                || g.domains.iter().any(|d| d.eq_ignore_ascii_case(&self.domain)))
+                || g.domains
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(&self.domain)))
             && q.split_whitespace().all(|word| title.contains(word))
     }
 }
@@ -95,7 +97,9 @@ pub async fn catalog(
     Query(filter): Query<Filter>,
 ) -> Result<impl axum::response::IntoResponse> {
     if filter.q.len() > 200 {
-        return Err(AppError::BadRequest("Search for at most 200 characters.".into()));
+        return Err(AppError::BadRequest(
+            "Search for at most 200 characters.".into(),
+        ));
     }
     let lib = state.content.current();
     let all: Vec<Arc<Gauntlet>> = lib.iter().map(|e| e.gauntlet.clone()).collect();
@@ -157,15 +161,33 @@ mod tests {
 
     #[test]
     fn filters_combine_and_search_matches_title_words() {
-        let k = g("Multi-Region Kubernetes", "System Design", "L3", &["Kubernetes", "Networking"]);
+        let k = g(
+            "Multi-Region Kubernetes",
+            "System Design",
+            "L3",
+            &["Kubernetes", "Networking"],
+        );
         let j = g("JVM Memory Leak", "Debugging", "L2-L3", &["JVM"]);
-        let by_cat = Filter { category: "debugging".into(), ..Filter::default() };
+        let by_cat = Filter {
+            category: "debugging".into(),
+            ..Filter::default()
+        };
         assert!(!by_cat.matches(&k) && by_cat.matches(&j));
-        let by_domain = Filter { domain: "networking".into(), ..Filter::default() };
+        let by_domain = Filter {
+            domain: "networking".into(),
+            ..Filter::default()
+        };
         assert!(by_domain.matches(&k) && !by_domain.matches(&j));
-        let search = Filter { q: "memory jvm".into(), ..Filter::default() };
+        let search = Filter {
+            q: "memory jvm".into(),
+            ..Filter::default()
+        };
         assert!(search.matches(&j) && !search.matches(&k));
-        let none = Filter { q: "kafka".into(), difficulty: "L3".into(), ..Filter::default() };
+        let none = Filter {
+            q: "kafka".into(),
+            difficulty: "L3".into(),
+            ..Filter::default()
+        };
         assert!(!none.matches(&k));
         let facets = Facets::of([&k, &j].into_iter());
         assert_eq!(facets.categories.len(), 2);

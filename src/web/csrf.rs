@@ -22,7 +22,8 @@ use crate::{auth::session, metrics, state::AppState};
 pub const MAX_FORM_BODY: usize = 1024 * 1024;
 
 const EXPIRED: &str = "This form has expired or was opened in another session. Go back, reload the page and submit it again.";
-const FOREIGN: &str = "This request came from another site, so it was refused. Open the site directly and try again.";
+const FOREIGN: &str =
+    "This request came from another site, so it was refused. Open the site directly and try again.";
 
 /// Middleware: rejects unsafe requests without a matching origin and token.
 pub async fn guard(
@@ -40,7 +41,11 @@ pub async fn guard(
         metrics::bump(metrics::Counter::CsrfRejected);
         tracing::warn!(path = %path, reason = why, "csrf rejection");
         let err = AppError::Csrf(detail.to_string());
-        if json { json_error(err) } else { err.into_response() }
+        if json {
+            json_error(err)
+        } else {
+            err.into_response()
+        }
     };
     if let Some(why) = foreign_origin(req.headers(), state.config.public_origin()) {
         return reject(why, FOREIGN);
@@ -50,7 +55,10 @@ pub async fn guard(
         Ok(None) => return reject("no session token", EXPIRED),
         Err(e) => return AppError::from(e).into_response(),
     };
-    let header_token = req.headers().get("x-csrf-token").map(|v| v.as_bytes().to_vec());
+    let header_token = req
+        .headers()
+        .get("x-csrf-token")
+        .map(|v| v.as_bytes().to_vec());
     if let Some(sent) = header_token {
         if tokens_match(&sent, &expected) {
             return next.run(req).await;
@@ -70,7 +78,8 @@ pub async fn guard(
         .map(|(_, v)| v.into_owned());
     match sent {
         Some(t) if tokens_match(t.as_bytes(), &expected) => {
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         _ => reject("form token mismatch", EXPIRED),
     }
@@ -112,9 +121,15 @@ mod tests {
         let ours = "http://127.0.0.1:3000";
         let mut h = HeaderMap::new();
         assert_eq!(foreign_origin(&h, ours), None);
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:3000"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:3000"),
+        );
         assert_eq!(foreign_origin(&h, ours), None);
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
         assert!(foreign_origin(&h, ours).is_some());
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert_eq!(foreign_origin(&h, ours), None);

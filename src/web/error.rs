@@ -67,9 +67,7 @@ impl AppError {
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Db(e) if crate::db::is_storage_full(e) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Db(_) | Self::Session(_) | Self::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Db(_) | Self::Session(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 

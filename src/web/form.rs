@@ -58,21 +58,20 @@ fn decode_component(raw: &[u8]) -> Result<String, AppError> {
     while i < raw.len() {
         match raw[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => {
-                match (hex(raw[i + 1]), hex(raw[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 2;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
     }
-    let text = String::from_utf8(out)
-        .map_err(|_| AppError::BadRequest("The text is not valid UTF-8, so nothing was saved.".into()))?;
+    let text = String::from_utf8(out).map_err(|_| {
+        AppError::BadRequest("The text is not valid UTF-8, so nothing was saved.".into())
+    })?;
     Ok(normalise_newlines(&text))
 }
 

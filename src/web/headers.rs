@@ -23,8 +23,14 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
-        (HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
-        (HeaderName::from_static("cross-origin-resource-policy"), "same-origin"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
         (HeaderName::from_static("permissions-policy"), PERMISSIONS),
         (header::X_XSS_PROTECTION, "0"),
     ];
@@ -35,7 +41,10 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if state.config.is_https() {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(HSTS));
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(HSTS),
+        );
     }
     h.remove(header::SERVER);
     resp

@@ -8,7 +8,10 @@ use tower_sessions::Session;
 
 use super::{assets, error::AppError, extract::CurrentUser};
 use crate::{
-    auth::{Role, session::{self, Flash}},
+    auth::{
+        Role,
+        session::{self, Flash},
+    },
     db::users::User,
     state::AppState,
 };
@@ -33,7 +36,11 @@ impl UserView {
 
     /// The first letter of the name, for the avatar.
     pub fn initial(&self) -> String {
-        self.name.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default()
+        self.name
+            .chars()
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_default()
     }
 }
 
@@ -100,7 +107,11 @@ impl FromRequestParts<AppState> for Chrome {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let user = <CurrentUser as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        let user =
+            <CurrentUser as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(
+                parts, state,
+            )
+            .await?;
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, m)| AppError::Internal(m.to_string()))?;

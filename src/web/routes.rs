@@ -63,15 +63,33 @@ impl Routes {
         }
     }
 
-    fn get<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, access: Access, h: H) -> Self {
+    fn get<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        path: &'static str,
+        access: Access,
+        h: H,
+    ) -> Self {
         self.router = self.router.route(path, get(h));
-        self.specs.push(RouteSpec { method: "GET", path, access });
+        self.specs.push(RouteSpec {
+            method: "GET",
+            path,
+            access,
+        });
         self
     }
 
-    fn post<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, access: Access, h: H) -> Self {
+    fn post<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        path: &'static str,
+        access: Access,
+        h: H,
+    ) -> Self {
         self.router = self.router.route(path, post(h));
-        self.specs.push(RouteSpec { method: "POST", path, access });
+        self.specs.push(RouteSpec {
+            method: "POST",
+            path,
+            access,
+        });
         self
     }
 }

@@ -107,7 +107,9 @@ impl TestApp {
             password_hash: password_hash().await,
             role,
         };
-        db::users::insert(self.pool(), &new).await.expect("insert user")
+        db::users::insert(self.pool(), &new)
+            .await
+            .expect("insert user")
     }
 
     /// A client signed in as a new user of `role`.
@@ -149,16 +151,32 @@ pub fn csrf_from(html: &str) -> String {
 
 /// GETs a page and returns its CSRF token.
 pub async fn csrf(app: &TestApp, client: &Client, path: &str) -> String {
-    let html = client.get(app.url(path)).send().await.unwrap().text().await.unwrap();
+    let html = client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     csrf_from(&html)
 }
 
 /// Signs in through the real form.
-pub async fn login(app: &TestApp, client: &Client, email: &str, password: &str) -> reqwest::Response {
+pub async fn login(
+    app: &TestApp,
+    client: &Client,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
     let token = csrf(app, client, "/login").await;
     client
         .post(app.url("/login"))
-        .form(&[("_csrf", token.as_str()), ("email", email), ("password", password)])
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
         .send()
         .await
         .unwrap()

@@ -6,8 +6,14 @@ use reqwest::StatusCode;
 use crate::common::{self, Options, PASSWORD, TestApp, csrf, location, login, post_form};
 
 fn setup_path(app: &TestApp) -> String {
-    let link = app.running().setup_link.clone().expect("fresh database prints a setup link");
-    link.strip_prefix(&app.base).expect("link on this site").to_string()
+    let link = app
+        .running()
+        .setup_link
+        .clone()
+        .expect("fresh database prints a setup link");
+    link.strip_prefix(&app.base)
+        .expect("link on this site")
+        .to_string()
 }
 
 #[tokio::test]
@@ -25,7 +31,14 @@ async fn setup_link_creates_the_first_admin_once() {
     ];
     let resp = post_form(&app, &client, &path, &path, &fields).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let home = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let home = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(home.contains("Welcome back, First Admin") && home.contains("href=\"/admin\""));
 
     // the same link a second time: refused, and no second account appears
@@ -58,9 +71,17 @@ async fn no_setup_link_once_users_exist_and_no_default_credentials() {
     app.create_user(Role::Candidate).await;
     let path = setup_path(&app);
     let resp = app.client().get(app.url(&path)).send().await.unwrap();
-    assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "setup only while there are no users");
+    assert_eq!(
+        resp.status(),
+        StatusCode::BAD_REQUEST,
+        "setup only while there are no users"
+    );
     let client = app.client();
-    for (email, pw) in [("admin", "admin"), ("admin@localhost", "password"), ("root", "root")] {
+    for (email, pw) in [
+        ("admin", "admin"),
+        ("admin@localhost", "password"),
+        ("root", "root"),
+    ] {
         let r = login(&app, &client, email, pw).await;
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     }
@@ -112,22 +133,36 @@ async fn the_session_id_changes_at_login_and_cookie_attributes_are_strict() {
     let token = common::csrf_from(&page.text().await.unwrap());
     let resp = client
         .post(app.url("/login"))
-        .form(&[("_csrf", token.as_str()), ("email", email.as_str()), ("password", PASSWORD)])
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let after = session_cookie(&resp).expect("login sets a new cookie");
-    assert_ne!(cookie_value(&before), cookie_value(&after), "session id rotated");
+    assert_ne!(
+        cookie_value(&before),
+        cookie_value(&after),
+        "session id rotated"
+    );
     let lower = after.to_lowercase();
     assert!(lower.contains("httponly"));
     assert!(lower.contains("samesite=lax"));
     assert!(lower.contains("path=/"));
     assert!(!lower.contains("domain="));
-    assert!(!lower.contains("secure"), "plain-http dev site cannot use Secure");
+    assert!(
+        !lower.contains("secure"),
+        "plain-http dev site cannot use Secure"
+    );
 
     // the old session id no longer signs anyone in
-    let old = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let old = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let r = old
         .get(app.url("/catalog"))
         .header("cookie", cookie_value(&before))
@@ -159,10 +194,19 @@ async fn unknown_user_and_wrong_password_get_identical_responses() {
     let app = TestApp::spawn().await;
     let email = app.create_user(Role::Candidate).await;
     let a = login(&app, &app.client(), &email, "not the right password").await;
-    let b = login(&app, &app.client(), "nobody@team.example", "not the right password").await;
+    let b = login(
+        &app,
+        &app.client(),
+        "nobody@team.example",
+        "not the right password",
+    )
+    .await;
     assert_eq!(a.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(a.status(), b.status());
-    let strip = |s: String, email: &str| s.replace(email, "EMAIL").replace(&common::csrf_from(&s), "TOKEN");
+    let strip = |s: String, email: &str| {
+        s.replace(email, "EMAIL")
+            .replace(&common::csrf_from(&s), "TOKEN")
+    };
     let body_a = strip(a.text().await.unwrap(), &email);
     let body_b = strip(b.text().await.unwrap(), "nobody@team.example");
     assert_eq!(body_a, body_b);
@@ -178,10 +222,20 @@ async fn throttling_returns_429_with_retry_after() {
     let client = app.client();
     let mut statuses = Vec::new();
     for i in 0..7 {
-        let r = login(&app, &client, &format!("guess{i}@team.example"), "wrong password here").await;
+        let r = login(
+            &app,
+            &client,
+            &format!("guess{i}@team.example"),
+            "wrong password here",
+        )
+        .await;
         statuses.push((r.status(), r.headers().get("retry-after").cloned()));
     }
-    assert!(statuses[..6].iter().all(|(s, _)| *s == StatusCode::UNAUTHORIZED));
+    assert!(
+        statuses[..6]
+            .iter()
+            .all(|(s, _)| *s == StatusCode::UNAUTHORIZED)
+    );
     let (last, retry) = &statuses[6];
     assert_eq!(*last, StatusCode::TOO_MANY_REQUESTS);
     let secs: u64 = retry.as_ref().unwrap().to_str().unwrap().parse().unwrap();
@@ -206,18 +260,41 @@ async fn a_disabled_users_existing_session_stops_working() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let (candidate, email) = app.signed_in(Role::Candidate).await;
-    assert_eq!(candidate.get(app.url("/catalog")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        candidate
+            .get(app.url("/catalog"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
     let id: i64 = sqlx::query_scalar("select id from users where email = ?")
         .bind(&email)
         .fetch_one(app.pool())
         .await
         .unwrap();
-    let r = post_form(&app, &admin, "/admin", &format!("/admin/users/{id}/status"), &[("disabled", "1")]).await;
+    let r = post_form(
+        &app,
+        &admin,
+        "/admin",
+        &format!("/admin/users/{id}/status"),
+        &[("disabled", "1")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let after = candidate.get(app.url("/catalog")).send().await.unwrap();
-    assert_eq!(after.status(), StatusCode::SEE_OTHER, "disabled user is signed out");
+    assert_eq!(
+        after.status(),
+        StatusCode::SEE_OTHER,
+        "disabled user is signed out"
+    );
     let again = login(&app, &app.client(), &email, PASSWORD).await;
-    assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "and cannot sign in");
+    assert_eq!(
+        again.status(),
+        StatusCode::UNAUTHORIZED,
+        "and cannot sign in"
+    );
 }
 
 #[tokio::test]
@@ -230,9 +307,19 @@ async fn a_role_change_ends_the_users_sessions() {
         .fetch_one(app.pool())
         .await
         .unwrap();
-    let r = post_form(&app, &admin, "/admin", &format!("/admin/users/{id}/role"), &[("role", "interviewer")]).await;
+    let r = post_form(
+        &app,
+        &admin,
+        "/admin",
+        &format!("/admin/users/{id}/role"),
+        &[("role", "interviewer")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(user.get(app.url("/catalog")).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        user.get(app.url("/catalog")).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
     let role: String = sqlx::query_scalar("select role from users where id = ?")
         .bind(id)
         .fetch_one(app.pool())
@@ -270,7 +357,11 @@ async fn next_parameter_only_redirects_within_the_site() {
         let url = format!("{}?next={}", app.url("/login"), urlencode(next));
         let r = client
             .post(url)
-            .form(&[("_csrf", token.as_str()), ("email", email.as_str()), ("password", PASSWORD)])
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+            ])
             .send()
             .await
             .unwrap();

@@ -6,19 +6,48 @@ use reqwest::StatusCode;
 use crate::common::{PASSWORD, TestApp, csrf_from, location, post_form};
 
 async fn create_invite(app: &TestApp, admin: &reqwest::Client, role: &str) -> String {
-    let r = post_form(app, admin, "/admin/invites", "/admin/invites", &[("role", role), ("days", "7"), ("note", "for a test")]).await;
+    let r = post_form(
+        app,
+        admin,
+        "/admin/invites",
+        "/admin/invites",
+        &[("role", role), ("days", "7"), ("note", "for a test")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let page = admin.get(app.url("/admin/invites")).send().await.unwrap().text().await.unwrap();
+    let page = admin
+        .get(app.url("/admin/invites"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let start = page.find("/invite/").expect("new link shown once");
-    let token: String = page[start + 8..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
-    let again = admin.get(app.url("/admin/invites")).send().await.unwrap().text().await.unwrap();
+    let token: String = page[start + 8..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    let again = admin
+        .get(app.url("/admin/invites"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!again.contains(&token), "the link is shown only once");
     format!("/invite/{token}")
 }
 
 async fn accept(app: &TestApp, path: &str, email: &str) -> (reqwest::Client, reqwest::Response) {
     let client = app.client();
-    let fields = [("email", email), ("name", "Invited Person"), ("password", PASSWORD), ("confirm", PASSWORD)];
+    let fields = [
+        ("email", email),
+        ("name", "Invited Person"),
+        ("password", PASSWORD),
+        ("confirm", PASSWORD),
+    ];
     let r = post_form(app, &client, path, path, &fields).await;
     (client, r)
 }
@@ -30,14 +59,35 @@ async fn an_invite_creates_an_account_with_its_role_and_works_once() {
     let link = create_invite(&app, &admin, "interviewer").await;
     let (client, r) = accept(&app, &link, "iris@team.example").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let home = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let home = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(home.contains("Review queue"), "interviewer home");
-    assert!(!home.contains("href=\"/admin\""), "no admin link for interviewers");
+    assert!(
+        !home.contains("href=\"/admin\""),
+        "no admin link for interviewers"
+    );
 
     let second = app.client().get(app.url(&link)).send().await.unwrap();
-    assert_eq!(second.status(), StatusCode::BAD_REQUEST, "a used link shows an explanation");
+    assert_eq!(
+        second.status(),
+        StatusCode::BAD_REQUEST,
+        "a used link shows an explanation"
+    );
     assert!(second.text().await.unwrap().contains("already been used"));
-    let invites = admin.get(app.url("/admin/invites")).send().await.unwrap().text().await.unwrap();
+    let invites = admin
+        .get(app.url("/admin/invites"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(invites.contains("Used") && invites.contains("iris@team.example"));
 }
 
@@ -46,17 +96,35 @@ async fn a_revoked_or_expired_invite_does_not_work() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let revoked = create_invite(&app, &admin, "candidate").await;
-    let id: i64 = sqlx::query_scalar("select max(id) from invites").fetch_one(app.pool()).await.unwrap();
-    let r = post_form(&app, &admin, "/admin/invites", &format!("/admin/invites/{id}/revoke"), &[]).await;
+    let id: i64 = sqlx::query_scalar("select max(id) from invites")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    let r = post_form(
+        &app,
+        &admin,
+        "/admin/invites",
+        &format!("/admin/invites/{id}/revoke"),
+        &[],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = app.client().get(app.url(&revoked)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
 
     let expired = create_invite(&app, &admin, "candidate").await;
-    sqlx::query("update invites set expires_at = 0").execute(app.pool()).await.unwrap();
+    sqlx::query("update invites set expires_at = 0")
+        .execute(app.pool())
+        .await
+        .unwrap();
     let r = app.client().get(app.url(&expired)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert!(r.text().await.unwrap().contains("Ask an admin for a new one"));
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Ask an admin for a new one")
+    );
 }
 
 #[tokio::test]
@@ -65,13 +133,21 @@ async fn a_registration_form_with_errors_keeps_what_was_typed() {
     let (admin, _) = app.signed_in(Role::Admin).await;
     let link = create_invite(&app, &admin, "candidate").await;
     let client = app.client();
-    let fields = [("email", "keep@team.example"), ("name", "Kept Name"), ("password", "short"), ("confirm", "short")];
+    let fields = [
+        ("email", "keep@team.example"),
+        ("name", "Kept Name"),
+        ("password", "short"),
+        ("confirm", "short"),
+    ];
     let r = post_form(&app, &client, &link, &link, &fields).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(html.contains("value=\"keep@team.example\"") && html.contains("value=\"Kept Name\""));
     assert!(html.contains("at least 12 characters"));
-    let n: i64 = sqlx::query_scalar("select count(*) from users where email = 'keep@team.example'").fetch_one(app.pool()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("select count(*) from users where email = 'keep@team.example'")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -79,22 +155,49 @@ async fn a_registration_form_with_errors_keeps_what_was_typed() {
 async fn open_sign_up_is_off_by_default_and_can_be_switched_on() {
     let app = TestApp::spawn().await;
     let anon = app.client();
-    assert_eq!(anon.get(app.url("/register")).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        anon.get(app.url("/register"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let r = post_form(&app, &admin, "/admin/settings", "/admin/settings", &[("registration", "open")]).await;
+    let r = post_form(
+        &app,
+        &admin,
+        "/admin/settings",
+        "/admin/settings",
+        &[("registration", "open")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let page = anon.get(app.url("/register")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let token = csrf_from(&page.text().await.unwrap());
     let r = anon
         .post(app.url("/register"))
-        .form(&[("_csrf", token.as_str()), ("email", "walkin@team.example"), ("name", "Walk In"), ("password", PASSWORD), ("confirm", PASSWORD)])
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("email", "walkin@team.example"),
+            ("name", "Walk In"),
+            ("password", PASSWORD),
+            ("confirm", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let role: String = sqlx::query_scalar("select role from users where email = 'walkin@team.example'").fetch_one(app.pool()).await.unwrap();
-    assert_eq!(role, "candidate", "open sign-up only ever creates candidates");
+    let role: String =
+        sqlx::query_scalar("select role from users where email = 'walkin@team.example'")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        role, "candidate",
+        "open sign-up only ever creates candidates"
+    );
 }
 
 #[tokio::test]
@@ -102,12 +205,31 @@ async fn the_last_admin_cannot_be_demoted() {
     let app = TestApp::spawn().await;
     let (admin, email) = app.signed_in(Role::Admin).await;
     let other = app.create_user(Role::Admin).await;
-    let other_id: i64 = sqlx::query_scalar("select id from users where email = ?").bind(&other).fetch_one(app.pool()).await.unwrap();
-    sqlx::query("update users set disabled = 1 where id = ?").bind(other_id).execute(app.pool()).await.unwrap();
-    let me: i64 = sqlx::query_scalar("select id from users where email = ?").bind(&email).fetch_one(app.pool()).await.unwrap();
+    let other_id: i64 = sqlx::query_scalar("select id from users where email = ?")
+        .bind(&other)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    sqlx::query("update users set disabled = 1 where id = ?")
+        .bind(other_id)
+        .execute(app.pool())
+        .await
+        .unwrap();
+    let me: i64 = sqlx::query_scalar("select id from users where email = ?")
+        .bind(&email)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
     // an admin cannot change their own role through the page (no control), and the API refuses
     // demoting the only active admin
-    let r = post_form(&app, &admin, "/admin", &format!("/admin/users/{me}/role"), &[("role", "candidate")]).await;
+    let r = post_form(
+        &app,
+        &admin,
+        "/admin",
+        &format!("/admin/users/{me}/role"),
+        &[("role", "candidate")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
 
@@ -115,11 +237,25 @@ async fn the_last_admin_cannot_be_demoted() {
 async fn content_status_lists_loaded_gauntlets_and_reload_works() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    let page = admin.get(app.url("/admin/content")).send().await.unwrap().text().await.unwrap();
+    let page = admin
+        .get(app.url("/admin/content"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Multi-Region Kubernetes Deployment"));
     let r = post_form(&app, &admin, "/admin/content", "/admin/content/reload", &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/admin/content");
-    let page = admin.get(app.url("/admin/content")).send().await.unwrap().text().await.unwrap();
+    let page = admin
+        .get(app.url("/admin/content"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Reloaded:"));
 }

@@ -9,22 +9,57 @@ use crate::common::TestApp;
 async fn the_catalog_lists_the_built_in_gauntlets_and_filters_them() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
-    let all = client.get(app.url("/catalog")).send().await.unwrap().text().await.unwrap();
+    let all = client
+        .get(app.url("/catalog"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(all.contains("Multi-Region Kubernetes Deployment"));
     let count = all.matches("class=\"card gauntlet-card\"").count();
     assert!(count >= 9, "seed plus at least 8 originals, got {count}");
 
-    let sys = client.get(app.url("/catalog?category=System+Design")).send().await.unwrap().text().await.unwrap();
+    let sys = client
+        .get(app.url("/catalog?category=System+Design"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(sys.contains("Multi-Region Kubernetes Deployment"));
     assert!(sys.matches("class=\"card gauntlet-card\"").count() < count);
 
-    let searched = client.get(app.url("/catalog?q=kubernetes")).send().await.unwrap().text().await.unwrap();
+    let searched = client
+        .get(app.url("/catalog?q=kubernetes"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(searched.matches("class=\"card gauntlet-card\"").count(), 1);
 
-    let domain = client.get(app.url("/catalog?domain=Networking")).send().await.unwrap().text().await.unwrap();
+    let domain = client
+        .get(app.url("/catalog?domain=Networking"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(domain.contains("Multi-Region Kubernetes Deployment"));
 
-    let none = client.get(app.url("/catalog?q=zzzz-no-such-thing")).send().await.unwrap().text().await.unwrap();
+    let none = client
+        .get(app.url("/catalog?q=zzzz-no-such-thing"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(none.contains("Nothing matches"));
 }
 
@@ -32,13 +67,27 @@ async fn the_catalog_lists_the_built_in_gauntlets_and_filters_them() {
 async fn the_overview_shows_metadata_but_no_round_content() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
-    let r = client.get(app.url("/gauntlets/multi-region-kubernetes")).send().await.unwrap();
+    let r = client
+        .get(app.url("/gauntlets/multi-region-kubernetes"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("15-20 minutes") && html.contains("Kubernetes, Networking"));
-    for secret in ["primary database is in us-east-1", "Strong Answer", "Route 53", "zero data loss", "Skill Tested"] {
+    for secret in [
+        "primary database is in us-east-1",
+        "Strong Answer",
+        "Route 53",
+        "zero data loss",
+        "Skill Tested",
+    ] {
         assert!(!html.contains(secret), "overview leaks {secret:?}");
     }
-    let missing = client.get(app.url("/gauntlets/no-such-thing")).send().await.unwrap();
+    let missing = client
+        .get(app.url("/gauntlets/no-such-thing"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }

@@ -2,7 +2,10 @@
 //! CSRF and origin checks, authorization by role, security headers; plus body limits, strict
 //! decoding, static-file traversal, escaping and the ops endpoints.
 
-use gauntlet::{auth::Role, web::routes::{self, Access}};
+use gauntlet::{
+    auth::Role,
+    web::routes::{self, Access},
+};
 use reqwest::{Client, StatusCode};
 
 use crate::common::{TestApp, csrf, post_form};
@@ -11,15 +14,27 @@ const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-
 
 fn assert_security_headers(resp: &reqwest::Response, what: &str) {
     let h = resp.headers();
-    let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).unwrap_or("<missing>").to_string();
+    let get = |n: &str| {
+        h.get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("<missing>")
+            .to_string()
+    };
     assert_eq!(get("content-security-policy"), CSP, "{what}");
     assert_eq!(get("x-frame-options"), "DENY", "{what}");
     assert_eq!(get("x-content-type-options"), "nosniff", "{what}");
     assert_eq!(get("referrer-policy"), "same-origin", "{what}");
     assert_eq!(get("cross-origin-opener-policy"), "same-origin", "{what}");
     assert_eq!(get("cross-origin-resource-policy"), "same-origin", "{what}");
-    assert_eq!(get("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=(), usb=()", "{what}");
-    assert!(h.get("server").is_none() && h.get("x-powered-by").is_none(), "{what}");
+    assert_eq!(
+        get("permissions-policy"),
+        "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        "{what}"
+    );
+    assert!(
+        h.get("server").is_none() && h.get("x-powered-by").is_none(),
+        "{what}"
+    );
 }
 
 #[tokio::test]
@@ -27,14 +42,32 @@ async fn every_state_changing_route_rejects_a_missing_token_and_a_foreign_origin
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let token = csrf(&app, &admin, "/").await;
-    let unsafe_routes: Vec<_> = routes::specs().into_iter().filter(|s| s.is_unsafe()).collect();
+    let unsafe_routes: Vec<_> = routes::specs()
+        .into_iter()
+        .filter(|s| s.is_unsafe())
+        .collect();
     assert!(unsafe_routes.len() >= 10);
     for spec in unsafe_routes {
         let url = app.url(&spec.example_path());
         let missing = admin.post(&url).form(&[("x", "1")]).send().await.unwrap();
-        assert_eq!(missing.status(), StatusCode::FORBIDDEN, "{} without a token", spec.path);
-        let wrong = admin.post(&url).form(&[("_csrf", "forged")]).send().await.unwrap();
-        assert_eq!(wrong.status(), StatusCode::FORBIDDEN, "{} with a wrong token", spec.path);
+        assert_eq!(
+            missing.status(),
+            StatusCode::FORBIDDEN,
+            "{} without a token",
+            spec.path
+        );
+        let wrong = admin
+            .post(&url)
+            .form(&[("_csrf", "forged")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            wrong.status(),
+            StatusCode::FORBIDDEN,
+            "{} with a wrong token",
+            spec.path
+        );
         let foreign = admin
             .post(&url)
             .header("origin", "http://evil.example")
@@ -42,7 +75,12 @@ async fn every_state_changing_route_rejects_a_missing_token_and_a_foreign_origin
             .send()
             .await
             .unwrap();
-        assert_eq!(foreign.status(), StatusCode::FORBIDDEN, "{} from a foreign origin", spec.path);
+        assert_eq!(
+            foreign.status(),
+            StatusCode::FORBIDDEN,
+            "{} from a foreign origin",
+            spec.path
+        );
         let cross = admin
             .post(&url)
             .header("sec-fetch-site", "cross-site")
@@ -50,12 +88,23 @@ async fn every_state_changing_route_rejects_a_missing_token_and_a_foreign_origin
             .send()
             .await
             .unwrap();
-        assert_eq!(cross.status(), StatusCode::FORBIDDEN, "{} cross-site", spec.path);
+        assert_eq!(
+            cross.status(),
+            StatusCode::FORBIDDEN,
+            "{} cross-site",
+            spec.path
+        );
     }
     // and none of that changed anything
-    let users: i64 = sqlx::query_scalar("select count(*) from users").fetch_one(app.pool()).await.unwrap();
+    let users: i64 = sqlx::query_scalar("select count(*) from users")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
     assert_eq!(users, 1);
-    let invites: i64 = sqlx::query_scalar("select count(*) from invites").fetch_one(app.pool()).await.unwrap();
+    let invites: i64 = sqlx::query_scalar("select count(*) from invites")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
     assert_eq!(invites, 0);
 }
 
@@ -82,12 +131,23 @@ async fn a_same_origin_post_with_origin_null_still_needs_the_token() {
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
 }
 
-async fn call(app: &TestApp, client: &Client, token_page: &str, method: &str, path: &str) -> reqwest::Response {
+async fn call(
+    app: &TestApp,
+    client: &Client,
+    token_page: &str,
+    method: &str,
+    path: &str,
+) -> reqwest::Response {
     if method == "GET" {
         client.get(app.url(path)).send().await.unwrap()
     } else {
         let token = csrf(app, client, token_page).await;
-        client.post(app.url(path)).form(&[("_csrf", token.as_str())]).send().await.unwrap()
+        client
+            .post(app.url(path))
+            .form(&[("_csrf", token.as_str())])
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -101,16 +161,39 @@ async fn every_route_enforces_its_minimum_role() {
         let path = spec.example_path();
         if spec.access >= Access::SignedIn {
             let r = call(&app, &anon, "/login", spec.method, &path).await;
-            assert_eq!(r.status(), StatusCode::SEE_OTHER, "anonymous {} {}", spec.method, spec.path);
-            assert!(r.headers()["location"].to_str().unwrap().starts_with("/login?next="));
+            assert_eq!(
+                r.status(),
+                StatusCode::SEE_OTHER,
+                "anonymous {} {}",
+                spec.method,
+                spec.path
+            );
+            assert!(
+                r.headers()["location"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("/login?next=")
+            );
         }
         if spec.access >= Access::Interviewer {
             let r = call(&app, &candidate, "/", spec.method, &path).await;
-            assert_eq!(r.status(), StatusCode::FORBIDDEN, "candidate {} {}", spec.method, spec.path);
+            assert_eq!(
+                r.status(),
+                StatusCode::FORBIDDEN,
+                "candidate {} {}",
+                spec.method,
+                spec.path
+            );
         }
         if spec.access >= Access::Admin {
             let r = call(&app, &interviewer, "/", spec.method, &path).await;
-            assert_eq!(r.status(), StatusCode::FORBIDDEN, "interviewer {} {}", spec.method, spec.path);
+            assert_eq!(
+                r.status(),
+                StatusCode::FORBIDDEN,
+                "interviewer {} {}",
+                spec.method,
+                spec.path
+            );
         }
     }
 }
@@ -119,7 +202,12 @@ async fn every_route_enforces_its_minimum_role() {
 async fn a_candidate_gets_403_on_admin_pages() {
     let app = TestApp::spawn().await;
     let (candidate, _) = app.signed_in(Role::Candidate).await;
-    for path in ["/admin", "/admin/invites", "/admin/settings", "/admin/content"] {
+    for path in [
+        "/admin",
+        "/admin/invites",
+        "/admin/settings",
+        "/admin/content",
+    ] {
         let r = candidate.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path}");
         assert!(r.text().await.unwrap().contains("Not allowed"));
@@ -131,24 +219,48 @@ async fn security_headers_are_on_pages_errors_and_static_files() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     for spec in routes::specs().into_iter().filter(|s| !s.is_unsafe()) {
-        let r = admin.get(app.url(&spec.example_path())).send().await.unwrap();
+        let r = admin
+            .get(app.url(&spec.example_path()))
+            .send()
+            .await
+            .unwrap();
         assert_security_headers(&r, spec.path);
-        let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string());
         if ct.as_deref().is_some_and(|c| c.starts_with("text/html")) {
             assert_eq!(r.headers()["cache-control"], "no-store", "{}", spec.path);
             assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
         }
     }
-    let missing = admin.get(app.url("/definitely/not/here")).send().await.unwrap();
+    let missing = admin
+        .get(app.url("/definitely/not/here"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_security_headers(&missing, "404");
-    let home = admin.get(app.url("/")).send().await.unwrap().text().await.unwrap();
-    let css = home.split("href=\"").find(|s| s.starts_with("/static/app.")).unwrap();
+    let home = admin
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let css = home
+        .split("href=\"")
+        .find(|s| s.starts_with("/static/app."))
+        .unwrap();
     let css = &css[..css.find('"').unwrap()];
     let r = admin.get(app.url(css)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_security_headers(&r, "static css");
-    assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        r.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(r.headers()["content-type"], "text/css; charset=utf-8");
 }
 
@@ -157,7 +269,14 @@ async fn an_oversized_body_gets_413_and_changes_nothing() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let note = "x".repeat(70 * 1024);
-    let r = post_form(&app, &admin, "/admin/invites", "/admin/invites", &[("role", "candidate"), ("days", "7"), ("note", &note)]).await;
+    let r = post_form(
+        &app,
+        &admin,
+        "/admin/invites",
+        "/admin/invites",
+        &[("role", "candidate"), ("days", "7"), ("note", &note)],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let huge = "y".repeat(2 * 1024 * 1024);
     let token = csrf(&app, &admin, "/").await;
@@ -170,7 +289,10 @@ async fn an_oversized_body_gets_413_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let n: i64 = sqlx::query_scalar("select count(*) from invites").fetch_one(app.pool()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("select count(*) from invites")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -197,7 +319,10 @@ async fn invalid_utf8_is_refused_not_replaced_and_wrong_content_types_get_415() 
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let n: i64 = sqlx::query_scalar("select count(*) from invites").fetch_one(app.pool()).await.unwrap();
+    let n: i64 = sqlx::query_scalar("select count(*) from invites")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -227,12 +352,20 @@ async fn static_paths_never_leave_the_embedded_files() {
 async fn names_with_markup_are_escaped_everywhere() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
-    app.create_user_with_email(Role::Candidate, "x@team.example").await;
+    app.create_user_with_email(Role::Candidate, "x@team.example")
+        .await;
     sqlx::query("update users set display_name = '<script>alert(1)</script>\" autofocus onfocus=alert(1) x=\"' where email = 'x@team.example'")
         .execute(app.pool())
         .await
         .unwrap();
-    let html = admin.get(app.url("/admin")).send().await.unwrap().text().await.unwrap();
+    let html = admin
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
     assert!(!html.contains("\" autofocus onfocus"));
@@ -247,8 +380,19 @@ async fn health_and_metrics_report() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["database"], "ok");
     client.get(app.url("/login")).send().await.unwrap();
-    let metrics = client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("gauntlet_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"}"));
+    let metrics = client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "gauntlet_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"}"
+        )
+    );
     assert!(metrics.contains("gauntlet_http_request_duration_seconds_bucket"));
     assert!(metrics.contains("gauntlet_db_errors_total"));
 }
