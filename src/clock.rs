@@ -26,3 +26,21 @@ pub fn until(ts: i64) -> String {
         l => format!("in {} days", l / 86_400),
     }
 }
+
+/// `14:02:31 UTC` for "saved at" labels.
+pub fn format_time(ts: i64) -> String {
+    let fmt = time::macros::format_description!("[hour]:[minute]:[second] UTC");
+    OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}
+
+/// `2026-11-28` for tables.
+pub fn format_date(ts: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    OffsetDateTime::from_unix_timestamp(ts)
+        .ok()
+        .and_then(|t| t.format(&fmt).ok())
+        .unwrap_or_default()
+}

@@ -14,6 +14,7 @@ pub mod content;
 pub mod db;
 pub mod library;
 pub mod metrics;
+pub mod practice;
 pub mod server;
 pub mod state;
 pub mod telemetry;

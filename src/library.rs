@@ -1,20 +1,86 @@
 //! The live content library: built-in gauntlets plus the optional content folder, reloadable
 //! at run time (SIGHUP or the admin button), with every loaded version recorded in the database
-//! so attempts can pin the exact text they were answered on.
+//! so attempts can pin the exact text they were answered on. Pinned versions are parsed once,
+//! their guidance rendered once, and kept in memory.
 
 use std::{
+    collections::HashMap,
     path::PathBuf,
-    sync::{Arc, RwLock},
+    sync::{Arc, Mutex, OnceLock, RwLock},
 };
 
 use sqlx::SqlitePool;
 
-use crate::{builtin::BUILTIN, content::library::Library, db};
+use crate::{
+    align::{LibraryStats, RoundGuide},
+    builtin::BUILTIN,
+    content::{Gauntlet, library::Library, markdown_to_html, parse_gauntlet},
+    db,
+};
+
+/// Pinned versions kept in memory before the cache is cleared (bounds memory on busy sites).
+const PINNED_CACHE_LIMIT: usize = 256;
+
+/// One exact gauntlet version with its guidance rendered to sanitised HTML.
+pub struct Pinned {
+    pub gauntlet: Arc<Gauntlet>,
+    /// `html[round index][section index]`: each section's Markdown, rendered and sanitised.
+    pub html: Vec<Vec<String>>,
+    guides: OnceLock<Vec<RoundGuide>>,
+}
+
+impl Pinned {
+    fn new(gauntlet: Arc<Gauntlet>) -> Self {
+        let html = gauntlet
+            .rounds
+            .iter()
+            .map(|r| {
+                r.sections
+                    .iter()
+                    .map(|s| markdown_to_html(&s.markdown))
+                    .collect()
+            })
+            .collect();
+        Self {
+            gauntlet,
+            html,
+            guides: OnceLock::new(),
+        }
+    }
+
+    /// The alignment guides of every round (prepared on first use).
+    pub fn guides(&self, stats: &LibraryStats) -> &[RoundGuide] {
+        self.guides.get_or_init(|| {
+            self.gauntlet
+                .rounds
+                .iter()
+                .map(|r| RoundGuide::new(r, stats))
+                .collect()
+        })
+    }
+}
 
 /// Holds the current library; readers get a cheap `Arc` snapshot.
 pub struct ContentStore {
     dir: Option<PathBuf>,
-    current: RwLock<Arc<Library>>,
+    current: RwLock<Snapshot>,
+    pinned: Mutex<HashMap<(String, String), Arc<Pinned>>>,
+}
+
+#[derive(Clone)]
+struct Snapshot {
+    library: Arc<Library>,
+    stats: Arc<LibraryStats>,
+}
+
+impl Snapshot {
+    fn of(library: Library) -> Self {
+        let stats = LibraryStats::from_gauntlets(library.iter().map(|e| e.gauntlet.as_ref()));
+        Self {
+            library: Arc::new(library),
+            stats: Arc::new(stats),
+        }
+    }
 }
 
 /// What a (re)load found.
@@ -30,16 +96,26 @@ impl ContentStore {
         let lib = Library::load(BUILTIN, dir.as_deref());
         Self {
             dir,
-            current: RwLock::new(Arc::new(lib)),
+            current: RwLock::new(Snapshot::of(lib)),
+            pinned: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The current snapshot.
-    pub fn current(&self) -> Arc<Library> {
+    fn snapshot(&self) -> Snapshot {
         self.current
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// The current library.
+    pub fn current(&self) -> Arc<Library> {
+        self.snapshot().library
+    }
+
+    /// Term statistics over the current library (for the alignment engine).
+    pub fn stats(&self) -> Arc<LibraryStats> {
+        self.snapshot().stats
     }
 
     /// The content folder, if one is configured.
@@ -51,12 +127,14 @@ impl ContentStore {
     /// A broken file never stops the others: it is listed among the problems.
     pub async fn reload(&self, db: &SqlitePool) -> Result<LoadSummary, sqlx::Error> {
         let dir = self.dir.clone();
-        let lib = tokio::task::spawn_blocking(move || Library::load(BUILTIN, dir.as_deref()))
-            .await
-            .map_err(|e| sqlx::Error::Protocol(format!("content loader stopped: {e}")))?;
-        record_versions(db, &lib).await?;
-        let summary = summarise(&lib);
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(lib);
+        let snap = tokio::task::spawn_blocking(move || {
+            Snapshot::of(Library::load(BUILTIN, dir.as_deref()))
+        })
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("content loader stopped: {e}")))?;
+        record_versions(db, &snap.library).await?;
+        let summary = summarise(&snap.library);
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = snap;
         Ok(summary)
     }
 
@@ -65,6 +143,62 @@ impl ContentStore {
         let lib = self.current();
         record_versions(db, &lib).await?;
         Ok(summarise(&lib))
+    }
+
+    /// The exact version an attempt pinned: from memory, the current library, or the stored
+    /// source. `None` if that version was never stored.
+    pub async fn pinned(
+        &self,
+        db: &SqlitePool,
+        slug: &str,
+        version: &str,
+    ) -> Result<Option<Arc<Pinned>>, sqlx::Error> {
+        let key = (slug.to_string(), version.to_string());
+        if let Some(p) = self.lock_pinned().get(&key) {
+            return Ok(Some(p.clone()));
+        }
+        let current = self
+            .current()
+            .get(slug)
+            .filter(|e| e.gauntlet.version == version)
+            .map(|e| e.gauntlet.clone());
+        let gauntlet = match current {
+            Some(g) => g,
+            None => {
+                let Some(source) = db::versions::source(db, slug, version).await? else {
+                    return Ok(None);
+                };
+                let name = format!("{slug}.md");
+                match parse_gauntlet(&name, &source) {
+                    Ok(mut g) => {
+                        // the slug and version are the stored ones, whatever the file name says
+                        g.slug = slug.to_string();
+                        g.version = version.to_string();
+                        Arc::new(g)
+                    }
+                    Err(errors) => {
+                        tracing::error!(
+                            slug,
+                            version,
+                            errors = errors.len(),
+                            "a stored gauntlet version no longer parses"
+                        );
+                        return Ok(None);
+                    }
+                }
+            }
+        };
+        let pinned = Arc::new(Pinned::new(gauntlet));
+        let mut cache = self.lock_pinned();
+        if cache.len() >= PINNED_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, pinned.clone());
+        Ok(Some(pinned))
+    }
+
+    fn lock_pinned(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Arc<Pinned>>> {
+        self.pinned.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

@@ -1,5 +1,6 @@
 //! SQLite storage: opening (pragmas, integrity check, migrations) and the queries, grouped by table.
 
+pub mod attempts;
 pub mod settings;
 pub mod tokens;
 pub mod users;

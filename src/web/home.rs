@@ -5,7 +5,16 @@ use askama_web::WebTemplate;
 use axum::extract::State;
 
 use super::{error::Result, layout::Chrome};
-use crate::{db, state::AppState};
+use crate::{clock, db, state::AppState};
+
+/// An unfinished attempt, to resume from the home page.
+pub struct InProgress {
+    pub id: i64,
+    pub title: String,
+    pub started: String,
+    pub answered: usize,
+    pub rounds: usize,
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/home.html")]
@@ -15,6 +24,8 @@ pub struct HomePage {
     users: i64,
     open_invites: usize,
     content_problems: usize,
+    in_progress: Vec<InProgress>,
+    finished: usize,
 }
 
 /// `GET /`
@@ -30,11 +41,38 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
     } else {
         (0, 0)
     };
+    let mut in_progress = Vec::new();
+    let mut finished = 0;
+    if let Some(u) = &chrome.user {
+        for a in db::attempts::for_user(&state.db, u.id).await? {
+            if a.finished_at.is_some() {
+                finished += 1;
+                continue;
+            }
+            let Some(p) = state.content.pinned(&state.db, &a.slug, &a.version).await? else {
+                continue;
+            };
+            let answered = db::attempts::answers(&state.db, a.id)
+                .await?
+                .iter()
+                .filter(|x| x.submitted_at.is_some() && x.part == "main")
+                .count();
+            in_progress.push(InProgress {
+                id: a.id,
+                title: p.gauntlet.title.clone(),
+                started: clock::format_datetime(a.started_at),
+                answered,
+                rounds: p.gauntlet.rounds.len(),
+            });
+        }
+    }
     Ok(HomePage {
         chrome,
         gauntlets: lib.iter().count(),
         users,
         open_invites,
         content_problems: lib.problems().len(),
+        in_progress,
+        finished,
     })
 }

@@ -97,6 +97,7 @@ fn section_of(path: &str) -> &'static str {
     match first {
         "" => "home",
         "catalog" | "gauntlets" => "catalog",
+        "history" | "attempts" => "history",
         "admin" => "admin",
         "account" => "account",
         _ => "",

@@ -9,9 +9,12 @@ pub mod error;
 pub mod extract;
 pub mod form;
 pub mod headers;
+pub mod highlight;
+pub mod history;
 pub mod home;
 pub mod layout;
 pub mod ops;
+pub mod practice;
 pub mod routes;
 
 use std::time::{Duration, Instant};

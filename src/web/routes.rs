@@ -4,11 +4,12 @@
 
 use axum::{
     Router,
+    extract::DefaultBodyLimit,
     handler::Handler,
     routing::{get, post},
 };
 
-use super::{account, admin, assets, catalog, home, ops};
+use super::{LARGE_BODY, account, admin, assets, catalog, history, home, ops, practice};
 use crate::state::AppState;
 
 /// Who may call a route.
@@ -46,6 +47,8 @@ impl RouteSpec {
             .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
             .replace("{slug}", "no-such-gauntlet")
             .replace("{file}", "nothing.css")
+            .replace("{round}", "1")
+            .replace("{part}", "main")
     }
 }
 
@@ -92,6 +95,23 @@ impl Routes {
         });
         self
     }
+
+    /// A POST that carries an answer text: a larger body limit than ordinary forms.
+    fn post_answer<H: Handler<T, AppState>, T: 'static>(
+        mut self,
+        path: &'static str,
+        access: Access,
+        h: H,
+    ) -> Self {
+        let route = post(h).layer(DefaultBodyLimit::max(LARGE_BODY));
+        self.router = self.router.route(path, route);
+        self.specs.push(RouteSpec {
+            method: "POST",
+            path,
+            access,
+        });
+        self
+    }
 }
 
 /// Every route of the site.
@@ -113,6 +133,33 @@ pub fn table() -> Routes {
         .post("/register", Public, account::register)
         .get("/catalog", SignedIn, catalog::catalog)
         .get("/gauntlets/{slug}", SignedIn, catalog::overview)
+        .post("/gauntlets/{slug}/attempts", SignedIn, practice::start)
+        .get("/attempts/{id}", SignedIn, practice::show)
+        .post_answer(
+            "/attempts/{id}/steps/{round}/{part}/save",
+            SignedIn,
+            practice::save,
+        )
+        .post_answer(
+            "/attempts/{id}/steps/{round}/{part}/submit",
+            SignedIn,
+            practice::submit,
+        )
+        .get(
+            "/attempts/{id}/rounds/{round}/guidance",
+            SignedIn,
+            practice::round_guidance,
+        )
+        .get("/attempts/{id}/debrief", SignedIn, practice::debrief)
+        .post(
+            "/attempts/{id}/self-assessment",
+            SignedIn,
+            practice::save_self_assessment,
+        )
+        .post("/attempts/{id}/review", SignedIn, practice::review_request)
+        .post("/attempts/{id}/delete", SignedIn, practice::delete)
+        .get("/history", SignedIn, history::history)
+        .get("/account/export.json", SignedIn, history::export)
         .get("/admin", Admin, admin::users_page)
         .post("/admin/users/{id}/role", Admin, admin::set_role)
         .post("/admin/users/{id}/status", Admin, admin::set_status)

@@ -1,0 +1,400 @@
+//! The `attempts`, `answers`, `answer_revisions` and `self_assessments` tables.
+
+use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
+
+use crate::clock;
+
+/// One attempt, as stored.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub id: i64,
+    pub user_id: i64,
+    pub slug: String,
+    pub version: String,
+    pub mode: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub review_requested_at: Option<i64>,
+}
+
+/// One answer (a round's main answer or its follow-up), as stored.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub id: i64,
+    pub round_number: i64,
+    pub part: String,
+    pub body: String,
+    pub version: i64,
+    pub first_viewed_at: i64,
+    pub updated_at: i64,
+    pub submitted_at: Option<i64>,
+}
+
+/// The outcome of saving a draft.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved {
+        version: i64,
+        saved_at: i64,
+    },
+    /// Someone (another tab) saved since `base_version`: nothing was overwritten; the losing
+    /// text is kept as a conflict revision.
+    Conflict {
+        current: String,
+        version: i64,
+    },
+    /// The answer was already submitted and can no longer change.
+    Submitted,
+}
+
+/// The outcome of submitting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Submitted,
+    /// Submitted before with this exact text (a double click or a retry): nothing to do.
+    AlreadySubmitted,
+    Conflict {
+        current: String,
+        version: i64,
+    },
+    /// Submitted before with a different text.
+    Immutable,
+}
+
+pub async fn create(
+    conn: &mut SqliteConnection,
+    user_id: i64,
+    slug: &str,
+    version: &str,
+    mode: &str,
+) -> Result<i64, sqlx::Error> {
+    let now = clock::now();
+    sqlx::query_scalar!(
+        r#"insert into attempts (user_id, slug, version, mode, started_at)
+           values (?, ?, ?, ?, ?) returning id as "id!: i64""#,
+        user_id,
+        slug,
+        version,
+        mode,
+        now
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// The attempt if it exists and belongs to `user_id`.
+pub async fn owned(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    user_id: i64,
+) -> Result<Option<Attempt>, sqlx::Error> {
+    sqlx::query_as!(
+        Attempt,
+        r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at
+           from attempts where id = ? and user_id = ?"#,
+        id,
+        user_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn for_user(db: &SqlitePool, user_id: i64) -> Result<Vec<Attempt>, sqlx::Error> {
+    sqlx::query_as!(
+        Attempt,
+        r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at
+           from attempts where user_id = ? order by started_at desc, id desc"#,
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn answers(
+    db: impl SqliteExecutor<'_>,
+    attempt_id: i64,
+) -> Result<Vec<Answer>, sqlx::Error> {
+    sqlx::query_as!(
+        Answer,
+        r#"select id as "id!", round_number, part, body, version, first_viewed_at, updated_at, submitted_at
+           from answers where attempt_id = ? order by round_number, part desc"#,
+        attempt_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The answer row for a step, created (and its first view recorded) on first sight.
+pub async fn ensure_answer(
+    conn: &mut SqliteConnection,
+    attempt_id: i64,
+    round: i64,
+    part: &str,
+) -> Result<Answer, sqlx::Error> {
+    let now = clock::now();
+    sqlx::query!(
+        "insert into answers (attempt_id, round_number, part, first_viewed_at, updated_at)
+         values (?, ?, ?, ?, ?) on conflict (attempt_id, round_number, part) do nothing",
+        attempt_id,
+        round,
+        part,
+        now,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query_as!(
+        Answer,
+        r#"select id as "id!", round_number, part, body, version, first_viewed_at, updated_at, submitted_at
+           from answers where attempt_id = ? and round_number = ? and part = ?"#,
+        attempt_id,
+        round,
+        part
+    )
+    .fetch_one(conn)
+    .await
+}
+
+async fn keep_revision(
+    conn: &mut SqliteConnection,
+    answer_id: i64,
+    version: i64,
+    body: &str,
+    kind: &str,
+) -> Result<(), sqlx::Error> {
+    if body.is_empty() {
+        return Ok(());
+    }
+    let now = clock::now();
+    sqlx::query!(
+        "insert into answer_revisions (answer_id, version, body, kind, saved_at) values (?, ?, ?, ?, ?)",
+        answer_id,
+        version,
+        body,
+        kind,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves a draft if nobody saved since `base_version`; the overwritten text is kept.
+pub async fn save(
+    conn: &mut SqliteConnection,
+    answer: &Answer,
+    base_version: i64,
+    body: &str,
+) -> Result<SaveOutcome, sqlx::Error> {
+    if answer.submitted_at.is_some() {
+        return Ok(SaveOutcome::Submitted);
+    }
+    if answer.version != base_version {
+        keep_revision(conn, answer.id, base_version, body, "conflict").await?;
+        return Ok(SaveOutcome::Conflict {
+            current: answer.body.clone(),
+            version: answer.version,
+        });
+    }
+    let now = clock::now();
+    if answer.body != body {
+        keep_revision(conn, answer.id, answer.version, &answer.body, "overwritten").await?;
+    }
+    let done = sqlx::query!(
+        "update answers set body = ?, version = version + 1, updated_at = ?
+         where id = ? and version = ? and submitted_at is null",
+        body,
+        now,
+        answer.id,
+        base_version
+    )
+    .execute(conn)
+    .await?;
+    debug_assert_eq!(
+        done.rows_affected(),
+        1,
+        "checked inside the same write transaction"
+    );
+    Ok(SaveOutcome::Saved {
+        version: base_version + 1,
+        saved_at: now,
+    })
+}
+
+/// Submits an answer with its final text; submitted answers never change again.
+pub async fn submit(
+    conn: &mut SqliteConnection,
+    answer: &Answer,
+    base_version: i64,
+    body: &str,
+) -> Result<SubmitOutcome, sqlx::Error> {
+    if answer.submitted_at.is_some() {
+        return Ok(if answer.body == body {
+            SubmitOutcome::AlreadySubmitted
+        } else {
+            SubmitOutcome::Immutable
+        });
+    }
+    if answer.version != base_version && answer.body != body {
+        keep_revision(conn, answer.id, base_version, body, "conflict").await?;
+        return Ok(SubmitOutcome::Conflict {
+            current: answer.body.clone(),
+            version: answer.version,
+        });
+    }
+    let now = clock::now();
+    if answer.body != body {
+        keep_revision(conn, answer.id, answer.version, &answer.body, "overwritten").await?;
+    }
+    sqlx::query!(
+        "update answers set body = ?, version = version + 1, updated_at = ?, submitted_at = ?
+         where id = ? and submitted_at is null",
+        body,
+        now,
+        now,
+        answer.id
+    )
+    .execute(conn)
+    .await?;
+    Ok(SubmitOutcome::Submitted)
+}
+
+/// Marks the attempt finished (idempotent).
+pub async fn finish(conn: &mut SqliteConnection, attempt_id: i64) -> Result<(), sqlx::Error> {
+    let now = clock::now();
+    sqlx::query!(
+        "update attempts set finished_at = ? where id = ? and finished_at is null",
+        now,
+        attempt_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Deletes an unfinished attempt of this user; `false` if there was none.
+pub async fn delete_unfinished(
+    conn: &mut SqliteConnection,
+    attempt_id: i64,
+    user_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "delete from attempts where id = ? and user_id = ? and finished_at is null",
+        attempt_id,
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Asks for a review (`true`) or withdraws the request (`false`); only finished attempts.
+pub async fn set_review_requested(
+    conn: &mut SqliteConnection,
+    attempt_id: i64,
+    requested: bool,
+) -> Result<bool, sqlx::Error> {
+    let at = requested.then(clock::now);
+    let done = sqlx::query!(
+        "update attempts set review_requested_at = ? where id = ? and finished_at is not null",
+        at,
+        attempt_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One self-assessed round.
+#[derive(Debug, Clone)]
+pub struct SelfLevel {
+    pub round_number: i64,
+    pub level: i64,
+    pub note: String,
+}
+
+pub async fn self_assessment(
+    db: impl SqliteExecutor<'_>,
+    attempt_id: i64,
+) -> Result<Vec<SelfLevel>, sqlx::Error> {
+    sqlx::query_as!(
+        SelfLevel,
+        "select round_number, level, note from self_assessments where attempt_id = ? order by round_number",
+        attempt_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn put_self_level(
+    conn: &mut SqliteConnection,
+    attempt_id: i64,
+    round: i64,
+    level: i64,
+    note: &str,
+) -> Result<(), sqlx::Error> {
+    let now = clock::now();
+    sqlx::query!(
+        "insert into self_assessments (attempt_id, round_number, level, note, updated_at)
+         values (?, ?, ?, ?, ?)
+         on conflict (attempt_id, round_number)
+         do update set level = excluded.level, note = excluded.note, updated_at = excluded.updated_at",
+        attempt_id,
+        round,
+        level,
+        note,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Every self-assessed level of a user, with the attempt's gauntlet and finish time (history chart).
+#[derive(Debug, Clone)]
+pub struct LevelPoint {
+    pub attempt_id: i64,
+    pub slug: String,
+    pub version: String,
+    pub round_number: i64,
+    pub level: i64,
+    pub at: i64,
+}
+
+pub async fn self_levels_of_user(
+    db: &SqlitePool,
+    user_id: i64,
+) -> Result<Vec<LevelPoint>, sqlx::Error> {
+    sqlx::query_as!(
+        LevelPoint,
+        r#"select a.id as "attempt_id!", a.slug, a.version, s.round_number, s.level,
+                  coalesce(a.finished_at, a.started_at) as "at!: i64"
+           from self_assessments s join attempts a on a.id = s.attempt_id
+           where a.user_id = ? order by coalesce(a.finished_at, a.started_at), a.id, s.round_number"#,
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Every revision of one answer, oldest first (the candidate's own export).
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub version: i64,
+    pub body: String,
+    pub kind: String,
+    pub saved_at: i64,
+}
+
+pub async fn revisions(
+    db: impl SqliteExecutor<'_>,
+    answer_id: i64,
+) -> Result<Vec<Revision>, sqlx::Error> {
+    sqlx::query_as!(
+        Revision,
+        "select version, body, kind, saved_at from answer_revisions where answer_id = ? order by id",
+        answer_id
+    )
+    .fetch_all(db)
+    .await
+}

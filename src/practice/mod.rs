@@ -1,0 +1,9 @@
+//! Practice rules without HTTP or SQL: the order of steps in an attempt (each round's answer,
+//! then its trap follow-up when it has one), what a candidate may see when, and what makes an
+//! answer text acceptable.
+
+pub mod answer;
+pub mod steps;
+
+pub use answer::{AnswerProblem, MAX_CHARS, check_answer};
+pub use steps::{Mode, Part, Step, StepState, current_step, steps};

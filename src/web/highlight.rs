@@ -1,0 +1,156 @@
+//! Turns an answer and the alignment engine's spans into display segments, so templates can
+//! wrap covered points and red flags in `<mark>` while every piece of text stays escaped.
+
+use crate::align::Alignment;
+
+/// A run of answer text with the marks that cover it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    pub text: String,
+    /// Indexes of the covered key points this run belongs to.
+    pub points: Vec<usize>,
+    /// Whether a red flag covers this run.
+    pub flagged: bool,
+    /// The anchor id of the first run of each point or flag (for links from the point list).
+    pub anchor: Option<String>,
+}
+
+impl Segment {
+    pub fn is_marked(&self) -> bool {
+        self.flagged || !self.points.is_empty()
+    }
+
+    /// CSS classes for the mark.
+    pub fn class(&self) -> &'static str {
+        match (self.flagged, self.points.is_empty()) {
+            (true, _) => "hl-flag",
+            (false, false) => "hl-covered",
+            (false, true) => "",
+        }
+    }
+
+    /// The point ids as a space-separated attribute value (`p3 p7`).
+    pub fn point_ids(&self) -> String {
+        self.points
+            .iter()
+            .map(|p| format!("p{p}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Splits `answer` at every span boundary of the covered points and red flags. `prefix` makes
+/// anchor ids unique on a page with several answers (e.g. `r2`).
+pub fn segments(answer: &str, alignment: &Alignment, prefix: &str) -> Vec<Segment> {
+    let mut marks: Vec<(usize, usize, Mark)> = Vec::new();
+    for (i, p) in alignment
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.covered)
+    {
+        marks.extend(p.answer_spans.iter().map(|s| (s[0], s[1], Mark::Point(i))));
+    }
+    for (i, f) in alignment.red_flags.iter().enumerate() {
+        marks.extend(f.answer_spans.iter().map(|s| (s[0], s[1], Mark::Flag(i))));
+    }
+    let mut cuts: Vec<usize> = vec![0, answer.len()];
+    for (s, e, _) in &marks {
+        if *s < *e
+            && *e <= answer.len()
+            && answer.is_char_boundary(*s)
+            && answer.is_char_boundary(*e)
+        {
+            cuts.push(*s);
+            cuts.push(*e);
+        }
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut seen_anchor = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for w in cuts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if a >= b {
+            continue;
+        }
+        let mut seg = Segment {
+            text: answer[a..b].to_string(),
+            points: Vec::new(),
+            flagged: false,
+            anchor: None,
+        };
+        for (s, e, m) in &marks {
+            if *s <= a && b <= *e {
+                match m {
+                    Mark::Point(i) => seg.points.push(*i),
+                    Mark::Flag(_) => seg.flagged = true,
+                }
+                let id = match m {
+                    Mark::Point(i) => format!("{prefix}-p{i}"),
+                    Mark::Flag(i) => format!("{prefix}-f{i}"),
+                };
+                if seg.anchor.is_none() && seen_anchor.insert(id.clone()) {
+                    seg.anchor = Some(id);
+                }
+            }
+        }
+        seg.points.sort_unstable();
+        seg.points.dedup();
+        out.push(seg);
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Mark {
+    Point(usize),
+    Flag(usize),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::align::{PointMatch, RedFlag};
+
+    fn point(covered: bool, spans: Vec<[usize; 2]>) -> PointMatch {
+        PointMatch {
+            text: "x".into(),
+            covered,
+            guidance_span: [0, 1],
+            answer_spans: spans,
+            item: None,
+            kind: crate::align::PointKind::Claim,
+            score: 1.0,
+            weight: 1.0,
+        }
+    }
+
+    #[test]
+    fn segments_cover_the_whole_text_and_mark_spans() {
+        let answer = "promote the replica; zero data loss";
+        let a = Alignment {
+            coverage: 0.5,
+            points: vec![point(true, vec![[0, 7]]), point(false, vec![[12, 19]])],
+            weak_matches: vec![],
+            red_flags: vec![RedFlag {
+                phrase: "zero data loss".into(),
+                reason: "r".into(),
+                answer_spans: vec![[21, 35]],
+                missing_hedge: false,
+            }],
+        };
+        let segs = segments(answer, &a, "r1");
+        let joined: String = segs.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(joined, answer);
+        assert_eq!(segs[0].text, "promote");
+        assert_eq!(segs[0].class(), "hl-covered");
+        assert_eq!(segs[0].anchor.as_deref(), Some("r1-p0"));
+        let flag = segs.iter().find(|s| s.flagged).unwrap();
+        assert_eq!(flag.text, "zero data loss");
+        assert!(
+            segs.iter().all(|s| !s.points.contains(&1)),
+            "missed points are not marked"
+        );
+    }
+}

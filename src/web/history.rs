@@ -1,0 +1,230 @@
+//! A candidate's history (every attempt, a chart of levels per round kind over time) and the
+//! export of all their own data as JSON.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    extract::State,
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use super::{error::Result, extract::CurrentUser, layout::Chrome};
+use crate::{clock, db, practice::Part, state::AppState};
+
+/// One attempt row in the history table.
+pub struct AttemptRow {
+    pub id: i64,
+    pub title: String,
+    pub started: String,
+    pub mode: &'static str,
+    pub status: &'static str,
+    pub finished: bool,
+    pub self_levels: String,
+}
+
+/// One small chart: the levels for one round position (Opening, Probe, …) over time.
+pub struct Chart {
+    pub name: String,
+    pub dots: Vec<Dot>,
+    /// SVG polyline points through the dots.
+    pub line: String,
+}
+
+/// A dot on a chart; `x`, `y` in SVG units.
+pub struct Dot {
+    pub x: f64,
+    pub y: f64,
+    pub level: i64,
+    pub label: String,
+}
+
+const CHART_W: f64 = 240.0;
+const CHART_H: f64 = 96.0;
+const PAD: f64 = 14.0;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/history.html")]
+struct HistoryPage {
+    chrome: Chrome,
+    rows: Vec<AttemptRow>,
+    charts: Vec<Chart>,
+}
+
+/// `GET /history`
+pub async fn history(
+    CurrentUser(user): CurrentUser,
+    chrome: Chrome,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse> {
+    let attempts = db::attempts::for_user(&state.db, user.id).await?;
+    let levels = db::attempts::self_levels_of_user(&state.db, user.id).await?;
+    let mut rows = Vec::new();
+    let mut titles = BTreeMap::new();
+    for a in &attempts {
+        let pinned = state.content.pinned(&state.db, &a.slug, &a.version).await?;
+        let title = pinned
+            .as_ref()
+            .map_or_else(|| a.slug.clone(), |p| p.gauntlet.title.clone());
+        titles.insert(a.id, (title.clone(), pinned));
+        let mine: Vec<String> = levels
+            .iter()
+            .filter(|l| l.attempt_id == a.id)
+            .map(|l| l.level.to_string())
+            .collect();
+        rows.push(AttemptRow {
+            id: a.id,
+            title,
+            started: clock::format_datetime(a.started_at),
+            mode: if a.mode == "study" {
+                "Study"
+            } else {
+                "Interview"
+            },
+            status: match (a.finished_at, a.review_requested_at) {
+                (None, _) => "In progress",
+                (Some(_), Some(_)) => "Review requested",
+                (Some(_), None) => "Finished",
+            },
+            finished: a.finished_at.is_some(),
+            self_levels: if mine.is_empty() {
+                "—".into()
+            } else {
+                mine.join(" · ")
+            },
+        });
+    }
+    // chart by round position name: every gauntlet escalates through the same five kinds
+    let mut by_name: BTreeMap<(u32, String), Vec<ChartPoint>> = BTreeMap::new();
+    for l in &levels {
+        let Some((title, Some(pinned))) = titles.get(&l.attempt_id) else {
+            continue;
+        };
+        let Some(round) = pinned
+            .gauntlet
+            .rounds
+            .iter()
+            .find(|r| i64::from(r.number) == l.round_number)
+        else {
+            continue;
+        };
+        let name = round.name.trim_start_matches("The ").to_string();
+        by_name
+            .entry((round.number, name))
+            .or_default()
+            .push(ChartPoint {
+                level: l.level,
+                label: format!("{title}: level {} ({})", l.level, clock::format_date(l.at)),
+            });
+    }
+    let charts = by_name
+        .into_iter()
+        .map(|((_, name), points)| chart(name, &points))
+        .collect();
+    Ok(HistoryPage {
+        chrome,
+        rows,
+        charts,
+    })
+}
+
+/// One level to plot, already in time order.
+struct ChartPoint {
+    level: i64,
+    label: String,
+}
+
+fn chart(name: String, points: &[ChartPoint]) -> Chart {
+    let n = points.len();
+    let dots: Vec<Dot> = points
+        .iter()
+        .enumerate()
+        .map(|(i, ChartPoint { level, label })| {
+            let x = if n <= 1 {
+                CHART_W / 2.0
+            } else {
+                PAD + (CHART_W - 2.0 * PAD) * i as f64 / (n - 1) as f64
+            };
+            let y = CHART_H - PAD - (CHART_H - 2.0 * PAD) * (*level - 1) as f64 / 3.0;
+            Dot {
+                x,
+                y,
+                level: *level,
+                label: label.clone(),
+            }
+        })
+        .collect();
+    let line = dots
+        .iter()
+        .map(|d| format!("{:.1},{:.1}", d.x, d.y))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Chart { name, dots, line }
+}
+
+/// `GET /account/export.json`: everything the candidate wrote, as a download.
+pub async fn export(
+    CurrentUser(user): CurrentUser,
+    State(state): State<AppState>,
+) -> Result<Response> {
+    let attempts = db::attempts::for_user(&state.db, user.id).await?;
+    let mut out = Vec::new();
+    for a in attempts {
+        let answers = db::attempts::answers(&state.db, a.id).await?;
+        let mut answer_docs = Vec::new();
+        for ans in answers {
+            let revisions: Vec<_> = db::attempts::revisions(&state.db, ans.id)
+                .await?
+                .into_iter()
+                .map(|r| json!({"version": r.version, "body": r.body, "kind": r.kind, "saved_at": r.saved_at}))
+                .collect();
+            answer_docs.push(json!({
+                "round": ans.round_number,
+                "part": if ans.part == Part::FollowUp.as_str() { "follow_up" } else { "main" },
+                "body": ans.body,
+                "version": ans.version,
+                "first_viewed_at": ans.first_viewed_at,
+                "updated_at": ans.updated_at,
+                "submitted_at": ans.submitted_at,
+                "revisions": revisions,
+            }));
+        }
+        let selfs: Vec<_> = db::attempts::self_assessment(&state.db, a.id)
+            .await?
+            .into_iter()
+            .map(|s| json!({"round": s.round_number, "level": s.level, "note": s.note}))
+            .collect();
+        out.push(json!({
+            "id": a.id,
+            "gauntlet": a.slug,
+            "gauntlet_version": a.version,
+            "mode": a.mode,
+            "started_at": a.started_at,
+            "finished_at": a.finished_at,
+            "review_requested_at": a.review_requested_at,
+            "answers": answer_docs,
+            "self_assessment": selfs,
+        }));
+    }
+    let doc = json!({
+        "exported_at": clock::now(),
+        "user": {"email": user.email, "display_name": user.display_name, "role": user.role.as_str()},
+        "attempts": out,
+    });
+    let body = serde_json::to_string_pretty(&doc)
+        .map_err(|e| super::error::AppError::Internal(e.to_string()))?;
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"gauntlet-export.json\""),
+    );
+    Ok(resp)
+}

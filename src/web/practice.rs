@@ -1,0 +1,951 @@
+//! Candidate practice: start an attempt, answer the rounds one at a time (with autosave and the
+//! trap follow-ups), study-mode guidance, the debrief with self-assessment, review requests,
+//! deleting an unfinished attempt.
+//!
+//! Every route loads the attempt through `load_owned`, so another user's attempt is a 404, and
+//! the round page only ever receives the steps the candidate has reached.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+use super::{
+    error::{AppError, Result, json_error},
+    extract::{CurrentUser, wants_json},
+    form::StrictForm,
+    highlight::{Segment, segments},
+    layout::Chrome,
+};
+use crate::{
+    align::{Alignment, PointKind},
+    auth::session,
+    clock,
+    content::{Gauntlet, Round, SectionKind},
+    db::{
+        self,
+        attempts::{Answer, Attempt, SaveOutcome, SubmitOutcome},
+    },
+    library::Pinned,
+    practice::{self, Mode, Part, Step, StepState},
+    state::AppState,
+};
+
+/// An attempt of the signed-in user with its pinned gauntlet and answers.
+pub struct Loaded {
+    pub attempt: Attempt,
+    pub pinned: Arc<Pinned>,
+    pub answers: Vec<Answer>,
+}
+
+impl Loaded {
+    pub fn gauntlet(&self) -> &Gauntlet {
+        &self.pinned.gauntlet
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.attempt.mode.parse().unwrap_or(Mode::Interview)
+    }
+
+    pub fn states(&self) -> Vec<StepState> {
+        self.answers
+            .iter()
+            .filter_map(|a| {
+                Some(StepState {
+                    step: Step {
+                        round: u32::try_from(a.round_number).ok()?,
+                        part: a.part.parse().ok()?,
+                    },
+                    submitted: a.submitted_at.is_some(),
+                })
+            })
+            .collect()
+    }
+
+    pub fn current(&self) -> Option<Step> {
+        practice::current_step(self.gauntlet(), &self.states())
+    }
+
+    pub fn answer(&self, round: u32, part: Part) -> Option<&Answer> {
+        self.answers
+            .iter()
+            .find(|a| a.round_number == i64::from(round) && a.part == part.as_str())
+    }
+}
+
+/// Loads an attempt only if it belongs to `user_id` (otherwise 404: its existence is not confirmed).
+pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loaded> {
+    let attempt = db::attempts::owned(&state.db, id, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let pinned = state
+        .content
+        .pinned(&state.db, &attempt.slug, &attempt.version)
+        .await?
+        .ok_or_else(|| {
+            AppError::Internal(format!(
+                "gauntlet version {}@{} is missing",
+                attempt.slug, attempt.version
+            ))
+        })?;
+    let answers = db::attempts::answers(&state.db, id).await?;
+    Ok(Loaded {
+        attempt,
+        pinned,
+        answers,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StartForm {
+    mode: String,
+}
+
+/// `POST /gauntlets/{slug}/attempts`: pins the current version and starts at round 1.
+pub async fn start(
+    CurrentUser(user): CurrentUser,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StrictForm(form): StrictForm<StartForm>,
+) -> Result<Response> {
+    let mode: Mode = form
+        .mode
+        .parse()
+        .map_err(|()| AppError::Unprocessable("Choose Interview or Study mode.".into()))?;
+    let lib = state.content.current();
+    let entry = lib.get(&slug).ok_or(AppError::NotFound)?;
+    let g = &entry.gauntlet;
+    let mut tx = db::begin_write(&state.db).await?;
+    // normally recorded at load already; this keeps the pin valid whatever happened since
+    db::versions::record(&mut tx, &g.slug, &g.version, &g.title, &entry.source).await?;
+    let id = db::attempts::create(&mut tx, user.id, &g.slug, &g.version, mode.as_str()).await?;
+    tx.commit().await?;
+    tracing::info!(user = user.id, attempt = id, slug = %g.slug, "attempt started");
+    Ok(Redirect::to(&format!("/attempts/{id}")).into_response())
+}
+
+/// A finished round shown as context above the current one.
+pub struct ContextRound {
+    pub number: u32,
+    pub name: String,
+    pub prompt: String,
+    pub answer: String,
+    pub follow_up: Option<(String, String)>,
+    /// Rendered guidance, when the mode allows it already (study mode).
+    pub guidance: Vec<GuidanceBlock>,
+}
+
+/// One guidance section, rendered, with its colour family.
+pub struct GuidanceBlock {
+    pub label: String,
+    pub tone: &'static str,
+    pub html: String,
+}
+
+fn tone(kind: SectionKind) -> &'static str {
+    match kind {
+        SectionKind::StrongAnswer => "strong",
+        SectionKind::WeakAnswers => "weak",
+        SectionKind::TrapAlert | SectionKind::TrapQuestionVariant => "trap",
+        SectionKind::SeniorSignal => "senior",
+        SectionKind::FollowUp | SectionKind::Other => "other",
+    }
+}
+
+fn guidance_blocks(pinned: &Pinned, round_index: usize) -> Vec<GuidanceBlock> {
+    let round = &pinned.gauntlet.rounds[round_index];
+    round
+        .sections
+        .iter()
+        .zip(&pinned.html[round_index])
+        .map(|(s, html)| GuidanceBlock {
+            label: s.label.clone(),
+            tone: tone(s.kind()),
+            html: html.clone(),
+        })
+        .collect()
+}
+
+/// The progress strip: one entry per round.
+pub struct Progress {
+    pub number: u32,
+    pub name: String,
+    /// "done", "current" or "todo".
+    pub state: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/practice/round.html")]
+struct RoundPage {
+    chrome: Chrome,
+    attempt_id: i64,
+    title: String,
+    mode: Mode,
+    progress: Vec<Progress>,
+    context: Vec<ContextRound>,
+    round_number: u32,
+    round_count: usize,
+    round_name: String,
+    prompt: String,
+    /// The follow-up question, when this step is the follow-up.
+    follow_up: Option<String>,
+    /// When this step is the follow-up: the round's own answer, shown above it.
+    own_answer: Option<String>,
+    body: String,
+    version: i64,
+    part: &'static str,
+    round_started: i64,
+    attempt_started: i64,
+    round_budget_secs: i64,
+    total_budget_secs: i64,
+    saved_at: Option<String>,
+    error: Option<String>,
+}
+
+impl RoundPage {
+    fn save_url(&self) -> String {
+        format!(
+            "/attempts/{}/steps/{}/{}/save",
+            self.attempt_id, self.round_number, self.part
+        )
+    }
+
+    fn submit_url(&self) -> String {
+        format!(
+            "/attempts/{}/steps/{}/{}/submit",
+            self.attempt_id, self.round_number, self.part
+        )
+    }
+
+    fn started_label(&self) -> String {
+        clock::format_datetime(self.round_started)
+    }
+
+    fn budget_minutes(&self) -> i64 {
+        self.round_budget_secs / 60
+    }
+}
+
+fn budgets(g: &Gauntlet) -> (i64, i64) {
+    let total = i64::from(g.duration_minutes().unwrap_or(20)) * 60;
+    let rounds = i64::try_from(g.rounds.len().max(1)).unwrap_or(1);
+    (total / rounds, total)
+}
+
+fn progress(g: &Gauntlet, states: &[StepState], current: Option<Step>) -> Vec<Progress> {
+    g.rounds
+        .iter()
+        .map(|r| Progress {
+            number: r.number,
+            name: r.name.clone(),
+            state: if current.is_some_and(|c| c.round == r.number) {
+                "current"
+            } else if practice::steps::round_done(g, states, r.number) {
+                "done"
+            } else {
+                "todo"
+            },
+        })
+        .collect()
+}
+
+fn context_rounds(l: &Loaded, current: Step) -> Vec<ContextRound> {
+    let g = l.gauntlet();
+    let states = l.states();
+    g.rounds
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| {
+            r.number != current.round && practice::steps::round_done(g, &states, r.number)
+        })
+        .map(|(i, r)| ContextRound {
+            number: r.number,
+            name: r.name.clone(),
+            prompt: r.prompt.clone(),
+            answer: l
+                .answer(r.number, Part::Main)
+                .map(|a| a.body.clone())
+                .unwrap_or_default(),
+            follow_up: r.follow_up.clone().map(|q| {
+                let a = l
+                    .answer(r.number, Part::FollowUp)
+                    .map(|a| a.body.clone())
+                    .unwrap_or_default();
+                (q, a)
+            }),
+            guidance: if practice::steps::guidance_visible(g, l.mode(), &states, r.number) {
+                guidance_blocks(&l.pinned, i)
+            } else {
+                Vec::new()
+            },
+        })
+        .collect()
+}
+
+/// `GET /attempts/{id}`: the current step, or the debrief once every step is submitted.
+pub async fn show(
+    CurrentUser(user): CurrentUser,
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let mut l = load_owned(&state, id, user.id).await?;
+    let Some(step) = l.current() else {
+        if l.attempt.finished_at.is_none() {
+            let mut tx = db::begin_write(&state.db).await?;
+            db::attempts::finish(&mut tx, id).await?;
+            tx.commit().await?;
+        }
+        return Ok(Redirect::to(&format!("/attempts/{id}/debrief")).into_response());
+    };
+    if l.answer(step.round, step.part).is_none() {
+        let mut tx = db::begin_write(&state.db).await?;
+        let a = db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str())
+            .await?;
+        tx.commit().await?;
+        l.answers.push(a);
+    }
+    Ok(round_page(chrome, &l, step, None, None).into_response())
+}
+
+fn round_page(
+    chrome: Chrome,
+    l: &Loaded,
+    step: Step,
+    body: Option<String>,
+    error: Option<String>,
+) -> RoundPage {
+    let g = l.gauntlet();
+    let round: &Round = g
+        .rounds
+        .iter()
+        .find(|r| r.number == step.round)
+        .expect("current step names a round of the gauntlet");
+    let answer = l.answer(step.round, step.part);
+    let (round_budget_secs, total_budget_secs) = budgets(g);
+    let states = l.states();
+    RoundPage {
+        chrome,
+        attempt_id: l.attempt.id,
+        title: g.title.clone(),
+        mode: l.mode(),
+        progress: progress(g, &states, Some(step)),
+        context: context_rounds(l, step),
+        round_number: round.number,
+        round_count: g.rounds.len(),
+        round_name: round.name.clone(),
+        prompt: round.prompt.clone(),
+        follow_up: (step.part == Part::FollowUp)
+            .then(|| round.follow_up.clone())
+            .flatten(),
+        own_answer: (step.part == Part::FollowUp)
+            .then(|| l.answer(step.round, Part::Main).map(|a| a.body.clone()))
+            .flatten(),
+        body: body.unwrap_or_else(|| answer.map(|a| a.body.clone()).unwrap_or_default()),
+        version: answer.map_or(0, |a| a.version),
+        part: step.part.as_str(),
+        round_started: l
+            .answer(step.round, Part::Main)
+            .map_or(clock::now(), |a| a.first_viewed_at),
+        attempt_started: l.attempt.started_at,
+        round_budget_secs,
+        total_budget_secs,
+        saved_at: answer
+            .filter(|a| a.version > 0)
+            .map(|a| clock::format_time(a.updated_at)),
+        error,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SaveQuery {
+    quiet: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct AnswerForm {
+    body: String,
+    base_version: String,
+}
+
+/// Resolves `{round}/{part}` to the attempt's current step; anything else is not reachable.
+fn step_of(l: &Loaded, round: u32, part: &str) -> Result<Step> {
+    let part: Part = part.parse().map_err(|()| AppError::NotFound)?;
+    let step = Step { round, part };
+    match l.current() {
+        Some(current) if current == step => Ok(step),
+        _ if l
+            .answer(round, part)
+            .is_some_and(|a| a.submitted_at.is_some()) =>
+        {
+            Err(AppError::Conflict(
+                "This answer was already submitted and can no longer change.".into(),
+            ))
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn parse_version(s: &str) -> Result<i64> {
+    s.trim().parse().map_err(|_| {
+        AppError::BadRequest("The form was missing its revision number; reload the page.".into())
+    })
+}
+
+/// `POST /attempts/{id}/steps/{round}/{part}/save`: autosave (JSON) or the Save button.
+pub async fn save(
+    CurrentUser(user): CurrentUser,
+    chrome: Chrome,
+    headers: HeaderMap,
+    State(state): State<AppState>,
+    Path((id, round, part)): Path<(i64, u32, String)>,
+    Query(q): Query<SaveQuery>,
+    form: Result<StrictForm<AnswerForm>, AppError>,
+) -> Response {
+    let json = wants_json(&headers);
+    let result = save_inner(&state, user.id, id, round, &part, form).await;
+    if q.quiet.is_some() {
+        // a save sent while the page is being left: nobody reads the answer
+        return match result {
+            Ok(SaveOutcome::Saved { .. }) => StatusCode::NO_CONTENT.into_response(),
+            Ok(_) => StatusCode::CONFLICT.into_response(),
+            Err(e) => json_error(e),
+        };
+    }
+    match (result, json) {
+        (Ok(SaveOutcome::Saved { version, saved_at }), true) => {
+            Json(json!({"version": version, "saved_at": saved_at, "saved_label": clock::format_time(saved_at)})).into_response()
+        }
+        // the round page shows "Saved hh:mm:ss" from the stored time
+        (Ok(SaveOutcome::Saved { .. }), false) => {
+            Redirect::to(&format!("/attempts/{id}")).into_response()
+        }
+        (Ok(SaveOutcome::Conflict { current, version }), true) => (
+            StatusCode::CONFLICT,
+            Json(json!({
+                "error": "conflict",
+                "message": "This answer was changed in another tab or window since you loaded it.",
+                "theirs": current,
+                "version": version,
+            })),
+        )
+            .into_response(),
+        (Ok(SaveOutcome::Conflict { current, version }), false) => {
+            conflict_page(chrome, id, round, &part, current, version, None).await
+        }
+        (Ok(SaveOutcome::Submitted), j) => {
+            let e = AppError::Conflict("This answer was already submitted and can no longer change.".into());
+            if j { json_error(e) } else { e.into_response() }
+        }
+        (Err(e), true) => json_error(e),
+        (Err(e), false) => e.into_response(),
+    }
+}
+
+async fn save_inner(
+    state: &AppState,
+    user_id: i64,
+    id: i64,
+    round: u32,
+    part: &str,
+    form: Result<StrictForm<AnswerForm>, AppError>,
+) -> Result<SaveOutcome> {
+    let StrictForm(form) = form?;
+    let l = load_owned(state, id, user_id).await?;
+    let step = step_of(&l, round, part)?;
+    practice::check_answer(&form.body).map_err(|p| AppError::Unprocessable(p.message()))?;
+    let base = parse_version(&form.base_version)?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let answer =
+        db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;
+    let outcome = db::attempts::save(&mut tx, &answer, base, &form.body).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/practice/conflict.html")]
+struct ConflictPage {
+    chrome: Chrome,
+    attempt_id: i64,
+    save_url: String,
+    mine: String,
+    theirs: String,
+    version: i64,
+    message: String,
+}
+
+async fn conflict_page(
+    chrome: Chrome,
+    id: i64,
+    round: u32,
+    part: &str,
+    theirs: String,
+    version: i64,
+    mine: Option<String>,
+) -> Response {
+    let page = ConflictPage {
+        chrome,
+        attempt_id: id,
+        save_url: format!("/attempts/{id}/steps/{round}/{part}/save"),
+        mine: mine.unwrap_or_default(),
+        theirs,
+        version,
+        message: "This answer was changed in another tab or window after you loaded it, so your text was not saved over it. Choose which text to keep.".into(),
+    };
+    let mut resp = page.into_response();
+    *resp.status_mut() = StatusCode::CONFLICT;
+    resp
+}
+
+/// `POST /attempts/{id}/steps/{round}/{part}/submit`: final text; then the next step.
+pub async fn submit(
+    CurrentUser(user): CurrentUser,
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Path((id, round, part)): Path<(i64, u32, String)>,
+    StrictForm(form): StrictForm<AnswerForm>,
+) -> Result<Response> {
+    let l = load_owned(&state, id, user.id).await?;
+    let already = part
+        .parse::<Part>()
+        .ok()
+        .and_then(|p| l.answer(round, p))
+        .filter(|a| a.submitted_at.is_some());
+    if let Some(done) = already {
+        // a double click or a retry with the same text lands where the first submit did
+        return if done.body == form.body {
+            Ok(Redirect::to(&format!("/attempts/{id}")).into_response())
+        } else {
+            Err(AppError::Conflict(
+                "This answer was already submitted and can no longer change.".into(),
+            ))
+        };
+    }
+    let step = step_of(&l, round, &part)?;
+    if let Err(problem) = practice::check_answer(&form.body) {
+        let mut resp =
+            round_page(chrome, &l, step, Some(form.body), Some(problem.message())).into_response();
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    }
+    if form.body.trim().is_empty() {
+        let mut resp = round_page(chrome, &l, step, Some(form.body), Some("Write an answer before submitting. If you want to skip the round, say so in a sentence — interviewers read that too.".into())).into_response();
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    }
+    let base = parse_version(&form.base_version)?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let answer =
+        db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;
+    let outcome = db::attempts::submit(&mut tx, &answer, base, &form.body).await?;
+    match outcome {
+        SubmitOutcome::Conflict { current, version } => {
+            tx.commit().await?;
+            return Ok(
+                conflict_page(chrome, id, round, &part, current, version, Some(form.body)).await,
+            );
+        }
+        SubmitOutcome::Immutable => {
+            return Err(AppError::Conflict(
+                "This answer was already submitted and can no longer change.".into(),
+            ));
+        }
+        SubmitOutcome::Submitted | SubmitOutcome::AlreadySubmitted => {}
+    }
+    // what comes next, judged on the state after this submit
+    let mut states = l.states();
+    states.retain(|s| s.step != step);
+    states.push(StepState {
+        step,
+        submitted: true,
+    });
+    let next = practice::current_step(l.gauntlet(), &states);
+    if next.is_none() {
+        db::attempts::finish(&mut tx, id).await?;
+    }
+    tx.commit().await?;
+    let round_finished = next.is_none_or(|n| n.round != step.round);
+    let to = if next.is_none() {
+        format!("/attempts/{id}/debrief")
+    } else if l.mode() == Mode::Study && round_finished {
+        format!("/attempts/{id}/rounds/{round}/guidance")
+    } else {
+        format!("/attempts/{id}")
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/practice/guidance.html")]
+struct GuidancePage {
+    chrome: Chrome,
+    attempt_id: i64,
+    title: String,
+    round: ContextRound,
+    skill: Option<String>,
+    next_round: Option<u32>,
+}
+
+/// `GET /attempts/{id}/rounds/{n}/guidance`: study mode, after the round is submitted.
+pub async fn round_guidance(
+    CurrentUser(user): CurrentUser,
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Path((id, n)): Path<(i64, u32)>,
+) -> Result<Response> {
+    let l = load_owned(&state, id, user.id).await?;
+    let g = l.gauntlet();
+    let states = l.states();
+    let Some(index) = g.rounds.iter().position(|r| r.number == n) else {
+        return Err(AppError::NotFound);
+    };
+    if !practice::steps::guidance_visible(g, l.mode(), &states, n) {
+        return Err(AppError::NotFound);
+    }
+    let r = &g.rounds[index];
+    let round = ContextRound {
+        number: r.number,
+        name: r.name.clone(),
+        prompt: r.prompt.clone(),
+        answer: l
+            .answer(n, Part::Main)
+            .map(|a| a.body.clone())
+            .unwrap_or_default(),
+        follow_up: r.follow_up.clone().map(|q| {
+            (
+                q,
+                l.answer(n, Part::FollowUp)
+                    .map(|a| a.body.clone())
+                    .unwrap_or_default(),
+            )
+        }),
+        guidance: guidance_blocks(&l.pinned, index),
+    };
+    Ok(GuidancePage {
+        chrome,
+        attempt_id: id,
+        title: g.title.clone(),
+        skill: g.skill_for(n).map(str::to_string),
+        next_round: l.current().map(|s| s.round),
+        round,
+    }
+    .into_response())
+}
+
+/// One point in the debrief's list of key points.
+pub struct PointView {
+    pub index: usize,
+    pub text: String,
+    pub covered: bool,
+    pub is_claim: bool,
+    pub anchor: Option<String>,
+}
+
+/// One red flag in the debrief.
+pub struct FlagView {
+    pub phrase: String,
+    pub reason: String,
+    pub missing: bool,
+    pub anchor: Option<String>,
+}
+
+/// One round of the debrief: answer beside guidance, alignment hints, self-assessment.
+pub struct DebriefRound {
+    pub number: u32,
+    pub name: String,
+    pub prompt: String,
+    pub skill: Option<String>,
+    pub answer: Vec<Segment>,
+    pub follow_up: Option<(String, String)>,
+    pub guidance: Vec<GuidanceBlock>,
+    pub coverage: u32,
+    pub points: Vec<PointView>,
+    pub flags: Vec<FlagView>,
+    pub weak_hint: Option<String>,
+    pub self_level: i64,
+    pub self_note: String,
+}
+
+impl DebriefRound {
+    pub fn covered_count(&self) -> usize {
+        self.points.iter().filter(|p| p.covered).count()
+    }
+}
+
+/// The rubric's anchored levels, shared by self-assessment and reviews.
+pub const LEVELS: [(i64, &str, &str); 4] = [
+    (1, "Weak", "A common weak answer, or fell into the trap."),
+    (2, "Partial", "Some of the substance, with important gaps."),
+    (3, "Strong", "The substance of the strong answer."),
+    (4, "Senior signal", "Strong, plus the senior signal."),
+];
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/practice/debrief.html")]
+struct DebriefPage {
+    chrome: Chrome,
+    attempt_id: i64,
+    title: String,
+    mode: Mode,
+    finished: String,
+    rounds: Vec<DebriefRound>,
+    review_requested: bool,
+    levels: [(i64, &'static str, &'static str); 4],
+}
+
+fn debrief_round(
+    l: &Loaded,
+    index: usize,
+    alignment: &Alignment,
+    self_levels: &[db::attempts::SelfLevel],
+) -> DebriefRound {
+    let g = l.gauntlet();
+    let r = &g.rounds[index];
+    let prefix = format!("r{}", r.number);
+    let body = l
+        .answer(r.number, Part::Main)
+        .map(|a| a.body.clone())
+        .unwrap_or_default();
+    let segs = segments(&body, alignment, &prefix);
+    let anchor_of = |id: String| {
+        segs.iter()
+            .any(|s| s.anchor.as_deref() == Some(id.as_str()))
+            .then_some(id)
+    };
+    let points = alignment
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PointView {
+            index: i,
+            text: p.text.clone(),
+            covered: p.covered,
+            is_claim: p.kind == PointKind::Claim,
+            anchor: anchor_of(format!("{prefix}-p{i}")),
+        })
+        .collect();
+    let flags = alignment
+        .red_flags
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FlagView {
+            phrase: f.phrase.clone(),
+            reason: f.reason.clone(),
+            missing: f.missing_hedge,
+            anchor: anchor_of(format!("{prefix}-f{i}")),
+        })
+        .collect();
+    let weak = r.weak_answers();
+    let weak_hint = alignment
+        .weak_matches
+        .iter()
+        .filter(|w| w.score >= 0.5)
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+        .and_then(|w| {
+            weak.get(w.index)
+                .map(|t| format!("Resembles weak answer {}: {}", w.index + 1, t))
+        });
+    let mine = self_levels
+        .iter()
+        .find(|s| s.round_number == i64::from(r.number));
+    DebriefRound {
+        number: r.number,
+        name: r.name.clone(),
+        prompt: r.prompt.clone(),
+        skill: g.skill_for(r.number).map(str::to_string),
+        answer: segs,
+        follow_up: r.follow_up.clone().map(|q| {
+            (
+                q,
+                l.answer(r.number, Part::FollowUp)
+                    .map(|a| a.body.clone())
+                    .unwrap_or_default(),
+            )
+        }),
+        guidance: guidance_blocks(&l.pinned, index),
+        coverage: (alignment.coverage * 100.0).round() as u32,
+        points,
+        flags,
+        weak_hint,
+        self_level: mine.map_or(0, |m| m.level),
+        self_note: mine.map(|m| m.note.clone()).unwrap_or_default(),
+    }
+}
+
+/// `GET /attempts/{id}/debrief`
+pub async fn debrief(
+    CurrentUser(user): CurrentUser,
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let l = load_owned(&state, id, user.id).await?;
+    if l.current().is_some() {
+        return Ok(Redirect::to(&format!("/attempts/{id}")).into_response());
+    }
+    let stats = state.content.stats();
+    let guides = l.pinned.guides(&stats);
+    let self_levels = db::attempts::self_assessment(&state.db, id).await?;
+    let rounds = guides
+        .iter()
+        .enumerate()
+        .map(|(i, guide)| {
+            let r = &l.gauntlet().rounds[i];
+            let body = l
+                .answer(r.number, Part::Main)
+                .map(|a| a.body.as_str())
+                .unwrap_or("");
+            debrief_round(&l, i, &guide.align(body), &self_levels)
+        })
+        .collect();
+    Ok(DebriefPage {
+        chrome,
+        attempt_id: id,
+        title: l.gauntlet().title.clone(),
+        mode: l.mode(),
+        finished: l
+            .attempt
+            .finished_at
+            .map(clock::format_datetime)
+            .unwrap_or_default(),
+        rounds,
+        review_requested: l.attempt.review_requested_at.is_some(),
+        levels: LEVELS,
+    }
+    .into_response())
+}
+
+/// `POST /attempts/{id}/self-assessment`: `level_N` (1–4) and `note_N` per round.
+pub async fn save_self_assessment(
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<std::collections::HashMap<String, String>>,
+) -> Result<Response> {
+    let l = load_owned(&state, id, user.id).await?;
+    if l.current().is_some() {
+        return Err(AppError::Conflict(
+            "Finish every round before assessing yourself.".into(),
+        ));
+    }
+    let mut rows = Vec::new();
+    for r in &l.gauntlet().rounds {
+        let level = form
+            .get(&format!("level_{}", r.number))
+            .map(String::as_str)
+            .unwrap_or("");
+        let note = form
+            .get(&format!("note_{}", r.number))
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
+        if level.is_empty() {
+            continue;
+        }
+        let level: i64 = level
+            .parse()
+            .ok()
+            .filter(|l| (1..=4).contains(l))
+            .ok_or_else(|| AppError::Unprocessable("Levels go from 1 to 4.".into()))?;
+        if note.chars().count() > 2000 {
+            return Err(AppError::Unprocessable(
+                "Keep each note under 2,000 characters.".into(),
+            ));
+        }
+        rows.push((i64::from(r.number), level, note));
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    for (round, level, note) in &rows {
+        db::attempts::put_self_level(&mut tx, id, *round, *level, note).await?;
+    }
+    tx.commit().await?;
+    session::flash(
+        &session,
+        "success",
+        format!(
+            "Self-assessment saved for {} of {} rounds.",
+            rows.len(),
+            l.gauntlet().rounds.len()
+        ),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/attempts/{id}/debrief#self-assessment")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    action: String,
+}
+
+/// `POST /attempts/{id}/review`: ask for a review, or withdraw the request.
+pub async fn review_request(
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<ReviewForm>,
+) -> Result<Response> {
+    let l = load_owned(&state, id, user.id).await?;
+    if l.attempt.finished_at.is_none() {
+        return Err(AppError::Conflict(
+            "Finish the attempt before asking for a review.".into(),
+        ));
+    }
+    let requested = match form.action.as_str() {
+        "request" => true,
+        "withdraw" => false,
+        _ => {
+            return Err(AppError::Unprocessable(
+                "Choose to request or withdraw.".into(),
+            ));
+        }
+    };
+    let mut tx = db::begin_write(&state.db).await?;
+    db::attempts::set_review_requested(&mut tx, id, requested).await?;
+    tx.commit().await?;
+    let msg = if requested {
+        "Review requested. Interviewers on this site can now read this attempt; you can withdraw the request until someone claims it."
+    } else {
+        "Review request withdrawn. This attempt is private to you again."
+    };
+    session::flash(&session, "success", msg).await?;
+    Ok(Redirect::to(&format!("/attempts/{id}/debrief")).into_response())
+}
+
+/// `POST /attempts/{id}/delete`: only unfinished attempts can be deleted.
+pub async fn delete(
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let l = load_owned(&state, id, user.id).await?;
+    if l.attempt.finished_at.is_some() {
+        return Err(AppError::Conflict(
+            "Finished attempts are kept; only unfinished ones can be deleted.".into(),
+        ));
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    db::attempts::delete_unfinished(&mut tx, id, user.id).await?;
+    tx.commit().await?;
+    session::flash(
+        &session,
+        "success",
+        format!(
+            "The unfinished attempt at {} was deleted.",
+            l.gauntlet().title
+        ),
+    )
+    .await?;
+    Ok(Redirect::to("/").into_response())
+}
