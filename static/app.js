@@ -73,7 +73,8 @@
     var textarea = $("textarea[name=body]", form);
     var versionInput = $("[data-version]", form);
     var status = $("[data-status]", form);
-    var csrf = $("input[name=_csrf]", form).value;
+    var csrfInput = $("input[name=_csrf]", form);
+    var csrf = csrfInput.value;
     var conflict = $("[data-conflict]", form);
     var lastSaved = textarea.value;
     var timerId = null, inFlight = false, again = false, backoff = 2000, blocked = false, submitting = false;
@@ -124,6 +125,9 @@
         } else if (r.status === 401) {
           setStatus("Signed out — sign in again in another tab; your text is kept here and saves after that.", "error");
           schedule(10000);
+        } else if (r.status === 403 && r.data.error === "csrf") {
+          // signed in again elsewhere: the session (and its token) changed; fetch the new token
+          refreshToken();
         } else if (r.status === 422 || r.status === 400 || r.status === 409 || r.status === 404) {
           setStatus("Not saved — " + (r.data.message || "the server refused this text."), "error");
         } else {
@@ -134,6 +138,16 @@
         inFlight = false;
         retry();
       });
+    }
+
+    function refreshToken() {
+      fetch("/account/csrf.json", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (resp) { return resp.ok ? resp.json() : Promise.reject(resp.status); })
+        .then(function (data) { csrf = data.csrf; csrfInput.value = data.csrf; schedule(200); })
+        .catch(function () {
+          setStatus("Signed out — sign in again in another tab; your text is kept here and saves after that.", "error");
+          schedule(10000);
+        });
     }
 
     function retry() {

@@ -95,3 +95,255 @@ async fn sign_in_and_catalog_filters_work_without_javascript() {
     assert!(!html.contains("Multi-Region Kubernetes Deployment"));
     b.close().await;
 }
+
+use gauntlet::auth::Role;
+
+/// Signs in through the form in this browser.
+async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
+    b.goto(&app.url("/login")).await;
+    b.fill("#email", email).await;
+    b.fill("#password", PASSWORD).await;
+    b.click("form.stack button[type=submit]").await;
+    b.wait_for_text("Welcome back").await;
+}
+
+async fn start_seed(b: &Browser, app: &TestApp) -> String {
+    b.goto(&app.url("/gauntlets/multi-region-kubernetes")).await;
+    b.click(".start-panel button[type=submit]").await;
+    b.wait_for_text("Round 1 of 5").await;
+    b.path().await
+}
+
+async fn stored_body(app: &TestApp, round: u32, part: &str) -> String {
+    sqlx::query_scalar(
+        "select body from answers where round_number = ? and part = ? order by id desc limit 1",
+    )
+    .bind(round)
+    .bind(part)
+    .fetch_one(app.pool())
+    .await
+    .unwrap()
+}
+
+async fn wait_status(b: &Browser, text: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let s = b.text("[data-status]").await;
+        if s.contains(text) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "status never showed {text:?}, last {s:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn typed_text_autosaves_and_survives_a_reload() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = Browser::start(true).await;
+    sign_in(&b, &app, &email).await;
+    start_seed(&b, &app).await;
+    b.fill(
+        "#answer",
+        "One cluster per region, Route 53 latency routing.",
+    )
+    .await;
+    wait_status(&b, "Saved").await;
+    assert_eq!(
+        stored_body(&app, 1, "main").await,
+        "One cluster per region, Route 53 latency routing."
+    );
+    b.client.refresh().await.unwrap();
+    b.wait_for_text("Round 1 of 5").await;
+    assert_eq!(
+        b.value("#answer").await,
+        "One cluster per region, Route 53 latency routing."
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn two_tabs_get_a_conflict_and_nothing_is_lost() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = Browser::start(true).await;
+    sign_in(&b, &app, &email).await;
+    let attempt = start_seed(&b, &app).await;
+    let tab_a = b.client.window().await.unwrap();
+    let tab_b = b.client.new_window(true).await.unwrap().handle;
+    b.client.switch_to_window(tab_b.clone()).await.unwrap();
+    b.goto(&app.url(&attempt)).await;
+    b.wait_for_text("Round 1 of 5").await;
+    b.fill("#answer", "written in tab B").await;
+    wait_status(&b, "Saved").await;
+
+    b.client.switch_to_window(tab_a).await.unwrap();
+    b.fill("#answer", "written in tab A").await;
+    wait_status(&b, "choose which text").await;
+    let theirs = b.text("[data-theirs]").await;
+    assert_eq!(theirs, "written in tab B");
+    assert_eq!(
+        stored_body(&app, 1, "main").await,
+        "written in tab B",
+        "nothing overwritten"
+    );
+    b.click("[data-keep-mine]").await;
+    wait_status(&b, "Saved").await;
+    assert_eq!(stored_body(&app, 1, "main").await, "written in tab A");
+    let history: Vec<String> = sqlx::query_scalar("select body from answer_revisions order by id")
+        .fetch_all(app.pool())
+        .await
+        .unwrap();
+    assert!(
+        history.contains(&"written in tab B".to_string()),
+        "tab B's text is kept: {history:?}"
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_lost_session_keeps_the_text_and_saves_it_after_signing_in_again() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = Browser::start(true).await;
+    sign_in(&b, &app, &email).await;
+    let attempt = start_seed(&b, &app).await;
+    b.fill("#answer", "first thoughts").await;
+    wait_status(&b, "Saved").await;
+    sqlx::query("delete from tower_sessions")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    b.client
+        .find(fantoccini::Locator::Css("#answer"))
+        .await
+        .unwrap()
+        .send_keys(", typed while signed out")
+        .await
+        .unwrap();
+    wait_status(&b, "Signed out").await;
+    assert_eq!(
+        b.value("#answer").await,
+        "first thoughts, typed while signed out"
+    );
+
+    let tab = b.client.window().await.unwrap();
+    let other = b.client.new_window(true).await.unwrap().handle;
+    b.client.switch_to_window(other).await.unwrap();
+    sign_in(&b, &app, &email).await;
+    b.client.close_window().await.unwrap();
+    b.client.switch_to_window(tab).await.unwrap();
+    b.client
+        .find(fantoccini::Locator::Css("#answer"))
+        .await
+        .unwrap()
+        .send_keys("!")
+        .await
+        .unwrap();
+    wait_status(&b, "Saved").await;
+    assert_eq!(
+        stored_body(&app, 1, "main").await,
+        "first thoughts, typed while signed out!"
+    );
+    assert!(
+        b.path().await.ends_with(
+            attempt
+                .trim_start_matches('/')
+                .split('/')
+                .next_back()
+                .unwrap()
+        )
+    );
+    b.close().await;
+}
+
+async fn answer_whole_seed(b: &Browser, app: &TestApp) {
+    let answers = [
+        (
+            1,
+            "A Kubernetes cluster per region, Route 53 latency routing, a primary database in us-east-1 with regional read replicas.",
+        ),
+        (
+            2,
+            "Promote the Aurora Global Database secondary; RPO under a second, RTO a few minutes including DNS TTL.",
+        ),
+        (
+            2,
+            "Typically 50 to 200 ms, but I'd measure it under our own write load.",
+        ),
+        (
+            3,
+            "Drop the replicas, put Redis in each region with a short TTL, daily backups; tell the business the RTO and RPO get worse.",
+        ),
+        (
+            4,
+            "EU users get an EU primary and a geo-router; I'd involve legal counsel to confirm the requirement.",
+        ),
+        (
+            5,
+            "Not worth it for a small team or one geography; multi-AZ gives 99.95%.",
+        ),
+    ];
+    for (i, (round, text)) in answers.iter().enumerate() {
+        if i == 2 {
+            b.wait_for_text("The interviewer follows up").await;
+        } else {
+            b.wait_for_text(&format!("Round {round} of 5")).await;
+        }
+        b.fill("#answer", text).await;
+        b.click(".answer-actions button.primary").await;
+    }
+    b.wait_for_text("Debrief").await;
+    let html = b.html().await;
+    assert!(
+        html.contains("Key points")
+            && html.contains("Trap Alert")
+            && html.contains("Self-assessment")
+    );
+    assert_eq!(
+        stored_body(app, 2, "follow_up").await,
+        "Typically 50 to 200 ms, but I'd measure it under our own write load."
+    );
+    let finished: Option<i64> = sqlx::query_scalar("select finished_at from attempts")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert!(finished.is_some());
+}
+
+#[tokio::test]
+async fn the_whole_seed_gauntlet_end_to_end_with_the_follow_up() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = Browser::start(true).await;
+    sign_in(&b, &app, &email).await;
+    start_seed(&b, &app).await;
+    answer_whole_seed(&b, &app).await;
+    // self-assess and ask for a review from the debrief
+    b.click("input[name=level_1][value='3']").await;
+    b.click("#self-assessment button[type=submit]").await;
+    b.wait_for_text("Self-assessment saved").await;
+    b.click("form[action$='/review'] button[type=submit]").await;
+    b.wait_for_text("Review requested").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn the_whole_seed_gauntlet_works_without_javascript() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = Browser::start(false).await;
+    sign_in(&b, &app, &email).await;
+    start_seed(&b, &app).await;
+    // the explicit Save button works too
+    b.fill("#answer", "saved with the button").await;
+    b.click(".answer-actions button[formaction]").await;
+    wait_status(&b, "Saved ").await;
+    assert_eq!(stored_body(&app, 1, "main").await, "saved with the button");
+    answer_whole_seed(&b, &app).await;
+    b.close().await;
+}

@@ -464,3 +464,13 @@ mod tests {
         );
     }
 }
+
+/// `GET /account/csrf.json`: the session's current token, for a page whose token went stale
+/// after the candidate signed in again in another tab.
+pub async fn csrf_token(
+    _: super::extract::CurrentUser,
+    session: Session,
+) -> Result<axum::Json<serde_json::Value>> {
+    let token = session::ensure_csrf_token(&session).await?;
+    Ok(axum::Json(serde_json::json!({ "csrf": token })))
+}

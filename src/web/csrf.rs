@@ -52,6 +52,13 @@ pub async fn guard(
     }
     let expected = match session::csrf_token(&session).await {
         Ok(Some(t)) => t,
+        // a fetch from a page whose session has ended: say so, so the page can ask to sign in
+        Ok(None) if json => {
+            return json_error(AppError::SignInRequired {
+                next: String::new(),
+                json: true,
+            });
+        }
         Ok(None) => return reject("no session token", EXPIRED),
         Err(e) => return AppError::from(e).into_response(),
     };

@@ -160,6 +160,7 @@ pub fn table() -> Routes {
         .post("/attempts/{id}/delete", SignedIn, practice::delete)
         .get("/history", SignedIn, history::history)
         .get("/account/export.json", SignedIn, history::export)
+        .get("/account/csrf.json", SignedIn, account::csrf_token)
         .get("/admin", Admin, admin::users_page)
         .post("/admin/users/{id}/role", Admin, admin::set_role)
         .post("/admin/users/{id}/status", Admin, admin::set_status)

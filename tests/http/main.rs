@@ -6,4 +6,5 @@ mod common;
 mod accounts;
 mod admin;
 mod catalog;
+mod practice;
 mod security;

@@ -1,0 +1,757 @@
+//! Candidate practice over HTTP: visibility of later rounds, autosave rules, immutability,
+//! ownership, concurrency, study mode, debrief, review requests and export.
+
+use gauntlet::{auth::Role, web::routes};
+use reqwest::{Client, StatusCode};
+
+use crate::common::{TestApp, csrf, location, post_form};
+
+const SEED: &str = "multi-region-kubernetes";
+
+/// Starts an attempt on the seed gauntlet; returns its id.
+pub async fn start(app: &TestApp, client: &Client, mode: &str) -> i64 {
+    let r = post_form(
+        app,
+        client,
+        &format!("/gauntlets/{SEED}"),
+        &format!("/gauntlets/{SEED}/attempts"),
+        &[("mode", mode)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    location(&r)
+        .trim_start_matches("/attempts/")
+        .parse()
+        .unwrap()
+}
+
+fn save_url(id: i64, round: u32, part: &str) -> String {
+    format!("/attempts/{id}/steps/{round}/{part}/save")
+}
+
+/// An autosave as the page's script sends it.
+async fn autosave(
+    app: &TestApp,
+    client: &Client,
+    id: i64,
+    round: u32,
+    part: &str,
+    body: &str,
+    base: i64,
+) -> reqwest::Response {
+    let token = csrf(app, client, "/").await;
+    client
+        .post(app.url(&save_url(id, round, part)))
+        .header("x-csrf-token", token)
+        .header("accept", "application/json")
+        .form(&[("body", body), ("base_version", &base.to_string())])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn submit(
+    app: &TestApp,
+    client: &Client,
+    id: i64,
+    round: u32,
+    part: &str,
+    body: &str,
+    base: i64,
+) -> reqwest::Response {
+    let token = csrf(app, client, "/").await;
+    client
+        .post(app.url(&format!("/attempts/{id}/steps/{round}/{part}/submit")))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("body", body),
+            ("base_version", &base.to_string()),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn stored(app: &TestApp, id: i64, round: u32, part: &str) -> (String, i64, Option<i64>) {
+    sqlx::query_as("select body, version, submitted_at from answers where attempt_id = ? and round_number = ? and part = ?")
+        .bind(id)
+        .bind(round)
+        .bind(part)
+        .fetch_one(app.pool())
+        .await
+        .unwrap()
+}
+
+/// Answers every step of the seed attempt through round `upto`.
+async fn answer_through(app: &TestApp, client: &Client, id: i64, upto: u32) {
+    for round in 1..=upto {
+        let r = submit(
+            app,
+            client,
+            id,
+            round,
+            "main",
+            &format!("My answer to round {round}."),
+            0,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "round {round}");
+        if round == 2 {
+            let r = submit(
+                app,
+                client,
+                id,
+                2,
+                "follow_up",
+                "Around 50 to 200 ms; I'd measure it.",
+                0,
+            )
+            .await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        }
+    }
+}
+
+/// Texts from the seed that must not appear before their time.
+const LATER_PROMPT: &str = "primary database is in us-east-1";
+const GUIDANCE: [&str; 4] = [
+    "separate Kubernetes cluster in each region",
+    "Just use a CDN",
+    "zero data loss",
+    "Skill Tested",
+];
+
+#[tokio::test]
+async fn no_later_prompt_or_guidance_reaches_the_candidate_before_its_time() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let round1 = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(round1.contains("Design a multi-region Kubernetes deployment"));
+
+    let mut crawled = 0;
+    for spec in routes::specs().into_iter().filter(|s| s.method == "GET") {
+        let mut paths = vec![
+            spec.example_path()
+                .replace("/attempts/1", &format!("/attempts/{id}")),
+        ];
+        if spec.path.contains("{round}") {
+            paths = (1..=5)
+                .map(|n| format!("/attempts/{id}/rounds/{n}/guidance"))
+                .collect();
+        }
+        if spec.path.contains("{slug}") {
+            paths = vec![format!("/gauntlets/{SEED}")];
+        }
+        for path in paths {
+            let r = client.get(app.url(&path)).send().await.unwrap();
+            let body = r.text().await.unwrap();
+            crawled += 1;
+            assert!(
+                !body.contains(LATER_PROMPT),
+                "{path} shows round 2's prompt"
+            );
+            for g in GUIDANCE {
+                assert!(!body.contains(g), "{path} leaks guidance {g:?}");
+            }
+        }
+    }
+    assert!(crawled >= 10);
+    // nor can a later step be saved, submitted or probed
+    let r = autosave(&app, &client, id, 2, "main", "sneaky", 0).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = submit(&app, &client, id, 3, "main", "sneaky", 0).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = client
+        .get(app.url(&format!("/attempts/{id}/debrief")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&r),
+        format!("/attempts/{id}"),
+        "no debrief before the end"
+    );
+}
+
+#[tokio::test]
+async fn the_follow_up_comes_right_after_round_two_before_round_three() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    submit(&app, &client, id, 1, "main", "one", 0).await;
+    submit(&app, &client, id, 2, "main", "two", 0).await;
+    let page = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("The interviewer follows up"));
+    assert!(page.contains("replication lag between us-east-1 and eu-west-1"));
+    assert!(
+        !page.contains("cross-region database replication costs"),
+        "round 3 not yet"
+    );
+    submit(&app, &client, id, 2, "follow_up", "50-200ms", 0).await;
+    let page = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("cross-region database replication costs"));
+    assert!(page.contains("Round 3 of 5"));
+}
+
+#[tokio::test]
+async fn a_stale_revision_gets_409_and_nothing_is_overwritten() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap();
+    // two tabs loaded version 0; tab B saves first
+    let b = autosave(&app, &client, id, 1, "main", "text from tab B", 0).await;
+    assert_eq!(b.status(), StatusCode::OK);
+    let v: serde_json::Value = b.json().await.unwrap();
+    assert_eq!(v["version"], 1);
+    // tab A still thinks it is on version 0
+    let a = autosave(&app, &client, id, 1, "main", "text from tab A", 0).await;
+    assert_eq!(a.status(), StatusCode::CONFLICT);
+    let v: serde_json::Value = a.json().await.unwrap();
+    assert_eq!(v["theirs"], "text from tab B");
+    assert_eq!(v["version"], 1);
+    assert_eq!(stored(&app, id, 1, "main").await.0, "text from tab B");
+    let kept: String =
+        sqlx::query_scalar("select body from answer_revisions where kind = 'conflict'")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        kept, "text from tab A",
+        "the losing text stays in the revision history"
+    );
+    // and after choosing, A saves on top of B's version
+    let a2 = autosave(&app, &client, id, 1, "main", "text from tab A", 1).await;
+    assert_eq!(a2.status(), StatusCode::OK);
+    let overwritten: i64 = sqlx::query_scalar("select count(*) from answer_revisions where kind = 'overwritten' and body = 'text from tab B'")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        overwritten, 1,
+        "every overwritten text stays in the history"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_session_gets_401_json_not_a_redirect() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let token = csrf(&app, &client, "/").await;
+    sqlx::query("delete from tower_sessions")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    let r = client
+        .post(app.url(&save_url(id, 1, "main")))
+        .header("x-csrf-token", token)
+        .header("accept", "application/json")
+        .form(&[("body", "typed while signed out"), ("base_version", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status() == StatusCode::UNAUTHORIZED || r.status() == StatusCode::FORBIDDEN,
+        "{}",
+        r.status()
+    );
+    assert!(r.headers().get("location").is_none(), "never a redirect");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "signed_out");
+}
+
+#[tokio::test]
+async fn a_signed_out_autosave_with_a_valid_token_gets_401_json() {
+    let app = TestApp::spawn().await;
+    let (client, email) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let token = csrf(&app, &client, "/").await;
+    // the account's sessions end (e.g. the idle timeout or an admin action) but the session row
+    // and its CSRF token survive: the autosave is authenticated as nobody
+    sqlx::query("update users set auth_epoch = auth_epoch + 1 where email = ?")
+        .bind(&email)
+        .execute(app.pool())
+        .await
+        .unwrap();
+    let r = client
+        .post(app.url(&save_url(id, 1, "main")))
+        .header("x-csrf-token", token)
+        .header("accept", "application/json")
+        .form(&[("body", "typed while signed out"), ("base_version", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "signed_out");
+}
+
+#[tokio::test]
+async fn invalid_utf8_is_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    autosave(&app, &client, id, 1, "main", "good text", 0).await;
+    let token = csrf(&app, &client, "/").await;
+    let r = client
+        .post(app.url(&save_url(id, 1, "main")))
+        .header("x-csrf-token", token)
+        .header("accept", "application/json")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("body=%FF%FEok%C0%AF&base_version=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        stored(&app, id, 1, "main").await,
+        ("good text".to_string(), 1, None)
+    );
+}
+
+#[tokio::test]
+async fn crlf_and_lf_saves_store_identical_bytes() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let a = start(&app, &client, "interview").await;
+    let b = start(&app, &client, "interview").await;
+    let text = "line one\r\nline two\r\n\r\n— ünïcødé 👩‍💻\ttab";
+    // a plain form post (browsers send CRLF) …
+    let token = csrf(&app, &client, "/").await;
+    let r = client
+        .post(app.url(&save_url(a, 1, "main")))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("body", text),
+            ("base_version", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // … and an autosave (fetch sends LF)
+    autosave(&app, &client, b, 1, "main", &text.replace("\r\n", "\n"), 0).await;
+    let sa = stored(&app, a, 1, "main").await.0;
+    let sb = stored(&app, b, 1, "main").await.0;
+    assert_eq!(sa.as_bytes(), sb.as_bytes());
+    assert_eq!(sa, text.replace("\r\n", "\n"));
+}
+
+#[tokio::test]
+async fn an_answer_over_50000_characters_gets_422_and_the_old_text_is_kept() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    autosave(&app, &client, id, 1, "main", "the saved version", 0).await;
+    let long = "é".repeat(50_001);
+    let r = autosave(&app, &client, id, 1, "main", &long, 1).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert!(v["message"].as_str().unwrap().contains("50000"));
+    let ok = autosave(&app, &client, id, 1, "main", &"é".repeat(50_000), 1).await;
+    assert_eq!(
+        ok.status(),
+        StatusCode::OK,
+        "exactly at the limit is fine, even at 2 bytes a char"
+    );
+    let nul = autosave(&app, &client, id, 1, "main", "a\u{0}b", 2).await;
+    assert_eq!(nul.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(stored(&app, id, 1, "main").await.1, 2);
+}
+
+#[tokio::test]
+async fn submitted_answers_are_immutable() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let r = submit(&app, &client, id, 1, "main", "final words", 0).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let again = submit(&app, &client, id, 1, "main", "final words", 1).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::SEE_OTHER,
+        "a retry with the same text is harmless"
+    );
+    let changed = submit(&app, &client, id, 1, "main", "second thoughts", 1).await;
+    assert_eq!(changed.status(), StatusCode::CONFLICT);
+    let save = autosave(&app, &client, id, 1, "main", "second thoughts", 1).await;
+    assert_eq!(save.status(), StatusCode::CONFLICT);
+    assert_eq!(stored(&app, id, 1, "main").await.0, "final words");
+}
+
+#[tokio::test]
+async fn another_candidates_attempt_is_404_on_every_attempt_route() {
+    let app = TestApp::spawn().await;
+    let (owner, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &owner, "study").await;
+    answer_through(&app, &owner, id, 5).await;
+    for (other, token_page) in [
+        (app.signed_in(Role::Candidate).await.0, "/"),
+        (app.signed_in(Role::Interviewer).await.0, "/"),
+        (app.signed_in(Role::Admin).await.0, "/"),
+    ] {
+        let token = csrf(&app, &other, token_page).await;
+        for spec in routes::specs()
+            .into_iter()
+            .filter(|s| s.path.starts_with("/attempts/"))
+        {
+            let path = spec
+                .example_path()
+                .replace("/attempts/1", &format!("/attempts/{id}"));
+            let r = if spec.method == "GET" {
+                other.get(app.url(&path)).send().await.unwrap()
+            } else {
+                other
+                    .post(app.url(&path))
+                    .form(&[
+                        ("_csrf", token.as_str()),
+                        ("body", "x"),
+                        ("base_version", "0"),
+                        ("action", "request"),
+                        ("level_1", "4"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+            };
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{} {path}", spec.method);
+            assert!(!r.text().await.unwrap().contains("My answer to round"));
+        }
+    }
+    let n: i64 = sqlx::query_scalar("select count(*) from self_assessments")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn twenty_parallel_submits_of_one_round_record_one_submission() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap();
+    let token = csrf(&app, &client, "/").await;
+    let url = app.url(&format!("/attempts/{id}/steps/1/main/submit"));
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (client, url, token) = (client.clone(), url.clone(), token.clone());
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .form(&[
+                        ("_csrf", token.as_str()),
+                        ("body", "the one answer"),
+                        ("base_version", "0"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    for t in tasks {
+        let status = t.await.unwrap();
+        assert!(
+            status == StatusCode::SEE_OTHER || status == StatusCode::CONFLICT,
+            "{status}"
+        );
+    }
+    let (body, version, submitted) = stored(&app, id, 1, "main").await;
+    assert_eq!(body, "the one answer");
+    assert_eq!(version, 1, "one transition");
+    assert!(submitted.is_some());
+    let rows: i64 = sqlx::query_scalar("select count(*) from answers where attempt_id = ?")
+        .bind(id)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}
+
+#[tokio::test]
+async fn study_mode_shows_a_rounds_guidance_right_after_it_is_submitted() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "study").await;
+    let r = submit(&app, &client, id, 1, "main", "one", 0).await;
+    assert_eq!(location(&r), format!("/attempts/{id}/rounds/1/guidance"));
+    let page = client
+        .get(app.url(&location(&r)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Just use a CDN") && page.contains("Continue to round 2"));
+    let later = client
+        .get(app.url(&format!("/attempts/{id}/rounds/2/guidance")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(later.status(), StatusCode::NOT_FOUND);
+
+    let interview = start(&app, &client, "interview").await;
+    let r = submit(&app, &client, interview, 1, "main", "one", 0).await;
+    assert_eq!(location(&r), format!("/attempts/{interview}"));
+    let hidden = client
+        .get(app.url(&format!("/attempts/{interview}/rounds/1/guidance")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        hidden.status(),
+        StatusCode::NOT_FOUND,
+        "interview mode keeps guidance for the end"
+    );
+}
+
+#[tokio::test]
+async fn the_debrief_aligns_answers_with_guidance_and_takes_a_self_assessment() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    answer_through(&app, &client, id, 5).await;
+    let r = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&r), format!("/attempts/{id}/debrief"));
+    let html = client
+        .get(app.url(&format!("/attempts/{id}/debrief")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for needle in [
+        "Strong Answer",
+        "Common Weak Answers",
+        "Trap Alert",
+        "Trap Question Variant",
+        "The Senior Signal",
+        "Skill: Database failover mechanics",
+        "Key points",
+        "My answer to round 3.",
+    ] {
+        assert!(html.contains(needle), "debrief lacks {needle:?}");
+    }
+    let r = post_form(
+        &app,
+        &client,
+        &format!("/attempts/{id}/debrief"),
+        &format!("/attempts/{id}/self-assessment"),
+        &[
+            ("level_1", "3"),
+            ("note_1", "missed the data layer"),
+            ("level_2", "2"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let levels: Vec<(i64, i64)> = sqlx::query_as("select round_number, level from self_assessments where attempt_id = ? order by round_number").bind(id).fetch_all(app.pool()).await.unwrap();
+    assert_eq!(levels, vec![(1, 3), (2, 2)]);
+    let bad = post_form(
+        &app,
+        &client,
+        &format!("/attempts/{id}/debrief"),
+        &format!("/attempts/{id}/self-assessment"),
+        &[("level_1", "9")],
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let history = client
+        .get(app.url("/history"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(history.contains("<svg") && history.contains("Opening") && history.contains("3 · 2"));
+}
+
+#[tokio::test]
+async fn a_review_can_be_requested_and_withdrawn_and_unfinished_attempts_deleted() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let early = post_form(
+        &app,
+        &client,
+        "/",
+        &format!("/attempts/{id}/review"),
+        &[("action", "request")],
+    )
+    .await;
+    assert_eq!(
+        early.status(),
+        StatusCode::CONFLICT,
+        "only finished attempts"
+    );
+    answer_through(&app, &client, id, 5).await;
+    let requested = || async {
+        sqlx::query_scalar::<_, Option<i64>>(
+            "select review_requested_at from attempts where id = ?",
+        )
+        .bind(id)
+        .fetch_one(app.pool())
+        .await
+        .unwrap()
+    };
+    post_form(
+        &app,
+        &client,
+        "/",
+        &format!("/attempts/{id}/review"),
+        &[("action", "request")],
+    )
+    .await;
+    assert!(requested().await.is_some());
+    post_form(
+        &app,
+        &client,
+        "/",
+        &format!("/attempts/{id}/review"),
+        &[("action", "withdraw")],
+    )
+    .await;
+    assert!(requested().await.is_none());
+
+    let finished_delete =
+        post_form(&app, &client, "/", &format!("/attempts/{id}/delete"), &[]).await;
+    assert_eq!(finished_delete.status(), StatusCode::CONFLICT);
+    let unfinished = start(&app, &client, "interview").await;
+    let home = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains(&format!("/attempts/{unfinished}")) && home.contains("Resume"));
+    let r = post_form(
+        &app,
+        &client,
+        "/",
+        &format!("/attempts/{unfinished}/delete"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let n: i64 = sqlx::query_scalar("select count(*) from attempts where id = ?")
+        .bind(unfinished)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn the_export_holds_every_attempt_answer_and_revision() {
+    let app = TestApp::spawn().await;
+    let (client, email) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    autosave(&app, &client, id, 1, "main", "draft one", 0).await;
+    autosave(&app, &client, id, 1, "main", "draft two", 1).await;
+    let r = client
+        .get(app.url("/account/export.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["user"]["email"], email.as_str());
+    let answer = &v["attempts"][0]["answers"][0];
+    assert_eq!(answer["body"], "draft two");
+    assert_eq!(answer["revisions"][0]["body"], "draft one");
+}
+
+#[tokio::test]
+async fn an_attempt_keeps_its_pinned_version_after_the_content_changes() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    // the attempt pinned a version that is no longer the live one (the file changed since)
+    let source: String = sqlx::query_scalar("select source from gauntlet_versions where slug = ?")
+        .bind(SEED)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    let old = source.replace(
+        "Design a multi-region Kubernetes deployment",
+        "Design an OLD multi-region deployment",
+    );
+    sqlx::query("insert into gauntlet_versions (slug, version, title, source, first_seen_at) values (?, 'old-version', 'Old', ?, 0)")
+        .bind(SEED)
+        .bind(old)
+        .execute(app.pool())
+        .await
+        .unwrap();
+    sqlx::query("update attempts set version = 'old-version' where id = ?")
+        .bind(id)
+        .execute(app.pool())
+        .await
+        .unwrap();
+    let page = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Design an OLD multi-region deployment"),
+        "the attempt shows the text it pinned"
+    );
+}
