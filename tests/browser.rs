@@ -78,7 +78,7 @@ async fn a_new_team_sets_up_the_site_invites_people_and_each_lands_on_their_home
 #[tokio::test]
 async fn sign_in_and_catalog_filters_work_without_javascript() {
     let app = TestApp::spawn().await;
-    let email = app.create_user(gauntlet::auth::Role::Candidate).await;
+    let email = app.create_user(Role::Candidate).await;
     let b = Browser::start(false).await;
     b.goto(&app.url("/catalog?category=Debugging")).await;
     b.wait_for_text("Sign in").await;

@@ -423,6 +423,16 @@ pub async fn register(
     do_register(chrome, &session, &state, Grant::Open, form).await
 }
 
+/// `GET /account/csrf.json`: the session's current token, for a page whose token went stale
+/// after the candidate signed in again in another tab.
+pub async fn csrf_token(
+    _: super::extract::CurrentUser,
+    session: Session,
+) -> Result<axum::Json<serde_json::Value>> {
+    let token = session::ensure_csrf_token(&session).await?;
+    Ok(axum::Json(serde_json::json!({ "csrf": token })))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,14 +473,4 @@ mod tests {
                 .is_none()
         );
     }
-}
-
-/// `GET /account/csrf.json`: the session's current token, for a page whose token went stale
-/// after the candidate signed in again in another tab.
-pub async fn csrf_token(
-    _: super::extract::CurrentUser,
-    session: Session,
-) -> Result<axum::Json<serde_json::Value>> {
-    let token = session::ensure_csrf_token(&session).await?;
-    Ok(axum::Json(serde_json::json!({ "csrf": token })))
 }
