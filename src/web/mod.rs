@@ -145,3 +145,18 @@ impl MakeRequestId for RandomId {
         HeaderValue::from_str(&short_id()).ok().map(RequestId::new)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_becomes_a_500_page_with_a_correlation_id() {
+        let resp = panic_response(Box::new("boom"));
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+        let html = String::from_utf8(body.to_vec()).unwrap();
+        assert!(html.contains("Something went wrong") && html.contains("Reference: <code>"));
+        assert!(!html.contains("boom"), "no panic details in the page");
+    }
+}

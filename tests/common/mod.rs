@@ -31,6 +31,8 @@ pub struct Options {
     pub real_throttle: bool,
     /// Override the absolute session lifetime.
     pub absolute_timeout: Option<Duration>,
+    /// A content folder that adds to or overrides the built-in gauntlets.
+    pub content_dir: Option<PathBuf>,
 }
 
 impl TestApp {
@@ -46,6 +48,7 @@ impl TestApp {
             config.throttle.per_ip_per_minute = 10_000;
             config.throttle.per_ip_per_hour = 100_000;
         }
+        config.content_dir = opts.content_dir;
         if let Some(t) = opts.absolute_timeout {
             config.absolute_timeout = t;
         }

@@ -259,3 +259,68 @@ async fn content_status_lists_loaded_gauntlets_and_reload_works() {
         .unwrap();
     assert!(page.contains("Reloaded:"));
 }
+
+#[tokio::test]
+async fn a_content_folder_overrides_built_ins_and_a_broken_file_is_listed_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/content/multi-region-kubernetes.md"
+    ))
+    .unwrap();
+    std::fs::write(
+        dir.path().join("multi-region-kubernetes.md"),
+        seed.replace(
+            "# Interview Gauntlet: Multi-Region Kubernetes Deployment",
+            "# Interview Gauntlet: Multi-Region Kubernetes (team edition)",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("broken.md"),
+        "# Interview Gauntlet: Broken\n\n## Round 1: The Opening\n\nNo prompt here.\n",
+    )
+    .unwrap();
+    let app = TestApp::spawn_with(crate::common::Options {
+        content_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    })
+    .await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let catalog = admin
+        .get(app.url("/catalog"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(catalog.contains("Multi-Region Kubernetes (team edition)"));
+    assert!(
+        !catalog.contains("Multi-Region Kubernetes Deployment"),
+        "overridden by slug"
+    );
+    assert!(catalog.contains("Kafka"), "the other built-ins still load");
+    let status = admin
+        .get(app.url("/admin/content"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.contains("Files with errors (1)"));
+    assert!(
+        status.contains("broken.md:3: "),
+        "file:line of the round without a prompt"
+    );
+    let home = admin
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("1 content file needs attention"));
+}

@@ -404,3 +404,31 @@ async fn responses_carry_a_request_id() {
     let id = r.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(id.len(), 16);
 }
+
+#[tokio::test]
+async fn every_pooled_connection_uses_wal_full_sync_foreign_keys_and_a_busy_timeout() {
+    let app = TestApp::spawn().await;
+    let mut conns = Vec::new();
+    for _ in 0..4 {
+        conns.push(app.pool().acquire().await.unwrap());
+    }
+    for conn in &mut conns {
+        let mode: String = sqlx::query_scalar("pragma journal_mode")
+            .fetch_one(&mut **conn)
+            .await
+            .unwrap();
+        let sync: i64 = sqlx::query_scalar("pragma synchronous")
+            .fetch_one(&mut **conn)
+            .await
+            .unwrap();
+        let fk: i64 = sqlx::query_scalar("pragma foreign_keys")
+            .fetch_one(&mut **conn)
+            .await
+            .unwrap();
+        let busy: i64 = sqlx::query_scalar("pragma busy_timeout")
+            .fetch_one(&mut **conn)
+            .await
+            .unwrap();
+        assert_eq!((mode.as_str(), sync, fk, busy), ("wal", 2, 1, 5000));
+    }
+}
