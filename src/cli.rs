@@ -57,6 +57,12 @@ pub enum Command {
     Content(ContentCommand),
     /// Print the alignment report (JSON) of one answer against one round's guidance.
     Align(AlignArgs),
+    /// Write every grade (attempt × round × reviewer) as CSV or JSON to standard output.
+    Export {
+        /// csv or json.
+        #[arg(long, default_value = "csv", value_parser = ["csv", "json"])]
+        format: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -159,6 +165,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::Content(cmd) => return content_command(cmd),
         Command::Align(args) => return align_command(args),
+        Command::Export { format } => export(&cli, format).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -224,6 +231,27 @@ async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> 
     tx.commit().await?;
     pool.close().await;
     println!("created {role} {email} (id {id})");
+    Ok(())
+}
+
+async fn export(cli: &Cli, format: &str) -> CliResult {
+    let choice = cli.database();
+    let pool = db::open(&choice.path, choice.create).await?;
+    let rows: Vec<crate::export::Row> = db::reviews::export_rows(&pool)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    pool.close().await;
+    let out = if format == "json" {
+        crate::export::to_json(&rows)
+    } else {
+        crate::export::to_csv(&rows)
+    };
+    print!("{out}");
+    if format == "json" {
+        println!();
+    }
     Ok(())
 }
 

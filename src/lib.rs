@@ -12,6 +12,8 @@ pub mod clock;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod export;
+pub mod grading;
 pub mod library;
 pub mod metrics;
 pub mod practice;

@@ -229,6 +229,111 @@
     } catch (e) { /* storage disabled */ }
   }
 
+
+  // ---- print buttons -------------------------------------------------------------------------
+  $all("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
+
+  // ---- review page: autosave the draft, keyboard grading, quotes from selections -------------
+  var rubric = $("form[data-review-autosave]");
+  if (rubric) { reviewPage(rubric); }
+
+  function reviewPage(rubric) {
+    var url = rubric.getAttribute("data-review-autosave");
+    var csrf = $("input[name=_csrf]", rubric).value;
+    var statuses = $all("[data-review-status], [data-review-status-bottom]");
+    var timerId = null, submitting = false, dirty = false;
+    function say(text, kind) {
+      statuses.forEach(function (el) { el.textContent = text; el.className = "save-status" + (kind ? " save-" + kind : ""); });
+    }
+    function fields() {
+      var p = new URLSearchParams();
+      $all("[form=rubric], #rubric [name]").forEach(function (el) {
+        if (!el.name || el.name === "_csrf") return;
+        if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+        p.append(el.name, el.value);
+      });
+      return p;
+    }
+    function save() {
+      if (submitting) return;
+      say("Saving…", "busy");
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrf, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
+        body: fields(),
+      }).then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (d) { return { status: resp.status, data: d }; });
+      }).then(function (r) {
+        if (r.status === 200) { dirty = false; say("Draft saved " + localTime(r.data.saved_at), "ok"); }
+        else if (r.status === 401) { say("Signed out — sign in again in another tab; your grading is kept in this page.", "error"); }
+        else { say("Not saved — " + (r.data.message || "try again"), "error"); }
+      }).catch(function () { say("Not saved — retrying", "error"); schedule(5000); });
+    }
+    function schedule(delay) { clearTimeout(timerId); timerId = setTimeout(save, delay); }
+    function changed() { dirty = true; say("Unsaved changes", "busy"); schedule(1500); }
+    document.addEventListener("input", function (e) { if (e.target.form === rubric || e.target.getAttribute("form") === "rubric") changed(); });
+    document.addEventListener("change", function (e) { if (e.target.form === rubric || e.target.getAttribute("form") === "rubric") changed(); });
+    rubric.addEventListener("submit", function () { submitting = true; });
+    window.addEventListener("beforeunload", function (e) { if (dirty && !submitting) { save(); e.preventDefault(); e.returnValue = ""; } });
+
+    var cards = $all("[data-round-card]");
+    var current = 0;
+    function focusCard(i) {
+      if (!cards.length) return;
+      current = Math.max(0, Math.min(cards.length - 1, i));
+      cards.forEach(function (c, j) { c.classList.toggle("is-current", j === current); });
+      cards[current].focus({ preventScroll: true });
+      cards[current].scrollIntoView({ block: "start", behavior: "smooth" });
+    }
+    cards.forEach(function (c, i) { c.addEventListener("focusin", function () { current = i; cards.forEach(function (d, j) { d.classList.toggle("is-current", j === i); }); }); });
+    var help = $("#keys-help");
+    $all("[data-keys-help]").forEach(function (b) { b.addEventListener("click", function () { help.hidden = !help.hidden; }); });
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) && !(t.type === "radio" || t.type === "checkbox")) return;
+      var card = cards[current];
+      if (e.key === "j") { focusCard(current + 1); e.preventDefault(); }
+      else if (e.key === "k") { focusCard(current - 1); e.preventDefault(); }
+      else if (/^[1-4]$/.test(e.key) && card) {
+        var radio = $("input[type=radio][name^=level_][value='" + e.key + "']", card);
+        if (radio) { radio.checked = true; radio.dispatchEvent(new Event("change", { bubbles: true })); say("Round " + card.getAttribute("data-round-card") + ": level " + e.key, "busy"); }
+        e.preventDefault();
+      } else if (e.key === "t" && card) {
+        var trap = $("input[data-trap]", card);
+        if (trap) { trap.checked = !trap.checked; trap.dispatchEvent(new Event("change", { bubbles: true })); }
+        e.preventDefault();
+      } else if (e.key === "c" && card) {
+        var d = $("details[data-add-comment]", card);
+        if (d) { d.open = true; $("[data-quote]", d).focus(); }
+        e.preventDefault();
+      } else if (e.key === "s") { clearTimeout(timerId); save(); e.preventDefault(); }
+      else if (e.key === "?") { help.hidden = !help.hidden; e.preventDefault(); }
+    });
+
+    // selecting words in an answer fills the comment form of that round
+    document.addEventListener("mouseup", function () {
+      var sel = window.getSelection();
+      if (!sel || sel.isCollapsed) return;
+      var answer = sel.anchorNode && (sel.anchorNode.nodeType === 1 ? sel.anchorNode : sel.anchorNode.parentElement).closest("[data-answer]");
+      if (!answer) return;
+      var text = sel.toString().trim();
+      if (!text) return;
+      var range = sel.getRangeAt(0);
+      var pre = document.createRange();
+      pre.selectNodeContents(answer);
+      pre.setEnd(range.startContainer, range.startOffset);
+      var offset = Array.from(pre.toString()).length;
+      var card = answer.closest("[data-round-card]");
+      var d = card && $("details[data-add-comment]", card);
+      if (!d) return;
+      d.open = true;
+      $("[data-quote]", d).value = text;
+      $("[data-quote-hint]", d).value = String(offset);
+    });
+  }
+
   // ---- debrief: link highlights and points both ways --------------------------------------
   $all(".round-card").forEach(function (card) {
     function light(ids, on) {

@@ -394,3 +394,93 @@ pub async fn reload_content(
     session::flash(&session, kind, msg).await?;
     Ok(Redirect::to("/admin/content").into_response())
 }
+
+/// One audit entry as the admin page shows it.
+pub struct AuditRow {
+    pub at: String,
+    pub actor: String,
+    pub attempt_id: i64,
+    pub review_id: i64,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/admin/audit.html")]
+struct AuditPage {
+    chrome: Chrome,
+    rows: Vec<AuditRow>,
+}
+
+/// `GET /admin/audit`: every change made to a review after it was submitted.
+pub async fn audit_page(
+    RequireAdmin(_): RequireAdmin,
+    chrome: Chrome,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse> {
+    let rows = db::reviews::audit_log(&state.db)
+        .await?
+        .into_iter()
+        .map(|e| AuditRow {
+            at: clock::format_datetime(e.at),
+            actor: e.actor,
+            attempt_id: e.attempt_id,
+            review_id: e.review_id,
+            before: e.before,
+            after: e.after,
+        })
+        .collect();
+    Ok(AuditPage { chrome, rows })
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    format: String,
+}
+
+/// `GET /admin/export?format=csv|json`: the grading export as a download.
+pub async fn export(
+    RequireAdmin(me): RequireAdmin,
+    State(state): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<ExportQuery>,
+) -> Result<Response> {
+    let rows: Vec<crate::export::Row> = db::reviews::export_rows(&state.db)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    let (body, ct, name) = match q.format.as_str() {
+        "" | "csv" => (
+            crate::export::to_csv(&rows),
+            "text/csv; charset=utf-8",
+            "gauntlet-grades.csv",
+        ),
+        "json" => (
+            crate::export::to_json(&rows),
+            "application/json",
+            "gauntlet-grades.json",
+        ),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose format=csv or format=json.".into(),
+            ));
+        }
+    };
+    tracing::info!(
+        admin = me.id,
+        rows = rows.len(),
+        "grading export downloaded"
+    );
+    let disposition = format!("attachment; filename=\"{name}\"");
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(ct),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&disposition) {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}

@@ -11,22 +11,39 @@ pub struct Segment {
     pub points: Vec<usize>,
     /// Whether a red flag covers this run.
     pub flagged: bool,
+    /// Ids of the reviewer comments anchored on this run.
+    pub comments: Vec<i64>,
     /// The anchor id of the first run of each point or flag (for links from the point list).
     pub anchor: Option<String>,
 }
 
 impl Segment {
     pub fn is_marked(&self) -> bool {
-        self.flagged || !self.points.is_empty()
+        self.flagged || !self.points.is_empty() || !self.comments.is_empty()
     }
 
     /// CSS classes for the mark.
-    pub fn class(&self) -> &'static str {
-        match (self.flagged, self.points.is_empty()) {
-            (true, _) => "hl-flag",
-            (false, false) => "hl-covered",
-            (false, true) => "",
+    pub fn class(&self) -> String {
+        let mut c = Vec::new();
+        if !self.points.is_empty() {
+            c.push("hl-covered");
         }
+        if self.flagged {
+            c.push("hl-flag");
+        }
+        if !self.comments.is_empty() {
+            c.push("hl-comment");
+        }
+        c.join(" ")
+    }
+
+    /// The comment ids as a space-separated attribute value (`c3 c7`).
+    pub fn comment_ids(&self) -> String {
+        self.comments
+            .iter()
+            .map(|c| format!("c{c}"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// The point ids as a space-separated attribute value (`p3 p7`).
@@ -39,21 +56,32 @@ impl Segment {
     }
 }
 
-/// Splits `answer` at every span boundary of the covered points and red flags. `prefix` makes
-/// anchor ids unique on a page with several answers (e.g. `r2`).
-pub fn segments(answer: &str, alignment: &Alignment, prefix: &str) -> Vec<Segment> {
+/// A reviewer comment's span in the answer: (comment id, start, end) in bytes.
+pub type CommentSpan = (i64, usize, usize);
+
+/// Splits `answer` at every span boundary of the covered points, red flags and comments.
+/// `prefix` makes anchor ids unique on a page with several answers (e.g. `r2`).
+pub fn segments(
+    answer: &str,
+    alignment: Option<&Alignment>,
+    comments: &[CommentSpan],
+    prefix: &str,
+) -> Vec<Segment> {
     let mut marks: Vec<(usize, usize, Mark)> = Vec::new();
-    for (i, p) in alignment
-        .points
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.covered)
-    {
-        marks.extend(p.answer_spans.iter().map(|s| (s[0], s[1], Mark::Point(i))));
+    if let Some(alignment) = alignment {
+        for (i, p) in alignment
+            .points
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.covered)
+        {
+            marks.extend(p.answer_spans.iter().map(|s| (s[0], s[1], Mark::Point(i))));
+        }
+        for (i, f) in alignment.red_flags.iter().enumerate() {
+            marks.extend(f.answer_spans.iter().map(|s| (s[0], s[1], Mark::Flag(i))));
+        }
     }
-    for (i, f) in alignment.red_flags.iter().enumerate() {
-        marks.extend(f.answer_spans.iter().map(|s| (s[0], s[1], Mark::Flag(i))));
-    }
+    marks.extend(comments.iter().map(|&(id, s, e)| (s, e, Mark::Comment(id))));
     let mut cuts: Vec<usize> = vec![0, answer.len()];
     for (s, e, _) in &marks {
         if *s < *e
@@ -78,6 +106,7 @@ pub fn segments(answer: &str, alignment: &Alignment, prefix: &str) -> Vec<Segmen
             text: answer[a..b].to_string(),
             points: Vec::new(),
             flagged: false,
+            comments: Vec::new(),
             anchor: None,
         };
         for (s, e, m) in &marks {
@@ -85,10 +114,12 @@ pub fn segments(answer: &str, alignment: &Alignment, prefix: &str) -> Vec<Segmen
                 match m {
                     Mark::Point(i) => seg.points.push(*i),
                     Mark::Flag(_) => seg.flagged = true,
+                    Mark::Comment(c) => seg.comments.push(*c),
                 }
                 let id = match m {
                     Mark::Point(i) => format!("{prefix}-p{i}"),
                     Mark::Flag(i) => format!("{prefix}-f{i}"),
+                    Mark::Comment(c) => format!("{prefix}-c{c}"),
                 };
                 if seg.anchor.is_none() && seen_anchor.insert(id.clone()) {
                     seg.anchor = Some(id);
@@ -106,6 +137,7 @@ pub fn segments(answer: &str, alignment: &Alignment, prefix: &str) -> Vec<Segmen
 enum Mark {
     Point(usize),
     Flag(usize),
+    Comment(i64),
 }
 
 #[cfg(test)]
@@ -140,7 +172,7 @@ mod tests {
                 missing_hedge: false,
             }],
         };
-        let segs = segments(answer, &a, "r1");
+        let segs = segments(answer, Some(&a), &[(9, 8, 19)], "r1");
         let joined: String = segs.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(joined, answer);
         assert_eq!(segs[0].text, "promote");

@@ -26,6 +26,9 @@ pub struct HomePage {
     content_problems: usize,
     in_progress: Vec<InProgress>,
     finished: usize,
+    /// For interviewers: attempts waiting for a first claim, and their own drafts.
+    unclaimed: usize,
+    my_drafts: usize,
 }
 
 /// `GET /`
@@ -41,6 +44,17 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
     } else {
         (0, 0)
     };
+    let (mut unclaimed, mut my_drafts) = (0, 0);
+    if let Some(u) = chrome.user.as_ref().filter(|u| u.is_interviewer()) {
+        for row in db::reviews::queue(&state.db, u.id).await? {
+            if row.reviewers.is_none() {
+                unclaimed += 1;
+            }
+            if row.mine.is_some() && row.mine_submitted.is_none() {
+                my_drafts += 1;
+            }
+        }
+    }
     let mut in_progress = Vec::new();
     let mut finished = 0;
     if let Some(u) = &chrome.user {
@@ -74,5 +88,7 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
         content_problems: lib.problems().len(),
         in_progress,
         finished,
+        unclaimed,
+        my_drafts,
     })
 }

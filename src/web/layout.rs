@@ -99,6 +99,7 @@ fn section_of(path: &str) -> &'static str {
         "catalog" | "gauntlets" => "catalog",
         "history" | "attempts" => "history",
         "admin" => "admin",
+        "reviews" | "calibration" => "reviews",
         "account" => "account",
         _ => "",
     }

@@ -3,8 +3,10 @@
 pub mod account;
 pub mod admin;
 pub mod assets;
+pub mod calibration;
 pub mod catalog;
 pub mod csrf;
+pub mod debrief;
 pub mod error;
 pub mod extract;
 pub mod form;
@@ -15,6 +17,8 @@ pub mod home;
 pub mod layout;
 pub mod ops;
 pub mod practice;
+pub mod review;
+pub mod round_view;
 pub mod routes;
 
 use std::time::{Duration, Instant};
@@ -154,7 +158,9 @@ mod tests {
     async fn a_panic_becomes_a_500_page_with_a_correlation_id() {
         let resp = panic_response(Box::new("boom"));
         assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let body = axum::body::to_bytes(resp.into_body(), 1 << 20).await.unwrap();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
         let html = String::from_utf8(body.to_vec()).unwrap();
         assert!(html.contains("Something went wrong") && html.contains("Reference: <code>"));
         assert!(!html.contains("boom"), "no panic details in the page");

@@ -9,7 +9,10 @@ use axum::{
     routing::{get, post},
 };
 
-use super::{LARGE_BODY, account, admin, assets, catalog, history, home, ops, practice};
+use super::{
+    LARGE_BODY, account, admin, assets, calibration, catalog, debrief, history, home, ops,
+    practice, review,
+};
 use crate::state::AppState;
 
 /// Who may call a route.
@@ -49,6 +52,7 @@ impl RouteSpec {
             .replace("{file}", "nothing.css")
             .replace("{round}", "1")
             .replace("{part}", "main")
+            .replace("{comment}", "1")
     }
 }
 
@@ -150,17 +154,31 @@ pub fn table() -> Routes {
             SignedIn,
             practice::round_guidance,
         )
-        .get("/attempts/{id}/debrief", SignedIn, practice::debrief)
+        .get("/attempts/{id}/debrief", SignedIn, debrief::debrief)
         .post(
             "/attempts/{id}/self-assessment",
             SignedIn,
-            practice::save_self_assessment,
+            debrief::save_self_assessment,
         )
-        .post("/attempts/{id}/review", SignedIn, practice::review_request)
+        .post("/attempts/{id}/review", SignedIn, debrief::review_request)
         .post("/attempts/{id}/delete", SignedIn, practice::delete)
         .get("/history", SignedIn, history::history)
         .get("/account/export.json", SignedIn, history::export)
         .get("/account/csrf.json", SignedIn, account::csrf_token)
+        .get("/reviews", Interviewer, review::queue)
+        .get("/reviews/{id}", Interviewer, review::page)
+        .post("/reviews/{id}/claim", Interviewer, review::claim)
+        .post("/reviews/{id}/release", Interviewer, review::release)
+        .post("/reviews/{id}/save", Interviewer, review::save)
+        .post("/reviews/{id}/submit", Interviewer, review::submit)
+        .post("/reviews/{id}/comments", Interviewer, review::add_comment)
+        .post(
+            "/reviews/{id}/comments/{comment}/delete",
+            Interviewer,
+            review::delete_comment,
+        )
+        .get("/calibration", Interviewer, calibration::calibration)
+        .get("/gauntlets/{slug}/kit", Interviewer, calibration::kit)
         .get("/admin", Admin, admin::users_page)
         .post("/admin/users/{id}/role", Admin, admin::set_role)
         .post("/admin/users/{id}/status", Admin, admin::set_status)
@@ -171,6 +189,8 @@ pub fn table() -> Routes {
         .post("/admin/settings", Admin, admin::save_settings)
         .get("/admin/content", Admin, admin::content_page)
         .post("/admin/content/reload", Admin, admin::reload_content)
+        .get("/admin/audit", Admin, admin::audit_page)
+        .get("/admin/export", Admin, admin::export)
 }
 
 /// The registry alone (for tests and documentation).

@@ -1,0 +1,414 @@
+//! The `reviews`, `review_rounds`, `review_comments` and `review_audit` tables.
+
+use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
+
+use crate::{
+    clock,
+    grading::{
+        Recommendation, RoundGrade, Rubric,
+        rubric::{format_weak_list, parse_weak_list},
+    },
+};
+
+/// An attempt in the review queue.
+#[derive(Debug, Clone)]
+pub struct QueueRow {
+    pub attempt_id: i64,
+    pub slug: String,
+    pub version: String,
+    pub candidate: String,
+    pub finished_at: Option<i64>,
+    pub requested_at: i64,
+    /// Display names of everyone who claimed it, comma-separated.
+    pub reviewers: Option<String>,
+    pub final_reviews: i64,
+    pub mine: Option<i64>,
+    pub mine_submitted: Option<i64>,
+}
+
+/// All attempts that asked for a review, oldest request first.
+pub async fn queue(db: &SqlitePool, me: i64) -> Result<Vec<QueueRow>, sqlx::Error> {
+    sqlx::query_as!(
+        QueueRow,
+        r#"select a.id as "attempt_id!", a.slug, a.version, u.display_name as candidate,
+                  a.finished_at, a.review_requested_at as "requested_at!",
+                  (select group_concat(ru.display_name, ', ') from reviews r join users ru on ru.id = r.reviewer_id
+                    where r.attempt_id = a.id) as "reviewers?: String",
+                  (select count(*) from reviews r where r.attempt_id = a.id and r.submitted_at is not null) as "final_reviews!: i64",
+                  (select r.id from reviews r where r.attempt_id = a.id and r.reviewer_id = ?) as "mine?: i64",
+                  (select r.submitted_at from reviews r where r.attempt_id = a.id and r.reviewer_id = ?) as "mine_submitted?: i64"
+           from attempts a join users u on u.id = a.user_id
+           where a.review_requested_at is not null
+           order by a.review_requested_at, a.id"#,
+        me,
+        me
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Whether the attempt asked for a review (only then may interviewers see it).
+pub async fn is_requested(
+    db: impl SqliteExecutor<'_>,
+    attempt_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let n = sqlx::query_scalar!(
+        r#"select count(*) as "n!: i64" from attempts where id = ? and review_requested_at is not null"#,
+        attempt_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(n == 1)
+}
+
+/// How many reviews (draft or final) an attempt has.
+pub async fn count_for_attempt(
+    db: impl SqliteExecutor<'_>,
+    attempt_id: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!: i64" from reviews where attempt_id = ?"#,
+        attempt_id
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Claims the attempt for `reviewer` (idempotent).
+pub async fn claim(
+    conn: &mut SqliteConnection,
+    attempt_id: i64,
+    reviewer: i64,
+) -> Result<(), sqlx::Error> {
+    let now = clock::now();
+    sqlx::query!(
+        "insert into reviews (attempt_id, reviewer_id, claimed_at, updated_at) values (?, ?, ?, ?)
+         on conflict (attempt_id, reviewer_id) do nothing",
+        attempt_id,
+        reviewer,
+        now,
+        now
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Releases a claim whose review was never submitted; `false` if there was nothing to release.
+pub async fn release(
+    conn: &mut SqliteConnection,
+    attempt_id: i64,
+    reviewer: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "delete from reviews where attempt_id = ? and reviewer_id = ? and submitted_at is null",
+        attempt_id,
+        reviewer
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A stored review.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub id: i64,
+    pub attempt_id: i64,
+    pub reviewer_id: i64,
+    pub reviewer_name: String,
+    pub reviewer_email: String,
+    pub recommendation: Option<String>,
+    pub summary: String,
+    pub claimed_at: i64,
+    pub updated_at: i64,
+    pub submitted_at: Option<i64>,
+}
+
+impl Review {
+    pub fn recommendation(&self) -> Option<Recommendation> {
+        self.recommendation
+            .as_deref()
+            .and_then(Recommendation::parse)
+    }
+}
+
+/// Every review of an attempt, oldest claim first.
+pub async fn for_attempt(
+    db: impl SqliteExecutor<'_>,
+    attempt_id: i64,
+) -> Result<Vec<Review>, sqlx::Error> {
+    sqlx::query_as!(
+        Review,
+        r#"select r.id as "id!", r.attempt_id, r.reviewer_id, u.display_name as reviewer_name,
+                  u.email as reviewer_email, r.recommendation, r.summary, r.claimed_at, r.updated_at,
+                  r.submitted_at
+           from reviews r join users u on u.id = r.reviewer_id
+           where r.attempt_id = ? order by r.claimed_at, r.id"#,
+        attempt_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+struct RoundRow {
+    round_number: i64,
+    level: Option<i64>,
+    fell_into_trap: bool,
+    weak_answers: String,
+    comment: String,
+}
+
+/// The rubric stored for a review (rounds without a row are absent).
+pub async fn rubric(db: impl SqliteExecutor<'_>, review: &Review) -> Result<Rubric, sqlx::Error> {
+    let rows = sqlx::query_as!(
+        RoundRow,
+        r#"select round_number, level, fell_into_trap as "fell_into_trap: bool", weak_answers, comment
+           from review_rounds where review_id = ? order by round_number"#,
+        review.id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(Rubric {
+        rounds: rows
+            .into_iter()
+            .map(|r| RoundGrade {
+                round: u32::try_from(r.round_number).unwrap_or(0),
+                level: r.level.and_then(|l| u8::try_from(l).ok()),
+                fell_into_trap: r.fell_into_trap,
+                weak_answers: parse_weak_list(&r.weak_answers),
+                comment: r.comment,
+            })
+            .collect(),
+        recommendation: review.recommendation(),
+        summary: review.summary.clone(),
+    })
+}
+
+/// Replaces the review's rubric (inside the caller's write transaction).
+pub async fn save_rubric(
+    conn: &mut SqliteConnection,
+    review_id: i64,
+    rubric: &Rubric,
+) -> Result<(), sqlx::Error> {
+    let now = clock::now();
+    let rec = rubric.recommendation.map(Recommendation::as_str);
+    sqlx::query!(
+        "update reviews set recommendation = ?, summary = ?, updated_at = ? where id = ?",
+        rec,
+        rubric.summary,
+        now,
+        review_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    for r in &rubric.rounds {
+        let level = r.level.map(i64::from);
+        let weak = format_weak_list(&r.weak_answers);
+        sqlx::query!(
+            "insert into review_rounds (review_id, round_number, level, fell_into_trap, weak_answers, comment)
+             values (?, ?, ?, ?, ?, ?)
+             on conflict (review_id, round_number) do update set level = excluded.level,
+                fell_into_trap = excluded.fell_into_trap, weak_answers = excluded.weak_answers,
+                comment = excluded.comment",
+            review_id,
+            r.round,
+            level,
+            r.fell_into_trap,
+            weak,
+            r.comment
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Marks the review final; `false` if it already was (a double submit changes nothing).
+pub async fn submit(conn: &mut SqliteConnection, review_id: i64) -> Result<bool, sqlx::Error> {
+    let now = clock::now();
+    let done = sqlx::query!(
+        "update reviews set submitted_at = ? where id = ? and submitted_at is null",
+        now,
+        review_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a change to a submitted review.
+pub async fn audit(
+    conn: &mut SqliteConnection,
+    review_id: i64,
+    actor: i64,
+    before: &str,
+    after: &str,
+) -> Result<(), sqlx::Error> {
+    let now = clock::now();
+    sqlx::query!(
+        "insert into review_audit (review_id, actor_id, at, before, after) values (?, ?, ?, ?, ?)",
+        review_id,
+        actor,
+        now,
+        before,
+        after
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A comment anchored to a span of a round's answer.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    pub id: i64,
+    pub review_id: i64,
+    pub round_number: i64,
+    pub span_start: i64,
+    pub span_end: i64,
+    pub quote: String,
+    pub body: String,
+}
+
+pub async fn comments(
+    db: impl SqliteExecutor<'_>,
+    review_id: i64,
+) -> Result<Vec<Comment>, sqlx::Error> {
+    sqlx::query_as!(
+        Comment,
+        r#"select id as "id!", review_id, round_number, span_start, span_end, quote, body
+           from review_comments where review_id = ? order by round_number, span_start, id"#,
+        review_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn add_comment(
+    conn: &mut SqliteConnection,
+    review_id: i64,
+    round: i64,
+    span: (i64, i64),
+    quote: &str,
+    body: &str,
+) -> Result<i64, sqlx::Error> {
+    let now = clock::now();
+    sqlx::query_scalar!(
+        r#"insert into review_comments (review_id, round_number, span_start, span_end, quote, body, created_at)
+           values (?, ?, ?, ?, ?, ?, ?) returning id as "id!: i64""#,
+        review_id,
+        round,
+        span.0,
+        span.1,
+        quote,
+        body,
+        now
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// Deletes one of the review's own comments.
+pub async fn delete_comment(
+    conn: &mut SqliteConnection,
+    review_id: i64,
+    comment_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "delete from review_comments where id = ? and review_id = ?",
+        comment_id,
+        review_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// One audit entry, for the admin page.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub review_id: i64,
+    pub attempt_id: i64,
+    pub actor: String,
+    pub at: i64,
+    pub before: String,
+    pub after: String,
+}
+
+pub async fn audit_log(db: &SqlitePool) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    sqlx::query_as!(
+        AuditEntry,
+        r#"select l.id as "id!", l.review_id, r.attempt_id, u.email as actor, l.at, l.before, l.after
+           from review_audit l join reviews r on r.id = l.review_id join users u on u.id = l.actor_id
+           order by l.id desc limit 500"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Every final level, for calibration.
+#[derive(Debug, Clone)]
+pub struct FinalLevel {
+    pub attempt_id: i64,
+    pub reviewer_id: i64,
+    pub round_number: i64,
+    pub level: i64,
+}
+
+pub async fn final_levels(db: &SqlitePool) -> Result<Vec<FinalLevel>, sqlx::Error> {
+    sqlx::query_as!(
+        FinalLevel,
+        r#"select r.attempt_id, r.reviewer_id, rr.round_number, rr.level as "level!: i64"
+           from review_rounds rr join reviews r on r.id = rr.review_id
+           where r.submitted_at is not null and rr.level is not null
+           order by r.attempt_id, rr.round_number, r.reviewer_id"#
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One export row: attempt × round × reviewer.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub attempt_id: i64,
+    pub candidate_email: String,
+    pub gauntlet: String,
+    pub gauntlet_version: String,
+    pub mode: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub round_number: i64,
+    pub reviewer_email: String,
+    pub review_status: String,
+    pub level: Option<i64>,
+    pub fell_into_trap: bool,
+    pub weak_answers: String,
+    pub comment_count: i64,
+    pub claimed_at: i64,
+    pub submitted_at: Option<i64>,
+    pub self_level: Option<i64>,
+}
+
+pub async fn export_rows(db: &SqlitePool) -> Result<Vec<ExportRow>, sqlx::Error> {
+    sqlx::query_as!(
+        ExportRow,
+        r#"select a.id as "attempt_id!", cu.email as candidate_email, a.slug as gauntlet,
+                  a.version as gauntlet_version, a.mode, a.started_at, a.finished_at,
+                  rr.round_number, ru.email as reviewer_email,
+                  case when r.submitted_at is null then 'draft' else 'final' end as "review_status!: String",
+                  rr.level, rr.fell_into_trap as "fell_into_trap: bool", rr.weak_answers,
+                  (select count(*) from review_comments c where c.review_id = r.id and c.round_number = rr.round_number) as "comment_count!: i64",
+                  r.claimed_at, r.submitted_at,
+                  (select s.level from self_assessments s where s.attempt_id = a.id and s.round_number = rr.round_number) as "self_level?: i64"
+           from review_rounds rr
+           join reviews r on r.id = rr.review_id
+           join attempts a on a.id = r.attempt_id
+           join users cu on cu.id = a.user_id
+           join users ru on ru.id = r.reviewer_id
+           order by a.id, rr.round_number, ru.email"#
+    )
+    .fetch_all(db)
+    .await
+}

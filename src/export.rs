@@ -1,0 +1,136 @@
+//! The grading export: one row per attempt × round × reviewer, as CSV or JSON. Used by the
+//! `gauntlet export` command and the admin download.
+
+use serde::Serialize;
+
+use crate::db::reviews::ExportRow;
+
+/// The columns, in order (also the JSON field names).
+pub const COLUMNS: [&str; 17] = [
+    "attempt_id",
+    "candidate_email",
+    "gauntlet",
+    "gauntlet_version",
+    "mode",
+    "started_at",
+    "finished_at",
+    "round",
+    "reviewer_email",
+    "review_status",
+    "level",
+    "fell_into_trap",
+    "weak_answers",
+    "comment_count",
+    "claimed_at",
+    "submitted_at",
+    "self_level",
+];
+
+/// One row with plain values.
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub attempt_id: i64,
+    pub candidate_email: String,
+    pub gauntlet: String,
+    pub gauntlet_version: String,
+    pub mode: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    pub round: i64,
+    pub reviewer_email: String,
+    pub review_status: String,
+    pub level: Option<i64>,
+    pub fell_into_trap: bool,
+    pub weak_answers: String,
+    pub comment_count: i64,
+    pub claimed_at: i64,
+    pub submitted_at: Option<i64>,
+    pub self_level: Option<i64>,
+}
+
+impl From<ExportRow> for Row {
+    fn from(r: ExportRow) -> Self {
+        Self {
+            attempt_id: r.attempt_id,
+            candidate_email: r.candidate_email,
+            gauntlet: r.gauntlet,
+            gauntlet_version: r.gauntlet_version,
+            mode: r.mode,
+            started_at: r.started_at,
+            finished_at: r.finished_at,
+            round: r.round_number,
+            reviewer_email: r.reviewer_email,
+            review_status: r.review_status,
+            level: r.level,
+            fell_into_trap: r.fell_into_trap,
+            weak_answers: r.weak_answers,
+            comment_count: r.comment_count,
+            claimed_at: r.claimed_at,
+            submitted_at: r.submitted_at,
+            self_level: r.self_level,
+        }
+    }
+}
+
+/// CSV with a header line; fields quoted when needed (RFC 4180), and cells that a spreadsheet
+/// would run as a formula prefixed with `'`.
+pub fn to_csv(rows: &[Row]) -> String {
+    let mut out = COLUMNS.join(",");
+    out.push('\n');
+    for r in rows {
+        let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
+        let cells = [
+            r.attempt_id.to_string(),
+            cell(&r.candidate_email),
+            cell(&r.gauntlet),
+            cell(&r.gauntlet_version),
+            cell(&r.mode),
+            r.started_at.to_string(),
+            opt(r.finished_at),
+            r.round.to_string(),
+            cell(&r.reviewer_email),
+            cell(&r.review_status),
+            opt(r.level),
+            r.fell_into_trap.to_string(),
+            cell(&r.weak_answers),
+            r.comment_count.to_string(),
+            r.claimed_at.to_string(),
+            opt(r.submitted_at),
+            opt(r.self_level),
+        ];
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// JSON: an array of objects with the `COLUMNS` fields.
+pub fn to_json(rows: &[Row]) -> String {
+    serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(to_csv(&[]).trim_end(), COLUMNS.join(","));
+    }
+}

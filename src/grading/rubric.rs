@@ -1,0 +1,249 @@
+//! The review rubric: per round a level 1–4 with anchored meanings, "fell into the trap", which
+//! weak answers the answer resembles and a comment; overall a recommendation and a summary.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Longest comment or summary accepted, in characters.
+pub const MAX_TEXT: usize = 5000;
+
+/// The overall verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recommendation {
+    NotYet,
+    Almost,
+    Ready,
+    Strong,
+}
+
+impl Recommendation {
+    pub const ALL: [Recommendation; 4] = [Self::NotYet, Self::Almost, Self::Ready, Self::Strong];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotYet => "not_yet",
+            Self::Almost => "almost",
+            Self::Ready => "ready",
+            Self::Strong => "strong",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotYet => "Not yet",
+            Self::Almost => "Almost",
+            Self::Ready => "Ready",
+            Self::Strong => "Strong",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// One round's grade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoundGrade {
+    pub round: u32,
+    pub level: Option<u8>,
+    pub fell_into_trap: bool,
+    /// 1-based numbers of the weak answers the answer resembles.
+    pub weak_answers: Vec<u32>,
+    pub comment: String,
+}
+
+/// A whole review's rubric.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rubric {
+    pub rounds: Vec<RoundGrade>,
+    pub recommendation: Option<Recommendation>,
+    pub summary: String,
+}
+
+/// What the form may contain: each round's number and how many weak answers it lists.
+#[derive(Debug, Clone)]
+pub struct RubricShape {
+    pub rounds: Vec<(u32, u32)>,
+}
+
+impl Rubric {
+    /// Reads `level_N`, `trap_N`, `weak_N_K`, `comment_N`, `recommendation` and `summary`.
+    /// Unknown rounds or weak answers and out-of-range levels are errors that say what to fix.
+    pub fn from_form(form: &HashMap<String, String>, shape: &RubricShape) -> Result<Self, String> {
+        let mut rounds = Vec::new();
+        for &(n, weak_count) in &shape.rounds {
+            let level = match form.get(&format!("level_{n}")).map(|s| s.trim()) {
+                None | Some("") => None,
+                Some(v) => Some(
+                    v.parse::<u8>()
+                        .ok()
+                        .filter(|l| (1..=4).contains(l))
+                        .ok_or_else(|| format!("Round {n}: the level must be 1, 2, 3 or 4."))?,
+                ),
+            };
+            let comment = form
+                .get(&format!("comment_{n}"))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default();
+            if comment.chars().count() > MAX_TEXT {
+                return Err(format!(
+                    "Round {n}: keep the comment under {MAX_TEXT} characters."
+                ));
+            }
+            let weak_answers = (1..=weak_count)
+                .filter(|k| {
+                    form.get(&format!("weak_{n}_{k}"))
+                        .is_some_and(|v| v == "on")
+                })
+                .collect();
+            rounds.push(RoundGrade {
+                round: n,
+                level,
+                fell_into_trap: form.get(&format!("trap_{n}")).is_some_and(|v| v == "on"),
+                weak_answers,
+                comment,
+            });
+        }
+        let known = |k: &str| {
+            shape.rounds.iter().any(|&(n, weak)| {
+                k == format!("level_{n}")
+                    || k == format!("trap_{n}")
+                    || k == format!("comment_{n}")
+                    || (1..=weak).any(|w| k == format!("weak_{n}_{w}"))
+            })
+        };
+        if let Some(bad) = form
+            .keys()
+            .find(|k| !known(k) && !matches!(k.as_str(), "recommendation" | "summary" | "_csrf"))
+        {
+            return Err(format!(
+                "The form names something this gauntlet does not have ({bad}); reload the page."
+            ));
+        }
+        let recommendation = match form.get("recommendation").map(|s| s.trim()) {
+            None | Some("") => None,
+            Some(v) => {
+                Some(Recommendation::parse(v).ok_or("Choose Not yet, Almost, Ready or Strong.")?)
+            }
+        };
+        let summary = form
+            .get("summary")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
+        if summary.chars().count() > MAX_TEXT {
+            return Err(format!("Keep the summary under {MAX_TEXT} characters."));
+        }
+        Ok(Self {
+            rounds,
+            recommendation,
+            summary,
+        })
+    }
+
+    /// What is still missing before the review can be submitted.
+    pub fn missing_for_submit(&self) -> Option<String> {
+        let open: Vec<String> = self
+            .rounds
+            .iter()
+            .filter(|r| r.level.is_none())
+            .map(|r| r.round.to_string())
+            .collect();
+        if !open.is_empty() {
+            return Some(format!(
+                "Give a level for round {} before submitting.",
+                open.join(", ")
+            ));
+        }
+        if self.recommendation.is_none() {
+            return Some("Choose a recommendation before submitting.".into());
+        }
+        None
+    }
+
+    /// The grade of round `n`.
+    pub fn round(&self, n: u32) -> Option<&RoundGrade> {
+        self.rounds.iter().find(|r| r.round == n)
+    }
+
+    /// JSON for the audit log.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// `"1,3"` → `[1, 3]`, ignoring junk.
+pub fn parse_weak_list(s: &str) -> Vec<u32> {
+    s.split(',').filter_map(|p| p.trim().parse().ok()).collect()
+}
+
+/// `[1, 3]` → `"1,3"`.
+pub fn format_weak_list(v: &[u32]) -> String {
+    v.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn shape() -> RubricShape {
+        RubricShape {
+            rounds: vec![(1, 3), (2, 0)],
+        }
+    }
+
+    #[test]
+    fn reads_levels_flags_and_comments() {
+        let r = Rubric::from_form(
+            &form(&[
+                ("level_1", "3"),
+                ("trap_1", "on"),
+                ("weak_1_2", "on"),
+                ("comment_1", " good "),
+                ("recommendation", "ready"),
+                ("summary", "Solid."),
+            ]),
+            &shape(),
+        )
+        .unwrap();
+        let r1 = r.round(1).unwrap();
+        assert_eq!(
+            (
+                r1.level,
+                r1.fell_into_trap,
+                r1.weak_answers.clone(),
+                r1.comment.as_str()
+            ),
+            (Some(3), true, vec![2], "good")
+        );
+        assert_eq!(r.round(2).unwrap().level, None);
+        assert_eq!(r.recommendation, Some(Recommendation::Ready));
+        assert_eq!(
+            r.missing_for_submit().unwrap(),
+            "Give a level for round 2 before submitting."
+        );
+    }
+
+    #[test]
+    fn refuses_what_the_gauntlet_does_not_have() {
+        assert!(Rubric::from_form(&form(&[("level_1", "5")]), &shape()).is_err());
+        assert!(Rubric::from_form(&form(&[("level_9", "2")]), &shape()).is_err());
+        assert!(Rubric::from_form(&form(&[("weak_2_1", "on")]), &shape()).is_err());
+        assert!(Rubric::from_form(&form(&[("recommendation", "maybe")]), &shape()).is_err());
+    }
+
+    #[test]
+    fn weak_lists_round_trip() {
+        assert_eq!(parse_weak_list(&format_weak_list(&[1, 3])), vec![1, 3]);
+        assert!(parse_weak_list("").is_empty());
+    }
+}

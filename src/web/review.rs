@@ -1,0 +1,599 @@
+//! Interviewer review: the queue, claiming, the aligned review page with the rubric, drafts
+//! (autosaved), submitting, edits after submitting (audited), and comments anchored to spans.
+//!
+//! Only attempts whose candidate asked for a review exist here: anything else is a 404. Other
+//! reviewers' reviews are shown only to someone who has submitted their own.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::HeaderMap,
+    response::{IntoResponse, Redirect, Response},
+};
+use serde::Deserialize;
+use serde_json::json;
+use tower_sessions::Session;
+
+use super::{
+    error::{AppError, Result, json_error},
+    extract::{RequireInterviewer, wants_json},
+    form::StrictForm,
+    layout::Chrome,
+    round_view::{self, CommentInput, LEVELS, RoundView},
+};
+use crate::{
+    auth::session,
+    clock,
+    db::{
+        self,
+        attempts::Attempt,
+        reviews::{QueueRow, Review},
+        users::User,
+    },
+    grading::{Recommendation, Rubric, RubricShape, rubric::RoundGrade},
+    library::Pinned,
+    practice::Part,
+    state::AppState,
+};
+
+/// One attempt in the queue.
+pub struct QueueItem {
+    pub attempt_id: i64,
+    pub title: String,
+    pub candidate: String,
+    pub finished: String,
+    pub requested: String,
+    pub reviewers: String,
+    pub final_reviews: i64,
+    /// "unclaimed", "mine", "mine-done" or "others".
+    pub state: &'static str,
+}
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    show: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/review/queue.html")]
+struct QueuePage {
+    chrome: Chrome,
+    items: Vec<QueueItem>,
+    show: String,
+    total: usize,
+}
+
+fn candidate_label(blind: bool, row: &QueueRow) -> String {
+    if blind {
+        format!("Candidate #{}", row.attempt_id)
+    } else {
+        row.candidate.clone()
+    }
+}
+
+/// `GET /reviews?show=unclaimed|mine|done`: attempts that asked for a review, oldest first.
+pub async fn queue(
+    RequireInterviewer(me): RequireInterviewer,
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Query(q): Query<QueueQuery>,
+) -> Result<impl IntoResponse> {
+    let blind = db::settings::load(&state.db).await?.blind_review;
+    let rows = db::reviews::queue(&state.db, me.id).await?;
+    let total = rows.len();
+    let mut items = Vec::new();
+    for row in rows {
+        let st = match (row.mine, row.mine_submitted, row.reviewers.is_some()) {
+            (Some(_), Some(_), _) => "mine-done",
+            (Some(_), None, _) => "mine",
+            (None, _, false) => "unclaimed",
+            (None, _, true) => "others",
+        };
+        let keep = match q.show.as_str() {
+            "unclaimed" => st == "unclaimed",
+            "mine" => st == "mine",
+            "done" => st == "mine-done" || row.final_reviews > 0,
+            _ => true,
+        };
+        if !keep {
+            continue;
+        }
+        let title = state
+            .content
+            .pinned(&state.db, &row.slug, &row.version)
+            .await?
+            .map_or_else(|| row.slug.clone(), |p| p.gauntlet.title.clone());
+        items.push(QueueItem {
+            attempt_id: row.attempt_id,
+            title,
+            candidate: candidate_label(blind, &row),
+            finished: row
+                .finished_at
+                .map(clock::format_datetime)
+                .unwrap_or_default(),
+            requested: clock::format_datetime(row.requested_at),
+            reviewers: row.reviewers.clone().unwrap_or_default(),
+            final_reviews: row.final_reviews,
+            state: st,
+        });
+    }
+    Ok(QueuePage {
+        chrome,
+        items,
+        show: q.show,
+        total,
+    })
+}
+
+/// The attempt if it asked for a review (otherwise 404, whoever asks).
+async fn requested_attempt(state: &AppState, id: i64) -> Result<(Attempt, User)> {
+    if !db::reviews::is_requested(&state.db, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let attempt = sqlx::query_as!(
+        Attempt,
+        r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at
+           from attempts where id = ?"#,
+        id
+    )
+    .fetch_optional(&state.db)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let candidate = db::users::by_id(&state.db, attempt.user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((attempt, candidate))
+}
+
+/// `POST /reviews/{id}/claim`
+pub async fn claim(
+    RequireInterviewer(me): RequireInterviewer,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let (attempt, _) = requested_attempt(&state, id).await?;
+    if attempt.user_id == me.id {
+        return Err(AppError::Conflict(
+            "You cannot review your own attempt.".into(),
+        ));
+    }
+    let mut tx = db::begin_write(&state.db).await?;
+    db::reviews::claim(&mut tx, id, me.id).await?;
+    tx.commit().await?;
+    tracing::info!(reviewer = me.id, attempt = id, "review claimed");
+    session::flash(
+        &session,
+        "success",
+        "Claimed. The candidate can no longer withdraw the request.",
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/reviews/{id}")).into_response())
+}
+
+/// `POST /reviews/{id}/release`: gives a claim back (only before submitting).
+pub async fn release(
+    RequireInterviewer(me): RequireInterviewer,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    requested_attempt(&state, id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let released = db::reviews::release(&mut tx, id, me.id).await?;
+    tx.commit().await?;
+    let msg = if released {
+        "Released; your draft for this attempt was discarded."
+    } else {
+        "Nothing to release: a submitted review stays."
+    };
+    session::flash(&session, "info", msg).await?;
+    Ok(Redirect::to("/reviews").into_response())
+}
+
+/// One round of the review page: the shared view plus this reviewer's grade.
+pub struct ReviewRound {
+    pub v: RoundView,
+    pub grade: RoundGrade,
+    pub others: Vec<(String, u8)>,
+}
+
+/// Another reviewer's final review, shown once mine is submitted.
+pub struct OtherReview {
+    pub reviewer: String,
+    pub recommendation: Option<&'static str>,
+    pub summary: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/review/review.html")]
+struct ReviewPage {
+    chrome: Chrome,
+    attempt_id: i64,
+    /// Where this page's comment forms post (`/reviews/{id}`).
+    comment_base: String,
+    title: String,
+    candidate: String,
+    finished: String,
+    claimed: bool,
+    submitted: Option<String>,
+    rounds: Vec<ReviewRound>,
+    recommendation: String,
+    summary: String,
+    others: Vec<OtherReview>,
+    levels: [(i64, &'static str, &'static str); 4],
+    recommendations: [Recommendation; 4],
+    error: Option<String>,
+}
+
+impl ReviewPage {
+    /// Whether weak answer `index0` (0-based) is flagged for round `r`.
+    fn weak_checked(&self, r: &ReviewRound, index0: &usize) -> bool {
+        u32::try_from(index0 + 1).is_ok_and(|k| r.grade.weak_answers.contains(&k))
+    }
+
+    /// Whether level `n` is the chosen level of round `r`.
+    fn level_checked(&self, r: &ReviewRound, n: &i64) -> bool {
+        r.grade.level.map(i64::from) == Some(*n)
+    }
+}
+
+/// `GET /reviews/{id}`
+pub async fn page(
+    RequireInterviewer(me): RequireInterviewer,
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    Ok(render_page(&state, chrome, &me, id, None, None)
+        .await?
+        .into_response())
+}
+
+async fn pinned_of(state: &AppState, a: &Attempt) -> Result<std::sync::Arc<Pinned>> {
+    state
+        .content
+        .pinned(&state.db, &a.slug, &a.version)
+        .await?
+        .ok_or_else(|| {
+            AppError::Internal(format!(
+                "gauntlet version {}@{} is missing",
+                a.slug, a.version
+            ))
+        })
+}
+
+async fn render_page(
+    state: &AppState,
+    chrome: Chrome,
+    me: &User,
+    id: i64,
+    draft: Option<Rubric>,
+    error: Option<String>,
+) -> Result<ReviewPage> {
+    let (attempt, candidate) = requested_attempt(state, id).await?;
+    let pinned = pinned_of(state, &attempt).await?;
+    let answers = db::attempts::answers(&state.db, id).await?;
+    let reviews = db::reviews::for_attempt(&state.db, id).await?;
+    let mine = reviews.iter().find(|r| r.reviewer_id == me.id);
+    let my_rubric = match (&draft, mine) {
+        (Some(d), _) => Some(d.clone()),
+        (None, Some(r)) => Some(db::reviews::rubric(&state.db, r).await?),
+        (None, None) => None,
+    };
+    let mine_final = mine.is_some_and(|r| r.submitted_at.is_some());
+    // others' reviews (levels and comments) only after submitting my own
+    let visible: Vec<&Review> = reviews
+        .iter()
+        .filter(|r| r.reviewer_id == me.id || (mine_final && r.submitted_at.is_some()))
+        .collect();
+    let mut comments = Vec::new();
+    let mut other_rubrics = Vec::new();
+    for r in &visible {
+        for c in db::reviews::comments(&state.db, r.id).await? {
+            comments.push((r.reviewer_name.clone(), r.reviewer_id == me.id, c));
+        }
+        if r.reviewer_id != me.id {
+            other_rubrics.push((
+                r.reviewer_name.clone(),
+                db::reviews::rubric(&state.db, r).await?,
+            ));
+        }
+    }
+    let stats = state.content.stats();
+    let guides = pinned.guides(&stats);
+    let answer_of = |n: u32, part: Part| {
+        answers
+            .iter()
+            .find(|a| a.round_number == i64::from(n) && a.part == part.as_str())
+            .map(|a| a.body.as_str())
+    };
+    let rounds = pinned
+        .gauntlet
+        .rounds
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let body = answer_of(r.number, Part::Main).unwrap_or("");
+            let cs = comments
+                .iter()
+                .filter(|(_, _, c)| c.round_number == i64::from(r.number))
+                .filter_map(|(author, mine, c)| {
+                    Some(CommentInput {
+                        id: c.id,
+                        start: usize::try_from(c.span_start).ok()?,
+                        end: usize::try_from(c.span_end).ok()?,
+                        quote: c.quote.clone(),
+                        body: c.body.clone(),
+                        author: author.clone(),
+                        mine: *mine,
+                    })
+                })
+                .collect();
+            let v = round_view::build(
+                &pinned,
+                i,
+                body,
+                answer_of(r.number, Part::FollowUp),
+                &guides[i].align(body),
+                cs,
+            );
+            let grade = my_rubric
+                .as_ref()
+                .and_then(|rb| rb.round(r.number).cloned())
+                .unwrap_or(RoundGrade {
+                    round: r.number,
+                    level: None,
+                    fell_into_trap: false,
+                    weak_answers: Vec::new(),
+                    comment: String::new(),
+                });
+            let others = other_rubrics
+                .iter()
+                .filter_map(|(name, rb)| {
+                    rb.round(r.number)
+                        .and_then(|g| g.level)
+                        .map(|l| (name.clone(), l))
+                })
+                .collect();
+            ReviewRound { v, grade, others }
+        })
+        .collect();
+    let others = reviews
+        .iter()
+        .filter(|r| mine_final && r.reviewer_id != me.id && r.submitted_at.is_some())
+        .map(|r| OtherReview {
+            reviewer: r.reviewer_name.clone(),
+            recommendation: r.recommendation().map(|x| x.label()),
+            summary: r.summary.clone(),
+        })
+        .collect();
+    let blind = db::settings::load(&state.db).await?.blind_review;
+    Ok(ReviewPage {
+        chrome,
+        attempt_id: id,
+        comment_base: format!("/reviews/{id}"),
+        title: pinned.gauntlet.title.clone(),
+        candidate: if blind {
+            format!("Candidate #{id}")
+        } else {
+            candidate.display_name
+        },
+        finished: attempt
+            .finished_at
+            .map(clock::format_datetime)
+            .unwrap_or_default(),
+        claimed: mine.is_some(),
+        submitted: mine
+            .and_then(|r| r.submitted_at)
+            .map(clock::format_datetime),
+        rounds,
+        recommendation: my_rubric
+            .as_ref()
+            .and_then(|r| r.recommendation)
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
+        summary: my_rubric.map(|r| r.summary).unwrap_or_default(),
+        others,
+        levels: LEVELS,
+        recommendations: Recommendation::ALL,
+        error,
+    })
+}
+
+/// The reviewer's own review of a requested attempt, or 409 if they have not claimed it.
+async fn my_review(state: &AppState, me: &User, id: i64) -> Result<(Review, RubricShape)> {
+    let (attempt, _) = requested_attempt(state, id).await?;
+    let review = db::reviews::for_attempt(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|r| r.reviewer_id == me.id)
+        .ok_or_else(|| AppError::Conflict("Claim this attempt before grading it.".into()))?;
+    let pinned = pinned_of(state, &attempt).await?;
+    let shape = RubricShape {
+        rounds: pinned
+            .gauntlet
+            .rounds
+            .iter()
+            .map(|r| (r.number, u32::try_from(r.weak_answers().len()).unwrap_or(0)))
+            .collect(),
+    };
+    Ok((review, shape))
+}
+
+/// Saves the rubric; after submission every change is written to the audit log.
+async fn store(state: &AppState, me: &User, review: &Review, rubric: &Rubric) -> Result<()> {
+    let mut tx = db::begin_write(&state.db).await?;
+    if review.submitted_at.is_some() {
+        let before = db::reviews::rubric(&mut *tx, review).await?;
+        if &before != rubric {
+            db::reviews::audit(
+                &mut tx,
+                review.id,
+                me.id,
+                &before.to_json(),
+                &rubric.to_json(),
+            )
+            .await?;
+        }
+    }
+    db::reviews::save_rubric(&mut tx, review.id, rubric).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `POST /reviews/{id}/save`: the draft (autosave JSON or the Save button).
+pub async fn save(
+    RequireInterviewer(me): RequireInterviewer,
+    chrome: Chrome,
+    headers: HeaderMap,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<HashMap<String, String>>,
+) -> Response {
+    let json = wants_json(&headers);
+    let result = async {
+        let (review, shape) = my_review(&state, &me, id).await?;
+        let rubric = Rubric::from_form(&form, &shape).map_err(AppError::Unprocessable)?;
+        store(&state, &me, &review, &rubric).await?;
+        Ok::<_, AppError>(rubric)
+    }
+    .await;
+    match (result, json) {
+        (Ok(_), true) => {
+            let now = clock::now();
+            Json(json!({"saved_at": now, "saved_label": clock::format_time(now)})).into_response()
+        }
+        (Ok(_), false) => Redirect::to(&format!("/reviews/{id}#rubric")).into_response(),
+        (Err(e), true) => json_error(e),
+        (Err(AppError::Unprocessable(msg)), false) => {
+            match render_page(&state, chrome, &me, id, None, Some(msg)).await {
+                Ok(page) => {
+                    let mut resp = page.into_response();
+                    *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+                    resp
+                }
+                Err(e) => e.into_response(),
+            }
+        }
+        (Err(e), false) => e.into_response(),
+    }
+}
+
+/// `POST /reviews/{id}/submit`: makes the review final (idempotent).
+pub async fn submit(
+    RequireInterviewer(me): RequireInterviewer,
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<HashMap<String, String>>,
+) -> Result<Response> {
+    let (review, shape) = my_review(&state, &me, id).await?;
+    let rubric = Rubric::from_form(&form, &shape).map_err(AppError::Unprocessable)?;
+    if let Some(missing) = rubric.missing_for_submit() {
+        let mut resp = render_page(&state, chrome, &me, id, Some(rubric), Some(missing))
+            .await?
+            .into_response();
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    }
+    store(&state, &me, &review, &rubric).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let first = db::reviews::submit(&mut tx, review.id).await?;
+    tx.commit().await?;
+    if first {
+        tracing::info!(reviewer = me.id, attempt = id, "review submitted");
+        session::flash(&session, "success", "Review submitted. The candidate can read it now, and you can see the other reviews of this attempt.").await?;
+    }
+    Ok(Redirect::to(&format!("/reviews/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CommentForm {
+    round: String,
+    quote: String,
+    #[serde(default)]
+    hint: String,
+    body: String,
+}
+
+/// `POST /reviews/{id}/comments`: a comment anchored to the quoted words of a round's answer.
+pub async fn add_comment(
+    RequireInterviewer(me): RequireInterviewer,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<CommentForm>,
+) -> Result<Response> {
+    let (review, shape) = my_review(&state, &me, id).await?;
+    let round: u32 = form
+        .round
+        .parse()
+        .ok()
+        .filter(|n| shape.rounds.iter().any(|(r, _)| r == n))
+        .ok_or(AppError::NotFound)?;
+    let body = form.body.trim();
+    if body.is_empty() || body.chars().count() > 2000 {
+        return Err(AppError::Unprocessable(
+            "Write a comment of 1 to 2,000 characters.".into(),
+        ));
+    }
+    let answer = db::attempts::answers(&state.db, id)
+        .await?
+        .into_iter()
+        .find(|a| a.round_number == i64::from(round) && a.part == Part::Main.as_str())
+        .map(|a| a.body)
+        .unwrap_or_default();
+    let quote = form.quote.trim();
+    let hint = form.hint.trim().parse::<usize>().ok();
+    let (start, end) = round_view::locate_quote(&answer, quote, hint).ok_or_else(|| {
+        AppError::Unprocessable(format!(
+            "The words “{quote}” are not in the answer to round {round}. Select them in the answer (or copy them exactly) and try again."
+        ))
+    })?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let cid = db::reviews::add_comment(
+        &mut tx,
+        review.id,
+        i64::from(round),
+        (start as i64, end as i64),
+        quote,
+        body,
+    )
+    .await?;
+    if review.submitted_at.is_some() {
+        let after =
+            json!({"comment": cid, "round": round, "quote": quote, "body": body}).to_string();
+        db::reviews::audit(&mut tx, review.id, me.id, "{}", &after).await?;
+    }
+    tx.commit().await?;
+    session::flash(&session, "success", "Comment added.").await?;
+    Ok(Redirect::to(&format!("/reviews/{id}#r{round}-c{cid}")).into_response())
+}
+
+/// `POST /reviews/{id}/comments/{comment}/delete`: only the reviewer's own comments.
+pub async fn delete_comment(
+    RequireInterviewer(me): RequireInterviewer,
+    session: Session,
+    State(state): State<AppState>,
+    Path((id, comment)): Path<(i64, i64)>,
+) -> Result<Response> {
+    let (review, _) = my_review(&state, &me, id).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    if !db::reviews::delete_comment(&mut tx, review.id, comment).await? {
+        return Err(AppError::NotFound);
+    }
+    if review.submitted_at.is_some() {
+        let before = json!({"comment": comment}).to_string();
+        db::reviews::audit(&mut tx, review.id, me.id, &before, "{}").await?;
+    }
+    tx.commit().await?;
+    session::flash(&session, "success", "Comment deleted.").await?;
+    Ok(Redirect::to(&format!("/reviews/{id}")).into_response())
+}

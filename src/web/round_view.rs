@@ -1,0 +1,238 @@
+//! One round shown for judging — the candidate's debrief and the interviewer's review page
+//! use the same block: prompt, the answer with alignment and comment highlights, the follow-up,
+//! the guidance in its colour language, the skill tested, and the alignment hints.
+
+use crate::{
+    align::{Alignment, PointKind},
+    content::SectionKind,
+    library::Pinned,
+};
+
+use super::highlight::{CommentSpan, Segment, segments};
+
+/// The rubric's anchored levels, shared by self-assessment and reviews.
+pub const LEVELS: [(i64, &str, &str); 4] = [
+    (1, "Weak", "A common weak answer, or fell into the trap."),
+    (2, "Partial", "Some of the substance, with important gaps."),
+    (3, "Strong", "The substance of the strong answer."),
+    (4, "Senior signal", "Strong, plus the senior signal."),
+];
+
+/// One guidance section, rendered, with its colour family.
+pub struct GuidanceBlock {
+    pub label: String,
+    pub tone: &'static str,
+    pub html: String,
+}
+
+fn tone(kind: SectionKind) -> &'static str {
+    match kind {
+        SectionKind::StrongAnswer => "strong",
+        SectionKind::WeakAnswers => "weak",
+        SectionKind::TrapAlert | SectionKind::TrapQuestionVariant => "trap",
+        SectionKind::SeniorSignal => "senior",
+        SectionKind::FollowUp | SectionKind::Other => "other",
+    }
+}
+
+/// The rendered guidance of round `round_index` of a pinned gauntlet.
+pub fn guidance_blocks(pinned: &Pinned, round_index: usize) -> Vec<GuidanceBlock> {
+    let round = &pinned.gauntlet.rounds[round_index];
+    round
+        .sections
+        .iter()
+        .zip(&pinned.html[round_index])
+        .map(|(s, html)| GuidanceBlock {
+            label: s.label.clone(),
+            tone: tone(s.kind()),
+            html: html.clone(),
+        })
+        .collect()
+}
+
+/// One key point in the list of hints.
+pub struct PointView {
+    pub index: usize,
+    pub text: String,
+    pub covered: bool,
+    pub is_claim: bool,
+    pub anchor: Option<String>,
+}
+
+/// One red flag in the hints.
+pub struct FlagView {
+    pub phrase: String,
+    pub reason: String,
+    pub missing: bool,
+    pub anchor: Option<String>,
+}
+
+/// A reviewer comment anchored to a span of the answer.
+pub struct CommentView {
+    pub id: i64,
+    pub quote: String,
+    pub body: String,
+    pub author: String,
+    pub anchor: String,
+    /// Whether the viewer wrote it (and may delete it).
+    pub mine: bool,
+}
+
+/// Everything shown for one round.
+pub struct RoundView {
+    pub number: u32,
+    pub name: String,
+    pub prompt: String,
+    pub skill: Option<String>,
+    pub answer: Vec<Segment>,
+    pub answer_empty: bool,
+    pub follow_up: Option<(String, String)>,
+    pub guidance: Vec<GuidanceBlock>,
+    pub coverage: u32,
+    pub points: Vec<PointView>,
+    pub flags: Vec<FlagView>,
+    pub weak_hint: Option<String>,
+    /// The round's weak answers (for the rubric's "resembles weak answer k" flags).
+    pub weak_answers: Vec<String>,
+    /// Whether the round has a trap (Trap Alert or Trap Question Variant).
+    pub has_trap: bool,
+    pub comments: Vec<CommentView>,
+}
+
+impl RoundView {
+    pub fn covered_count(&self) -> usize {
+        self.points.iter().filter(|p| p.covered).count()
+    }
+}
+
+/// A stored comment as the view needs it: (id, start, end, quote, body, author, mine).
+pub struct CommentInput {
+    pub id: i64,
+    pub start: usize,
+    pub end: usize,
+    pub quote: String,
+    pub body: String,
+    pub author: String,
+    pub mine: bool,
+}
+
+/// Builds the view of round `index` for an answer, its follow-up answer, the alignment of the
+/// answer and the comments to show.
+pub fn build(
+    pinned: &Pinned,
+    index: usize,
+    answer: &str,
+    follow_up_answer: Option<&str>,
+    alignment: &Alignment,
+    comments: Vec<CommentInput>,
+) -> RoundView {
+    let g = &pinned.gauntlet;
+    let r = &g.rounds[index];
+    let prefix = format!("r{}", r.number);
+    let spans: Vec<CommentSpan> = comments.iter().map(|c| (c.id, c.start, c.end)).collect();
+    let segs = segments(answer, Some(alignment), &spans, &prefix);
+    let anchor_of = |id: String| {
+        segs.iter()
+            .any(|s| s.anchor.as_deref() == Some(id.as_str()))
+            .then_some(id)
+    };
+    let points = alignment
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PointView {
+            index: i,
+            text: p.text.clone(),
+            covered: p.covered,
+            is_claim: p.kind == PointKind::Claim,
+            anchor: anchor_of(format!("{prefix}-p{i}")),
+        })
+        .collect();
+    let flags = alignment
+        .red_flags
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FlagView {
+            phrase: f.phrase.clone(),
+            reason: f.reason.clone(),
+            missing: f.missing_hedge,
+            anchor: anchor_of(format!("{prefix}-f{i}")),
+        })
+        .collect();
+    let weak = r.weak_answers();
+    let weak_hint = alignment
+        .weak_matches
+        .iter()
+        .filter(|w| w.score >= 0.5)
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+        .and_then(|w| {
+            weak.get(w.index)
+                .map(|t| format!("Resembles weak answer {}: {}", w.index + 1, t))
+        });
+    let comments = comments
+        .into_iter()
+        .map(|c| CommentView {
+            anchor: format!("{prefix}-c{}", c.id),
+            id: c.id,
+            quote: c.quote,
+            body: c.body,
+            author: c.author,
+            mine: c.mine,
+        })
+        .collect();
+    RoundView {
+        number: r.number,
+        name: r.name.clone(),
+        prompt: r.prompt.clone(),
+        skill: g.skill_for(r.number).map(str::to_string),
+        answer_empty: answer.is_empty(),
+        answer: segs,
+        follow_up: r
+            .follow_up
+            .clone()
+            .map(|q| (q, follow_up_answer.unwrap_or_default().to_string())),
+        guidance: guidance_blocks(pinned, index),
+        coverage: (alignment.coverage * 100.0).round() as u32,
+        points,
+        flags,
+        weak_hint,
+        weak_answers: weak.iter().map(|w| w.to_string()).collect(),
+        has_trap: r.section(SectionKind::TrapAlert).is_some()
+            || r.section(SectionKind::TrapQuestionVariant).is_some(),
+        comments,
+    }
+}
+
+/// Finds `quote` in `answer` and returns its byte span: the occurrence nearest to `hint`
+/// (a character offset from the page's selection), or the first one.
+pub fn locate_quote(answer: &str, quote: &str, hint: Option<usize>) -> Option<(usize, usize)> {
+    if quote.is_empty() {
+        return None;
+    }
+    let starts: Vec<usize> = answer.match_indices(quote).map(|(i, _)| i).collect();
+    let hint_byte = hint.map(|h| {
+        answer
+            .char_indices()
+            .nth(h)
+            .map_or(answer.len(), |(b, _)| b)
+    });
+    let best = match hint_byte {
+        Some(h) => starts.into_iter().min_by_key(|s| s.abs_diff(h)),
+        None => starts.into_iter().next(),
+    }?;
+    Some((best, best + quote.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_are_found_nearest_to_the_selection() {
+        let a = "the replica, then the replica again";
+        assert_eq!(locate_quote(a, "the replica", None), Some((0, 11)));
+        assert_eq!(locate_quote(a, "the replica", Some(20)), Some((18, 29)));
+        assert_eq!(locate_quote(a, "absent", None), None);
+        assert_eq!(locate_quote("é é", "é", Some(2)), Some((3, 5)));
+    }
+}
