@@ -6,7 +6,7 @@ use axum::{
     extract::{FromRequest, Request},
     http::header,
 };
-use serde::de::{DeserializeOwned, value::MapDeserializer};
+use serde::de::DeserializeOwned;
 
 use super::error::AppError;
 
@@ -30,10 +30,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictForm<T> {
             .await
             .map_err(|_| AppError::TooLarge)?;
         let pairs = decode_pairs(&bytes)?;
-        let de = MapDeserializer::<_, serde::de::value::Error>::new(
-            pairs.into_iter().filter(|(k, _)| k != "_csrf"),
-        );
-        T::deserialize(de)
+        // through a JSON object, so `Option<String>` fields and maps work; a repeated name keeps
+        // its last value
+        let object: serde_json::Map<String, serde_json::Value> = pairs
+            .into_iter()
+            .filter(|(k, _)| k != "_csrf")
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        T::deserialize(serde_json::Value::Object(object))
             .map(StrictForm)
             .map_err(|e| AppError::Unprocessable(format!("The form was incomplete: {e}.")))
     }
@@ -102,6 +106,27 @@ mod tests {
     #[test]
     fn rejects_invalid_utf8_instead_of_replacing_it() {
         assert!(decode_pairs(b"body=%FF%FEok").is_err());
+    }
+
+    #[derive(serde::Deserialize)]
+    struct WithOption {
+        name: String,
+        flag: Option<String>,
+    }
+
+    #[test]
+    fn optional_fields_work_present_or_absent() {
+        let object = |body: &[u8]| {
+            let map: serde_json::Map<String, serde_json::Value> = decode_pairs(body)
+                .unwrap()
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect();
+            serde_json::from_value::<WithOption>(serde_json::Value::Object(map)).unwrap()
+        };
+        let a = object(b"name=x&flag=on");
+        assert_eq!((a.name.as_str(), a.flag.as_deref()), ("x", Some("on")));
+        assert_eq!(object(b"name=y").flag, None);
     }
 
     #[test]

@@ -7,4 +7,5 @@ mod accounts;
 mod admin;
 mod catalog;
 mod practice;
+mod reviews;
 mod security;

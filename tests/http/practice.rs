@@ -50,7 +50,7 @@ async fn autosave(
         .unwrap()
 }
 
-async fn submit(
+pub async fn submit(
     app: &TestApp,
     client: &Client,
     id: i64,
@@ -83,7 +83,7 @@ async fn stored(app: &TestApp, id: i64, round: u32, part: &str) -> (String, i64,
 }
 
 /// Answers every step of the seed attempt through round `upto`.
-async fn answer_through(app: &TestApp, client: &Client, id: i64, upto: u32) {
+pub async fn answer_through(app: &TestApp, client: &Client, id: i64, upto: u32) {
     for round in 1..=upto {
         let r = submit(
             app,
