@@ -347,3 +347,119 @@ async fn the_whole_seed_gauntlet_works_without_javascript() {
     answer_whole_seed(&b, &app).await;
     b.close().await;
 }
+
+async fn press(b: &Browser, keys: &str) {
+    b.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(keys)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_interviewer_grades_with_the_keyboard_and_the_candidate_reads_the_result() {
+    let app = TestApp::spawn().await;
+    let candidate = app.create_user(Role::Candidate).await;
+    let interviewer = app.create_user(Role::Interviewer).await;
+    let b = Browser::start(true).await;
+
+    // the candidate answers the seed, self-assesses round 1 as 4, and asks for a review
+    sign_in(&b, &app, &candidate).await;
+    start_seed(&b, &app).await;
+    answer_whole_seed(&b, &app).await;
+    b.click("input[name=level_1][value='4']").await;
+    b.click("#self-assessment-form button[type=submit]").await;
+    b.wait_for_text("Self-assessment saved").await;
+    b.click("form[action$='/review'] button[type=submit]").await;
+    b.wait_for_text("Review requested").await;
+    let debrief = b.path().await;
+    sign_out(&b).await;
+
+    // the interviewer works from the queue without the mouse: Tab to the claim button, Enter
+    sign_in(&b, &app, &interviewer).await;
+    b.goto(&app.url("/reviews")).await;
+    b.wait_for_text("Claim").await;
+    b.client
+        .execute(
+            "document.querySelector(\"form[action$='/claim'] button\").focus()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    press(&b, "\u{E007}").await; // Enter
+    b.wait_for_text("Level for round 1").await;
+    // focus the first round card, then j/k and 1–4 grade every round
+    b.client
+        .execute(
+            "document.querySelector('[data-round-card]').focus()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    for (i, level) in ["2", "3", "3", "2", "3"].iter().enumerate() {
+        press(&b, level).await;
+        if i < 4 {
+            press(&b, "j").await;
+        }
+    }
+    // c opens the comment form of the current round (5); the words are typed, not clicked
+    press(&b, "k").await;
+    press(&b, "k").await;
+    press(&b, "k").await;
+    press(&b, "k").await; // back on round 1
+    press(&b, "c").await;
+    press(&b, "Route 53 latency routing").await;
+    press(&b, "\t").await;
+    press(&b, "Good: you named the routing layer.").await;
+    press(&b, "\t").await;
+    press(&b, "\u{E007}").await;
+    b.wait_for_text("Comment added").await;
+    // the overall verdict and submit, still by keyboard
+    b.client
+        .execute(
+            "document.querySelector('input[name=recommendation][value=almost]').focus()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    press(&b, " ").await;
+    b.client
+        .execute(
+            "document.querySelector('#rubric button.primary').focus()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    press(&b, "\u{E007}").await;
+    b.wait_for_text("Review submitted").await;
+    let levels: Vec<i64> =
+        sqlx::query_scalar("select level from review_rounds order by round_number")
+            .fetch_all(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(levels, vec![2, 3, 3, 2, 3]);
+    sign_out(&b).await;
+
+    // the candidate sees the highlighted comment and the gap to their self-assessment
+    sign_in(&b, &app, &candidate).await;
+    b.goto(&app.url(&debrief)).await;
+    b.wait_for_text("Reviews (1)").await;
+    let html = b.html().await;
+    assert!(html.contains("Good: you named the routing layer."));
+    let marked = b
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('mark.hl-comment')).map(m => m.textContent).join('')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(marked.as_str(), Some("Route 53 latency routing"));
+    assert!(
+        html.contains("you rated 2 higher"),
+        "self 4 vs reviewer 2 on round 1"
+    );
+    b.close().await;
+}
