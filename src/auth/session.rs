@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::tokens::random_token;
-use crate::{clock, db::users::User};
+use crate::clock;
 
 const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
@@ -31,11 +31,12 @@ pub struct SessionUser {
 
 type Result<T> = std::result::Result<T, tower_sessions::session::Error>;
 
-/// Signs `user` in: a new session id (the old one is gone), a new CSRF secret.
-pub async fn sign_in(session: &Session, user: &User) -> Result<()> {
+/// Signs a user in: a new session id (the old one is gone), a new CSRF secret. `auth_epoch`
+/// is the account's current epoch; bumping it later ends this session.
+pub async fn sign_in(session: &Session, user_id: i64, auth_epoch: i64) -> Result<()> {
     session.cycle_id().await?;
-    session.insert(USER_ID, user.id).await?;
-    session.insert(EPOCH, user.auth_epoch).await?;
+    session.insert(USER_ID, user_id).await?;
+    session.insert(EPOCH, auth_epoch).await?;
     session.insert(STARTED, clock::now()).await?;
     session.insert(CSRF, random_token()).await?;
     Ok(())

@@ -93,7 +93,7 @@ pub async fn login(
     match user {
         Some(u) if ok && !u.disabled => {
             state.throttle.success(&account);
-            session::sign_in(&session, &u).await?;
+            session::sign_in(&session, u.id, u.auth_epoch).await?;
             tracing::info!(user = u.id, %ip, "signed in");
             Ok(Redirect::to(&next).into_response())
         }
@@ -323,7 +323,7 @@ async fn do_register(
     let user = users::by_id(&state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    session::sign_in(session, &user).await?;
+    session::sign_in(session, user.id, user.auth_epoch).await?;
     session::flash(
         session,
         "success",

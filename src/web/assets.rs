@@ -1,16 +1,9 @@
-//! Static assets embedded in the binary, served under content-hashed names with long cache
-//! lifetimes. Only the files listed here exist; anything else under /static is a 404.
+//! Static assets embedded in the binary, under content-hashed names (served by `ops`). Only the
+//! files listed here exist; anything else under /static is a 404.
 
 use std::sync::LazyLock;
 
-use axum::{
-    extract::Path,
-    http::{HeaderValue, header},
-    response::{IntoResponse, Response},
-};
 use sha2::{Digest, Sha256};
-
-use super::error::AppError;
 
 struct Asset {
     /// Logical name, e.g. `app.css`.
@@ -66,23 +59,12 @@ pub fn url(name: &str) -> String {
     )
 }
 
-/// `GET /static/{file}`: only exact hashed names are served.
-pub async fn serve(Path(file): Path<String>) -> Result<Response, AppError> {
-    let asset = ASSETS
+/// The body and content type of the asset served under `hashed` (exact names only).
+pub fn find(hashed: &str) -> Option<(&'static [u8], &'static str)> {
+    ASSETS
         .iter()
-        .find(|a| a.hashed == file)
-        .ok_or(AppError::NotFound)?;
-    let mut resp = asset.body.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(asset.content_type),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    Ok(resp)
+        .find(|a| a.hashed == hashed)
+        .map(|a| (a.body, a.content_type))
 }
 
 #[cfg(test)]

@@ -8,7 +8,10 @@ use axum::{
 };
 use serde_json::json;
 
-use super::layout::ErrorPage;
+use askama::Template;
+use askama_web::WebTemplate;
+
+use super::layout::Chrome;
 use crate::auth::tokens::short_id;
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -190,4 +193,32 @@ pub fn json_error(err: AppError) -> Response {
 /// Percent-encodes a path for use as a query value.
 pub fn encode_query(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A friendly error page; 5xx pages show a correlation id that matches the log line.
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/error.html")]
+pub struct ErrorPage {
+    pub chrome: Chrome,
+    pub status: u16,
+    pub title: &'static str,
+    pub message: String,
+    pub correlation: Option<String>,
+}
+
+impl ErrorPage {
+    pub fn new(
+        status: StatusCode,
+        title: &'static str,
+        message: String,
+        correlation: Option<String>,
+    ) -> Self {
+        Self {
+            chrome: Chrome::bare(),
+            status: status.as_u16(),
+            title,
+            message,
+            correlation,
+        }
+    }
 }

@@ -1,5 +1,5 @@
 //! Request extractors: the signed-in user (checked against the database on every request),
-//! role guards, and the client address.
+//! role guards, the client address, and the layout's chrome.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -9,7 +9,10 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use super::error::AppError;
+use super::{
+    error::AppError,
+    layout::{Chrome, UserView},
+};
 use crate::{
     auth::{Role, session},
     clock,
@@ -144,5 +147,40 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
         Ok(Self(ip))
+    }
+}
+
+fn section_of(path: &str) -> &'static str {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    match first {
+        "" => "home",
+        "catalog" | "gauntlets" => "catalog",
+        "history" | "attempts" => "history",
+        "admin" => "admin",
+        "reviews" | "calibration" => "reviews",
+        "account" => "account",
+        _ => "",
+    }
+}
+
+impl FromRequestParts<AppState> for Chrome {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let user =
+            <CurrentUser as OptionalFromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await?;
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, m)| AppError::Internal(m.to_string()))?;
+        let csrf = session::csrf_token(&session).await?.unwrap_or_default();
+        let flash = session::take_flash(&session).await?;
+        Ok(Self {
+            user: user.as_ref().map(|u| UserView::from(&u.0)),
+            csrf,
+            flash,
+            section: section_of(parts.uri.path()),
+            ..Self::bare()
+        })
     }
 }

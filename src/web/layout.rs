@@ -1,19 +1,15 @@
 //! What every page's layout needs (the "chrome": navigation by role, account menu, flash
-//! message, CSRF token, asset URLs), gathered by one extractor, and the error page.
+//! message, CSRF token, asset URLs). It is gathered from the request in `extract`.
 
-use askama::Template;
-use askama_web::WebTemplate;
-use axum::{extract::FromRequestParts, http::StatusCode, http::request::Parts};
 use tower_sessions::Session;
 
-use super::{assets, error::AppError, extract::CurrentUser};
+use super::assets;
 use crate::{
     auth::{
         Role,
         session::{self, Flash},
     },
     db::users::User,
-    state::AppState,
 };
 
 /// The signed-in user as the layout shows them.
@@ -84,75 +80,13 @@ impl Chrome {
     }
 
     /// Makes sure the page has a CSRF token (for forms shown before sign-in).
-    pub async fn with_csrf(mut self, session: &Session) -> Result<Self, AppError> {
+    pub async fn with_csrf(
+        mut self,
+        session: &Session,
+    ) -> Result<Self, tower_sessions::session::Error> {
         if self.csrf.is_empty() {
             self.csrf = session::ensure_csrf_token(session).await?;
         }
         Ok(self)
-    }
-}
-
-fn section_of(path: &str) -> &'static str {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    match first {
-        "" => "home",
-        "catalog" | "gauntlets" => "catalog",
-        "history" | "attempts" => "history",
-        "admin" => "admin",
-        "reviews" | "calibration" => "reviews",
-        "account" => "account",
-        _ => "",
-    }
-}
-
-impl FromRequestParts<AppState> for Chrome {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let user =
-            <CurrentUser as axum::extract::OptionalFromRequestParts<AppState>>::from_request_parts(
-                parts, state,
-            )
-            .await?;
-        let session = Session::from_request_parts(parts, state)
-            .await
-            .map_err(|(_, m)| AppError::Internal(m.to_string()))?;
-        let csrf = session::csrf_token(&session).await?.unwrap_or_default();
-        let flash = session::take_flash(&session).await?;
-        Ok(Self {
-            user: user.as_ref().map(|u| UserView::from(&u.0)),
-            csrf,
-            flash,
-            section: section_of(parts.uri.path()),
-            ..Self::bare()
-        })
-    }
-}
-
-/// A friendly error page; 5xx pages show a correlation id that matches the log line.
-#[derive(Template, WebTemplate)]
-#[template(path = "pages/error.html")]
-pub struct ErrorPage {
-    pub chrome: Chrome,
-    pub status: u16,
-    pub title: &'static str,
-    pub message: String,
-    pub correlation: Option<String>,
-}
-
-impl ErrorPage {
-    pub fn new(
-        status: StatusCode,
-        title: &'static str,
-        message: String,
-        correlation: Option<String>,
-    ) -> Self {
-        Self {
-            chrome: Chrome::bare(),
-            status: status.as_u16(),
-            title,
-            message,
-            correlation,
-        }
     }
 }

@@ -130,7 +130,7 @@ async fn track(State(state): State<AppState>, req: Request, next: Next) -> Respo
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let id = short_id();
     tracing::error!(correlation = %id, "handler panicked");
-    let mut resp = layout::ErrorPage::new(
+    let mut resp = error::ErrorPage::new(
         StatusCode::INTERNAL_SERVER_ERROR,
         "Something went wrong",
         "An unexpected error stopped this request. Try again; if it keeps happening, give an admin the reference below.".into(),

@@ -1,13 +1,15 @@
-//! Operations endpoints: health (checks the database) and Prometheus metrics.
+//! Operations endpoints: health (checks the database), Prometheus metrics, and the embedded
+//! static files (long-cached under content-hashed names).
 
 use axum::{
     Json,
-    extract::State,
+    extract::{Path, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
 
+use super::{assets, error::AppError};
 use crate::state::AppState;
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
@@ -36,4 +38,17 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
     );
     resp
+}
+
+/// `GET /static/{file}`: only exact hashed names are served.
+pub async fn static_file(Path(file): Path<String>) -> Result<Response, AppError> {
+    let (body, content_type) = assets::find(&file).ok_or(AppError::NotFound)?;
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    Ok(resp)
 }

@@ -10,8 +10,7 @@ use axum::{
 };
 
 use super::{
-    LARGE_BODY, account, admin, assets, calibration, catalog, debrief, history, home, ops,
-    practice, review,
+    LARGE_BODY, account, admin, calibration, catalog, debrief, history, home, ops, practice, review,
 };
 use crate::state::AppState;
 
@@ -125,7 +124,7 @@ pub fn table() -> Routes {
         .get("/", Public, home::home)
         .get("/healthz", Public, ops::healthz)
         .get("/metrics", Public, ops::metrics)
-        .get("/static/{file}", Public, assets::serve)
+        .get("/static/{file}", Public, ops::static_file)
         .get("/login", Public, account::login_page)
         .post("/login", Public, account::login)
         .post("/logout", Public, account::logout)
