@@ -237,11 +237,7 @@ async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> 
 async fn export(cli: &Cli, format: &str) -> CliResult {
     let choice = cli.database();
     let pool = db::open(&choice.path, choice.create).await?;
-    let rows: Vec<crate::export::Row> = db::reviews::export_rows(&pool)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let rows = db::reviews::export_rows(&pool).await?;
     pool.close().await;
     let out = if format == "json" {
         crate::export::to_json(&rows)

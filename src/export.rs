@@ -1,9 +1,7 @@
 //! The grading export: one row per attempt × round × reviewer, as CSV or JSON. Used by the
 //! `gauntlet export` command and the admin download.
 
-use serde::Serialize;
-
-use crate::db::reviews::ExportRow;
+pub use crate::db::reviews::ExportRow as Row;
 
 /// The columns, in order (also the JSON field names).
 pub const COLUMNS: [&str; 17] = [
@@ -26,52 +24,6 @@ pub const COLUMNS: [&str; 17] = [
     "self_level",
 ];
 
-/// One row with plain values.
-#[derive(Debug, Serialize)]
-pub struct Row {
-    pub attempt_id: i64,
-    pub candidate_email: String,
-    pub gauntlet: String,
-    pub gauntlet_version: String,
-    pub mode: String,
-    pub started_at: i64,
-    pub finished_at: Option<i64>,
-    pub round: i64,
-    pub reviewer_email: String,
-    pub review_status: String,
-    pub level: Option<i64>,
-    pub fell_into_trap: bool,
-    pub weak_answers: String,
-    pub comment_count: i64,
-    pub claimed_at: i64,
-    pub submitted_at: Option<i64>,
-    pub self_level: Option<i64>,
-}
-
-impl From<ExportRow> for Row {
-    fn from(r: ExportRow) -> Self {
-        Self {
-            attempt_id: r.attempt_id,
-            candidate_email: r.candidate_email,
-            gauntlet: r.gauntlet,
-            gauntlet_version: r.gauntlet_version,
-            mode: r.mode,
-            started_at: r.started_at,
-            finished_at: r.finished_at,
-            round: r.round_number,
-            reviewer_email: r.reviewer_email,
-            review_status: r.review_status,
-            level: r.level,
-            fell_into_trap: r.fell_into_trap,
-            weak_answers: r.weak_answers,
-            comment_count: r.comment_count,
-            claimed_at: r.claimed_at,
-            submitted_at: r.submitted_at,
-            self_level: r.self_level,
-        }
-    }
-}
-
 /// CSV with a header line; fields quoted when needed (RFC 4180), and cells that a spreadsheet
 /// would run as a formula prefixed with `'`.
 pub fn to_csv(rows: &[Row]) -> String {
@@ -87,7 +39,7 @@ pub fn to_csv(rows: &[Row]) -> String {
             cell(&r.mode),
             r.started_at.to_string(),
             opt(r.finished_at),
-            r.round.to_string(),
+            r.round_number.to_string(),
             cell(&r.reviewer_email),
             cell(&r.review_status),
             opt(r.level),

@@ -369,8 +369,8 @@ pub async fn final_levels(db: &SqlitePool) -> Result<Vec<FinalLevel>, sqlx::Erro
     .await
 }
 
-/// One export row: attempt × round × reviewer.
-#[derive(Debug, Clone)]
+/// One export row: attempt × round × reviewer (serialised with the export's column names).
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ExportRow {
     pub attempt_id: i64,
     pub candidate_email: String,
@@ -379,6 +379,7 @@ pub struct ExportRow {
     pub mode: String,
     pub started_at: i64,
     pub finished_at: Option<i64>,
+    #[serde(rename = "round")]
     pub round_number: i64,
     pub reviewer_email: String,
     pub review_status: String,

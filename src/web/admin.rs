@@ -445,11 +445,7 @@ pub async fn export(
     State(state): State<AppState>,
     axum::extract::Query(q): axum::extract::Query<ExportQuery>,
 ) -> Result<Response> {
-    let rows: Vec<crate::export::Row> = db::reviews::export_rows(&state.db)
-        .await?
-        .into_iter()
-        .map(Into::into)
-        .collect();
+    let rows = db::reviews::export_rows(&state.db).await?;
     let (body, ct, name) = match q.format.as_str() {
         "" | "csv" => (
             crate::export::to_csv(&rows),

@@ -104,17 +104,7 @@ pub async fn debrief(
             let round_comments = comments
                 .iter()
                 .filter(|(_, c)| c.round_number == i64::from(r.number))
-                .filter_map(|(author, c)| {
-                    Some(CommentInput {
-                        id: c.id,
-                        start: usize::try_from(c.span_start).ok()?,
-                        end: usize::try_from(c.span_end).ok()?,
-                        quote: c.quote.clone(),
-                        body: c.body.clone(),
-                        author: author.clone(),
-                        mine: false,
-                    })
-                })
+                .filter_map(|(author, c)| CommentInput::from_stored(c, author, false))
                 .collect();
             let mine = self_levels
                 .iter()

@@ -323,17 +323,7 @@ async fn render_page(
             let cs = comments
                 .iter()
                 .filter(|(_, _, c)| c.round_number == i64::from(r.number))
-                .filter_map(|(author, mine, c)| {
-                    Some(CommentInput {
-                        id: c.id,
-                        start: usize::try_from(c.span_start).ok()?,
-                        end: usize::try_from(c.span_end).ok()?,
-                        quote: c.quote.clone(),
-                        body: c.body.clone(),
-                        author: author.clone(),
-                        mine: *mine,
-                    })
-                })
+                .filter_map(|(author, mine, c)| CommentInput::from_stored(c, author, *mine))
                 .collect();
             let v = round_view::build(
                 &pinned,

@@ -105,7 +105,7 @@ impl RoundView {
     }
 }
 
-/// A stored comment as the view needs it: (id, start, end, quote, body, author, mine).
+/// A stored comment as the view needs it.
 pub struct CommentInput {
     pub id: i64,
     pub start: usize,
@@ -114,6 +114,21 @@ pub struct CommentInput {
     pub body: String,
     pub author: String,
     pub mine: bool,
+}
+
+impl CommentInput {
+    /// From a stored comment; `None` if its span is unusable.
+    pub fn from_stored(c: &crate::db::reviews::Comment, author: &str, mine: bool) -> Option<Self> {
+        Some(Self {
+            id: c.id,
+            start: usize::try_from(c.span_start).ok()?,
+            end: usize::try_from(c.span_end).ok()?,
+            quote: c.quote.clone(),
+            body: c.body.clone(),
+            author: author.to_string(),
+            mine,
+        })
+    }
 }
 
 /// Builds the view of round `index` for an answer, its follow-up answer, the alignment of the
