@@ -398,3 +398,21 @@ pub async fn revisions(
     .fetch_all(db)
     .await
 }
+
+/// Every level interviewers gave a user's attempts in submitted reviews (history chart).
+pub async fn reviewed_levels_of_user(
+    db: &SqlitePool,
+    user_id: i64,
+) -> Result<Vec<LevelPoint>, sqlx::Error> {
+    sqlx::query_as!(
+        LevelPoint,
+        r#"select a.id as "attempt_id!", a.slug, a.version, rr.round_number, rr.level as "level!: i64",
+                  r.submitted_at as "at!: i64"
+           from review_rounds rr join reviews r on r.id = rr.review_id join attempts a on a.id = r.attempt_id
+           where a.user_id = ? and r.submitted_at is not null and rr.level is not null
+           order by r.submitted_at, a.id, rr.round_number"#,
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}

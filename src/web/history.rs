@@ -24,6 +24,7 @@ pub struct AttemptRow {
     pub status: &'static str,
     pub finished: bool,
     pub self_levels: String,
+    pub reviewed_levels: String,
 }
 
 /// One small chart: the levels for one round position (Opening, Probe, …) over time.
@@ -34,12 +35,13 @@ pub struct Chart {
     pub line: String,
 }
 
-/// A dot on a chart; `x`, `y` in SVG units.
+/// A dot on a chart; `x`, `y` in SVG units. Hollow for self-assessed, filled for reviewed.
 pub struct Dot {
     pub x: f64,
     pub y: f64,
     pub level: i64,
     pub label: String,
+    pub reviewed: bool,
 }
 
 const CHART_W: f64 = 240.0;
@@ -62,6 +64,7 @@ pub async fn history(
 ) -> Result<impl IntoResponse> {
     let attempts = db::attempts::for_user(&state.db, user.id).await?;
     let levels = db::attempts::self_levels_of_user(&state.db, user.id).await?;
+    let reviewed = db::attempts::reviewed_levels_of_user(&state.db, user.id).await?;
     let mut rows = Vec::new();
     let mut titles = BTreeMap::new();
     for a in &attempts {
@@ -90,6 +93,7 @@ pub async fn history(
                 (Some(_), None) => "Finished",
             },
             finished: a.finished_at.is_some(),
+            reviewed_levels: reviewed_summary(&reviewed, a.id),
             self_levels: if mine.is_empty() {
                 "—".into()
             } else {
@@ -99,7 +103,11 @@ pub async fn history(
     }
     // chart by round position name: every gauntlet escalates through the same five kinds
     let mut by_name: BTreeMap<(u32, String), Vec<ChartPoint>> = BTreeMap::new();
-    for l in &levels {
+    let tagged = levels
+        .iter()
+        .map(|l| (l, false))
+        .chain(reviewed.iter().map(|l| (l, true)));
+    for (l, is_review) in tagged {
         let Some((title, Some(pinned))) = titles.get(&l.attempt_id) else {
             continue;
         };
@@ -112,17 +120,24 @@ pub async fn history(
             continue;
         };
         let name = round.name.trim_start_matches("The ").to_string();
+        let who = if is_review { "reviewer" } else { "self" };
         by_name
             .entry((round.number, name))
             .or_default()
             .push(ChartPoint {
+                at: l.at,
                 level: l.level,
-                label: format!("{title}: level {} ({})", l.level, clock::format_date(l.at)),
+                reviewed: is_review,
+                label: format!(
+                    "{title}: {who} level {} ({})",
+                    l.level,
+                    clock::format_date(l.at)
+                ),
             });
     }
     let charts = by_name
         .into_iter()
-        .map(|((_, name), points)| chart(name, &points))
+        .map(|((_, name), mut points)| chart(name, &mut points))
         .collect();
     Ok(HistoryPage {
         chrome,
@@ -131,34 +146,73 @@ pub async fn history(
     })
 }
 
-/// One level to plot, already in time order.
+/// One level to plot.
 struct ChartPoint {
+    at: i64,
     level: i64,
+    reviewed: bool,
     label: String,
 }
 
-fn chart(name: String, points: &[ChartPoint]) -> Chart {
+/// Per round, the reviewers' mean level ("2 · 3.5 · …"), or a dash before any review.
+fn reviewed_summary(reviewed: &[db::attempts::LevelPoint], attempt: i64) -> String {
+    let mut by_round: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    for l in reviewed.iter().filter(|l| l.attempt_id == attempt) {
+        by_round.entry(l.round_number).or_default().push(l.level);
+    }
+    if by_round.is_empty() {
+        return "—".into();
+    }
+    by_round
+        .values()
+        .map(|ls| {
+            let mean = ls.iter().sum::<i64>() as f64 / ls.len() as f64;
+            if mean.fract() == 0.0 {
+                format!("{mean:.0}")
+            } else {
+                format!("{mean:.1}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+fn chart(name: String, points: &mut [ChartPoint]) -> Chart {
+    points.sort_by_key(|p| (p.at, p.reviewed));
     let n = points.len();
     let dots: Vec<Dot> = points
         .iter()
         .enumerate()
-        .map(|(i, ChartPoint { level, label })| {
-            let x = if n <= 1 {
-                CHART_W / 2.0
-            } else {
-                PAD + (CHART_W - 2.0 * PAD) * i as f64 / (n - 1) as f64
-            };
-            let y = CHART_H - PAD - (CHART_H - 2.0 * PAD) * (*level - 1) as f64 / 3.0;
-            Dot {
-                x,
-                y,
-                level: *level,
-                label: label.clone(),
-            }
-        })
+        .map(
+            |(
+                i,
+                ChartPoint {
+                    level,
+                    label,
+                    reviewed,
+                    ..
+                },
+            )| {
+                let x = if n <= 1 {
+                    CHART_W / 2.0
+                } else {
+                    PAD + (CHART_W - 2.0 * PAD) * i as f64 / (n - 1) as f64
+                };
+                let y = CHART_H - PAD - (CHART_H - 2.0 * PAD) * (*level - 1) as f64 / 3.0;
+                Dot {
+                    x,
+                    y,
+                    level: *level,
+                    label: label.clone(),
+                    reviewed: *reviewed,
+                }
+            },
+        )
         .collect();
+    // the trend line follows the self-assessments; reviewers' dots stand beside them
     let line = dots
         .iter()
+        .filter(|d| !d.reviewed)
         .map(|d| format!("{:.1},{:.1}", d.x, d.y))
         .collect::<Vec<_>>()
         .join(" ");
