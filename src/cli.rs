@@ -57,6 +57,11 @@ pub enum Command {
     Content(ContentCommand),
     /// Print the alignment report (JSON) of one answer against one round's guidance.
     Align(AlignArgs),
+    /// Write a consistent copy of the database to PATH while the site keeps serving.
+    Backup {
+        /// The new backup file (must not exist yet).
+        path: PathBuf,
+    },
     /// Write every grade (attempt × round × reviewer) as CSV or JSON to standard output.
     Export {
         /// csv or json.
@@ -166,6 +171,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Content(cmd) => return content_command(cmd),
         Command::Align(args) => return align_command(args),
         Command::Export { format } => export(&cli, format).await,
+        Command::Backup { path } => backup(&cli, path).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -231,6 +237,24 @@ async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> 
     tx.commit().await?;
     pool.close().await;
     println!("created {role} {email} (id {id})");
+    Ok(())
+}
+
+async fn backup(cli: &Cli, path: &Path) -> CliResult {
+    let choice = cli.database();
+    // a backup never creates the database it copies
+    let pool = db::open(&choice.path, db::Create::Never).await?;
+    let report = db::backup::backup(&pool, path).await;
+    pool.close().await;
+    let report = report?;
+    println!(
+        "backed up {} to {} ({} bytes, {} users, {} attempts; integrity ok)",
+        choice.path.display(),
+        report.path.display(),
+        report.bytes,
+        report.users,
+        report.attempts
+    );
     Ok(())
 }
 

@@ -393,3 +393,74 @@ fn align_prints_the_report_for_one_answer() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("has no round 9"));
 }
+
+#[test]
+fn backup_copies_a_live_database_consistently_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut create = gauntlet(dir.path())
+        .args([
+            "--database",
+            "g.db",
+            "--create-database",
+            "user",
+            "create",
+            "--email",
+            "ana@team.example",
+            "--role",
+            "admin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"river stone lantern\n")
+        .unwrap();
+    assert!(create.wait().unwrap().success());
+    let (mut server, addr) = serve(dir.path(), &["--database", "g.db"]);
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
+
+    let out = gauntlet(dir.path())
+        .args(["--database", "g.db", "backup", "copy.db"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("1 users") && said.contains("integrity ok"),
+        "{said}"
+    );
+    assert!(!dir.path().join("copy.db.tmp").exists());
+
+    // the copy is a complete database: the site starts on it and the account is there
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_exit(&mut server, Duration::from_secs(25)).success());
+    let again = gauntlet(dir.path())
+        .args(["--database", "g.db", "backup", "copy.db"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let (mut restored, addr) = serve(dir.path(), &["--database", "copy.db"]);
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
+    Command::new("kill")
+        .args(["-TERM", &restored.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_exit(&mut restored, Duration::from_secs(25)).success());
+    let users = gauntlet(dir.path())
+        .args(["--database", "copy.db", "export"])
+        .output()
+        .unwrap();
+    assert!(users.status.success());
+}

@@ -1,6 +1,7 @@
 //! SQLite storage: opening (pragmas, integrity check, migrations) and the queries, grouped by table.
 
 pub mod attempts;
+pub mod backup;
 pub mod reviews;
 pub mod settings;
 pub mod tokens;
@@ -10,8 +11,11 @@ pub mod versions;
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
-    Sqlite, SqlitePool, Transaction,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    Connection, Sqlite, SqlitePool, Transaction, TransactionManager,
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+        SqliteTransactionManager,
+    },
 };
 
 /// Why the database could not be opened.
@@ -64,6 +68,16 @@ pub async fn open(path: &Path, create: Create) -> Result<SqlitePool, OpenError> 
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        .before_acquire(|conn, _| {
+            Box::pin(async move {
+                // The ping runs after any rollback still queued on this connection. When a write
+                // fails with SQLITE_FULL, SQLite rolls the transaction back itself; sqlx's own
+                // ROLLBACK then fails and its transaction count stays at 1, which would make the
+                // next BEGIN IMMEDIATE fail. Such a connection is replaced instead of reused.
+                conn.ping().await?;
+                Ok(SqliteTransactionManager::get_transaction_depth(conn) == 0)
+            })
+        })
         .connect_with(connect_options(path, create))
         .await
         .map_err(|source| OpenError::Open {

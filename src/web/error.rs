@@ -111,6 +111,21 @@ impl AppError {
         }
     }
 
+    /// Tells clients when to retry a 429 or 503.
+    fn add_retry_after(&self, resp: &mut Response) {
+        let retry = match self {
+            Self::TooManyRequests { retry_after } => Some(*retry_after),
+            Self::Unavailable(_) => Some(5),
+            Self::Db(e) if crate::db::is_storage_full(e) => Some(30),
+            _ => None,
+        };
+        if let Some(secs) = retry
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+
     fn json_code(&self) -> &'static str {
         match self {
             Self::SignInRequired { .. } => "signed_out",
@@ -157,17 +172,7 @@ impl IntoResponse for AppError {
             ErrorPage::new(status, title, message, correlation).into_response()
         };
         *resp.status_mut() = status;
-        let retry = match &self {
-            Self::TooManyRequests { retry_after } => Some(*retry_after),
-            Self::Unavailable(_) => Some(5),
-            Self::Db(e) if crate::db::is_storage_full(e) => Some(30),
-            _ => None,
-        };
-        if let Some(secs) = retry
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-        {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+        self.add_retry_after(&mut resp);
         resp
     }
 }
@@ -184,10 +189,22 @@ pub fn json_error(err: AppError) -> Response {
     let status = err.status();
     let (_, message) = err.user_text();
     let code = err.json_code();
-    if status.is_server_error() {
-        tracing::error!(error = %err, "request failed");
+    if let AppError::Db(e) = &err {
+        crate::metrics::bump(if crate::db::is_storage_full(e) {
+            crate::metrics::Counter::StorageFull
+        } else {
+            crate::metrics::Counter::DbError
+        });
     }
-    (status, Json(json!({"error": code, "message": message}))).into_response()
+    let mut body = json!({"error": code, "message": message});
+    if status.is_server_error() {
+        let id = short_id();
+        tracing::error!(correlation = %id, error = %err, "request failed");
+        body["reference"] = json!(id);
+    }
+    let mut resp = (status, Json(body)).into_response();
+    err.add_retry_after(&mut resp);
+    resp
 }
 
 /// Percent-encodes a path for use as a query value.

@@ -755,3 +755,70 @@ async fn an_attempt_keeps_its_pinned_version_after_the_content_changes() {
         "the attempt shows the text it pinned"
     );
 }
+
+async fn cap_database(app: &TestApp, pages: Option<i64>) {
+    let limit = match pages {
+        Some(p) => p,
+        None => 1_073_741_823,
+    };
+    let mut conns = Vec::new();
+    for _ in 0..8 {
+        conns.push(app.pool().acquire().await.unwrap());
+    }
+    for c in &mut conns {
+        sqlx::query(&format!("pragma max_page_count = {limit}"))
+            .execute(&mut **c)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_gets_503_keeps_the_saved_text_and_recovers_without_restart() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    assert_eq!(
+        autosave(&app, &client, id, 1, "main", "first draft", 0)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let pages: i64 = sqlx::query_scalar("pragma page_count")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    cap_database(&app, Some(pages)).await;
+    let big = "a long answer that no longer fits. ".repeat(1200);
+    let r = autosave(&app, &client, id, 1, "main", &big, 1).await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().contains_key("retry-after"));
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "storage_full");
+    assert!(v["message"].as_str().unwrap().contains("disk is full"));
+    // pages keep being served while writes fail
+    assert_eq!(
+        client
+            .get(app.url(&format!("/attempts/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(stored(&app, id, 1, "main").await.0, "first draft");
+    cap_database(&app, None).await;
+    let r = autosave(&app, &client, id, 1, "main", &big, 1).await;
+    let status = r.status();
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "recovers without a restart: {}",
+        r.text().await.unwrap()
+    );
+    let check: String = sqlx::query_scalar("pragma integrity_check")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(check, "ok");
+}
