@@ -757,10 +757,7 @@ async fn an_attempt_keeps_its_pinned_version_after_the_content_changes() {
 }
 
 async fn cap_database(app: &TestApp, pages: Option<i64>) {
-    let limit = match pages {
-        Some(p) => p,
-        None => 1_073_741_823,
-    };
+    let limit = pages.unwrap_or(1_073_741_823);
     let mut conns = Vec::new();
     for _ in 0..8 {
         conns.push(app.pool().acquire().await.unwrap());
