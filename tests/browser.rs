@@ -325,7 +325,7 @@ async fn the_whole_seed_gauntlet_end_to_end_with_the_follow_up() {
     answer_whole_seed(&b, &app).await;
     // self-assess and ask for a review from the debrief
     b.click("input[name=level_1][value='3']").await;
-    b.click("#self-assessment button[type=submit]").await;
+    b.click("#self-assessment-form button[type=submit]").await;
     b.wait_for_text("Self-assessment saved").await;
     b.click("form[action$='/review'] button[type=submit]").await;
     b.wait_for_text("Review requested").await;
