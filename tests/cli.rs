@@ -464,3 +464,205 @@ fn backup_copies_a_live_database_consistently_and_never_overwrites() {
         .unwrap();
     assert!(users.status.success());
 }
+
+/// Signs in over plain HTTP and returns a cookie-keeping client.
+async fn signed_in_client(base: &str, email: &str, password: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_of(&page);
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "sign in");
+    client
+}
+
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let i = html.find(marker).expect("csrf field") + marker.len();
+    html[i..i + html[i..].find('"').unwrap()].to_string()
+}
+
+#[test]
+fn kill_9_during_a_burst_of_autosaves_loses_no_acknowledged_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut create = gauntlet(dir.path())
+        .args([
+            "--database",
+            "g.db",
+            "--create-database",
+            "user",
+            "create",
+            "--email",
+            "cai@team.example",
+            "--role",
+            "candidate",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    create
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"quiet meadow lantern\n")
+        .unwrap();
+    assert!(create.wait().unwrap().success());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    const WRITERS: usize = 4;
+    for iteration in 0..10 {
+        let (mut server, addr) = serve(dir.path(), &["--database", "g.db"]);
+        let base = format!("http://{addr}");
+        let (client, attempts) = rt.block_on(async {
+            let client = signed_in_client(&base, "cai@team.example", "quiet meadow lantern").await;
+            let mut attempts = Vec::new();
+            for _ in 0..WRITERS {
+                let page = client
+                    .get(format!("{base}/gauntlets/multi-region-kubernetes"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                let r = client
+                    .post(format!("{base}/gauntlets/multi-region-kubernetes/attempts"))
+                    .form(&[("_csrf", csrf_of(&page).as_str()), ("mode", "interview")])
+                    .send()
+                    .await
+                    .unwrap();
+                let id: i64 = r.headers()["location"]
+                    .to_str()
+                    .unwrap()
+                    .trim_start_matches("/attempts/")
+                    .parse()
+                    .unwrap();
+                client
+                    .get(format!("{base}/attempts/{id}"))
+                    .send()
+                    .await
+                    .unwrap();
+                attempts.push(id);
+            }
+            (client, attempts)
+        });
+        let token = rt.block_on(async {
+            csrf_of(
+                &client
+                    .get(format!("{base}/"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap(),
+            )
+        });
+        // writers save as fast as they can; each remembers what the server acknowledged
+        let acked =
+            std::sync::Arc::new(std::sync::Mutex::new(vec![(0i64, String::new()); WRITERS]));
+        let handles: Vec<_> = attempts
+            .iter()
+            .enumerate()
+            .map(|(w, id)| {
+                let (client, base, token, acked, id) = (
+                    client.clone(),
+                    base.clone(),
+                    token.clone(),
+                    acked.clone(),
+                    *id,
+                );
+                rt.spawn(async move {
+                    let mut version = 0i64;
+                    for seq in 1.. {
+                        let body = format!("writer {w} save {seq} ") + &"ünïcødé ".repeat(seq % 50);
+                        let sent = client
+                            .post(format!("{base}/attempts/{id}/steps/1/main/save"))
+                            .header("x-csrf-token", &token)
+                            .header("accept", "application/json")
+                            .form(&[
+                                ("body", body.as_str()),
+                                ("base_version", &version.to_string()),
+                            ])
+                            .send()
+                            .await;
+                        let Ok(resp) = sent else { break };
+                        if resp.status() != 200 {
+                            break;
+                        }
+                        let Ok(v) = resp.json::<serde_json::Value>().await else {
+                            break;
+                        };
+                        version = v["version"].as_i64().unwrap();
+                        acked.lock().unwrap()[w] = (version, body);
+                    }
+                })
+            })
+            .collect();
+        let delay = 500 + (iteration * 173) % 1500;
+        std::thread::sleep(Duration::from_millis(delay as u64));
+        Command::new("kill")
+            .args(["-KILL", &server.id().to_string()])
+            .status()
+            .unwrap();
+        let _ = server.wait();
+        rt.block_on(async {
+            for h in handles {
+                let _ = h.await;
+            }
+        });
+
+        // restart on the same file: every acknowledged save is there, and the session survived
+        let (mut server, addr) = serve(dir.path(), &["--database", "g.db"]);
+        let base = format!("http://{addr}");
+        rt.block_on(async {
+            let opts = gauntlet::db::options_from_url(&format!("sqlite:{}", dir.path().join("g.db").display())).unwrap();
+            let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+            let check: String = sqlx::query_scalar("pragma integrity_check").fetch_one(&pool).await.unwrap();
+            assert_eq!(check, "ok", "iteration {iteration}");
+            let acked = acked.lock().unwrap().clone();
+            for (w, id) in attempts.iter().enumerate() {
+                let (body, version): (String, i64) = sqlx::query_as("select body, version from answers where attempt_id = ? and part = 'main'")
+                    .bind(id)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+                let (acked_version, acked_body) = &acked[w];
+                assert!(version >= *acked_version, "iteration {iteration} writer {w}: stored v{version} < acknowledged v{acked_version}");
+                if version == *acked_version {
+                    assert_eq!(&body, acked_body, "iteration {iteration} writer {w}");
+                } else {
+                    assert!(body.starts_with(&format!("writer {w} save ")), "no torn or mixed text");
+                }
+            }
+            pool.close().await;
+            let page = client.get(format!("{base}/attempts/{}", attempts[0])).send().await.unwrap();
+            assert_eq!(page.status(), 200, "existing cookies still work after the crash");
+        });
+        Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(wait_exit(&mut server, Duration::from_secs(25)).success());
+    }
+}

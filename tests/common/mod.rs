@@ -33,6 +33,8 @@ pub struct Options {
     pub absolute_timeout: Option<Duration>,
     /// A content folder that adds to or overrides the built-in gauntlets.
     pub content_dir: Option<PathBuf>,
+    /// Override how long a client may take to send its request headers.
+    pub header_read_timeout: Option<Duration>,
 }
 
 impl TestApp {
@@ -49,6 +51,9 @@ impl TestApp {
             config.throttle.per_ip_per_hour = 100_000;
         }
         config.content_dir = opts.content_dir;
+        if let Some(t) = opts.header_read_timeout {
+            config.header_read_timeout = t;
+        }
         if let Some(t) = opts.absolute_timeout {
             config.absolute_timeout = t;
         }

@@ -432,3 +432,44 @@ async fn every_pooled_connection_uses_wal_full_sync_foreign_keys_and_a_busy_time
         assert_eq!((mode.as_str(), sync, fk, busy), ("wal", 2, 1, 5000));
     }
 }
+
+#[tokio::test]
+async fn slow_header_clients_do_not_starve_a_health_probe_and_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(crate::common::Options {
+        header_read_timeout: Some(std::time::Duration::from_secs(1)),
+        ..Default::default()
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut slow = Vec::new();
+    for _ in 0..200 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    let probe = app.client().get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(
+        probe.status(),
+        StatusCode::OK,
+        "the probe is served beside 200 stalled clients"
+    );
+    // a client that never finishes its headers is disconnected (hyper answers 408 or closes)
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        slow[0].read_to_end(&mut buf),
+    )
+    .await;
+    assert!(
+        read.is_ok(),
+        "the stalled connection was closed by the server"
+    );
+    let text = String::from_utf8_lossy(&buf);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+}
