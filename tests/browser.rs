@@ -463,3 +463,94 @@ async fn an_interviewer_grades_with_the_keyboard_and_the_candidate_reads_the_res
     );
     b.close().await;
 }
+
+/// Runs axe-core on the current page; returns its serious and critical violations.
+async fn axe_violations(b: &Browser) -> Vec<String> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/target/npm/node_modules/axe-core/axe.min.js"
+    );
+    let source = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!("{path} is missing: run the tests through scripts/test, which installs axe-core")
+    });
+    b.client.execute(&source, vec![]).await.unwrap();
+    let found = b
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] }).then(r => done(
+               r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                 .map(v => v.id + ' (' + v.impact + '): ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_main_pages_have_no_serious_accessibility_violations() {
+    let app = TestApp::spawn().await;
+    let candidate = app.create_user(Role::Candidate).await;
+    let admin = app.create_user(Role::Admin).await;
+    let b = Browser::start(true).await;
+    let mut report = Vec::new();
+    let mut check = |name: &'static str, found: Vec<String>| {
+        for f in found {
+            report.push(format!("{name}: {f}"));
+        }
+    };
+
+    b.goto(&app.url("/login")).await;
+    check("login", axe_violations(&b).await);
+    sign_in(&b, &app, &candidate).await;
+    check("home", axe_violations(&b).await);
+    b.goto(&app.url("/catalog")).await;
+    check("catalog", axe_violations(&b).await);
+    let attempt = start_seed(&b, &app).await;
+    check("round", axe_violations(&b).await);
+    answer_whole_seed(&b, &app).await;
+    check("debrief", axe_violations(&b).await);
+    b.click("form[action$='/review'] button[type=submit]").await;
+    b.wait_for_text("Review requested").await;
+    b.goto(&app.url("/history")).await;
+    check("history", axe_violations(&b).await);
+    sign_out(&b).await;
+
+    sign_in(&b, &app, &admin).await;
+    b.goto(&app.url("/reviews")).await;
+    check("queue", axe_violations(&b).await);
+    let id = attempt.trim_start_matches("/attempts/");
+    b.goto(&app.url(&format!("/reviews/{id}"))).await;
+    b.client
+        .execute(
+            "document.querySelector(\"form[action$='/claim'] button\").click()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.wait_for_text("Level for round 1").await;
+    check("review", axe_violations(&b).await);
+    for page in [
+        "/admin",
+        "/admin/invites",
+        "/admin/settings",
+        "/admin/content",
+        "/admin/audit",
+        "/calibration",
+    ] {
+        b.goto(&app.url(page)).await;
+        check("admin", axe_violations(&b).await);
+    }
+    b.close().await;
+    assert!(
+        report.is_empty(),
+        "accessibility violations:\n{}",
+        report.join("\n")
+    );
+}
