@@ -1,0 +1,399 @@
+//! Load benchmark against a running server (see `bench/run`): many candidates autosaving on a
+//! schedule with every acknowledged save verified in the database afterwards, durable autosave
+//! throughput against a bare SQLite commit loop, and page throughput against a trivial route.
+//! Run by hand; numbers go to docs/performance.md. Never part of the test suite.
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use sha2::{Digest, Sha256};
+
+fn env(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+fn csrf_of(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let i = html.find(marker).expect("csrf field") + marker.len();
+    html[i..i + html[i..].find('"').unwrap()].to_string()
+}
+
+async fn sign_in(base: &str, email: &str) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(2)
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = client
+        .post(format!("{base}/login"))
+        .form(&[
+            ("_csrf", csrf_of(&page).as_str()),
+            ("email", email),
+            ("password", "load test passphrase"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "sign in {email}");
+    client
+}
+
+async fn start_attempt(base: &str, client: &reqwest::Client) -> (i64, String) {
+    let page = client
+        .get(format!("{base}/gauntlets/multi-region-kubernetes"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_of(&page);
+    let r = client
+        .post(format!("{base}/gauntlets/multi-region-kubernetes/attempts"))
+        .form(&[("_csrf", token.as_str()), ("mode", "interview")])
+        .send()
+        .await
+        .unwrap();
+    let id = r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/attempts/")
+        .parse()
+        .unwrap();
+    let round = client
+        .get(format!("{base}/attempts/{id}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    (id, csrf_of(&round))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn sha(s: &str) -> Vec<u8> {
+    Sha256::digest(s.as_bytes()).to_vec()
+}
+
+/// Closed-loop requests/s of GET `path` with `conns` concurrent clients for `secs`.
+async fn throughput(
+    base: &str,
+    client: &reqwest::Client,
+    path: &str,
+    conns: usize,
+    secs: u64,
+) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let tasks: Vec<_> = (0..conns)
+        .map(|_| {
+            let (client, url, count) = (client.clone(), format!("{base}{path}"), count.clone());
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let r = client.get(&url).send().await.unwrap();
+                    assert!(r.status().is_success(), "{url}: {}", r.status());
+                    r.bytes().await.unwrap();
+                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    count.load(std::sync::atomic::Ordering::Relaxed) as f64 / secs as f64
+}
+
+/// Bare SQLite commits/s with the site's pragmas (WAL, synchronous=FULL), one row updated per commit.
+async fn bare_commit_loop(dir: &std::path::Path, secs: u64) -> f64 {
+    let path = dir.join("bare.db");
+    let _ = std::fs::remove_file(&path);
+    let opts = gauntlet::db::connect_options(&path, gauntlet::db::Create::IfMissing);
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await
+        .unwrap();
+    sqlx::query(
+        "create table t (id integer primary key, body text not null, version integer not null)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("insert into t values (1, '', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let body = "x".repeat(2000);
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut n = 0u64;
+    while Instant::now() < deadline {
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        sqlx::query("update t set body = ?, version = version + 1 where id = 1")
+            .bind(&body)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        n += 1;
+    }
+    pool.close().await;
+    n as f64 / secs as f64
+}
+
+#[tokio::main]
+async fn main() {
+    let base = env("GAUNTLET_URL", "http://127.0.0.1:3900");
+    let db_path = env("GAUNTLET_BENCH_DB", "bench.db");
+    let users: usize = env("USERS", "200").parse().unwrap();
+    let secs: u64 = env("SECONDS", "60").parse().unwrap();
+    let interval = Duration::from_millis(env("INTERVAL_MS", "2000").parse().unwrap());
+    let work = std::path::PathBuf::from(env("BENCH_DIR", "."));
+
+    // 1. candidates autosaving on a schedule (open loop: latency from the planned send time)
+    eprintln!("signing in {users} candidates …");
+    let mut vus = Vec::new();
+    for i in 0..users {
+        let client = sign_in(&base, &format!("load{i}@bench.test")).await;
+        let (id, token) = start_attempt(&base, &client).await;
+        vus.push((client, id, token));
+    }
+    eprintln!("autosaving every {interval:?} for {secs} s …");
+    let latencies = Arc::new(Mutex::new(Vec::new()));
+    let errors = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let started = Instant::now() + Duration::from_millis(100);
+    let tasks: Vec<_> = vus
+        .iter()
+        .enumerate()
+        .map(|(i, (client, id, token))| {
+            let (client, id, token, base) = (client.clone(), *id, token.clone(), base.clone());
+            let (latencies, errors, acked) = (latencies.clone(), errors.clone(), acked.clone());
+            tokio::spawn(async move {
+                // spread the users over the interval
+                let offset = interval.mul_f64(i as f64 / users as f64);
+                let mut version = 0i64;
+                let mut body = String::new();
+                let mut last = (0i64, Vec::new());
+                for tick in 0.. {
+                    let planned = started + offset + interval * tick;
+                    if planned > started + Duration::from_secs(secs) {
+                        break;
+                    }
+                    tokio::time::sleep_until(planned.into()).await;
+                    body.push_str(&format!(
+                        "tick {tick}: a few more words about failover and RPO — ünïcødé. "
+                    ));
+                    let r = client
+                        .post(format!("{base}/attempts/{id}/steps/1/main/save"))
+                        .header("x-csrf-token", &token)
+                        .header("accept", "application/json")
+                        .form(&[
+                            ("body", body.as_str()),
+                            ("base_version", &version.to_string()),
+                        ])
+                        .send()
+                        .await;
+                    match r {
+                        Ok(resp) if resp.status() == 200 => {
+                            let v: serde_json::Value = resp.json().await.unwrap();
+                            version = v["version"].as_i64().unwrap();
+                            last = (version, sha(&body));
+                            latencies.lock().unwrap().push(planned.elapsed());
+                        }
+                        _ => {
+                            errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                }
+                acked.lock().unwrap().push((id, last));
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let mut lat = latencies.lock().unwrap().clone();
+    lat.sort();
+    let errors = errors.load(std::sync::atomic::Ordering::Relaxed);
+
+    // every acknowledged byte is in the database
+    let opts = gauntlet::db::options_from_url(&format!("sqlite:{db_path}"))
+        .unwrap()
+        .read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+    let mut missing = 0;
+    let acked: Vec<_> = acked.lock().unwrap().clone();
+    for (id, (version, hash)) in &acked {
+        let (body, stored): (String, i64) = sqlx::query_as(
+            "select body, version from answers where attempt_id = ? and part = 'main'",
+        )
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if stored != *version || sha(&body) != *hash {
+            missing += 1;
+        }
+    }
+    pool.close().await;
+    println!(
+        "autosave: {users} users every {interval:?} for {secs} s: {} saves, {errors} errors, p50 {:?}, p99 {:?}, max {:?}, acknowledged saves missing: {missing}",
+        lat.len(),
+        percentile(&lat, 0.5),
+        percentile(&lat, 0.99),
+        lat.last().copied().unwrap_or_default()
+    );
+
+    // 2. durable autosave throughput against a bare commit loop
+    let writers: Vec<_> = vus.iter().take(32).cloned().collect();
+    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let tasks: Vec<_> = writers
+        .into_iter()
+        .map(|(client, id, token)| {
+            let (base, count) = (base.clone(), count.clone());
+            tokio::spawn(async move {
+                let mut version = 0i64;
+                let body = "y".repeat(2000);
+                // find the current version by saving with a stale one first
+                let r = client
+                    .post(format!("{base}/attempts/{id}/steps/1/main/save"))
+                    .header("x-csrf-token", &token)
+                    .header("accept", "application/json")
+                    .form(&[("body", "probe"), ("base_version", "-1")])
+                    .send()
+                    .await
+                    .unwrap();
+                if let Ok(v) = r.json::<serde_json::Value>().await {
+                    version = v["version"].as_i64().unwrap_or(0);
+                }
+                while Instant::now() < deadline {
+                    let r = client
+                        .post(format!("{base}/attempts/{id}/steps/1/main/save"))
+                        .header("x-csrf-token", &token)
+                        .header("accept", "application/json")
+                        .form(&[
+                            ("body", format!("{body}{version}").as_str()),
+                            ("base_version", &version.to_string()),
+                        ])
+                        .send()
+                        .await
+                        .unwrap();
+                    if r.status() == 200 {
+                        let v: serde_json::Value = r.json().await.unwrap();
+                        version = v["version"].as_i64().unwrap();
+                        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let autosaves = count.load(std::sync::atomic::Ordering::Relaxed) as f64 / 10.0;
+    let bare = bare_commit_loop(&work, 5).await;
+    println!(
+        "durable autosaves/s (32 clients): {autosaves:.0}; bare SQLite commits/s (WAL, FULL): {bare:.0}; ratio {:.2}",
+        autosaves / bare
+    );
+
+    // 3. pages against a trivial route
+    let (client, id, _) = &vus[0];
+    let css = {
+        let home = client
+            .get(format!("{base}/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let i = home.find("/static/app.").unwrap();
+        home[i..i + home[i..].find('"').unwrap()].to_string()
+    };
+    let trivial = throughput(&base, client, &css, 32, 10).await;
+    let round = throughput(&base, client, &format!("/attempts/{id}"), 32, 10).await;
+    println!(
+        "req/s: stylesheet {trivial:.0}; round page {round:.0} ({:.2}x)",
+        round / trivial
+    );
+    let review = reviewable_attempt(&base).await;
+    let reviewer = sign_in(&base, "reviewer@bench.test").await;
+    let page = reviewer
+        .get(format!("{base}/reviews"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    reviewer
+        .post(format!("{base}/reviews/{review}/claim"))
+        .form(&[("_csrf", csrf_of(&page))])
+        .send()
+        .await
+        .unwrap();
+    let review_rps = throughput(&base, &reviewer, &format!("/reviews/{review}"), 32, 10).await;
+    println!(
+        "req/s: review page {review_rps:.0} ({:.2}x)",
+        review_rps / trivial
+    );
+}
+
+/// A finished seed attempt (with the round 2 follow-up) that asked for a review.
+async fn reviewable_attempt(base: &str) -> i64 {
+    let client = sign_in(base, "load0@bench.test").await;
+    let (id, token) = start_attempt(base, &client).await;
+    let steps = [
+        (1, "main"),
+        (2, "main"),
+        (2, "follow_up"),
+        (3, "main"),
+        (4, "main"),
+        (5, "main"),
+    ];
+    for (round, part) in steps {
+        let answer = format!(
+            "Round {round}: one cluster per region, Route 53 latency routing, a primary in us-east-1, Aurora Global Database promotion, RPO under a second, legal review for EU data."
+        );
+        let r = client
+            .post(format!("{base}/attempts/{id}/steps/{round}/{part}/submit"))
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("body", answer.as_str()),
+                ("base_version", "0"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "submit round {round} {part}");
+    }
+    let r = client
+        .post(format!("{base}/attempts/{id}/review"))
+        .form(&[("_csrf", token.as_str()), ("action", "request")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    id
+}
