@@ -22,9 +22,20 @@ fn gauntlet(dir: &Path) -> Command {
 
 /// Starts `gauntlet serve` on a free port and returns the child and its address.
 fn serve(dir: &Path, db_args: &[&str]) -> (Child, String) {
+    let (child, addr, _) = serve_with_log(dir, db_args, &[]);
+    (child, addr)
+}
+
+/// Like `serve`, with extra `serve` arguments, also collecting the later log lines (JSON).
+fn serve_with_log(
+    dir: &Path,
+    db_args: &[&str],
+    serve_args: &[&str],
+) -> (Child, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let mut child = gauntlet(dir)
         .args(db_args)
         .args(["--log-json", "serve", "--bind", "127.0.0.1:0"])
+        .args(serve_args)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -43,8 +54,14 @@ fn serve(dir: &Path, db_args: &[&str]) -> (Child, String) {
             break v["fields"]["addr"].as_str().unwrap().to_string();
         }
     };
-    std::thread::spawn(move || for _ in lines {});
-    (child, addr)
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    (child, addr, log)
 }
 
 fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
@@ -665,4 +682,55 @@ fn kill_9_during_a_burst_of_autosaves_loses_no_acknowledged_save() {
             .unwrap();
         assert!(wait_exit(&mut server, Duration::from_secs(25)).success());
     }
+}
+
+#[test]
+fn sighup_reloads_the_content_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let content = dir.path().join("team-content");
+    std::fs::create_dir(&content).unwrap();
+    std::fs::copy(
+        format!("{FIXTURES}/valid/minimal.md"),
+        content.join("first.md"),
+    )
+    .unwrap();
+    let (mut server, addr, log) = serve_with_log(
+        dir.path(),
+        &["--database", "g.db", "--create-database"],
+        &["--content", content.to_str().unwrap()],
+    );
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
+    let minimal = std::fs::read_to_string(format!("{FIXTURES}/valid/minimal.md")).unwrap();
+    std::fs::write(content.join("second.md"), minimal).unwrap();
+    std::fs::write(content.join("broken.md"), "no title here\n").unwrap();
+    Command::new("kill")
+        .args(["-HUP", &server.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let reloaded = loop {
+        let found = log.lock().unwrap().iter().find_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).ok()?;
+            (v["fields"]["message"] == "content reloaded (SIGHUP)").then(|| v["fields"].clone())
+        });
+        if let Some(f) = found {
+            break f;
+        }
+        assert!(Instant::now() < deadline, "no reload logged");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let built_in = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/content"))
+        .unwrap()
+        .count() as u64;
+    assert_eq!(reloaded["gauntlets"], built_in + 2, "{reloaded}");
+    assert_eq!(reloaded["broken_files"], 1);
+    assert!(
+        http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"),
+        "still serving"
+    );
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_exit(&mut server, Duration::from_secs(25)).success());
 }
