@@ -11,8 +11,10 @@ use std::{
 
 use sqlx::SqlitePool;
 
+use sha2::{Digest, Sha256};
+
 use crate::{
-    align::{LibraryStats, RoundGuide},
+    align::{Alignment, LibraryStats, RoundGuide},
     builtin::BUILTIN,
     content::{Gauntlet, library::Library, markdown_to_html, parse_gauntlet},
     db,
@@ -21,13 +23,22 @@ use crate::{
 /// Pinned versions kept in memory before the cache is cleared (bounds memory on busy sites).
 const PINNED_CACHE_LIMIT: usize = 256;
 
+/// Alignments kept per pinned version before that cache is cleared.
+const ALIGNMENT_CACHE_LIMIT: usize = 512;
+
 /// One exact gauntlet version with its guidance rendered to sanitised HTML.
 pub struct Pinned {
     pub gauntlet: Arc<Gauntlet>,
     /// `html[round index][section index]`: each section's Markdown, rendered and sanitised.
     pub html: Vec<Vec<String>>,
     guides: OnceLock<Vec<RoundGuide>>,
+    /// Alignments of answers already seen, by round index and the answer's hash: submitted
+    /// answers never change, so debriefs and review pages align each one once.
+    alignments: Mutex<HashMap<AlignmentKey, Arc<Alignment>>>,
 }
+
+/// A round index and the SHA-256 of an answer.
+type AlignmentKey = (usize, [u8; 32]);
 
 impl Pinned {
     fn new(gauntlet: Arc<Gauntlet>) -> Self {
@@ -45,7 +56,29 @@ impl Pinned {
             gauntlet,
             html,
             guides: OnceLock::new(),
+            alignments: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The alignment of `answer` with round `index` (cached).
+    pub fn align(&self, stats: &LibraryStats, index: usize, answer: &str) -> Arc<Alignment> {
+        let key = (index, Sha256::digest(answer.as_bytes()).into());
+        let cached = self
+            .alignments
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        if let Some(a) = cached {
+            return a;
+        }
+        let a = Arc::new(self.guides(stats)[index].align(answer));
+        let mut cache = self.alignments.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= ALIGNMENT_CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(key, a.clone());
+        a
     }
 
     /// The alignment guides of every round (prepared on first use).

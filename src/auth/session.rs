@@ -10,6 +10,9 @@ use crate::clock;
 const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
 const STARTED: &str = "started";
+const LAST_SEEN: &str = "seen";
+/// `last seen` is rewritten at most this often, so reading pages does not turn into writes.
+const SEEN_GRANULARITY_SECS: i64 = 60;
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
 
@@ -27,6 +30,8 @@ pub struct SessionUser {
     pub user_id: i64,
     pub epoch: i64,
     pub started: i64,
+    /// When the session was last used (to within a minute).
+    pub last_seen: i64,
 }
 
 type Result<T> = std::result::Result<T, tower_sessions::session::Error>;
@@ -37,7 +42,9 @@ pub async fn sign_in(session: &Session, user_id: i64, auth_epoch: i64) -> Result
     session.cycle_id().await?;
     session.insert(USER_ID, user_id).await?;
     session.insert(EPOCH, auth_epoch).await?;
-    session.insert(STARTED, clock::now()).await?;
+    let now = clock::now();
+    session.insert(STARTED, now).await?;
+    session.insert(LAST_SEEN, now).await?;
     session.insert(CSRF, random_token()).await?;
     Ok(())
 }
@@ -56,7 +63,16 @@ pub async fn user(session: &Session) -> Result<Option<SessionUser>> {
         user_id,
         epoch: session.get::<i64>(EPOCH).await?.unwrap_or(-1),
         started: session.get::<i64>(STARTED).await?.unwrap_or(0),
+        last_seen: session.get::<i64>(LAST_SEEN).await?.unwrap_or(0),
     }))
+}
+
+/// Records activity; writes the session only when the stored time is a minute old or more.
+pub async fn touch(session: &Session, user: &SessionUser, now: i64) -> Result<()> {
+    if now - user.last_seen >= SEEN_GRANULARITY_SECS {
+        session.insert(LAST_SEEN, now).await?;
+    }
+    Ok(())
 }
 
 /// The session's CSRF token, if it has one yet.

@@ -74,7 +74,6 @@ pub async fn debrief(
         return Ok(Redirect::to(&format!("/attempts/{id}")).into_response());
     }
     let stats = state.content.stats();
-    let guides = l.pinned.guides(&stats);
     let self_levels = db::attempts::self_assessment(&state.db, id).await?;
     let all_reviews = db::reviews::for_attempt(&state.db, id).await?;
     let finals: Vec<&Review> = all_reviews
@@ -92,11 +91,12 @@ pub async fn debrief(
             comments.push((r.reviewer_name.clone(), c));
         }
     }
-    let rounds = guides
+    let rounds = l
+        .gauntlet()
+        .rounds
         .iter()
         .enumerate()
-        .map(|(i, guide)| {
-            let r = &l.gauntlet().rounds[i];
+        .map(|(i, r)| {
             let body = l
                 .answer(r.number, Part::Main)
                 .map_or("", |a| a.body.as_str());
@@ -115,7 +115,7 @@ pub async fn debrief(
                     i,
                     body,
                     follow,
-                    &guide.align(body),
+                    &l.pinned.align(&stats, i, body),
                     round_comments,
                 ),
                 self_level: mine.map_or(0, |m| m.level),

@@ -48,21 +48,27 @@ async fn session_of(parts: &mut Parts, state: &AppState) -> Result<Session, AppE
 }
 
 /// Loads the session's user and checks it is still allowed in: enabled, same auth epoch (no
-/// role change or disable since sign-in), and within the absolute session lifetime.
+/// role change or disable since sign-in), within the absolute lifetime and not idle too long.
 async fn load_user(parts: &mut Parts, state: &AppState) -> Result<Option<User>, AppError> {
     let session = session_of(parts, state).await?;
     let Some(su) = session::user(&session).await? else {
         return Ok(None);
     };
     let user = users::by_id(&state.db, su.user_id).await?;
-    let max_age = state.config.absolute_timeout.as_secs() as i64;
+    let now = clock::now();
+    let absolute = state.config.absolute_timeout.as_secs() as i64;
+    let idle = state.config.idle_timeout.as_secs() as i64;
     let valid = user.as_ref().is_some_and(|u| {
-        !u.disabled && u.auth_epoch == su.epoch && clock::now() - su.started < max_age
+        !u.disabled
+            && u.auth_epoch == su.epoch
+            && now - su.started < absolute
+            && now - su.last_seen < idle
     });
     if !valid {
         session::sign_out(&session).await?;
         return Ok(None);
     }
+    session::touch(&session, &su, now).await?;
     Ok(user)
 }
 

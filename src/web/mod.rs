@@ -54,14 +54,15 @@ const MAX_IN_FLIGHT: usize = 256;
 /// The whole application: routes, sessions, CSRF, limits, headers, tracing.
 pub fn app(state: AppState, sessions: SqliteStore) -> Router {
     let cfg = &state.config;
-    let idle = time::Duration::seconds(cfg.idle_timeout.as_secs() as i64);
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name(cfg.cookie_name())
         .with_secure(cfg.is_https())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(idle));
+        // a browser-session cookie; idle and absolute lifetimes are enforced on the server
+        // (`extract::load_user`), and the row is written only when something changes
+        .with_expiry(Expiry::OnSessionEnd);
 
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     routes::table()

@@ -306,7 +306,6 @@ async fn render_page(
         }
     }
     let stats = state.content.stats();
-    let guides = pinned.guides(&stats);
     let answer_of = |n: u32, part: Part| {
         answers
             .iter()
@@ -330,7 +329,7 @@ async fn render_page(
                 i,
                 body,
                 answer_of(r.number, Part::FollowUp),
-                &guides[i].align(body),
+                &pinned.align(&stats, i, body),
                 cs,
             );
             let grade = my_rubric

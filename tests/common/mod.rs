@@ -35,6 +35,8 @@ pub struct Options {
     pub content_dir: Option<PathBuf>,
     /// Override how long a client may take to send its request headers.
     pub header_read_timeout: Option<Duration>,
+    /// Override the idle session lifetime.
+    pub idle_timeout: Option<Duration>,
 }
 
 impl TestApp {
@@ -51,6 +53,9 @@ impl TestApp {
             config.throttle.per_ip_per_hour = 100_000;
         }
         config.content_dir = opts.content_dir;
+        if let Some(t) = opts.idle_timeout {
+            config.idle_timeout = t;
+        }
         if let Some(t) = opts.header_read_timeout {
             config.header_read_timeout = t;
         }

@@ -342,6 +342,42 @@ async fn sessions_past_the_absolute_lifetime_are_refused() {
 }
 
 #[tokio::test]
+async fn idle_sessions_end_and_page_views_do_not_write_the_session() {
+    let app = TestApp::spawn_with(Options {
+        idle_timeout: Some(std::time::Duration::from_secs(2)),
+        ..Options::default()
+    })
+    .await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let expiry = || async {
+        sqlx::query_scalar::<_, String>("select cast(expiry_date as text) || hex(data) from tower_sessions")
+            .fetch_all(app.pool())
+            .await
+            .unwrap()
+    };
+    let before = expiry().await;
+    for _ in 0..3 {
+        assert_eq!(
+            client
+                .get(app.url("/catalog"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        before,
+        expiry().await,
+        "reading pages does not rewrite the session row"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = client.get(app.url("/catalog")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "idle too long");
+}
+
+#[tokio::test]
 async fn next_parameter_only_redirects_within_the_site() {
     let app = TestApp::spawn().await;
     let email = app.create_user(Role::Candidate).await;
