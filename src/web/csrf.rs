@@ -32,7 +32,12 @@ pub async fn guard(
     req: Request,
     next: Next,
 ) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // only methods a route can accept are checked; anything else (TRACE, made-up methods)
+    // goes on to the router, which answers 405
+    if !matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) {
         return next.run(req).await;
     }
     let json = wants_json(req.headers());

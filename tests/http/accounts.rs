@@ -350,10 +350,12 @@ async fn idle_sessions_end_and_page_views_do_not_write_the_session() {
     .await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let expiry = || async {
-        sqlx::query_scalar::<_, String>("select cast(expiry_date as text) || hex(data) from tower_sessions")
-            .fetch_all(app.pool())
-            .await
-            .unwrap()
+        sqlx::query_scalar::<_, String>(
+            "select cast(expiry_date as text) || hex(data) from tower_sessions",
+        )
+        .fetch_all(app.pool())
+        .await
+        .unwrap()
     };
     let before = expiry().await;
     for _ in 0..3 {

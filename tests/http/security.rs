@@ -473,3 +473,111 @@ async fn slow_header_clients_do_not_starve_a_health_probe_and_are_cut_off() {
         "{text}"
     );
 }
+
+/// Sends raw bytes and returns everything the server answers before closing (or 5 s).
+async fn raw(app: &TestApp, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(request).await.unwrap();
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut buf)).await;
+    String::from_utf8_lossy(&buf).to_string()
+}
+
+#[tokio::test]
+async fn t44_unusual_methods_header_floods_and_smuggling_probes_are_refused() {
+    let app = TestApp::spawn().await;
+    let trace = raw(
+        &app,
+        b"TRACE / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(trace.starts_with("HTTP/1.1 405"), "{trace}");
+    let mut flood = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
+    for i in 0..101 {
+        flood.push_str(&format!("X-H{i}: v\r\n"));
+    }
+    flood.push_str("Connection: close\r\n\r\n");
+    let flood = raw(&app, flood.as_bytes()).await;
+    assert!(flood.starts_with("HTTP/1.1 431"), "{flood}");
+    let gzip = raw(
+        &app,
+        b"POST /login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(gzip.starts_with("HTTP/1.1 400"), "{gzip}");
+    let smuggle = raw(
+        &app,
+        b"POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /admin HTTP/1.1\r\nHost: x\r\n\r\n",
+    )
+    .await;
+    assert_eq!(
+        smuggle.matches("HTTP/1.1 ").count(),
+        1,
+        "exactly one response, then the connection closes: {smuggle}"
+    );
+}
+
+#[tokio::test]
+async fn t41_sql_like_text_round_trips_and_search_matches_only_real_titles() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    for q in ["%' OR 1=1--", "' OR '1'='1", "_", "%"] {
+        let html = client
+            .get(app.url("/catalog"))
+            .query(&[("q", q)])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("Nothing matches"), "{q:?} matched something");
+    }
+    let page = client
+        .get(app.url("/gauntlets/multi-region-kubernetes"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::common::csrf_from(&page);
+    let r = client
+        .post(app.url("/gauntlets/multi-region-kubernetes/attempts"))
+        .form(&[("_csrf", token.as_str()), ("mode", "interview")])
+        .send()
+        .await
+        .unwrap();
+    let id = crate::common::location(&r)
+        .trim_start_matches("/attempts/")
+        .to_string();
+    let payload = "'; DROP TABLE answers;-- \" \\ % _ <script>alert(1)</script>";
+    let r = client
+        .post(app.url(&format!("/attempts/{id}/steps/1/main/save")))
+        .header("x-csrf-token", &token)
+        .header("accept", "application/json")
+        .form(&[("body", payload), ("base_version", "0")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let stored: String = sqlx::query_scalar("select body from answers")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, payload);
+    let html = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains("<script>alert(1)") && html.contains("&#60;script&#62;alert(1)")
+            || html.contains("&lt;script&gt;alert(1)")
+    );
+}
