@@ -189,3 +189,21 @@ pub async fn active_admins(db: impl SqliteExecutor<'_>) -> Result<i64, sqlx::Err
     .fetch_one(db)
     .await
 }
+
+/// Sets a new password hash and ends every existing session of the account.
+pub async fn change_password(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    hash: &str,
+) -> Result<i64, sqlx::Error> {
+    let now = clock::now();
+    sqlx::query_scalar!(
+        r#"update users set password_hash = ?, auth_epoch = auth_epoch + 1, updated_at = ?
+           where id = ? returning auth_epoch as "epoch!: i64""#,
+        hash,
+        now,
+        id
+    )
+    .fetch_one(db)
+    .await
+}

@@ -423,6 +423,74 @@ pub async fn register(
     do_register(chrome, &session, &state, Grant::Open, form).await
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/password.html")]
+struct PasswordPage {
+    chrome: Chrome,
+    error: Option<String>,
+}
+
+/// `GET /account/password`
+pub async fn password_page(_: super::extract::CurrentUser, chrome: Chrome) -> impl IntoResponse {
+    PasswordPage {
+        chrome,
+        error: None,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    password: String,
+    confirm: String,
+}
+
+/// `POST /account/password`: ends every other session; this one continues under a new id.
+pub async fn change_password(
+    super::extract::CurrentUser(user): super::extract::CurrentUser,
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    StrictForm(form): StrictForm<PasswordForm>,
+) -> Result<Response> {
+    let refuse = |chrome: Chrome, msg: String| {
+        let mut resp = PasswordPage {
+            chrome,
+            error: Some(msg),
+        }
+        .into_response();
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        Ok(resp)
+    };
+    if form.current.chars().count() > password::MAX_LEN
+        || !state
+            .passwords
+            .verify(form.current, Some(user.password_hash.clone()))
+            .await?
+    {
+        return refuse(chrome, "Your current password is not right.".into());
+    }
+    if let Err(problem) = password::check_policy(&form.password, &user.email) {
+        return refuse(chrome, problem);
+    }
+    if form.password != form.confirm {
+        return refuse(chrome, "The two new passwords do not match.".into());
+    }
+    let hash = state.passwords.hash(form.password).await?;
+    let mut tx = db::begin_write(&state.db).await?;
+    let epoch = users::change_password(&mut *tx, user.id, &hash).await?;
+    tx.commit().await?;
+    session::sign_in(&session, user.id, epoch).await?;
+    tracing::info!(user = user.id, "password changed");
+    session::flash(
+        &session,
+        "success",
+        "Password changed. Every other session of your account was signed out.",
+    )
+    .await?;
+    Ok(Redirect::to("/").into_response())
+}
+
 /// `GET /account/csrf.json`: the session's current token, for a page whose token went stale
 /// after the candidate signed in again in another tab.
 pub async fn csrf_token(

@@ -164,6 +164,8 @@ pub fn table() -> Routes {
         .get("/history", SignedIn, history::history)
         .get("/account/export.json", SignedIn, history::export)
         .get("/account/csrf.json", SignedIn, account::csrf_token)
+        .get("/account/password", SignedIn, account::password_page)
+        .post("/account/password", SignedIn, account::change_password)
         .get("/reviews", Interviewer, review::queue)
         .get("/reviews/{id}", Interviewer, review::page)
         .post("/reviews/{id}/claim", Interviewer, review::claim)

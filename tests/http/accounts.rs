@@ -415,3 +415,71 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn changing_the_password_signs_out_other_sessions_and_rotates_this_one() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let here = app.client();
+    login(&app, &here, &email, PASSWORD).await;
+    let elsewhere = app.client();
+    login(&app, &elsewhere, &email, PASSWORD).await;
+    let wrong = post_form(
+        &app,
+        &here,
+        "/account/password",
+        "/account/password",
+        &[
+            ("current", "not my password"),
+            ("password", "new river lantern"),
+            ("confirm", "new river lantern"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("current password is not right")
+    );
+    let r = post_form(
+        &app,
+        &here,
+        "/account/password",
+        "/account/password",
+        &[
+            ("current", PASSWORD),
+            ("password", "new river lantern"),
+            ("confirm", "new river lantern"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        here.get(app.url("/catalog")).send().await.unwrap().status(),
+        StatusCode::OK,
+        "this session continues"
+    );
+    assert_eq!(
+        elsewhere
+            .get(app.url("/catalog"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::SEE_OTHER,
+        "the other one ended"
+    );
+    assert_eq!(
+        login(&app, &app.client(), &email, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login(&app, &app.client(), &email, "new river lantern")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+}
