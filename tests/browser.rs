@@ -126,9 +126,17 @@ async fn stored_body(app: &TestApp, round: u32, part: &str) -> String {
 }
 
 async fn wait_status(b: &Browser, text: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let s = b.text("[data-status]").await;
+        // while a form post navigates, the element may briefly not exist: keep looking
+        let s = match b
+            .client
+            .find(fantoccini::Locator::Css("[data-status]"))
+            .await
+        {
+            Ok(el) => el.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
         if s.contains(text) {
             return;
         }

@@ -135,9 +135,11 @@ impl Browser {
 
     /// Waits until the page's main content contains `text`.
     pub async fn wait_for_text(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if self.html().await.contains(text) {
+            // the source can be briefly unavailable while a navigation is under way
+            let html = self.client.source().await.unwrap_or_default();
+            if html.contains(text) {
                 return;
             }
             assert!(Instant::now() < deadline, "page never showed {text:?}");
