@@ -64,6 +64,30 @@ fn serve_with_log(
     (child, addr, log)
 }
 
+/// Creates an account in `g.db` (created if missing) through `gauntlet user create`.
+fn create_account(dir: &Path, email: &str, role: &str, password: &str) {
+    let mut create = gauntlet(dir)
+        .args([
+            "--database",
+            "g.db",
+            "--create-database",
+            "user",
+            "create",
+            "--email",
+            email,
+            "--role",
+            role,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = create.stdin.take().unwrap();
+    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    drop(stdin);
+    assert!(create.wait().unwrap().success(), "create {email}");
+}
+
 fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     let deadline = Instant::now() + within;
     loop {
@@ -414,29 +438,12 @@ fn align_prints_the_report_for_one_answer() {
 #[test]
 fn backup_copies_a_live_database_consistently_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
-    let mut create = gauntlet(dir.path())
-        .args([
-            "--database",
-            "g.db",
-            "--create-database",
-            "user",
-            "create",
-            "--email",
-            "ana@team.example",
-            "--role",
-            "admin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    create
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"river stone lantern\n")
-        .unwrap();
-    assert!(create.wait().unwrap().success());
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
     let (mut server, addr) = serve(dir.path(), &["--database", "g.db"]);
     assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
 
@@ -522,29 +529,12 @@ fn csrf_of(html: &str) -> String {
 #[test]
 fn kill_9_during_a_burst_of_autosaves_loses_no_acknowledged_save() {
     let dir = tempfile::tempdir().unwrap();
-    let mut create = gauntlet(dir.path())
-        .args([
-            "--database",
-            "g.db",
-            "--create-database",
-            "user",
-            "create",
-            "--email",
-            "cai@team.example",
-            "--role",
-            "candidate",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    create
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"quiet meadow lantern\n")
-        .unwrap();
-    assert!(create.wait().unwrap().success());
+    create_account(
+        dir.path(),
+        "cai@team.example",
+        "candidate",
+        "quiet meadow lantern",
+    );
     let rt = tokio::runtime::Runtime::new().unwrap();
     const WRITERS: usize = 4;
     for iteration in 0..10 {

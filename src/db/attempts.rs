@@ -99,6 +99,18 @@ pub async fn owned(
     .await
 }
 
+/// Any attempt by id (callers check who may see it).
+pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Attempt>, sqlx::Error> {
+    sqlx::query_as!(
+        Attempt,
+        r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at
+           from attempts where id = ?"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 pub async fn for_user(db: &SqlitePool, user_id: i64) -> Result<Vec<Attempt>, sqlx::Error> {
     sqlx::query_as!(
         Attempt,

@@ -47,20 +47,6 @@ pub async fn queue(db: &SqlitePool, me: i64) -> Result<Vec<QueueRow>, sqlx::Erro
     .await
 }
 
-/// Whether the attempt asked for a review (only then may interviewers see it).
-pub async fn is_requested(
-    db: impl SqliteExecutor<'_>,
-    attempt_id: i64,
-) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query_scalar!(
-        r#"select count(*) as "n!: i64" from attempts where id = ? and review_requested_at is not null"#,
-        attempt_id
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(n == 1)
-}
-
 /// How many reviews (draft or final) an attempt has.
 pub async fn count_for_attempt(
     db: impl SqliteExecutor<'_>,

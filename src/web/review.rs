@@ -132,18 +132,10 @@ pub async fn queue(
 
 /// The attempt if it asked for a review (otherwise 404, whoever asks).
 async fn requested_attempt(state: &AppState, id: i64) -> Result<(Attempt, User)> {
-    if !db::reviews::is_requested(&state.db, id).await? {
-        return Err(AppError::NotFound);
-    }
-    let attempt = sqlx::query_as!(
-        Attempt,
-        r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at
-           from attempts where id = ?"#,
-        id
-    )
-    .fetch_optional(&state.db)
-    .await?
-    .ok_or(AppError::NotFound)?;
+    let attempt = db::attempts::by_id(&state.db, id)
+        .await?
+        .filter(|a| a.review_requested_at.is_some())
+        .ok_or(AppError::NotFound)?;
     let candidate = db::users::by_id(&state.db, attempt.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
