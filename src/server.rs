@@ -17,7 +17,7 @@ use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::{
-    auth::tokens,
+    auth::{session_store::CachedStore, tokens},
     config::Config,
     db::{self, Create},
     library::ContentStore,
@@ -62,6 +62,7 @@ pub async fn start(
 ) -> Result<Running, Box<dyn std::error::Error + Send + Sync>> {
     let existed = database.path.exists();
     let pool = db::open(&database.path, database.create).await?;
+    let writer = db::open_writer(&database.path).await?;
     if !existed {
         tracing::warn!(
             path = %database.path.display(),
@@ -70,7 +71,7 @@ pub async fn start(
     }
     let dir = config.content_dir.clone();
     let content = tokio::task::spawn_blocking(move || ContentStore::load(dir)).await?;
-    let summary = content.record_current(&pool).await?;
+    let summary = content.record_current(&writer).await?;
     tracing::info!(
         gauntlets = summary.gauntlets,
         broken_files = summary.broken_files,
@@ -82,7 +83,7 @@ pub async fn start(
         );
     }
 
-    let sessions = SqliteStore::new(pool.clone());
+    let sessions = SqliteStore::new(writer.clone());
     sessions.migrate().await?;
     tokio::spawn(
         sessions
@@ -101,8 +102,8 @@ pub async fn start(
         );
     }
     let setup_link = setup_link_if_needed(&pool, &config).await?;
-    let state = AppState::new(pool.clone(), config.clone(), content);
-    let app = web::app(state.clone(), sessions);
+    let state = AppState::new(pool.clone(), writer.clone(), config.clone(), content);
+    let app = web::app(state.clone(), CachedStore::new(sessions));
     tracing::info!(%addr, public_url = %config.public_url, "listening");
     if let Some(link) = &setup_link {
         tracing::warn!(
@@ -119,6 +120,7 @@ pub async fn start(
         })
         .await;
         reload.abort();
+        writer.close().await;
         close_database(&pool).await;
     });
     Ok(Running {
@@ -211,7 +213,7 @@ async fn reload_on_sighup(state: AppState) {
         return;
     };
     while hup.recv().await.is_some() {
-        match state.content.reload(&state.db).await {
+        match state.content.reload(&state.writer).await {
             Ok(s) => tracing::info!(
                 gauntlets = s.gauntlets,
                 broken_files = s.broken_files,

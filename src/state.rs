@@ -5,6 +5,7 @@ use std::{ops::Deref, sync::Arc};
 use sqlx::SqlitePool;
 
 use crate::{
+    db::drafts::DraftWriter,
     auth::{password::Passwords, throttle::LoginThrottle},
     config::Config,
     library::ContentStore,
@@ -17,7 +18,12 @@ pub struct AppState(Arc<Inner>);
 
 /// What handlers reach through `AppState`.
 pub struct Inner {
+    /// Reads (several connections).
     pub db: SqlitePool,
+    /// Every write goes through this one connection (see `db::open_writer`).
+    pub writer: SqlitePool,
+    /// Autosaves, committed in groups on `writer`.
+    pub drafts: DraftWriter,
     pub config: Config,
     pub content: ContentStore,
     pub passwords: Passwords,
@@ -26,10 +32,12 @@ pub struct Inner {
 }
 
 impl AppState {
-    pub fn new(db: SqlitePool, config: Config, content: ContentStore) -> Self {
+    pub fn new(db: SqlitePool, writer: SqlitePool, config: Config, content: ContentStore) -> Self {
         let throttle = LoginThrottle::new(config.throttle.clone());
         Self(Arc::new(Inner {
             db,
+            drafts: DraftWriter::start(writer.clone()),
+            writer,
             config,
             content,
             passwords: Passwords::new(),

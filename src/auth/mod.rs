@@ -3,6 +3,7 @@
 
 pub mod password;
 pub mod session;
+pub mod session_store;
 pub mod throttle;
 pub mod tokens;
 

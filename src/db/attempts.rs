@@ -209,9 +209,7 @@ pub async fn save(
         });
     }
     let now = clock::now();
-    if answer.body != body {
-        keep_revision(conn, answer.id, answer.version, &answer.body, "overwritten").await?;
-    }
+    // the overwritten text is kept by the `answers_keep_overwritten` trigger
     let done = sqlx::query!(
         "update answers set body = ?, version = version + 1, updated_at = ?
          where id = ? and version = ? and submitted_at is null",
@@ -231,6 +229,47 @@ pub async fn save(
         version: base_version + 1,
         saved_at: now,
     })
+}
+
+/// The common autosave in one statement: the draft of an existing, unsubmitted answer of
+/// `user_id`'s attempt, saved only if nobody saved since `base_version`. `None` when that does
+/// not hold (no such row yet, a conflict, already submitted, not the user's): the caller then
+/// takes the careful path ([`save`]), which tells these apart.
+///
+/// An unsubmitted answer row exists only for the attempt's current step (rows are created when
+/// a step is reached), so this cannot write to a step the candidate has not reached. A single
+/// write statement takes the write lock before reading, like `BEGIN IMMEDIATE`.
+pub async fn save_draft(
+    db: impl SqliteExecutor<'_>,
+    attempt_id: i64,
+    user_id: i64,
+    step: (i64, &str),
+    base_version: i64,
+    body: &str,
+) -> Result<Option<SaveOutcome>, sqlx::Error> {
+    let now = clock::now();
+    let (round, part) = step;
+    let version = sqlx::query_scalar!(
+        "update answers set body = ?, version = version + 1, updated_at = ?
+         where attempt_id = ? and round_number = ? and part = ? and version = ?
+           and submitted_at is null
+           and exists (select 1 from attempts where id = ? and user_id = ?)
+         returning version",
+        body,
+        now,
+        attempt_id,
+        round,
+        part,
+        base_version,
+        attempt_id,
+        user_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(version.map(|version| SaveOutcome::Saved {
+        version,
+        saved_at: now,
+    }))
 }
 
 /// Submits an answer with its final text; submitted answers never change again.
@@ -255,9 +294,7 @@ pub async fn submit(
         });
     }
     let now = clock::now();
-    if answer.body != body {
-        keep_revision(conn, answer.id, answer.version, &answer.body, "overwritten").await?;
-    }
+    // the overwritten text is kept by the `answers_keep_overwritten` trigger
     sqlx::query!(
         "update answers set body = ?, version = version + 1, updated_at = ?, submitted_at = ?
          where id = ? and submitted_at is null",

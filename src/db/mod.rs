@@ -2,6 +2,7 @@
 
 pub mod attempts;
 pub mod backup;
+pub mod drafts;
 pub mod reviews;
 pub mod settings;
 pub mod tokens;
@@ -66,18 +67,7 @@ pub async fn open(path: &Path, create: Create) -> Result<SqlitePool, OpenError> 
     if create == Create::Never && !path.exists() {
         return Err(OpenError::Missing(shown));
     }
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
-        .before_acquire(|conn, _| {
-            Box::pin(async move {
-                // The ping runs after any rollback still queued on this connection. When a write
-                // fails with SQLITE_FULL, SQLite rolls the transaction back itself; sqlx's own
-                // ROLLBACK then fails and its transaction count stays at 1, which would make the
-                // next BEGIN IMMEDIATE fail. Such a connection is replaced instead of reused.
-                conn.ping().await?;
-                Ok(SqliteTransactionManager::get_transaction_depth(conn) == 0)
-            })
-        })
+    let pool = pool_options(8)
         .connect_with(connect_options(path, create))
         .await
         .map_err(|source| OpenError::Open {
@@ -100,6 +90,42 @@ pub async fn open(path: &Path, create: Create) -> Result<SqlitePool, OpenError> 
     Ok(pool)
 }
 
+/// The site's writer: one connection that every write goes through. Writers queue in-process
+/// (instead of sleeping in SQLite's busy handler, whose 1, 2, 5 … ms naps are far longer than a
+/// commit), and the connection's page cache stays valid from one write to the next. Open it
+/// after [`open`] (which creates and migrates the file).
+pub async fn open_writer(path: &Path) -> Result<SqlitePool, OpenError> {
+    pool_options(1)
+        .connect_with(connect_options(path, Create::Never))
+        .await
+        .map_err(|source| OpenError::Open {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+fn pool_options(max_connections: u32) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(max_connections)
+        // sqlx pings every connection it hands out (a round trip to the connection's thread);
+        // an in-process SQLite connection cannot silently die, so only the check below is kept
+        .test_before_acquire(false)
+        .before_acquire(|conn, _| {
+            Box::pin(async move {
+                if SqliteTransactionManager::get_transaction_depth(conn) == 0 {
+                    return Ok(true);
+                }
+                // A transaction was dropped: its ROLLBACK is still queued on this connection, and
+                // the ping waits for it. When a write failed with SQLITE_FULL, SQLite rolled the
+                // transaction back itself; sqlx's own ROLLBACK then fails and its transaction
+                // count stays at 1, which would make the next BEGIN IMMEDIATE fail. Such a
+                // connection is replaced instead of reused.
+                conn.ping().await?;
+                Ok(SqliteTransactionManager::get_transaction_depth(conn) == 0)
+            })
+        })
+}
+
 /// `PRAGMA quick_check`: `Err` with the first problem when the file is damaged.
 pub async fn quick_check(pool: &SqlitePool) -> Result<(), String> {
     let rows: Vec<String> = sqlx::query_scalar("pragma quick_check")
@@ -113,18 +139,23 @@ pub async fn quick_check(pool: &SqlitePool) -> Result<(), String> {
     }
 }
 
-/// Starts a write transaction with `BEGIN IMMEDIATE`, so writers queue on the busy timeout
-/// instead of failing with SQLITE_BUSY when a read upgrades to a write.
+/// Starts a write transaction with `BEGIN IMMEDIATE`, so the write lock is taken before any
+/// read: a read that later upgrades to a write could fail with SQLITE_BUSY at once. The site
+/// passes its writer pool ([`open_writer`]).
 pub async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
     pool.begin_with("BEGIN IMMEDIATE").await
 }
+
+const STORAGE_FULL: &str = "database or disk is full";
 
 /// Whether an error means the disk (or `max_page_count`) is full.
 pub fn is_storage_full(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Database(db) => {
-            db.code().as_deref() == Some("13") || db.message().contains("database or disk is full")
+            db.code().as_deref() == Some("13") || db.message().contains(STORAGE_FULL)
         }
+        // an error shared by every draft of a failed batch (see `drafts`) keeps the message
+        sqlx::Error::Protocol(message) => message.starts_with(STORAGE_FULL),
         _ => false,
     }
 }

@@ -288,7 +288,7 @@ async fn do_register(
         return Ok(resp);
     }
     let hash = state.passwords.hash(form.password).await?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     let new = users::NewUser {
         email: &email,
         display_name: &name,
@@ -477,7 +477,7 @@ pub async fn change_password(
         return refuse(chrome, "The two new passwords do not match.".into());
     }
     let hash = state.passwords.hash(form.password).await?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     let epoch = users::change_password(&mut *tx, user.id, &hash).await?;
     tx.commit().await?;
     session::sign_in(&session, user.id, epoch).await?;

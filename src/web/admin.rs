@@ -66,7 +66,7 @@ pub async fn set_role(
     StrictForm(form): StrictForm<RoleForm>,
 ) -> Result<Response> {
     let role: Role = form.role.parse().map_err(AppError::Unprocessable)?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     let target = db::users::by_id(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -113,7 +113,7 @@ pub async fn set_status(
             "You cannot disable your own account.".into(),
         ));
     }
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     let target = db::users::by_id(&mut *tx, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -216,7 +216,7 @@ pub async fn create_invite(
     };
     let token = tokens::random_token();
     let hash = tokens::hash_token(&token);
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     db::tokens::create_invite(&mut *tx, &hash, role, note, me.id, days * 86_400).await?;
     tx.commit().await?;
     tracing::info!(admin = me.id, role = %role, "invite created");
@@ -236,7 +236,7 @@ pub async fn revoke_invite(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     let revoked = db::tokens::revoke_invite(&mut *tx, id).await?;
     tx.commit().await?;
     let msg = if revoked {
@@ -297,7 +297,7 @@ pub async fn save_settings(
         registration,
         blind_review: form.blind_review.as_deref() == Some("on"),
     };
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     db::settings::save(&mut tx, &settings).await?;
     tx.commit().await?;
     tracing::info!(admin = me.id, "settings changed");
@@ -372,7 +372,7 @@ pub async fn reload_content(
     session: Session,
     State(state): State<AppState>,
 ) -> Result<Response> {
-    let s = state.content.reload(&state.db).await?;
+    let s = state.content.reload(&state.writer).await?;
     tracing::info!(
         admin = me.id,
         gauntlets = s.gauntlets,

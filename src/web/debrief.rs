@@ -218,7 +218,7 @@ pub async fn save_self_assessment(
         }
         rows.push((i64::from(r.number), level, note));
     }
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     for (round, level, note) in &rows {
         db::attempts::put_self_level(&mut tx, id, *round, *level, note).await?;
     }
@@ -264,7 +264,7 @@ pub async fn review_request(
             ));
         }
     };
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     if !requested && db::reviews::count_for_attempt(&mut *tx, id).await? > 0 {
         return Err(AppError::Conflict(
             "An interviewer has already claimed this review, so it can no longer be withdrawn."

@@ -40,9 +40,11 @@ use tower_http::{
     trace::TraceLayer,
 };
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
-use tower_sessions_sqlx_store::SqliteStore;
 
-use crate::{auth::tokens::short_id, state::AppState};
+use crate::{
+    auth::{session_store::CachedStore, tokens::short_id},
+    state::AppState,
+};
 
 /// Body limit for ordinary forms.
 pub const SMALL_BODY: usize = 64 * 1024;
@@ -52,7 +54,7 @@ pub const LARGE_BODY: usize = csrf::MAX_FORM_BODY;
 const MAX_IN_FLIGHT: usize = 256;
 
 /// The whole application: routes, sessions, CSRF, limits, headers, tracing.
-pub fn app(state: AppState, sessions: SqliteStore) -> Router {
+pub fn app(state: AppState, sessions: CachedStore) -> Router {
     let cfg = &state.config;
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name(cfg.cookie_name())

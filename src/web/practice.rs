@@ -33,6 +33,7 @@ use crate::{
     db::{
         self,
         attempts::{Answer, Attempt, SaveOutcome, SubmitOutcome},
+        drafts::{Draft, Written},
     },
     library::Pinned,
     practice::{self, Mode, Part, Step, StepState},
@@ -123,7 +124,7 @@ pub async fn start(
     let lib = state.content.current();
     let entry = lib.get(&slug).ok_or(AppError::NotFound)?;
     let g = &entry.gauntlet;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     // normally recorded at load already; this keeps the pin valid whatever happened since
     db::versions::record(&mut tx, &g.slug, &g.version, &g.title, &entry.source).await?;
     let id = db::attempts::create(&mut tx, user.id, &g.slug, &g.version, mode.as_str()).await?;
@@ -269,14 +270,14 @@ pub async fn show(
     let mut l = load_owned(&state, id, user.id).await?;
     let Some(step) = l.current() else {
         if l.attempt.finished_at.is_none() {
-            let mut tx = db::begin_write(&state.db).await?;
+            let mut tx = db::begin_write(&state.writer).await?;
             db::attempts::finish(&mut tx, id).await?;
             tx.commit().await?;
         }
         return Ok(Redirect::to(&format!("/attempts/{id}/debrief")).into_response());
     };
     if l.answer(step.round, step.part).is_none() {
-        let mut tx = db::begin_write(&state.db).await?;
+        let mut tx = db::begin_write(&state.writer).await?;
         let a = db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str())
             .await?;
         tx.commit().await?;
@@ -428,14 +429,27 @@ async fn save_inner(
     form: Result<StrictForm<AnswerForm>, AppError>,
 ) -> Result<SaveOutcome> {
     let StrictForm(form) = form?;
-    let l = load_owned(state, id, user_id).await?;
-    let step = step_of(&l, round, part)?;
+    let parsed: Part = part.parse().map_err(|()| AppError::NotFound)?;
     practice::check_answer(&form.body).map_err(|p| AppError::Unprocessable(p.message()))?;
     let base = parse_version(&form.base_version)?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let draft = Draft {
+        attempt_id: id,
+        user_id,
+        round: i64::from(round),
+        part: parsed.as_str(),
+        base_version: base,
+        body: form.body,
+    };
+    let draft = match state.drafts.save(draft).await? {
+        Written::Saved(saved) => return Ok(saved),
+        Written::NotApplied(draft) => draft,
+    };
+    let l = load_owned(state, id, user_id).await?;
+    let step = step_of(&l, round, part)?;
+    let mut tx = db::begin_write(&state.writer).await?;
     let answer =
         db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;
-    let outcome = db::attempts::save(&mut tx, &answer, base, &form.body).await?;
+    let outcome = db::attempts::save(&mut tx, &answer, base, &draft.body).await?;
     tx.commit().await?;
     Ok(outcome)
 }
@@ -512,7 +526,7 @@ pub async fn submit(
         return Ok(resp);
     }
     let base = parse_version(&form.base_version)?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     let answer =
         db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;
     let outcome = db::attempts::submit(&mut tx, &answer, base, &form.body).await?;
@@ -623,7 +637,7 @@ pub async fn delete(
             "Finished attempts are kept; only unfinished ones can be deleted.".into(),
         ));
     }
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     db::attempts::delete_unfinished(&mut tx, id, user.id).await?;
     tx.commit().await?;
     session::flash(

@@ -155,7 +155,7 @@ pub async fn claim(
             "You cannot review your own attempt.".into(),
         ));
     }
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     db::reviews::claim(&mut tx, id, me.id).await?;
     tx.commit().await?;
     tracing::info!(reviewer = me.id, attempt = id, "review claimed");
@@ -176,7 +176,7 @@ pub async fn release(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     requested_attempt(&state, id).await?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     let released = db::reviews::release(&mut tx, id, me.id).await?;
     tx.commit().await?;
     let msg = if released {
@@ -409,7 +409,7 @@ async fn my_review(state: &AppState, me: &User, id: i64) -> Result<(Review, Rubr
 
 /// Saves the rubric; after submission every change is written to the audit log.
 async fn store(state: &AppState, me: &User, review: &Review, rubric: &Rubric) -> Result<()> {
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     if review.submitted_at.is_some() {
         let before = db::reviews::rubric(&mut *tx, review).await?;
         if &before != rubric {
@@ -485,7 +485,7 @@ pub async fn submit(
         return Ok(resp);
     }
     store(&state, &me, &review, &rubric).await?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     let first = db::reviews::submit(&mut tx, review.id).await?;
     tx.commit().await?;
     if first {
@@ -538,7 +538,7 @@ pub async fn add_comment(
             "The words “{quote}” are not in the answer to round {round}. Select them in the answer (or copy them exactly) and try again."
         ))
     })?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     let cid = db::reviews::add_comment(
         &mut tx,
         review.id,
@@ -566,7 +566,7 @@ pub async fn delete_comment(
     Path((id, comment)): Path<(i64, i64)>,
 ) -> Result<Response> {
     let (review, _) = my_review(&state, &me, id).await?;
-    let mut tx = db::begin_write(&state.db).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
     if !db::reviews::delete_comment(&mut tx, review.id, comment).await? {
         return Err(AppError::NotFound);
     }
