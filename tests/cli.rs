@@ -527,7 +527,7 @@ fn csrf_of(html: &str) -> String {
 }
 
 #[test]
-fn kill_9_during_a_burst_of_autosaves_loses_no_acknowledged_save() {
+fn t50_kill_9_during_a_burst_of_autosaves_loses_no_acknowledged_save() {
     let dir = tempfile::tempdir().unwrap();
     create_account(
         dir.path(),

@@ -163,7 +163,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn policy_rejects_short_long_common_and_personal_passwords() {
+    fn t26_policy_rejects_short_long_common_and_personal_passwords() {
         assert!(check_policy("short", "a@b.c").is_err());
         assert!(check_policy(&"x".repeat(129), "a@b.c").is_err());
         assert!(check_policy("password1234", "a@b.c").is_err());
@@ -173,7 +173,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hashes_verify_and_unknown_accounts_never_do() {
+    async fn t25_hashes_verify_and_unknown_accounts_never_do() {
         let p = Passwords::new();
         let h = p.hash("a long enough secret".into()).await.unwrap();
         assert!(

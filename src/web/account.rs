@@ -506,7 +506,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn next_accepts_only_local_paths() {
+    fn t43_next_accepts_only_local_paths() {
         for bad in [
             "http://example.com",
             "//example.com",
