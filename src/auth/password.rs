@@ -141,7 +141,7 @@ pub fn needs_rehash(stored: &str) -> bool {
         || params.p_cost() != current.p_cost()
         || parsed
             .hash
-            .is_none_or(|h| h.len() != argon2::Params::DEFAULT_OUTPUT_LEN)
+            .is_none_or(|h| h.len() != Params::DEFAULT_OUTPUT_LEN)
 }
 
 fn verify_now(password: &str, stored: &str) -> bool {

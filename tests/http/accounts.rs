@@ -222,13 +222,20 @@ async fn t23_throttling_returns_429_with_retry_after() {
     let client = app.client();
     let mut statuses = Vec::new();
     for i in 0..7 {
-        let r = login(
-            &app,
-            &client,
-            &format!("guess{i}@team.example"),
-            "wrong password here",
-        )
-        .await;
+        // a forged X-Forwarded-For (the peer is no trusted proxy) does not spread the count
+        let token = csrf(&app, &client, "/login").await;
+        let r = client
+            .post(app.url("/login"))
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .header("x-real-ip", format!("198.51.100.{i}"))
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("email", &format!("guess{i}@team.example")),
+                ("password", "wrong password here"),
+            ])
+            .send()
+            .await
+            .unwrap();
         statuses.push((r.status(), r.headers().get("retry-after").cloned()));
     }
     assert!(

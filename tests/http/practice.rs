@@ -418,39 +418,68 @@ async fn t01_t02_another_candidates_attempt_is_404_on_every_attempt_route() {
     let (owner, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &owner, "study").await;
     answer_through(&app, &owner, id, 5).await;
-    for (other, token_page) in [
+    let others = [
         (app.signed_in(Role::Candidate).await.0, "/"),
         (app.signed_in(Role::Interviewer).await.0, "/"),
         (app.signed_in(Role::Admin).await.0, "/"),
-    ] {
+    ];
+    let before = crate::common::db_fingerprint(&app).await;
+    for (other, token_page) in others {
         let token = csrf(&app, &other, token_page).await;
         for spec in routes::specs()
             .into_iter()
             .filter(|s| s.path.starts_with("/attempts/"))
         {
-            let path = spec
-                .example_path()
-                .replace("/attempts/1", &format!("/attempts/{id}"));
-            let r = if spec.method == "GET" {
-                other.get(app.url(&path)).send().await.unwrap()
-            } else {
-                other
-                    .post(app.url(&path))
-                    .form(&[
-                        ("_csrf", token.as_str()),
-                        ("body", "x"),
-                        ("base_version", "0"),
-                        ("action", "request"),
-                        ("level_1", "4"),
-                    ])
-                    .send()
-                    .await
-                    .unwrap()
+            let call = |attempt: i64| {
+                let path = spec
+                    .example_path()
+                    .replace("/attempts/1", &format!("/attempts/{attempt}"));
+                let (other, token, url) = (other.clone(), token.clone(), app.url(&path));
+                async move {
+                    let r = if spec.method == "GET" {
+                        other.get(url).send().await.unwrap()
+                    } else {
+                        other
+                            .post(url)
+                            .form(&[
+                                ("_csrf", token.as_str()),
+                                ("body", "x"),
+                                ("base_version", "0"),
+                                ("action", "request"),
+                                ("level_1", "4"),
+                            ])
+                            .send()
+                            .await
+                            .unwrap()
+                    };
+                    (r.status(), r.text().await.unwrap())
+                }
             };
-            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{} {path}", spec.method);
-            assert!(!r.text().await.unwrap().contains("My answer to round"));
+            let (status, body) = call(id).await;
+            assert_eq!(
+                status,
+                StatusCode::NOT_FOUND,
+                "{} {}",
+                spec.method,
+                spec.path
+            );
+            assert!(!body.contains("My answer to round"));
+            // the same answer as for an attempt that does not exist at all
+            let (missing_status, missing_body) = call(999_999).await;
+            assert_eq!(
+                (status, body),
+                (missing_status, missing_body),
+                "{} {}",
+                spec.method,
+                spec.path
+            );
         }
     }
+    assert_eq!(
+        before,
+        crate::common::db_fingerprint(&app).await,
+        "no answer, self-assessment or review request changed"
+    );
     let n: i64 = sqlx::query_scalar("select count(*) from self_assessments")
         .fetch_one(app.pool())
         .await
