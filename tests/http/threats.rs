@@ -230,7 +230,7 @@ async fn t03_t04_ids_of_other_users_in_every_id_bearing_route_get_404_and_change
 }
 
 #[tokio::test]
-async fn t06_extra_fields_cannot_set_role_owner_status_or_another_users_data() {
+async fn t06_t29_extra_fields_cannot_set_role_owner_status_or_another_users_data() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let (victim, victim_email) = app.signed_in(Role::Candidate).await;
@@ -1933,4 +1933,75 @@ async fn t10_anonymous_fetches_get_401_json_and_anonymous_posts_change_nothing()
         assert_eq!(v["error"], "signed_out", "{}", spec.path);
     }
     assert_eq!(before, db_fingerprint(&app).await);
+}
+
+#[test]
+fn t50_no_fire_and_forget_tasks_outside_the_accept_loop() {
+    // a handler that spawned its write could answer 2xx before the commit; only the server's
+    // accept loop and background jobs (src/server.rs) spawn tasks
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stack = vec![root.join("src")];
+    let mut files = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            files += 1;
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            if rel == "src/server.rs" {
+                continue;
+            }
+            let src = std::fs::read_to_string(&path).unwrap();
+            let code = src.split("#[cfg(test)]").next().unwrap();
+            for bad in ["tokio::spawn(", "task::spawn(", "spawn_local("] {
+                assert!(!code.contains(bad), "{rel} uses {bad}");
+            }
+        }
+    }
+    assert!(files >= 20);
+}
+
+#[tokio::test]
+async fn t21_a_password_change_gives_this_session_a_new_id_and_the_old_one_is_dead() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let (cookie, token) = raw_sign_in(&app, &email).await;
+    let raw = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = raw
+        .post(app.url("/account/password"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("current", PASSWORD),
+            ("password", "another quiet harbour"),
+            ("confirm", "another quiet harbour"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let new = set_session_cookie(&r).expect("a new session id");
+    let new = new.split(';').next().unwrap();
+    assert_ne!(new, cookie);
+    for (c, expected) in [
+        (cookie.as_str(), StatusCode::SEE_OTHER),
+        (new, StatusCode::OK),
+    ] {
+        let r = raw
+            .get(app.url("/catalog"))
+            .header("cookie", c)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), expected, "{c}");
+    }
 }
