@@ -2005,3 +2005,66 @@ async fn t21_a_password_change_gives_this_session_a_new_id_and_the_old_one_is_de
         assert_eq!(r.status(), expected, "{c}");
     }
 }
+
+#[test]
+fn the_threat_matrix_in_the_docs_lists_every_row_and_every_row_test() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/security.md")).unwrap();
+    let matrix = &doc[doc
+        .find("## Threat matrix")
+        .expect("a threat matrix section")..];
+    for n in 1..=50 {
+        assert!(
+            matrix.contains(&format!("\n| T{n:02} |")),
+            "row T{n:02} missing"
+        );
+    }
+    // every test it names exists
+    let mut named = 0;
+    for cell in matrix.split('`').skip(1).step_by(2) {
+        let Some((file, func)) = cell.split_once("::") else {
+            continue;
+        };
+        if !(file.ends_with(".rs")) {
+            continue;
+        }
+        let src = std::fs::read_to_string(root.join(file)).unwrap_or_else(|_| panic!("{file}"));
+        assert!(
+            src.contains(&format!("fn {func}(")),
+            "{file}::{func} does not exist"
+        );
+        named += 1;
+    }
+    assert!(named >= 60);
+    // and every test named after a row is in the matrix
+    let mut stack = vec![root.join("tests"), root.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            // the browser suite is listed as a whole
+            if path.extension().is_none_or(|e| e != "rs")
+                || path.to_string_lossy().contains("browser")
+            {
+                continue;
+            }
+            let src = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in src.match_indices("fn t") {
+                let name: String = src[at + 3..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                let b = name.as_bytes();
+                if b.len() > 4 && b[1].is_ascii_digit() && b[2].is_ascii_digit() && b[3] == b'_' {
+                    assert!(
+                        matrix.contains(&format!("::{name}`")),
+                        "{name} is not in the matrix"
+                    );
+                }
+            }
+        }
+    }
+}
