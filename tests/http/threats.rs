@@ -748,7 +748,7 @@ async fn t20_fifty_sign_ins_get_fifty_distinct_128_bit_session_ids() {
 }
 
 #[tokio::test]
-async fn t24_unknown_wrong_password_and_disabled_look_identical_and_so_do_locked_names() {
+async fn t23_t24_unknown_wrong_password_and_disabled_look_identical_and_so_do_locked_names() {
     let app = TestApp::spawn().await;
     let real = app.create_user(Role::Candidate).await;
     let disabled = app.create_user(Role::Candidate).await;
