@@ -955,3 +955,61 @@ fn t22_no_password_session_id_csrf_token_or_answer_text_reaches_the_log() {
     }
     assert!(forms >= 10);
 }
+
+#[test]
+fn t45_the_reference_on_an_error_page_is_the_log_lines_and_only_the_log_has_details() {
+    let dir = tempfile::tempdir().unwrap();
+    create_account(
+        dir.path(),
+        "ops@team.example",
+        "admin",
+        "quiet meadow lantern",
+    );
+    let (mut server, addr, log) = serve_with_log(dir.path(), &["--database", "g.db"], &[]);
+    // break the database behind the server's back
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite:{}", dir.path().join("g.db").display());
+        let pool = sqlx::SqlitePool::connect_with(gauntlet::db::options_from_url(&url).unwrap())
+            .await
+            .unwrap();
+        sqlx::query("drop table settings")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let page = http_get(&addr, "/login");
+    assert!(page.starts_with("HTTP/1.1 500"), "{page}");
+    let marker = "Reference: <code>";
+    let at = page.find(marker).expect("a reference on the page") + marker.len();
+    let reference = &page[at..at + page[at..].find('<').unwrap()];
+    assert_eq!(reference.len(), 16);
+    assert!(!page.contains("no such table") && !page.contains("sqlx"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let line = loop {
+        let found = log
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| l.contains(reference))
+            .cloned();
+        if let Some(l) = found {
+            break l;
+        }
+        assert!(Instant::now() < deadline, "no log line with {reference}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["level"], "ERROR");
+    assert_eq!(v["fields"]["correlation"], reference);
+    assert!(
+        line.contains("no such table"),
+        "the details are in the log: {line}"
+    );
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_exit(&mut server, Duration::from_secs(25)).success());
+}
