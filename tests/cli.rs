@@ -497,7 +497,11 @@ fn backup_copies_a_live_database_consistently_and_never_overwrites() {
         .args(["--database", "copy.db", "export"])
         .output()
         .unwrap();
-    assert!(users.status.success());
+    assert!(
+        users.status.success(),
+        "{}",
+        String::from_utf8_lossy(&users.stderr)
+    );
 }
 
 /// Signs in over plain HTTP and returns a cookie-keeping client.
