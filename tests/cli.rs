@@ -32,7 +32,18 @@ fn serve_with_log(
     db_args: &[&str],
     serve_args: &[&str],
 ) -> (Child, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    serve_with_log_level(dir, db_args, serve_args, "info")
+}
+
+/// `serve_with_log` with a `GAUNTLET_LOG` filter.
+fn serve_with_log_level(
+    dir: &Path,
+    db_args: &[&str],
+    serve_args: &[&str],
+    level: &str,
+) -> (Child, String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let mut child = gauntlet(dir)
+        .env("GAUNTLET_LOG", level)
         .args(db_args)
         .args(["--log-json", "serve", "--bind", "127.0.0.1:0"])
         .args(serve_args)
@@ -54,7 +65,7 @@ fn serve_with_log(
             break v["fields"]["addr"].as_str().unwrap().to_string();
         }
     };
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = std::sync::Arc::new(std::sync::Mutex::new(vec![format!("listening on {addr}")]));
     let sink = log.clone();
     std::thread::spawn(move || {
         for line in lines.map_while(Result::ok) {
@@ -486,7 +497,11 @@ fn backup_copies_a_live_database_consistently_and_never_overwrites() {
         .args(["--database", "copy.db", "export"])
         .output()
         .unwrap();
-    assert!(users.status.success());
+    assert!(
+        users.status.success(),
+        "{}",
+        String::from_utf8_lossy(&users.stderr)
+    );
 }
 
 /// Signs in over plain HTTP and returns a cookie-keeping client.
@@ -527,7 +542,7 @@ fn csrf_of(html: &str) -> String {
 }
 
 #[test]
-fn kill_9_during_a_burst_of_autosaves_loses_no_acknowledged_save() {
+fn t50_kill_9_during_a_burst_of_autosaves_loses_no_acknowledged_save() {
     let dir = tempfile::tempdir().unwrap();
     create_account(
         dir.path(),
@@ -717,6 +732,284 @@ fn sighup_reloads_the_content_folder() {
     assert!(
         http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"),
         "still serving"
+    );
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_exit(&mut server, Duration::from_secs(25)).success());
+}
+
+/// The `name=value` of the session cookie in a response.
+fn session_cookie_of(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("gauntlet_session="))
+        .expect("a session cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn t22_no_password_session_id_csrf_token_or_answer_text_reaches_the_log() {
+    const PASSWORD: &str = "LOG-CANARY-secret 9f2c";
+    const WRONG: &str = "LOG-CANARY-wrong 77a1";
+    const ANSWER: &str = "ANSWER-CANARY-lena 5d1e";
+    let dir = tempfile::tempdir().unwrap();
+    create_account(dir.path(), "lena@team.example", "candidate", PASSWORD);
+    // debug is more than production logs (info, with tower_sessions and sqlx at warn)
+    let (mut server, addr, log) =
+        serve_with_log_level(dir.path(), &["--database", "g.db"], &[], "debug");
+    let base = format!("http://{addr}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let secrets = rt.block_on(async {
+        let c = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let page = c.get(format!("{base}/login")).send().await.unwrap();
+        let pre = session_cookie_of(&page);
+        let pre_token = csrf_of(&page.text().await.unwrap());
+        let form = |pw: &'static str, token: &str| {
+            vec![
+                ("_csrf", token.to_string()),
+                ("email", "lena@team.example".to_string()),
+                ("password", pw.to_string()),
+            ]
+        };
+        let r = c
+            .post(format!("{base}/login"))
+            .header("cookie", &pre)
+            .form(&form(WRONG, &pre_token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        let r = c
+            .post(format!("{base}/login"))
+            .header("cookie", &pre)
+            .form(&form(PASSWORD, &pre_token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let sid = session_cookie_of(&r);
+        let get = |url: String| {
+            let c = c.clone();
+            let sid = sid.clone();
+            async move {
+                c.get(url)
+                    .header("cookie", sid)
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        let home = get(format!("{base}/")).await;
+        let token = csrf_of(&home);
+        // the token appears in pages only as a form field's value, never in a URL
+        for page in [
+            &home,
+            &get(format!("{base}/gauntlets/multi-region-kubernetes")).await,
+        ] {
+            assert_eq!(
+                page.matches(token.as_str()).count(),
+                page.matches(&format!("value=\"{token}\"")).count()
+            );
+        }
+        let r = c
+            .post(format!("{base}/gauntlets/multi-region-kubernetes/attempts"))
+            .header("cookie", &sid)
+            .form(&[("_csrf", token.as_str()), ("mode", "interview")])
+            .send()
+            .await
+            .unwrap();
+        let attempt = r.headers()["location"].to_str().unwrap().to_string();
+        let save = format!("{base}{attempt}/steps/1/main/save");
+        // an autosave (header token), a form save (body token), a refused one and a 422
+        let r = c
+            .post(&save)
+            .header("cookie", &sid)
+            .header("x-csrf-token", &token)
+            .header("accept", "application/json")
+            .form(&[("body", ANSWER), ("base_version", "0")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let r = c
+            .post(&save)
+            .header("cookie", &sid)
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("body", &format!("{ANSWER} again")),
+                ("base_version", "1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let r = c
+            .post(&save)
+            .header("cookie", &sid)
+            .header("x-csrf-token", &pre_token)
+            .form(&[("body", ANSWER), ("base_version", "2")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let r = c
+            .post(&save)
+            .header("cookie", &sid)
+            .header("x-csrf-token", &token)
+            .form(&[
+                ("body", format!("{ANSWER}\u{0}")),
+                ("base_version", "2".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let r = c
+            .post(format!("{base}/logout"))
+            .header("cookie", &sid)
+            .form(&[("_csrf", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let value = |cookie: &str| cookie.split_once('=').unwrap().1.to_string();
+        vec![
+            PASSWORD.to_string(),
+            WRONG.to_string(),
+            ANSWER.to_string(),
+            "ANSWER-CANARY".to_string(),
+            "LOG-CANARY".to_string(),
+            value(&pre),
+            value(&sid),
+            pre_token,
+            token,
+        ]
+    });
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_exit(&mut server, Duration::from_secs(25)).success());
+    std::thread::sleep(Duration::from_millis(200));
+    let lines = log.lock().unwrap().clone();
+    let all = lines.join("\n");
+    for needle in [
+        "signed in",
+        "sign-in failed",
+        "csrf rejection",
+        "database closed",
+    ] {
+        assert!(
+            all.contains(needle),
+            "the log lacks {needle:?}; was it captured?\n{all}"
+        );
+    }
+    for secret in &secrets {
+        let hits: Vec<&String> = lines
+            .iter()
+            .filter(|l| l.contains(secret.as_str()))
+            .collect();
+        assert!(hits.is_empty(), "{secret:?} is in the log: {hits:?}");
+    }
+    // tokens never travel in URLs: no route takes one in its query string, and every form
+    // that carries the CSRF field is a POST
+    for spec in gauntlet::web::routes::specs() {
+        assert!(!spec.path.contains('?'), "{}", spec.path);
+    }
+    let mut stack = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates"
+    ))];
+    let mut forms = 0;
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let html = std::fs::read_to_string(&path).unwrap();
+            for form in html.split("<form").skip(1) {
+                let form = &form[..form.find("</form>").unwrap_or(form.len())];
+                if form.contains("_csrf") {
+                    forms += 1;
+                    let tag = &form[..form.find('>').unwrap()];
+                    assert!(
+                        tag.contains("method=\"post\""),
+                        "{}: a form with the CSRF field that is not a POST",
+                        path.display()
+                    );
+                }
+            }
+            assert!(!html.contains("_csrf="), "{}", path.display());
+        }
+    }
+    assert!(forms >= 10);
+}
+
+#[test]
+fn t45_the_reference_on_an_error_page_is_the_log_lines_and_only_the_log_has_details() {
+    let dir = tempfile::tempdir().unwrap();
+    create_account(
+        dir.path(),
+        "ops@team.example",
+        "admin",
+        "quiet meadow lantern",
+    );
+    let (mut server, addr, log) = serve_with_log(dir.path(), &["--database", "g.db"], &[]);
+    // break the database behind the server's back
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite:{}", dir.path().join("g.db").display());
+        let pool = sqlx::SqlitePool::connect_with(gauntlet::db::options_from_url(&url).unwrap())
+            .await
+            .unwrap();
+        sqlx::query("drop table settings")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    });
+    let page = http_get(&addr, "/login");
+    assert!(page.starts_with("HTTP/1.1 500"), "{page}");
+    let marker = "Reference: <code>";
+    let at = page.find(marker).expect("a reference on the page") + marker.len();
+    let reference = &page[at..at + page[at..].find('<').unwrap()];
+    assert_eq!(reference.len(), 16);
+    assert!(!page.contains("no such table") && !page.contains("sqlx"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let line = loop {
+        let found = log
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| l.contains(reference))
+            .cloned();
+        if let Some(l) = found {
+            break l;
+        }
+        assert!(Instant::now() < deadline, "no log line with {reference}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["level"], "ERROR");
+    assert_eq!(v["fields"]["correlation"], reference);
+    assert!(
+        line.contains("no such table"),
+        "the details are in the log: {line}"
     );
     Command::new("kill")
         .args(["-TERM", &server.id().to_string()])

@@ -9,7 +9,7 @@ use std::{
 };
 
 use argon2::{
-    Argon2, PasswordHash, PasswordHasher as _, PasswordVerifier as _,
+    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
     password_hash::{SaltString, rand_core::OsRng},
 };
 use tokio::sync::Semaphore;
@@ -35,11 +35,19 @@ pub struct Passwords {
     jobs: mpsc::Sender<Job>,
     /// Verified against when the account does not exist, so timing reveals nothing.
     dummy_hash: Arc<str>,
+    /// How long to wait for a hashing slot before giving up with `Busy`.
+    permit_wait: Duration,
 }
 
 impl Passwords {
     pub fn new() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self::with_limits(cores, PERMIT_WAIT)
+    }
+
+    /// `permits` hashes at once (one thread each); waits at most `permit_wait` for a slot.
+    pub fn with_limits(permits: usize, permit_wait: Duration) -> Self {
+        let cores = permits.max(1);
         let dummy = hash_now("not a real password, only here for timing")
             .expect("argon2 with default parameters hashes");
         let (jobs, queue) = mpsc::channel::<Job>();
@@ -63,6 +71,7 @@ impl Passwords {
             permits: Arc::new(Semaphore::new(cores)),
             jobs,
             dummy_hash: dummy.into(),
+            permit_wait,
         }
     }
 
@@ -88,7 +97,7 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Busy> {
-        let permit = tokio::time::timeout(PERMIT_WAIT, self.permits.clone().acquire_owned())
+        let permit = tokio::time::timeout(self.permit_wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| Busy)?
             .map_err(|_| Busy)?;
@@ -113,6 +122,26 @@ fn hash_now(password: &str) -> Result<String, argon2::password_hash::Error> {
     Ok(Argon2::default()
         .hash_password(password.as_bytes(), &salt)?
         .to_string())
+}
+
+/// Whether a stored hash was made with other parameters than the current ones (Argon2id v19,
+/// the crate's defaults: m=19456 KiB, t=2, p=1), so it should be re-hashed at the next sign-in.
+pub fn needs_rehash(stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return true;
+    };
+    let current = Params::default();
+    let Ok(params) = Params::try_from(&parsed) else {
+        return true;
+    };
+    parsed.algorithm != Algorithm::Argon2id.ident()
+        || parsed.version != Some(Version::V0x13.into())
+        || params.m_cost() != current.m_cost()
+        || params.t_cost() != current.t_cost()
+        || params.p_cost() != current.p_cost()
+        || parsed
+            .hash
+            .is_none_or(|h| h.len() != Params::DEFAULT_OUTPUT_LEN)
 }
 
 fn verify_now(password: &str, stored: &str) -> bool {
@@ -163,7 +192,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn policy_rejects_short_long_common_and_personal_passwords() {
+    fn t26_policy_rejects_short_long_common_and_personal_passwords() {
         assert!(check_policy("short", "a@b.c").is_err());
         assert!(check_policy(&"x".repeat(129), "a@b.c").is_err());
         assert!(check_policy("password1234", "a@b.c").is_err());
@@ -173,7 +202,52 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hashes_verify_and_unknown_accounts_never_do() {
+    async fn t28_new_hashes_are_current_and_older_parameters_need_a_rehash() {
+        let h = hash_now("a long enough secret").unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(!needs_rehash(&h));
+        let salt = SaltString::generate(&mut OsRng);
+        for (alg, m, t) in [
+            (Algorithm::Argon2id, 4096, 1),
+            (Algorithm::Argon2id, 19456, 1),
+            (Algorithm::Argon2i, 19456, 2),
+        ] {
+            let old = Argon2::new(alg, Version::V0x13, Params::new(m, t, 1, None).unwrap())
+                .hash_password(b"a long enough secret", &salt)
+                .unwrap()
+                .to_string();
+            assert!(needs_rehash(&old), "{old}");
+        }
+        assert!(needs_rehash("not a PHC string"));
+    }
+
+    #[tokio::test]
+    async fn t30_hashing_waits_at_most_its_limit_for_a_slot_then_answers_503() {
+        use axum::response::IntoResponse as _;
+        let p = Passwords::with_limits(1, Duration::from_millis(50));
+        // one slot, held by a slow job
+        let held = tokio::spawn({
+            let p = p.clone();
+            async move {
+                p.run(|| std::thread::sleep(Duration::from_millis(1500)))
+                    .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let busy = p.hash("a long enough secret".into()).await;
+        assert!(busy.is_err(), "no slot free within the wait");
+        let resp = crate::web::error::AppError::from(busy.unwrap_err()).into_response();
+        assert_eq!(resp.status(), axum::http::StatusCode::SERVICE_UNAVAILABLE);
+        assert!(resp.headers().contains_key("retry-after"));
+        assert!(held.await.unwrap().is_ok());
+        assert!(
+            p.hash("a long enough secret".into()).await.is_ok(),
+            "free again"
+        );
+    }
+
+    #[tokio::test]
+    async fn t25_hashes_verify_and_unknown_accounts_never_do() {
         let p = Passwords::new();
         let h = p.hash("a long enough secret".into()).await.unwrap();
         assert!(

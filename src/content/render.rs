@@ -188,7 +188,7 @@ mod tests {
     }
 
     #[test]
-    fn xss_corpus_is_neutralised() {
+    fn t32_xss_corpus_is_neutralised() {
         let corpus = [
             "[x](javascript:alert(1))",
             "[x](JaVaScRiPt:alert(1))",
@@ -205,6 +205,44 @@ mod tests {
             "[x](data:text/html;base64,PHNjcmlwdD4=)",
             "![x](https://tracker.example/pixel.png)",
             "![x](//tracker.example/pixel.png)",
+            // from the CommonMark XSS corpus (md-xss-gist)
+            "[a](javascript:prompt(document.cookie))",
+            "[a](j    a   v   a   s   c   r   i   p   t:prompt(document.cookie))",
+            "![a](javascript:prompt(document.cookie))\\",
+            "[a](data:text/html;base64,PHNjcmlwdD5hbGVydCgnWFNTJyk8L3NjcmlwdD4K)",
+            "[a](&#106&#97&#118&#97&#115&#99&#114&#105&#112&#116&#58&#97&#108&#101&#114&#116&#40&#39&#88&#83&#83&#39&#41)",
+            "![a'\"`onerror=prompt(document.cookie)](x)",
+            "[citelol]: (javascript:prompt(document.cookie))",
+            "[notmalicious](javascript:window.onerror=alert;throw%20document.cookie)",
+            "[test](javascript://%0d%0aprompt(1))",
+            "[test](javascript://%0d%0aprompt(1);com)",
+            "[notmalicious](javascript://%0d%0awindow.onerror=alert;throw%20document.cookie)",
+            "[a](&#x6A&#x61&#x76&#x61&#x73&#x63&#x72&#x69&#x70&#x74&#x3A&#x61&#x6C&#x65&#x72&#x74&#x28&#x27&#x58&#x53&#x53&#x27&#x29)",
+            "[XSS](.alert(1);)",
+            "[ ](https://a.de?p=[[/data-x=. style=background-color:#000000;z-index:999;width:100%;position:fixed;top:0;left:0;right:0;bottom:0; data-y=.]])",
+            "[ ](http://a?p=[[/onclick=alert(0) .]])",
+            "[a](javascript:this;alert(1))",
+            "[a](javascript:this;alert(1&#41;)",
+            "[a](javascript&#58this;alert(1&#41;)",
+            "[a](Javas&#99;ript:alert(1&#41;)",
+            "[a](Javas%26%2399;ript:alert(1&#41;)",
+            "[a](javascript:alert&#65534;(1&#41;)",
+            "[a](javascript:confirm(1)",
+            "[clickme](vbscript:alert(document.domain))",
+            "_http://danlec_@.1 style=background-image:url(data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAABACAIAAADUrzZu);background-repeat:no-repeat;display:block;width:100%;height:100px; onclick=alert(unescape(/Oh%20No!/.source));return(false);//",
+            "<http://<meta http-equiv=\"refresh\" content=\"0; url=http://danlec.com/\">>",
+            "[text](http://danlec.com \" [@danlec](/danlec) \")",
+            "[a](javascript:alert('XSS'))",
+            "![a](\"onerror=\"alert('XSS'))",
+            "</http://<?php\\><\\h1\\><script:script>confirm(2)",
+            "[XSS](javascript:prompt(document.cookie))",
+            "[XSS](j    a   v   a   s   c   r   i   p   t:prompt(document.cookie))",
+            "[XSS](data:text/html;base64,PHNjcmlwdD5hbGVydCgnWFNTJyk8L3NjcmlwdD4K)",
+            "![XSS](javascript:prompt(document.cookie))\\",
+            "<svg><a xlink:href=\"javascript:alert(1)\"><rect width=\"100\" height=\"100\"/></a></svg>",
+            "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+            "<details open ontoggle=alert(1)>",
+            "<a href=\"&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041\">x</a>",
         ];
         for md in corpus {
             let html = markdown_to_html(md);
@@ -242,12 +280,12 @@ mod tests {
 
     proptest! {
         #[test]
-        fn random_input_renders_safely(s in "\\PC{0,200}") {
+        fn t32_random_input_renders_safely(s in "\\PC{0,200}") {
             assert_safe(&markdown_to_html(&s));
         }
 
         #[test]
-        fn random_html_soup_renders_safely(
+        fn t32_random_html_soup_renders_safely(
             parts in proptest::collection::vec(prop_oneof![
                 Just("<a href=\"javascript:x\">"), Just("<img src=x onerror=y>"), Just("<script>"),
                 Just("[l]("), Just("javascript:"), Just("data:"), Just(")"), Just("![i]("),

@@ -89,10 +89,14 @@ pub async fn login(
         users::by_email(&state.db, &account).await?
     };
     let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let typed = form.password.clone();
     let ok = state.passwords.verify(form.password, stored).await?;
     match user {
         Some(u) if ok && !u.disabled => {
             state.throttle.success(&account);
+            if password::needs_rehash(&u.password_hash) {
+                upgrade_hash(&state, u.id, typed).await;
+            }
             session::sign_in(&session, u.id, u.auth_epoch).await?;
             tracing::info!(user = u.id, %ip, "signed in");
             Ok(Redirect::to(&next).into_response())
@@ -113,6 +117,23 @@ pub async fn login(
             *resp.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
             Ok(resp)
         }
+    }
+}
+
+/// Re-hashes a password that was stored with older parameters (the sign-in goes ahead even if
+/// this fails; the next sign-in tries again). Other sessions are not affected.
+async fn upgrade_hash(state: &AppState, user: i64, typed: String) {
+    let result = async {
+        let hash = state.passwords.hash(typed).await?;
+        let mut tx = db::begin_write(&state.db).await?;
+        users::set_password_hash(&mut *tx, user, &hash).await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    match result {
+        Ok(()) => tracing::info!(user, "password hash upgraded to the current parameters"),
+        Err(e) => tracing::warn!(user, error = %e, "password hash upgrade failed"),
     }
 }
 
@@ -506,7 +527,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn next_accepts_only_local_paths() {
+    fn t43_next_accepts_only_local_paths() {
         for bad in [
             "http://example.com",
             "//example.com",

@@ -217,3 +217,67 @@ pub fn location(resp: &reqwest::Response) -> String {
         .unwrap_or("")
         .to_string()
 }
+
+/// A digest of every row of every table (`tower_sessions` aside: reading a page may refresh a
+/// session's last-seen time), as `(table, "N rows, sha256 …")`: equal fingerprints mean nothing
+/// was created, changed or deleted.
+pub async fn db_fingerprint(app: &TestApp) -> Vec<(String, String)> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' \
+         and name not in ('tower_sessions', '_sqlx_migrations') order by name",
+    )
+    .fetch_all(app.pool())
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    for table in tables {
+        let cols: Vec<String> = sqlx::query_scalar(&format!(
+            "select name from pragma_table_info('{table}') order by cid"
+        ))
+        .fetch_all(app.pool())
+        .await
+        .unwrap();
+        let row = cols
+            .iter()
+            .map(|c| format!("quote(\"{c}\")"))
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
+        let rows: String = sqlx::query_scalar(&format!(
+            "select coalesce(group_concat(r, char(10)), '') from \
+             (select {row} as r from \"{table}\" order by rowid)"
+        ))
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+        use sha2::{Digest, Sha256};
+        let digest: String = Sha256::digest(rows.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let count = if rows.is_empty() {
+            0
+        } else {
+            rows.lines().count()
+        };
+        out.push((table, format!("{count} rows, sha256 {}", &digest[..16])));
+    }
+    out
+}
+
+/// The ids of all stored sessions.
+pub async fn session_ids(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("select id from tower_sessions order by id")
+        .fetch_all(app.pool())
+        .await
+        .unwrap()
+}
+
+/// The `name=value` of the session cookie a response sets, if any.
+pub fn set_session_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("gauntlet_session=") || c.starts_with("__Host-gauntlet="))
+        .map(str::to_string)
+}

@@ -17,7 +17,7 @@ fn setup_path(app: &TestApp) -> String {
 }
 
 #[tokio::test]
-async fn setup_link_creates_the_first_admin_once() {
+async fn t29_setup_link_creates_the_first_admin_once() {
     let app = TestApp::spawn().await;
     let path = setup_path(&app);
     let client = app.client();
@@ -66,7 +66,7 @@ async fn setup_link_expires() {
 }
 
 #[tokio::test]
-async fn no_setup_link_once_users_exist_and_no_default_credentials() {
+async fn t29_no_setup_link_once_users_exist_and_no_default_credentials() {
     let app = TestApp::spawn().await;
     app.create_user(Role::Candidate).await;
     let path = setup_path(&app);
@@ -88,7 +88,7 @@ async fn no_setup_link_once_users_exist_and_no_default_credentials() {
 }
 
 #[tokio::test]
-async fn login_and_logout_end_the_session_on_the_server() {
+async fn t18_login_and_logout_end_the_session_on_the_server() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let home = client.get(app.url("/")).send().await.unwrap();
@@ -124,7 +124,7 @@ fn cookie_value(set_cookie: &str) -> String {
 }
 
 #[tokio::test]
-async fn the_session_id_changes_at_login_and_cookie_attributes_are_strict() {
+async fn t17_t20_the_session_id_changes_at_login_and_cookie_attributes_are_strict() {
     let app = TestApp::spawn().await;
     let email = app.create_user(Role::Candidate).await;
     let client = app.client();
@@ -173,7 +173,7 @@ async fn the_session_id_changes_at_login_and_cookie_attributes_are_strict() {
 }
 
 #[tokio::test]
-async fn cookies_are_secure_with_host_prefix_behind_https() {
+async fn t20_cookies_are_secure_with_host_prefix_behind_https() {
     let app = TestApp::spawn_with(Options {
         public_url: Some("https://gauntlet.example.com".into()),
         ..Options::default()
@@ -190,7 +190,7 @@ async fn cookies_are_secure_with_host_prefix_behind_https() {
 }
 
 #[tokio::test]
-async fn unknown_user_and_wrong_password_get_identical_responses() {
+async fn t24_unknown_user_and_wrong_password_get_identical_responses() {
     let app = TestApp::spawn().await;
     let email = app.create_user(Role::Candidate).await;
     let a = login(&app, &app.client(), &email, "not the right password").await;
@@ -213,7 +213,7 @@ async fn unknown_user_and_wrong_password_get_identical_responses() {
 }
 
 #[tokio::test]
-async fn throttling_returns_429_with_retry_after() {
+async fn t23_throttling_returns_429_with_retry_after() {
     let app = TestApp::spawn_with(Options {
         real_throttle: true,
         ..Options::default()
@@ -222,13 +222,20 @@ async fn throttling_returns_429_with_retry_after() {
     let client = app.client();
     let mut statuses = Vec::new();
     for i in 0..7 {
-        let r = login(
-            &app,
-            &client,
-            &format!("guess{i}@team.example"),
-            "wrong password here",
-        )
-        .await;
+        // a forged X-Forwarded-For (the peer is no trusted proxy) does not spread the count
+        let token = csrf(&app, &client, "/login").await;
+        let r = client
+            .post(app.url("/login"))
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .header("x-real-ip", format!("198.51.100.{i}"))
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("email", &format!("guess{i}@team.example")),
+                ("password", "wrong password here"),
+            ])
+            .send()
+            .await
+            .unwrap();
         statuses.push((r.status(), r.headers().get("retry-after").cloned()));
     }
     assert!(
@@ -243,7 +250,7 @@ async fn throttling_returns_429_with_retry_after() {
 }
 
 #[tokio::test]
-async fn an_account_name_is_locked_after_ten_failures_even_when_unknown() {
+async fn t23_an_account_name_is_locked_after_ten_failures_even_when_unknown() {
     let app = TestApp::spawn().await;
     let client = app.client();
     for _ in 0..10 {
@@ -256,7 +263,7 @@ async fn an_account_name_is_locked_after_ten_failures_even_when_unknown() {
 }
 
 #[tokio::test]
-async fn a_disabled_users_existing_session_stops_working() {
+async fn t09_a_disabled_users_existing_session_stops_working() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let (candidate, email) = app.signed_in(Role::Candidate).await;
@@ -298,7 +305,7 @@ async fn a_disabled_users_existing_session_stops_working() {
 }
 
 #[tokio::test]
-async fn a_role_change_ends_the_users_sessions() {
+async fn t09_a_role_change_ends_the_users_sessions() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let (user, email) = app.signed_in(Role::Candidate).await;
@@ -329,7 +336,7 @@ async fn a_role_change_ends_the_users_sessions() {
 }
 
 #[tokio::test]
-async fn sessions_past_the_absolute_lifetime_are_refused() {
+async fn t19_sessions_past_the_absolute_lifetime_are_refused() {
     let app = TestApp::spawn_with(Options {
         absolute_timeout: Some(std::time::Duration::from_secs(2)),
         ..Options::default()
@@ -342,7 +349,7 @@ async fn sessions_past_the_absolute_lifetime_are_refused() {
 }
 
 #[tokio::test]
-async fn idle_sessions_end_and_page_views_do_not_write_the_session() {
+async fn t19_idle_sessions_end_and_page_views_do_not_write_the_session() {
     let app = TestApp::spawn_with(Options {
         idle_timeout: Some(std::time::Duration::from_secs(2)),
         ..Options::default()
@@ -380,7 +387,7 @@ async fn idle_sessions_end_and_page_views_do_not_write_the_session() {
 }
 
 #[tokio::test]
-async fn next_parameter_only_redirects_within_the_site() {
+async fn t43_next_parameter_only_redirects_within_the_site() {
     let app = TestApp::spawn().await;
     let email = app.create_user(Role::Candidate).await;
     for (next, expected) in [
@@ -417,7 +424,7 @@ fn urlencode(s: &str) -> String {
 }
 
 #[tokio::test]
-async fn changing_the_password_signs_out_other_sessions_and_rotates_this_one() {
+async fn t21_changing_the_password_signs_out_other_sessions_and_rotates_this_one() {
     let app = TestApp::spawn().await;
     let email = app.create_user(Role::Candidate).await;
     let here = app.client();

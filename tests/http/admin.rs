@@ -53,7 +53,7 @@ async fn accept(app: &TestApp, path: &str, email: &str) -> (reqwest::Client, req
 }
 
 #[tokio::test]
-async fn an_invite_creates_an_account_with_its_role_and_works_once() {
+async fn t29_an_invite_creates_an_account_with_its_role_and_works_once() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let link = create_invite(&app, &admin, "interviewer").await;
@@ -92,7 +92,7 @@ async fn an_invite_creates_an_account_with_its_role_and_works_once() {
 }
 
 #[tokio::test]
-async fn a_revoked_or_expired_invite_does_not_work() {
+async fn t29_a_revoked_or_expired_invite_does_not_work() {
     let app = TestApp::spawn().await;
     let (admin, _) = app.signed_in(Role::Admin).await;
     let revoked = create_invite(&app, &admin, "candidate").await;
@@ -152,7 +152,7 @@ async fn a_registration_form_with_errors_keeps_what_was_typed() {
 }
 
 #[tokio::test]
-async fn open_sign_up_is_off_by_default_and_can_be_switched_on() {
+async fn t06_open_sign_up_is_off_by_default_and_only_creates_candidates() {
     let app = TestApp::spawn().await;
     let anon = app.client();
     assert_eq!(

@@ -9,3 +9,4 @@ mod catalog;
 mod practice;
 mod reviews;
 mod security;
+mod threats;

@@ -122,7 +122,7 @@ const GUIDANCE: [&str; 4] = [
 ];
 
 #[tokio::test]
-async fn no_later_prompt_or_guidance_reaches_the_candidate_before_its_time() {
+async fn t07_no_later_prompt_or_guidance_reaches_the_candidate_before_its_time() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &client, "interview").await;
@@ -216,7 +216,7 @@ async fn the_follow_up_comes_right_after_round_two_before_round_three() {
 }
 
 #[tokio::test]
-async fn a_stale_revision_gets_409_and_nothing_is_overwritten() {
+async fn t47_t48_a_stale_revision_gets_409_and_nothing_is_overwritten() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &client, "interview").await;
@@ -260,7 +260,7 @@ async fn a_stale_revision_gets_409_and_nothing_is_overwritten() {
 }
 
 #[tokio::test]
-async fn an_expired_session_gets_401_json_not_a_redirect() {
+async fn t19_an_expired_session_gets_401_json_not_a_redirect() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &client, "interview").await;
@@ -294,7 +294,7 @@ async fn an_expired_session_gets_401_json_not_a_redirect() {
 }
 
 #[tokio::test]
-async fn a_signed_out_autosave_with_a_valid_token_gets_401_json() {
+async fn t19_a_signed_out_autosave_with_a_valid_token_gets_401_json() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &client, "interview").await;
@@ -320,7 +320,7 @@ async fn a_signed_out_autosave_with_a_valid_token_gets_401_json() {
 }
 
 #[tokio::test]
-async fn invalid_utf8_is_refused_and_nothing_is_stored() {
+async fn t39_invalid_utf8_is_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &client, "interview").await;
@@ -343,7 +343,7 @@ async fn invalid_utf8_is_refused_and_nothing_is_stored() {
 }
 
 #[tokio::test]
-async fn crlf_and_lf_saves_store_identical_bytes() {
+async fn t40_crlf_and_lf_saves_store_identical_bytes() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let a = start(&app, &client, "interview").await;
@@ -371,7 +371,7 @@ async fn crlf_and_lf_saves_store_identical_bytes() {
 }
 
 #[tokio::test]
-async fn an_answer_over_50000_characters_gets_422_and_the_old_text_is_kept() {
+async fn t38_t40_an_answer_over_50000_characters_or_with_nul_gets_422_and_the_old_text_is_kept() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &client, "interview").await;
@@ -393,7 +393,7 @@ async fn an_answer_over_50000_characters_gets_422_and_the_old_text_is_kept() {
 }
 
 #[tokio::test]
-async fn submitted_answers_are_immutable() {
+async fn t08_submitted_answers_are_immutable() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &client, "interview").await;
@@ -413,44 +413,73 @@ async fn submitted_answers_are_immutable() {
 }
 
 #[tokio::test]
-async fn another_candidates_attempt_is_404_on_every_attempt_route() {
+async fn t01_t02_another_candidates_attempt_is_404_on_every_attempt_route() {
     let app = TestApp::spawn().await;
     let (owner, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &owner, "study").await;
     answer_through(&app, &owner, id, 5).await;
-    for (other, token_page) in [
+    let others = [
         (app.signed_in(Role::Candidate).await.0, "/"),
         (app.signed_in(Role::Interviewer).await.0, "/"),
         (app.signed_in(Role::Admin).await.0, "/"),
-    ] {
+    ];
+    let before = crate::common::db_fingerprint(&app).await;
+    for (other, token_page) in others {
         let token = csrf(&app, &other, token_page).await;
         for spec in routes::specs()
             .into_iter()
             .filter(|s| s.path.starts_with("/attempts/"))
         {
-            let path = spec
-                .example_path()
-                .replace("/attempts/1", &format!("/attempts/{id}"));
-            let r = if spec.method == "GET" {
-                other.get(app.url(&path)).send().await.unwrap()
-            } else {
-                other
-                    .post(app.url(&path))
-                    .form(&[
-                        ("_csrf", token.as_str()),
-                        ("body", "x"),
-                        ("base_version", "0"),
-                        ("action", "request"),
-                        ("level_1", "4"),
-                    ])
-                    .send()
-                    .await
-                    .unwrap()
+            let call = |attempt: i64| {
+                let path = spec
+                    .example_path()
+                    .replace("/attempts/1", &format!("/attempts/{attempt}"));
+                let (other, token, url) = (other.clone(), token.clone(), app.url(&path));
+                async move {
+                    let r = if spec.method == "GET" {
+                        other.get(url).send().await.unwrap()
+                    } else {
+                        other
+                            .post(url)
+                            .form(&[
+                                ("_csrf", token.as_str()),
+                                ("body", "x"),
+                                ("base_version", "0"),
+                                ("action", "request"),
+                                ("level_1", "4"),
+                            ])
+                            .send()
+                            .await
+                            .unwrap()
+                    };
+                    (r.status(), r.text().await.unwrap())
+                }
             };
-            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{} {path}", spec.method);
-            assert!(!r.text().await.unwrap().contains("My answer to round"));
+            let (status, body) = call(id).await;
+            assert_eq!(
+                status,
+                StatusCode::NOT_FOUND,
+                "{} {}",
+                spec.method,
+                spec.path
+            );
+            assert!(!body.contains("My answer to round"));
+            // the same answer as for an attempt that does not exist at all
+            let (missing_status, missing_body) = call(999_999).await;
+            assert_eq!(
+                (status, body),
+                (missing_status, missing_body),
+                "{} {}",
+                spec.method,
+                spec.path
+            );
         }
     }
+    assert_eq!(
+        before,
+        crate::common::db_fingerprint(&app).await,
+        "no answer, self-assessment or review request changed"
+    );
     let n: i64 = sqlx::query_scalar("select count(*) from self_assessments")
         .fetch_one(app.pool())
         .await
@@ -459,7 +488,7 @@ async fn another_candidates_attempt_is_404_on_every_attempt_route() {
 }
 
 #[tokio::test]
-async fn twenty_parallel_submits_of_one_round_record_one_submission() {
+async fn t46_twenty_parallel_submits_of_one_round_record_one_submission() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &client, "interview").await;
@@ -771,7 +800,7 @@ async fn cap_database(app: &TestApp, pages: Option<i64>) {
 }
 
 #[tokio::test]
-async fn a_full_disk_gets_503_keeps_the_saved_text_and_recovers_without_restart() {
+async fn t45_a_full_disk_gets_503_keeps_the_saved_text_and_recovers_without_restart() {
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &client, "interview").await;

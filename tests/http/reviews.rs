@@ -71,7 +71,7 @@ async fn page(app: &TestApp, who: &Client, path: &str) -> String {
 }
 
 #[tokio::test]
-async fn an_attempt_that_did_not_ask_for_review_is_invisible_to_interviewers() {
+async fn t04_an_attempt_that_did_not_ask_for_review_is_invisible_to_interviewers() {
     let app = TestApp::spawn().await;
     let (candidate, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &candidate, "interview").await;
@@ -149,7 +149,7 @@ async fn a_candidate_cannot_withdraw_once_an_interviewer_claimed() {
 }
 
 #[tokio::test]
-async fn an_interviewer_cannot_read_anothers_review_before_submitting_their_own() {
+async fn t07_an_interviewer_cannot_read_anothers_review_before_submitting_their_own() {
     let app = TestApp::spawn().await;
     let (_, _, id) = requested_attempt(&app).await;
     let (x, _) = app.signed_in(Role::Interviewer).await;
@@ -191,7 +191,7 @@ async fn an_interviewer_cannot_read_anothers_review_before_submitting_their_own(
 }
 
 #[tokio::test]
-async fn submitting_needs_every_level_and_a_double_submit_changes_nothing() {
+async fn t46_submitting_needs_every_level_and_a_double_submit_changes_nothing() {
     let app = TestApp::spawn().await;
     let (_, _, id) = requested_attempt(&app).await;
     let (x, _) = app.signed_in(Role::Interviewer).await;
@@ -264,7 +264,7 @@ async fn edits_after_submitting_are_recorded_in_the_audit_log() {
 }
 
 #[tokio::test]
-async fn two_interviewers_saving_at_once_never_mix_their_rubrics() {
+async fn t49_two_interviewers_saving_at_once_never_mix_their_rubrics() {
     let app = TestApp::spawn().await;
     let (_, _, id) = requested_attempt(&app).await;
     let (x, _) = app.signed_in(Role::Interviewer).await;
@@ -417,7 +417,7 @@ async fn a_comment_is_anchored_to_the_quoted_words_and_the_candidate_sees_feedba
 }
 
 #[tokio::test]
-async fn candidates_never_see_another_candidates_feedback() {
+async fn t01_candidates_never_see_another_candidates_feedback() {
     let app = TestApp::spawn().await;
     let (_, _, id) = requested_attempt(&app).await;
     let (x, _) = app.signed_in(Role::Interviewer).await;
