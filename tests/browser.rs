@@ -4,9 +4,14 @@
 mod browser;
 #[path = "common/mod.rs"]
 mod common;
+#[path = "common/tls.rs"]
+mod tls;
 
-use browser::Browser;
-use common::{PASSWORD, TestApp};
+use std::time::{Duration, Instant};
+
+use browser::{Browser, BrowserOptions};
+use common::{Options, PASSWORD, TestApp};
+use fantoccini::Locator;
 
 async fn sign_out(b: &Browser) {
     b.click(".account-menu summary").await;
@@ -269,34 +274,12 @@ async fn a_lost_session_keeps_the_text_and_saves_it_after_signing_in_again() {
     b.close().await;
 }
 
-async fn answer_whole_seed(b: &Browser, app: &TestApp) {
-    let answers = [
-        (
-            1,
-            "A Kubernetes cluster per region, Route 53 latency routing, a primary database in us-east-1 with regional read replicas.",
-        ),
-        (
-            2,
-            "Promote the Aurora Global Database secondary; RPO under a second, RTO a few minutes including DNS TTL.",
-        ),
-        (
-            2,
-            "Typically 50 to 200 ms, but I'd measure it under our own write load.",
-        ),
-        (
-            3,
-            "Drop the replicas, put Redis in each region with a short TTL, daily backups; tell the business the RTO and RPO get worse.",
-        ),
-        (
-            4,
-            "EU users get an EU primary and a geo-router; I'd involve legal counsel to confirm the requirement.",
-        ),
-        (
-            5,
-            "Not worth it for a small team or one geography; multi-AZ gives 99.95%.",
-        ),
-    ];
-    for (i, (round, text)) in answers.iter().enumerate() {
+/// The six steps of the seed gauntlet: the round each is in (round 2 has the follow-up).
+const SEED_STEPS: [u32; 6] = [1, 2, 2, 3, 4, 5];
+
+/// Answers the six steps of the seed gauntlet with `texts`, submitting each; ends on the debrief.
+async fn answer_seed(b: &Browser, texts: [&str; 6]) {
+    for (i, (round, text)) in SEED_STEPS.iter().zip(texts).enumerate() {
         if i == 2 {
             b.wait_for_text("The interviewer follows up").await;
         } else {
@@ -306,6 +289,21 @@ async fn answer_whole_seed(b: &Browser, app: &TestApp) {
         b.click(".answer-actions button.primary").await;
     }
     b.wait_for_text("Debrief").await;
+}
+
+async fn answer_whole_seed(b: &Browser, app: &TestApp) {
+    answer_seed(
+        b,
+        [
+            "A Kubernetes cluster per region, Route 53 latency routing, a primary database in us-east-1 with regional read replicas.",
+            "Promote the Aurora Global Database secondary; RPO under a second, RTO a few minutes including DNS TTL.",
+            "Typically 50 to 200 ms, but I'd measure it under our own write load.",
+            "Drop the replicas, put Redis in each region with a short TTL, daily backups; tell the business the RTO and RPO get worse.",
+            "EU users get an EU primary and a geo-router; I'd involve legal counsel to confirm the requirement.",
+            "Not worth it for a small team or one geography; multi-AZ gives 99.95%.",
+        ],
+    )
+    .await;
     let html = b.html().await;
     assert!(
         html.contains("Key points")
@@ -561,4 +559,132 @@ async fn the_main_pages_have_no_serious_accessibility_violations() {
         "accessibility violations:\n{}",
         report.join("\n")
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security checks over HTTPS (RELIABILITY.md §1 T16, T18, T20, T31, T34, T35, T37; §5): the app
+// runs behind the test TLS front with an https public URL, so it sets its production cookie
+// (`__Host-`, Secure) and checks Origin against the https origin; 127.0.0.2 is the attacker site.
+// ---------------------------------------------------------------------------------------------
+
+/// Chromium for the HTTPS tests: trusts the self-signed certificate, leaves dialogs open.
+async fn https_browser(javascript: bool) -> Browser {
+    Browser::start_with(BrowserOptions {
+        javascript,
+        https: true,
+        keep_dialogs_open: true,
+    })
+    .await
+}
+
+/// Polls `cond` (which may also assert) until it is true, or fails with `what` after 20 s.
+async fn wait_until<F, Fut>(what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if cond().await {
+            return;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Everything the database holds about the attempts' progress, for before/after comparisons.
+async fn attempts_snapshot(app: &TestApp) -> Vec<String> {
+    let answers: Vec<(i64, i64, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "select attempt_id, round_number, part, body, version, submitted_at from answers order by id",
+    )
+    .fetch_all(app.pool())
+    .await
+    .unwrap();
+    let attempts: Vec<(i64, Option<i64>, Option<i64>)> =
+        sqlx::query_as("select id, finished_at, review_requested_at from attempts order by id")
+            .fetch_all(app.pool())
+            .await
+            .unwrap();
+    answers
+        .iter()
+        .map(|a| format!("{a:?}"))
+        .chain(attempts.iter().map(|a| format!("{a:?}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn t20_t37_over_https_without_javascript_the_host_cookie_works_and_form_posts_carry_our_origin()
+ {
+    let (app, front) = tls::spawn_https(Options::default()).await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = https_browser(false).await;
+
+    // T20 (browser part): the whole sign-in flow works with the production cookie
+    sign_in(&b, &app, &email).await;
+    assert_eq!(b.path().await, "/");
+    let cookies = b.client.get_all_cookies().await.unwrap();
+    let names: Vec<&str> = cookies.iter().map(|c| c.name()).collect();
+    assert_eq!(
+        names,
+        ["__Host-gauntlet"],
+        "one session cookie: {cookies:?}"
+    );
+    let c = &cookies[0];
+    assert_eq!(c.secure(), Some(true), "Secure: {c:?}");
+    assert_eq!(c.http_only(), Some(true), "HttpOnly: {c:?}");
+    assert_eq!(c.path(), Some("/"), "Path=/: {c:?}");
+    assert_eq!(
+        format!("{:?}", c.same_site()),
+        "Some(Lax)",
+        "SameSite=Lax: {c:?}"
+    );
+    assert!(c.expires().is_none(), "a session cookie: {c:?}");
+    let js_sees: String = b
+        .client
+        .execute("return document.cookie", vec![])
+        .await
+        .map(|v| v.as_str().unwrap_or_default().to_string())
+        .unwrap_or_default();
+    assert!(!js_sees.contains("gauntlet"), "HttpOnly: {js_sees:?}");
+
+    // T37: with JavaScript off, the start, save and submit form posts succeed over HTTPS
+    let attempt = start_seed(&b, &app).await;
+    b.fill("#answer", "saved over https without javascript")
+        .await;
+    b.click(".answer-actions button[formaction]").await;
+    wait_status(&b, "Saved ").await;
+    assert_eq!(
+        stored_body(&app, 1, "main").await,
+        "saved over https without javascript"
+    );
+    b.click(".answer-actions button.primary").await;
+    b.wait_for_text("Round 2 of 5").await;
+    let submitted: Option<i64> = sqlx::query_scalar(
+        "select submitted_at from answers where round_number = 1 and part = 'main'",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert!(submitted.is_some(), "round 1 submitted");
+
+    // and each of those posts carried our own origin (what the server's CSRF guard compared)
+    let origin = format!("\r\norigin: {}\r\n", app.base).to_ascii_lowercase();
+    for start in [
+        "POST /login?".to_string(),
+        "POST /gauntlets/multi-region-kubernetes/attempts ".to_string(),
+        format!("POST {attempt}/steps/1/main/save "),
+        format!("POST {attempt}/steps/1/main/submit "),
+    ] {
+        let heads = front.request_heads(&start);
+        assert!(!heads.is_empty(), "the front saw no {start:?}");
+        for head in heads {
+            assert!(
+                format!("{head}\r\n").to_ascii_lowercase().contains(&origin),
+                "{start:?} without `Origin: {}`:\n{head}",
+                app.base
+            );
+        }
+    }
+    b.close().await;
 }

@@ -15,12 +15,45 @@ use serde_json::json;
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    driver_url: String,
+    session: String,
     _profile: tempfile::TempDir,
+}
+
+/// How to start Chromium.
+#[derive(Clone, Copy, Debug)]
+pub struct BrowserOptions {
+    pub javascript: bool,
+    /// For sites with the tests' self-signed certificate: `--ignore-certificate-errors`.
+    pub https: bool,
+    /// Leave alert/confirm dialogs open for the test to find (`unhandledPromptBehavior: ignore`)
+    /// instead of chromedriver's default of dismissing them and failing the next command.
+    pub keep_dialogs_open: bool,
+}
+
+impl Default for BrowserOptions {
+    fn default() -> Self {
+        Self {
+            javascript: true,
+            https: false,
+            keep_dialogs_open: false,
+        }
+    }
 }
 
 impl Browser {
     /// Starts chromedriver on a free port and a headless Chromium session.
     pub async fn start(javascript: bool) -> Self {
+        Self::start_with(BrowserOptions {
+            javascript,
+            ..BrowserOptions::default()
+        })
+        .await
+    }
+
+    /// Starts chromedriver on a free port and a headless Chromium session with `opts`.
+    pub async fn start_with(opts: BrowserOptions) -> Self {
+        let javascript = opts.javascript;
         for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
             assert!(
                 std::path::Path::new(bin).exists(),
@@ -55,7 +88,16 @@ impl Browser {
         if !javascript {
             args.push("--blink-settings=scriptEnabled=false".into());
         }
-        let caps = json!({"goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}});
+        if opts.https {
+            args.push("--ignore-certificate-errors".into());
+        }
+        let mut caps = json!({
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args},
+            "goog:loggingPrefs": {"browser": "ALL"},
+        });
+        if opts.keep_dialogs_open {
+            caps["unhandledPromptBehavior"] = json!("ignore");
+        }
         let caps = caps.as_object().unwrap().clone();
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -73,10 +115,70 @@ impl Browser {
                 Err(e) => panic!("cannot start a Chromium session: {e}"),
             }
         };
+        let session = client
+            .session_id()
+            .await
+            .unwrap()
+            .expect("a WebDriver session id");
         Self {
             client,
             driver,
+            driver_url: url,
+            session,
             _profile: profile,
+        }
+    }
+
+    /// Sends a Chrome DevTools Protocol command to the current tab through chromedriver.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        self.driver_post("goog/cdp/execute", json!({"cmd": cmd, "params": params}))
+            .await
+    }
+
+    /// The browser console messages since the last call (chromedriver's log endpoint), as
+    /// `LEVEL message` lines.
+    pub async fn console(&self) -> Vec<String> {
+        let entries = self.driver_post("se/log", json!({"type": "browser"})).await;
+        entries
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        format!(
+                            "{} {}",
+                            e["level"].as_str().unwrap_or_default(),
+                            e["message"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn driver_post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let url = format!("{}/session/{}/{path}", self.driver_url, self.session);
+        let resp: serde_json::Value = reqwest::Client::new()
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            resp["value"].get("error").is_none(),
+            "{path} failed: {resp}"
+        );
+        resp["value"].clone()
+    }
+
+    /// The text of the open alert/confirm/prompt dialog, if one is open.
+    pub async fn open_dialog(&self) -> Option<String> {
+        match self.client.get_alert_text().await {
+            Ok(text) => Some(text),
+            Err(e) if e.is_no_such_alert() => None,
+            Err(e) => panic!("cannot ask for a dialog: {e}"),
         }
     }
 
