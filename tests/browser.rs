@@ -688,3 +688,75 @@ async fn t20_t37_over_https_without_javascript_the_host_cookie_works_and_form_po
     }
     b.close().await;
 }
+
+#[tokio::test]
+async fn t16_t18_a_cross_site_auto_submit_changes_nothing_and_back_after_sign_out_shows_no_private_page()
+ {
+    let (app, _front) = tls::spawn_https(Options::default()).await;
+    let attacker = tls::Site::attacker().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = https_browser(true).await;
+    sign_in(&b, &app, &email).await;
+    let attempt = start_seed(&b, &app).await;
+    b.fill("#answer", "my private draft").await;
+    wait_status(&b, "Saved").await;
+    let before = attempts_snapshot(&app).await;
+
+    // T16: pages on another site auto-submit forms to the submit and save routes
+    for route in ["submit", "save"] {
+        let action = app.url(&format!("{attempt}/steps/1/main/{route}"));
+        attacker.page(
+            &format!("/{route}"),
+            format!(
+                r#"<!doctype html><title>You won</title>
+<form method="post" action="{action}">
+<input type="hidden" name="body" value="written by the attacker">
+<input type="hidden" name="base_version" value="1">
+</form>
+<script>document.forms[0].submit()</script>"#
+            ),
+        );
+        b.goto(&attacker.url(&format!("/{route}"))).await;
+        // the post reached the real site, which refused it
+        b.wait_for_text("This request came from another site").await;
+        assert_eq!(
+            b.client.current_url().await.unwrap().as_str(),
+            action,
+            "the browser shows the site's answer to the forged post"
+        );
+        assert_eq!(
+            attempts_snapshot(&app).await,
+            before,
+            "a forged {route} changed the attempt"
+        );
+    }
+    b.goto(&app.url(&attempt)).await;
+    b.wait_for_text("Round 1 of 5").await;
+    assert_eq!(b.value("#answer").await, "my private draft");
+
+    // T18: sign out, then Back: the site is asked again and sends the sign-in page, not the
+    // attempt (no cached authenticated page: Cache-Control: no-store, Clear-Site-Data)
+    sign_out(&b).await;
+    assert_eq!(b.path().await, "/login");
+    b.client.back().await.unwrap();
+    wait_until("Back to land on the sign-in page", || async {
+        let html = b.client.source().await.unwrap_or_default();
+        assert!(
+            !html.contains("my private draft") && !html.contains("Round 1 of 5"),
+            "Back showed the signed-in attempt page"
+        );
+        let url = b.client.current_url().await.unwrap();
+        url.path() == "/login"
+            && url.query().is_some_and(|q| q.contains("next="))
+            && html.contains("id=\"password\"")
+    })
+    .await;
+    let url = b.client.current_url().await.unwrap();
+    assert!(
+        url.query()
+            .unwrap()
+            .contains(&attempt.replace('/', "%2F")),
+        "the sign-in page offers to return to the attempt: {url}"
+    );
+    b.close().await;
+}
