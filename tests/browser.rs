@@ -131,14 +131,10 @@ async fn stored_body(app: &TestApp, round: u32, part: &str) -> String {
 }
 
 async fn wait_status(b: &Browser, text: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         // while a form post navigates, the element may briefly not exist: keep looking
-        let s = match b
-            .client
-            .find(fantoccini::Locator::Css("[data-status]"))
-            .await
-        {
+        let s = match b.client.find(Locator::Css("[data-status]")).await {
             Ok(el) => el.text().await.unwrap_or_default(),
             Err(_) => String::new(),
         };
@@ -146,10 +142,10 @@ async fn wait_status(b: &Browser, text: &str) {
             return;
         }
         assert!(
-            std::time::Instant::now() < deadline,
+            Instant::now() < deadline,
             "status never showed {text:?}, last {s:?}"
         );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -232,7 +228,7 @@ async fn a_lost_session_keeps_the_text_and_saves_it_after_signing_in_again() {
         .await
         .unwrap();
     b.client
-        .find(fantoccini::Locator::Css("#answer"))
+        .find(Locator::Css("#answer"))
         .await
         .unwrap()
         .send_keys(", typed while signed out")
@@ -251,7 +247,7 @@ async fn a_lost_session_keeps_the_text_and_saves_it_after_signing_in_again() {
     b.client.close_window().await.unwrap();
     b.client.switch_to_window(tab).await.unwrap();
     b.client
-        .find(fantoccini::Locator::Css("#answer"))
+        .find(Locator::Css("#answer"))
         .await
         .unwrap()
         .send_keys("!")
@@ -581,7 +577,7 @@ async fn https_browser(javascript: bool) -> Browser {
 async fn wait_until<F, Fut>(what: &str, mut cond: F)
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
+    Fut: Future<Output = bool>,
 {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
@@ -753,10 +749,309 @@ async fn t16_t18_a_cross_site_auto_submit_changes_nothing_and_back_after_sign_ou
     .await;
     let url = b.client.current_url().await.unwrap();
     assert!(
-        url.query()
-            .unwrap()
-            .contains(&attempt.replace('/', "%2F")),
+        url.query().unwrap().contains(&attempt.replace('/', "%2F")),
         "the sign-in page offers to return to the attempt: {url}"
     );
     b.close().await;
+}
+
+/// Records every `securitypolicyviolation` of each new document in `window.__csp`. Installed
+/// through the DevTools protocol (`Page.addScriptToEvaluateOnNewDocument`), so it runs before any
+/// of the page's own parsing or scripts, and the page's CSP does not apply to it.
+const CSP_WATCHER: &str = "window.__csp = [];
+window.addEventListener('securitypolicyviolation', e => window.__csp.push(
+  e.effectiveDirective + ' blocked ' + e.blockedURI + ' at ' + e.sourceFile + ':' + e.lineNumber
+  + ' sample ' + JSON.stringify(e.sample)), true);";
+
+async fn watch_csp(b: &Browser) {
+    b.cdp(
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({ "source": CSP_WATCHER }),
+    )
+    .await;
+}
+
+/// The violations the watcher saw on the current document.
+async fn csp_violations(b: &Browser) -> Vec<String> {
+    let v = b
+        .client
+        .execute(
+            "return window.__csp === undefined ? null : window.__csp",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let Some(list) = v.as_array() else {
+        panic!("the CSP watcher is not on this page: {v}");
+    };
+    list.iter()
+        .map(|s| s.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Console lines about a blocked resource or a policy.
+fn csp_console_lines(console: Vec<String>) -> Vec<String> {
+    console
+        .into_iter()
+        .filter(|l| l.contains("Content Security Policy") || l.contains("Refused to"))
+        .collect()
+}
+
+/// The elements an injected payload would have created on a page of ours.
+const INJECTED: &str = "return Array.from(document.querySelectorAll(
+  'script:not([src]), img[src=\"x\"], svg[onload], [onerror], [onload], [onfocus]'))
+  .map(e => e.outerHTML.slice(0, 160))";
+
+/// One page of the crawl: no dialog (T31), no CSP violation and no CSP console message (T34), no
+/// element made from a payload and every string of `shows` present as text (T31); then an inline
+/// script added to the page is blocked by the page's own policy and reported to the watcher
+/// (T34's positive control, on every page). Problems go to `report`.
+async fn check_page(b: &Browser, name: &str, shows: &[&str], report: &mut Vec<String>) {
+    if let Some(text) = b.open_dialog().await {
+        panic!("{name}: a dialog opened: {text:?}");
+    }
+    for v in csp_violations(b).await {
+        report.push(format!("{name}: CSP violation: {v}"));
+    }
+    for line in csp_console_lines(b.console().await) {
+        report.push(format!("{name}: console: {line}"));
+    }
+    let injected = b.client.execute(INJECTED, vec![]).await.unwrap();
+    if injected.as_array().is_some_and(|a| !a.is_empty()) {
+        report.push(format!("{name}: elements from a payload: {injected}"));
+    }
+    let text = b
+        .client
+        .execute("return document.body.textContent", vec![])
+        .await
+        .unwrap();
+    let text = text.as_str().unwrap_or_default();
+    for s in shows {
+        if !text.contains(s) {
+            report.push(format!("{name}: {s:?} is not shown as text"));
+        }
+    }
+
+    b.client
+        .execute(
+            "window.__probe = 'not run';
+             const s = document.createElement('script');
+             s.textContent = \"window.__probe = 'ran'\";
+             document.body.appendChild(s);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_until(
+        &format!("{name}: the inline probe to be reported"),
+        || async {
+            csp_violations(b)
+                .await
+                .iter()
+                .any(|v| v.starts_with("script-src-elem blocked inline"))
+        },
+    )
+    .await;
+    let probe = b
+        .client
+        .execute("return window.__probe", vec![])
+        .await
+        .unwrap();
+    assert_eq!(probe, "not run", "{name}: an inline script ran");
+    let console = csp_console_lines(b.console().await);
+    assert!(
+        console
+            .iter()
+            .any(|l| l.contains("Content Security Policy")),
+        "{name}: the blocked probe is not in the console: {console:?}"
+    );
+}
+
+/// Creates an account with a chosen display name; returns its email.
+async fn user_named(app: &TestApp, role: Role, email: &str, name: &str) -> String {
+    gauntlet::db::users::insert(
+        app.pool(),
+        &gauntlet::db::users::NewUser {
+            email,
+            display_name: name,
+            password_hash: common::password_hash().await,
+            role,
+        },
+    )
+    .await
+    .unwrap();
+    email.to_string()
+}
+
+#[tokio::test]
+async fn t31_t34_t35_payloads_stay_text_no_page_breaks_the_csp_and_no_page_can_be_framed() {
+    let (app, _front) = tls::spawn_https(Options::default()).await;
+    // T31: display names (shown in the account menu, greetings, the queue, the review page and
+    // the users table) and answers (round textarea, debrief, review page) carry payloads
+    let cand_name = "<script>alert(1)</script>\"><img src=x onerror=alert(1)>";
+    let admin_name = "'><svg onload=alert(1)>\" autofocus onfocus=alert(1) x=\"";
+    let candidate = user_named(&app, Role::Candidate, "cand@team.example", cand_name).await;
+    let admin = user_named(&app, Role::Admin, "admin@team.example", admin_name).await;
+    let answers = [
+        "</textarea><script>alert(1)</script> and \"><img src=x onerror=alert(1)>",
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+        "'><svg onload=alert(1)>",
+        "{{7*7}} {% raw %}",
+        "\" autofocus onfocus=alert(1) x=\"",
+    ];
+    let b = https_browser(true).await;
+    watch_csp(&b).await;
+    let mut report = Vec::new();
+
+    b.goto(&app.url("/login")).await;
+    check_page(&b, "login", &[], &mut report).await;
+    sign_in(&b, &app, &candidate).await;
+    check_page(&b, "home", &[cand_name], &mut report).await;
+    b.goto(&app.url("/catalog")).await;
+    check_page(&b, "catalog", &[cand_name], &mut report).await;
+    b.goto(&app.url("/gauntlets/multi-region-kubernetes")).await;
+    check_page(&b, "overview", &[cand_name], &mut report).await;
+    let attempt = start_seed(&b, &app).await;
+    check_page(&b, "round", &[cand_name], &mut report).await;
+    // a saved answer comes back inside the textarea
+    b.fill("#answer", answers[0]).await;
+    wait_status(&b, "Saved").await;
+    b.goto(&app.url(&attempt)).await;
+    b.wait_for_text("Round 1 of 5").await;
+    check_page(&b, "round with a saved answer", &[cand_name], &mut report).await;
+    assert_eq!(b.value("#answer").await, answers[0]);
+    answer_seed(&b, answers).await;
+    let mut everything = vec![cand_name];
+    everything.extend(answers);
+    check_page(&b, "debrief", &everything, &mut report).await;
+    b.click("form[action$='/review'] button[type=submit]").await;
+    b.wait_for_text("Review requested").await;
+    b.goto(&app.url("/history")).await;
+    check_page(&b, "history", &[cand_name], &mut report).await;
+    sign_out(&b).await;
+
+    sign_in(&b, &app, &admin).await;
+    b.goto(&app.url("/reviews")).await;
+    check_page(&b, "review queue", &[admin_name, cand_name], &mut report).await;
+    let id = attempt.trim_start_matches("/attempts/");
+    b.goto(&app.url(&format!("/reviews/{id}"))).await;
+    b.click("form[action$='/claim'] button").await;
+    b.wait_for_text("Level for round 1").await;
+    check_page(&b, "review", &everything, &mut report).await;
+    // a comment whose quote and body are payloads (the quote also goes into an aria-label)
+    let quote = "\"><img src=x onerror=alert(1)>";
+    let comment = "'><svg onload=alert(1)> </textarea><script>alert(1)</script>";
+    b.click("details.add-comment summary").await;
+    b.fill("#quote-1", quote).await;
+    b.fill("#cbody-1", comment).await;
+    b.click("details.add-comment form button[type=submit]")
+        .await;
+    b.wait_for_text("Comment added").await;
+    check_page(
+        &b,
+        "review with a comment",
+        &[quote, comment, admin_name],
+        &mut report,
+    )
+    .await;
+    for page in [
+        "/admin",
+        "/admin/invites",
+        "/admin/settings",
+        "/admin/content",
+        "/admin/audit",
+        "/calibration",
+    ] {
+        b.goto(&app.url(page)).await;
+        let shows: &[&str] = if page == "/admin" {
+            &[admin_name, cand_name]
+        } else {
+            &[admin_name]
+        };
+        check_page(&b, page, shows, &mut report).await;
+    }
+
+    // T35: another site frames a page of ours beside a control page from a site that allows
+    // framing (same address, so the same site as ours; only the response headers differ)
+    let attacker = tls::Site::attacker().await;
+    let control = tls::Site::start("127.0.0.1").await;
+    control.page(
+        "/framed",
+        "<!doctype html><title>Framed</title><p>framing is allowed here</p>",
+    );
+    attacker.page(
+        "/frames",
+        format!(
+            r#"<!doctype html><title>Click to win</title>
+<script>window.loaded = [];</script>
+<iframe id="victim" onload="loaded.push('victim')" src="{}"></iframe>
+<iframe id="control" onload="loaded.push('control')" src="{}"></iframe>"#,
+            app.url(&format!("/reviews/{id}")),
+            control.url("/framed")
+        ),
+    );
+    b.goto(&attacker.url("/frames")).await;
+    wait_until("both frames to finish loading", || async {
+        let loaded = b
+            .client
+            .execute("return window.loaded.length", vec![])
+            .await
+            .unwrap();
+        loaded == 2
+    })
+    .await;
+    let control_frame = frame_document(&b, "control").await;
+    assert_eq!(
+        control_frame,
+        (
+            control.url("/framed"),
+            "framing is allowed here".to_string()
+        ),
+        "the control frame loads, so a loaded frame would be seen"
+    );
+    let victim = frame_document(&b, "victim").await;
+    assert!(
+        !victim.0.starts_with(&app.base) && !victim.1.contains("Gauntlet"),
+        "a page of ours loaded inside another site's frame: {victim:?}"
+    );
+    // and it is blocked because of our response, not because the site was unreachable
+    assert!(
+        victim.1.contains("ERR_BLOCKED_BY_RESPONSE"),
+        "the frame shows Chromium's blocked-by-response page: {victim:?}"
+    );
+    let console = b.console().await;
+    assert!(
+        console
+            .iter()
+            .any(|l| l.contains("frame-ancestors") || l.contains("X-Frame-Options")),
+        "the browser says why it blocked the frame: {console:?}"
+    );
+    b.close().await;
+    assert!(report.is_empty(), "problems:\n{}", report.join("\n"));
+}
+
+/// The URL and text of the document in the iframe `#id` (WebDriver enters any frame, even one of
+/// another origin or a browser error page).
+async fn frame_document(b: &Browser, id: &str) -> (String, String) {
+    b.client
+        .find(Locator::Id(id))
+        .await
+        .unwrap()
+        .enter_frame()
+        .await
+        .unwrap();
+    let v = b
+        .client
+        .execute(
+            "return [location.href, document.body ? document.body.textContent.trim() : '']",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.client.enter_parent_frame().await.unwrap();
+    (
+        v[0].as_str().unwrap_or_default().to_string(),
+        v[1].as_str().unwrap_or_default().to_string(),
+    )
 }
