@@ -610,7 +610,7 @@ async fn attempts_snapshot(app: &TestApp) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn t20_t37_over_https_without_javascript_the_host_cookie_works_and_form_posts_carry_our_origin()
+async fn t20_t37_over_https_without_javascript_the_host_cookie_works_and_every_form_post_carries_our_origin()
  {
     let (app, front) = tls::spawn_https(Options::default()).await;
     let email = app.create_user(Role::Candidate).await;
@@ -654,23 +654,44 @@ async fn t20_t37_over_https_without_javascript_the_host_cookie_works_and_form_po
         stored_body(&app, 1, "main").await,
         "saved over https without javascript"
     );
-    b.click(".answer-actions button.primary").await;
-    b.wait_for_text("Round 2 of 5").await;
-    let submitted: Option<i64> = sqlx::query_scalar(
-        "select submitted_at from answers where round_number = 1 and part = 'main'",
-    )
-    .fetch_one(app.pool())
-    .await
-    .unwrap();
-    assert!(submitted.is_some(), "round 1 submitted");
+    answer_whole_seed(&b, &app).await;
+    b.click("form[action$='/review'] button[type=submit]").await;
+    b.wait_for_text("Review requested").await;
+    sign_out(&b).await;
 
-    // and each of those posts carried our own origin (what the server's CSRF guard compared)
+    // ... and so do an interviewer's claim and grade forms
+    let interviewer = app.create_user(Role::Interviewer).await;
+    sign_in(&b, &app, &interviewer).await;
+    let review = attempt.replace("/attempts/", "/reviews/");
+    b.goto(&app.url(&review)).await;
+    b.click("form[action$='/claim'] button").await;
+    b.wait_for_text("Level for round 1").await;
+    for round in 1..=5 {
+        b.click(&format!("input[name=level_{round}][value='3']"))
+            .await;
+    }
+    b.click("input[name=recommendation][value=almost]").await;
+    b.click("#rubric button.primary").await;
+    b.wait_for_text("Review submitted").await;
+    let levels: Vec<i64> =
+        sqlx::query_scalar("select level from review_rounds order by round_number")
+            .fetch_all(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(levels, vec![3, 3, 3, 3, 3]);
+
+    // each of those posts carried our own origin (what the server's CSRF guard compares; a
+    // missing Origin would also pass the guard, so this is checked on the wire)
     let origin = format!("\r\norigin: {}\r\n", app.base).to_ascii_lowercase();
     for start in [
         "POST /login?".to_string(),
         "POST /gauntlets/multi-region-kubernetes/attempts ".to_string(),
         format!("POST {attempt}/steps/1/main/save "),
         format!("POST {attempt}/steps/1/main/submit "),
+        format!("POST {attempt}/review "),
+        "POST /logout ".to_string(),
+        format!("POST {review}/claim "),
+        format!("POST {review}/submit "),
     ] {
         let heads = front.request_heads(&start);
         assert!(!heads.is_empty(), "the front saw no {start:?}");

@@ -17,6 +17,7 @@ pub struct Browser {
     driver: Child,
     driver_url: String,
     session: String,
+    closed: bool,
     _profile: tempfile::TempDir,
 }
 
@@ -125,6 +126,7 @@ impl Browser {
             driver,
             driver_url: url,
             session,
+            closed: false,
             _profile: profile,
         }
     }
@@ -249,8 +251,30 @@ impl Browser {
         }
     }
 
+    /// Ends the session (Chromium quits), then chromedriver (on drop).
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
+        self.closed = true;
+    }
+}
+
+impl Drop for Browser {
+    /// Also when a test fails before `close`: ends the session with a plain blocking request
+    /// (killing chromedriver alone would leave Chromium running), then chromedriver.
+    fn drop(&mut self) {
+        if !self.closed {
+            use std::io::{Read, Write};
+            let addr = self.driver_url.trim_start_matches("http://");
+            if let Ok(mut s) = std::net::TcpStream::connect(addr) {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let _ = write!(
+                    s,
+                    "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    self.session
+                );
+                let _ = s.read_to_end(&mut Vec::new());
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
