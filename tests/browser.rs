@@ -927,6 +927,9 @@ async fn t31_t34_t35_payloads_stay_text_no_page_breaks_the_csp_and_no_page_can_b
 
     b.goto(&app.url("/login")).await;
     check_page(&b, "login", &[], &mut report).await;
+    b.goto(&app.url("/no-such-page")).await;
+    b.wait_for_text("<h1").await;
+    check_page(&b, "not found", &[], &mut report).await;
     sign_in(&b, &app, &candidate).await;
     check_page(&b, "home", &[cand_name], &mut report).await;
     b.goto(&app.url("/catalog")).await;
@@ -950,6 +953,12 @@ async fn t31_t34_t35_payloads_stay_text_no_page_breaks_the_csp_and_no_page_can_b
     b.wait_for_text("Review requested").await;
     b.goto(&app.url("/history")).await;
     check_page(&b, "history", &[cand_name], &mut report).await;
+    b.goto(&app.url(&format!("{attempt}/rounds/1/guidance")))
+        .await;
+    b.wait_for_text("Round 1 guidance").await;
+    check_page(&b, "guidance", &[cand_name, answers[0]], &mut report).await;
+    b.goto(&app.url("/account/password")).await;
+    check_page(&b, "change password", &[cand_name], &mut report).await;
     sign_out(&b).await;
 
     sign_in(&b, &app, &admin).await;
@@ -983,6 +992,7 @@ async fn t31_t34_t35_payloads_stay_text_no_page_breaks_the_csp_and_no_page_can_b
         "/admin/content",
         "/admin/audit",
         "/calibration",
+        "/gauntlets/multi-region-kubernetes/kit",
     ] {
         b.goto(&app.url(page)).await;
         let shows: &[&str] = if page == "/admin" {
