@@ -1,4 +1,6 @@
-//! Browser tests in real headless Chromium against the real server.
+//! Browser tests in real headless Chromium against the real server, over HTTPS (RELIABILITY.md
+//! §5): the app runs behind a test TLS front with an `https://` public URL, so the production
+//! cookie (`__Host-`, Secure) and origin checks are what the browser meets.
 
 #[path = "common/browser.rs"]
 mod browser;
@@ -12,6 +14,21 @@ use std::time::{Duration, Instant};
 use browser::{Browser, BrowserOptions};
 use common::{Options, PASSWORD, TestApp};
 use fantoccini::Locator;
+
+/// The app behind the test TLS front (`app.url` gives https URLs).
+async fn https_app() -> TestApp {
+    tls::spawn_https(Options::default()).await.0
+}
+
+/// Chromium for the HTTPS tests: trusts the self-signed certificate, leaves dialogs open.
+async fn https_browser(javascript: bool) -> Browser {
+    Browser::start_with(BrowserOptions {
+        javascript,
+        https: true,
+        keep_dialogs_open: true,
+    })
+    .await
+}
 
 async fn sign_out(b: &Browser) {
     b.click(".account-menu summary").await;
@@ -39,9 +56,9 @@ async fn new_invite(b: &Browser, app: &TestApp, role: &str) -> String {
 
 #[tokio::test]
 async fn a_new_team_sets_up_the_site_invites_people_and_each_lands_on_their_home() {
-    let app = TestApp::spawn().await;
+    let app = https_app().await;
     let setup = app.running().setup_link.clone().unwrap();
-    let b = Browser::start(true).await;
+    let b = https_browser(true).await;
 
     register(&b, &setup, "ana@team.example", "Ana Admin").await;
     assert!(
@@ -82,9 +99,9 @@ async fn a_new_team_sets_up_the_site_invites_people_and_each_lands_on_their_home
 
 #[tokio::test]
 async fn sign_in_and_catalog_filters_work_without_javascript() {
-    let app = TestApp::spawn().await;
+    let app = https_app().await;
     let email = app.create_user(Role::Candidate).await;
-    let b = Browser::start(false).await;
+    let b = https_browser(false).await;
     b.goto(&app.url("/catalog?category=Debugging")).await;
     b.wait_for_text("Sign in").await;
     b.fill("#email", &email).await;
@@ -151,9 +168,9 @@ async fn wait_status(b: &Browser, text: &str) {
 
 #[tokio::test]
 async fn typed_text_autosaves_and_survives_a_reload() {
-    let app = TestApp::spawn().await;
+    let app = https_app().await;
     let email = app.create_user(Role::Candidate).await;
-    let b = Browser::start(true).await;
+    let b = https_browser(true).await;
     sign_in(&b, &app, &email).await;
     start_seed(&b, &app).await;
     b.fill(
@@ -177,9 +194,9 @@ async fn typed_text_autosaves_and_survives_a_reload() {
 
 #[tokio::test]
 async fn two_tabs_get_a_conflict_and_nothing_is_lost() {
-    let app = TestApp::spawn().await;
+    let app = https_app().await;
     let email = app.create_user(Role::Candidate).await;
-    let b = Browser::start(true).await;
+    let b = https_browser(true).await;
     sign_in(&b, &app, &email).await;
     let attempt = start_seed(&b, &app).await;
     let tab_a = b.client.window().await.unwrap();
@@ -216,9 +233,9 @@ async fn two_tabs_get_a_conflict_and_nothing_is_lost() {
 
 #[tokio::test]
 async fn a_lost_session_keeps_the_text_and_saves_it_after_signing_in_again() {
-    let app = TestApp::spawn().await;
+    let app = https_app().await;
     let email = app.create_user(Role::Candidate).await;
-    let b = Browser::start(true).await;
+    let b = https_browser(true).await;
     sign_in(&b, &app, &email).await;
     let attempt = start_seed(&b, &app).await;
     b.fill("#answer", "first thoughts").await;
@@ -319,9 +336,9 @@ async fn answer_whole_seed(b: &Browser, app: &TestApp) {
 
 #[tokio::test]
 async fn the_whole_seed_gauntlet_end_to_end_with_the_follow_up() {
-    let app = TestApp::spawn().await;
+    let app = https_app().await;
     let email = app.create_user(Role::Candidate).await;
-    let b = Browser::start(true).await;
+    let b = https_browser(true).await;
     sign_in(&b, &app, &email).await;
     start_seed(&b, &app).await;
     answer_whole_seed(&b, &app).await;
@@ -336,9 +353,9 @@ async fn the_whole_seed_gauntlet_end_to_end_with_the_follow_up() {
 
 #[tokio::test]
 async fn the_whole_seed_gauntlet_works_without_javascript() {
-    let app = TestApp::spawn().await;
+    let app = https_app().await;
     let email = app.create_user(Role::Candidate).await;
-    let b = Browser::start(false).await;
+    let b = https_browser(false).await;
     sign_in(&b, &app, &email).await;
     start_seed(&b, &app).await;
     // the explicit Save button works too
@@ -362,10 +379,10 @@ async fn press(b: &Browser, keys: &str) {
 
 #[tokio::test]
 async fn an_interviewer_grades_with_the_keyboard_and_the_candidate_reads_the_result() {
-    let app = TestApp::spawn().await;
+    let app = https_app().await;
     let candidate = app.create_user(Role::Candidate).await;
     let interviewer = app.create_user(Role::Interviewer).await;
-    let b = Browser::start(true).await;
+    let b = https_browser(true).await;
 
     // the candidate answers the seed, self-assesses round 1 as 4, and asks for a review
     sign_in(&b, &app, &candidate).await;
@@ -497,10 +514,10 @@ async fn axe_violations(b: &Browser) -> Vec<String> {
 
 #[tokio::test]
 async fn the_main_pages_have_no_serious_accessibility_violations() {
-    let app = TestApp::spawn().await;
+    let app = https_app().await;
     let candidate = app.create_user(Role::Candidate).await;
     let admin = app.create_user(Role::Admin).await;
-    let b = Browser::start(true).await;
+    let b = https_browser(true).await;
     let mut report = Vec::new();
     let mut check = |name: &'static str, found: Vec<String>| {
         for f in found {
@@ -562,16 +579,6 @@ async fn the_main_pages_have_no_serious_accessibility_violations() {
 // runs behind the test TLS front with an https public URL, so it sets its production cookie
 // (`__Host-`, Secure) and checks Origin against the https origin; 127.0.0.2 is the attacker site.
 // ---------------------------------------------------------------------------------------------
-
-/// Chromium for the HTTPS tests: trusts the self-signed certificate, leaves dialogs open.
-async fn https_browser(javascript: bool) -> Browser {
-    Browser::start_with(BrowserOptions {
-        javascript,
-        https: true,
-        keep_dialogs_open: true,
-    })
-    .await
-}
 
 /// Polls `cond` (which may also assert) until it is true, or fails with `what` after 20 s.
 async fn wait_until<F, Fut>(what: &str, mut cond: F)

@@ -92,6 +92,8 @@ async fn front_loop(listener: TcpListener, upstream: SocketAddr, front: Front) {
     let acceptor = acceptor();
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
+            // e.g. out of file descriptors: wait rather than spin
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             continue;
         };
         let acceptor = acceptor.clone();
@@ -190,6 +192,8 @@ async fn site_loop(listener: TcpListener, pages: Arc<Mutex<HashMap<String, Page>
     let acceptor = acceptor();
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
+            // e.g. out of file descriptors: wait rather than spin
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             continue;
         };
         let acceptor = acceptor.clone();
