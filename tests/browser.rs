@@ -609,10 +609,15 @@ async fn attempts_snapshot(app: &TestApp) -> Vec<String> {
             .fetch_all(app.pool())
             .await
             .unwrap();
+    let revisions: i64 = sqlx::query_scalar("select count(*) from answer_revisions")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
     answers
         .iter()
         .map(|a| format!("{a:?}"))
         .chain(attempts.iter().map(|a| format!("{a:?}")))
+        .chain([format!("{revisions} revisions")])
         .collect()
 }
 
