@@ -15,12 +15,46 @@ use serde_json::json;
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    driver_url: String,
+    session: String,
+    closed: bool,
     _profile: tempfile::TempDir,
+}
+
+/// How to start Chromium.
+#[derive(Clone, Copy, Debug)]
+pub struct BrowserOptions {
+    pub javascript: bool,
+    /// For sites with the tests' self-signed certificate: `--ignore-certificate-errors`.
+    pub https: bool,
+    /// Leave alert/confirm dialogs open for the test to find (`unhandledPromptBehavior: ignore`)
+    /// instead of chromedriver's default of dismissing them and failing the next command.
+    pub keep_dialogs_open: bool,
+}
+
+impl Default for BrowserOptions {
+    fn default() -> Self {
+        Self {
+            javascript: true,
+            https: false,
+            keep_dialogs_open: false,
+        }
+    }
 }
 
 impl Browser {
     /// Starts chromedriver on a free port and a headless Chromium session.
     pub async fn start(javascript: bool) -> Self {
+        Self::start_with(BrowserOptions {
+            javascript,
+            ..BrowserOptions::default()
+        })
+        .await
+    }
+
+    /// Starts chromedriver on a free port and a headless Chromium session with `opts`.
+    pub async fn start_with(opts: BrowserOptions) -> Self {
+        let javascript = opts.javascript;
         for bin in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
             assert!(
                 std::path::Path::new(bin).exists(),
@@ -55,7 +89,16 @@ impl Browser {
         if !javascript {
             args.push("--blink-settings=scriptEnabled=false".into());
         }
-        let caps = json!({"goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args}});
+        if opts.https {
+            args.push("--ignore-certificate-errors".into());
+        }
+        let mut caps = json!({
+            "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args},
+            "goog:loggingPrefs": {"browser": "ALL"},
+        });
+        if opts.keep_dialogs_open {
+            caps["unhandledPromptBehavior"] = json!("ignore");
+        }
         let caps = caps.as_object().unwrap().clone();
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -73,10 +116,71 @@ impl Browser {
                 Err(e) => panic!("cannot start a Chromium session: {e}"),
             }
         };
+        let session = client
+            .session_id()
+            .await
+            .unwrap()
+            .expect("a WebDriver session id");
         Self {
             client,
             driver,
+            driver_url: url,
+            session,
+            closed: false,
             _profile: profile,
+        }
+    }
+
+    /// Sends a Chrome DevTools Protocol command to the current tab through chromedriver.
+    pub async fn cdp(&self, cmd: &str, params: serde_json::Value) -> serde_json::Value {
+        self.driver_post("goog/cdp/execute", json!({"cmd": cmd, "params": params}))
+            .await
+    }
+
+    /// The browser console messages since the last call (chromedriver's log endpoint), as
+    /// `LEVEL message` lines.
+    pub async fn console(&self) -> Vec<String> {
+        let entries = self.driver_post("se/log", json!({"type": "browser"})).await;
+        entries
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        format!(
+                            "{} {}",
+                            e["level"].as_str().unwrap_or_default(),
+                            e["message"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    async fn driver_post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        let url = format!("{}/session/{}/{path}", self.driver_url, self.session);
+        let resp: serde_json::Value = reqwest::Client::new()
+            .post(&url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            resp["value"].get("error").is_none(),
+            "{path} failed: {resp}"
+        );
+        resp["value"].clone()
+    }
+
+    /// The text of the open alert/confirm/prompt dialog, if one is open.
+    pub async fn open_dialog(&self) -> Option<String> {
+        match self.client.get_alert_text().await {
+            Ok(text) => Some(text),
+            Err(e) if e.is_no_such_alert() => None,
+            Err(e) => panic!("cannot ask for a dialog: {e}"),
         }
     }
 
@@ -147,8 +251,30 @@ impl Browser {
         }
     }
 
+    /// Ends the session (Chromium quits), then chromedriver (on drop).
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
+        self.closed = true;
+    }
+}
+
+impl Drop for Browser {
+    /// Also when a test fails before `close`: ends the session with a plain blocking request
+    /// (killing chromedriver alone would leave Chromium running), then chromedriver.
+    fn drop(&mut self) {
+        if !self.closed {
+            use std::io::{Read, Write};
+            let addr = self.driver_url.trim_start_matches("http://");
+            if let Ok(mut s) = std::net::TcpStream::connect(addr) {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let _ = write!(
+                    s,
+                    "DELETE /session/{} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    self.session
+                );
+                let _ = s.read_to_end(&mut Vec::new());
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
