@@ -5,9 +5,9 @@ use std::{ops::Deref, sync::Arc};
 use sqlx::SqlitePool;
 
 use crate::{
-    db::drafts::DraftWriter,
     auth::{password::Passwords, throttle::LoginThrottle},
     config::Config,
+    db::drafts::DraftWriter,
     library::ContentStore,
     metrics::Metrics,
 };

@@ -50,10 +50,7 @@ impl CachedStore {
             let now = OffsetDateTime::now_utc();
             cache.retain(|_, r| r.expiry_date > now);
             if cache.len() >= CACHE_LIMIT {
-                let victim = cache
-                    .values()
-                    .min_by_key(|r| r.expiry_date)
-                    .map(|r| r.id);
+                let victim = cache.values().min_by_key(|r| r.expiry_date).map(|r| r.id);
                 if let Some(id) = victim {
                     cache.remove(&id);
                 }
@@ -167,7 +164,11 @@ mod tests {
         let mut r = record();
         store.create(&mut r).await.unwrap();
         let fresh = CachedStore::new(SqliteStore::new(pool));
-        let loaded = fresh.load(&r.id).await.unwrap().expect("loaded from the row");
+        let loaded = fresh
+            .load(&r.id)
+            .await
+            .unwrap()
+            .expect("loaded from the row");
         assert_eq!(loaded.id, r.id);
         assert_eq!(loaded.data, r.data);
         assert!(fresh.load(&stored_id(&r.id)).await.unwrap().is_none());

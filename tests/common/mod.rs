@@ -94,6 +94,11 @@ impl TestApp {
         &self.running().state.db
     }
 
+    /// The app's single write connection.
+    pub fn writer(&self) -> &sqlx::SqlitePool {
+        &self.running().state.writer
+    }
+
     /// A new browser-like client: keeps cookies, never follows redirects.
     pub fn client(&self) -> Client {
         Client::builder()

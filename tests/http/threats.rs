@@ -1938,7 +1938,8 @@ async fn t10_anonymous_fetches_get_401_json_and_anonymous_posts_change_nothing()
 #[test]
 fn t50_no_fire_and_forget_tasks_outside_the_accept_loop() {
     // a handler that spawned its write could answer 2xx before the commit; only the server's
-    // accept loop and background jobs (src/server.rs) spawn tasks
+    // accept loop and background jobs (src/server.rs) spawn tasks, and the group-commit writer
+    // (src/db/drafts.rs), which answers each caller only after the commit holding its draft
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut stack = vec![root.join("src")];
     let mut files = 0;
@@ -1954,7 +1955,7 @@ fn t50_no_fire_and_forget_tasks_outside_the_accept_loop() {
             }
             files += 1;
             let rel = path.strip_prefix(root).unwrap().display().to_string();
-            if rel == "src/server.rs" {
+            if rel == "src/server.rs" || rel == "src/db/drafts.rs" {
                 continue;
             }
             let src = std::fs::read_to_string(&path).unwrap();
@@ -2067,4 +2068,30 @@ fn the_threat_matrix_in_the_docs_lists_every_row_and_every_row_test() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn t17_session_rows_are_keyed_by_a_hash_of_the_cookie_id() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let client = app.client();
+    let r = login(&app, &client, &email, PASSWORD).await;
+    let cookie = set_session_cookie(&r).unwrap();
+    let value = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string();
+    let ids = session_ids(&app).await;
+    assert!(!ids.is_empty());
+    assert!(
+        !ids.contains(&value),
+        "a copy of the database holds no usable cookie"
+    );
+    let id: tower_sessions::session::Id = value.parse().unwrap();
+    let stored = gauntlet::auth::session_store::stored_id(&id).to_string();
+    assert!(ids.contains(&stored), "the row is the id's hash");
 }
