@@ -771,6 +771,15 @@ fn t22_no_password_session_id_csrf_token_or_answer_text_reaches_the_log() {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
+        // links that carry a secret in their path (setup and invite links)
+        for kind in ["setup", "invite"] {
+            let r = c
+                .get(format!("{base}/{kind}/TOKEN-CANARY-{kind}-3b9d"))
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_client_error(), "{kind}: {}", r.status());
+        }
         let page = c.get(format!("{base}/login")).send().await.unwrap();
         let pre = session_cookie_of(&page);
         let pre_token = csrf_of(&page.text().await.unwrap());
@@ -892,6 +901,7 @@ fn t22_no_password_session_id_csrf_token_or_answer_text_reaches_the_log() {
             ANSWER.to_string(),
             "ANSWER-CANARY".to_string(),
             "LOG-CANARY".to_string(),
+            "TOKEN-CANARY".to_string(),
             value(&pre),
             value(&sid),
             pre_token,

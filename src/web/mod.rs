@@ -73,7 +73,10 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(session_layer)
         .layer(middleware::from_fn_with_state(state.clone(), track))
-        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .layer(DefaultBodyLimit::max(SMALL_BODY))
         .layer(RequestBodyLimitLayer::new(LARGE_BODY))
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(15)))
@@ -103,7 +106,13 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
                         .get::<RequestId>()
                         .and_then(|id| id.header_value().to_str().ok())
                         .unwrap_or("-");
-                    tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+                    // the route template, never the raw path: setup and invite links carry
+                    // their secret in the path
+                    let route = req
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    tracing::info_span!("request", id, method = %req.method(), route)
                 }))
                 .layer(PropagateRequestIdLayer::new(request_id)),
         )
