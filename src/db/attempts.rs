@@ -99,6 +99,58 @@ pub async fn owned(
     .await
 }
 
+/// An attempt of `user_id` with all its answers, in one query (the round page's hot path).
+pub async fn owned_with_answers(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    user_id: i64,
+) -> Result<Option<(Attempt, Vec<Answer>)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode, t.started_at,
+                  t.finished_at, t.review_requested_at,
+                  a.id as "answer_id?", a.round_number as "round_number?", a.part as "part?",
+                  a.body as "body?", a.version as "answer_version?",
+                  a.first_viewed_at as "first_viewed_at?", a.updated_at as "updated_at?",
+                  a.submitted_at as "submitted_at?"
+           from attempts t left join answers a on a.attempt_id = t.id
+           where t.id = ? and t.user_id = ?
+           order by a.round_number, a.part desc"#,
+        id,
+        user_id
+    )
+    .fetch_all(db)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let attempt = Attempt {
+        id: first.id,
+        user_id: first.user_id,
+        slug: first.slug.clone(),
+        version: first.version.clone(),
+        mode: first.mode.clone(),
+        started_at: first.started_at,
+        finished_at: first.finished_at,
+        review_requested_at: first.review_requested_at,
+    };
+    let answers = rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Answer {
+                id: r.answer_id?,
+                round_number: r.round_number?,
+                part: r.part?,
+                body: r.body?,
+                version: r.answer_version?,
+                first_viewed_at: r.first_viewed_at?,
+                updated_at: r.updated_at?,
+                submitted_at: r.submitted_at,
+            })
+        })
+        .collect();
+    Ok(Some((attempt, answers)))
+}
+
 /// Any attempt by id (callers check who may see it).
 pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Attempt>, sqlx::Error> {
     sqlx::query_as!(

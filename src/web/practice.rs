@@ -84,7 +84,7 @@ impl Loaded {
 
 /// Loads an attempt only if it belongs to `user_id` (otherwise 404: its existence is not confirmed).
 pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loaded> {
-    let attempt = db::attempts::owned(&state.db, id, user_id)
+    let (attempt, answers) = db::attempts::owned_with_answers(&state.db, id, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let pinned = state
@@ -97,7 +97,6 @@ pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loade
                 attempt.slug, attempt.version
             ))
         })?;
-    let answers = db::attempts::answers(&state.db, id).await?;
     Ok(Loaded {
         attempt,
         pinned,
