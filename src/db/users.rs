@@ -163,6 +163,19 @@ pub async fn set_disabled(
     Ok(done.rows_affected() == 1)
 }
 
+/// Ends every session of the account (they carry the old epoch); `false` if there is no such user.
+pub async fn end_sessions(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, sqlx::Error> {
+    let now = clock::now();
+    let done = sqlx::query!(
+        "update users set auth_epoch = auth_epoch + 1, updated_at = ? where id = ?",
+        now,
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Replaces a password hash (e.g. after a parameter upgrade) without ending sessions.
 pub async fn set_password_hash(
     db: impl SqliteExecutor<'_>,

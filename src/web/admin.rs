@@ -35,7 +35,7 @@ struct UsersPage {
 
 impl UsersPage {
     fn created(&self, u: &User) -> String {
-        clock::format_datetime(u.created_at)
+        clock::format_date(u.created_at)
     }
 }
 
@@ -133,6 +133,35 @@ pub async fn set_status(
         format!("{} can sign in again.", target.email)
     };
     session::flash(&session, "success", msg).await?;
+    Ok(Redirect::to("/admin").into_response())
+}
+
+/// `POST /admin/users/{id}/sign-out`: ends every session of another account (a lost laptop,
+/// a shared computer); the person can sign in again.
+pub async fn sign_out_everywhere(
+    RequireAdmin(me): RequireAdmin,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    if id == me.id {
+        return Err(AppError::Conflict(
+            "To end your own sessions, change your password or sign out.".into(),
+        ));
+    }
+    let mut tx = db::begin_write(&state.writer).await?;
+    let target = db::users::by_id(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    db::users::end_sessions(&mut *tx, id).await?;
+    tx.commit().await?;
+    tracing::info!(admin = me.id, user = id, "sessions ended by an admin");
+    session::flash(
+        &session,
+        "success",
+        format!("{} is signed out everywhere.", target.email),
+    )
+    .await?;
     Ok(Redirect::to("/admin").into_response())
 }
 

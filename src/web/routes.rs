@@ -183,6 +183,11 @@ pub fn table() -> Routes {
         .get("/admin", Admin, admin::users_page)
         .post("/admin/users/{id}/role", Admin, admin::set_role)
         .post("/admin/users/{id}/status", Admin, admin::set_status)
+        .post(
+            "/admin/users/{id}/sign-out",
+            Admin,
+            admin::sign_out_everywhere,
+        )
         .get("/admin/invites", Admin, admin::invites_page)
         .post("/admin/invites", Admin, admin::create_invite)
         .post("/admin/invites/{id}/revoke", Admin, admin::revoke_invite)

@@ -2095,3 +2095,50 @@ async fn t17_session_rows_are_keyed_by_a_hash_of_the_cookie_id() {
     let stored = gauntlet::auth::session_store::stored_id(&id).to_string();
     assert!(ids.contains(&stored), "the row is the id's hash");
 }
+
+#[tokio::test]
+async fn t21_an_admin_signs_a_person_out_everywhere() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let (s1, s2) = (app.client(), app.client());
+    for c in [&s1, &s2] {
+        let r = login(&app, c, &email, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let id = user_id(&app, &email).await;
+    let page = text(&admin, app.url("/admin")).await;
+    assert!(page.contains(&format!("/admin/users/{id}/sign-out")));
+    let token = csrf(&app, &admin, "/admin").await;
+    let r = admin
+        .post(app.url(&format!("/admin/users/{id}/sign-out")))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for c in [&s1, &s2] {
+        let r = c.get(app.url("/catalog")).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "signed out on every client"
+        );
+    }
+    let r = admin.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the admin's own session stays");
+    let again = app.client();
+    assert_eq!(
+        login(&app, &again, &email, PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = again.get(app.url("/catalog")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "they can sign in again");
+    let r = admin
+        .post(app.url("/admin/users/999999/sign-out"))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
