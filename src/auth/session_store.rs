@@ -71,8 +71,9 @@ impl CachedStore {
             .cloned()
     }
 
-    /// How many sessions are held in memory (for tests and metrics).
-    pub fn cached_len(&self) -> usize {
+    /// How many sessions are held in memory.
+    #[cfg(test)]
+    fn cached_len(&self) -> usize {
         self.cache.lock().expect("session cache lock").len()
     }
 }

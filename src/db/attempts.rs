@@ -82,23 +82,6 @@ pub async fn create(
     .await
 }
 
-/// The attempt if it exists and belongs to `user_id`.
-pub async fn owned(
-    db: impl SqliteExecutor<'_>,
-    id: i64,
-    user_id: i64,
-) -> Result<Option<Attempt>, sqlx::Error> {
-    sqlx::query_as!(
-        Attempt,
-        r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at
-           from attempts where id = ? and user_id = ?"#,
-        id,
-        user_id
-    )
-    .fetch_optional(db)
-    .await
-}
-
 /// An attempt of `user_id` with all its answers, in one query (the round page's hot path).
 pub async fn owned_with_answers(
     db: impl SqliteExecutor<'_>,
@@ -219,23 +202,24 @@ pub async fn ensure_answer(
     .await
 }
 
-async fn keep_revision(
+/// Keeps a text that lost to a newer save (another tab saved first). Texts that a save
+/// replaces are kept by the `answers_keep_overwritten` trigger.
+async fn keep_losing_text(
     conn: &mut SqliteConnection,
     answer_id: i64,
-    version: i64,
+    base_version: i64,
     body: &str,
-    kind: &str,
 ) -> Result<(), sqlx::Error> {
     if body.is_empty() {
         return Ok(());
     }
     let now = clock::now();
     sqlx::query!(
-        "insert into answer_revisions (answer_id, version, body, kind, saved_at) values (?, ?, ?, ?, ?)",
+        "insert into answer_revisions (answer_id, version, body, kind, saved_at)
+         values (?, ?, ?, 'conflict', ?)",
         answer_id,
-        version,
+        base_version,
         body,
-        kind,
         now
     )
     .execute(conn)
@@ -254,7 +238,7 @@ pub async fn save(
         return Ok(SaveOutcome::Submitted);
     }
     if answer.version != base_version {
-        keep_revision(conn, answer.id, base_version, body, "conflict").await?;
+        keep_losing_text(conn, answer.id, base_version, body).await?;
         return Ok(SaveOutcome::Conflict {
             current: answer.body.clone(),
             version: answer.version,
@@ -339,7 +323,7 @@ pub async fn submit(
         });
     }
     if answer.version != base_version && answer.body != body {
-        keep_revision(conn, answer.id, base_version, body, "conflict").await?;
+        keep_losing_text(conn, answer.id, base_version, body).await?;
         return Ok(SubmitOutcome::Conflict {
             current: answer.body.clone(),
             version: answer.version,

@@ -24,6 +24,25 @@ pub struct Draft {
     pub body: String,
 }
 
+impl Draft {
+    /// Writes this draft on `db` (see [`attempts::save_draft`]).
+    async fn apply(
+        &self,
+        db: impl sqlx::SqliteExecutor<'_>,
+    ) -> Result<Option<SaveOutcome>, sqlx::Error> {
+        let step = (self.round, self.part);
+        attempts::save_draft(
+            db,
+            self.attempt_id,
+            self.user_id,
+            step,
+            self.base_version,
+            &self.body,
+        )
+        .await
+    }
+}
+
 type Reply = oneshot::Sender<(Draft, Result<Option<SaveOutcome>, sqlx::Error>)>;
 
 /// What became of a draft.
@@ -91,31 +110,12 @@ async fn write_batch(
 ) -> Result<Vec<Option<SaveOutcome>>, sqlx::Error> {
     if let [(d, _)] = jobs {
         // alone: one statement is its own transaction (and takes the write lock first)
-        let outcome = attempts::save_draft(
-            writer,
-            d.attempt_id,
-            d.user_id,
-            (d.round, d.part),
-            d.base_version,
-            &d.body,
-        )
-        .await?;
-        return Ok(vec![outcome]);
+        return Ok(vec![d.apply(writer).await?]);
     }
     let mut tx = super::begin_write(writer).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     for (d, _) in jobs {
-        outcomes.push(
-            attempts::save_draft(
-                &mut *tx,
-                d.attempt_id,
-                d.user_id,
-                (d.round, d.part),
-                d.base_version,
-                &d.body,
-            )
-            .await?,
-        );
+        outcomes.push(d.apply(&mut *tx).await?);
     }
     tx.commit().await?;
     Ok(outcomes)

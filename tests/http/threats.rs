@@ -389,6 +389,21 @@ async fn t06_t29_extra_fields_cannot_set_role_owner_status_or_another_users_data
     }
 }
 
+/// A settings change carrying `token` (as the form field, then as the header) is refused.
+async fn settings_refuse_token(app: &TestApp, client: &Client, token: &str, what: &str) {
+    let by_form = client
+        .post(app.url("/admin/settings"))
+        .form(&[("_csrf", token), ("registration", "open")]);
+    let by_header = client
+        .post(app.url("/admin/settings"))
+        .header("x-csrf-token", token)
+        .form(&[("registration", "open")]);
+    for (how, req) in [("form field", by_form), ("header", by_header)] {
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{what} ({how})");
+    }
+}
+
 #[tokio::test]
 async fn t12_another_users_token_and_the_pre_login_token_are_refused() {
     let app = TestApp::spawn().await;
@@ -399,29 +414,7 @@ async fn t12_another_users_token_and_the_pre_login_token_are_refused() {
     let email = app.create_user(Role::Admin).await;
     let before = db_fingerprint(&app).await;
     assert_ne!(token_a, token_b);
-    let r = a
-        .post(app.url("/admin/settings"))
-        .form(&[("_csrf", token_b.as_str()), ("registration", "open")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::FORBIDDEN,
-        "B's form token in A's session"
-    );
-    let r = a
-        .post(app.url("/admin/settings"))
-        .header("x-csrf-token", token_b.as_str())
-        .form(&[("registration", "open")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::FORBIDDEN,
-        "B's header token in A's session"
-    );
+    settings_refuse_token(&app, &a, &token_b, "B's token in A's session").await;
 
     // the token of the sign-in page stops working at sign-in: the secret rotates
     let c = app.client();
@@ -439,25 +432,7 @@ async fn t12_another_users_token_and_the_pre_login_token_are_refused() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let post = csrf(&app, &c, "/").await;
     assert_ne!(pre, post, "a new CSRF secret at sign-in");
-    let r = c
-        .post(app.url("/admin/settings"))
-        .form(&[("_csrf", pre.as_str()), ("registration", "open")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::FORBIDDEN,
-        "pre-login token after login"
-    );
-    let r = c
-        .post(app.url("/admin/settings"))
-        .header("x-csrf-token", pre.as_str())
-        .form(&[("registration", "open")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    settings_refuse_token(&app, &c, &pre, "pre-login token after login").await;
     assert_eq!(before, db_fingerprint(&app).await, "nothing changed");
 }
 
