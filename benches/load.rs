@@ -355,9 +355,55 @@ async fn main() {
         .unwrap();
     let review_rps = throughput(&base, &reviewer, &format!("/reviews/{review}"), 32, 10).await;
     println!(
-        "req/s: review page {review_rps:.0} ({:.2}x)",
+        "req/s: review page {review_rps:.0} ({:.2}x), views of an unchanged page",
         review_rps / trivial
     );
+    let first_rps = first_views(&base, &reviewer, &format!("/reviews/{review}"), 32, 10).await;
+    println!(
+        "req/s: review page {first_rps:.0} ({:.2}x), first views after a change",
+        first_rps / trivial
+    );
+}
+
+/// Like [`throughput`], but before each view another connection (as the command line would open)
+/// moves the page stamp, so no view can reuse an earlier rendering of the page.
+async fn first_views(
+    base: &str,
+    client: &reqwest::Client,
+    path: &str,
+    conns: usize,
+    secs: u64,
+) -> f64 {
+    let db = std::path::PathBuf::from(env("GAUNTLET_BENCH_DB", "bench.db"));
+    let outside = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(gauntlet::db::connect_options(&db, gauntlet::db::Create::Never))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let tasks: Vec<_> = (0..conns)
+        .map(|_| {
+            let (client, url, count) = (client.clone(), format!("{base}{path}"), count.clone());
+            let outside = outside.clone();
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    sqlx::query("update change_counters set n = n + 1 where name = 'settings'")
+                        .execute(&outside)
+                        .await
+                        .unwrap();
+                    let r = client.get(&url).send().await.unwrap();
+                    assert!(r.status().is_success(), "{url}: {}", r.status());
+                    r.bytes().await.unwrap();
+                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    count.load(std::sync::atomic::Ordering::Relaxed) as f64 / secs as f64
 }
 
 /// A finished seed attempt (with the round 2 follow-up) that asked for a review.

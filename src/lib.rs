@@ -16,6 +16,7 @@ pub mod export;
 pub mod grading;
 pub mod library;
 pub mod metrics;
+pub mod page_cache;
 pub mod practice;
 pub mod server;
 pub mod state;

@@ -9,7 +9,7 @@ use std::{
     sync::{Arc, Mutex, OnceLock, RwLock},
 };
 
-use sqlx::SqlitePool;
+use sqlx::{SqliteExecutor, SqlitePool};
 
 use sha2::{Digest, Sha256};
 
@@ -30,7 +30,7 @@ const ALIGNMENT_CACHE_LIMIT: usize = 512;
 pub struct Pinned {
     pub gauntlet: Arc<Gauntlet>,
     /// `html[round index][section index]`: each section's Markdown, rendered and sanitised.
-    pub html: Vec<Vec<String>>,
+    pub html: Vec<Vec<Arc<str>>>,
     guides: OnceLock<Vec<RoundGuide>>,
     /// Alignments of answers already seen, by round index and the answer's hash: submitted
     /// answers never change, so debriefs and review pages align each one once.
@@ -48,7 +48,7 @@ impl Pinned {
             .map(|r| {
                 r.sections
                     .iter()
-                    .map(|s| markdown_to_html(&s.markdown))
+                    .map(|s| Arc::from(markdown_to_html(&s.markdown)))
                     .collect()
             })
             .collect();
@@ -182,7 +182,7 @@ impl ContentStore {
     /// source. `None` if that version was never stored.
     pub async fn pinned(
         &self,
-        db: &SqlitePool,
+        db: impl SqliteExecutor<'_>,
         slug: &str,
         version: &str,
     ) -> Result<Option<Arc<Pinned>>, sqlx::Error> {

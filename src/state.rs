@@ -7,10 +7,17 @@ use sqlx::SqlitePool;
 use crate::{
     auth::{password::Passwords, throttle::LoginThrottle},
     config::Config,
-    db::drafts::DraftWriter,
+    db::{drafts::DraftWriter, readers::Readers, reviews::PageStamp},
     library::ContentStore,
     metrics::Metrics,
+    page_cache::{PageCache, Rendered},
 };
+
+/// Read connections for the hot paths (besides the general read pool's).
+const READERS: usize = 4;
+
+/// Rendered review pages kept (about 70 KB each for the seed gauntlet).
+const REVIEW_PAGES: usize = 64;
 
 /// Cheap to clone: everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -20,6 +27,8 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     /// Reads (several connections).
     pub db: SqlitePool,
+    /// Reads on the hot paths, without sqlx's ping on every release (see `db::readers`).
+    pub reads: Readers,
     /// Every write goes through this one connection (see `db::open_writer`).
     pub writer: SqlitePool,
     /// Autosaves, committed in groups on `writer`.
@@ -29,12 +38,16 @@ pub struct Inner {
     pub passwords: Passwords,
     pub throttle: LoginThrottle,
     pub metrics: Metrics,
+    /// Rendered review pages (the part under the site chrome), by attempt, reader and the
+    /// reader's CSRF token (which the page's forms carry).
+    pub review_pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
 }
 
 impl AppState {
     pub fn new(db: SqlitePool, writer: SqlitePool, config: Config, content: ContentStore) -> Self {
         let throttle = LoginThrottle::new(config.throttle.clone());
         Self(Arc::new(Inner {
+            reads: Readers::new(db.connect_options(), READERS),
             db,
             drafts: DraftWriter::start(writer.clone()),
             writer,
@@ -43,6 +56,7 @@ impl AppState {
             passwords: Passwords::new(),
             throttle,
             metrics: Metrics::default(),
+            review_pages: PageCache::new(REVIEW_PAGES),
         }))
     }
 }

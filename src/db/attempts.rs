@@ -82,24 +82,34 @@ pub async fn create(
     .await
 }
 
-/// An attempt of `user_id` with all its answers, in one query (the round page's hot path).
-pub async fn owned_with_answers(
+/// An attempt with its owner's display name and all its answers.
+#[derive(Debug, Clone)]
+pub struct AttemptWithAnswers {
+    pub attempt: Attempt,
+    pub owner_name: String,
+    pub answers: Vec<Answer>,
+}
+
+/// An attempt, its owner's name and all its answers in one query (the hot path of the round
+/// and review pages). With `owner`, only that user's attempt is found.
+pub async fn with_answers(
     db: impl SqliteExecutor<'_>,
     id: i64,
-    user_id: i64,
-) -> Result<Option<(Attempt, Vec<Answer>)>, sqlx::Error> {
+    owner: Option<i64>,
+) -> Result<Option<AttemptWithAnswers>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode, t.started_at,
-                  t.finished_at, t.review_requested_at,
+                  t.finished_at, t.review_requested_at, u.display_name as owner_name,
                   a.id as "answer_id?", a.round_number as "round_number?", a.part as "part?",
                   a.body as "body?", a.version as "answer_version?",
                   a.first_viewed_at as "first_viewed_at?", a.updated_at as "updated_at?",
                   a.submitted_at as "submitted_at?"
-           from attempts t left join answers a on a.attempt_id = t.id
-           where t.id = ? and t.user_id = ?
+           from attempts t join users u on u.id = t.user_id
+                left join answers a on a.attempt_id = t.id
+           where t.id = ?1 and (?2 is null or t.user_id = ?2)
            order by a.round_number, a.part desc"#,
         id,
-        user_id
+        owner
     )
     .fetch_all(db)
     .await?;
@@ -116,6 +126,7 @@ pub async fn owned_with_answers(
         finished_at: first.finished_at,
         review_requested_at: first.review_requested_at,
     };
+    let owner_name = first.owner_name.clone();
     let answers = rows
         .into_iter()
         .filter_map(|r| {
@@ -131,7 +142,11 @@ pub async fn owned_with_answers(
             })
         })
         .collect();
-    Ok(Some((attempt, answers)))
+    Ok(Some(AttemptWithAnswers {
+        attempt,
+        owner_name,
+        answers,
+    }))
 }
 
 /// Any attempt by id (callers check who may see it).

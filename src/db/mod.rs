@@ -3,6 +3,7 @@
 pub mod attempts;
 pub mod backup;
 pub mod drafts;
+pub mod readers;
 pub mod reviews;
 pub mod settings;
 pub mod tokens;

@@ -119,6 +119,33 @@ impl Review {
     }
 }
 
+/// What an attempt's review page shows besides its answers (which are all submitted, so fixed),
+/// as revision numbers kept by triggers: while the stamp is unchanged, so is the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageStamp {
+    review_rev: i64,
+    requested_at: i64,
+    users: i64,
+    settings: i64,
+}
+
+/// The review page stamp of an attempt that asked for a review (`None` otherwise).
+pub async fn page_stamp(
+    db: impl SqliteExecutor<'_>,
+    attempt_id: i64,
+) -> Result<Option<PageStamp>, sqlx::Error> {
+    sqlx::query_as!(
+        PageStamp,
+        r#"select a.review_rev, a.review_requested_at as "requested_at!",
+                  (select n from change_counters where name = 'users') as "users!: i64",
+                  (select n from change_counters where name = 'settings') as "settings!: i64"
+           from attempts a where a.id = ? and a.review_requested_at is not null"#,
+        attempt_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// Every review of an attempt, oldest claim first.
 pub async fn for_attempt(
     db: impl SqliteExecutor<'_>,
@@ -266,6 +293,22 @@ pub async fn comments(
         r#"select id as "id!", review_id, round_number, span_start, span_end, quote, body
            from review_comments where review_id = ? order by round_number, span_start, id"#,
         review_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Every comment on an attempt, from all its reviews (callers pick the ones the reader may see).
+pub async fn comments_for_attempt(
+    db: impl SqliteExecutor<'_>,
+    attempt_id: i64,
+) -> Result<Vec<Comment>, sqlx::Error> {
+    sqlx::query_as!(
+        Comment,
+        r#"select c.id as "id!", c.review_id, c.round_number, c.span_start, c.span_end, c.quote, c.body
+           from review_comments c join reviews r on r.id = c.review_id
+           where r.attempt_id = ? order by c.round_number, c.span_start, c.id"#,
+        attempt_id
     )
     .fetch_all(db)
     .await

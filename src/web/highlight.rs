@@ -23,36 +23,46 @@ impl Segment {
     }
 
     /// CSS classes for the mark.
-    pub fn class(&self) -> String {
-        let mut c = Vec::new();
-        if !self.points.is_empty() {
-            c.push("hl-covered");
+    pub fn class(&self) -> &'static str {
+        match (
+            !self.points.is_empty(),
+            self.flagged,
+            !self.comments.is_empty(),
+        ) {
+            (false, false, false) => "",
+            (true, false, false) => "hl-covered",
+            (false, true, false) => "hl-flag",
+            (false, false, true) => "hl-comment",
+            (true, true, false) => "hl-covered hl-flag",
+            (true, false, true) => "hl-covered hl-comment",
+            (false, true, true) => "hl-flag hl-comment",
+            (true, true, true) => "hl-covered hl-flag hl-comment",
         }
-        if self.flagged {
-            c.push("hl-flag");
-        }
-        if !self.comments.is_empty() {
-            c.push("hl-comment");
-        }
-        c.join(" ")
     }
 
     /// The comment ids as a space-separated attribute value (`c3 c7`).
-    pub fn comment_ids(&self) -> String {
-        self.comments
-            .iter()
-            .map(|c| format!("c{c}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+    pub fn comment_ids(&self) -> IdList<'_, i64> {
+        IdList('c', &self.comments)
     }
 
     /// The point ids as a space-separated attribute value (`p3 p7`).
-    pub fn point_ids(&self) -> String {
-        self.points
-            .iter()
-            .map(|p| format!("p{p}"))
-            .collect::<Vec<_>>()
-            .join(" ")
+    pub fn point_ids(&self) -> IdList<'_, usize> {
+        IdList('p', &self.points)
+    }
+}
+
+/// Ids written as `p3 p7` without building a string first (the review page writes thousands).
+pub struct IdList<'a, T>(char, &'a [T]);
+
+impl<T: std::fmt::Display> std::fmt::Display for IdList<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, id) in self.1.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{}{id}", self.0)?;
+        }
+        Ok(())
     }
 }
 
@@ -177,6 +187,11 @@ mod tests {
         assert_eq!(joined, answer);
         assert_eq!(segs[0].text, "promote");
         assert_eq!(segs[0].class(), "hl-covered");
+        assert_eq!(segs[0].point_ids().to_string(), "p0");
+        let commented = segs.iter().find(|s| !s.comments.is_empty()).unwrap();
+        assert_eq!(commented.comment_ids().to_string(), "c9");
+        assert_eq!(commented.class(), "hl-comment");
+        assert_eq!(IdList('p', &[3usize, 7]).to_string(), "p3 p7");
         assert_eq!(segs[0].anchor.as_deref(), Some("r1-p0"));
         let flag = segs.iter().find(|s| s.flagged).unwrap();
         assert_eq!(flag.text, "zero data loss");

@@ -84,12 +84,15 @@ impl Loaded {
 
 /// Loads an attempt only if it belongs to `user_id` (otherwise 404: its existence is not confirmed).
 pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loaded> {
-    let (attempt, answers) = db::attempts::owned_with_answers(&state.db, id, user_id)
+    let mut conn = state.reads.get().await?;
+    let db::attempts::AttemptWithAnswers {
+        attempt, answers, ..
+    } = db::attempts::with_answers(&mut *conn, id, Some(user_id))
         .await?
         .ok_or(AppError::NotFound)?;
     let pinned = state
         .content
-        .pinned(&state.db, &attempt.slug, &attempt.version)
+        .pinned(&mut *conn, &attempt.slug, &attempt.version)
         .await?
         .ok_or_else(|| {
             AppError::Internal(format!(

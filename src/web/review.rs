@@ -4,7 +4,7 @@
 //! Only attempts whose candidate asked for a review exist here: anything else is a 404. Other
 //! reviewers' reviews are shown only to someone who has submitted their own.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -16,6 +16,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::SqliteConnection;
 use tower_sessions::Session;
 
 use super::{
@@ -30,12 +31,14 @@ use crate::{
     clock,
     db::{
         self,
-        attempts::Attempt,
+        attempts::{Attempt, AttemptWithAnswers},
+        readers::Reader,
         reviews::{QueueRow, Review},
         users::User,
     },
     grading::{Recommendation, Rubric, RubricShape, rubric::RoundGrade},
     library::Pinned,
+    page_cache::Rendered,
     practice::Part,
     state::AppState,
 };
@@ -130,16 +133,12 @@ pub async fn queue(
     })
 }
 
-/// The attempt if it asked for a review (otherwise 404, whoever asks).
-async fn requested_attempt(state: &AppState, id: i64) -> Result<(Attempt, User)> {
-    let attempt = db::attempts::by_id(&state.db, id)
+/// The attempt with its answers, if it asked for a review (otherwise 404, whoever asks).
+async fn requested_attempt(conn: &mut SqliteConnection, id: i64) -> Result<AttemptWithAnswers> {
+    db::attempts::with_answers(conn, id, None)
         .await?
-        .filter(|a| a.review_requested_at.is_some())
-        .ok_or(AppError::NotFound)?;
-    let candidate = db::users::by_id(&state.db, attempt.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((attempt, candidate))
+        .filter(|a| a.attempt.review_requested_at.is_some())
+        .ok_or(AppError::NotFound)
 }
 
 /// `POST /reviews/{id}/claim`
@@ -149,8 +148,8 @@ pub async fn claim(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let (attempt, _) = requested_attempt(&state, id).await?;
-    if attempt.user_id == me.id {
+    let requested = requested_attempt(&mut *state.reads.get().await?, id).await?;
+    if requested.attempt.user_id == me.id {
         return Err(AppError::Conflict(
             "You cannot review your own attempt.".into(),
         ));
@@ -175,7 +174,7 @@ pub async fn release(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    requested_attempt(&state, id).await?;
+    requested_attempt(&mut *state.reads.get().await?, id).await?;
     let mut tx = db::begin_write(&state.writer).await?;
     let released = db::reviews::release(&mut tx, id, me.id).await?;
     tx.commit().await?;
@@ -202,10 +201,19 @@ pub struct OtherReview {
     pub summary: String,
 }
 
+/// The review page: the site chrome around a rendered body (reused while unchanged).
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/review/review.html")]
 struct ReviewPage {
     chrome: Chrome,
+    rendered: Arc<Rendered>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/review/review_body.html")]
+struct ReviewBody<'a> {
+    /// Only the CSRF token is used here (the forms carry it); the page renders the rest.
+    chrome: &'a Chrome,
     attempt_id: i64,
     /// Where this page's comment forms post (`/reviews/{id}`).
     comment_base: String,
@@ -223,7 +231,7 @@ struct ReviewPage {
     error: Option<String>,
 }
 
-impl ReviewPage {
+impl ReviewBody<'_> {
     /// Whether weak answer `index0` (0-based) is flagged for round `r`.
     fn weak_checked(&self, r: &ReviewRound, index0: &usize) -> bool {
         u32::try_from(index0 + 1).is_ok_and(|k| r.grade.weak_answers.contains(&k))
@@ -247,10 +255,14 @@ pub async fn page(
         .into_response())
 }
 
-async fn pinned_of(state: &AppState, a: &Attempt) -> Result<std::sync::Arc<Pinned>> {
+async fn pinned_of(
+    state: &AppState,
+    conn: &mut SqliteConnection,
+    a: &Attempt,
+) -> Result<Arc<Pinned>> {
     state
         .content
-        .pinned(&state.db, &a.slug, &a.version)
+        .pinned(conn, &a.slug, &a.version)
         .await?
         .ok_or_else(|| {
             AppError::Internal(format!(
@@ -260,6 +272,8 @@ async fn pinned_of(state: &AppState, a: &Attempt) -> Result<std::sync::Arc<Pinne
         })
 }
 
+/// The review page. A plain view reuses the body rendered before while the attempt's page
+/// stamp is unchanged; a page showing a rejected draft or an error is always built afresh.
 async fn render_page(
     state: &AppState,
     chrome: Chrome,
@@ -268,14 +282,50 @@ async fn render_page(
     draft: Option<Rubric>,
     error: Option<String>,
 ) -> Result<ReviewPage> {
-    let (attempt, candidate) = requested_attempt(state, id).await?;
-    let pinned = pinned_of(state, &attempt).await?;
-    let answers = db::attempts::answers(&state.db, id).await?;
-    let reviews = db::reviews::for_attempt(&state.db, id).await?;
+    let mut conn = state.reads.get().await?;
+    let cacheable = draft.is_none() && error.is_none() && !chrome.csrf.is_empty();
+    if !cacheable {
+        let rendered = Arc::new(render_body(state, conn, &chrome, me, id, draft, error).await?);
+        return Ok(ReviewPage { chrome, rendered });
+    }
+    // read before the page's data: a change in between only makes the entry look stale
+    let stamp = db::reviews::page_stamp(&mut *conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let key = (id, me.id, chrome.csrf.clone());
+    let rendered = match state.review_pages.get(&key, &stamp) {
+        Some(rendered) => rendered,
+        None => {
+            let rendered = Arc::new(render_body(state, conn, &chrome, me, id, None, None).await?);
+            state.review_pages.put(key, stamp, rendered.clone());
+            rendered
+        }
+    };
+    Ok(ReviewPage { chrome, rendered })
+}
+
+/// Loads everything the review page shows (on `conn`, given back before rendering) and renders
+/// the body.
+async fn render_body(
+    state: &AppState,
+    mut conn: Reader<'_>,
+    chrome: &Chrome,
+    me: &User,
+    id: i64,
+    draft: Option<Rubric>,
+    error: Option<String>,
+) -> Result<Rendered> {
+    let AttemptWithAnswers {
+        attempt,
+        owner_name: candidate,
+        answers,
+    } = requested_attempt(&mut conn, id).await?;
+    let pinned = pinned_of(state, &mut conn, &attempt).await?;
+    let reviews = db::reviews::for_attempt(&mut *conn, id).await?;
     let mine = reviews.iter().find(|r| r.reviewer_id == me.id);
     let my_rubric = match (&draft, mine) {
         (Some(d), _) => Some(d.clone()),
-        (None, Some(r)) => Some(db::reviews::rubric(&state.db, r).await?),
+        (None, Some(r)) => Some(db::reviews::rubric(&mut *conn, r).await?),
         (None, None) => None,
     };
     let mine_final = mine.is_some_and(|r| r.submitted_at.is_some());
@@ -285,17 +335,19 @@ async fn render_page(
         .filter(|r| r.reviewer_id == me.id || (mine_final && r.submitted_at.is_some()))
         .collect();
     let mut comments = Vec::new();
+    if !visible.is_empty() {
+        for c in db::reviews::comments_for_attempt(&mut *conn, id).await? {
+            if let Some(r) = visible.iter().find(|r| r.id == c.review_id) {
+                comments.push((r.reviewer_name.clone(), r.reviewer_id == me.id, c));
+            }
+        }
+    }
     let mut other_rubrics = Vec::new();
-    for r in &visible {
-        for c in db::reviews::comments(&state.db, r.id).await? {
-            comments.push((r.reviewer_name.clone(), r.reviewer_id == me.id, c));
-        }
-        if r.reviewer_id != me.id {
-            other_rubrics.push((
-                r.reviewer_name.clone(),
-                db::reviews::rubric(&state.db, r).await?,
-            ));
-        }
+    for r in visible.iter().filter(|r| r.reviewer_id != me.id) {
+        other_rubrics.push((
+            r.reviewer_name.clone(),
+            db::reviews::rubric(&mut *conn, r).await?,
+        ));
     }
     let stats = state.content.stats();
     let answer_of = |n: u32, part: Part| {
@@ -354,8 +406,9 @@ async fn render_page(
             summary: r.summary.clone(),
         })
         .collect();
-    let blind = db::settings::load(&state.db).await?.blind_review;
-    Ok(ReviewPage {
+    let blind = db::settings::load(&mut *conn).await?.blind_review;
+    drop(conn);
+    let body = ReviewBody {
         chrome,
         attempt_id: id,
         comment_base: format!("/reviews/{id}"),
@@ -363,7 +416,7 @@ async fn render_page(
         candidate: if blind {
             format!("Candidate #{id}")
         } else {
-            candidate.display_name
+            candidate
         },
         finished: attempt
             .finished_at
@@ -384,18 +437,25 @@ async fn render_page(
         levels: LEVELS,
         recommendations: Recommendation::ALL,
         error,
+    };
+    Ok(Rendered {
+        title: body.title.clone(),
+        body: body
+            .render()
+            .map_err(|e| AppError::Internal(format!("review page: {e}")))?,
     })
 }
 
 /// The reviewer's own review of a requested attempt, or 409 if they have not claimed it.
 async fn my_review(state: &AppState, me: &User, id: i64) -> Result<(Review, RubricShape)> {
-    let (attempt, _) = requested_attempt(state, id).await?;
-    let review = db::reviews::for_attempt(&state.db, id)
+    let mut conn = state.reads.get().await?;
+    let attempt = requested_attempt(&mut conn, id).await?.attempt;
+    let review = db::reviews::for_attempt(&mut *conn, id)
         .await?
         .into_iter()
         .find(|r| r.reviewer_id == me.id)
         .ok_or_else(|| AppError::Conflict("Claim this attempt before grading it.".into()))?;
-    let pinned = pinned_of(state, &attempt).await?;
+    let pinned = pinned_of(state, &mut conn, &attempt).await?;
     let shape = RubricShape {
         rounds: pinned
             .gauntlet

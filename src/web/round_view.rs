@@ -2,6 +2,8 @@
 //! use the same block: prompt, the answer with alignment and comment highlights, the follow-up,
 //! the guidance in its colour language, the skill tested, and the alignment hints.
 
+use std::{collections::HashSet, sync::Arc};
+
 use crate::{
     align::{Alignment, PointKind},
     content::SectionKind,
@@ -22,7 +24,7 @@ pub const LEVELS: [(i64, &str, &str); 4] = [
 pub struct GuidanceBlock {
     pub label: String,
     pub tone: &'static str,
-    pub html: String,
+    pub html: Arc<str>,
 }
 
 fn tone(kind: SectionKind) -> &'static str {
@@ -146,11 +148,8 @@ pub fn build(
     let prefix = format!("r{}", r.number);
     let spans: Vec<CommentSpan> = comments.iter().map(|c| (c.id, c.start, c.end)).collect();
     let segs = segments(answer, Some(alignment), &spans, &prefix);
-    let anchor_of = |id: String| {
-        segs.iter()
-            .any(|s| s.anchor.as_deref() == Some(id.as_str()))
-            .then_some(id)
-    };
+    let anchors: HashSet<&str> = segs.iter().filter_map(|s| s.anchor.as_deref()).collect();
+    let anchor_of = |id: String| anchors.contains(id.as_str()).then_some(id);
     let points = alignment
         .points
         .iter()

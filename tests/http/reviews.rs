@@ -556,3 +556,81 @@ async fn the_export_has_one_row_per_attempt_round_and_reviewer() {
     assert_eq!(json.as_array().unwrap().len(), 10);
     assert_eq!(json[2]["fell_into_trap"], true);
 }
+
+/// The review page's body is rendered once and reused; a write from anywhere (here: another
+/// process's connection, as the command line would open) that changes what it shows is seen on
+/// the next view.
+#[tokio::test]
+async fn a_reused_review_page_shows_every_change_made_by_any_writer() {
+    use sqlx::Connection;
+    let app = TestApp::spawn().await;
+    let (_, _, id) = requested_attempt(&app).await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    let (y, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    let path = format!("/reviews/{id}");
+    page(&app, &x, &path).await; // shows (and so clears) the claim's flash message
+    let first = page(&app, &x, &path).await;
+    assert!(first == page(&app, &x, &path).await, "an unchanged page");
+    assert!(first.contains("Test Candidate"));
+    // another reader has their own page: not claimed, no draft
+    let other = page(&app, &y, &path).await;
+    assert!(
+        other.contains("Claim and start grading") && !first.contains("Claim and start grading")
+    );
+
+    let mut outside = sqlx::SqliteConnection::connect_with(&gauntlet::db::connect_options(
+        &app.db_path,
+        gauntlet::db::Create::Never,
+    ))
+    .await
+    .unwrap();
+    let cases: [(&str, &str); 5] = [
+        (
+            "update reviews set summary = 'SUMMARY-FROM-OUTSIDE'",
+            "SUMMARY-FROM-OUTSIDE",
+        ),
+        (
+            "insert into review_rounds (review_id, round_number, comment) \
+             select id, 2, 'ROUND-NOTE-FROM-OUTSIDE' from reviews",
+            "ROUND-NOTE-FROM-OUTSIDE",
+        ),
+        (
+            "insert into review_comments (review_id, round_number, span_start, span_end, quote, body, created_at) \
+             select id, 3, 0, 2, 'My', 'COMMENT-FROM-OUTSIDE', 0 from reviews",
+            "COMMENT-FROM-OUTSIDE",
+        ),
+        (
+            "update users set display_name = 'RENAMED-CANDIDATE' where role = 'candidate'",
+            "RENAMED-CANDIDATE",
+        ),
+        (
+            "update settings set value = 'on' where key = 'blind_review'",
+            "Candidate #",
+        ),
+    ];
+    for (sql, shown) in cases {
+        assert!(
+            !page(&app, &x, &path).await.contains(shown),
+            "{shown} before"
+        );
+        sqlx::query(sql).execute(&mut outside).await.unwrap();
+        assert!(
+            page(&app, &x, &path).await.contains(shown),
+            "{shown} after: {sql}"
+        );
+    }
+    sqlx::query("delete from review_comments")
+        .execute(&mut outside)
+        .await
+        .unwrap();
+    assert!(!page(&app, &x, &path).await.contains("COMMENT-FROM-OUTSIDE"));
+    // a withdrawn request is 404 at once, whatever was rendered before
+    sqlx::query("update attempts set review_requested_at = null where id = ?")
+        .bind(id)
+        .execute(&mut outside)
+        .await
+        .unwrap();
+    let gone = x.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}
