@@ -377,7 +377,10 @@ async fn first_views(
     let db = std::path::PathBuf::from(env("GAUNTLET_BENCH_DB", "bench.db"));
     let outside = sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(1)
-        .connect_with(gauntlet::db::connect_options(&db, gauntlet::db::Create::Never))
+        .connect_with(gauntlet::db::connect_options(
+            &db,
+            gauntlet::db::Create::Never,
+        ))
         .await
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(secs);
