@@ -284,20 +284,6 @@ pub struct Comment {
     pub body: String,
 }
 
-pub async fn comments(
-    db: impl SqliteExecutor<'_>,
-    review_id: i64,
-) -> Result<Vec<Comment>, sqlx::Error> {
-    sqlx::query_as!(
-        Comment,
-        r#"select id as "id!", review_id, round_number, span_start, span_end, quote, body
-           from review_comments where review_id = ? order by round_number, span_start, id"#,
-        review_id
-    )
-    .fetch_all(db)
-    .await
-}
-
 /// Every comment on an attempt, from all its reviews (callers pick the ones the reader may see).
 pub async fn comments_for_attempt(
     db: impl SqliteExecutor<'_>,

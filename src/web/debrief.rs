@@ -74,23 +74,30 @@ pub async fn debrief(
         return Ok(Redirect::to(&format!("/attempts/{id}")).into_response());
     }
     let stats = state.content.stats();
-    let self_levels = db::attempts::self_assessment(&state.db, id).await?;
-    let all_reviews = db::reviews::for_attempt(&state.db, id).await?;
+    let mut conn = state.reads.get().await?;
+    let self_levels = db::attempts::self_assessment(&mut *conn, id).await?;
+    let all_reviews = db::reviews::for_attempt(&mut *conn, id).await?;
     let finals: Vec<&Review> = all_reviews
         .iter()
         .filter(|r| r.submitted_at.is_some())
         .collect();
     let mut rubrics = Vec::new();
-    let mut comments = Vec::new();
     for r in &finals {
         rubrics.push((
             r.reviewer_name.clone(),
-            db::reviews::rubric(&state.db, r).await?,
+            db::reviews::rubric(&mut *conn, r).await?,
         ));
-        for c in db::reviews::comments(&state.db, r.id).await? {
-            comments.push((r.reviewer_name.clone(), c));
+    }
+    let mut comments = Vec::new();
+    if !finals.is_empty() {
+        // only final reviews' comments reach the candidate
+        for c in db::reviews::comments_for_attempt(&mut *conn, id).await? {
+            if let Some(r) = finals.iter().find(|r| r.id == c.review_id) {
+                comments.push((r.reviewer_name.clone(), c));
+            }
         }
     }
+    drop(conn);
     let rounds = l
         .gauntlet()
         .rounds
