@@ -101,13 +101,33 @@ async fn throughput(
     conns: usize,
     secs: u64,
 ) -> f64 {
+    views(base, client, path, conns, secs, None).await
+}
+
+/// GETs of `path` per second over `conns` connections for `secs` seconds; with `outside`, the
+/// review page stamp is moved through that pool before each GET.
+async fn views(
+    base: &str,
+    client: &reqwest::Client,
+    path: &str,
+    conns: usize,
+    secs: u64,
+    outside: Option<sqlx::SqlitePool>,
+) -> f64 {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let tasks: Vec<_> = (0..conns)
         .map(|_| {
             let (client, url, count) = (client.clone(), format!("{base}{path}"), count.clone());
+            let outside = outside.clone();
             tokio::spawn(async move {
                 while Instant::now() < deadline {
+                    if let Some(db) = &outside {
+                        sqlx::query("update change_counters set n = n + 1 where name = 'settings'")
+                            .execute(db)
+                            .await
+                            .unwrap();
+                    }
                     let r = client.get(&url).send().await.unwrap();
                     assert!(r.status().is_success(), "{url}: {}", r.status());
                     r.bytes().await.unwrap();
@@ -383,30 +403,7 @@ async fn first_views(
         ))
         .await
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let tasks: Vec<_> = (0..conns)
-        .map(|_| {
-            let (client, url, count) = (client.clone(), format!("{base}{path}"), count.clone());
-            let outside = outside.clone();
-            tokio::spawn(async move {
-                while Instant::now() < deadline {
-                    sqlx::query("update change_counters set n = n + 1 where name = 'settings'")
-                        .execute(&outside)
-                        .await
-                        .unwrap();
-                    let r = client.get(&url).send().await.unwrap();
-                    assert!(r.status().is_success(), "{url}: {}", r.status());
-                    r.bytes().await.unwrap();
-                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
-    count.load(std::sync::atomic::Ordering::Relaxed) as f64 / secs as f64
+    views(base, client, path, conns, secs, Some(outside)).await
 }
 
 /// A finished seed attempt (with the round 2 follow-up) that asked for a review.
