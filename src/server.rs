@@ -101,8 +101,10 @@ pub async fn start(
             "serving plain HTTP on a non-loopback address: put a TLS proxy in front and set --public-url https://…"
         );
     }
-    let setup_link = setup_link_if_needed(&pool, &config).await?;
-    let state = AppState::new(pool.clone(), writer.clone(), config.clone(), content);
+    let setup_link = setup_link_if_needed(&writer, &config).await?;
+    let state = AppState::new(&pool, writer.clone(), config.clone(), content);
+    // opened to check and migrate the file; the site reads through `state.db` from here on
+    pool.close().await;
     let app = web::app(state.clone(), CachedStore::new(sessions));
     tracing::info!(%addr, public_url = %config.public_url, "listening");
     if let Some(link) = &setup_link {
@@ -120,8 +122,7 @@ pub async fn start(
         })
         .await;
         reload.abort();
-        writer.close().await;
-        close_database(&pool).await;
+        close_database(&writer).await;
     });
     Ok(Running {
         addr,

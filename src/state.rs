@@ -13,8 +13,8 @@ use crate::{
     page_cache::{PageCache, Rendered},
 };
 
-/// Read connections for the hot paths (besides the general read pool's).
-const READERS: usize = 4;
+/// Read connections at most.
+const READERS: usize = 8;
 
 /// Rendered review pages kept (about 70 KB each for the seed gauntlet).
 const REVIEW_PAGES: usize = 64;
@@ -25,10 +25,8 @@ pub struct AppState(Arc<Inner>);
 
 /// What handlers reach through `AppState`.
 pub struct Inner {
-    /// Reads (several connections).
-    pub db: SqlitePool,
-    /// Reads on the hot paths, without sqlx's ping on every release (see `db::readers`).
-    pub reads: Readers,
+    /// Every read: `state.db.get().await?` gives a connection (see `db::readers`).
+    pub db: Readers,
     /// Every write goes through this one connection (see `db::open_writer`).
     pub writer: SqlitePool,
     /// Autosaves, committed in groups on `writer`.
@@ -44,11 +42,12 @@ pub struct Inner {
 }
 
 impl AppState {
-    pub fn new(db: SqlitePool, writer: SqlitePool, config: Config, content: ContentStore) -> Self {
+    /// `db` is the pool that opened the database; the state reads through connections of its own
+    /// made with the same options.
+    pub fn new(db: &SqlitePool, writer: SqlitePool, config: Config, content: ContentStore) -> Self {
         let throttle = LoginThrottle::new(config.throttle.clone());
         Self(Arc::new(Inner {
-            reads: Readers::new(db.connect_options(), READERS),
-            db,
+            db: Readers::new(db.connect_options(), READERS),
             drafts: DraftWriter::start(writer.clone()),
             writer,
             config,

@@ -1,6 +1,6 @@
 //! The `attempts`, `answers`, `answer_revisions` and `self_assessments` tables.
 
-use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
+use sqlx::{SqliteConnection, SqliteExecutor};
 
 use crate::clock;
 
@@ -149,19 +149,10 @@ pub async fn with_answers(
     }))
 }
 
-/// Any attempt by id (callers check who may see it).
-pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<Attempt>, sqlx::Error> {
-    sqlx::query_as!(
-        Attempt,
-        r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at
-           from attempts where id = ?"#,
-        id
-    )
-    .fetch_optional(db)
-    .await
-}
-
-pub async fn for_user(db: &SqlitePool, user_id: i64) -> Result<Vec<Attempt>, sqlx::Error> {
+pub async fn for_user(
+    db: impl SqliteExecutor<'_>,
+    user_id: i64,
+) -> Result<Vec<Attempt>, sqlx::Error> {
     sqlx::query_as!(
         Attempt,
         r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at
@@ -462,7 +453,7 @@ pub struct LevelPoint {
 }
 
 pub async fn self_levels_of_user(
-    db: &SqlitePool,
+    db: impl SqliteExecutor<'_>,
     user_id: i64,
 ) -> Result<Vec<LevelPoint>, sqlx::Error> {
     sqlx::query_as!(
@@ -501,7 +492,7 @@ pub async fn revisions(
 
 /// Every level interviewers gave a user's attempts in submitted reviews (history chart).
 pub async fn reviewed_levels_of_user(
-    db: &SqlitePool,
+    db: impl SqliteExecutor<'_>,
     user_id: i64,
 ) -> Result<Vec<LevelPoint>, sqlx::Error> {
     sqlx::query_as!(

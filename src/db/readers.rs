@@ -1,12 +1,14 @@
-//! Read connections for the hot paths (the signed-in user, the round and review pages), handed
-//! out without sqlx's release ping.
+//! The site's read connections (`AppState::db`): a small pool handed out without sqlx's
+//! release ping. Every write goes through the writer (`open_writer`) instead.
 //!
 //! sqlx 0.8's pool pings every connection it takes back: one more round trip to the
 //! connection's thread per query, which on the round page cost as much as the queries
 //! themselves. A read connection cannot be left in a state that needs that check: a dropped
 //! query resets its statement when the connection's thread notices, and the next command
 //! queues behind it. A connection found inside a transaction (none of our reads begins one)
-//! is closed instead of reused.
+//! is closed instead of reused. Take one connection per handler (`let mut conn = …`) rather
+//! than one per query while another is held: a handler holding one while waiting for a second
+//! could wait for ever once every connection is held that way.
 
 use std::{
     ops::{Deref, DerefMut},
@@ -19,7 +21,7 @@ use sqlx::{
 };
 use tokio::sync::{Semaphore, SemaphorePermit};
 
-/// A small pool of read connections, opened on first use.
+/// A pool of read connections, opened on first use.
 pub struct Readers {
     options: Arc<SqliteConnectOptions>,
     idle: Mutex<Vec<SqliteConnection>>,

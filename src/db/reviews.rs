@@ -1,6 +1,6 @@
 //! The `reviews`, `review_rounds`, `review_comments` and `review_audit` tables.
 
-use sqlx::{SqliteConnection, SqliteExecutor, SqlitePool};
+use sqlx::{SqliteConnection, SqliteExecutor};
 
 use crate::{
     clock,
@@ -27,7 +27,7 @@ pub struct QueueRow {
 }
 
 /// All attempts that asked for a review, oldest request first.
-pub async fn queue(db: &SqlitePool, me: i64) -> Result<Vec<QueueRow>, sqlx::Error> {
+pub async fn queue(db: impl SqliteExecutor<'_>, me: i64) -> Result<Vec<QueueRow>, sqlx::Error> {
     sqlx::query_as!(
         QueueRow,
         r#"select a.id as "attempt_id!", a.slug, a.version, u.display_name as candidate,
@@ -352,7 +352,7 @@ pub struct AuditEntry {
     pub after: String,
 }
 
-pub async fn audit_log(db: &SqlitePool) -> Result<Vec<AuditEntry>, sqlx::Error> {
+pub async fn audit_log(db: impl SqliteExecutor<'_>) -> Result<Vec<AuditEntry>, sqlx::Error> {
     sqlx::query_as!(
         AuditEntry,
         r#"select l.id as "id!", l.review_id, r.attempt_id, u.email as actor, l.at, l.before, l.after
@@ -372,7 +372,7 @@ pub struct FinalLevel {
     pub level: i64,
 }
 
-pub async fn final_levels(db: &SqlitePool) -> Result<Vec<FinalLevel>, sqlx::Error> {
+pub async fn final_levels(db: impl SqliteExecutor<'_>) -> Result<Vec<FinalLevel>, sqlx::Error> {
     sqlx::query_as!(
         FinalLevel,
         r#"select r.attempt_id, r.reviewer_id, rr.round_number, rr.level as "level!: i64"
@@ -407,7 +407,7 @@ pub struct ExportRow {
     pub self_level: Option<i64>,
 }
 
-pub async fn export_rows(db: &SqlitePool) -> Result<Vec<ExportRow>, sqlx::Error> {
+pub async fn export_rows(db: impl SqliteExecutor<'_>) -> Result<Vec<ExportRow>, sqlx::Error> {
     sqlx::query_as!(
         ExportRow,
         r#"select a.id as "attempt_id!", cu.email as candidate_email, a.slug as gauntlet,

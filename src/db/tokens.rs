@@ -145,7 +145,7 @@ pub async fn create_invite(
     .await
 }
 
-pub async fn list_invites(db: &SqlitePool) -> Result<Vec<Invite>, sqlx::Error> {
+pub async fn list_invites(db: impl SqliteExecutor<'_>) -> Result<Vec<Invite>, sqlx::Error> {
     let rows = sqlx::query_as!(
         InviteRow,
         r#"select i.id as "id!: i64", i.role, i.note, i.created_at, i.expires_at, i.used_at,

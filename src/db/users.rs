@@ -1,6 +1,6 @@
 //! The `users` table.
 
-use sqlx::{SqliteExecutor, SqlitePool};
+use sqlx::SqliteExecutor;
 
 use crate::{auth::Role, clock};
 
@@ -94,7 +94,7 @@ pub async fn by_email(
     Ok(row.map(User::from))
 }
 
-pub async fn list(db: &SqlitePool) -> Result<Vec<User>, sqlx::Error> {
+pub async fn list(db: impl SqliteExecutor<'_>) -> Result<Vec<User>, sqlx::Error> {
     let rows = sqlx::query_as!(
         UserRow,
         r#"select id as "id!", email, display_name, password_hash, role, disabled as "disabled: bool",

@@ -41,13 +41,3 @@ pub async fn source(
     .fetch_optional(db)
     .await
 }
-
-/// How many versions of each gauntlet are stored.
-pub async fn count_for(db: impl SqliteExecutor<'_>, slug: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select count(*) as "n: i64" from gauntlet_versions where slug = ?"#,
-        slug
-    )
-    .fetch_one(db)
-    .await
-}

@@ -56,7 +56,10 @@ pub async fn login_page(
     if chrome.user.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
-    let open = db::settings::load(&state.db).await?.registration == RegistrationMode::Open;
+    let open = db::settings::load(&mut *state.db.get().await?)
+        .await?
+        .registration
+        == RegistrationMode::Open;
     Ok(LoginPage {
         chrome: chrome.with_csrf(&session).await?,
         next: safe_next(q.next.as_deref()),
@@ -86,7 +89,7 @@ pub async fn login(
     let user = if form.password.chars().count() > password::MAX_LEN || account.len() > 254 {
         None
     } else {
-        users::by_email(&state.db, &account).await?
+        users::by_email(&mut *state.db.get().await?, &account).await?
     };
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let typed = form.password.clone();
@@ -105,7 +108,10 @@ pub async fn login(
             state.throttle.failure(&account);
             metrics::bump(metrics::Counter::LoginFailed);
             tracing::info!(%ip, "sign-in failed");
-            let open = db::settings::load(&state.db).await?.registration == RegistrationMode::Open;
+            let open = db::settings::load(&mut *state.db.get().await?)
+                .await?
+                .registration
+                == RegistrationMode::Open;
             let mut resp = LoginPage {
                 chrome: chrome.with_csrf(&session).await?,
                 next,
@@ -125,7 +131,7 @@ pub async fn login(
 async fn upgrade_hash(state: &AppState, user: i64, typed: String) {
     let result = async {
         let hash = state.passwords.hash(typed).await?;
-        let mut tx = db::begin_write(&state.db).await?;
+        let mut tx = db::begin_write(&state.writer).await?;
         users::set_password_hash(&mut *tx, user, &hash).await?;
         tx.commit().await?;
         Ok::<_, AppError>(())
@@ -222,18 +228,19 @@ fn article(role: Role) -> &'static str {
 }
 
 async fn grant_role(state: &AppState, grant: &Grant) -> Result<Option<Role>> {
+    let mut conn = state.db.get().await?;
     Ok(match grant {
         Grant::Setup(t) => {
             let valid = tokens::looks_like_token(t)
-                && db::tokens::setup_token_valid(&state.db, &tokens::hash_token(t)).await?
-                && users::count(&state.db).await? == 0;
+                && db::tokens::setup_token_valid(&mut *conn, &tokens::hash_token(t)).await?
+                && users::count(&mut *conn).await? == 0;
             valid.then_some(Role::Admin)
         }
         Grant::Invite(t) if tokens::looks_like_token(t) => {
-            db::tokens::open_invite_role(&state.db, &tokens::hash_token(t)).await?
+            db::tokens::open_invite_role(&mut *conn, &tokens::hash_token(t)).await?
         }
         Grant::Invite(_) => None,
-        Grant::Open => (db::settings::load(&state.db).await?.registration
+        Grant::Open => (db::settings::load(&mut *conn).await?.registration
             == RegistrationMode::Open)
             .then_some(Role::Candidate),
     })
@@ -288,7 +295,10 @@ async fn do_register(
     let problem = validate_registration(&email, &name, &form.password, &form.confirm);
     let problem = match problem {
         Some(p) => Some(p),
-        None if users::by_email(&state.db, &email).await?.is_some() => {
+        None if users::by_email(&mut *state.db.get().await?, &email)
+            .await?
+            .is_some() =>
+        {
             Some("An account with that email already exists. Sign in instead.".to_string())
         }
         None => None,
@@ -341,7 +351,7 @@ async fn do_register(
     }
     tx.commit().await?;
     tracing::info!(user = id, role = %role, "account created");
-    let user = users::by_id(&state.db, id)
+    let user = users::by_id(&mut *state.db.get().await?, id)
         .await?
         .ok_or(AppError::NotFound)?;
     session::sign_in(session, user.id, user.auth_epoch).await?;

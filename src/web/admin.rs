@@ -47,7 +47,7 @@ pub async fn users_page(
 ) -> Result<impl IntoResponse> {
     Ok(UsersPage {
         chrome,
-        users: db::users::list(&state.db).await?,
+        users: db::users::list(&mut *state.db.get().await?).await?,
         me: me.id,
     })
 }
@@ -195,7 +195,7 @@ pub async fn invites_page(
     let new_link = session.remove::<String>(NEW_INVITE_LINK).await?;
     Ok(InvitesPage {
         chrome,
-        invites: db::tokens::list_invites(&state.db).await?,
+        invites: db::tokens::list_invites(&mut *state.db.get().await?).await?,
         new_link,
         error: None,
         note: String::new(),
@@ -234,7 +234,7 @@ pub async fn create_invite(
     let (Some(role), Some(days), None) = (role, days, problem) else {
         let mut resp = InvitesPage {
             chrome,
-            invites: db::tokens::list_invites(&state.db).await?,
+            invites: db::tokens::list_invites(&mut *state.db.get().await?).await?,
             new_link: None,
             error: problem.map(str::to_string),
             note: form.note,
@@ -298,7 +298,7 @@ pub async fn settings_page(
     chrome: Chrome,
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse> {
-    let s = db::settings::load(&state.db).await?;
+    let s = db::settings::load(&mut *state.db.get().await?).await?;
     Ok(SettingsPage {
         chrome,
         open_registration: s.registration == RegistrationMode::Open,
@@ -447,7 +447,7 @@ pub async fn audit_page(
     chrome: Chrome,
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse> {
-    let rows = db::reviews::audit_log(&state.db)
+    let rows = db::reviews::audit_log(&mut *state.db.get().await?)
         .await?
         .into_iter()
         .map(|e| AuditRow {
@@ -474,7 +474,7 @@ pub async fn export(
     State(state): State<AppState>,
     axum::extract::Query(q): axum::extract::Query<ExportQuery>,
 ) -> Result<Response> {
-    let rows = db::reviews::export_rows(&state.db).await?;
+    let rows = db::reviews::export_rows(&mut *state.db.get().await?).await?;
     let (body, ct, name) = match q.format.as_str() {
         "" | "csv" => (
             crate::export::to_csv(&rows),

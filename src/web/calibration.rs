@@ -63,7 +63,8 @@ pub async fn calibration(
     chrome: Chrome,
     State(state): State<AppState>,
 ) -> Result<impl axum::response::IntoResponse> {
-    let grades: Vec<Grade> = db::reviews::final_levels(&state.db)
+    let mut conn = state.db.get().await?;
+    let grades: Vec<Grade> = db::reviews::final_levels(&mut *conn)
         .await?
         .into_iter()
         .filter_map(|l| {
@@ -75,7 +76,7 @@ pub async fn calibration(
             })
         })
         .collect();
-    let names: HashMap<i64, String> = db::users::list(&state.db)
+    let names: HashMap<i64, String> = db::users::list(&mut *conn)
         .await?
         .into_iter()
         .map(|u| (u.id, u.display_name))
@@ -145,7 +146,7 @@ pub async fn kit(
     let g = &entry.gauntlet;
     let pinned = state
         .content
-        .pinned(&state.db, &g.slug, &g.version)
+        .pinned(&mut *state.db.get().await?, &g.slug, &g.version)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut meta = Vec::new();

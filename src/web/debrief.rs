@@ -74,7 +74,7 @@ pub async fn debrief(
         return Ok(Redirect::to(&format!("/attempts/{id}")).into_response());
     }
     let stats = state.content.stats();
-    let mut conn = state.reads.get().await?;
+    let mut conn = state.db.get().await?;
     let self_levels = db::attempts::self_assessment(&mut *conn, id).await?;
     let all_reviews = db::reviews::for_attempt(&mut *conn, id).await?;
     let finals: Vec<&Review> = all_reviews

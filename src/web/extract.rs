@@ -54,7 +54,7 @@ async fn load_user(parts: &mut Parts, state: &AppState) -> Result<Option<User>, 
     let Some(su) = session::user(&session).await? else {
         return Ok(None);
     };
-    let user = users::by_id(&mut *state.reads.get().await?, su.user_id).await?;
+    let user = users::by_id(&mut *state.db.get().await?, su.user_id).await?;
     let now = clock::now();
     let absolute = state.config.absolute_timeout.as_secs() as i64;
     let idle = state.config.idle_timeout.as_secs() as i64;

@@ -62,13 +62,17 @@ pub async fn history(
     chrome: Chrome,
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse> {
-    let attempts = db::attempts::for_user(&state.db, user.id).await?;
-    let levels = db::attempts::self_levels_of_user(&state.db, user.id).await?;
-    let reviewed = db::attempts::reviewed_levels_of_user(&state.db, user.id).await?;
+    let mut conn = state.db.get().await?;
+    let attempts = db::attempts::for_user(&mut *conn, user.id).await?;
+    let levels = db::attempts::self_levels_of_user(&mut *conn, user.id).await?;
+    let reviewed = db::attempts::reviewed_levels_of_user(&mut *conn, user.id).await?;
     let mut rows = Vec::new();
     let mut titles = BTreeMap::new();
     for a in &attempts {
-        let pinned = state.content.pinned(&state.db, &a.slug, &a.version).await?;
+        let pinned = state
+            .content
+            .pinned(&mut *conn, &a.slug, &a.version)
+            .await?;
         let title = pinned
             .as_ref()
             .map_or_else(|| a.slug.clone(), |p| p.gauntlet.title.clone());
@@ -224,13 +228,14 @@ pub async fn export(
     CurrentUser(user): CurrentUser,
     State(state): State<AppState>,
 ) -> Result<Response> {
-    let attempts = db::attempts::for_user(&state.db, user.id).await?;
+    let mut conn = state.db.get().await?;
+    let attempts = db::attempts::for_user(&mut *conn, user.id).await?;
     let mut out = Vec::new();
     for a in attempts {
-        let answers = db::attempts::answers(&state.db, a.id).await?;
+        let answers = db::attempts::answers(&mut *conn, a.id).await?;
         let mut answer_docs = Vec::new();
         for ans in answers {
-            let revisions: Vec<_> = db::attempts::revisions(&state.db, ans.id)
+            let revisions: Vec<_> = db::attempts::revisions(&mut *conn, ans.id)
                 .await?
                 .into_iter()
                 .map(|r| json!({"version": r.version, "body": r.body, "kind": r.kind, "saved_at": r.saved_at}))
@@ -246,7 +251,7 @@ pub async fn export(
                 "revisions": revisions,
             }));
         }
-        let selfs: Vec<_> = db::attempts::self_assessment(&state.db, a.id)
+        let selfs: Vec<_> = db::attempts::self_assessment(&mut *conn, a.id)
             .await?
             .into_iter()
             .map(|s| json!({"round": s.round_number, "level": s.level, "note": s.note}))

@@ -33,12 +33,13 @@ pub struct HomePage {
 
 /// `GET /`
 pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomePage> {
+    let mut conn = state.db.get().await?;
     let lib = state.content.current();
     let admin = chrome.user.as_ref().is_some_and(|u| u.is_admin());
     let (users, open_invites) = if admin {
-        let invites = db::tokens::list_invites(&state.db).await?;
+        let invites = db::tokens::list_invites(&mut *conn).await?;
         (
-            db::users::count(&state.db).await?,
+            db::users::count(&mut *conn).await?,
             invites.iter().filter(|i| i.is_open()).count(),
         )
     } else {
@@ -46,7 +47,7 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
     };
     let (mut unclaimed, mut my_drafts) = (0, 0);
     if let Some(u) = chrome.user.as_ref().filter(|u| u.is_interviewer()) {
-        for row in db::reviews::queue(&state.db, u.id).await? {
+        for row in db::reviews::queue(&mut *conn, u.id).await? {
             if row.reviewers.is_none() {
                 unclaimed += 1;
             }
@@ -58,15 +59,19 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
     let mut in_progress = Vec::new();
     let mut finished = 0;
     if let Some(u) = &chrome.user {
-        for a in db::attempts::for_user(&state.db, u.id).await? {
+        for a in db::attempts::for_user(&mut *conn, u.id).await? {
             if a.finished_at.is_some() {
                 finished += 1;
                 continue;
             }
-            let Some(p) = state.content.pinned(&state.db, &a.slug, &a.version).await? else {
+            let Some(p) = state
+                .content
+                .pinned(&mut *conn, &a.slug, &a.version)
+                .await?
+            else {
                 continue;
             };
-            let answered = db::attempts::answers(&state.db, a.id)
+            let answered = db::attempts::answers(&mut *conn, a.id)
                 .await?
                 .iter()
                 .filter(|x| x.submitted_at.is_some() && x.part == "main")

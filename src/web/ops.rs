@@ -14,10 +14,15 @@ use crate::state::AppState;
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.
 pub async fn healthz(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i64>("select 1")
-        .fetch_one(&state.db)
-        .await
-    {
+    let answer = match state.db.get().await {
+        Ok(mut conn) => {
+            sqlx::query_scalar::<_, i64>("select 1")
+                .fetch_one(&mut *conn)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match answer {
         Ok(_) => Json(json!({"status": "ok", "database": "ok"})).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unavailable");

@@ -84,7 +84,7 @@ impl Loaded {
 
 /// Loads an attempt only if it belongs to `user_id` (otherwise 404: its existence is not confirmed).
 pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loaded> {
-    let mut conn = state.reads.get().await?;
+    let mut conn = state.db.get().await?;
     let db::attempts::AttemptWithAnswers {
         attempt, answers, ..
     } = db::attempts::with_answers(&mut *conn, id, Some(user_id))

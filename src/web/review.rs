@@ -86,8 +86,9 @@ pub async fn queue(
     State(state): State<AppState>,
     Query(q): Query<QueueQuery>,
 ) -> Result<impl IntoResponse> {
-    let blind = db::settings::load(&state.db).await?.blind_review;
-    let rows = db::reviews::queue(&state.db, me.id).await?;
+    let mut conn = state.db.get().await?;
+    let blind = db::settings::load(&mut *conn).await?.blind_review;
+    let rows = db::reviews::queue(&mut *conn, me.id).await?;
     let total = rows.len();
     let mut items = Vec::new();
     for row in rows {
@@ -108,7 +109,7 @@ pub async fn queue(
         }
         let title = state
             .content
-            .pinned(&state.db, &row.slug, &row.version)
+            .pinned(&mut *conn, &row.slug, &row.version)
             .await?
             .map_or_else(|| row.slug.clone(), |p| p.gauntlet.title.clone());
         items.push(QueueItem {
@@ -148,7 +149,7 @@ pub async fn claim(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let requested = requested_attempt(&mut *state.reads.get().await?, id).await?;
+    let requested = requested_attempt(&mut *state.db.get().await?, id).await?;
     if requested.attempt.user_id == me.id {
         return Err(AppError::Conflict(
             "You cannot review your own attempt.".into(),
@@ -174,7 +175,7 @@ pub async fn release(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    requested_attempt(&mut *state.reads.get().await?, id).await?;
+    requested_attempt(&mut *state.db.get().await?, id).await?;
     let mut tx = db::begin_write(&state.writer).await?;
     let released = db::reviews::release(&mut tx, id, me.id).await?;
     tx.commit().await?;
@@ -282,7 +283,7 @@ async fn render_page(
     draft: Option<Rubric>,
     error: Option<String>,
 ) -> Result<ReviewPage> {
-    let mut conn = state.reads.get().await?;
+    let mut conn = state.db.get().await?;
     let cacheable = draft.is_none() && error.is_none() && !chrome.csrf.is_empty();
     if !cacheable {
         let rendered = Arc::new(render_body(state, conn, &chrome, me, id, draft, error).await?);
@@ -448,7 +449,7 @@ async fn render_body(
 
 /// The reviewer's own review of a requested attempt, or 409 if they have not claimed it.
 async fn my_review(state: &AppState, me: &User, id: i64) -> Result<(Review, RubricShape)> {
-    let mut conn = state.reads.get().await?;
+    let mut conn = state.db.get().await?;
     let attempt = requested_attempt(&mut conn, id).await?.attempt;
     let review = db::reviews::for_attempt(&mut *conn, id)
         .await?
@@ -585,7 +586,7 @@ pub async fn add_comment(
             "Write a comment of 1 to 2,000 characters.".into(),
         ));
     }
-    let answer = db::attempts::answers(&state.db, id)
+    let answer = db::attempts::answers(&mut *state.db.get().await?, id)
         .await?
         .into_iter()
         .find(|a| a.round_number == i64::from(round) && a.part == Part::Main.as_str())

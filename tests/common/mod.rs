@@ -20,6 +20,8 @@ pub struct TestApp {
     pub base: String,
     pub running: Option<Running>,
     pub db_path: PathBuf,
+    /// The tests' own connections to the app's database (for checking and arranging rows).
+    pool: sqlx::SqlitePool,
     _dir: TempDir,
 }
 
@@ -74,10 +76,16 @@ impl TestApp {
         )
         .await
         .expect("server starts");
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(db::connect_options(&db_path, Create::Never))
+            .await
+            .expect("test pool");
         Self {
             base: format!("http://{}", running.addr),
             running: Some(running),
             db_path,
+            pool,
             _dir: dir,
         }
     }
@@ -91,7 +99,7 @@ impl TestApp {
     }
 
     pub fn pool(&self) -> &sqlx::SqlitePool {
-        &self.running().state.db
+        &self.pool
     }
 
     /// The app's single write connection.

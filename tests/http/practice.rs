@@ -788,17 +788,11 @@ async fn an_attempt_keeps_its_pinned_version_after_the_content_changes() {
 
 async fn cap_database(app: &TestApp, pages: Option<i64>) {
     let limit = pages.unwrap_or(1_073_741_823);
-    // every connection that may write: the writer, and the read pool's for good measure
-    let mut conns = vec![app.writer().acquire().await.unwrap()];
-    for _ in 0..8 {
-        conns.push(app.pool().acquire().await.unwrap());
-    }
-    for c in &mut conns {
-        sqlx::query(&format!("pragma max_page_count = {limit}"))
-            .execute(&mut **c)
-            .await
-            .unwrap();
-    }
+    // every write goes through the app's one writer connection
+    sqlx::query(&format!("pragma max_page_count = {limit}"))
+        .execute(app.writer())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
