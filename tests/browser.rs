@@ -454,11 +454,7 @@ async fn an_interviewer_grades_with_the_keyboard_and_the_candidate_reads_the_res
         .unwrap();
     press(&b, "\u{E007}").await;
     b.wait_for_text("Review submitted").await;
-    let levels: Vec<i64> =
-        sqlx::query_scalar("select level from review_rounds order by round_number")
-            .fetch_all(app.pool())
-            .await
-            .unwrap();
+    let levels = review_levels(&app).await;
     assert_eq!(levels, vec![2, 3, 3, 2, 3]);
     sign_out(&b).await;
 
@@ -686,11 +682,7 @@ async fn t20_t37_over_https_without_javascript_the_host_cookie_works_and_every_f
     b.click("input[name=recommendation][value=almost]").await;
     b.click("#rubric button.primary").await;
     b.wait_for_text("Review submitted").await;
-    let levels: Vec<i64> =
-        sqlx::query_scalar("select level from review_rounds order by round_number")
-            .fetch_all(app.pool())
-            .await
-            .unwrap();
+    let levels = review_levels(&app).await;
     assert_eq!(levels, vec![3, 3, 3, 3, 3]);
 
     // each of those posts carried our own origin (what the server's CSRF guard compares; a
@@ -1073,6 +1065,14 @@ async fn t31_t34_t35_payloads_stay_text_no_page_breaks_the_csp_and_no_page_can_b
     );
     b.close().await;
     assert!(report.is_empty(), "problems:\n{}", report.join("\n"));
+}
+
+/// The levels stored for the one review of the test, by round.
+async fn review_levels(app: &TestApp) -> Vec<i64> {
+    sqlx::query_scalar("select level from review_rounds order by round_number")
+        .fetch_all(app.pool())
+        .await
+        .unwrap()
 }
 
 /// The URL and text of the document in the iframe `#id` (WebDriver enters any frame, even one of

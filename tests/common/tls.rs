@@ -20,6 +20,7 @@ use tokio_rustls::{
         self,
         pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer},
     },
+    server::TlsStream,
 };
 
 use crate::common::{Options, TestApp};
@@ -83,12 +84,20 @@ pub async fn spawn_https(mut opts: Options) -> (TestApp, Front) {
     let mut app = TestApp::spawn_with(opts).await;
     let upstream = app.running().addr;
     let front = Front::default();
-    tokio::spawn(front_loop(listener, upstream, front.clone()));
+    let piped = front.clone();
+    tokio::spawn(serve_tls(listener, move |tls| {
+        proxy(tls, upstream, piped.clone())
+    }));
     app.base = public;
     (app, front)
 }
 
-async fn front_loop(listener: TcpListener, upstream: SocketAddr, front: Front) {
+/// Accepts TLS connections on `listener` for ever, handing each to `serve` in its own task.
+async fn serve_tls<F, Fut>(listener: TcpListener, serve: F)
+where
+    F: Fn(TlsStream<TcpStream>) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let acceptor = acceptor();
     loop {
         let Ok((tcp, _)) = listener.accept().await else {
@@ -96,45 +105,48 @@ async fn front_loop(listener: TcpListener, upstream: SocketAddr, front: Front) {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
             continue;
         };
-        let acceptor = acceptor.clone();
-        let front = front.clone();
+        let (acceptor, serve) = (acceptor.clone(), serve.clone());
         tokio::spawn(async move {
             // a client that gives up on the handshake is no concern of the test
-            let Ok(tls) = acceptor.accept(tcp).await else {
-                return;
-            };
-            let Ok(up) = TcpStream::connect(upstream).await else {
-                return;
-            };
-            let index = {
-                let mut sent = front.sent.lock().unwrap();
-                sent.push(Vec::new());
-                sent.len() - 1
-            };
-            let (mut client_read, mut client_write) = tokio::io::split(tls);
-            let (mut up_read, mut up_write) = up.into_split();
-            let to_app = async {
-                let mut buf = vec![0u8; 16 * 1024];
-                loop {
-                    match client_read.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => {
-                            front.sent.lock().unwrap()[index].extend_from_slice(&buf[..n]);
-                            if up_write.write_all(&buf[..n]).await.is_err() {
-                                break;
-                            }
-                        }
-                    }
-                }
-                let _ = up_write.shutdown().await;
-            };
-            let to_client = async {
-                let _ = tokio::io::copy(&mut up_read, &mut client_write).await;
-                let _ = client_write.shutdown().await;
-            };
-            tokio::join!(to_app, to_client);
+            if let Ok(tls) = acceptor.accept(tcp).await {
+                serve(tls).await;
+            }
         });
     }
+}
+
+/// Pipes one client connection to the app's plain port, recording what the client sent.
+async fn proxy(tls: TlsStream<TcpStream>, upstream: SocketAddr, front: Front) {
+    let Ok(up) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let index = {
+        let mut sent = front.sent.lock().unwrap();
+        sent.push(Vec::new());
+        sent.len() - 1
+    };
+    let (mut client_read, mut client_write) = tokio::io::split(tls);
+    let (mut up_read, mut up_write) = up.into_split();
+    let to_app = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            match client_read.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    front.sent.lock().unwrap()[index].extend_from_slice(&buf[..n]);
+                    if up_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = up_write.shutdown().await;
+    };
+    let to_client = async {
+        let _ = tokio::io::copy(&mut up_read, &mut client_write).await;
+        let _ = client_write.shutdown().await;
+    };
+    tokio::join!(to_app, to_client);
 }
 
 /// A page the attacker site serves.
@@ -162,7 +174,8 @@ impl Site {
         let listener = TcpListener::bind((ip, 0)).await.unwrap();
         let base = format!("https://{}", listener.local_addr().unwrap());
         let pages: Arc<Mutex<HashMap<String, Page>>> = Arc::default();
-        tokio::spawn(site_loop(listener, pages.clone()));
+        let served = pages.clone();
+        tokio::spawn(serve_tls(listener, move |tls| answer(tls, served.clone())));
         Self { base, pages }
     }
 
@@ -188,54 +201,40 @@ impl Site {
     }
 }
 
-async fn site_loop(listener: TcpListener, pages: Arc<Mutex<HashMap<String, Page>>>) {
-    let acceptor = acceptor();
-    loop {
-        let Ok((tcp, _)) = listener.accept().await else {
-            // e.g. out of file descriptors: wait rather than spin
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            continue;
-        };
-        let acceptor = acceptor.clone();
-        let pages = pages.clone();
-        tokio::spawn(async move {
-            let Ok(mut tls) = acceptor.accept(tcp).await else {
-                return;
-            };
-            // one request per connection: read the head, answer, close
-            let mut head = Vec::new();
-            let mut buf = [0u8; 4096];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
-                match tls.read(&mut buf).await {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
-            let head = String::from_utf8_lossy(&head);
-            let target = head.split(' ').nth(1).unwrap_or("/");
-            let path = target.split('?').next().unwrap_or("/");
-            let page = pages.lock().unwrap().get(path).cloned();
-            let (status, page) = match page {
-                Some(p) => ("200 OK", p),
-                None => (
-                    "404 Not Found",
-                    Page {
-                        html: "not here".into(),
-                        csp: None,
-                    },
-                ),
-            };
-            let mut resp = format!(
-                "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
-                page.html.len()
-            );
-            if let Some(csp) = &page.csp {
-                resp.push_str(&format!("Content-Security-Policy: {csp}\r\n"));
-            }
-            resp.push_str("\r\n");
-            resp.push_str(&page.html);
-            let _ = tls.write_all(resp.as_bytes()).await;
-            let _ = tls.shutdown().await;
-        });
+/// Answers one request on `tls` with the page stored for its path (or 404), then closes.
+async fn answer(mut tls: TlsStream<TcpStream>, pages: Arc<Mutex<HashMap<String, Page>>>) {
+    // one request per connection: read the head, answer, close
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match tls.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
     }
+    let head = String::from_utf8_lossy(&head);
+    let target = head.split(' ').nth(1).unwrap_or("/");
+    let path = target.split('?').next().unwrap_or("/");
+    let page = pages.lock().unwrap().get(path).cloned();
+    let (status, page) = match page {
+        Some(p) => ("200 OK", p),
+        None => (
+            "404 Not Found",
+            Page {
+                html: "not here".into(),
+                csp: None,
+            },
+        ),
+    };
+    let mut resp = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
+        page.html.len()
+    );
+    if let Some(csp) = &page.csp {
+        resp.push_str(&format!("Content-Security-Policy: {csp}\r\n"));
+    }
+    resp.push_str("\r\n");
+    resp.push_str(&page.html);
+    let _ = tls.write_all(resp.as_bytes()).await;
+    let _ = tls.shutdown().await;
 }

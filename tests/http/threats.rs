@@ -702,14 +702,7 @@ async fn t20_fifty_sign_ins_get_fifty_distinct_128_bit_session_ids() {
         let r = login(&app, &client, &email, PASSWORD).await;
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let cookie = set_session_cookie(&r).unwrap();
-        let value = cookie
-            .split(';')
-            .next()
-            .unwrap()
-            .split_once('=')
-            .unwrap()
-            .1
-            .to_string();
+        let value = cookie_value(&cookie);
         let bytes = URL_SAFE_NO_PAD.decode(&value).expect("base64url id");
         assert!(bytes.len() >= 16, "at least 128 bits: {value}");
         let lower = cookie.to_lowercase();
@@ -2045,6 +2038,12 @@ fn the_threat_matrix_in_the_docs_lists_every_row_and_every_row_test() {
     }
 }
 
+/// The value of a `Set-Cookie` header (`name=value; attributes` → `value`).
+fn cookie_value(set_cookie: &str) -> String {
+    let pair = set_cookie.split(';').next().unwrap_or_default();
+    pair.split_once('=').map(|(_, v)| v.to_string()).unwrap()
+}
+
 #[tokio::test]
 async fn t17_session_rows_are_keyed_by_a_hash_of_the_cookie_id() {
     let app = TestApp::spawn().await;
@@ -2052,14 +2051,7 @@ async fn t17_session_rows_are_keyed_by_a_hash_of_the_cookie_id() {
     let client = app.client();
     let r = login(&app, &client, &email, PASSWORD).await;
     let cookie = set_session_cookie(&r).unwrap();
-    let value = cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_string();
+    let value = cookie_value(&cookie);
     let ids = session_ids(&app).await;
     assert!(!ids.is_empty());
     assert!(
