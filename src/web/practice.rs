@@ -387,20 +387,20 @@ pub async fn save(
     if q.quiet.is_some() {
         // a save sent while the page is being left: nobody reads the answer
         return match result {
-            Ok(SaveOutcome::Saved { .. }) => StatusCode::NO_CONTENT.into_response(),
+            Ok((SaveOutcome::Saved { .. }, _)) => StatusCode::NO_CONTENT.into_response(),
             Ok(_) => StatusCode::CONFLICT.into_response(),
             Err(e) => json_error(e),
         };
     }
     match (result, json) {
-        (Ok(SaveOutcome::Saved { version, saved_at }), true) => {
+        (Ok((SaveOutcome::Saved { version, saved_at }, _)), true) => {
             Json(json!({"version": version, "saved_at": saved_at, "saved_label": clock::format_time(saved_at)})).into_response()
         }
         // the round page shows "Saved hh:mm:ss" from the stored time
-        (Ok(SaveOutcome::Saved { .. }), false) => {
+        (Ok((SaveOutcome::Saved { .. }, _)), false) => {
             Redirect::to(&format!("/attempts/{id}")).into_response()
         }
-        (Ok(SaveOutcome::Conflict { current, version }), true) => (
+        (Ok((SaveOutcome::Conflict { current, version }, _)), true) => (
             StatusCode::CONFLICT,
             Json(json!({
                 "error": "conflict",
@@ -410,10 +410,11 @@ pub async fn save(
             })),
         )
             .into_response(),
-        (Ok(SaveOutcome::Conflict { current, version }), false) => {
-            conflict_page(chrome, id, round, &part, current, version, None).await
+        // the text typed in this tab goes back into the box: it was not saved anywhere
+        (Ok((SaveOutcome::Conflict { current, version }, mine)), false) => {
+            conflict_page(chrome, id, round, &part, current, version, mine).await
         }
-        (Ok(SaveOutcome::Submitted), j) => {
+        (Ok((SaveOutcome::Submitted, _)), j) => {
             let e = AppError::Conflict("This answer was already submitted and can no longer change.".into());
             if j { json_error(e) } else { e.into_response() }
         }
@@ -429,7 +430,7 @@ async fn save_inner(
     round: u32,
     part: &str,
     form: Result<StrictForm<AnswerForm>, AppError>,
-) -> Result<SaveOutcome> {
+) -> Result<(SaveOutcome, Option<String>)> {
     let StrictForm(form) = form?;
     let parsed: Part = part.parse().map_err(|()| AppError::NotFound)?;
     practice::check_answer(&form.body).map_err(|p| AppError::Unprocessable(p.message()))?;
@@ -443,7 +444,7 @@ async fn save_inner(
         body: form.body,
     };
     let draft = match state.drafts.save(draft).await? {
-        Written::Saved(saved) => return Ok(saved),
+        Written::Saved(saved) => return Ok((saved, None)),
         Written::NotApplied(draft) => draft,
     };
     let l = load_owned(state, id, user_id).await?;
@@ -453,7 +454,7 @@ async fn save_inner(
         db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;
     let outcome = db::attempts::save(&mut tx, &answer, base, &draft.body).await?;
     tx.commit().await?;
-    Ok(outcome)
+    Ok((outcome, Some(draft.body)))
 }
 
 #[derive(Template, WebTemplate)]

@@ -844,3 +844,75 @@ async fn t45_a_full_disk_gets_503_keeps_the_saved_text_and_recovers_without_rest
         .unwrap();
     assert_eq!(check, "ok");
 }
+
+#[tokio::test]
+async fn without_javascript_a_save_conflict_gives_back_the_typed_text_and_keeping_it_saves_it() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let page = format!("/attempts/{id}");
+    let url = save_url(id, 1, "main");
+    // tab A saves, tab B saves on top, tab A saves again from its stale version
+    let a = post_form(
+        &app,
+        &client,
+        &page,
+        &url,
+        &[("body", "first from A"), ("base_version", "0")],
+    )
+    .await;
+    assert_eq!(a.status(), StatusCode::SEE_OTHER);
+    let b = post_form(
+        &app,
+        &client,
+        &page,
+        &url,
+        &[("body", "from B"), ("base_version", "1")],
+    )
+    .await;
+    assert_eq!(b.status(), StatusCode::SEE_OTHER);
+    let typed = "\nA's <longer> text & more";
+    let r = post_form(
+        &app,
+        &client,
+        &format!("/attempts/{id}"),
+        &save_url(id, 1, "main"),
+        &[("body", typed), ("base_version", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().await.unwrap();
+    // the box holds exactly what was typed (a newline after the tag keeps a leading newline)
+    assert!(
+        page.contains(
+            "name=\"body\" rows=\"12\">\n\nA&#39;s &#60;longer&#62; text &#38; more</textarea>"
+        ),
+        "the typed text is in the box: {page}"
+    );
+    assert!(
+        page.contains("from B"),
+        "the saved version is shown beside it"
+    );
+    assert_eq!(
+        stored(&app, id, 1, "main").await.0,
+        "from B",
+        "nothing overwritten yet"
+    );
+    // "Keep my text" posts the box with the version shown on the page
+    let version = page
+        .split("name=\"base_version\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let kept = post_form(
+        &app,
+        &client,
+        &format!("/attempts/{id}"),
+        &save_url(id, 1, "main"),
+        &[("body", typed), ("base_version", &version)],
+    )
+    .await;
+    assert_eq!(kept.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stored(&app, id, 1, "main").await.0, typed);
+}
