@@ -105,6 +105,16 @@ pub struct ServeArgs {
     /// Sign-in attempts allowed per client address per hour.
     #[arg(long, env = "GAUNTLET_LOGIN_PER_HOUR", default_value_t = 30)]
     pub login_per_hour: u32,
+
+    /// Open connections at most; more are closed at once. Defaults to three quarters of the
+    /// open-file limit (after raising it to the hard limit), between 64 and 10,000.
+    #[arg(long, env = "GAUNTLET_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
+    /// Bearer token that lets a scraper that is not on loopback read /metrics
+    /// (Authorization: Bearer TOKEN). Without it only direct loopback clients may.
+    #[arg(long, env = "GAUNTLET_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -185,7 +195,12 @@ pub async fn run(cli: Cli) -> ExitCode {
 type CliResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
+    crate::config::raise_open_file_limit();
     let mut config = Config::new(args.bind);
+    if let Some(n) = args.max_connections {
+        config.max_connections = n.max(1);
+    }
+    config.metrics_token = args.metrics_token.clone().filter(|t| !t.is_empty());
     config.content_dir = args.content.clone();
     if let Some(url) = &args.public_url {
         config.public_url = validate_public_url(url)?;

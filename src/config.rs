@@ -20,6 +20,16 @@ pub struct Config {
     pub header_read_timeout: Duration,
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
+    /// Bearer token that lets a non-loopback scraper read `/metrics`.
+    pub metrics_token: Option<String>,
+    /// Open connections at most; more are closed as soon as they are accepted.
+    pub max_connections: usize,
+    /// A kept-alive connection with no request in flight is closed after this long.
+    pub keep_alive_timeout: Duration,
+    /// The longest a request body may take to arrive, in all (not per byte).
+    pub body_deadline: Duration,
+    /// Requests on the routes open to anyone, in flight at once from one client address.
+    pub per_client_anonymous: usize,
 }
 
 /// Login throttling: per client address and per submitted account name.
@@ -56,6 +66,11 @@ impl Config {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(20),
+            metrics_token: None,
+            max_connections: default_max_connections(),
+            keep_alive_timeout: Duration::from_secs(60),
+            body_deadline: Duration::from_secs(20),
+            per_client_anonymous: 16,
         }
     }
 
@@ -89,19 +104,59 @@ impl Config {
     }
 }
 
-/// Checks a `--public-url` value: http(s), a host, nothing after the path.
+/// The default connection cap: three quarters of the open-file limit left after 64 descriptors
+/// for the database, logs and the like, between 64 and 10,000.
+pub fn default_max_connections() -> usize {
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .unwrap_or(1024);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    (limit.saturating_sub(64) / 4 * 3).clamp(64, 10_000)
+}
+
+/// Raises the soft open-file limit to the hard one (a server holds a descriptor per
+/// connection; many systems start processes at 1,024).
+pub fn raise_open_file_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    // `None` is unlimited; the kernel still caps descriptors at `nr_open`
+    let wanted = limit.maximum.unwrap_or(1 << 20).min(1 << 20);
+    if limit.current.is_some_and(|c| c < wanted) {
+        limit.current = Some(wanted);
+        if let Err(e) = setrlimit(Resource::Nofile, limit) {
+            tracing::debug!(error = %e, "could not raise the open-file limit");
+        }
+    }
+}
+
+/// Checks a `--public-url` value: http(s), a host, nothing after the path. The scheme and host
+/// are lower-cased and a default port (`:443` for https, `:80` for http) is dropped, because
+/// browsers send the origin that way in `Origin` and the CSRF guard compares it exactly.
 pub fn validate_public_url(url: &str) -> Result<String, String> {
     let trimmed = url.trim().trim_end_matches('/');
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"))
-        .ok_or_else(|| format!("public URL {url:?} must start with http:// or https://"))?;
-    if rest.is_empty() || rest.contains(['?', '#', ' ', '@']) {
+    let lower = trimmed.to_ascii_lowercase();
+    let (scheme, default_port) = if lower.starts_with("https://") {
+        ("https://", ":443")
+    } else if lower.starts_with("http://") {
+        ("http://", ":80")
+    } else {
+        return Err(format!(
+            "public URL {url:?} must start with http:// or https://"
+        ));
+    };
+    let rest = &trimmed[scheme.len()..];
+    if rest.is_empty() || rest.contains(['?', '#', ' ', '@', '\\']) {
         return Err(format!(
             "public URL {url:?} must be a plain origin such as https://gauntlet.example.com"
         ));
     }
-    Ok(trimmed.to_string())
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix(default_port).unwrap_or(&host);
+    if host.is_empty() || host.starts_with(':') {
+        return Err(format!("public URL {url:?} has no host name"));
+    }
+    Ok(format!("{scheme}{host}{path}"))
 }
 
 #[cfg(test)]
@@ -126,5 +181,24 @@ mod tests {
             validate_public_url("https://g.example.com/").unwrap(),
             "https://g.example.com"
         );
+        assert!(validate_public_url("https://:443").is_err());
+    }
+
+    #[test]
+    fn t65_default_ports_are_dropped_as_browsers_drop_them_in_origin() {
+        for (given, origin) in [
+            ("https://g.example.com:443", "https://g.example.com"),
+            ("HTTPS://G.Example.com:443/", "https://g.example.com"),
+            ("http://g.example.com:80/team", "http://g.example.com/team"),
+            ("https://g.example.com:8443", "https://g.example.com:8443"),
+            ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+            ("http://[::1]:80", "http://[::1]"),
+            // a default port of the other scheme is not a default
+            ("https://g.example.com:80", "https://g.example.com:80"),
+        ] {
+            let mut c = Config::new("127.0.0.1:3000".parse().unwrap());
+            c.public_url = validate_public_url(given).unwrap();
+            assert_eq!(c.public_origin(), origin.split("/team").next().unwrap(), "{given}");
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! Starting and stopping the site: database, content, sessions, the first-run setup link, the
-//! accept loop (hyper-util with a header-read timeout against slowloris) and graceful shutdown.
+//! accept loop (hyper-util; per-connection limits in `connection`) and graceful shutdown.
 
-use std::{future::Future, net::SocketAddr, path::PathBuf, time::Duration};
+mod connection;
+
+use std::{convert::Infallible, future::Future, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use axum::{Router, extract::ConnectInfo};
 use hyper::body::Incoming;
@@ -11,11 +13,16 @@ use hyper_util::{
     service::TowerToHyperService,
 };
 use sqlx::SqlitePool;
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{
+    net::TcpListener,
+    sync::{Semaphore, oneshot},
+    task::JoinHandle,
+};
 use tower::ServiceExt as _;
 use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
+use self::connection::{Activity, HeaderedIo, TrackedBody};
 use crate::{
     auth::{session_store::CachedStore, tokens},
     config::Config,
@@ -116,12 +123,14 @@ pub async fn start(
     let (stop_tx, stop_rx) = oneshot::channel();
     let reload_state = state.clone();
     let task = tokio::spawn(async move {
-        let reload = tokio::spawn(reload_on_sighup(reload_state));
+        let reload = tokio::spawn(reload_on_sighup(reload_state.clone()));
+        let upkeep = tokio::spawn(metrics_upkeep(reload_state.metrics.clone()));
         accept_loop(listener, app, &config, async {
             let _ = stop_rx.await;
         })
         .await;
         reload.abort();
+        upkeep.abort();
         close_database(&writer).await;
     });
     Ok(Running {
@@ -145,7 +154,8 @@ async fn setup_link_if_needed(
     Ok(Some(config.link(&format!("/setup/{token}"))))
 }
 
-/// Accepts connections until `stop` resolves, then drains in-flight requests.
+/// Accepts connections until `stop` resolves, then drains in-flight requests. Every connection
+/// holds a permit of `config.max_connections`; one accepted beyond that is closed at once.
 async fn accept_loop(
     listener: TcpListener,
     app: Router,
@@ -157,6 +167,13 @@ async fn accept_loop(
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(20)))
+        .keep_alive_timeout(Duration::from_secs(10));
+    let permits = Arc::new(Semaphore::new(config.max_connections));
+    let mut refused = RateLimitedWarning::default();
     let graceful = GracefulShutdown::new();
     tokio::pin!(stop);
     loop {
@@ -164,25 +181,45 @@ async fn accept_loop(
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
+                    // out of descriptors, most often: wait for connections to close
+                    refused.note(&format!("accept failed: {e}"));
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
             },
             () = &mut stop => break,
         };
-        let svc = app
-            .clone()
-            .map_request(move |mut req: axum::http::Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
-                req
-            });
-        let conn = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(svc));
+        let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+            drop(stream);
+            refused.note("connection limit reached: closing new connections (--max-connections)");
+            continue;
+        };
+        let activity = Activity::new();
+        let requests = Arc::clone(&activity);
+        let app = app.clone();
+        let svc = tower::service_fn(move |mut req: axum::http::Request<Incoming>| {
+            let busy = requests.begin();
+            req.extensions_mut().insert(ConnectInfo(peer));
+            let call = app.clone().oneshot(req);
+            async move {
+                let resp = call.await?;
+                Ok::<_, Infallible>(resp.map(|body| TrackedBody::wrap(body, busy)))
+            }
+        });
+        let io = TokioIo::new(HeaderedIo::new(stream));
+        let conn = builder.serve_connection_with_upgrades(io, TowerToHyperService::new(svc));
         let conn = graceful.watch(conn.into_owned());
+        let (first_head, keep_alive) = (config.header_read_timeout, config.keep_alive_timeout);
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "connection ended with an error");
+            let _permit = permit;
+            tokio::select! {
+                ended = conn => if let Err(e) = ended {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                },
+                // dropping the connection closes the socket
+                () = activity.idle_out(first_head, keep_alive) => {
+                    tracing::debug!("closed a connection that sent no request in time");
+                }
             }
         });
     }
@@ -193,6 +230,38 @@ async fn accept_loop(
         .is_err()
     {
         tracing::warn!("some connections did not finish within the grace period");
+    }
+}
+
+/// A warning logged at most once per ten seconds, with how often it happened meanwhile.
+#[derive(Default)]
+struct RateLimitedWarning {
+    last: Option<std::time::Instant>,
+    suppressed: u64,
+}
+
+impl RateLimitedWarning {
+    fn note(&mut self, what: &str) {
+        let now = std::time::Instant::now();
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(10))
+        {
+            self.suppressed += 1;
+            return;
+        }
+        tracing::warn!(repeats = self.suppressed, "{what}");
+        self.last = Some(now);
+        self.suppressed = 0;
+    }
+}
+
+/// Folds recorded latency samples into the histograms every five seconds.
+async fn metrics_upkeep(metrics: crate::metrics::Metrics) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        metrics.run_upkeep();
     }
 }
 

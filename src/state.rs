@@ -11,6 +11,7 @@ use crate::{
     library::ContentStore,
     metrics::Metrics,
     page_cache::{PageCache, Rendered},
+    web::limits::BodiesInTransit,
 };
 
 /// Read connections at most.
@@ -36,6 +37,8 @@ pub struct Inner {
     pub passwords: Passwords,
     pub throttle: LoginThrottle,
     pub metrics: Metrics,
+    /// Request bodies being received, per client address (`web::limits`).
+    pub bodies: Arc<BodiesInTransit>,
     /// Rendered review pages (the part under the site chrome), by attempt, reader and the
     /// reader's CSRF token (which the page's forms carry).
     pub review_pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
@@ -54,7 +57,8 @@ impl AppState {
             content,
             passwords: Passwords::new(),
             throttle,
-            metrics: Metrics::default(),
+            metrics: Metrics::shared(),
+            bodies: Arc::default(),
             review_pages: PageCache::new(REVIEW_PAGES),
         }))
     }

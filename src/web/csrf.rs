@@ -1,10 +1,18 @@
 //! The CSRF guard in front of every route: unsafe methods must come from our own origin and
 //! carry the session's token, in an `X-CSRF-Token` header (fetch) or a `_csrf` form field.
+//! Visitors who are not signed in have no session (a page view writes nothing): their forms
+//! carry the value of a visitor cookie instead, which the guard compares with the cookie sent
+//! back (a double-submit token, on top of the origin check).
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
 
 use axum::{
     body::{Body, to_bytes},
     extract::{Request, State},
-    http::{HeaderMap, Method, header},
+    http::{HeaderMap, HeaderValue, Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -15,7 +23,12 @@ use super::{
     error::{AppError, json_error},
     extract::wants_json,
 };
-use crate::{auth::session, metrics, state::AppState};
+use crate::{
+    auth::{session, tokens::random_token},
+    config::Config,
+    metrics,
+    state::AppState,
+};
 
 /// The largest body the guard will read to find a form's `_csrf` field (the answer routes'
 /// limit; smaller routes still enforce their own limit when the handler reads the body).
@@ -57,6 +70,10 @@ pub async fn guard(
     }
     let expected = match session::csrf_token(&session).await {
         Ok(Some(t)) => t,
+        // a visitor's form (sign-in, sign-up, invite, setup): the token is the visitor cookie
+        Ok(None) if !json && visitor_cookie(req.headers(), &state.config).is_some() => {
+            visitor_cookie(req.headers(), &state.config).unwrap_or_default()
+        }
         // a fetch from a page whose session has ended: say so, so the page can ask to sign in
         Ok(None) if json => {
             return json_error(AppError::SignInRequired {
@@ -95,6 +112,77 @@ pub async fn guard(
         }
         _ => reject("form token mismatch", EXPIRED),
     }
+}
+
+/// The token forms show to a visitor without a session, and whether a page used it (only then
+/// does the response set the cookie).
+#[derive(Debug, Clone)]
+pub struct VisitorToken {
+    value: String,
+    used: Arc<AtomicBool>,
+}
+
+impl VisitorToken {
+    /// The token, for a form on this page.
+    pub fn value(&self) -> String {
+        self.used.store(true, Ordering::Relaxed);
+        self.value.clone()
+    }
+}
+
+/// Middleware: hands pages the visitor token (from the cookie, or for a GET a new one that the
+/// response then sets if the page put it in a form). Nothing is stored on the server.
+pub async fn visitor(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let existing = visitor_cookie(req.headers(), &state.config);
+    // a form re-shown after a post keeps the cookie's token; only pages make new ones
+    let fresh = existing.is_none();
+    if fresh && !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let token = VisitorToken {
+        value: existing.unwrap_or_else(random_token),
+        used: Arc::new(AtomicBool::new(false)),
+    };
+    req.extensions_mut().insert(token.clone());
+    let mut resp = next.run(req).await;
+    if fresh && token.used.load(Ordering::Relaxed) {
+        let secure = if state.config.is_https() { "; Secure" } else { "" };
+        let cookie = format!(
+            "{}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+            visitor_cookie_name(&state.config),
+            token.value
+        );
+        if let Ok(v) = HeaderValue::from_str(&cookie) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+fn visitor_cookie_name(config: &Config) -> &'static str {
+    if config.is_https() {
+        "__Host-gauntlet_visitor"
+    } else {
+        "gauntlet_visitor"
+    }
+}
+
+/// The visitor cookie's value, if the request carries a well-formed one.
+fn visitor_cookie(headers: &HeaderMap, config: &Config) -> Option<String> {
+    let name = visitor_cookie_name(config);
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .filter(|v| {
+            (32..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 /// Why the request's origin is not ours, if it is not.

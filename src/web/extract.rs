@@ -10,6 +10,7 @@ use axum::{
 use tower_sessions::Session;
 
 use super::{
+    csrf::VisitorToken,
     error::AppError,
     layout::{Chrome, UserView},
 };
@@ -186,6 +187,7 @@ impl FromRequestParts<AppState> for Chrome {
             csrf,
             flash,
             section: section_of(parts.uri.path()),
+            visitor: parts.extensions.get::<VisitorToken>().cloned(),
             ..Self::bare()
         })
     }

@@ -13,32 +13,34 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 pub const PERMISSIONS: &str = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
 pub const HSTS: &str = "max-age=31536000; includeSubDomains";
 
-/// Middleware: adds the fixed security headers; `Cache-Control: no-store` unless the handler
-/// chose a cache policy (hashed static files).
+/// The headers every response carries, as (lower-case name, value). The connection layer
+/// (`server::connection`) writes the same list into hyper's own replies to unparsable requests.
+pub const FIXED: [(&str, &str); 9] = [
+    ("content-security-policy", CSP),
+    ("x-frame-options", "DENY"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("cross-origin-resource-policy", "same-origin"),
+    ("permissions-policy", PERMISSIONS),
+    ("x-xss-protection", "0"),
+    ("cache-control", "no-store"),
+];
+
+/// Middleware, outermost of the stack so that the limit, timeout and load-shedding replies get
+/// them too: adds the fixed security headers; `Cache-Control: no-store` unless the handler chose a
+/// cache policy (hashed static files).
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    let fixed: [(HeaderName, &'static str); 8] = [
-        (header::CONTENT_SECURITY_POLICY, CSP),
-        (header::X_FRAME_OPTIONS, "DENY"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "same-origin"),
-        (
-            HeaderName::from_static("cross-origin-opener-policy"),
-            "same-origin",
-        ),
-        (
-            HeaderName::from_static("cross-origin-resource-policy"),
-            "same-origin",
-        ),
-        (HeaderName::from_static("permissions-policy"), PERMISSIONS),
-        (header::X_XSS_PROTECTION, "0"),
-    ];
-    for (name, value) in fixed {
-        h.insert(name, HeaderValue::from_static(value));
-    }
-    if !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for (name, value) in FIXED {
+        if name == "cache-control" && h.contains_key(header::CACHE_CONTROL) {
+            continue;
+        }
+        h.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     }
     if state.config.is_https() {
         h.insert(

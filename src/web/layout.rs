@@ -3,11 +3,11 @@
 
 use tower_sessions::Session;
 
-use super::assets;
+use super::{assets, csrf::VisitorToken};
 use crate::{
     auth::{
         Role,
-        session::{self, Flash},
+        session::Flash,
     },
     db::users::User,
 };
@@ -63,6 +63,8 @@ pub struct Chrome {
     pub css: String,
     pub js: String,
     pub favicon: String,
+    /// The visitor token for forms shown before sign-in (see `csrf::visitor`).
+    pub visitor: Option<VisitorToken>,
 }
 
 impl Chrome {
@@ -76,16 +78,20 @@ impl Chrome {
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             favicon: assets::url("favicon.svg"),
+            visitor: None,
         }
     }
 
-    /// Makes sure the page has a CSRF token (for forms shown before sign-in).
+    /// Makes sure the page has a CSRF token (for forms shown before sign-in): without a session
+    /// token, the visitor token, whose cookie the response then sets. Creates no session.
     pub async fn with_csrf(
         mut self,
-        session: &Session,
+        _session: &Session,
     ) -> Result<Self, tower_sessions::session::Error> {
-        if self.csrf.is_empty() {
-            self.csrf = session::ensure_csrf_token(session).await?;
+        if self.csrf.is_empty()
+            && let Some(visitor) = &self.visitor
+        {
+            self.csrf = visitor.value();
         }
         Ok(self)
     }

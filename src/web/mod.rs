@@ -15,13 +15,14 @@ pub mod highlight;
 pub mod history;
 pub mod home;
 pub mod layout;
+pub mod limits;
 pub mod ops;
 pub mod practice;
 pub mod review;
 pub mod round_view;
 pub mod routes;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::{
     Router,
@@ -34,9 +35,8 @@ use axum::{
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    limit::RequestBodyLimitLayer,
     request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
-    timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
+    timeout::TimeoutLayer,
     trace::TraceLayer,
 };
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
@@ -67,35 +67,19 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
         .with_expiry(Expiry::OnSessionEnd);
 
     let request_id = axum::http::HeaderName::from_static("x-request-id");
-    routes::table()
+    // `Router::layer` wraps each route on its own: what follows holds per request
+    let router = routes::table()
         .router
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::visitor))
         .layer(session_layer)
         .layer(middleware::from_fn_with_state(state.clone(), track))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            headers::security_headers,
-        ))
         .layer(DefaultBodyLimit::max(SMALL_BODY))
-        .layer(RequestBodyLimitLayer::new(LARGE_BODY))
-        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(15)))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             cfg.request_timeout,
         ))
-        .layer(
-            ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
-                    (
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        [("retry-after", "2")],
-                        "The server is busy; try again in a moment.",
-                    )
-                }))
-                .load_shed()
-                .concurrency_limit(MAX_IN_FLIGHT),
-        )
         .layer(
             ServiceBuilder::new()
                 .layer(CatchPanicLayer::custom(panic_response))
@@ -116,7 +100,30 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
                 }))
                 .layer(PropagateRequestIdLayer::new(request_id)),
         )
-        .with_state(state)
+        .with_state(state.clone());
+    // and these hold for the whole service at once: one in-flight limit, the body rules, and
+    // the security headers on every reply, the limits' own included
+    let service = ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
+        .layer(middleware::from_fn(limits::plain_request_id))
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [("retry-after", "2")],
+                "The server is busy; try again in a moment.",
+            )
+        }))
+        .load_shed()
+        .concurrency_limit(MAX_IN_FLIGHT)
+        .layer(middleware::from_fn_with_state(
+            state,
+            limits::read_body_in_time,
+        ))
+        .service(router);
+    Router::new().fallback_service(service)
 }
 
 async fn not_found() -> Response {
@@ -126,7 +133,7 @@ async fn not_found() -> Response {
 /// Records request counts and latencies by route template (never by raw path).
 async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_string();
+    let method = req.method().clone();
     let route = req
         .extensions()
         .get::<MatchedPath>()

@@ -39,6 +39,8 @@ pub struct Options {
     pub header_read_timeout: Option<Duration>,
     /// Override the idle session lifetime.
     pub idle_timeout: Option<Duration>,
+    /// Any other change to the configuration, applied last.
+    pub tweak: Option<Box<dyn FnOnce(&mut Config) + Send>>,
 }
 
 impl TestApp {
@@ -66,6 +68,9 @@ impl TestApp {
         }
         if let Some(url) = opts.public_url {
             config.public_url = url;
+        }
+        if let Some(tweak) = opts.tweak {
+            tweak(&mut config);
         }
         let running = server::start(
             config,
@@ -283,6 +288,18 @@ pub async fn session_ids(app: &TestApp) -> Vec<String> {
         .fetch_all(app.pool())
         .await
         .unwrap()
+}
+
+/// The `name=value` of the visitor cookie (the CSRF token of forms shown before sign-in) a
+/// response sets, if any.
+pub fn set_visitor_cookie(resp: &reqwest::Response) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("gauntlet_visitor=") || c.starts_with("__Host-gauntlet_visitor="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_string)
 }
 
 /// The `name=value` of the session cookie a response sets, if any.

@@ -127,12 +127,29 @@ fn cookie_value(set_cookie: &str) -> String {
 async fn t17_t20_the_session_id_changes_at_login_and_cookie_attributes_are_strict() {
     let app = TestApp::spawn().await;
     let email = app.create_user(Role::Candidate).await;
-    let client = app.client();
+    // cookies by hand: a planted (fixated) session id rides along with the visitor cookie
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let page = client.get(app.url("/login")).send().await.unwrap();
-    let before = session_cookie(&page).expect("login form starts a session for its CSRF token");
+    assert!(
+        session_cookie(&page).is_none(),
+        "viewing the sign-in form stores no session (T55)"
+    );
+    let visitor = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("gauntlet_visitor="))
+        .map(cookie_value)
+        .expect("the form's visitor cookie");
     let token = common::csrf_from(&page.text().await.unwrap());
+    let planted = "gauntlet_session=AAAAAAAAAAAAAAAAAAAAAA";
     let resp = client
         .post(app.url("/login"))
+        .header("cookie", format!("{visitor}; {planted}"))
         .form(&[
             ("_csrf", token.as_str()),
             ("email", email.as_str()),
@@ -143,11 +160,7 @@ async fn t17_t20_the_session_id_changes_at_login_and_cookie_attributes_are_stric
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let after = session_cookie(&resp).expect("login sets a new cookie");
-    assert_ne!(
-        cookie_value(&before),
-        cookie_value(&after),
-        "session id rotated"
-    );
+    assert_ne!(planted, cookie_value(&after), "session id rotated");
     let lower = after.to_lowercase();
     assert!(lower.contains("httponly"));
     assert!(lower.contains("samesite=lax"));
@@ -157,15 +170,17 @@ async fn t17_t20_the_session_id_changes_at_login_and_cookie_attributes_are_stric
         !lower.contains("secure"),
         "plain-http dev site cannot use Secure"
     );
-
-    // the old session id no longer signs anyone in
-    let old = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = old
+    // the new id signs in, the planted one does not
+    let r = client
         .get(app.url("/catalog"))
-        .header("cookie", cookie_value(&before))
+        .header("cookie", cookie_value(&after))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = client
+        .get(app.url("/catalog"))
+        .header("cookie", planted)
         .send()
         .await
         .unwrap();
@@ -179,14 +194,43 @@ async fn t20_cookies_are_secure_with_host_prefix_behind_https() {
         ..Options::default()
     })
     .await;
-    let page = app.client().get(app.url("/login")).send().await.unwrap();
-    let cookie = session_cookie(&page).unwrap();
-    assert!(cookie.starts_with("__Host-gauntlet="));
-    assert!(cookie.to_lowercase().contains("; secure"));
+    let email = app.create_user(Role::Candidate).await;
+    // cookies by hand: a client's store would not send Secure cookies over the test's plain HTTP
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client.get(app.url("/login")).send().await.unwrap();
     assert_eq!(
         page.headers()["strict-transport-security"],
         "max-age=31536000; includeSubDomains"
     );
+    let visitor = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("__Host-gauntlet_visitor="))
+        .expect("the form's visitor cookie has the __Host- prefix")
+        .to_string();
+    assert!(visitor.to_lowercase().contains("; secure"));
+    let token = common::csrf_from(&page.text().await.unwrap());
+    let r = client
+        .post(app.url("/login"))
+        .header("cookie", cookie_value(&visitor))
+        .header("origin", "https://gauntlet.example.com")
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookie = session_cookie(&r).unwrap();
+    assert!(cookie.starts_with("__Host-gauntlet="));
+    assert!(cookie.to_lowercase().contains("; secure"));
 }
 
 #[tokio::test]

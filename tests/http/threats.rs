@@ -10,7 +10,7 @@ use reqwest::{Client, StatusCode};
 use crate::{
     common::{
         PASSWORD, TestApp, csrf, csrf_from, db_fingerprint, location, login, post_form,
-        session_ids, set_session_cookie,
+        session_ids, set_session_cookie, set_visitor_cookie,
     },
     practice::{answer_through, start},
 };
@@ -578,13 +578,13 @@ async fn t17_a_client_chosen_session_id_is_never_adopted() {
             .send()
             .await
             .unwrap();
-        let issued = set_session_cookie(&page).expect("a fresh session for the form");
         assert!(
-            !issued.contains(chosen),
-            "the chosen id was adopted: {issued}"
+            set_session_cookie(&page).is_none_or(|c| !c.contains(chosen)),
+            "the chosen id was adopted"
         );
+        let visitor = set_visitor_cookie(&page).expect("the form's visitor cookie");
         let token = csrf_from(&page.text().await.unwrap());
-        // sign in presenting the chosen id (and no valid one): refused, nothing adopted
+        // sign in presenting the chosen id and not the form's cookie: refused, nothing adopted
         let r = raw
             .post(app.url("/login"))
             .header("cookie", &cookie)
@@ -599,13 +599,12 @@ async fn t17_a_client_chosen_session_id_is_never_adopted() {
         assert_eq!(
             r.status(),
             StatusCode::FORBIDDEN,
-            "the token belongs to another session"
+            "the token belongs to another visitor"
         );
-        // sign in properly with the issued pre-session: the id changes again
-        let pre = issued.split(';').next().unwrap().to_string();
+        // sign in properly, still presenting the chosen id: a new id is issued
         let r = raw
             .post(app.url("/login"))
-            .header("cookie", &pre)
+            .header("cookie", format!("{visitor}; {cookie}"))
             .form(&[
                 ("_csrf", token.as_str()),
                 ("email", email.as_str()),
@@ -617,18 +616,18 @@ async fn t17_a_client_chosen_session_id_is_never_adopted() {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         let signed_in = set_session_cookie(&r).unwrap();
         let signed_in = signed_in.split(';').next().unwrap();
-        assert_ne!(signed_in, pre, "rotated at sign-in");
+        assert_ne!(signed_in, cookie, "rotated at sign-in");
         assert!(!signed_in.contains(chosen));
         let stale = raw
             .get(app.url("/catalog"))
-            .header("cookie", &pre)
+            .header("cookie", &cookie)
             .send()
             .await
             .unwrap();
         assert_eq!(
             stale.status(),
             StatusCode::SEE_OTHER,
-            "the pre-login id is dead"
+            "the chosen id signs nobody in"
         );
         let ids = session_ids(&app).await;
         assert!(
@@ -1380,12 +1379,7 @@ async fn raw_sign_in(app: &TestApp, email: &str) -> (String, String) {
         .build()
         .unwrap();
     let p = c.get(app.url("/login")).send().await.unwrap();
-    let pre = set_session_cookie(&p)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let pre = set_visitor_cookie(&p).expect("the sign-in form's visitor cookie");
     let t = csrf_from(&p.text().await.unwrap());
     let r = c
         .post(app.url("/login"))
@@ -1446,12 +1440,7 @@ async fn t38_chunked_bodies_without_a_length_get_413_and_the_answer_is_kept() {
         .build()
         .unwrap();
     let page = raw_login.get(app.url("/login")).send().await.unwrap();
-    let pre = set_session_cookie(&page)
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let pre = set_visitor_cookie(&page).expect("the sign-in form's visitor cookie");
     let login_token = csrf_from(&page.text().await.unwrap());
 
     // an answer route (1 MiB limit), a form route (64 KiB) and the sign-in form, each sent 50 MiB
