@@ -1,7 +1,9 @@
 //! Load benchmark against a running server (see `bench/run`): many candidates autosaving on a
 //! schedule with every acknowledged save verified in the database afterwards, durable autosave
 //! throughput against a bare SQLite commit loop, and page throughput against a trivial route.
-//! Run by hand; numbers go to docs/performance.md. Never part of the test suite.
+//! With `ATTACK=1` the candidates autosave while 1,500 silent connections and 200 trickling
+//! request bodies are held open against the same server (each reopened when the server closes
+//! it). Run by hand; numbers go to docs/performance.md. Never part of the test suite.
 
 use std::{
     sync::{Arc, Mutex},
@@ -80,6 +82,52 @@ async fn start_attempt(base: &str, client: &reqwest::Client) -> (i64, String) {
         .await
         .unwrap();
     (id, csrf_of(&round))
+}
+
+/// Keeps 1,500 silent connections and 200 trickling sign-in bodies open against the server,
+/// reopening each one the server closes; returns the tasks and a count of connections opened.
+fn hold_attack(
+    base: &str,
+) -> (
+    Vec<tokio::task::JoinHandle<()>>,
+    Arc<std::sync::atomic::AtomicU64>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let opened = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for i in 0..1_700 {
+        let opened = opened.clone();
+        tasks.push(tokio::spawn(async move {
+            let trickle = i >= 1_500;
+            loop {
+                let sock = tokio::net::TcpSocket::new_v4().unwrap();
+                // the attack comes from other loopback addresses than the candidates
+                let source = [127, 0, 0, if trickle { 3 } else { 2 }];
+                if sock.bind(std::net::SocketAddr::from((source, 0))).is_err() {
+                    return;
+                }
+                let Ok(mut s) = sock.connect(addr).await else {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    continue;
+                };
+                opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if trickle {
+                    let head = "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n";
+                    if s.write_all(head.as_bytes()).await.is_err() {
+                        continue;
+                    }
+                    while s.write_all(b"a").await.is_ok() {
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                } else {
+                    let mut buf = [0u8; 256];
+                    while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+                }
+            }
+        }));
+    }
+    (tasks, opened)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -188,6 +236,8 @@ async fn main() {
     let interval = Duration::from_millis(env("INTERVAL_MS", "2000").parse().unwrap());
     let work = std::path::PathBuf::from(env("BENCH_DIR", "."));
 
+    // the attack, when asked for: held for the whole autosave phase
+    let attack = (env("ATTACK", "") == "1").then(|| hold_attack(&base));
     // 1. candidates autosaving on a schedule (open loop: latency from the planned send time)
     eprintln!("signing in {users} candidates …");
     let mut vus = Vec::new();
@@ -254,6 +304,15 @@ async fn main() {
     let mut lat = latencies.lock().unwrap().clone();
     lat.sort();
     let errors = errors.load(std::sync::atomic::Ordering::Relaxed);
+    if let Some((tasks, opened)) = attack {
+        for t in tasks {
+            t.abort();
+        }
+        println!(
+            "attack held during the autosaves: 1,500 silent connections and 200 trickling bodies ({} connections opened in all)",
+            opened.load(std::sync::atomic::Ordering::Relaxed)
+        );
+    }
 
     // every acknowledged byte is in the database
     let opts = gauntlet::db::options_from_url(&format!("sqlite:{db_path}"))

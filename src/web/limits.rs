@@ -1,20 +1,24 @@
 //! Limits that hold for the whole service, outside the router: every request body arrives in
-//! full within a total deadline (not a per-byte one), one client address has only a few bodies
-//! in transit at once, and the request id a client sends is kept only when it is short and plain.
+//! full within a total deadline (not a per-byte one), one client address has only a few slow
+//! bodies in transit at once, and the request id a client sends is kept only when it is short
+//! and plain.
 
 use std::{
     collections::HashMap,
     net::{IpAddr, SocketAddr},
     sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 use axum::{
-    body::{Body, to_bytes},
+    body::Body,
     extract::{ConnectInfo, Request, State},
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use bytes::BytesMut;
+use http_body_util::BodyExt;
 
 use super::{
     LARGE_BODY,
@@ -23,9 +27,12 @@ use super::{
 };
 use crate::state::AppState;
 
-/// Bodies one address may be sending at once; uploads take milliseconds, so honest clients,
-/// even many behind one NAT, rarely have more than one in transit.
+/// Slow bodies one address may be sending at once: most bodies are in within [`FAST`] and
+/// never count, so many honest clients behind one NAT or proxy do not add up.
 pub const BODIES_PER_ADDRESS: usize = 8;
+
+/// A body still arriving after this long counts as slow.
+const FAST: Duration = Duration::from_millis(250);
 
 /// Counts the bodies in transit per client address.
 #[derive(Debug, Default)]
@@ -71,8 +78,8 @@ impl Drop for InTransit {
 }
 
 /// Middleware: reads a request's whole body (at most [`LARGE_BODY`]) before anything else sees
-/// it, within `config.body_deadline` in all, and at most [`BODIES_PER_ADDRESS`] at once per
-/// client address. Requests without a body pass straight through.
+/// it, within `config.body_deadline` in all; at most [`BODIES_PER_ADDRESS`] slow ones at once
+/// per client address. Requests without a body pass straight through.
 pub async fn read_body_in_time(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !has_body(&req) {
         return next.run(req).await;
@@ -109,41 +116,67 @@ pub async fn read_body_in_time(State(state): State<AppState>, req: Request, next
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-    let Some(slot) = state.bodies.enter(ip, BODIES_PER_ADDRESS) else {
-        let mut resp = refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many requests at once",
-            "Your address is already sending several requests. Wait a moment, then try again.",
-        );
-        resp.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
-        return resp;
-    };
-    let (parts, body) = req.into_parts();
-    let bytes = match tokio::time::timeout(state.config.body_deadline, to_bytes(body, LARGE_BODY))
-        .await
-    {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "Too large",
-                "What you sent is larger than this page accepts, or the upload broke off.",
-            );
+    let (parts, mut body) = req.into_parts();
+    let started = Instant::now();
+    let deadline = started + state.config.body_deadline;
+    let mut buf = BytesMut::new();
+    // a body that is not in within FAST takes one of its address's slots until it is
+    let mut slot = None;
+    loop {
+        let until = if slot.is_none() {
+            started + FAST
+        } else {
+            deadline
+        };
+        match tokio::time::timeout_at(until.into(), body.frame()).await {
+            Ok(None) => break,
+            Ok(Some(Ok(frame))) => {
+                if let Ok(data) = frame.into_data() {
+                    if buf.len() + data.len() > LARGE_BODY {
+                        return refuse(
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                            "Too large",
+                            "What you sent is larger than this page accepts.",
+                        );
+                    }
+                    buf.extend_from_slice(&data);
+                }
+            }
+            Ok(Some(Err(_))) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "Upload broke off",
+                    "The request body broke off before it was complete. Send it again.",
+                );
+            }
+            Err(_) if slot.is_none() => match state.bodies.enter(ip, BODIES_PER_ADDRESS) {
+                Some(s) => slot = Some(s),
+                None => {
+                    let mut resp = refuse(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "Too many slow requests",
+                        "Your address is already sending several slow requests. Wait a moment, then try again.",
+                    );
+                    resp.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+                    return resp;
+                }
+            },
+            Err(_) => {
+                return refuse(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "Too slow",
+                    &format!(
+                        "The request took longer than {} seconds to arrive, so it was dropped. Check your connection and send it again.",
+                        state.config.body_deadline.as_secs()
+                    ),
+                );
+            }
         }
-        Err(_) => {
-            return refuse(
-                StatusCode::REQUEST_TIMEOUT,
-                "Too slow",
-                &format!(
-                    "The request took longer than {} seconds to arrive, so it was dropped. Check your connection and send it again.",
-                    state.config.body_deadline.as_secs()
-                ),
-            );
-        }
-    };
+    }
     drop(slot);
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(buf.freeze())))
+        .await
 }
 
 fn has_body(req: &Request) -> bool {
