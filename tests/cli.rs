@@ -740,14 +740,14 @@ fn sighup_reloads_the_content_folder() {
     assert!(wait_exit(&mut server, Duration::from_secs(25)).success());
 }
 
-/// The `name=value` of the session cookie in a response.
-fn session_cookie_of(resp: &reqwest::Response) -> String {
+/// The `name=value` of the cookie `name` set by a response.
+fn cookie_of(resp: &reqwest::Response, name: &str) -> String {
     resp.headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("gauntlet_session="))
-        .expect("a session cookie")
+        .find(|c| c.strip_prefix(name).is_some_and(|r| r.starts_with('=')))
+        .expect("the cookie")
         .split(';')
         .next()
         .unwrap()
@@ -781,7 +781,7 @@ fn t22_no_password_session_id_csrf_token_or_answer_text_reaches_the_log() {
             assert!(r.status().is_client_error(), "{kind}: {}", r.status());
         }
         let page = c.get(format!("{base}/login")).send().await.unwrap();
-        let pre = session_cookie_of(&page);
+        let pre = cookie_of(&page, "gauntlet_visitor");
         let pre_token = csrf_of(&page.text().await.unwrap());
         let form = |pw: &'static str, token: &str| {
             vec![
@@ -806,7 +806,7 @@ fn t22_no_password_session_id_csrf_token_or_answer_text_reaches_the_log() {
             .await
             .unwrap();
         assert_eq!(r.status(), 303);
-        let sid = session_cookie_of(&r);
+        let sid = cookie_of(&r, "gauntlet_session");
         let get = |url: String| {
             let c = c.clone();
             let sid = sid.clone();

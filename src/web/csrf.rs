@@ -145,18 +145,36 @@ pub async fn visitor(State(state): State<AppState>, mut req: Request, next: Next
     };
     req.extensions_mut().insert(token.clone());
     let mut resp = next.run(req).await;
-    if fresh && token.used.load(Ordering::Relaxed) {
-        let secure = if state.config.is_https() { "; Secure" } else { "" };
-        let cookie = format!(
-            "{}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
-            visitor_cookie_name(&state.config),
+    let secure = if state.config.is_https() { "; Secure" } else { "" };
+    let name = visitor_cookie_name(&state.config);
+    let cookie = if fresh && token.used.load(Ordering::Relaxed) {
+        Some(format!(
+            "{name}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
             token.value
-        );
-        if let Ok(v) = HeaderValue::from_str(&cookie) {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
+        ))
+    } else if !fresh && starts_a_session(&resp, state.config.cookie_name()) {
+        // signed in: the session's own token takes over, the visitor cookie goes
+        Some(format!(
+            "{name}=; Path=/; HttpOnly; SameSite=Lax{secure}; Max-Age=0"
+        ))
+    } else {
+        None
+    };
+    if let Some(v) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
+}
+
+/// Whether the response sets the session cookie (a sign-in).
+fn starts_a_session(resp: &Response, session_cookie: &str) -> bool {
+    resp.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| {
+            v.as_bytes().strip_prefix(session_cookie.as_bytes())
+                .is_some_and(|rest| rest.first() == Some(&b'=') && rest.get(1) != Some(&b';'))
+        })
 }
 
 fn visitor_cookie_name(config: &Config) -> &'static str {

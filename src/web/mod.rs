@@ -72,8 +72,9 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
         .router
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::visitor))
         .layer(session_layer)
+        // outside the session layer, so it sees the session cookie a sign-in sets
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::visitor))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .layer(DefaultBodyLimit::max(SMALL_BODY))
         .layer(TimeoutLayer::with_status_code(
