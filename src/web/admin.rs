@@ -90,13 +90,20 @@ pub async fn unlock(
     State(state): State<AppState>,
     StrictForm(form): StrictForm<UnlockForm>,
 ) -> Result<Response> {
-    let name = db::users::normalise_email(&form.name);
-    if name.is_empty() || name.len() > 254 {
+    if form.name.trim().is_empty() || form.name.len() > 254 {
         return Err(AppError::Unprocessable(
             "Choose a locked sign-in name from the list.".into(),
         ));
     }
-    if !state.throttle.unlock(&name) {
+    // the list's button sends the name exactly as it is locked; a typed one is normalised
+    let typed = db::users::normalise_email(&form.name);
+    let (name, unlocked) = if state.throttle.unlock(&form.name) {
+        (form.name, true)
+    } else {
+        let unlocked = state.throttle.unlock(&typed);
+        (typed, unlocked)
+    };
+    if !unlocked {
         session::flash(
             &session,
             "info",

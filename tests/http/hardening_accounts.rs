@@ -356,6 +356,21 @@ async fn t58_an_admin_sees_locked_names_and_unlocks_one() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // a name typed by hand is normalised like a sign-in name
+    let typed = [("name", " GHOST@Team.Example ")];
+    let r = post_form(&app, &admin, "/admin", "/admin/locks/unlock", &typed).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = admin
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("ghost@team.example can sign in again."));
+    assert!(page.contains("No sign-in name is locked."));
 }
 
 #[tokio::test]
