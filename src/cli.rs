@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::{
     auth::{Role, password},
-    config::{Config, validate_public_url},
+    config::{Cidr, Config, validate_public_url},
     content, db,
     server::{self, DatabaseChoice},
     telemetry,
@@ -115,6 +115,20 @@ pub struct ServeArgs {
     /// (Authorization: Bearer TOKEN). Without it only direct loopback clients may.
     #[arg(long, env = "GAUNTLET_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Open sign-ups allowed per client address per hour.
+    #[arg(long, env = "GAUNTLET_SIGNUPS_PER_HOUR", default_value_t = 10)]
+    pub signups_per_hour: u32,
+
+    /// A reverse proxy (address or CIDR range) whose X-Forwarded-For or Forwarded header names
+    /// the client. Repeatable; comma-separated in the environment variable. Without it, the
+    /// client is the socket's peer and forwarded headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "GAUNTLET_TRUSTED_PROXY",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<Cidr>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,6 +221,8 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
     }
     config.throttle.per_ip_per_minute = args.login_per_minute;
     config.throttle.per_ip_per_hour = args.login_per_hour;
+    config.throttle.signups_per_hour = args.signups_per_hour;
+    config.trusted_proxies = args.trusted_proxies.clone();
     if let Some(dir) = &config.content_dir
         && !dir.is_dir()
     {
@@ -409,4 +425,33 @@ pub fn load_gauntlet(file: &Path) -> Result<content::Gauntlet, Vec<String>> {
 fn fail(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::FAILURE
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_repeat_and_split_on_commas() {
+        let cli = Cli::try_parse_from([
+            "gauntlet",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8,::1",
+            "--trusted-proxy",
+            "192.0.2.1",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("serve");
+        };
+        let shown: Vec<String> = args.trusted_proxies.iter().map(|c| c.to_string()).collect();
+        assert_eq!(shown, ["10.0.0.0/8", "::1/128", "192.0.2.1/32"]);
+        assert_eq!(args.signups_per_hour, 10);
+        assert!(
+            Cli::try_parse_from(["gauntlet", "serve", "--trusted-proxy", "proxy.lan"]).is_err()
+        );
+    }
 }

@@ -112,7 +112,10 @@ pub async fn start(
     let state = AppState::new(&pool, writer.clone(), config.clone(), content);
     // opened to check and migrate the file; the site reads through `state.db` from here on
     pool.close().await;
-    let app = web::app(state.clone(), CachedStore::new(sessions));
+    let app = web::app(
+        state.clone(),
+        CachedStore::new(sessions, config.session_recheck),
+    );
     tracing::info!(%addr, public_url = %config.public_url, "listening");
     if let Some(link) = &setup_link {
         tracing::warn!(

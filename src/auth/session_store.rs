@@ -1,10 +1,13 @@
 //! Where sessions live: rows in SQLite keyed by a hash of the session id (a stolen copy of the
 //! database holds no usable cookie), with an in-memory copy in front so that reading a page does
-//! not cost a database round trip. This process is the only writer, so the copy stays exact.
+//! not cost a database round trip. The row is the authority: a copy older than the re-check
+//! interval is compared with its row again (one read per session per interval, not per
+//! request), so a row deleted behind the process's back ends the session within that interval.
 
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex},
+    time::{Duration, Instant},
 };
 
 use async_trait::async_trait;
@@ -25,7 +28,9 @@ const CACHE_LIMIT: usize = 10_000;
 #[derive(Debug, Clone)]
 pub struct CachedStore {
     rows: SqliteStore,
-    cache: Arc<Mutex<HashMap<Id, Record>>>,
+    /// Each session with the moment it was last read from or written to its row.
+    cache: Arc<Mutex<HashMap<Id, (Record, Instant)>>>,
+    recheck: Duration,
 }
 
 /// The id a session's row is stored under: the first 128 bits of SHA-256 of the cookie's id.
@@ -37,38 +42,66 @@ pub fn stored_id(id: &Id) -> Id {
 }
 
 impl CachedStore {
-    pub fn new(rows: SqliteStore) -> Self {
+    /// `recheck`: how old a memory copy may get before its row is read again.
+    pub fn new(rows: SqliteStore, recheck: Duration) -> Self {
         Self {
             rows,
             cache: Arc::default(),
+            recheck,
         }
     }
 
     fn remember(&self, record: &Record) {
+        self.remember_read_at(record, Instant::now());
+    }
+
+    /// Keeps `record` as read from its row at `read_at`, unless a write since then already
+    /// put a newer copy in memory.
+    fn remember_read_at(&self, record: &Record, read_at: Instant) {
         let mut cache = self.cache.lock().expect("session cache lock");
+        if cache.get(&record.id).is_some_and(|(_, at)| *at > read_at) {
+            return;
+        }
         if cache.len() >= CACHE_LIMIT && !cache.contains_key(&record.id) {
             let now = OffsetDateTime::now_utc();
-            cache.retain(|_, r| r.expiry_date > now);
+            cache.retain(|_, (r, _)| r.expiry_date > now);
             if cache.len() >= CACHE_LIMIT {
-                let victim = cache.values().min_by_key(|r| r.expiry_date).map(|r| r.id);
+                let victim = cache
+                    .values()
+                    .min_by_key(|(r, _)| r.expiry_date)
+                    .map(|(r, _)| r.id);
                 if let Some(id) = victim {
                     cache.remove(&id);
                 }
             }
         }
-        cache.insert(record.id, record.clone());
+        cache.insert(record.id, (record.clone(), read_at));
     }
 
     fn forget(&self, id: &Id) {
         self.cache.lock().expect("session cache lock").remove(id);
     }
 
+    /// The memory copy, if there is one that has not expired and was checked against its row
+    /// within the re-check interval.
     fn cached(&self, id: &Id) -> Option<Record> {
         let cache = self.cache.lock().expect("session cache lock");
         cache
             .get(id)
-            .filter(|r| r.expiry_date > OffsetDateTime::now_utc())
-            .cloned()
+            .filter(|(r, checked)| {
+                r.expiry_date > OffsetDateTime::now_utc() && checked.elapsed() < self.recheck
+            })
+            .map(|(r, _)| r.clone())
+    }
+
+    /// Writes the row, then the memory copy: the cache never holds what the database refused.
+    async fn write(&self, record: &Record) -> session_store::Result<()> {
+        if let Err(e) = self.rows.save(&as_stored(record)).await {
+            self.forget(&record.id);
+            return Err(e);
+        }
+        self.remember(record);
+        Ok(())
     }
 
     /// How many sessions are held in memory.
@@ -93,28 +126,37 @@ impl SessionStore for CachedStore {
         while self.rows.load(&stored_id(&record.id)).await?.is_some() {
             record.id = Id::default();
         }
-        self.save(record).await
+        self.write(record).await
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        // the database first: the cache never holds what the database refused
-        if let Err(e) = self.rows.save(&as_stored(record)).await {
-            self.forget(&record.id);
-            return Err(e);
+        // an existing session: its row is updated, never brought back once deleted (saves are
+        // rare — a flash, a new CSRF token, "last seen" once a minute — so this read is cheap)
+        match self.rows.load(&stored_id(&record.id)).await {
+            Ok(Some(_)) => self.write(record).await,
+            Ok(None) => {
+                self.forget(&record.id);
+                Ok(())
+            }
+            Err(e) => {
+                self.forget(&record.id);
+                Err(e)
+            }
         }
-        self.remember(record);
-        Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         if let Some(record) = self.cached(id) {
             return Ok(Some(record));
         }
+        let read_at = Instant::now();
         let Some(mut record) = self.rows.load(&stored_id(id)).await? else {
+            // gone from the database (ended elsewhere, or deleted by hand): gone here too
+            self.forget(id);
             return Ok(None);
         };
         record.id = *id;
-        self.remember(&record);
+        self.remember_read_at(&record, read_at);
         Ok(Some(record))
     }
 
@@ -127,13 +169,12 @@ impl SessionStore for CachedStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::Duration;
 
     async fn store() -> (CachedStore, sqlx::SqlitePool) {
         let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
         let rows = SqliteStore::new(pool.clone());
         rows.migrate().await.unwrap();
-        (CachedStore::new(rows), pool)
+        (CachedStore::new(rows, Duration::from_secs(30)), pool)
     }
 
     fn record() -> Record {
@@ -142,7 +183,7 @@ mod tests {
         Record {
             id: Id::default(),
             data,
-            expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+            expiry_date: OffsetDateTime::now_utc() + time::Duration::hours(1),
         }
     }
 
@@ -164,7 +205,7 @@ mod tests {
         let (store, pool) = store().await;
         let mut r = record();
         store.create(&mut r).await.unwrap();
-        let fresh = CachedStore::new(SqliteStore::new(pool));
+        let fresh = CachedStore::new(SqliteStore::new(pool), Duration::from_secs(30));
         let loaded = fresh
             .load(&r.id)
             .await
@@ -210,5 +251,61 @@ mod tests {
             store.remember(&record());
         }
         assert_eq!(store.cached_len(), CACHE_LIMIT);
+    }
+
+    #[tokio::test]
+    async fn t60_a_deleted_row_ends_the_session_once_the_copy_is_rechecked() {
+        let (store, pool) = store().await;
+        let mut r = record();
+        store.create(&mut r).await.unwrap();
+        sqlx::query("delete from tower_sessions")
+            .execute(&pool)
+            .await
+            .unwrap();
+        // within the interval the memory copy answers (no database read per request) ...
+        assert!(store.load(&r.id).await.unwrap().is_some());
+        // ... and once it is older than the interval, the row decides
+        let strict = CachedStore {
+            recheck: Duration::ZERO,
+            ..store.clone()
+        };
+        assert!(strict.load(&r.id).await.unwrap().is_none());
+        assert_eq!(store.cached_len(), 0, "the copy is dropped too");
+        assert!(store.load(&r.id).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn t60_saving_a_session_whose_row_was_deleted_does_not_bring_it_back() {
+        let (store, pool) = store().await;
+        let mut r = record();
+        store.create(&mut r).await.unwrap();
+        sqlx::query("delete from tower_sessions")
+            .execute(&pool)
+            .await
+            .unwrap();
+        r.data.insert("seen".into(), serde_json::json!(1));
+        store.save(&r).await.unwrap();
+        let n: i64 = sqlx::query_scalar("select count(*) from tower_sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+        assert!(store.load(&r.id).await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn t60_a_rechecked_session_that_still_has_its_row_keeps_working() {
+        let (store, _pool) = store().await;
+        let store = CachedStore {
+            recheck: Duration::ZERO,
+            ..store
+        };
+        let mut r = record();
+        store.create(&mut r).await.unwrap();
+        for _ in 0..3 {
+            let loaded = store.load(&r.id).await.unwrap().expect("row still there");
+            assert_eq!(loaded.id, r.id);
+            assert_eq!(loaded.data, r.data);
+        }
     }
 }

@@ -1,23 +1,30 @@
-//! Signing in and out, first-run setup of the admin, accepting an invite and open sign-up.
+//! Signing in and out, first-run setup of the admin, accepting an invite, open sign-up and
+//! changing one's password.
+
+use std::net::IpAddr;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     extract::{Path, Query, State},
-    http::HeaderValue,
+    http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    error::{AppError, Result},
+    error::{AppError, ErrorPage, Result},
     extract::ClientIp,
     form::StrictForm,
     layout::Chrome,
 };
 use crate::{
-    auth::{Role, password, session, tokens},
+    auth::{
+        Role, password, session,
+        throttle::{PasswordCheck, RetryAfter},
+        tokens,
+    },
     db::{self, settings::RegistrationMode, users},
     metrics,
     state::AppState,
@@ -70,7 +77,8 @@ pub async fn login_page(
     .into_response())
 }
 
-/// `POST /login`: throttled per address and per account name; one message for every failure.
+/// `POST /login`: throttled per address (failures only) and per account name; one message for
+/// every failure.
 pub async fn login(
     chrome: Chrome,
     session: Session,
@@ -81,11 +89,14 @@ pub async fn login(
 ) -> Result<Response> {
     let next = safe_next(q.next.as_deref());
     let account = users::normalise_email(&form.email);
-    if let Err(r) = state.throttle.attempt(ip, &account) {
-        metrics::bump(metrics::Counter::LoginThrottled);
-        tracing::warn!(%ip, "sign-in throttled");
-        return Err(AppError::TooManyRequests { retry_after: r.0 });
-    }
+    let ticket = match state.throttle.attempt(ip, &account) {
+        Ok(t) => t,
+        Err(r) => {
+            metrics::bump(metrics::Counter::LoginThrottled);
+            tracing::warn!(%ip, "sign-in throttled");
+            return Err(AppError::TooManyRequests { retry_after: r.0 });
+        }
+    };
     let user = if form.password.chars().count() > password::MAX_LEN || account.len() > 254 {
         None
     } else {
@@ -96,7 +107,7 @@ pub async fn login(
     let ok = state.passwords.verify(form.password, stored).await?;
     match user {
         Some(u) if ok && !u.disabled => {
-            state.throttle.success(&account);
+            state.throttle.success(ticket, &account);
             if password::needs_rehash(&u.password_hash) {
                 upgrade_hash(&state, u.id, typed).await;
             }
@@ -120,7 +131,7 @@ pub async fn login(
                 open_registration: open,
             }
             .into_response();
-            *resp.status_mut() = axum::http::StatusCode::UNAUTHORIZED;
+            *resp.status_mut() = StatusCode::UNAUTHORIZED;
             Ok(resp)
         }
     }
@@ -285,14 +296,52 @@ async fn do_register(
     session: &Session,
     state: &AppState,
     grant: Grant,
+    ip: IpAddr,
     form: RegisterForm,
 ) -> Result<Response> {
     let role = grant_role(state, &grant)
         .await?
         .ok_or_else(|| link_unusable(&grant))?;
+    let refused = |chrome: Chrome, form: RegisterForm, error: String, status: StatusCode| {
+        let (heading, intro) = grant.heading(role);
+        let mut resp = RegisterPage {
+            chrome,
+            heading,
+            intro,
+            action: grant.action(),
+            email: form.email,
+            name: form.name,
+            error: Some(error),
+        }
+        .into_response();
+        *resp.status_mut() = status;
+        resp
+    };
+    // open sign-up is limited per address; links (setup, invites) are single-use anyway
+    let ticket = match grant {
+        Grant::Open => match state.throttle.signup(ip) {
+            Ok(t) => Some(t),
+            Err(wait) => {
+                tracing::warn!(%ip, "sign-up throttled");
+                let error = format!(
+                    "Too many accounts were created from your network recently. Try again in {}.",
+                    wait.in_words()
+                );
+                let chrome = chrome.with_csrf(session).await?;
+                let mut resp = refused(chrome, form, error, StatusCode::TOO_MANY_REQUESTS);
+                retry_after(&mut resp, wait);
+                return Ok(resp);
+            }
+        },
+        _ => None,
+    };
     let email = users::normalise_email(&form.email);
     let name = form.name.trim().to_string();
     let problem = validate_registration(&email, &name, &form.password, &form.confirm);
+    if let Some(t) = ticket.filter(|_| problem.is_some()) {
+        // a typo costs nothing; asking about an existing address does
+        state.throttle.signup_refund(t);
+    }
     let problem = match problem {
         Some(p) => Some(p),
         None if users::by_email(&mut *state.db.get().await?, &email)
@@ -304,19 +353,13 @@ async fn do_register(
         None => None,
     };
     if let Some(error) = problem {
-        let (heading, intro) = grant.heading(role);
-        let mut resp = RegisterPage {
-            chrome: chrome.with_csrf(session).await?,
-            heading,
-            intro,
-            action: grant.action(),
-            email: form.email,
-            name: form.name,
-            error: Some(error),
-        }
-        .into_response();
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(resp);
+        let chrome = chrome.with_csrf(session).await?;
+        return Ok(refused(
+            chrome,
+            form,
+            error,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
     }
     let hash = state.passwords.hash(form.password).await?;
     let mut tx = db::begin_write(&state.writer).await?;
@@ -364,6 +407,12 @@ async fn do_register(
     Ok(Redirect::to("/").into_response())
 }
 
+fn retry_after(resp: &mut Response, wait: RetryAfter) {
+    if let Ok(v) = HeaderValue::from_str(&wait.0.to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+}
+
 /// Checks the sign-up fields; the message says what to fix.
 pub fn validate_registration(
     email: &str,
@@ -408,10 +457,11 @@ pub async fn setup(
     chrome: Chrome,
     session: Session,
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(token): Path<String>,
     StrictForm(form): StrictForm<RegisterForm>,
 ) -> Result<Response> {
-    do_register(chrome, &session, &state, Grant::Setup(token), form).await
+    do_register(chrome, &session, &state, Grant::Setup(token), ip, form).await
 }
 
 /// `GET /invite/{token}`
@@ -429,10 +479,11 @@ pub async fn accept_invite(
     chrome: Chrome,
     session: Session,
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(token): Path<String>,
     StrictForm(form): StrictForm<RegisterForm>,
 ) -> Result<Response> {
-    do_register(chrome, &session, &state, Grant::Invite(token), form).await
+    do_register(chrome, &session, &state, Grant::Invite(token), ip, form).await
 }
 
 /// `GET /register` (open registration only)
@@ -444,14 +495,15 @@ pub async fn register_page(
     show_register(chrome, &session, &state, Grant::Open).await
 }
 
-/// `POST /register` (open registration only)
+/// `POST /register` (open registration only; limited per client address)
 pub async fn register(
     chrome: Chrome,
     session: Session,
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     StrictForm(form): StrictForm<RegisterForm>,
 ) -> Result<Response> {
-    do_register(chrome, &session, &state, Grant::Open, form).await
+    do_register(chrome, &session, &state, Grant::Open, ip, form).await
 }
 
 #[derive(Template, WebTemplate)]
@@ -477,11 +529,14 @@ pub struct PasswordForm {
 }
 
 /// `POST /account/password`: ends every other session; this one continues under a new id.
+/// Wrong current passwords count like failed sign-ins from the client's address, and ten in a
+/// row end this session (a borrowed or stolen session cannot guess its way to the password).
 pub async fn change_password(
     super::extract::CurrentUser(user): super::extract::CurrentUser,
     chrome: Chrome,
     session: Session,
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     StrictForm(form): StrictForm<PasswordForm>,
 ) -> Result<Response> {
     let refuse = |chrome: Chrome, msg: String| {
@@ -490,8 +545,26 @@ pub async fn change_password(
             error: Some(msg),
         }
         .into_response();
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         Ok(resp)
+    };
+    let ticket = match state.throttle.password_check(ip) {
+        Ok(t) => t,
+        Err(wait) => {
+            metrics::bump(metrics::Counter::LoginThrottled);
+            tracing::warn!(user = user.id, %ip, "password check throttled");
+            let mut resp = PasswordPage {
+                chrome,
+                error: Some(format!(
+                    "Too many wrong passwords from your network. Try again in {}.",
+                    wait.in_words()
+                )),
+            }
+            .into_response();
+            *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            retry_after(&mut resp, wait);
+            return Ok(resp);
+        }
     };
     if form.current.chars().count() > password::MAX_LEN
         || !state
@@ -499,8 +572,28 @@ pub async fn change_password(
             .verify(form.current, Some(user.password_hash.clone()))
             .await?
     {
+        metrics::bump(metrics::Counter::LoginFailed);
+        if state.throttle.password_wrong(user.id) == PasswordCheck::EndSession {
+            tracing::warn!(
+                user = user.id,
+                %ip,
+                "current password wrong too often; session ended"
+            );
+            session::sign_out(&session).await?;
+            let mut resp = ErrorPage::new(
+                StatusCode::UNAUTHORIZED,
+                "Signed out",
+                "The current password was wrong too many times in a row, so this session has ended. Sign in again to change your password.".into(),
+                None,
+            )
+            .into_response();
+            *resp.status_mut() = StatusCode::UNAUTHORIZED;
+            return Ok(resp);
+        }
+        tracing::info!(user = user.id, %ip, "password change: current password wrong");
         return refuse(chrome, "Your current password is not right.".into());
     }
+    state.throttle.password_ok(ticket, user.id);
     if let Err(problem) = password::check_policy(&form.password, &user.email) {
         return refuse(chrome, problem);
     }

@@ -1,4 +1,5 @@
-//! Admin pages: users (role, disable), invite links, site settings and content status.
+//! Admin pages: users (role, disable, sign-in locks), invite links, site settings and content
+//! status.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -16,7 +17,11 @@ use super::{
     layout::Chrome,
 };
 use crate::{
-    auth::{Role, session, tokens},
+    auth::{
+        Role, session,
+        throttle::{LockedName, RetryAfter},
+        tokens,
+    },
     clock,
     content::ContentError,
     db::{self, settings::RegistrationMode, tokens::Invite, users::User},
@@ -31,11 +36,26 @@ struct UsersPage {
     chrome: Chrome,
     users: Vec<User>,
     me: i64,
+    /// Sign-in names locked now (at most `LOCKS_SHOWN`), and how many there are in all.
+    locked: Vec<LockedName>,
+    locked_total: usize,
 }
+
+/// Locked names listed on the users page; a flood of guessed names shows as a count.
+const LOCKS_SHOWN: usize = 50;
 
 impl UsersPage {
     fn created(&self, u: &User) -> String {
         clock::format_date(u.created_at)
+    }
+
+    fn lock_left(&self, l: &LockedName) -> String {
+        RetryAfter(l.seconds_left).in_words()
+    }
+
+    /// Whether a locked name belongs to an account (locks apply to unknown names too).
+    fn is_account(&self, l: &LockedName) -> bool {
+        self.users.iter().any(|u| u.email == l.name)
     }
 }
 
@@ -45,11 +65,67 @@ pub async fn users_page(
     chrome: Chrome,
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse> {
+    let mut locked = state.throttle.locked_names();
+    let locked_total = locked.len();
+    locked.truncate(LOCKS_SHOWN);
     Ok(UsersPage {
         chrome,
         users: db::users::list(&mut *state.db.get().await?).await?,
         me: me.id,
+        locked,
+        locked_total,
     })
+}
+
+#[derive(Deserialize)]
+pub struct UnlockForm {
+    name: String,
+}
+
+/// `POST /admin/locks/unlock`: lifts the sign-in lock on a name (after the person proved who
+/// they are some other way); the lock would end by itself within an hour.
+pub async fn unlock(
+    RequireAdmin(me): RequireAdmin,
+    session: Session,
+    State(state): State<AppState>,
+    StrictForm(form): StrictForm<UnlockForm>,
+) -> Result<Response> {
+    if form.name.trim().is_empty() || form.name.len() > 254 {
+        return Err(AppError::Unprocessable(
+            "Choose a locked sign-in name from the list.".into(),
+        ));
+    }
+    // the list's button sends the name exactly as it is locked; a typed one is normalised
+    let typed = db::users::normalise_email(&form.name);
+    let (name, unlocked) = if state.throttle.unlock(&form.name) {
+        (form.name, true)
+    } else {
+        let unlocked = state.throttle.unlock(&typed);
+        (typed, unlocked)
+    };
+    if !unlocked {
+        session::flash(
+            &session,
+            "info",
+            format!("{name} is not locked (the lock may have ended); nothing changed."),
+        )
+        .await?;
+        return Ok(Redirect::to("/admin").into_response());
+    }
+    match db::users::by_email(&mut *state.db.get().await?, &name).await? {
+        Some(u) => tracing::info!(
+            admin = me.id,
+            user = u.id,
+            "sign-in lock lifted by an admin"
+        ),
+        None => tracing::info!(
+            admin = me.id,
+            name = ?name,
+            "sign-in lock on an unknown name lifted by an admin"
+        ),
+    }
+    session::flash(&session, "success", format!("{name} can sign in again.")).await?;
+    Ok(Redirect::to("/admin").into_response())
 }
 
 #[derive(Deserialize)]

@@ -17,6 +17,7 @@ use super::{
 use crate::{
     auth::{Role, session},
     clock,
+    config::Cidr,
     db::users::{self, User},
     state::AppState,
 };
@@ -141,20 +142,97 @@ impl FromRequestParts<AppState> for RequireAdmin {
     }
 }
 
-/// The client's address, from the socket (no forwarded headers are trusted).
+/// The client's address: the socket's peer, or — when the peer is a trusted reverse proxy —
+/// the address the proxies recorded (see [`client_address`]).
 #[derive(Debug, Clone, Copy)]
 pub struct ClientIp(pub IpAddr);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        let ip = parts
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
-        Ok(Self(ip))
+        Ok(Self(client_address(
+            peer,
+            &parts.headers,
+            &state.config.trusted_proxies,
+        )))
     }
+}
+
+/// Who sent a request. Forwarded headers count only when the socket peer is in `trusted`;
+/// then the chain is read from the right (the entries the proxies appended) and the first
+/// address that is not itself a trusted proxy is the client, so whatever a client puts at the
+/// left of the header changes nothing. `X-Forwarded-For` is used when present (what common
+/// proxies append to), otherwise `Forwarded` (RFC 7239 `for=`). An entry that is not an
+/// address (`unknown`, an obfuscated name) stops the walk at the last trusted hop.
+pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {
+    let peer = peer.to_canonical();
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let chain = forwarded_chain(headers);
+    let mut client = peer;
+    for entry in chain.iter().rev() {
+        let Some(ip) = entry else {
+            return client;
+        };
+        client = *ip;
+        if !is_trusted(*ip) {
+            return client;
+        }
+    }
+    client
+}
+
+/// Header values a request may repeat, joined in order.
+fn joined(headers: &HeaderMap, name: &str) -> Option<String> {
+    let values: Vec<&str> = headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!values.is_empty()).then(|| values.join(","))
+}
+
+/// The addresses of the forwarding chain, left (the original client, as claimed) to right
+/// (added by the proxy nearest to us); `None` for an entry that is not an address.
+fn forwarded_chain(headers: &HeaderMap) -> Vec<Option<IpAddr>> {
+    if let Some(xff) = joined(headers, "x-forwarded-for") {
+        return xff.split(',').map(parse_node).collect();
+    }
+    let Some(fwd) = joined(headers, "forwarded") else {
+        return Vec::new();
+    };
+    fwd.split(',')
+        .map(|element| {
+            element
+                .split(';')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(k, _)| k.trim().eq_ignore_ascii_case("for"))
+                .and_then(|(_, v)| parse_node(v))
+        })
+        .collect()
+}
+
+/// `192.0.2.1`, `192.0.2.1:8080`, `"[2001:db8::1]:443"`, `2001:db8::1` → the address.
+fn parse_node(node: &str) -> Option<IpAddr> {
+    let node = node.trim().trim_matches('"').trim();
+    if node.len() > 64 {
+        return None;
+    }
+    if let Ok(ip) = node.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    if let Ok(sock) = node.parse::<SocketAddr>() {
+        return Some(sock.ip().to_canonical());
+    }
+    let inner = node.strip_prefix('[')?.split(']').next()?;
+    inner.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
 }
 
 fn section_of(path: &str) -> &'static str {
@@ -190,5 +268,110 @@ impl FromRequestParts<AppState> for Chrome {
             visitor: parts.extensions.get::<VisitorToken>().cloned(),
             ..Self::bare()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn t57_forwarded_headers_count_only_from_trusted_proxies() {
+        let proxies: Vec<Cidr> = vec!["127.0.0.1".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        let forged = headers(&[("x-forwarded-for", "203.0.113.9")]);
+        // no trusted proxy configured, or a peer outside the list: the socket decides
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &forged, &[]),
+            ip("127.0.0.1")
+        );
+        assert_eq!(
+            client_address(ip("198.51.100.4"), &forged, &proxies),
+            ip("198.51.100.4")
+        );
+        // from a trusted proxy: the right-most address that is not a proxy
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &forged, &proxies),
+            ip("203.0.113.9")
+        );
+        let chain = headers(&[("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.1.1.1")]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &chain, &proxies),
+            ip("203.0.113.9")
+        );
+        // repeated header lines are one list, in order
+        let split = headers(&[
+            ("x-forwarded-for", "1.2.3.4"),
+            ("x-forwarded-for", "203.0.113.7"),
+        ]);
+        assert_eq!(
+            client_address(ip("10.0.0.2"), &split, &proxies),
+            ip("203.0.113.7")
+        );
+        // an IPv4-mapped peer is the same proxy
+        assert_eq!(
+            client_address(ip("::ffff:127.0.0.1"), &forged, &proxies),
+            ip("203.0.113.9")
+        );
+        // every hop trusted: the left-most one
+        let inner = headers(&[("x-forwarded-for", "10.9.9.9, 10.1.1.1")]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &inner, &proxies),
+            ip("10.9.9.9")
+        );
+        // no header: the proxy itself
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &HeaderMap::new(), &proxies),
+            ip("127.0.0.1")
+        );
+        // garbage stops at the last trusted hop
+        let junk = headers(&[("x-forwarded-for", "203.0.113.9, unknown")]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &junk, &proxies),
+            ip("127.0.0.1")
+        );
+    }
+
+    #[test]
+    fn t57_the_forwarded_header_is_read_when_there_is_no_x_forwarded_for() {
+        let proxies: Vec<Cidr> = vec!["127.0.0.1".parse().unwrap()];
+        let fwd = headers(&[(
+            "forwarded",
+            "for=192.0.2.60;proto=http;by=203.0.113.43, For=\"[2001:db8:cafe::17]:4711\"",
+        )]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &fwd, &proxies),
+            ip("2001:db8:cafe::17")
+        );
+        let port = headers(&[("forwarded", "for=\"198.51.100.3:8080\"")]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &port, &proxies),
+            ip("198.51.100.3")
+        );
+        let hidden = headers(&[("forwarded", "for=_hidden")]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &hidden, &proxies),
+            ip("127.0.0.1")
+        );
+        let both = headers(&[
+            ("forwarded", "for=192.0.2.60"),
+            ("x-forwarded-for", "198.51.100.8"),
+        ]);
+        assert_eq!(
+            client_address(ip("127.0.0.1"), &both, &proxies),
+            ip("198.51.100.8"),
+            "X-Forwarded-For wins"
+        );
     }
 }

@@ -23,7 +23,7 @@ use http_body_util::BodyExt;
 use super::{
     LARGE_BODY,
     error::{ErrorPage, json_error},
-    extract::wants_json,
+    extract::{client_address, wants_json},
 };
 use crate::state::AppState;
 
@@ -112,10 +112,12 @@ pub async fn read_body_in_time(State(state): State<AppState>, req: Request, next
             "What you sent is larger than this page accepts.",
         );
     }
-    let ip = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
+    // behind a trusted proxy, each forwarded client has its own slots
+    let ip = client_address(peer, req.headers(), &state.config.trusted_proxies);
     let (parts, mut body) = req.into_parts();
     let started = Instant::now();
     let deadline = started + state.config.body_deadline;

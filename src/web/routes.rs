@@ -188,6 +188,7 @@ pub fn table() -> Routes {
             Admin,
             admin::sign_out_everywhere,
         )
+        .post("/admin/locks/unlock", Admin, admin::unlock)
         .get("/admin/invites", Admin, admin::invites_page)
         .post("/admin/invites", Admin, admin::create_invite)
         .post("/admin/invites/{id}/revoke", Admin, admin::revoke_invite)

@@ -41,6 +41,10 @@ pub struct Options {
     pub idle_timeout: Option<Duration>,
     /// Any other change to the configuration, applied last.
     pub tweak: Option<Box<dyn FnOnce(&mut Config) + Send>>,
+    /// Reverse proxies whose forwarded headers are believed (`--trusted-proxy`).
+    pub trusted_proxies: Vec<&'static str>,
+    /// Override how old a session's memory copy may get before its row is read again.
+    pub session_recheck: Option<Duration>,
 }
 
 impl TestApp {
@@ -55,6 +59,15 @@ impl TestApp {
         if !opts.real_throttle {
             config.throttle.per_ip_per_minute = 10_000;
             config.throttle.per_ip_per_hour = 100_000;
+            config.throttle.signups_per_hour = 100_000;
+        }
+        config.trusted_proxies = opts
+            .trusted_proxies
+            .iter()
+            .map(|c| c.parse().expect("a CIDR range"))
+            .collect();
+        if let Some(t) = opts.session_recheck {
+            config.session_recheck = t;
         }
         config.content_dir = opts.content_dir;
         if let Some(t) = opts.idle_timeout {

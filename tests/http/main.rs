@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod catalog;
 mod hardening;
+mod hardening_accounts;
 mod practice;
 mod reviews;
 mod security;
