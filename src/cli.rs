@@ -279,8 +279,9 @@ async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> 
 
 async fn backup(cli: &Cli, path: &Path) -> CliResult {
     let choice = cli.database();
-    // a backup never creates the database it copies
-    let pool = db::open(&choice.path, db::Create::Never).await?;
+    // a backup never creates the database it copies, and never migrates it: the binary may be
+    // newer than the site still serving from the file (a timer firing mid-upgrade)
+    let pool = db::open_unmigrated(&choice.path, db::Create::Never).await?;
     let report = db::backup::backup(&pool, path).await;
     pool.close().await;
     let report = report?;
@@ -391,7 +392,7 @@ async fn delete_user(cli: &Cli, email: &str, yes: bool) -> CliResult {
         let Some(user) = db::users::by_email(&mut *tx, &email).await? else {
             return Err(format!("no account with email {email}").into());
         };
-        let (_, removal) = db::users::remove(&mut *tx, user.id, None, "command line").await?;
+        let (_, removal) = db::users::remove(&mut tx, user.id, None, "command line").await?;
         tx.commit().await?;
         tracing::info!(user = user.id, role = %user.role, "account deleted from the command line");
         Ok::<_, Box<dyn std::error::Error + Send + Sync>>((user, removal))
@@ -401,8 +402,15 @@ async fn delete_user(cli: &Cli, email: &str, yes: bool) -> CliResult {
     let (user, r) = result?;
     println!(
         "deleted {} {email} (id {}): {} attempts, {} answers, {} revisions, {} reviews, {} sessions, {} invites; {} reviews of other people's attempts kept as \"former interviewer\"",
-        user.role, user.id, r.attempts, r.answers, r.revisions, r.reviews_removed, r.sessions,
-        r.invites, r.reviews_kept
+        user.role,
+        user.id,
+        r.attempts,
+        r.answers,
+        r.revisions,
+        r.reviews_removed,
+        r.sessions,
+        r.invites,
+        r.reviews_kept
     );
     Ok(())
 }

@@ -136,12 +136,18 @@ fn configuration(r: &mut Report, args: &ServeArgs) {
         Some(dir) => {
             let checked = content::check::check_paths(std::slice::from_ref(dir));
             if checked.is_ok() {
-                r.ok("content", format!("{}: {}", dir.display(), checked.summary()));
+                r.ok(
+                    "content",
+                    format!("{}: {}", dir.display(), checked.summary()),
+                );
             } else {
                 r.fail(
                     "content",
                     format!("{}: {}", dir.display(), checked.summary()),
-                    format!("run `gauntlet content check {}` and fix the files", dir.display()),
+                    format!(
+                        "run `gauntlet content check {}` and fix the files",
+                        dir.display()
+                    ),
                 );
             }
         }
@@ -205,7 +211,10 @@ async fn database_file(r: &mut Report, path: &Path) {
                     "run the newer release, or restore the pre-upgrade copy",
                 );
             } else if s.pending.is_empty() {
-                r.ok("schema", format!("version {} (up to date)", s.current_or_zero()));
+                r.ok(
+                    "schema",
+                    format!("version {} (up to date)", s.current_or_zero()),
+                );
             } else {
                 r.info(
                     "schema",

@@ -1054,7 +1054,8 @@ fn stop(mut child: Child) {
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
-    assert!(wait_exit(&mut child, Duration::from_secs(25)).success());
+    let status = wait_exit(&mut child, Duration::from_secs(25));
+    assert!(status.success(), "{status}");
 }
 
 /// Writes a database at `path` that has every migration but the newest applied (as an older
@@ -1098,7 +1099,12 @@ fn sql(path: &Path, statement: &str) {
 fn t71_the_database_its_wal_backups_and_pre_upgrade_copies_are_owner_only() {
     let dir = tempfile::tempdir().unwrap();
     // under the usual umask (022) new files would be 0644
-    create_account(dir.path(), "ana@team.example", "admin", "river stone lantern");
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
     let (server, addr) = serve(dir.path(), &["--database", "g.db"]);
     assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
     for name in ["g.db", "g.db-wal", "g.db-shm"] {
@@ -1109,7 +1115,13 @@ fn t71_the_database_its_wal_backups_and_pre_upgrade_copies_are_owner_only() {
     assert_eq!(mode_of(&dir.path().join("copy.db")), 0o600);
     std::fs::create_dir(dir.path().join("daily")).unwrap();
     let (ok, _, err) = run(gauntlet(dir.path()).args([
-        "--database", "g.db", "backup", "--dir", "daily", "--keep", "3",
+        "--database",
+        "g.db",
+        "backup",
+        "--dir",
+        "daily",
+        "--keep",
+        "3",
     ]));
     assert!(ok, "{err}");
     for entry in std::fs::read_dir(dir.path().join("daily")).unwrap() {
@@ -1134,7 +1146,12 @@ fn t71_the_database_its_wal_backups_and_pre_upgrade_copies_are_owner_only() {
 #[test]
 fn t76_a_database_newer_than_the_binary_is_refused_naming_both_versions() {
     let dir = tempfile::tempdir().unwrap();
-    create_account(dir.path(), "ana@team.example", "admin", "river stone lantern");
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
     let latest = gauntlet::db::schema::known().last().unwrap().version;
     sql(
         &dir.path().join("g.db"),
@@ -1149,21 +1166,31 @@ fn t76_a_database_newer_than_the_binary_is_refused_naming_both_versions() {
         .unwrap();
     let status = wait_exit(&mut child, Duration::from_secs(30));
     let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
     assert!(!status.success());
     assert!(err.contains("99991231000000"), "{err}");
     assert!(err.contains(&latest.to_string()), "{err}");
     assert!(err.contains("newer release"), "{err}");
     // nothing was copied or migrated, and the other commands refuse it the same way
-    assert!(
-        !std::fs::read_dir(dir.path())
-            .unwrap()
-            .any(|e| e.unwrap().file_name().to_string_lossy().contains(".schema-"))
-    );
-    let (ok, out, err) = run(gauntlet(dir.path()).args(["--database", "g.db", "migrate", "--check"]));
+    assert!(!std::fs::read_dir(dir.path()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains(".schema-")
+    }));
+    let (ok, out, err) =
+        run(gauntlet(dir.path()).args(["--database", "g.db", "migrate", "--check"]));
     assert!(!ok);
     assert!(err.contains("99991231000000"), "{out}{err}");
+    // a backup copies it as it is (it never migrates), so the newer release can use the copy
     let (ok, _, err) = run(gauntlet(dir.path()).args(["--database", "g.db", "backup", "x.db"]));
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(gauntlet(dir.path()).args(["--database", "x.db", "migrate", "--check"]));
     assert!(!ok && err.contains("99991231000000"), "{err}");
 }
 
@@ -1174,23 +1201,38 @@ fn t77_pending_migrations_are_listed_then_applied_after_a_copy_named_with_the_sc
     let old_version = database_one_migration_behind(&db);
     let newest = gauntlet::db::schema::known().last().unwrap().clone();
 
-    let (ok, out, err) = run(gauntlet(dir.path()).args(["--database", "old.db", "migrate", "--check"]));
+    let (ok, out, err) =
+        run(gauntlet(dir.path()).args(["--database", "old.db", "migrate", "--check"]));
     assert!(!ok, "pending migrations exit 1: {out}{err}");
-    assert!(out.contains(&format!("pending {}", newest.version)), "{out}");
+    assert!(
+        out.contains(&format!("pending {}", newest.version)),
+        "{out}"
+    );
     assert!(out.contains(&old_version.to_string()), "{out}");
-    // --check applied nothing
-    let (ok, out, _) = run(gauntlet(dir.path()).args(["--database", "old.db", "migrate", "--check"]));
+    // neither --check nor a backup applied anything
+    let (ok, _, err) = run(gauntlet(dir.path()).args(["--database", "old.db", "backup", "b.db"]));
+    assert!(ok, "{err}");
+    let (ok, out, _) =
+        run(gauntlet(dir.path()).args(["--database", "old.db", "migrate", "--check"]));
     assert!(!ok && out.contains("pending"));
 
     // start the site on it; collect the log up to "listening"
     let mut child = gauntlet(dir.path())
-        .args(["--database", "old.db", "--log-json", "serve", "--bind", "127.0.0.1:0"])
+        .args([
+            "--database",
+            "old.db",
+            "--log-json",
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut early = Vec::new();
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
         let line = line.unwrap();
         let done = line.contains("\"listening\"");
         early.push(line);
@@ -1198,7 +1240,10 @@ fn t77_pending_migrations_are_listed_then_applied_after_a_copy_named_with_the_sc
             break;
         }
     }
+    // keep reading, so the server never writes to a closed pipe
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
     stop(child);
+    drain.join().unwrap();
     let copy_name = format!("old.db.schema-{old_version}-");
     let copies: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -1212,13 +1257,18 @@ fn t77_pending_migrations_are_listed_then_applied_after_a_copy_named_with_the_sc
         .unwrap_or_else(|| panic!("no upgrade line in {early:?}"));
     assert!(said.contains(&copies[0]), "{said}");
     assert!(said.contains(&newest.version.to_string()), "{said}");
-    let (ok, out, _) = run(gauntlet(dir.path()).args(["--database", "old.db", "migrate", "--check"]));
+    let (ok, out, _) =
+        run(gauntlet(dir.path()).args(["--database", "old.db", "migrate", "--check"]));
     assert!(ok, "nothing pending after the start: {out}");
     assert!(out.contains("no pending migrations"), "{out}");
 
     // the copy is the old schema with the data: checking it lists the newest as pending
-    let (ok, out, _) = run(gauntlet(dir.path()).args(["--database", &copies[0], "migrate", "--check"]));
-    assert!(!ok && out.contains(&format!("pending {}", newest.version)), "{out}");
+    let (ok, out, _) =
+        run(gauntlet(dir.path()).args(["--database", &copies[0], "migrate", "--check"]));
+    assert!(
+        !ok && out.contains(&format!("pending {}", newest.version)),
+        "{out}"
+    );
     let (ok, out, _) = run(gauntlet(dir.path()).args(["--database", "old.db", "export"]));
     assert!(ok, "{out}");
 }
@@ -1226,7 +1276,12 @@ fn t77_pending_migrations_are_listed_then_applied_after_a_copy_named_with_the_sc
 #[test]
 fn t78_backup_rotation_keeps_the_newest_n_and_never_deletes_files_it_did_not_write() {
     let dir = tempfile::tempdir().unwrap();
-    create_account(dir.path(), "ana@team.example", "admin", "river stone lantern");
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
     let daily = dir.path().join("daily");
     std::fs::create_dir(&daily).unwrap();
     // four older dated backups, and files that only look like backups
@@ -1252,7 +1307,13 @@ fn t78_backup_rotation_keeps_the_newest_n_and_never_deletes_files_it_did_not_wri
     std::fs::create_dir(daily.join("gauntlet-20180101T030000Z.db")).unwrap();
 
     let (ok, out, err) = run(gauntlet(dir.path()).args([
-        "--database", "g.db", "backup", "--dir", "daily", "--keep", "3",
+        "--database",
+        "g.db",
+        "backup",
+        "--dir",
+        "daily",
+        "--keep",
+        "3",
     ]));
     assert!(ok, "{err}");
     assert!(out.contains("integrity ok"), "{out}");
@@ -1285,40 +1346,84 @@ fn t78_backup_rotation_keeps_the_newest_n_and_never_deletes_files_it_did_not_wri
     assert!(ok, "{out}{err}");
 
     // --keep needs --dir and at least 1; a named path still works as before
-    let (ok, _, _) = run(gauntlet(dir.path()).args(["--database", "g.db", "backup", "--keep", "2"]));
+    let (ok, _, _) =
+        run(gauntlet(dir.path()).args(["--database", "g.db", "backup", "--keep", "2"]));
     assert!(!ok);
     let (ok, _, _) = run(gauntlet(dir.path()).args([
-        "--database", "g.db", "backup", "--dir", "daily", "--keep", "0",
+        "--database",
+        "g.db",
+        "backup",
+        "--dir",
+        "daily",
+        "--keep",
+        "0",
     ]));
     assert!(!ok);
-    let (ok, out, err) = run(gauntlet(dir.path()).args(["--database", "g.db", "backup", "named.db"]));
+    let (ok, out, err) =
+        run(gauntlet(dir.path()).args(["--database", "g.db", "backup", "named.db"]));
     assert!(ok && out.contains("named.db"), "{err}");
 }
 
 #[test]
 fn t74_the_last_admin_cannot_be_deleted_and_a_script_must_say_yes() {
     let dir = tempfile::tempdir().unwrap();
-    create_account(dir.path(), "ana@team.example", "admin", "river stone lantern");
-    create_account(dir.path(), "cy@team.example", "candidate", "river stone lantern");
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
+    create_account(
+        dir.path(),
+        "cy@team.example",
+        "candidate",
+        "river stone lantern",
+    );
     let db = dir.path().join("g.db");
     // without --yes and without a terminal: refused, nothing deleted
     let (ok, _, err) = run(gauntlet(dir.path()).args([
-        "--database", "g.db", "user", "delete", "--email", "cy@team.example",
+        "--database",
+        "g.db",
+        "user",
+        "delete",
+        "--email",
+        "cy@team.example",
     ]));
     assert!(!ok);
-    assert!(err.contains("--yes") && err.contains("not a terminal"), "{err}");
+    assert!(
+        err.contains("--yes") && err.contains("not a terminal"),
+        "{err}"
+    );
     let (ok, _, err) = run(gauntlet(dir.path()).args([
-        "--database", "g.db", "user", "delete", "--email", "ana@team.example", "--yes",
+        "--database",
+        "g.db",
+        "user",
+        "delete",
+        "--email",
+        "ana@team.example",
+        "--yes",
     ]));
     assert!(!ok, "the only admin was deleted");
     assert!(err.contains("only active admin"), "{err}");
     let (ok, out, err) = run(gauntlet(dir.path()).args([
-        "--database", "g.db", "user", "delete", "--email", "CY@team.example", "--yes",
+        "--database",
+        "g.db",
+        "user",
+        "delete",
+        "--email",
+        "CY@team.example",
+        "--yes",
     ]));
     assert!(ok, "{err}");
     assert!(out.contains("deleted candidate cy@team.example"), "{out}");
     let (ok, _, err) = run(gauntlet(dir.path()).args([
-        "--database", "g.db", "user", "delete", "--email", "cy@team.example", "--yes",
+        "--database",
+        "g.db",
+        "user",
+        "delete",
+        "--email",
+        "cy@team.example",
+        "--yes",
     ]));
     assert!(!ok && err.contains("no account"), "{err}");
     // the removal is logged without the email
@@ -1341,7 +1446,11 @@ fn t74_the_last_admin_cannot_be_deleted_and_a_script_must_say_yes() {
 fn t79_the_service_units_pass_systemd_analyze_verify() {
     let analyze = Path::new("/usr/bin/systemd-analyze");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let units = ["gauntlet.service", "gauntlet-backup.service", "gauntlet-backup.timer"];
+    let units = [
+        "gauntlet.service",
+        "gauntlet-backup.service",
+        "gauntlet-backup.timer",
+    ];
     // what is checked everywhere: the sandbox settings the README promises
     let service = std::fs::read_to_string(root.join("deploy/gauntlet.service")).unwrap();
     for line in [
@@ -1359,7 +1468,10 @@ fn t79_the_service_units_pass_systemd_analyze_verify() {
         assert!(service.lines().any(|l| l == line), "{line} missing");
     }
     let env = std::fs::read_to_string(root.join("deploy/gauntlet.env.example")).unwrap();
-    for line in env.lines().filter(|l| !l.starts_with('#') && l.contains('=')) {
+    for line in env
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+    {
         let var = line.trim_start_matches('#').split('=').next().unwrap();
         assert!(var.starts_with("GAUNTLET_"), "{line}");
     }
@@ -1371,8 +1483,11 @@ fn t79_the_service_units_pass_systemd_analyze_verify() {
     let dir = tempfile::tempdir().unwrap();
     for unit in units {
         let text = std::fs::read_to_string(root.join("deploy").join(unit)).unwrap();
-        std::fs::write(dir.path().join(unit), text.replace("/usr/local/bin/gauntlet", BIN))
-            .unwrap();
+        std::fs::write(
+            dir.path().join(unit),
+            text.replace("/usr/local/bin/gauntlet", BIN),
+        )
+        .unwrap();
     }
     let out = Command::new(analyze)
         .arg("verify")
@@ -1391,10 +1506,21 @@ fn t79_the_service_units_pass_systemd_analyze_verify() {
 fn t79_doctor_passes_a_good_set_up_and_explains_a_broken_one() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    create_account(dir.path(), "ana@team.example", "admin", "river stone lantern");
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
     let (ok, out, err) = run(gauntlet(dir.path())
         .env("GAUNTLET_SECRET_TOKEN", "hunter2-canary-value")
-        .args(["--database", "g.db", "doctor", "--public-url", "https://g.example.com"]));
+        .args([
+            "--database",
+            "g.db",
+            "doctor",
+            "--public-url",
+            "https://g.example.com",
+        ]));
     assert!(ok, "{out}{err}");
     for expected in [
         "g.db",
@@ -1407,7 +1533,10 @@ fn t79_doctor_passes_a_good_set_up_and_explains_a_broken_one() {
         assert!(out.contains(expected), "{expected} not in {out}");
     }
     assert!(out.contains("GAUNTLET_SECRET_TOKEN=********"), "{out}");
-    assert!(!out.contains("hunter2-canary-value"), "a secret was printed: {out}");
+    assert!(
+        !out.contains("hunter2-canary-value"),
+        "a secret was printed: {out}"
+    );
 
     // broken: world-readable file, a public URL that is not one, a missing content folder
     let db = dir.path().join("g.db");
@@ -1422,7 +1551,10 @@ fn t79_doctor_passes_a_good_set_up_and_explains_a_broken_one() {
         "no-such-folder",
     ]));
     assert!(!ok, "{out}");
-    assert!(out.contains("FAIL permissions") && out.contains("chmod 600"), "{out}");
+    assert!(
+        out.contains("FAIL permissions") && out.contains("chmod 600"),
+        "{out}"
+    );
     assert!(out.contains("FAIL public URL"), "{out}");
     assert!(out.contains("FAIL content"), "{out}");
     assert!(out.contains("3 problem(s) found"), "{out}");
@@ -1442,6 +1574,12 @@ fn t79_doctor_passes_a_good_set_up_and_explains_a_broken_one() {
     assert!(out.contains("FAIL") && out.contains("fix:"), "{out}");
     let (ok, out, _) = run(gauntlet(dir.path()).args(["--database", "gone.db", "doctor"]));
     assert!(!ok);
-    assert!(out.contains("gone.db does not exist") && out.contains("fix:"), "{out}");
-    assert!(!dir.path().join("gone.db").exists(), "doctor created a database");
+    assert!(
+        out.contains("gone.db does not exist") && out.contains("fix:"),
+        "{out}"
+    );
+    assert!(
+        !dir.path().join("gone.db").exists(),
+        "doctor created a database"
+    );
 }

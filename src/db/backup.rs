@@ -110,13 +110,17 @@ pub fn create_private(path: &Path) -> std::io::Result<()> {
 /// version it holds and the time, e.g. `gauntlet.db.schema-20261128000005-20261205T010203Z.bak`.
 pub fn pre_upgrade_path(db: &Path, schema_version: i64) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
-    name.push(format!(".schema-{schema_version}-{}.bak", stamp(clock::now())));
+    name.push(format!(
+        ".schema-{schema_version}-{}.bak",
+        stamp(clock::now())
+    ));
     PathBuf::from(name)
 }
 
 /// `YYYYMMDDTHHMMSSZ` in UTC.
 fn stamp(unix: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
         t.year(),

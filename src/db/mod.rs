@@ -54,7 +54,9 @@ pub enum OpenError {
         path: String,
         source: std::io::Error,
     },
-    #[error("after migrating {path}, foreign_key_check found {detail}; restore the pre-upgrade copy")]
+    #[error(
+        "after migrating {path}, foreign_key_check found {detail}; restore the pre-upgrade copy"
+    )]
     ForeignKeys { path: String, detail: String },
 }
 
@@ -106,12 +108,13 @@ pub async fn open(path: &Path, create: Create) -> Result<SqlitePool, OpenError> 
     }
     if let Some(current) = status.current {
         let copy = backup::pre_upgrade_path(path, current);
-        let report = backup::backup(&pool, &copy)
-            .await
-            .map_err(|source| OpenError::PreUpgradeCopy {
-                path: shown.clone(),
-                source,
-            })?;
+        let report =
+            backup::backup(&pool, &copy)
+                .await
+                .map_err(|source| OpenError::PreUpgradeCopy {
+                    path: shown.clone(),
+                    source,
+                })?;
         tracing::warn!(
             copy = %report.path.display(),
             from = current,
@@ -163,11 +166,10 @@ async fn migrate(path: &Path, shown: &str) -> Result<(), OpenError> {
         path: shown.to_string(),
         source,
     };
-    let mut conn = SqliteConnection::connect_with(
-        &connect_options(path, Create::Never).foreign_keys(false),
-    )
-    .await
-    .map_err(open_error)?;
+    let mut conn =
+        SqliteConnection::connect_with(&connect_options(path, Create::Never).foreign_keys(false))
+            .await
+            .map_err(open_error)?;
     schema::MIGRATOR
         .run(&mut conn)
         .await
@@ -175,17 +177,20 @@ async fn migrate(path: &Path, shown: &str) -> Result<(), OpenError> {
             path: shown.to_string(),
             source,
         })?;
-    let broken: Vec<(String, Option<i64>)> = sqlx::query_as(
-        "select \"table\", rowid from pragma_foreign_key_check",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .map_err(open_error)?;
+    let broken: Vec<(String, Option<i64>)> =
+        sqlx::query_as("select \"table\", rowid from pragma_foreign_key_check")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(open_error)?;
     conn.close().await.map_err(open_error)?;
     if let Some((table, rowid)) = broken.first() {
         return Err(OpenError::ForeignKeys {
             path: shown.to_string(),
-            detail: format!("{} broken reference(s), the first in {table} row {}", broken.len(), rowid.unwrap_or_default()),
+            detail: format!(
+                "{} broken reference(s), the first in {table} row {}",
+                broken.len(),
+                rowid.unwrap_or_default()
+            ),
         });
     }
     Ok(())

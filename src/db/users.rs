@@ -363,7 +363,10 @@ pub async fn preview(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Remov
 /// The stored session rows of an account. Rows are keyed by a hash of the cookie, so the
 /// account is read from each row's record. The table belongs to the session store and may not
 /// exist yet in a database that was never served.
-async fn session_rows(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Vec<String>, sqlx::Error> {
+async fn session_rows(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
     let exists: i64 = sqlx::query_scalar(
         "select count(*) from sqlite_schema where type = 'table' and name = 'tower_sessions'",
     )

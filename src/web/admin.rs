@@ -208,7 +208,8 @@ pub async fn delete_user_page(
 
 #[derive(Deserialize)]
 pub struct DeleteForm {
-    confirm: String,
+    /// "delete", sent only by the confirmation page's form.
+    confirm: Option<String>,
 }
 
 /// `POST /admin/users/{id}/delete`: removes the account and its data (see `db::users::remove`);
@@ -221,15 +222,18 @@ pub async fn delete_user(
     Path(id): Path<i64>,
     StrictForm(form): StrictForm<DeleteForm>,
 ) -> Result<Response> {
-    if form.confirm != "delete" {
-        return Err(AppError::Unprocessable(
-            "Confirm the deletion on its confirmation page.".into(),
-        ));
-    }
     if let Some(refusal) = delete_refusal(&me, id) {
         return Err(refusal);
     }
     let mut tx = db::begin_write(&state.writer).await?;
+    if db::users::by_id(&mut *tx, id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    if form.confirm.as_deref() != Some("delete") {
+        return Err(AppError::Unprocessable(
+            "Confirm the deletion on its confirmation page.".into(),
+        ));
+    }
     let actor = format!("admin {}", me.email);
     let (target, removal) = match db::users::remove(&mut tx, id, Some(me.id), &actor).await {
         Ok(done) => done,
