@@ -171,17 +171,25 @@ async fn database_file(r: &mut Report, path: &Path) {
         );
         return;
     };
-    let mut size = meta.len();
-    for suffix in ["-wal", "-shm"] {
-        let mut side = path.as_os_str().to_owned();
-        side.push(suffix);
-        if let Ok(m) = std::fs::metadata(&side) {
-            size += m.len();
-        }
-        permissions(r, Path::new(&side));
-    }
+    let sides: Vec<std::path::PathBuf> = ["-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            side.into()
+        })
+        .collect();
+    let size = meta.len()
+        + sides
+            .iter()
+            .filter_map(|s| std::fs::metadata(s).ok())
+            .map(|m| m.len())
+            .sum::<u64>();
     r.ok("database", format!("{shown} ({size} bytes with its WAL)"));
     permissions(r, path);
+    for side in &sides {
+        permissions(r, side);
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         directory(r, dir);
     }
