@@ -234,8 +234,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
     {
         return Err(format!("content folder {} does not exist", dir.display()).into());
     }
+    // listen for SIGTERM before "listening" is logged (see `shutdown_signal`)
+    let stop = server::shutdown_signal();
     let running = server::start(config, cli.database()).await?;
-    server::shutdown_signal().await;
+    stop.await;
     running.shutdown().await;
     Ok(())
 }
