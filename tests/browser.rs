@@ -563,6 +563,15 @@ async fn the_main_pages_have_no_serious_accessibility_violations() {
         b.goto(&app.url(page)).await;
         check("admin", axe_violations(&b).await);
     }
+    let candidate_id: i64 = sqlx::query_scalar("select id from users where email = ?")
+        .bind(&candidate)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    b.goto(&app.url(&format!("/admin/users/{candidate_id}/delete")))
+        .await;
+    assert!(b.html().await.contains("name=\"confirm\" value=\"delete\""));
+    check("delete confirmation", axe_violations(&b).await);
     b.close().await;
     assert!(
         report.is_empty(),

@@ -7,7 +7,8 @@ use tower_sessions::Session;
 use super::tokens::random_token;
 use crate::clock;
 
-const USER_ID: &str = "uid";
+/// The session key holding the signed-in account id.
+pub(crate) const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
 const STARTED: &str = "started";
 const LAST_SEEN: &str = "seen";

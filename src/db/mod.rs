@@ -5,6 +5,7 @@ pub mod backup;
 pub mod drafts;
 pub mod readers;
 pub mod reviews;
+pub mod schema;
 pub mod settings;
 pub mod tokens;
 pub mod users;
@@ -13,7 +14,7 @@ pub mod versions;
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
-    Connection, Sqlite, SqlitePool, Transaction, TransactionManager,
+    Connection, Sqlite, SqliteConnection, SqlitePool, Transaction, TransactionManager,
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
         SqliteTransactionManager,
@@ -38,6 +39,25 @@ pub enum OpenError {
         path: String,
         source: sqlx::migrate::MigrateError,
     },
+    /// The database has applied a migration this binary does not know (a downgrade).
+    #[error("{0}")]
+    Newer(String),
+    #[error(
+        "cannot write the copy of {path} taken before upgrading it ({source}); nothing was migrated. Free some space or fix the folder's permissions, then start again"
+    )]
+    PreUpgradeCopy {
+        path: String,
+        source: backup::BackupError,
+    },
+    #[error("cannot create database file {path}: {source}")]
+    Create {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "after migrating {path}, foreign_key_check found {detail}; restore the pre-upgrade copy"
+    )]
+    ForeignKeys { path: String, detail: String },
 }
 
 /// How to treat a database path that does not exist yet.
@@ -62,11 +82,65 @@ pub fn connect_options(path: &Path, create: Create) -> SqliteConnectOptions {
         .pragma("temp_store", "memory")
 }
 
-/// Opens (and if allowed creates) the database, refuses a corrupt one, and applies migrations.
+/// Opens (and if allowed creates) the database, refuses a corrupt one or one written by a newer
+/// release, copies it aside before applying migrations it has not seen, and applies them.
 pub async fn open(path: &Path, create: Create) -> Result<SqlitePool, OpenError> {
     let shown = path.display().to_string();
-    if create == Create::Never && !path.exists() {
-        return Err(OpenError::Missing(shown));
+    let pool = open_unmigrated(path, create).await?;
+    let status = {
+        let mut conn = pool.acquire().await.map_err(|source| OpenError::Open {
+            path: shown.clone(),
+            source,
+        })?;
+        schema::status(&mut conn)
+            .await
+            .map_err(|source| OpenError::Open {
+                path: shown.clone(),
+                source,
+            })?
+    };
+    if let Some(message) = status.downgrade_message(&shown) {
+        pool.close().await;
+        return Err(OpenError::Newer(message));
+    }
+    if status.pending.is_empty() {
+        return Ok(pool);
+    }
+    if let Some(current) = status.current {
+        let copy = backup::pre_upgrade_path(path, current);
+        let report =
+            backup::backup(&pool, &copy)
+                .await
+                .map_err(|source| OpenError::PreUpgradeCopy {
+                    path: shown.clone(),
+                    source,
+                })?;
+        tracing::warn!(
+            copy = %report.path.display(),
+            from = current,
+            to = status.latest,
+            pending = status.pending.len(),
+            "upgrading the database schema from version {current} to {}; a copy taken before the upgrade is at {}",
+            status.latest,
+            report.path.display()
+        );
+    }
+    migrate(path, &shown).await?;
+    Ok(pool)
+}
+
+/// Opens the database without migrating it: refuses a missing (unless allowed) or damaged file.
+/// A new file is created readable by its owner only.
+pub async fn open_unmigrated(path: &Path, create: Create) -> Result<SqlitePool, OpenError> {
+    let shown = path.display().to_string();
+    if !path.exists() {
+        if create == Create::Never {
+            return Err(OpenError::Missing(shown));
+        }
+        backup::create_private(path).map_err(|source| OpenError::Create {
+            path: shown.clone(),
+            source,
+        })?;
     }
     let pool = pool_options(8)
         .connect_with(connect_options(path, create))
@@ -81,14 +155,45 @@ pub async fn open(path: &Path, create: Create) -> Result<SqlitePool, OpenError> 
             path: shown.clone(),
             detail,
         })?;
-    sqlx::migrate!()
-        .run(&pool)
+    Ok(pool)
+}
+
+/// Applies pending migrations on a connection of its own with foreign keys off, as SQLite's
+/// procedure for rebuilding a table requires (a dropped table would otherwise cascade), then
+/// checks that every foreign key still holds.
+async fn migrate(path: &Path, shown: &str) -> Result<(), OpenError> {
+    let open_error = |source| OpenError::Open {
+        path: shown.to_string(),
+        source,
+    };
+    let mut conn =
+        SqliteConnection::connect_with(&connect_options(path, Create::Never).foreign_keys(false))
+            .await
+            .map_err(open_error)?;
+    schema::MIGRATOR
+        .run(&mut conn)
         .await
         .map_err(|source| OpenError::Migrate {
-            path: shown,
+            path: shown.to_string(),
             source,
         })?;
-    Ok(pool)
+    let broken: Vec<(String, Option<i64>)> =
+        sqlx::query_as("select \"table\", rowid from pragma_foreign_key_check")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(open_error)?;
+    conn.close().await.map_err(open_error)?;
+    if let Some((table, rowid)) = broken.first() {
+        return Err(OpenError::ForeignKeys {
+            path: shown.to_string(),
+            detail: format!(
+                "{} broken reference(s), the first in {table} row {}",
+                broken.len(),
+                rowid.unwrap_or_default()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The site's writer: one connection that every write goes through. Writers queue in-process
