@@ -209,6 +209,9 @@ pub struct InviteForm {
     note: String,
 }
 
+/// The longest invite note accepted, in characters (Unicode scalar values).
+pub const MAX_INVITE_NOTE_CHARS: usize = 200;
+
 /// `POST /admin/invites`: the link is shown once, on the next page; only its hash is stored.
 pub async fn create_invite(
     RequireAdmin(me): RequireAdmin,
@@ -228,7 +231,13 @@ pub async fn create_invite(
     let problem = match (role, days) {
         (None, _) => Some("Choose a role for the invite."),
         (_, None) => Some("Choose how many days the link stays valid (1 to 30)."),
-        _ if note.chars().count() > 200 => Some("Keep the note under 200 characters."),
+        _ if note.chars().count() > MAX_INVITE_NOTE_CHARS => {
+            Some("Keep the note under 200 characters.")
+        }
+        // one line: every control character (C0, DEL, C1) is refused, tab and newline too
+        _ if note.chars().any(char::is_control) => {
+            Some("The note cannot contain control characters.")
+        }
         _ => None,
     };
     let (Some(role), Some(days), None) = (role, days, problem) else {
