@@ -63,6 +63,8 @@ pub struct Chrome {
     pub css: String,
     pub js: String,
     pub favicon: String,
+    /// The request is a HEAD: nothing is written for it, not even a session for a form's token.
+    pub head: bool,
 }
 
 impl Chrome {
@@ -76,15 +78,17 @@ impl Chrome {
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             favicon: assets::url("favicon.svg"),
+            head: false,
         }
     }
 
-    /// Makes sure the page has a CSRF token (for forms shown before sign-in).
+    /// Makes sure the page has a CSRF token (for forms shown before sign-in). A HEAD request
+    /// gets no body, so no token and no session are created for it.
     pub async fn with_csrf(
         mut self,
         session: &Session,
     ) -> Result<Self, tower_sessions::session::Error> {
-        if self.csrf.is_empty() {
+        if self.csrf.is_empty() && !self.head {
             self.csrf = session::ensure_csrf_token(session).await?;
         }
         Ok(self)
