@@ -294,7 +294,9 @@ mod tests {
             let mut out = Vec::new();
             let mut i = 0;
             while i < bytes.len() {
-                let pair = v.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+                let pair = v
+                    .get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match (bytes[i], pair) {
                     (b'%', Some(b)) => {
                         out.push(b);
@@ -429,7 +431,9 @@ mod tests {
             }
         }
         // a tab inside `http` is still http: a link may stay, an image may not
-        let html = markdown_to_html("<a href=\"ht\ttp://example.com/\">x</a><img src=\"ht\ttp://example.com/p.png\">");
+        let html = markdown_to_html(
+            "<a href=\"ht\ttp://example.com/\">x</a><img src=\"ht\ttp://example.com/p.png\">",
+        );
         assert_safe(&html);
         assert!(!html.contains("src="), "{html}");
         // what stays: same-site paths, http(s) links and mailto

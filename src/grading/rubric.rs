@@ -255,14 +255,24 @@ mod tests {
 
     #[test]
     fn t63_comments_and_summaries_refuse_c0_and_c1_controls() {
-        for bad in ["a\u{0}b", "a\u{1b}[31m", "a\u{7f}", "a\u{85}b", "a\u{9b}31m", "a\u{9f}"] {
+        for bad in [
+            "a\u{0}b",
+            "a\u{1b}[31m",
+            "a\u{7f}",
+            "a\u{85}b",
+            "a\u{9b}31m",
+            "a\u{9f}",
+        ] {
             let err = Rubric::from_form(&form(&[("comment_1", bad)]), &shape()).unwrap_err();
             assert!(err.contains("control characters"), "{err}");
             let err = Rubric::from_form(&form(&[("summary", bad)]), &shape()).unwrap_err();
             assert!(err.contains("control characters"), "{err}");
         }
         let r = Rubric::from_form(
-            &form(&[("comment_1", "line\n\tindented 👩‍💻"), ("summary", "ok\nfine")]),
+            &form(&[
+                ("comment_1", "line\n\tindented 👩‍💻"),
+                ("summary", "ok\nfine"),
+            ]),
             &shape(),
         )
         .unwrap();

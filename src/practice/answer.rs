@@ -80,7 +80,9 @@ mod tests {
             );
         }
         // the neighbours of the C1 block, format characters and non-ASCII letters stay allowed
-        for c in [' ', '~', '\u{a0}', 'é', '\u{200b}', '\u{202e}', '\u{feff}', '👩'] {
+        for c in [
+            ' ', '~', '\u{a0}', 'é', '\u{200b}', '\u{202e}', '\u{feff}', '👩',
+        ] {
             assert!(!is_refused_control(c), "U+{:04X}", c as u32);
         }
         assert!(has_refused_control("a\u{85}b"));

@@ -192,7 +192,12 @@ pub async fn invites_page(
     session: Session,
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse> {
-    let new_link = session.remove::<String>(NEW_INVITE_LINK).await?;
+    // shown once: a GET takes it; a HEAD (no body to show it in) and a page without one write
+    // nothing to the session
+    let mut new_link = session.get::<String>(NEW_INVITE_LINK).await?;
+    if new_link.is_some() && !chrome.head {
+        new_link = session.remove::<String>(NEW_INVITE_LINK).await?;
+    }
     Ok(InvitesPage {
         chrome,
         invites: db::tokens::list_invites(&mut *state.db.get().await?).await?,

@@ -592,8 +592,7 @@ pub async fn add_comment(
     }
     if crate::practice::has_refused_control(body) {
         return Err(AppError::Unprocessable(
-            "The comment contains invisible control characters; remove them and save again."
-                .into(),
+            "The comment contains invisible control characters; remove them and save again.".into(),
         ));
     }
     if form.quote.trim().chars().count() > MAX_COMMENT_CHARS {

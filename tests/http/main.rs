@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod admin;
 mod catalog;
+mod hardening_inputs;
 mod practice;
 mod reviews;
 mod security;
