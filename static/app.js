@@ -76,8 +76,8 @@
         ? "Use at most " + thousands(max) + " characters (this has " + thousands(n) + ")."
         : under ? "Use at least " + thousands(min) + " characters." : "");
       if (count) {
-        // short fields show the count only near the limit; text areas always
-        count.hidden = field.tagName !== "TEXTAREA" && n < max * 0.9;
+        // text areas show the count once they hold text, short fields only near the limit
+        count.hidden = !over && (n === 0 || (field.tagName !== "TEXTAREA" && n < max * 0.9));
         count.textContent = thousands(n) + " / " + thousands(max) + " characters" +
           (over ? " — " + thousands(n - max) + " over the limit" : "");
         count.classList.toggle("char-count-over", !!over);
