@@ -105,6 +105,11 @@ pub async fn flash(session: &Session, kind: &str, message: impl Into<String>) ->
         .await
 }
 
+/// The queued message, if any, left in place (for HEAD requests, which show nothing).
+pub async fn peek_flash(session: &Session) -> Result<Option<Flash>> {
+    session.get::<Flash>(FLASH).await
+}
+
 /// Takes the queued message, if any (so it shows once).
 pub async fn take_flash(session: &Session) -> Result<Option<Flash>> {
     if session.get::<Flash>(FLASH).await?.is_none() {

@@ -369,7 +369,12 @@ pub async fn invites_page(
     session: Session,
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse> {
-    let new_link = session.remove::<String>(NEW_INVITE_LINK).await?;
+    // shown once: a GET takes it; a HEAD (no body to show it in) and a page without one write
+    // nothing to the session
+    let mut new_link = session.get::<String>(NEW_INVITE_LINK).await?;
+    if new_link.is_some() && !chrome.head {
+        new_link = session.remove::<String>(NEW_INVITE_LINK).await?;
+    }
     Ok(InvitesPage {
         chrome,
         invites: db::tokens::list_invites(&mut *state.db.get().await?).await?,
@@ -385,6 +390,9 @@ pub struct InviteForm {
     days: String,
     note: String,
 }
+
+/// The longest invite note accepted, in characters (Unicode scalar values).
+pub const MAX_INVITE_NOTE_CHARS: usize = 200;
 
 /// `POST /admin/invites`: the link is shown once, on the next page; only its hash is stored.
 pub async fn create_invite(
@@ -405,7 +413,13 @@ pub async fn create_invite(
     let problem = match (role, days) {
         (None, _) => Some("Choose a role for the invite."),
         (_, None) => Some("Choose how many days the link stays valid (1 to 30)."),
-        _ if note.chars().count() > 200 => Some("Keep the note under 200 characters."),
+        _ if note.chars().count() > MAX_INVITE_NOTE_CHARS => {
+            Some("Keep the note under 200 characters.")
+        }
+        // one line: every control character (C0, DEL, C1) is refused, tab and newline too
+        _ if note.chars().any(char::is_control) => {
+            Some("The note cannot contain control characters.")
+        }
         _ => None,
     };
     let (Some(role), Some(days), None) = (role, days, problem) else {

@@ -12,7 +12,7 @@ use askama_web::WebTemplate;
 use axum::{
     Json,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, Method, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -263,22 +263,28 @@ fn context_rounds(l: &Loaded, current: Step) -> Vec<ContextRound> {
 }
 
 /// `GET /attempts/{id}`: the current step, or the debrief once every step is submitted.
+///
+/// The first GET of a step starts its timer (the answer row records when it was first viewed)
+/// and a GET after the last step marks the attempt finished. A HEAD request (axum answers HEAD
+/// with the GET handler) writes neither: it sees the same page, with the timer shown from now.
 pub async fn show(
     CurrentUser(user): CurrentUser,
     chrome: Chrome,
+    method: Method,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
+    let writes = method == Method::GET;
     let mut l = load_owned(&state, id, user.id).await?;
     let Some(step) = l.current() else {
-        if l.attempt.finished_at.is_none() {
+        if writes && l.attempt.finished_at.is_none() {
             let mut tx = db::begin_write(&state.writer).await?;
             db::attempts::finish(&mut tx, id).await?;
             tx.commit().await?;
         }
         return Ok(Redirect::to(&format!("/attempts/{id}/debrief")).into_response());
     };
-    if l.answer(step.round, step.part).is_none() {
+    if writes && l.answer(step.round, step.part).is_none() {
         let mut tx = db::begin_write(&state.writer).await?;
         let a = db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str())
             .await?;

@@ -8,6 +8,7 @@ mod admin;
 mod catalog;
 mod hardening;
 mod hardening_accounts;
+mod hardening_inputs;
 mod practice;
 mod reviews;
 mod security;
