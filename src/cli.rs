@@ -105,6 +105,13 @@ pub struct ServeArgs {
     /// Sign-in attempts allowed per client address per hour.
     #[arg(long, env = "GAUNTLET_LOGIN_PER_HOUR", default_value_t = 30)]
     pub login_per_hour: u32,
+
+    /// Megabytes one account may store in answers and their kept versions; past it, starting
+    /// an attempt and saving are refused with a message saying so.
+    #[arg(long, env = "GAUNTLET_MAX_ACCOUNT_STORAGE_MB",
+          default_value_t = crate::config::DEFAULT_MAX_ACCOUNT_STORAGE_MB,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_account_storage_mb: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +199,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
     }
     config.throttle.per_ip_per_minute = args.login_per_minute;
     config.throttle.per_ip_per_hour = args.login_per_hour;
+    config.max_account_storage = args.max_account_storage_mb * crate::config::MB;
     if let Some(dir) = &config.content_dir
         && !dir.is_dir()
     {
@@ -264,7 +272,7 @@ async fn export(cli: &Cli, format: &str) -> CliResult {
     let rows = db::reviews::export_rows(&pool).await?;
     pool.close().await;
     let out = if format == "json" {
-        crate::export::to_json(&rows)
+        crate::export::to_json(&rows)?
     } else {
         crate::export::to_csv(&rows)
     };

@@ -2,6 +2,11 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
+/// The default of `--max-account-storage-mb`.
+pub const DEFAULT_MAX_ACCOUNT_STORAGE_MB: u64 = 100;
+/// One megabyte, as the storage limit counts it.
+pub const MB: u64 = 1024 * 1024;
+
 /// Everything the running site needs to know about its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -20,6 +25,8 @@ pub struct Config {
     pub header_read_timeout: Duration,
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
+    /// Bytes one account may store in answers and their kept versions (`--max-account-storage-mb`).
+    pub max_account_storage: u64,
 }
 
 /// Login throttling: per client address and per submitted account name.
@@ -56,6 +63,7 @@ impl Config {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(20),
+            max_account_storage: DEFAULT_MAX_ACCOUNT_STORAGE_MB * MB,
         }
     }
 
@@ -81,6 +89,11 @@ impl Config {
         } else {
             "gauntlet_session"
         }
+    }
+
+    /// The account storage limit in whole megabytes, as the flag gives it.
+    pub fn max_account_storage_mb(&self) -> u64 {
+        self.max_account_storage / MB
     }
 
     /// An absolute link to `path` on the public site.

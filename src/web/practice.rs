@@ -107,6 +107,33 @@ pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loade
     })
 }
 
+/// Refuses (413) when the account already stores its limit (`--max-account-storage-mb`), or
+/// when `adding` more bytes would take it past. Checked where it is cheap: starting an
+/// attempt, submitting, and the careful save path (which the autosave writer also sends each
+/// account to regularly, see `db::drafts`).
+pub async fn check_storage(state: &AppState, user_id: i64, adding: usize) -> Result<()> {
+    let used = db::attempts::stored_bytes(&mut *state.db.get().await?, user_id).await?;
+    let used = u64::try_from(used).unwrap_or(0);
+    let limit = state.config.max_account_storage;
+    if used < limit && used.saturating_add(adding as u64) <= limit {
+        return Ok(());
+    }
+    let mb = |b: u64| format!("{:.1}", b as f64 / crate::config::MB as f64);
+    let limit_mb = state.config.max_account_storage_mb();
+    tracing::warn!(user = user_id, used, limit, "account storage limit reached");
+    Err(AppError::StorageLimit(if adding == 0 {
+        format!(
+            "Your account stores {} MB of answers and their saved versions, the most this site allows per account ({limit_mb} MB, set with --max-account-storage-mb). Delete unfinished attempts you no longer need, or ask an admin to raise the limit; then start again.",
+            mb(used)
+        )
+    } else {
+        format!(
+            "Saving this would take your account past the {limit_mb} MB this site allows per account (set with --max-account-storage-mb); it stores {} MB now. Nothing was saved, and your text is still in the page. Delete unfinished attempts you no longer need or shorten the text, or ask an admin to raise the limit.",
+            mb(used)
+        )
+    }))
+}
+
 #[derive(Deserialize)]
 pub struct StartForm {
     mode: String,
@@ -126,6 +153,7 @@ pub async fn start(
     let lib = state.content.current();
     let entry = lib.get(&slug).ok_or(AppError::NotFound)?;
     let g = &entry.gauntlet;
+    check_storage(&state, user.id, 0).await?;
     let mut tx = db::begin_write(&state.writer).await?;
     // normally recorded at load already; this keeps the pin valid whatever happened since
     db::versions::record(&mut tx, &g.slug, &g.version, &g.title, &entry.source).await?;
@@ -446,6 +474,7 @@ async fn save_inner(
         Written::Saved(saved) => return Ok(saved),
         Written::NotApplied(draft) => draft,
     };
+    check_storage(state, user_id, draft.body.len()).await?;
     let l = load_owned(state, id, user_id).await?;
     let step = step_of(&l, round, part)?;
     let mut tx = db::begin_write(&state.writer).await?;
@@ -528,6 +557,7 @@ pub async fn submit(
         return Ok(resp);
     }
     let base = parse_version(&form.base_version)?;
+    check_storage(&state, user.id, form.body.len()).await?;
     let mut tx = db::begin_write(&state.writer).await?;
     let answer =
         db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;

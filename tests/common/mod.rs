@@ -39,6 +39,8 @@ pub struct Options {
     pub header_read_timeout: Option<Duration>,
     /// Override the idle session lifetime.
     pub idle_timeout: Option<Duration>,
+    /// Override the account storage limit (`--max-account-storage-mb`).
+    pub max_account_storage_mb: Option<u64>,
 }
 
 impl TestApp {
@@ -63,6 +65,9 @@ impl TestApp {
         }
         if let Some(t) = opts.absolute_timeout {
             config.absolute_timeout = t;
+        }
+        if let Some(mb) = opts.max_account_storage_mb {
+            config.max_account_storage = mb * gauntlet::config::MB;
         }
         if let Some(url) = opts.public_url {
             config.public_url = url;

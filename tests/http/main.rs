@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod admin;
 mod catalog;
+mod hardening_store;
 mod practice;
 mod reviews;
 mod security;
