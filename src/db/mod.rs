@@ -196,9 +196,7 @@ pub fn classify(err: &sqlx::Error) -> Failure {
             }
         }
         // an error shared by every draft of a failed batch (see `drafts`) keeps the kind
-        sqlx::Error::Protocol(message) if message.starts_with(STORAGE_FULL) => {
-            Failure::StorageFull
-        }
+        sqlx::Error::Protocol(message) if message.starts_with(STORAGE_FULL) => Failure::StorageFull,
         sqlx::Error::Protocol(message) if message.starts_with(LOCKED) => Failure::Locked,
         // waiting for a pooled connection that a blocked statement holds
         sqlx::Error::PoolTimedOut => Failure::Locked,

@@ -87,11 +87,7 @@ impl AppError {
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooManyRequests { .. } | Self::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::StorageLimit(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            _ if matches!(
-                self.failure(),
-                Some(Failure::StorageFull | Failure::Locked)
-            ) =>
-            {
+            _ if matches!(self.failure(), Some(Failure::StorageFull | Failure::Locked)) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             Self::Db(_) | Self::Session(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -10,7 +10,7 @@ use reqwest::{Client, StatusCode};
 use sqlx::{Connection, SqliteConnection};
 
 use crate::{
-    common::{Options, TestApp, csrf, location, login, PASSWORD},
+    common::{Options, PASSWORD, TestApp, csrf, location, login},
     practice::start,
 };
 
@@ -34,7 +34,14 @@ async fn save(
 }
 
 /// Saves `body` over `base` and returns the new version.
-async fn save_ok(app: &TestApp, client: &Client, token: &str, id: i64, body: &str, base: i64) -> i64 {
+async fn save_ok(
+    app: &TestApp,
+    client: &Client,
+    token: &str,
+    id: i64,
+    body: &str,
+    base: i64,
+) -> i64 {
     let r = save(app, client, token, id, body, base).await;
     assert_eq!(r.status(), StatusCode::OK, "save over version {base}");
     let v: serde_json::Value = r.json().await.unwrap();
@@ -74,7 +81,10 @@ async fn t54_an_answer_keeps_its_newest_twenty_versions_and_every_conflict() {
     }
     let kept = revision_bodies(&app, id, "overwritten").await;
     let newest: Vec<String> = (19..39).map(|i| format!("draft {i}")).collect();
-    assert_eq!(kept, newest, "the newest 20 overwritten texts, oldest first");
+    assert_eq!(
+        kept, newest,
+        "the newest 20 overwritten texts, oldest first"
+    );
     // losing texts of conflicts are all kept, however many saves follow
     for i in 0..3 {
         let r = save(&app, &client, &token, id, &format!("stale tab {i}"), 1).await;
@@ -140,7 +150,11 @@ async fn t54_an_account_past_its_storage_limit_gets_413_naming_the_limit() {
     .fetch_one(app.pool())
     .await
     .unwrap();
-    assert_eq!(body, text(at - 1), "the refused text did not replace the saved one");
+    assert_eq!(
+        body,
+        text(at - 1),
+        "the refused text did not replace the saved one"
+    );
     // at the limit (here: older versions stored before the limit was lowered), no new attempt
     // either, with a page that says what to do
     bulk_revisions(&app, id, 1).await;
@@ -159,8 +173,8 @@ async fn t54_an_account_past_its_storage_limit_gets_413_naming_the_limit() {
     let (other, _) = app.signed_in(Role::Candidate).await;
     start(&app, &other, "study").await;
     // deleting the unfinished attempt frees the space
-    let r = crate::common::post_form(&app, &client, "/", &format!("/attempts/{id}/delete"), &[])
-        .await;
+    let r =
+        crate::common::post_form(&app, &client, "/", &format!("/attempts/{id}/delete"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     start(&app, &client, "study").await;
 }
@@ -297,15 +311,12 @@ async fn t61_a_claim_racing_a_withdrawal_never_both_succeed() {
             .send();
         let withdraw = candidate
             .post(app.url(&format!("/attempts/{id}/review")))
-            .form(&[
-                ("_csrf", candidate_token.as_str()),
-                ("action", "withdraw"),
-            ])
+            .form(&[("_csrf", candidate_token.as_str()), ("action", "withdraw")])
             .send();
         let (claim, withdraw) = tokio::join!(claim, withdraw);
         let (claim, withdraw) = (claim.unwrap(), withdraw.unwrap());
-        let claimed = claim.status() == StatusCode::SEE_OTHER
-            && location(&claim) == format!("/reviews/{id}");
+        let claimed =
+            claim.status() == StatusCode::SEE_OTHER && location(&claim) == format!("/reviews/{id}");
         let withdrawn = withdraw.status() == StatusCode::SEE_OTHER
             && location(&withdraw) == format!("/attempts/{id}/debrief");
         assert!(
@@ -367,18 +378,25 @@ async fn t69_a_database_locked_by_another_process_gives_503_with_retry_after_the
     save_ok(&app, &client, &token, id, "saved before the lock", 0).await;
 
     // another program (a maintenance shell, say) takes the write lock and keeps it
-    let mut other = SqliteConnection::connect_with(&db::connect_options(&app.db_path, Create::Never))
+    let mut other =
+        SqliteConnection::connect_with(&db::connect_options(&app.db_path, Create::Never))
+            .await
+            .unwrap();
+    sqlx::query("begin exclusive")
+        .execute(&mut other)
         .await
         .unwrap();
-    sqlx::query("begin exclusive").execute(&mut other).await.unwrap();
 
     let autosave = save(&app, &client, &token, id, "written while locked", 1);
     let form = client
         .post(app.url("/gauntlets/multi-region-kubernetes/attempts"))
         .form(&[("_csrf", token.as_str()), ("mode", "study")])
         .send();
-    let (autosave, form) = tokio::join!(autosave, form);
-    let (autosave, form) = (autosave, form.unwrap());
+    let visitor = app.client();
+    let sign_in_page = visitor.get(app.url("/login")).send();
+    let (autosave, form, sign_in_page) = tokio::join!(autosave, form, sign_in_page);
+    let (autosave, form, sign_in_page) = (autosave, form.unwrap(), sign_in_page.unwrap());
+
     assert_eq!(autosave.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(autosave.headers().contains_key("retry-after"));
     let v: serde_json::Value = autosave.json().await.unwrap();
@@ -388,6 +406,16 @@ async fn t69_a_database_locked_by_another_process_gives_503_with_retry_after_the
     assert!(form.headers().contains_key("retry-after"));
     let page = form.text().await.unwrap();
     assert!(page.contains("locked by another program"), "{page}");
+    // the sign-in page works, or says to retry: never a bare 500
+    match sign_in_page.status() {
+        StatusCode::OK => {}
+        StatusCode::SERVICE_UNAVAILABLE => {
+            assert!(sign_in_page.headers().contains_key("retry-after"));
+            let page = sign_in_page.text().await.unwrap();
+            assert!(page.contains("try again in a few seconds"), "{page}");
+        }
+        other => panic!("the sign-in page got {other}"),
+    }
     // reading goes on meanwhile
     assert_eq!(
         client
@@ -401,11 +429,19 @@ async fn t69_a_database_locked_by_another_process_gives_503_with_retry_after_the
 
     sqlx::query("commit").execute(&mut other).await.unwrap();
     other.close().await.unwrap();
-    // after the lock is gone: a fresh sign-in works, and so do writes
+    // after the lock is gone: the visitor signs in, and writes work again
     let email = app.create_user(Role::Candidate).await;
-    let fresh = app.client();
-    let r = login(&app, &fresh, &email, PASSWORD).await;
+    let r = login(&app, &visitor, &email, PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "sign-in works again");
+    assert_eq!(
+        visitor
+            .get(app.url("/catalog"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
     save_ok(&app, &client, &token, id, "written after the lock", 1).await;
     let attempts: i64 = sqlx::query_scalar("select count(*) from attempts")
         .fetch_one(app.pool())
