@@ -193,3 +193,30 @@ async fn write_batch(
     tx.commit().await?;
     Ok(outcomes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(user_id: i64, bytes: usize) -> Draft {
+        Draft {
+            attempt_id: 1,
+            user_id,
+            round: 1,
+            part: "main",
+            base_version: 0,
+            body: "a".repeat(bytes),
+        }
+    }
+
+    #[test]
+    fn each_account_is_sent_for_a_storage_check_after_every_so_many_bytes() {
+        let mut unchecked = Unchecked::new(100);
+        assert!(unchecked.add(&draft(1, 60)));
+        assert!(unchecked.add(&draft(2, 60)), "counted per account");
+        assert!(!unchecked.add(&draft(1, 60)), "account 1 passed 100 bytes");
+        assert!(unchecked.add(&draft(1, 60)), "and starts counting again");
+        assert!(!unchecked.add(&draft(2, 60)));
+        assert!(!unchecked.add(&draft(3, 101)), "one draft over the mark");
+    }
+}

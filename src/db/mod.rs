@@ -227,3 +227,42 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 pub fn options_from_url(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
     SqliteConnectOptions::from_str(url)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_lock_held_elsewhere_is_classified_as_locked_and_keeps_its_kind_when_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locked.db");
+        let options = connect_options(&path, Create::IfMissing).busy_timeout(Duration::ZERO);
+        let mut holder = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        sqlx::query("create table t (n integer)")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        sqlx::query("begin exclusive")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let mut other = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        let err = sqlx::query("insert into t values (1)")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&err), Failure::Locked, "{err}");
+        assert_eq!(classify(&copy_error(&err)), Failure::Locked);
+        assert!(!is_storage_full(&err));
+        let plain = sqlx::query("select * from no_such_table")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&plain), Failure::Other);
+        assert_eq!(classify(&copy_error(&plain)), Failure::Other);
+    }
+}
