@@ -17,6 +17,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::SqliteConnection;
 use tower_sessions::Session;
 
 use super::{
@@ -29,6 +30,7 @@ use super::{
 use crate::{
     auth::session,
     clock,
+    config::Config,
     content::{Gauntlet, Round},
     db::{
         self,
@@ -110,16 +112,22 @@ pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loade
 /// Refuses (413) when the account already stores its limit (`--max-account-storage-mb`), or
 /// when `adding` more bytes would take it past. Checked where it is cheap: starting an
 /// attempt, submitting, and the careful save path (which the autosave writer also sends each
-/// account to regularly, see `db::drafts`).
-pub async fn check_storage(state: &AppState, user_id: i64, adding: usize) -> Result<()> {
-    let used = db::attempts::stored_bytes(&mut *state.db.get().await?, user_id).await?;
+/// account to regularly, see `db::drafts`), inside the write transaction that then writes, so
+/// requests sent at once cannot all pass the check before any of them wrote.
+pub async fn check_storage(
+    tx: &mut SqliteConnection,
+    config: &Config,
+    user_id: i64,
+    adding: usize,
+) -> Result<()> {
+    let used = db::attempts::stored_bytes(&mut *tx, user_id).await?;
     let used = u64::try_from(used).unwrap_or(0);
-    let limit = state.config.max_account_storage;
+    let limit = config.max_account_storage;
     if used < limit && used.saturating_add(adding as u64) <= limit {
         return Ok(());
     }
     let mb = |b: u64| format!("{:.1}", b as f64 / crate::config::MB as f64);
-    let limit_mb = state.config.max_account_storage_mb();
+    let limit_mb = config.max_account_storage_mb();
     tracing::warn!(user = user_id, used, limit, "account storage limit reached");
     Err(AppError::StorageLimit(if adding == 0 {
         format!(
@@ -153,8 +161,8 @@ pub async fn start(
     let lib = state.content.current();
     let entry = lib.get(&slug).ok_or(AppError::NotFound)?;
     let g = &entry.gauntlet;
-    check_storage(&state, user.id, 0).await?;
     let mut tx = db::begin_write(&state.writer).await?;
+    check_storage(&mut tx, &state.config, user.id, 0).await?;
     // normally recorded at load already; this keeps the pin valid whatever happened since
     db::versions::record(&mut tx, &g.slug, &g.version, &g.title, &entry.source).await?;
     let id = db::attempts::create(&mut tx, user.id, &g.slug, &g.version, mode.as_str()).await?;
@@ -474,10 +482,10 @@ async fn save_inner(
         Written::Saved(saved) => return Ok(saved),
         Written::NotApplied(draft) => draft,
     };
-    check_storage(state, user_id, draft.body.len()).await?;
     let l = load_owned(state, id, user_id).await?;
     let step = step_of(&l, round, part)?;
     let mut tx = db::begin_write(&state.writer).await?;
+    check_storage(&mut tx, &state.config, user_id, draft.body.len()).await?;
     let answer =
         db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;
     let outcome = db::attempts::save(&mut tx, &answer, base, &draft.body).await?;
@@ -557,8 +565,8 @@ pub async fn submit(
         return Ok(resp);
     }
     let base = parse_version(&form.base_version)?;
-    check_storage(&state, user.id, form.body.len()).await?;
     let mut tx = db::begin_write(&state.writer).await?;
+    check_storage(&mut tx, &state.config, user.id, form.body.len()).await?;
     let answer =
         db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;
     let outcome = db::attempts::submit(&mut tx, &answer, base, &form.body).await?;
