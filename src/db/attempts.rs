@@ -498,15 +498,16 @@ pub async fn revisions_after(
     .await
 }
 
-/// Bytes a user's answers and their kept revisions take (the account storage limit). Only the
-/// rows' headers are read (`octet_length` of a column does not load the text), so this costs
-/// about one index step per answer and revision.
+/// Bytes a user's answers and their kept revisions take (the account storage limit): each text's
+/// bytes plus 64 for its row, so that many tiny texts count too. Only the rows' headers are read
+/// (`octet_length` of a column does not load the text), so this costs about one index step per
+/// answer and revision.
 pub async fn stored_bytes(db: impl SqliteExecutor<'_>, user_id: i64) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar!(
-        r#"select (select coalesce(sum(octet_length(a.body)), 0)
+        r#"select (select coalesce(sum(octet_length(a.body) + 64), 0)
                    from attempts t join answers a on a.attempt_id = t.id
                    where t.user_id = ?1)
-                + (select coalesce(sum(octet_length(r.body)), 0)
+                + (select coalesce(sum(octet_length(r.body) + 64), 0)
                    from attempts t join answers a on a.attempt_id = t.id
                         join answer_revisions r on r.answer_id = a.id
                    where t.user_id = ?1) as "bytes!: i64""#,
