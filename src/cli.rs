@@ -149,6 +149,12 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<Cidr>,
+    /// Megabytes one account may store in answers and their kept versions; past it, starting
+    /// an attempt and saving are refused with a message saying so.
+    #[arg(long, env = "GAUNTLET_MAX_ACCOUNT_STORAGE_MB",
+          default_value_t = crate::config::DEFAULT_MAX_ACCOUNT_STORAGE_MB,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_account_storage_mb: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +266,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
     config.throttle.per_ip_per_hour = args.login_per_hour;
     config.throttle.signups_per_hour = args.signups_per_hour;
     config.trusted_proxies = args.trusted_proxies.clone();
+    config.max_account_storage = args.max_account_storage_mb * crate::config::MB;
     if let Some(dir) = &config.content_dir
         && !dir.is_dir()
     {
@@ -454,7 +461,7 @@ async fn export(cli: &Cli, format: &str) -> CliResult {
     let rows = db::reviews::export_rows(&pool).await?;
     pool.close().await;
     let out = if format == "json" {
-        crate::export::to_json(&rows)
+        crate::export::to_json(&rows)?
     } else {
         crate::export::to_csv(&rows)
     };

@@ -174,8 +174,12 @@
         } else if (r.status === 403 && r.data.error === "csrf") {
           // signed in again elsewhere: the session (and its token) changed; fetch the new token
           refreshToken();
-        } else if (r.status === 422 || r.status === 400 || r.status === 409 || r.status === 404) {
+        } else if (r.status === 422 || r.status === 413 || r.status === 400 || r.status === 409 || r.status === 404) {
           setStatus("Not saved — " + (r.data.message || "the server refused this text."), "error");
+        } else if (r.status === 503 && r.data.message) {
+          // storage full or the database locked by another program: say so, and keep retrying
+          retry();
+          setStatus("Not saved — " + r.data.message, "error");
         } else {
           retry();
         }

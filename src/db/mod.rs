@@ -252,17 +252,74 @@ pub async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlit
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
+/// A PASSIVE checkpoint on `writer`: copies what it can of the WAL into the database file
+/// without waiting for readers (the WAL is then reused from its start by the next write). A
+/// failure is logged; the next checkpoint tries again.
+pub async fn checkpoint(writer: &SqlitePool) {
+    let result: Result<(i64, i64, i64), sqlx::Error> =
+        sqlx::query_as("pragma wal_checkpoint(passive)")
+            .fetch_one(writer)
+            .await;
+    match result {
+        Ok((_, frames, copied)) => tracing::debug!(frames, copied, "wal checkpoint"),
+        Err(e) => tracing::warn!(error = %e, "wal checkpoint failed"),
+    }
+}
+
 const STORAGE_FULL: &str = "database or disk is full";
+const LOCKED: &str = "database is locked";
+
+/// What a failed statement means for the request that ran it. Every error shown to a user is
+/// classified here, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The disk (or `max_page_count`) is full: nothing was saved; retry later.
+    StorageFull,
+    /// Another connection or process held the database lock past the busy timeout
+    /// (SQLITE_BUSY or SQLITE_LOCKED, e.g. a backup or a maintenance shell): nothing was saved;
+    /// retry in a few seconds.
+    Locked,
+    /// Anything else: a bug or damage.
+    Other,
+}
+
+/// Classifies a database error (see [`Failure`]).
+pub fn classify(err: &sqlx::Error) -> Failure {
+    match err {
+        sqlx::Error::Database(db) => {
+            // extended result codes keep the primary code in the low byte
+            let primary = db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .map(|c| c & 0xff);
+            match primary {
+                Some(13) => Failure::StorageFull,
+                Some(5 | 6) => Failure::Locked,
+                _ if db.message().contains(STORAGE_FULL) => Failure::StorageFull,
+                _ if db.message().contains(LOCKED) => Failure::Locked,
+                _ => Failure::Other,
+            }
+        }
+        // an error shared by every draft of a failed batch (see `drafts`) keeps the kind
+        sqlx::Error::Protocol(message) if message.starts_with(STORAGE_FULL) => Failure::StorageFull,
+        sqlx::Error::Protocol(message) if message.starts_with(LOCKED) => Failure::Locked,
+        // waiting for a pooled connection that a blocked statement holds
+        sqlx::Error::PoolTimedOut => Failure::Locked,
+        _ => Failure::Other,
+    }
+}
 
 /// Whether an error means the disk (or `max_page_count`) is full.
 pub fn is_storage_full(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::Database(db) => {
-            db.code().as_deref() == Some("13") || db.message().contains(STORAGE_FULL)
-        }
-        // an error shared by every draft of a failed batch (see `drafts`) keeps the message
-        sqlx::Error::Protocol(message) => message.starts_with(STORAGE_FULL),
-        _ => false,
+    classify(err) == Failure::StorageFull
+}
+
+/// A copy of `err` that keeps its [`Failure`] kind and message (`sqlx::Error` is not `Clone`).
+pub fn copy_error(err: &sqlx::Error) -> sqlx::Error {
+    match classify(err) {
+        Failure::StorageFull => sqlx::Error::Protocol(format!("{STORAGE_FULL}: {err}")),
+        Failure::Locked => sqlx::Error::Protocol(format!("{LOCKED}: {err}")),
+        Failure::Other => sqlx::Error::Protocol(err.to_string()),
     }
 }
 
@@ -274,4 +331,43 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 /// Parses a `sqlite:` URL or plain path into connect options (used by tests and tools).
 pub fn options_from_url(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
     SqliteConnectOptions::from_str(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_lock_held_elsewhere_is_classified_as_locked_and_keeps_its_kind_when_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locked.db");
+        let options = connect_options(&path, Create::IfMissing).busy_timeout(Duration::ZERO);
+        let mut holder = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        sqlx::query("create table t (n integer)")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        sqlx::query("begin exclusive")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let mut other = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .unwrap();
+        let err = sqlx::query("insert into t values (1)")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&err), Failure::Locked, "{err}");
+        assert_eq!(classify(&copy_error(&err)), Failure::Locked);
+        assert!(!is_storage_full(&err));
+        let plain = sqlx::query("select * from no_such_table")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&plain), Failure::Other);
+        assert_eq!(classify(&copy_error(&plain)), Failure::Other);
+    }
 }

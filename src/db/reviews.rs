@@ -60,24 +60,35 @@ pub async fn count_for_attempt(
     .await
 }
 
-/// Claims the attempt for `reviewer` (idempotent).
+/// Claims the attempt for `reviewer` (idempotent), but only while it still asks for a review
+/// and is not the reviewer's own; `false` when it does not. The check and the claim are one
+/// statement inside the caller's write transaction, so a withdrawal cannot land between them.
 pub async fn claim(
     conn: &mut SqliteConnection,
     attempt_id: i64,
     reviewer: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let now = clock::now();
     sqlx::query!(
-        "insert into reviews (attempt_id, reviewer_id, claimed_at, updated_at) values (?, ?, ?, ?)
+        "insert into reviews (attempt_id, reviewer_id, claimed_at, updated_at)
+         select ?1, ?2, ?3, ?3 where exists
+             (select 1 from attempts
+              where id = ?1 and review_requested_at is not null and user_id <> ?2)
          on conflict (attempt_id, reviewer_id) do nothing",
         attempt_id,
         reviewer,
         now,
-        now
     )
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    let held = sqlx::query_scalar!(
+        r#"select count(*) as "n!: i64" from reviews where attempt_id = ? and reviewer_id = ?"#,
+        attempt_id,
+        reviewer
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(held > 0)
 }
 
 /// Releases a claim whose review was never submitted; `false` if there was nothing to release.

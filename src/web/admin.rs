@@ -699,7 +699,7 @@ pub async fn export(
             "gauntlet-grades.csv",
         ),
         "json" => (
-            crate::export::to_json(&rows),
+            crate::export::to_json(&rows).map_err(|e| AppError::Internal(e.to_string()))?,
             "application/json",
             "gauntlet-grades.json",
         ),

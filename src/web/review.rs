@@ -156,8 +156,14 @@ pub async fn claim(
         ));
     }
     let mut tx = db::begin_write(&state.writer).await?;
-    db::reviews::claim(&mut tx, id, me.id).await?;
+    let claimed = db::reviews::claim(&mut tx, id, me.id).await?;
     tx.commit().await?;
+    if !claimed {
+        // the candidate withdrew the request after the check above
+        return Err(AppError::Conflict(
+            "The candidate withdrew this review request just now, so nothing was claimed.".into(),
+        ));
+    }
     tracing::info!(reviewer = me.id, attempt = id, "review claimed");
     session::flash(
         &session,

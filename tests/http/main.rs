@@ -9,6 +9,7 @@ mod catalog;
 mod hardening;
 mod hardening_accounts;
 mod hardening_inputs;
+mod hardening_store;
 mod practice;
 mod reviews;
 mod security;
