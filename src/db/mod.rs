@@ -342,7 +342,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("locked.db");
         let options = connect_options(&path, Create::IfMissing).busy_timeout(Duration::ZERO);
-        let mut holder = sqlx::SqliteConnection::connect_with(&options)
+        let mut holder = SqliteConnection::connect_with(&options)
             .await
             .unwrap();
         sqlx::query("create table t (n integer)")
@@ -353,7 +353,7 @@ mod tests {
             .execute(&mut holder)
             .await
             .unwrap();
-        let mut other = sqlx::SqliteConnection::connect_with(&options)
+        let mut other = SqliteConnection::connect_with(&options)
             .await
             .unwrap();
         let err = sqlx::query("insert into t values (1)")
