@@ -157,6 +157,19 @@ pub struct ServeArgs {
     pub max_account_storage_mb: u64,
 }
 
+impl ServeArgs {
+    /// What `doctor` checks: the settings as given.
+    fn doctor_setup(&self) -> crate::doctor::Setup<'_> {
+        crate::doctor::Setup {
+            bind: self.bind,
+            public_url: self.public_url.as_deref(),
+            content: self.content.as_deref(),
+            login_per_minute: self.login_per_minute,
+            login_per_hour: self.login_per_hour,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Create an account; the password is read from standard input.
@@ -238,7 +251,9 @@ pub async fn run(cli: Cli) -> ExitCode {
             (None, None) => Err("give a backup file or --dir".into()),
         },
         Command::Migrate { check } => return migrate(&cli, *check).await,
-        Command::Doctor(args) => return crate::doctor::run(&cli.database(), args).await,
+        Command::Doctor(args) => {
+            return crate::doctor::run(&cli.database(), args.doctor_setup()).await;
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,17 +2,26 @@
 //! with secrets masked, the database file (size, schema version, integrity, permissions) and
 //! the public URL — and prints the fix for everything that is wrong. Reads only.
 
-use std::{path::Path, process::ExitCode};
+use std::{net::SocketAddr, path::Path, process::ExitCode};
 
 use sqlx::{Connection, SqliteConnection};
 
 use crate::{
-    cli::ServeArgs,
     config::validate_public_url,
     content,
     db::{self, schema},
     server::DatabaseChoice,
 };
+
+/// The settings `serve` would start with, as given (before they are checked).
+#[derive(Debug, Clone, Copy)]
+pub struct Setup<'a> {
+    pub bind: SocketAddr,
+    pub public_url: Option<&'a str>,
+    pub content: Option<&'a Path>,
+    pub login_per_minute: u32,
+    pub login_per_hour: u32,
+}
 
 /// The findings, in the order they are printed.
 #[derive(Debug, Default)]
@@ -74,7 +83,7 @@ fn mask(value: &str) -> String {
 }
 
 /// Runs every check and prints the report; exit 1 when something is wrong.
-pub async fn run(database: &DatabaseChoice, args: &ServeArgs) -> ExitCode {
+pub async fn run(database: &DatabaseChoice, args: Setup<'_>) -> ExitCode {
     let report = check(database, args).await;
     println!("{report}");
     if report.is_ok() {
@@ -85,14 +94,14 @@ pub async fn run(database: &DatabaseChoice, args: &ServeArgs) -> ExitCode {
 }
 
 /// All checks, without printing.
-pub async fn check(database: &DatabaseChoice, args: &ServeArgs) -> Report {
+pub async fn check(database: &DatabaseChoice, args: Setup<'_>) -> Report {
     let mut r = Report::default();
     configuration(&mut r, args);
     database_file(&mut r, &database.path).await;
     r
 }
 
-fn configuration(r: &mut Report, args: &ServeArgs) {
+fn configuration(r: &mut Report, args: Setup<'_>) {
     let mut vars: Vec<(String, String)> = std::env::vars()
         .filter(|(k, _)| k.starts_with("GAUNTLET_"))
         .collect();
@@ -111,8 +120,7 @@ fn configuration(r: &mut Report, args: &ServeArgs) {
     );
     let public = args
         .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.bind));
+        .map_or_else(|| format!("http://{}", args.bind), str::to_owned);
     match validate_public_url(&public) {
         Err(e) => r.fail(
             "public URL",
@@ -126,7 +134,7 @@ fn configuration(r: &mut Report, args: &ServeArgs) {
         ),
         Ok(url) => r.ok("public URL", url),
     }
-    match &args.content {
+    match args.content {
         None => r.ok("content", "built-in gauntlets only"),
         Some(dir) if !dir.is_dir() => r.fail(
             "content",
@@ -134,7 +142,7 @@ fn configuration(r: &mut Report, args: &ServeArgs) {
             "create it, or unset --content (GAUNTLET_CONTENT)",
         ),
         Some(dir) => {
-            let checked = content::check::check_paths(std::slice::from_ref(dir));
+            let checked = content::check::check_paths(&[dir.to_path_buf()]);
             if checked.is_ok() {
                 r.ok(
                     "content",

@@ -15,6 +15,7 @@ pub mod db;
 pub mod doctor;
 pub mod export;
 pub mod grading;
+pub mod in_transit;
 pub mod library;
 pub mod metrics;
 pub mod page_cache;

@@ -12,10 +12,10 @@ use crate::{
     auth::{password::Passwords, throttle::LoginThrottle},
     config::Config,
     db::{drafts::DraftWriter, readers::Readers, reviews::PageStamp},
+    in_transit::BodiesInTransit,
     library::ContentStore,
     metrics::Metrics,
     page_cache::{PageCache, Rendered},
-    web::limits::BodiesInTransit,
 };
 
 /// Read connections at most.
@@ -47,7 +47,7 @@ pub struct Inner {
     pub passwords: Passwords,
     pub throttle: LoginThrottle,
     pub metrics: Metrics,
-    /// Request bodies being received, per client address (`web::limits`).
+    /// Request bodies being received, per client address (`in_transit`, used by `web::limits`).
     pub bodies: Arc<BodiesInTransit>,
     /// Rendered review pages (the part under the site chrome), by attempt, reader and the
     /// reader's CSRF token (which the page's forms carry).

@@ -4,11 +4,6 @@
 //! carry the value of a visitor cookie instead, which the guard compares with the cookie sent
 //! back (a double-submit token, on top of the origin check).
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicBool, Ordering},
-};
-
 use axum::{
     body::{Body, to_bytes},
     extract::{Request, State},
@@ -22,6 +17,7 @@ use tower_sessions::Session;
 use super::{
     error::{AppError, json_error},
     extract::wants_json,
+    visitor::VisitorToken,
 };
 use crate::{
     auth::{session, tokens::random_token},
@@ -114,22 +110,6 @@ pub async fn guard(
     }
 }
 
-/// The token forms show to a visitor without a session, and whether a page used it (only then
-/// does the response set the cookie).
-#[derive(Debug, Clone)]
-pub struct VisitorToken {
-    value: String,
-    used: Arc<AtomicBool>,
-}
-
-impl VisitorToken {
-    /// The token, for a form on this page.
-    pub fn value(&self) -> String {
-        self.used.store(true, Ordering::Relaxed);
-        self.value.clone()
-    }
-}
-
 /// Middleware: hands pages the visitor token (from the cookie, or for a GET a new one that the
 /// response then sets if the page put it in a form). Nothing is stored on the server.
 pub async fn visitor(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -139,10 +119,7 @@ pub async fn visitor(State(state): State<AppState>, mut req: Request, next: Next
     if fresh && !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
-    let token = VisitorToken {
-        value: existing.unwrap_or_else(random_token),
-        used: Arc::new(AtomicBool::new(false)),
-    };
+    let token = VisitorToken::new(existing.unwrap_or_else(random_token));
     req.extensions_mut().insert(token.clone());
     let mut resp = next.run(req).await;
     let secure = if state.config.is_https() {
@@ -151,10 +128,10 @@ pub async fn visitor(State(state): State<AppState>, mut req: Request, next: Next
         ""
     };
     let name = visitor_cookie_name(&state.config);
-    let cookie = if fresh && token.used.load(Ordering::Relaxed) {
+    let cookie = if fresh && token.was_used() {
         Some(format!(
             "{name}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
-            token.value
+            token.peek()
         ))
     } else if !fresh && starts_a_session(&resp, state.config.cookie_name()) {
         // signed in: the session's own token takes over, the visitor cookie goes

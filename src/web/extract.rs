@@ -10,9 +10,9 @@ use axum::{
 use tower_sessions::Session;
 
 use super::{
-    csrf::VisitorToken,
     error::AppError,
     layout::{Chrome, UserView},
+    visitor::VisitorToken,
 };
 use crate::{
     auth::{Role, session},

@@ -3,7 +3,7 @@
 
 use tower_sessions::Session;
 
-use super::{assets, csrf::VisitorToken};
+use super::{assets, visitor::VisitorToken};
 use crate::{
     auth::{Role, session::Flash},
     db::users::User,

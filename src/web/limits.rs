@@ -4,9 +4,7 @@
 //! and plain.
 
 use std::{
-    collections::HashMap,
     net::{IpAddr, SocketAddr},
-    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -33,49 +31,6 @@ pub const BODIES_PER_ADDRESS: usize = 8;
 
 /// A body still arriving after this long counts as slow.
 const FAST: Duration = Duration::from_millis(250);
-
-/// Counts the bodies in transit per client address.
-#[derive(Debug, Default)]
-pub struct BodiesInTransit {
-    per_address: Mutex<HashMap<IpAddr, usize>>,
-}
-
-impl BodiesInTransit {
-    fn enter(self: &Arc<Self>, ip: IpAddr, max: usize) -> Option<InTransit> {
-        let mut map = self.per_address.lock().unwrap_or_else(|p| p.into_inner());
-        let n = map.entry(ip).or_default();
-        if *n >= max {
-            return None;
-        }
-        *n += 1;
-        Some(InTransit {
-            counts: Arc::clone(self),
-            ip,
-        })
-    }
-}
-
-/// One body in transit; leaves the count when dropped.
-struct InTransit {
-    counts: Arc<BodiesInTransit>,
-    ip: IpAddr,
-}
-
-impl Drop for InTransit {
-    fn drop(&mut self) {
-        let mut map = self
-            .counts
-            .per_address
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = map.get_mut(&self.ip) {
-            *n -= 1;
-            if *n == 0 {
-                map.remove(&self.ip);
-            }
-        }
-    }
-}
 
 /// Middleware: reads a request's whole body (at most [`LARGE_BODY`]) before anything else sees
 /// it, within `config.body_deadline` in all; at most [`BODIES_PER_ADDRESS`] slow ones at once
@@ -228,18 +183,5 @@ mod tests {
         assert!(!is_plain_id(b"a b"));
         assert!(!is_plain_id(b"id\x1b[31m"));
         assert!(!is_plain_id("é".as_bytes()));
-    }
-
-    #[test]
-    fn an_address_has_a_few_bodies_in_transit_at_most() {
-        let counts = Arc::new(BodiesInTransit::default());
-        let ip = IpAddr::from([127, 0, 0, 2]);
-        let held: Vec<_> = (0..3).filter_map(|_| counts.enter(ip, 3)).collect();
-        assert_eq!(held.len(), 3);
-        assert!(counts.enter(ip, 3).is_none());
-        assert!(counts.enter(IpAddr::from([127, 0, 0, 3]), 3).is_some());
-        drop(held);
-        assert!(counts.enter(ip, 3).is_some());
-        assert!(counts.per_address.lock().unwrap().len() <= 1);
     }
 }

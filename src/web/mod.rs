@@ -21,6 +21,7 @@ pub mod practice;
 pub mod review;
 pub mod round_view;
 pub mod routes;
+pub mod visitor;
 
 use std::time::Instant;
 
