@@ -419,7 +419,7 @@ async fn a_comment_is_anchored_to_the_quoted_words_and_the_candidate_sees_feedba
 #[tokio::test]
 async fn t01_candidates_never_see_another_candidates_feedback() {
     let app = TestApp::spawn().await;
-    let (_, _, id) = requested_attempt(&app).await;
+    let (owner, _, id) = requested_attempt(&app).await;
     let (x, _) = app.signed_in(Role::Interviewer).await;
     claim(&app, &x, id).await;
     send(
@@ -429,20 +429,24 @@ async fn t01_candidates_never_see_another_candidates_feedback() {
         &rubric(["2", "2", "2", "2", "2"], "almost", "PRIVATE-FEEDBACK"),
     )
     .await;
+    // the owner reads it
+    let own = owner
+        .get(app.url(&format!("/attempts/{id}/debrief")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    assert!(own.text().await.unwrap().contains("PRIVATE-FEEDBACK"));
+    // another candidate: no such attempt, no review pages, an empty history
     let (other, _) = app.signed_in(Role::Candidate).await;
-    for path in [
-        format!("/attempts/{id}/debrief"),
-        format!("/reviews/{id}"),
-        "/reviews".to_string(),
-        "/history".to_string(),
+    for (path, status) in [
+        (format!("/attempts/{id}/debrief"), StatusCode::NOT_FOUND),
+        (format!("/reviews/{id}"), StatusCode::FORBIDDEN),
+        ("/reviews".to_string(), StatusCode::FORBIDDEN),
+        ("/history".to_string(), StatusCode::OK),
     ] {
         let r = other.get(app.url(&path)).send().await.unwrap();
-        assert!(
-            r.status() == StatusCode::NOT_FOUND
-                || r.status() == StatusCode::FORBIDDEN
-                || r.status() == StatusCode::OK,
-            "{path}"
-        );
+        assert_eq!(r.status(), status, "{path}");
         assert!(
             !r.text().await.unwrap().contains("PRIVATE-FEEDBACK"),
             "{path}"
