@@ -22,6 +22,8 @@ pub struct QueueRow {
     /// Display names of everyone who claimed it, comma-separated.
     pub reviewers: Option<String>,
     pub final_reviews: i64,
+    /// Reviews claimed (draft or final).
+    pub claims: i64,
     pub mine: Option<i64>,
     pub mine_submitted: Option<i64>,
 }
@@ -35,6 +37,7 @@ pub async fn queue(db: impl SqliteExecutor<'_>, me: i64) -> Result<Vec<QueueRow>
                   (select group_concat(ru.display_name, ', ') from reviews r join users ru on ru.id = r.reviewer_id
                     where r.attempt_id = a.id) as "reviewers?: String",
                   (select count(*) from reviews r where r.attempt_id = a.id and r.submitted_at is not null) as "final_reviews!: i64",
+                  (select count(*) from reviews r where r.attempt_id = a.id) as "claims!: i64",
                   (select r.id from reviews r where r.attempt_id = a.id and r.reviewer_id = ?) as "mine?: i64",
                   (select r.submitted_at from reviews r where r.attempt_id = a.id and r.reviewer_id = ?) as "mine_submitted?: i64"
            from attempts a join users u on u.id = a.user_id

@@ -56,6 +56,14 @@ pub struct QueueItem {
     pub state: &'static str,
 }
 
+impl QueueItem {
+    /// Submitted reviews and no claim still in progress: nothing is waiting any more (another
+    /// interviewer may still add a review, which is not the queue's main job).
+    fn is_reviewed(final_reviews: i64, claims: i64) -> bool {
+        final_reviews > 0 && claims == final_reviews
+    }
+}
+
 #[derive(Deserialize)]
 pub struct QueueQuery {
     #[serde(default)]
@@ -66,7 +74,10 @@ pub struct QueueQuery {
 #[template(path = "pages/review/queue.html")]
 struct QueuePage {
     chrome: Chrome,
-    items: Vec<QueueItem>,
+    /// Attempts that still wait for a (first or claimed) review.
+    waiting: Vec<QueueItem>,
+    /// Attempts whose every claimed review is submitted.
+    reviewed: Vec<QueueItem>,
     show: String,
     total: usize,
 }
@@ -90,8 +101,9 @@ pub async fn queue(
     let blind = db::settings::load(&mut *conn).await?.blind_review;
     let rows = db::reviews::queue(&mut *conn, me.id).await?;
     let total = rows.len();
-    let mut items = Vec::new();
+    let (mut waiting, mut reviewed) = (Vec::new(), Vec::new());
     for row in rows {
+        let done = QueueItem::is_reviewed(row.final_reviews, row.claims);
         let st = match (row.mine, row.mine_submitted, row.reviewers.is_some()) {
             (Some(_), Some(_), _) => "mine-done",
             (Some(_), None, _) => "mine",
@@ -112,7 +124,8 @@ pub async fn queue(
             .pinned(&mut *conn, &row.slug, &row.version)
             .await?
             .map_or_else(|| row.slug.clone(), |p| p.gauntlet.title.clone());
-        items.push(QueueItem {
+        let list = if done { &mut reviewed } else { &mut waiting };
+        list.push(QueueItem {
             attempt_id: row.attempt_id,
             title,
             candidate: candidate_label(blind, &row),
@@ -128,7 +141,8 @@ pub async fn queue(
     }
     Ok(QueuePage {
         chrome,
-        items,
+        waiting,
+        reviewed,
         show: q.show,
         total,
     })

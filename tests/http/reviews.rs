@@ -634,3 +634,51 @@ async fn a_reused_review_page_shows_every_change_made_by_any_writer() {
     let gone = x.get(app.url(&path)).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 }
+
+/// Issue 13 point 14: once every claimed review is submitted the attempt moves from "Waiting
+/// for review" to "Reviewed" (no primary Claim button), and the weak-answer flags name the
+/// weak answer they stand for.
+#[tokio::test]
+async fn a_fully_reviewed_attempt_leaves_waiting_and_weak_flags_show_their_text() {
+    let app = TestApp::spawn().await;
+    let (_, _, id) = requested_attempt(&app).await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    let (y, _) = app.signed_in(Role::Interviewer).await;
+    let waiting_part = |html: &str| {
+        let start = html.find("id=\"waiting-h\"").expect("a waiting section");
+        let end = html.find("id=\"reviewed-h\"").unwrap_or(html.len());
+        html[start..end].to_string()
+    };
+    let link = format!("/reviews/{id}\"");
+    assert!(waiting_part(&page(&app, &y, "/reviews").await).contains(&link));
+
+    claim(&app, &x, id).await;
+    let review = page(&app, &x, &format!("/reviews/{id}")).await;
+    assert!(
+        review.contains("Resembles weak answer 1: &#34;Run one big cluster across regions.&#34;")
+            || review.contains("Resembles weak answer 1: \"Run one big cluster across regions.\""),
+        "the weak answer's short text is shown"
+    );
+    assert!(review.contains("Resembles weak answer 3: No mention of the data layer"));
+    send(
+        &app,
+        &x,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["3", "3", "3", "3", "3"], "ready", "done"),
+    )
+    .await;
+    let queue = page(&app, &y, "/reviews").await;
+    assert!(
+        !waiting_part(&queue).contains(&link),
+        "a fully reviewed attempt is not waiting"
+    );
+    let reviewed = &queue[queue.find("id=\"reviewed-h\"").expect("a reviewed section")..];
+    assert!(reviewed.contains(&link) && reviewed.contains("Add a review"));
+    assert!(!reviewed.contains(">Claim<"), "no primary Claim for it");
+    let unclaimed = page(&app, &y, "/reviews?show=unclaimed").await;
+    assert!(!unclaimed.contains(&link));
+
+    // a second claim in progress puts it back under waiting until that one is submitted too
+    claim(&app, &y, id).await;
+    assert!(waiting_part(&page(&app, &y, "/reviews").await).contains(&link));
+}
