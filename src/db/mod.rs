@@ -342,9 +342,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("locked.db");
         let options = connect_options(&path, Create::IfMissing).busy_timeout(Duration::ZERO);
-        let mut holder = SqliteConnection::connect_with(&options)
-            .await
-            .unwrap();
+        let mut holder = SqliteConnection::connect_with(&options).await.unwrap();
         sqlx::query("create table t (n integer)")
             .execute(&mut holder)
             .await
@@ -353,9 +351,7 @@ mod tests {
             .execute(&mut holder)
             .await
             .unwrap();
-        let mut other = SqliteConnection::connect_with(&options)
-            .await
-            .unwrap();
+        let mut other = SqliteConnection::connect_with(&options).await.unwrap();
         let err = sqlx::query("insert into t values (1)")
             .execute(&mut other)
             .await

@@ -1971,7 +1971,8 @@ fn the_threat_matrix_in_the_docs_lists_every_row_and_every_row_test() {
     let matrix = &doc[doc
         .find("## Threat matrix")
         .expect("a threat matrix section")..];
-    for n in 1..=50 {
+    // rows T01–T79 are done; later rows are added as their features land
+    for n in 1..=79 {
         assert!(
             matrix.contains(&format!("\n| T{n:02} |")),
             "row T{n:02} missing"
@@ -2015,8 +2016,9 @@ fn the_threat_matrix_in_the_docs_lists_every_row_and_every_row_test() {
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                     .collect();
-                let b = name.as_bytes();
-                if b.len() > 4 && b[1].is_ascii_digit() && b[2].is_ascii_digit() && b[3] == b'_' {
+                // `tNN_…` or `tNNN_…`
+                let digits = name[1..].bytes().take_while(u8::is_ascii_digit).count();
+                if (2..=3).contains(&digits) && name[1 + digits..].starts_with('_') {
                     assert!(
                         matrix.contains(&format!("::{name}`")),
                         "{name} is not in the matrix"
