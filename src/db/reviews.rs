@@ -384,18 +384,22 @@ pub async fn audit_log(db: impl SqliteExecutor<'_>) -> Result<Vec<AuditEntry>, s
 #[derive(Debug, Clone)]
 pub struct FinalLevel {
     pub attempt_id: i64,
+    /// The attempt's gauntlet and its pinned version (for names on the calibration page).
+    pub slug: String,
+    pub version: String,
     /// Minus the review id when the reviewer's account was removed (each counts on its own).
     pub reviewer_id: i64,
     pub round_number: i64,
     pub level: i64,
+    pub fell_into_trap: bool,
 }
 
 pub async fn final_levels(db: impl SqliteExecutor<'_>) -> Result<Vec<FinalLevel>, sqlx::Error> {
     sqlx::query_as!(
         FinalLevel,
-        r#"select r.attempt_id, coalesce(r.reviewer_id, -r.id) as "reviewer_id!: i64", rr.round_number,
-                  rr.level as "level!: i64"
-           from review_rounds rr join reviews r on r.id = rr.review_id
+        r#"select r.attempt_id, a.slug, a.version, coalesce(r.reviewer_id, -r.id) as "reviewer_id!: i64",
+                  rr.round_number, rr.level as "level!: i64", rr.fell_into_trap as "fell_into_trap: bool"
+           from review_rounds rr join reviews r on r.id = rr.review_id join attempts a on a.id = r.attempt_id
            where r.submitted_at is not null and rr.level is not null
            order by r.attempt_id, rr.round_number, r.reviewer_id"#
     )
