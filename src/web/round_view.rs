@@ -226,9 +226,7 @@ pub fn weak_short(text: &str) -> String {
     let plain = text.replace("**", "").replace('`', "");
     let head = match plain.split_once(" — ").or_else(|| plain.split_once(" - ")) {
         Some((head, _)) => head,
-        None => plain
-            .find(". ")
-            .map_or(plain.as_str(), |i| &plain[..=i]),
+        None => plain.find(". ").map_or(plain.as_str(), |i| &plain[..=i]),
     };
     let head = head.trim();
     if head.chars().count() <= 80 {
@@ -284,6 +282,9 @@ mod tests {
         );
         let long = "word ".repeat(40);
         let short = weak_short(&long);
-        assert!(short.ends_with('…') && short.chars().count() <= 80, "{short}");
+        assert!(
+            short.ends_with('…') && short.chars().count() <= 80,
+            "{short}"
+        );
     }
 }
