@@ -351,7 +351,11 @@ async fn backup(cli: &Cli, path: &Path) -> CliResult {
         "backed up {} to {} ({}, {}, {}; integrity ok)",
         choice.path.display(),
         report.path.display(),
-        count_of(i64::try_from(report.bytes).unwrap_or(i64::MAX), "byte", "bytes"),
+        count_of(
+            i64::try_from(report.bytes).unwrap_or(i64::MAX),
+            "byte",
+            "bytes"
+        ),
         count_of(report.users, "user", "users"),
         count_of(report.attempts, "attempt", "attempts")
     );

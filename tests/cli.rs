@@ -327,12 +327,25 @@ fn user_create_at_a_terminal_asks_twice_without_echo() {
     );
     // the account exists: the piped form refuses a second one with the same email
     let mut dup = gauntlet(dir.path())
-        .args(["--database", "g.db", "user", "create", "--email", "tty@team.example", "--role", "admin"])
+        .args([
+            "--database",
+            "g.db",
+            "user",
+            "create",
+            "--email",
+            "tty@team.example",
+            "--role",
+            "admin",
+        ])
         .stdin(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    dup.stdin.take().unwrap().write_all(b"another long phrase\n").unwrap();
+    dup.stdin
+        .take()
+        .unwrap()
+        .write_all(b"another long phrase\n")
+        .unwrap();
     let dup = dup.wait_with_output().unwrap();
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
 }
