@@ -658,7 +658,7 @@ async fn calibration_shows_agreement_names_trap_disagreement_and_the_sample_size
     assert!(html.contains("Small sample:") && html.contains("from 5 pairs of grades"));
     assert!(html.contains("n (shared rounds)"));
     assert!(
-        html.matches("<td>5</td><td>5 <span class=\"badge badge-amber\">small sample</span>")
+        html.matches("<td data-label=\"n\">5</td><td data-label=\"Pairs\">5 <span class=\"badge badge-amber\">small sample</span>")
             .count()
             == 2,
         "each interviewer's n and pairs"
