@@ -1396,7 +1396,7 @@ async fn check_width(b: &Browser, app: &TestApp, who: &str, path: &str, report: 
     let (scroll, inner, wide) = overflow(b).await;
     if scroll > inner || inner > 390.0 {
         report.push(format!(
-            "{who} {path}: scrollWidth {scroll} > innerWidth {inner} ({wide})"
+            "{who} {path}: scrollWidth {scroll}, innerWidth {inner} (a phone zooms a page wider than 390 px out); wide: {wide}"
         ));
     }
 }
@@ -1473,10 +1473,9 @@ async fn no_main_page_overflows_a_390_px_phone_for_any_role() {
     // every section of the top navigation is on screen, none hidden in a scroller
     b.goto(&app.url("/")).await;
     for link in ["/reviews", "/admin"] {
-        assert!(
-            in_view(&b, &format!(".primary-nav a[href=\"{link}\"]")).await,
-            "{link} is visible in the navigation at 390 px"
-        );
+        if !in_view(&b, &format!(".primary-nav a[href=\"{link}\"]")).await {
+            report.push(format!("{link} is hidden in the navigation at 390 px"));
+        }
     }
     b.close().await;
     assert!(
