@@ -172,7 +172,8 @@ impl ServeArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
-    /// Create an account; the password is read from standard input.
+    /// Create an account; the password is asked for without echo at a terminal, otherwise read
+    /// from standard input.
     Create {
         /// Email address (the sign-in name).
         #[arg(long)]
@@ -296,10 +297,7 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
 }
 
 async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> CliResult {
-    let mut password = String::new();
-    std::io::stdin().read_to_string(&mut password)?;
-    let password = password.strip_suffix('\n').unwrap_or(&password);
-    let password = password.strip_suffix('\r').unwrap_or(password).to_string();
+    let password = read_new_password()?;
     let email = db::users::normalise_email(email);
     let name = name
         .map(str::to_string)
@@ -332,6 +330,30 @@ async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> 
     Ok(())
 }
 
+/// The new account's password: typed twice without echo at a terminal, otherwise the whole of
+/// standard input (one trailing newline dropped), so `printf … | gauntlet user create` keeps
+/// working in scripts.
+fn read_new_password() -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (12–128 characters, not shown): ")?;
+        let again = rpassword::prompt_password("Same password again: ")?;
+        if first != again {
+            return Err("the two passwords differ; nothing was created".into());
+        }
+        return Ok(first);
+    }
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password)?;
+    let password = password.strip_suffix('\n').unwrap_or(&password);
+    Ok(password.strip_suffix('\r').unwrap_or(password).to_string())
+}
+
+/// `1 attempt`, `2 attempts`: a count with its noun.
+pub fn count_of(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 async fn backup(cli: &Cli, path: &Path) -> CliResult {
     let choice = cli.database();
     // a backup never creates the database it copies, and never migrates it: the binary may be
@@ -341,12 +363,16 @@ async fn backup(cli: &Cli, path: &Path) -> CliResult {
     pool.close().await;
     let report = report?;
     println!(
-        "backed up {} to {} ({} bytes, {} users, {} attempts; integrity ok)",
+        "backed up {} to {} ({}, {}, {}; integrity ok)",
         choice.path.display(),
         report.path.display(),
-        report.bytes,
-        report.users,
-        report.attempts
+        count_of(
+            i64::try_from(report.bytes).unwrap_or(i64::MAX),
+            "byte",
+            "bytes"
+        ),
+        count_of(report.users, "user", "users"),
+        count_of(report.attempts, "attempt", "attempts")
     );
     Ok(())
 }

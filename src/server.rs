@@ -64,6 +64,21 @@ impl Running {
     }
 }
 
+/// What went wrong when listening on `addr`, worded for the person who started the server.
+fn bind_error(addr: SocketAddr, e: std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "cannot listen on {addr}: the address is already in use (is another gauntlet running?). \
+             Stop that program or pick another address with --bind (GAUNTLET_BIND), e.g. --bind 127.0.0.1:3001"
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "cannot listen on {addr}: permission denied (ports below 1024 need privileges); \
+             pick another address with --bind (GAUNTLET_BIND)"
+        ),
+        _ => format!("cannot listen on {addr}: {e}"),
+    }
+}
+
 /// Opens everything and starts serving on `config.bind` (port 0 picks a free port).
 pub async fn start(
     mut config: Config,
@@ -100,7 +115,9 @@ pub async fn start(
             .continuously_delete_expired(Duration::from_secs(600)),
     );
 
-    let listener = TcpListener::bind(config.bind).await?;
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| bind_error(config.bind, e))?;
     let addr = listener.local_addr()?;
     if config.public_url == format!("http://{}", config.bind) {
         config.public_url = format!("http://{addr}");

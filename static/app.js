@@ -283,14 +283,19 @@
   // ---- print buttons -------------------------------------------------------------------------
   $all("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
 
-  // ---- review page: autosave the draft, keyboard grading, quotes from selections -------------
-  var rubric = $("form[data-review-autosave]");
+  // ---- review page: autosave the draft (or edit mode), scorecard bar, keyboard grading, ------
+  // ---- a comment form beside the selected words -------------------------------------------
+  var rubric = $("form#rubric");
   if (rubric) { reviewPage(rubric); }
 
   function reviewPage(rubric) {
+    // a draft autosaves; a submitted review in edit mode saves only on "Save changes"; a
+    // submitted review outside edit mode is read-only (its fields are disabled)
     var url = rubric.getAttribute("data-review-autosave");
+    var editing = rubric.hasAttribute("data-review-edit");
     var csrf = $("input[name=_csrf]", rubric).value;
-    var statuses = $all("[data-review-status], [data-review-status-bottom]");
+    var statuses = $all("[data-review-status], [data-review-status-bottom], [data-review-status-bar]");
+    var bar = $("[data-scorecard]");
     var timerId = null, submitting = false, dirty = false;
     function say(text, kind) {
       statuses.forEach(function (el) { el.textContent = text; el.className = "save-status" + (kind ? " save-" + kind : ""); });
@@ -305,7 +310,7 @@
       return p;
     }
     function save() {
-      if (submitting) return;
+      if (submitting || !url) return;
       say("Saving…", "busy");
       fetch(url, {
         method: "POST",
@@ -321,49 +326,113 @@
       }).catch(function () { say("Not saved — retrying", "error"); schedule(5000); });
     }
     function schedule(delay) { clearTimeout(timerId); timerId = setTimeout(save, delay); }
-    function changed() { dirty = true; say("Unsaved changes", "busy"); schedule(1500); }
-    document.addEventListener("input", function (e) { if (e.target.form === rubric || e.target.getAttribute("form") === "rubric") changed(); });
-    document.addEventListener("change", function (e) { if (e.target.form === rubric || e.target.getAttribute("form") === "rubric") changed(); });
-    rubric.addEventListener("submit", function () { submitting = true; });
-    window.addEventListener("beforeunload", function (e) { if (dirty && !submitting) { save(); e.preventDefault(); e.returnValue = ""; } });
+    function changed() {
+      dirty = true;
+      if (editing) { say("Unsaved changes — the candidate sees them when you press Save changes", "busy"); }
+      else if (url) { say("Unsaved changes", "busy"); schedule(1500); }
+      paintBar();
+    }
+    function ours(el) { return el.form === rubric || el.getAttribute("form") === "rubric"; }
+    document.addEventListener("input", function (e) { if (ours(e.target)) changed(); });
+    document.addEventListener("change", function (e) { if (ours(e.target)) changed(); });
+    rubric.addEventListener("submit", function () { submitting = true; clearTimeout(timerId); });
+    window.addEventListener("beforeunload", function (e) {
+      if (dirty && !submitting && (url || editing)) { save(); e.preventDefault(); e.returnValue = ""; }
+    });
 
     var cards = $all("[data-round-card]");
     var current = 0;
+    function markCurrent(i) {
+      current = i;
+      cards.forEach(function (c, j) { c.classList.toggle("is-current", j === i); });
+      paintBar();
+    }
     function focusCard(i) {
       if (!cards.length) return;
-      current = Math.max(0, Math.min(cards.length - 1, i));
-      cards.forEach(function (c, j) { c.classList.toggle("is-current", j === current); });
+      markCurrent(Math.max(0, Math.min(cards.length - 1, i)));
       cards[current].focus({ preventScroll: true });
       cards[current].scrollIntoView({ block: "start", behavior: "smooth" });
     }
-    cards.forEach(function (c, i) { c.addEventListener("focusin", function () { current = i; cards.forEach(function (d, j) { d.classList.toggle("is-current", j === i); }); }); });
+    cards.forEach(function (c, i) { c.addEventListener("focusin", function () { if (current !== i) markCurrent(i); }); });
+
+    // the scorecard bar: the current round's level and trap flag, the recommendation, the save
+    // status and the submit button, always in view (a plain page without JavaScript has no bar)
+    function paintBar() {
+      if (!bar) return;
+      var card = cards[current];
+      if (card) {
+        var n = card.getAttribute("data-round-card");
+        var name = $("h2", card);
+        $("[data-sc-round]", bar).textContent = "Round " + n + " of " + cards.length;
+        if (name) $("[data-sc-round]", bar).title = name.textContent;
+        var level = $("input[name^=level_]:checked", card);
+        var label = level && level.closest("label").querySelector("strong");
+        $("[data-sc-level]", bar).textContent = "Level: " + (level ? level.value + (label ? " " + label.textContent : "") : "none");
+        var trap = $("input[data-trap]", card);
+        $("[data-sc-trap]", bar).textContent = trap ? (trap.checked ? "Trap: fell into it" : "Trap: not flagged") : "";
+      }
+      var rec = $("input[name=recommendation]:checked", rubric);
+      $("[data-sc-rec]", bar).textContent = "Recommendation: " + (rec ? rec.getAttribute("data-label") : "none");
+    }
+    if (bar) { bar.hidden = false; document.body.classList.add("has-scorecard"); paintBar(); }
+
     var help = $("#keys-help");
     $all("[data-keys-help]").forEach(function (b) { b.addEventListener("click", function () { help.hidden = !help.hidden; }); });
+    function submitWithConfirmation() {
+      var button = $("[data-sc-submit]") || $("#rubric button.primary");
+      if (!button) return;
+      if (window.confirm(button.getAttribute("data-confirm") || "Submit?")) {
+        submitting = true;
+        rubric.requestSubmit();
+      }
+    }
     document.addEventListener("keydown", function (e) {
       var t = e.target;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === "Escape" && openPop) { closePop(true); e.preventDefault(); return; }
       if (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName) && !(t.type === "radio" || t.type === "checkbox")) return;
       var card = cards[current];
       if (e.key === "j") { focusCard(current + 1); e.preventDefault(); }
       else if (e.key === "k") { focusCard(current - 1); e.preventDefault(); }
       else if (/^[1-4]$/.test(e.key) && card) {
         var radio = $("input[type=radio][name^=level_][value='" + e.key + "']", card);
-        if (radio) { radio.checked = true; radio.dispatchEvent(new Event("change", { bubbles: true })); say("Round " + card.getAttribute("data-round-card") + ": level " + e.key, "busy"); }
+        if (radio && !radio.disabled) { radio.checked = true; radio.dispatchEvent(new Event("change", { bubbles: true })); }
         e.preventDefault();
       } else if (e.key === "t" && card) {
         var trap = $("input[data-trap]", card);
-        if (trap) { trap.checked = !trap.checked; trap.dispatchEvent(new Event("change", { bubbles: true })); }
+        if (trap && !trap.disabled) { trap.checked = !trap.checked; trap.dispatchEvent(new Event("change", { bubbles: true })); }
         e.preventDefault();
       } else if (e.key === "c" && card) {
         var d = $("details[data-add-comment]", card);
         if (d) { d.open = true; $("[data-quote]", d).focus(); }
         e.preventDefault();
-      } else if (e.key === "s") { clearTimeout(timerId); save(); e.preventDefault(); }
+      } else if (e.key === "r") {
+        var rec = $("input[name=recommendation]:checked", rubric) || $("input[name=recommendation]", rubric);
+        if (rec && !rec.disabled) { rec.focus({ preventScroll: true }); rec.scrollIntoView({ block: "center" }); }
+        e.preventDefault();
+      } else if (e.key === "m") {
+        var summary = $("#summary");
+        if (summary && !summary.readOnly) { summary.focus({ preventScroll: true }); summary.scrollIntoView({ block: "center" }); }
+        e.preventDefault();
+      } else if (e.key === "s" && url) { clearTimeout(timerId); save(); e.preventDefault(); }
+      else if (e.key === "S" && (url || editing)) { submitWithConfirmation(); e.preventDefault(); }
       else if (e.key === "?") { help.hidden = !help.hidden; e.preventDefault(); }
     });
 
-    // selecting words in an answer fills the comment form of that round
-    document.addEventListener("mouseup", function () {
+    // selecting words in an answer opens that round's comment form right under the selection
+    var openPop = null;
+    function closePop(refocus) {
+      if (!openPop) return;
+      var d = openPop;
+      openPop = null;
+      d.classList.remove("is-floating");
+      d.style.top = "";
+      d.style.left = "";
+      d.open = false;
+      if (refocus) { var card = d.closest("[data-round-card]"); if (card) card.focus({ preventScroll: true }); }
+    }
+    document.addEventListener("mouseup", function (e) {
+      if (openPop && openPop.contains(e.target)) return;
       var sel = window.getSelection();
       if (!sel || sel.isCollapsed) return;
       var answer = sel.anchorNode && (sel.anchorNode.nodeType === 1 ? sel.anchorNode : sel.anchorNode.parentElement).closest("[data-answer]");
@@ -378,9 +447,24 @@
       var card = answer.closest("[data-round-card]");
       var d = card && $("details[data-add-comment]", card);
       if (!d) return;
+      if (openPop && openPop !== d) closePop(false);
       d.open = true;
       $("[data-quote]", d).value = text;
       $("[data-quote-hint]", d).value = String(offset);
+      // float the form just below the selected words, inside the round card
+      var rect = range.getBoundingClientRect();
+      var box = card.getBoundingClientRect();
+      d.classList.add("is-floating");
+      var width = d.offsetWidth;
+      var left = Math.max(0, Math.min(rect.left - box.left, box.width - width));
+      d.style.top = Math.round(rect.bottom - box.top + 8) + "px";
+      d.style.left = Math.round(left) + "px";
+      openPop = d;
+      var body = $("textarea[name=body]", d);
+      if (body) body.focus({ preventScroll: true });
+    });
+    $all("details[data-add-comment]").forEach(function (d) {
+      d.addEventListener("toggle", function () { if (!d.open && openPop === d) closePop(false); });
     });
   }
 

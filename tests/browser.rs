@@ -1040,9 +1040,16 @@ async fn t31_t34_t35_payloads_stay_text_no_page_breaks_the_csp_and_no_page_can_b
     // a comment whose quote and body are payloads (the quote also goes into an aria-label)
     let quote = "\"><img src=x onerror=alert(1)>";
     let comment = "'><svg onload=alert(1)> </textarea><script>alert(1)</script>";
+    // (scrolled to the middle first: the scorecard bar covers the bottom of the window)
+    js(
+        &b,
+        "document.querySelector('details.add-comment summary').scrollIntoView({block: 'center'})",
+    )
+    .await;
     b.click("details.add-comment summary").await;
     b.fill("#quote-1", quote).await;
     b.fill("#cbody-1", comment).await;
+    js(&b, "document.querySelector('details.add-comment form button[type=submit]').scrollIntoView({block: 'center'})").await;
     b.click("details.add-comment form button[type=submit]")
         .await;
     b.wait_for_text("Comment added").await;
@@ -1161,4 +1168,319 @@ async fn frame_document(b: &Browser, id: &str) -> (String, String) {
         v[0].as_str().unwrap_or_default().to_string(),
         v[1].as_str().unwrap_or_default().to_string(),
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: the interviewer's scorecard bar and shortcuts (point 11), and phones (point 15).
+// ---------------------------------------------------------------------------------------------
+
+/// A candidate who answered the whole seed through this browser and asked for a review; the
+/// browser is signed out afterwards. Returns the attempt id.
+async fn requested_seed(b: &Browser, app: &TestApp, candidate: &str) -> String {
+    sign_in(b, app, candidate).await;
+    let attempt = start_seed(b, app).await;
+    answer_whole_seed(b, app).await;
+    b.click("form[action$='/review'] button[type=submit]").await;
+    b.wait_for_text("Review requested").await;
+    sign_out(b).await;
+    attempt.trim_start_matches("/attempts/").to_string()
+}
+
+/// Runs `script` (which returns a value) in the page.
+async fn js(b: &Browser, script: &str) -> serde_json::Value {
+    b.client.execute(script, vec![]).await.unwrap()
+}
+
+/// Whether the element is entirely inside the window.
+async fn in_view(b: &Browser, css: &str) -> bool {
+    js(
+        b,
+        &format!(
+            "const r = document.querySelector({css:?}).getBoundingClientRect();
+             return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight && r.left >= 0 && r.right <= window.innerWidth;"
+        ),
+    )
+    .await
+    .as_bool()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_scorecard_shows_each_keys_effect_and_the_comment_form_opens_beside_the_selection() {
+    let app = https_app().await;
+    let candidate = app.create_user(Role::Candidate).await;
+    let interviewer = app.create_user(Role::Interviewer).await;
+    let b = https_browser(true).await;
+    let id = requested_seed(&b, &app, &candidate).await;
+
+    sign_in(&b, &app, &interviewer).await;
+    b.goto(&app.url(&format!("/reviews/{id}"))).await;
+    js(
+        &b,
+        "document.querySelector(\"form[action$='/claim'] button\").click()",
+    )
+    .await;
+    b.wait_for_text("Level for round 1").await;
+    assert!(
+        in_view(&b, "[data-scorecard]").await,
+        "the bar is in the window"
+    );
+    js(&b, "document.querySelector('[data-round-card]').focus()").await;
+    press(&b, "j").await;
+    press(&b, "3").await;
+    press(&b, "t").await;
+    assert_eq!(b.text("[data-sc-round]").await, "Round 2 of 5");
+    assert_eq!(b.text("[data-sc-level]").await, "Level: 3 Strong");
+    assert_eq!(b.text("[data-sc-trap]").await, "Trap: fell into it");
+    wait_until("the draft to be saved", || async {
+        b.text("[data-review-status-bar]")
+            .await
+            .starts_with("Draft saved")
+    })
+    .await;
+    assert!(
+        in_view(&b, "[data-scorecard]").await,
+        "the save status is in the window"
+    );
+    let trap_stored: i64 =
+        sqlx::query_scalar("select fell_into_trap from review_rounds where round_number = 2")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(trap_stored, 1);
+    for level in ["2", "2", "3"] {
+        press(&b, "j").await;
+        press(&b, level).await;
+    }
+    press(&b, "k").await;
+    assert_eq!(b.text("[data-sc-round]").await, "Round 4 of 5");
+    assert_eq!(b.text("[data-sc-level]").await, "Level: 2 Partial");
+    assert_eq!(b.text("[data-sc-trap]").await, "Trap: not flagged");
+    for _ in 0..3 {
+        press(&b, "k").await;
+    }
+    press(&b, "2").await;
+    assert_eq!(b.text("[data-sc-round]").await, "Round 1 of 5");
+    assert_eq!(b.text("[data-sc-trap]").await, "", "round 1 has no trap");
+
+    // r goes to the recommendation (arrow keys choose), m to the summary
+    press(&b, "r").await;
+    assert_eq!(
+        js(&b, "return document.activeElement.name").await.as_str(),
+        Some("recommendation")
+    );
+    press(&b, " ").await;
+    assert_eq!(b.text("[data-sc-rec]").await, "Recommendation: Not yet");
+    press(&b, "\u{E014}").await; // arrow right
+    assert_eq!(b.text("[data-sc-rec]").await, "Recommendation: Almost");
+    press(&b, "m").await;
+    assert_eq!(
+        js(&b, "return document.activeElement.id").await.as_str(),
+        Some("summary")
+    );
+    press(&b, "Clear about failover.").await;
+
+    // selecting words in round 3's answer opens its comment form right below them
+    let gap = js(
+        &b,
+        "const answer = document.querySelector('[data-answer=\"3\"]');
+         const walker = document.createTreeWalker(answer, NodeFilter.SHOW_TEXT);
+         const node = walker.nextNode();
+         const range = document.createRange();
+         range.setStart(node, 0);
+         range.setEnd(node, 'Drop the replicas'.length);
+         const sel = window.getSelection();
+         sel.removeAllRanges();
+         sel.addRange(range);
+         answer.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }));
+         const form = answer.closest('[data-round-card]').querySelector('details[data-add-comment]');
+         return form.getBoundingClientRect().top - range.getBoundingClientRect().bottom;",
+    )
+    .await
+    .as_f64()
+    .unwrap();
+    assert!(
+        (0.0..=40.0).contains(&gap),
+        "the form is {gap} px below the selection"
+    );
+    assert_eq!(b.value("#quote-3").await, "Drop the replicas");
+    assert_eq!(
+        js(&b, "return document.activeElement.id").await.as_str(),
+        Some("cbody-3")
+    );
+    press(&b, "Why drop them?").await;
+    press(&b, "\u{E007}").await; // Enter in the text area: a new line, not a submit
+    press(&b, "\u{E00C}").await; // Escape closes it
+    assert_eq!(
+        js(
+            &b,
+            "return document.querySelector('#round-3 details[data-add-comment]').open"
+        )
+        .await,
+        serde_json::Value::Bool(false)
+    );
+
+    // Shift+S submits after a confirmation; dismissing it submits nothing
+    press(&b, "S").await;
+    let asked = b.open_dialog().await.expect("a confirmation");
+    assert!(asked.contains("Submit this review?"), "{asked}");
+    b.client.dismiss_alert().await.unwrap();
+    assert!(b.html().await.contains("badge-amber\">Draft"));
+    press(&b, "S").await;
+    b.open_dialog().await.expect("a confirmation");
+    b.client.accept_alert().await.unwrap();
+    b.wait_for_text("Review submitted").await;
+    assert_eq!(review_levels(&app).await, vec![2, 3, 2, 2, 3]);
+    let summary: String = sqlx::query_scalar("select summary from reviews")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(summary, "Clear about failover.");
+
+    // edit mode: keys change the page, nothing is saved until Save changes
+    b.goto(&app.url(&format!("/reviews/{id}?edit=1"))).await;
+    b.wait_for_text("Editing the submitted review").await;
+    js(&b, "document.querySelector('[data-round-card]').focus()").await;
+    press(&b, "4").await;
+    assert_eq!(b.text("[data-sc-level]").await, "Level: 4 Senior signal");
+    assert!(
+        b.text("[data-review-status-bar]")
+            .await
+            .contains("when you press Save changes")
+    );
+    assert_eq!(
+        review_levels(&app).await,
+        vec![2, 3, 2, 2, 3],
+        "not saved yet"
+    );
+    press(&b, "S").await;
+    assert!(
+        b.open_dialog()
+            .await
+            .expect("a confirmation")
+            .contains("Save these changes?")
+    );
+    b.client.accept_alert().await.unwrap();
+    b.wait_for_text("Changes saved").await;
+    assert_eq!(review_levels(&app).await, vec![4, 3, 2, 2, 3]);
+    let audits: i64 = sqlx::query_scalar("select count(*) from review_audit")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(audits, 1);
+    b.close().await;
+}
+
+/// The page's widths at the emulated phone size, and the first elements that stick out.
+async fn overflow(b: &Browser) -> (f64, f64, String) {
+    let v = js(
+        b,
+        "const w = window.innerWidth;
+         const wide = Array.from(document.querySelectorAll('body *'))
+           .filter(e => e.getBoundingClientRect().right > w + 0.5)
+           .slice(0, 4)
+           .map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).trim().split(/\\s+/).join('.') : ''));
+         return [document.documentElement.scrollWidth, w, wide.join(', ')];",
+    )
+    .await;
+    (
+        v[0].as_f64().unwrap(),
+        v[1].as_f64().unwrap(),
+        v[2].as_str().unwrap().to_string(),
+    )
+}
+
+/// Opens `path` and notes it in `report` when the page is wider than the window.
+async fn check_width(b: &Browser, app: &TestApp, who: &str, path: &str, report: &mut Vec<String>) {
+    b.goto(&app.url(path)).await;
+    let (scroll, inner, wide) = overflow(b).await;
+    if scroll > inner || inner > 390.0 {
+        report.push(format!(
+            "{who} {path}: scrollWidth {scroll}, innerWidth {inner} (a phone zooms a page wider than 390 px out); wide: {wide}"
+        ));
+    }
+}
+
+/// Issue 13 point 15: at 390 px (an emulated phone, which would zoom out rather than scroll if
+/// a page were wider, so innerWidth must stay 390) no main page of any role is wider than the
+/// window.
+#[tokio::test]
+async fn no_main_page_overflows_a_390_px_phone_for_any_role() {
+    let app = https_app().await;
+    let candidate = app.create_user(Role::Candidate).await;
+    let interviewer = app.create_user(Role::Interviewer).await;
+    let admin = app.create_user(Role::Admin).await;
+    let b = https_browser(true).await;
+    let id = requested_seed(&b, &app, &candidate).await;
+    // the interviewer claims it, so the review page shows the level picker
+    sign_in(&b, &app, &interviewer).await;
+    b.goto(&app.url(&format!("/reviews/{id}"))).await;
+    js(
+        &b,
+        "document.querySelector(\"form[action$='/claim'] button\").click()",
+    )
+    .await;
+    b.wait_for_text("Level for round 1").await;
+    sign_out(&b).await;
+
+    b.cdp(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true}),
+    )
+    .await;
+    let mut report = Vec::new();
+    check_width(&b, &app, "anonymous", "/login", &mut report).await;
+
+    sign_in(&b, &app, &candidate).await;
+    let in_progress = start_seed(&b, &app).await;
+    for path in [
+        "/".to_string(),
+        "/catalog".into(),
+        "/gauntlets/multi-region-kubernetes".into(),
+        in_progress,
+        format!("/attempts/{id}"),
+        "/history".into(),
+        "/account/password".into(),
+    ] {
+        check_width(&b, &app, "candidate", &path, &mut report).await;
+    }
+    sign_out(&b).await;
+
+    sign_in(&b, &app, &interviewer).await;
+    for path in [
+        "/".to_string(),
+        "/reviews".into(),
+        format!("/reviews/{id}"),
+        "/calibration".into(),
+        "/gauntlets/multi-region-kubernetes/kit".into(),
+    ] {
+        check_width(&b, &app, "interviewer", &path, &mut report).await;
+    }
+    sign_out(&b).await;
+
+    sign_in(&b, &app, &admin).await;
+    for path in [
+        "/",
+        "/reviews",
+        "/admin",
+        "/admin/invites",
+        "/admin/settings",
+        "/admin/content",
+        "/admin/audit",
+    ] {
+        check_width(&b, &app, "admin", path, &mut report).await;
+    }
+    // every section of the top navigation is on screen, none hidden in a scroller
+    b.goto(&app.url("/")).await;
+    for link in ["/reviews", "/admin"] {
+        if !in_view(&b, &format!(".primary-nav a[href=\"{link}\"]")).await {
+            report.push(format!("{link} is hidden in the navigation at 390 px"));
+        }
+    }
+    b.close().await;
+    assert!(
+        report.is_empty(),
+        "pages wider than a phone:\n{}",
+        report.join("\n")
+    );
 }

@@ -275,6 +275,101 @@ fn user_create_reads_the_password_from_stdin_and_refuses_weak_ones() {
 }
 
 #[test]
+fn user_create_at_a_terminal_asks_twice_without_echo() {
+    // `script` gives the command a pseudo-terminal, as when a person types the command
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{BIN} --database g.db --create-database user create --email tty@team.example --role admin"
+    );
+    let mut child = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(dir.path())
+        .env_remove("GAUNTLET_DATABASE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script(1) from util-linux runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+    });
+    let mut seen = String::new();
+    let wait_for = |what: &str, seen: &mut String| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !seen.contains(what) {
+            assert!(Instant::now() < deadline, "never saw {what:?} in {seen:?}");
+            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+                seen.push_str(&chunk);
+            }
+        }
+    };
+    wait_for("Password (12", &mut seen);
+    // the prompt is written just before echo is switched off: give it a moment
+    std::thread::sleep(Duration::from_millis(300));
+    stdin.write_all(b"tidal meadow lantern\n").unwrap();
+    wait_for("Same password again", &mut seen);
+    std::thread::sleep(Duration::from_millis(300));
+    stdin.write_all(b"tidal meadow lantern\n").unwrap();
+    wait_for("created admin tty@team.example", &mut seen);
+    assert!(wait_exit(&mut child, Duration::from_secs(20)).success());
+    assert!(
+        !seen.contains("tidal meadow"),
+        "the password was echoed: {seen:?}"
+    );
+    // the account exists: the piped form refuses a second one with the same email
+    let mut dup = gauntlet(dir.path())
+        .args([
+            "--database",
+            "g.db",
+            "user",
+            "create",
+            "--email",
+            "tty@team.example",
+            "--role",
+            "admin",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    dup.stdin
+        .take()
+        .unwrap()
+        .write_all(b"another long phrase\n")
+        .unwrap();
+    let dup = dup.wait_with_output().unwrap();
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+}
+
+#[test]
+fn a_port_already_in_use_names_the_address_and_suggests_bind() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = gauntlet(dir.path())
+        .args(["serve", "--bind", &addr])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on {addr}"))
+            && err.contains("already in use")
+            && err.contains("--bind"),
+        "{err}"
+    );
+}
+
+#[test]
 fn content_check_explains_every_error_with_file_and_line_and_fails() {
     let dir = tempfile::tempdir().unwrap();
     let broken = format!("{FIXTURES}/errors/many-errors.md");
@@ -469,7 +564,7 @@ fn backup_copies_a_live_database_consistently_and_never_overwrites() {
     );
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(
-        said.contains("1 users") && said.contains("integrity ok"),
+        said.contains(", 1 user, 0 attempts; integrity ok") && !said.contains("1 users"),
         "{said}"
     );
     assert!(!dir.path().join("copy.db.tmp").exists());

@@ -22,6 +22,8 @@ pub struct QueueRow {
     /// Display names of everyone who claimed it, comma-separated.
     pub reviewers: Option<String>,
     pub final_reviews: i64,
+    /// Reviews claimed (draft or final).
+    pub claims: i64,
     pub mine: Option<i64>,
     pub mine_submitted: Option<i64>,
 }
@@ -35,6 +37,7 @@ pub async fn queue(db: impl SqliteExecutor<'_>, me: i64) -> Result<Vec<QueueRow>
                   (select group_concat(coalesce(ru.display_name, 'former interviewer'), ', ') from reviews r left join users ru on ru.id = r.reviewer_id
                     where r.attempt_id = a.id) as "reviewers?: String",
                   (select count(*) from reviews r where r.attempt_id = a.id and r.submitted_at is not null) as "final_reviews!: i64",
+                  (select count(*) from reviews r where r.attempt_id = a.id) as "claims!: i64",
                   (select r.id from reviews r where r.attempt_id = a.id and r.reviewer_id = ?) as "mine?: i64",
                   (select r.submitted_at from reviews r where r.attempt_id = a.id and r.reviewer_id = ?) as "mine_submitted?: i64"
            from attempts a join users u on u.id = a.user_id
@@ -381,18 +384,22 @@ pub async fn audit_log(db: impl SqliteExecutor<'_>) -> Result<Vec<AuditEntry>, s
 #[derive(Debug, Clone)]
 pub struct FinalLevel {
     pub attempt_id: i64,
+    /// The attempt's gauntlet and its pinned version (for names on the calibration page).
+    pub slug: String,
+    pub version: String,
     /// Minus the review id when the reviewer's account was removed (each counts on its own).
     pub reviewer_id: i64,
     pub round_number: i64,
     pub level: i64,
+    pub fell_into_trap: bool,
 }
 
 pub async fn final_levels(db: impl SqliteExecutor<'_>) -> Result<Vec<FinalLevel>, sqlx::Error> {
     sqlx::query_as!(
         FinalLevel,
-        r#"select r.attempt_id, coalesce(r.reviewer_id, -r.id) as "reviewer_id!: i64", rr.round_number,
-                  rr.level as "level!: i64"
-           from review_rounds rr join reviews r on r.id = rr.review_id
+        r#"select r.attempt_id, a.slug, a.version, coalesce(r.reviewer_id, -r.id) as "reviewer_id!: i64",
+                  rr.round_number, rr.level as "level!: i64", rr.fell_into_trap as "fell_into_trap: bool"
+           from review_rounds rr join reviews r on r.id = rr.review_id join attempts a on a.id = r.attempt_id
            where r.submitted_at is not null and rr.level is not null
            order by r.attempt_id, rr.round_number, r.reviewer_id"#
     )

@@ -59,6 +59,8 @@ pub struct Agreement {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReviewerStats {
     pub reviewer: i64,
+    /// Shared items (rounds also graded by someone else) this reviewer graded: their n.
+    pub items: usize,
     /// Pairs `(this reviewer, other)` on shared items.
     pub pairs: usize,
     /// Share of those pairs with the same level; `None` without pairs.
@@ -71,6 +73,53 @@ pub struct ReviewerStats {
     pub mean_level: f64,
     /// Mean of the other reviewers' levels on those same items (each other grade once).
     pub others_mean: f64,
+}
+
+/// Below this many reviewer pairs, agreement and kappa swing too much to read much into them
+/// (one changed grade moves exact agreement by several points); the page says so.
+pub const FEW_PAIRS: usize = 30;
+
+/// One reviewer's "fell into the trap" flag on one round of one attempt (final reviews only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrapFlag {
+    pub attempt: i64,
+    pub round: u32,
+    pub reviewer: i64,
+    pub fell: bool,
+}
+
+/// An `(attempt, round)` whose reviewers disagree on the trap flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrapSplit {
+    pub attempt: i64,
+    pub round: u32,
+    /// Reviewers who flagged the trap, then those who did not, each sorted by id.
+    pub flagged: Vec<i64>,
+    pub not_flagged: Vec<i64>,
+}
+
+/// Every `(attempt, round)` flagged by some of its reviewers and not by others, in
+/// `(attempt, round)` order; the last duplicate of a reviewer's flag counts.
+pub fn trap_splits(flags: &[TrapFlag]) -> Vec<TrapSplit> {
+    let mut items: BTreeMap<Item, BTreeMap<i64, bool>> = BTreeMap::new();
+    for f in flags {
+        items
+            .entry((f.attempt, f.round))
+            .or_default()
+            .insert(f.reviewer, f.fell);
+    }
+    items
+        .into_iter()
+        .filter_map(|((attempt, round), reviewers)| {
+            let (yes, no): (Vec<_>, Vec<_>) = reviewers.into_iter().partition(|(_, fell)| *fell);
+            (!yes.is_empty() && !no.is_empty()).then(|| TrapSplit {
+                attempt,
+                round,
+                flagged: yes.into_iter().map(|(r, _)| r).collect(),
+                not_flagged: no.into_iter().map(|(r, _)| r).collect(),
+            })
+        })
+        .collect()
 }
 
 /// `(attempt, round)`.
@@ -243,6 +292,7 @@ pub fn per_reviewer(grades: &[Grade]) -> Vec<ReviewerStats> {
     accs.into_iter()
         .map(|(reviewer, acc)| ReviewerStats {
             reviewer,
+            items: acc.own_count,
             pairs: acc.tally.pairs,
             exact: acc.tally.exact(),
             kappa: acc.tally.kappa(),
@@ -278,6 +328,54 @@ mod tests {
             reviewer,
             level,
         }
+    }
+
+    #[test]
+    fn trap_splits_list_only_rounds_whose_reviewers_disagree() {
+        let f = |attempt, round, reviewer, fell| TrapFlag {
+            attempt,
+            round,
+            reviewer,
+            fell,
+        };
+        let flags = [
+            f(1, 2, 20, true),
+            f(1, 2, 10, false),
+            f(1, 2, 30, true),
+            f(1, 3, 10, true),
+            f(1, 3, 20, true),
+            f(2, 1, 10, false),
+            f(2, 1, 20, false),
+            f(3, 1, 10, true),
+            f(3, 1, 10, false),
+        ];
+        assert_eq!(
+            trap_splits(&flags),
+            vec![TrapSplit {
+                attempt: 1,
+                round: 2,
+                flagged: vec![20, 30],
+                not_flagged: vec![10],
+            }]
+        );
+    }
+
+    #[test]
+    fn each_reviewer_counts_the_shared_rounds_they_graded() {
+        let grades = [
+            g(1, 1, 10, 2),
+            g(1, 1, 20, 2),
+            g(1, 1, 30, 3),
+            g(1, 2, 10, 1),
+            g(1, 2, 20, 4),
+            g(1, 3, 10, 4),
+        ];
+        let stats = per_reviewer(&grades);
+        let n: Vec<(i64, usize, usize)> = stats
+            .iter()
+            .map(|s| (s.reviewer, s.items, s.pairs))
+            .collect();
+        assert_eq!(n, vec![(10, 2, 3), (20, 2, 3), (30, 1, 2)]);
     }
 
     fn close(actual: Option<f64>, expected: f64) -> bool {

@@ -621,6 +621,8 @@ pub struct AuditRow {
     pub actor: String,
     pub attempt_id: i64,
     pub review_id: i64,
+    /// What changed, one line each ("Round 5 level 2 → 3").
+    pub changes: Vec<String>,
     pub before: String,
     pub after: String,
 }
@@ -668,6 +670,7 @@ pub async fn audit_page(
             actor: e.actor,
             attempt_id: e.attempt_id,
             review_id: e.review_id,
+            changes: crate::grading::changes::audit_changes(&e.before, &e.after),
             before: e.before,
             after: e.after,
         })

@@ -1,7 +1,7 @@
 //! For interviewers and admins: the calibration page (where reviewers disagree) and the
 //! interviewer kit (a whole gauntlet with all its guidance on one printable page).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,26 +15,37 @@ use super::{
 };
 use crate::{
     db,
-    grading::calibration::{self, Agreement, Grade},
+    grading::calibration::{self, Agreement, Grade, TrapFlag, TrapSplit},
+    library::Pinned,
     state::AppState,
 };
 
 /// One attempt–round with two or more levels.
 pub struct SpreadRow {
     pub attempt_id: i64,
+    /// The gauntlet's title (its slug if that version is gone).
+    pub gauntlet: String,
     pub round: u32,
+    /// The round's name ("The Probe"), when the gauntlet version is known.
+    pub round_name: String,
     pub levels: Vec<(String, u8)>,
     pub range: u8,
+    /// When the reviewers disagree on "fell into the trap": who flagged it, who did not.
+    pub trap_split: Option<(String, String)>,
 }
 
 /// One reviewer's calibration line.
 pub struct ReviewerRow {
     pub name: String,
+    /// Rounds this reviewer graded that someone else graded too.
+    pub items: usize,
     pub pairs: usize,
     pub exact: String,
     pub kappa: String,
     pub mean: String,
     pub others_mean: String,
+    /// Too few pairs to read much into this reviewer's numbers.
+    pub few: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -45,6 +56,9 @@ struct CalibrationPage {
     overall: Agreement,
     spreads: Vec<SpreadRow>,
     reviewers: Vec<ReviewerRow>,
+    /// Rounds whose reviewers disagree on the trap flag.
+    trap_splits: usize,
+    few_pairs: usize,
 }
 
 impl CalibrationPage {
@@ -64,9 +78,9 @@ pub async fn calibration(
     State(state): State<AppState>,
 ) -> Result<impl axum::response::IntoResponse> {
     let mut conn = state.db.get().await?;
-    let grades: Vec<Grade> = db::reviews::final_levels(&mut *conn)
-        .await?
-        .into_iter()
+    let levels = db::reviews::final_levels(&mut *conn).await?;
+    let grades: Vec<Grade> = levels
+        .iter()
         .filter_map(|l| {
             Some(Grade {
                 attempt: l.attempt_id,
@@ -76,19 +90,68 @@ pub async fn calibration(
             })
         })
         .collect();
+    let flags: Vec<TrapFlag> = levels
+        .iter()
+        .filter_map(|l| {
+            Some(TrapFlag {
+                attempt: l.attempt_id,
+                round: u32::try_from(l.round_number).ok()?,
+                reviewer: l.reviewer_id,
+                fell: l.fell_into_trap,
+            })
+        })
+        .collect();
+    // each attempt's gauntlet version, for the titles and round names
+    let mut gauntlets: HashMap<i64, Option<Arc<Pinned>>> = HashMap::new();
+    let mut slugs: HashMap<i64, String> = HashMap::new();
+    for l in &levels {
+        if let std::collections::hash_map::Entry::Vacant(e) = gauntlets.entry(l.attempt_id) {
+            e.insert(
+                state
+                    .content
+                    .pinned(&mut *conn, &l.slug, &l.version)
+                    .await?,
+            );
+            slugs.insert(l.attempt_id, l.slug.clone());
+        }
+    }
     let names: HashMap<i64, String> = db::users::list(&mut *conn)
         .await?
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
-    let name = |id: &i64| names.get(id).cloned().unwrap_or_else(|| format!("#{id}"));
+    let name = |id: &i64| {
+        names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| "former interviewer".into())
+    };
+    let splits: HashMap<(i64, u32), TrapSplit> = calibration::trap_splits(&flags)
+        .into_iter()
+        .map(|s| ((s.attempt, s.round), s))
+        .collect();
+    let join = |ids: &[i64]| ids.iter().map(&name).collect::<Vec<_>>().join(", ");
     let spreads = calibration::spreads(&grades)
         .into_iter()
-        .map(|s| SpreadRow {
-            attempt_id: s.attempt,
-            round: s.round,
-            levels: s.levels.iter().map(|(r, l)| (name(r), *l)).collect(),
-            range: s.range,
+        .map(|s| {
+            let pinned = gauntlets.get(&s.attempt).and_then(Option::as_ref);
+            SpreadRow {
+                attempt_id: s.attempt,
+                gauntlet: pinned.map_or_else(
+                    || slugs.get(&s.attempt).cloned().unwrap_or_default(),
+                    |p| p.gauntlet.title.clone(),
+                ),
+                round: s.round,
+                round_name: pinned
+                    .and_then(|p| p.gauntlet.rounds.iter().find(|r| r.number == s.round))
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default(),
+                levels: s.levels.iter().map(|(r, l)| (name(r), *l)).collect(),
+                range: s.range,
+                trap_split: splits
+                    .get(&(s.attempt, s.round))
+                    .map(|t| (join(&t.flagged), join(&t.not_flagged))),
+            }
         })
         .collect();
     let fmt_pct = |v: Option<f64>| v.map_or("—".into(), |x| format!("{:.0}%", x * 100.0));
@@ -97,11 +160,13 @@ pub async fn calibration(
         .into_iter()
         .map(|r| ReviewerRow {
             name: name(&r.reviewer),
+            items: r.items,
             pairs: r.pairs,
             exact: fmt_pct(r.exact),
             kappa: fmt_num(r.kappa),
             mean: format!("{:.2}", r.mean_level),
             others_mean: format!("{:.2}", r.others_mean),
+            few: r.pairs < calibration::FEW_PAIRS,
         })
         .collect();
     Ok(CalibrationPage {
@@ -110,6 +175,8 @@ pub async fn calibration(
         overall: calibration::agreement(&grades),
         spreads,
         reviewers,
+        trap_splits: splits.len(),
+        few_pairs: calibration::FEW_PAIRS,
     })
 }
 

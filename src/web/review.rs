@@ -1,5 +1,6 @@
 //! Interviewer review: the queue, claiming, the aligned review page with the rubric, drafts
-//! (autosaved), submitting, edits after submitting (audited), and comments anchored to spans.
+//! (autosaved), submitting, editing a submitted review (an explicit mode whose change set reaches
+//! the candidate and the audit log on "Save changes"), and comments anchored to spans.
 //!
 //! Only attempts whose candidate asked for a review exist here: anything else is a 404. Other
 //! reviewers' reviews are shown only to someone who has submitted their own.
@@ -56,6 +57,14 @@ pub struct QueueItem {
     pub state: &'static str,
 }
 
+impl QueueItem {
+    /// Submitted reviews and no claim still in progress: nothing is waiting any more (another
+    /// interviewer may still add a review, which is not the queue's main job).
+    fn is_reviewed(final_reviews: i64, claims: i64) -> bool {
+        final_reviews > 0 && claims == final_reviews
+    }
+}
+
 #[derive(Deserialize)]
 pub struct QueueQuery {
     #[serde(default)]
@@ -66,7 +75,10 @@ pub struct QueueQuery {
 #[template(path = "pages/review/queue.html")]
 struct QueuePage {
     chrome: Chrome,
-    items: Vec<QueueItem>,
+    /// Attempts that still wait for a (first or claimed) review.
+    waiting: Vec<QueueItem>,
+    /// Attempts whose every claimed review is submitted.
+    reviewed: Vec<QueueItem>,
     show: String,
     total: usize,
 }
@@ -90,8 +102,9 @@ pub async fn queue(
     let blind = db::settings::load(&mut *conn).await?.blind_review;
     let rows = db::reviews::queue(&mut *conn, me.id).await?;
     let total = rows.len();
-    let mut items = Vec::new();
+    let (mut waiting, mut reviewed) = (Vec::new(), Vec::new());
     for row in rows {
+        let done = QueueItem::is_reviewed(row.final_reviews, row.claims);
         let st = match (row.mine, row.mine_submitted, row.reviewers.is_some()) {
             (Some(_), Some(_), _) => "mine-done",
             (Some(_), None, _) => "mine",
@@ -112,7 +125,8 @@ pub async fn queue(
             .pinned(&mut *conn, &row.slug, &row.version)
             .await?
             .map_or_else(|| row.slug.clone(), |p| p.gauntlet.title.clone());
-        items.push(QueueItem {
+        let list = if done { &mut reviewed } else { &mut waiting };
+        list.push(QueueItem {
             attempt_id: row.attempt_id,
             title,
             candidate: candidate_label(blind, &row),
@@ -128,7 +142,8 @@ pub async fn queue(
     }
     Ok(QueuePage {
         chrome,
-        items,
+        waiting,
+        reviewed,
         show: q.show,
         total,
     })
@@ -229,6 +244,11 @@ struct ReviewBody<'a> {
     finished: String,
     claimed: bool,
     submitted: Option<String>,
+    /// A submitted review opened with "Edit submitted review": the fields are live and nothing
+    /// is saved until "Save changes".
+    editing: bool,
+    /// A submitted review shown read-only (not in edit mode).
+    locked: bool,
     rounds: Vec<ReviewRound>,
     recommendation: String,
     summary: String,
@@ -244,22 +264,46 @@ impl ReviewBody<'_> {
         u32::try_from(index0 + 1).is_ok_and(|k| r.grade.weak_answers.contains(&k))
     }
 
+    /// The short text of round `r`'s weak answer `index0` (0-based), for its flag's label.
+    fn weak_label<'r>(&self, r: &'r ReviewRound, index0: &usize) -> &'r str {
+        r.v.weak_labels.get(*index0).map_or("", String::as_str)
+    }
+
     /// Whether level `n` is the chosen level of round `r`.
     fn level_checked(&self, r: &ReviewRound, n: &i64) -> bool {
         r.grade.level.map(i64::from) == Some(*n)
     }
 }
 
-/// `GET /reviews/{id}`
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// Present (`?edit=1`): open a submitted review in edit mode.
+    edit: Option<String>,
+}
+
+/// `GET /reviews/{id}` (`?edit=1`: edit mode for a submitted review)
 pub async fn page(
     RequireInterviewer(me): RequireInterviewer,
     chrome: Chrome,
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response> {
-    Ok(render_page(&state, chrome, &me, id, None, None)
+    let view = View {
+        draft: None,
+        error: None,
+        editing: q.edit.is_some(),
+    };
+    Ok(render_page(&state, chrome, &me, id, view)
         .await?
         .into_response())
+}
+
+/// How the review page is shown: a rejected rubric to show again, an error, edit mode.
+struct View {
+    draft: Option<Rubric>,
+    error: Option<String>,
+    editing: bool,
 }
 
 async fn pinned_of(
@@ -286,13 +330,13 @@ async fn render_page(
     chrome: Chrome,
     me: &User,
     id: i64,
-    draft: Option<Rubric>,
-    error: Option<String>,
+    view: View,
 ) -> Result<ReviewPage> {
     let mut conn = state.db.get().await?;
-    let cacheable = draft.is_none() && error.is_none() && !chrome.csrf.is_empty();
+    let cacheable =
+        view.draft.is_none() && view.error.is_none() && !view.editing && !chrome.csrf.is_empty();
     if !cacheable {
-        let rendered = Arc::new(render_body(state, conn, &chrome, me, id, draft, error).await?);
+        let rendered = Arc::new(render_body(state, conn, &chrome, me, id, view).await?);
         return Ok(ReviewPage { chrome, rendered });
     }
     // read before the page's data: a change in between only makes the entry look stale
@@ -303,7 +347,12 @@ async fn render_page(
     let rendered = match state.review_pages.get(&key, &stamp) {
         Some(rendered) => rendered,
         None => {
-            let rendered = Arc::new(render_body(state, conn, &chrome, me, id, None, None).await?);
+            let plain = View {
+                draft: None,
+                error: None,
+                editing: false,
+            };
+            let rendered = Arc::new(render_body(state, conn, &chrome, me, id, plain).await?);
             state.review_pages.put(key, stamp, rendered.clone());
             rendered
         }
@@ -319,9 +368,13 @@ async fn render_body(
     chrome: &Chrome,
     me: &User,
     id: i64,
-    draft: Option<Rubric>,
-    error: Option<String>,
+    view: View,
 ) -> Result<Rendered> {
+    let View {
+        draft,
+        error,
+        editing,
+    } = view;
     let AttemptWithAnswers {
         attempt,
         owner_name: candidate,
@@ -415,6 +468,7 @@ async fn render_body(
         .collect();
     let blind = db::settings::load(&mut *conn).await?.blind_review;
     drop(conn);
+    let editing = editing && mine_final;
     let body = ReviewBody {
         chrome,
         attempt_id: id,
@@ -433,6 +487,8 @@ async fn render_body(
         submitted: mine
             .and_then(|r| r.submitted_at)
             .map(clock::format_datetime),
+        editing,
+        locked: mine_final && !editing,
         rounds,
         recommendation: my_rubric
             .as_ref()
@@ -474,12 +530,15 @@ async fn my_review(state: &AppState, me: &User, id: i64) -> Result<(Review, Rubr
     Ok((review, shape))
 }
 
-/// Saves the rubric; after submission every change is written to the audit log.
-async fn store(state: &AppState, me: &User, review: &Review, rubric: &Rubric) -> Result<()> {
+/// Saves the rubric; after submission the change set is written to the audit log as one row.
+/// `false` when a submitted review did not change.
+async fn store(state: &AppState, me: &User, review: &Review, rubric: &Rubric) -> Result<bool> {
     let mut tx = db::begin_write(&state.writer).await?;
+    let mut changed = true;
     if review.submitted_at.is_some() {
         let before = db::reviews::rubric(&mut *tx, review).await?;
-        if &before != rubric {
+        changed = &before != rubric;
+        if changed {
             db::reviews::audit(
                 &mut tx,
                 review.id,
@@ -492,10 +551,12 @@ async fn store(state: &AppState, me: &User, review: &Review, rubric: &Rubric) ->
     }
     db::reviews::save_rubric(&mut tx, review.id, rubric).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(changed)
 }
 
-/// `POST /reviews/{id}/save`: the draft (autosave JSON or the Save button).
+/// `POST /reviews/{id}/save`: the draft (autosave JSON or the Save button). A submitted review
+/// is changed only through edit mode's "Save changes" (`submit`), so its candidate never sees
+/// half-made edits and the audit log gets one row per change set.
 pub async fn save(
     RequireInterviewer(me): RequireInterviewer,
     chrome: Chrome,
@@ -507,6 +568,11 @@ pub async fn save(
     let json = wants_json(&headers);
     let result = async {
         let (review, shape) = my_review(&state, &me, id).await?;
+        if review.submitted_at.is_some() {
+            return Err(AppError::Conflict(
+                "This review is submitted: open “Edit submitted review” and press “Save changes” to change it.".into(),
+            ));
+        }
         let rubric = Rubric::from_form(&form, &shape).map_err(AppError::Unprocessable)?;
         store(&state, &me, &review, &rubric).await?;
         Ok::<_, AppError>(rubric)
@@ -520,7 +586,12 @@ pub async fn save(
         (Ok(_), false) => Redirect::to(&format!("/reviews/{id}#rubric")).into_response(),
         (Err(e), true) => json_error(e),
         (Err(AppError::Unprocessable(msg)), false) => {
-            match render_page(&state, chrome, &me, id, None, Some(msg)).await {
+            let view = View {
+                draft: None,
+                error: Some(msg),
+                editing: false,
+            };
+            match render_page(&state, chrome, &me, id, view).await {
                 Ok(page) => {
                     let mut resp = page.into_response();
                     *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -533,7 +604,8 @@ pub async fn save(
     }
 }
 
-/// `POST /reviews/{id}/submit`: makes the review final (idempotent).
+/// `POST /reviews/{id}/submit`: makes the review final (idempotent); for a submitted review
+/// this is edit mode's "Save changes": the whole change set at once, one audit row.
 pub async fn submit(
     RequireInterviewer(me): RequireInterviewer,
     chrome: Chrome,
@@ -544,14 +616,29 @@ pub async fn submit(
 ) -> Result<Response> {
     let (review, shape) = my_review(&state, &me, id).await?;
     let rubric = Rubric::from_form(&form, &shape).map_err(AppError::Unprocessable)?;
+    let editing = review.submitted_at.is_some();
     if let Some(missing) = rubric.missing_for_submit() {
-        let mut resp = render_page(&state, chrome, &me, id, Some(rubric), Some(missing))
+        let view = View {
+            draft: Some(rubric),
+            error: Some(missing),
+            editing,
+        };
+        let mut resp = render_page(&state, chrome, &me, id, view)
             .await?
             .into_response();
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(resp);
     }
-    store(&state, &me, &review, &rubric).await?;
+    let changed = store(&state, &me, &review, &rubric).await?;
+    if editing {
+        let msg = if changed {
+            "Changes saved. The candidate sees them now, and the audit log lists what changed."
+        } else {
+            "Nothing changed, so nothing was saved."
+        };
+        session::flash(&session, "success", msg).await?;
+        return Ok(Redirect::to(&format!("/reviews/{id}")).into_response());
+    }
     let mut tx = db::begin_write(&state.writer).await?;
     let first = db::reviews::submit(&mut tx, review.id).await?;
     tx.commit().await?;
@@ -636,7 +723,11 @@ pub async fn add_comment(
     }
     tx.commit().await?;
     session::flash(&session, "success", "Comment added.").await?;
-    Ok(Redirect::to(&format!("/reviews/{id}#r{round}-c{cid}")).into_response())
+    Ok(Redirect::to(&format!(
+        "/reviews/{id}{}#r{round}-c{cid}",
+        edit_mode(&review)
+    ))
+    .into_response())
 }
 
 /// `POST /reviews/{id}/comments/{comment}/delete`: only the reviewer's own comments.
@@ -657,5 +748,14 @@ pub async fn delete_comment(
     }
     tx.commit().await?;
     session::flash(&session, "success", "Comment deleted.").await?;
-    Ok(Redirect::to(&format!("/reviews/{id}")).into_response())
+    Ok(Redirect::to(&format!("/reviews/{id}{}", edit_mode(&review))).into_response())
+}
+
+/// The query that keeps a submitted review in edit mode after a comment is added or deleted.
+fn edit_mode(review: &Review) -> &'static str {
+    if review.submitted_at.is_some() {
+        "?edit=1"
+    } else {
+        ""
+    }
 }

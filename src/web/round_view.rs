@@ -96,6 +96,8 @@ pub struct RoundView {
     pub weak_hint: Option<String>,
     /// The round's weak answers (for the rubric's "resembles weak answer k" flags).
     pub weak_answers: Vec<String>,
+    /// Each weak answer's short text (the part before its explanation), for the flags' labels.
+    pub weak_labels: Vec<String>,
     /// Whether the round has a trap (Trap Alert or Trap Question Variant).
     pub has_trap: bool,
     pub comments: Vec<CommentView>,
@@ -211,9 +213,27 @@ pub fn build(
         flags,
         weak_hint,
         weak_answers: weak.iter().map(|w| w.to_string()).collect(),
+        weak_labels: weak.iter().map(|w| weak_short(w)).collect(),
         has_trap: r.section(SectionKind::TrapAlert).is_some()
             || r.section(SectionKind::TrapQuestionVariant).is_some(),
         comments,
+    }
+}
+
+/// The short text of a weak answer: what the candidate says, without the explanation after
+/// " — " (or after the first sentence), Markdown emphasis removed, at most 80 characters.
+pub fn weak_short(text: &str) -> String {
+    let plain = text.replace("**", "").replace('`', "");
+    let head = match plain.split_once(" — ").or_else(|| plain.split_once(" - ")) {
+        Some((head, _)) => head,
+        None => plain.find(". ").map_or(plain.as_str(), |i| &plain[..=i]),
+    };
+    let head = head.trim();
+    if head.chars().count() <= 80 {
+        head.to_string()
+    } else {
+        let cut: String = head.chars().take(79).collect();
+        format!("{}…", cut.trim_end())
     }
 }
 
@@ -248,5 +268,23 @@ mod tests {
         assert_eq!(locate_quote(a, "the replica", Some(20)), Some((18, 29)));
         assert_eq!(locate_quote(a, "absent", None), None);
         assert_eq!(locate_quote("é é", "é", Some(2)), Some((3, 5)));
+    }
+
+    #[test]
+    fn a_weak_answer_is_labelled_by_what_the_candidate_says() {
+        assert_eq!(
+            weak_short("\"Just use a CDN.\" — CDNs cache static content but don't solve it."),
+            "\"Just use a CDN.\""
+        );
+        assert_eq!(
+            weak_short("No mention of the **data layer**. Skipping it shows a gap."),
+            "No mention of the data layer."
+        );
+        let long = "word ".repeat(40);
+        let short = weak_short(&long);
+        assert!(
+            short.ends_with('…') && short.chars().count() <= 80,
+            "{short}"
+        );
     }
 }

@@ -226,8 +226,19 @@ async fn t46_submitting_needs_every_level_and_a_double_submit_changes_nothing() 
     assert_eq!(audits, 0, "an identical resubmit is not a change");
 }
 
+async fn audit_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select count(*) from review_audit")
+        .fetch_one(app.pool())
+        .await
+        .unwrap()
+}
+
+/// Issue 13 point 12 and row T103: a submitted review is read-only until "Edit submitted
+/// review"; autosave cannot touch it; "Save changes" sends the whole change set at once and
+/// the audit log gets one row for it, shown as readable lines.
 #[tokio::test]
-async fn edits_after_submitting_are_recorded_in_the_audit_log() {
+async fn t103_a_submitted_review_changes_only_through_save_changes_with_one_audit_row_per_change_set()
+ {
     let app = TestApp::spawn().await;
     let (_, _, id) = requested_attempt(&app).await;
     let (x, email) = app.signed_in(Role::Interviewer).await;
@@ -239,28 +250,188 @@ async fn edits_after_submitting_are_recorded_in_the_audit_log() {
         &rubric(["3", "3", "3", "3", "3"], "ready", "first"),
     )
     .await;
-    send(
+    let shown = page(&app, &x, &format!("/reviews/{id}")).await;
+    assert!(shown.contains("Edit submitted review"));
+    assert!(shown.contains("name=\"level_1\" value=\"3\" checked disabled"));
+    assert!(!shown.contains("data-review-autosave") && !shown.contains("data-review-edit"));
+    assert!(
+        !shown.contains("data-add-comment"),
+        "no comment form outside edit mode"
+    );
+
+    // an autosave (from an old page or a script) is refused and changes nothing
+    let mut autosave = vec![("_csrf".to_string(), csrf(&app, &x, "/").await)];
+    autosave.extend(rubric(["3", "1", "3", "3", "3"], "almost", "half-typed"));
+    let r = x
+        .post(app.url(&format!("/reviews/{id}/save")))
+        .header("Accept", "application/json")
+        .form(&autosave)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().await.unwrap().contains("Edit submitted review"));
+    let summary: String = sqlx::query_scalar("select summary from reviews")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(summary, "first");
+    assert_eq!(audit_rows(&app).await, 0);
+
+    // edit mode: live fields, no autosave, Save changes and Cancel
+    let edit = page(&app, &x, &format!("/reviews/{id}?edit=1")).await;
+    assert!(edit.contains("data-review-edit") && !edit.contains("data-review-autosave"));
+    assert!(edit.contains("name=\"level_1\" value=\"3\" checked>"));
+    assert!(edit.contains("Save changes") && edit.contains(">Cancel</a>"));
+    let missing = send(
         &app,
         &x,
-        &format!("/reviews/{id}/save"),
-        &rubric(["3", "1", "3", "3", "3"], "almost", "changed my mind"),
+        &format!("/reviews/{id}/submit"),
+        &rubric(["3", "", "3", "3", "3"], "almost", "second"),
     )
     .await;
-    let (actor, before, after): (String, String, String) = sqlx::query_as(
-        "select u.email, l.before, l.after from review_audit l join users u on u.id = l.actor_id",
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let kept = missing.text().await.unwrap();
+    assert!(
+        kept.contains("data-review-edit") && kept.contains("second"),
+        "still in edit mode with the typed text"
+    );
+    assert_eq!(audit_rows(&app).await, 0);
+
+    let saved = send(
+        &app,
+        &x,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["3", "1", "3", "3", "4"], "almost", "changed my mind"),
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&saved), format!("/reviews/{id}"));
+    assert_eq!(audit_rows(&app).await, 1, "one row for the change set");
+    let unchanged = send(
+        &app,
+        &x,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["3", "1", "3", "3", "4"], "almost", "changed my mind"),
+    )
+    .await;
+    assert_eq!(unchanged.status(), StatusCode::SEE_OTHER);
+    assert_eq!(audit_rows(&app).await, 1, "saving no change adds no row");
+
+    // a comment in edit mode stays in edit mode and is its own change set
+    let comment = send(
+        &app,
+        &x,
+        &format!("/reviews/{id}/comments"),
+        &[
+            ("round".into(), "3".into()),
+            ("quote".into(), "round 3".into()),
+            ("body".into(), "Say more about the TTL.".into()),
+        ],
+    )
+    .await;
+    assert!(location(&comment).starts_with(&format!("/reviews/{id}?edit=1#r3-c")));
+    assert_eq!(audit_rows(&app).await, 2);
+
+    let actor: String = sqlx::query_scalar(
+        "select u.email from review_audit l join users u on u.id = l.actor_id limit 1",
     )
     .fetch_one(app.pool())
     .await
     .unwrap();
     assert_eq!(actor, email);
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let log = page(&app, &admin, "/admin/audit").await;
+    for line in [
+        "Round 2 level 3 → 1",
+        "Round 5 level 3 → 4",
+        "Recommendation Ready → Almost",
+        "Summary changed to “changed my mind”",
+        "Comment added on round 3 at “round 3”: “Say more about the TTL.”",
+    ] {
+        assert!(log.contains(line), "the audit log lacks {line:?}");
+    }
     assert!(
-        before.contains("\"ready\"")
-            && after.contains("\"almost\"")
-            && after.contains("changed my mind")
+        !log.contains("Round 1 level"),
+        "unchanged rounds are not listed"
+    );
+}
+
+/// Row T104: only the review's author can edit it; another interviewer's `?edit=1` shows no
+/// edit mode and their posts change nothing; change lines are escaped, and only admins read
+/// the audit log.
+#[tokio::test]
+async fn t104_only_the_author_edits_a_submitted_review_and_the_audit_lines_are_escaped_and_admin_only()
+ {
+    let app = TestApp::spawn().await;
+    let (candidate, _, id) = requested_attempt(&app).await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    let (y, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    send(
+        &app,
+        &x,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["3", "3", "3", "3", "3"], "ready", "first"),
+    )
+    .await;
+    let theirs = page(&app, &y, &format!("/reviews/{id}?edit=1")).await;
+    assert!(!theirs.contains("data-review-edit") && !theirs.contains("Save changes"));
+    assert!(theirs.contains("Claim and start grading"));
+    let r = send(
+        &app,
+        &y,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["1", "1", "1", "1", "1"], "not_yet", "hijack"),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        candidate
+            .get(app.url(&format!("/reviews/{id}?edit=1")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    send(
+        &app,
+        &x,
+        &format!("/reviews/{id}/submit"),
+        &rubric(
+            ["3", "3", "3", "3", "3"],
+            "ready",
+            "<script>alert(1)</script>",
+        ),
+    )
+    .await;
+    assert_eq!(audit_rows(&app).await, 1);
+    let summary: String = sqlx::query_scalar("select summary from reviews")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert!(
+        summary.contains("<script>"),
+        "the author's change was saved"
     );
     let (admin, _) = app.signed_in(Role::Admin).await;
     let log = page(&app, &admin, "/admin/audit").await;
-    assert!(log.contains(&email) && log.contains("changed my mind"));
+    assert!(
+        log.contains("Summary changed to “&#60;script&#62;alert(1)")
+            || log.contains("Summary changed to “&lt;script&gt;alert(1)")
+    );
+    assert!(!log.contains("<script>alert(1)"));
+    for who in [&x, &candidate] {
+        assert_eq!(
+            who.get(app.url("/admin/audit"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+    }
 }
 
 #[tokio::test]
@@ -454,8 +625,10 @@ async fn t01_candidates_never_see_another_candidates_feedback() {
     }
 }
 
+/// Issue 13 point 13: calibration names the gauntlet and the round, shows where reviewers
+/// disagree on the trap flag, warns about a small sample and gives each interviewer's n.
 #[tokio::test]
-async fn calibration_shows_agreement_once_two_reviews_are_in() {
+async fn calibration_shows_agreement_names_trap_disagreement_and_the_sample_size() {
     let app = TestApp::spawn().await;
     let (_, _, id) = requested_attempt(&app).await;
     let (x, _) = app.signed_in(Role::Interviewer).await;
@@ -465,22 +638,77 @@ async fn calibration_shows_agreement_once_two_reviews_are_in() {
             .await
             .contains("Nothing to compare yet")
     );
-    for (who, levels) in [
-        (&x, ["3", "2", "3", "3", "2"]),
-        (&y, ["3", "3", "3", "1", "2"]),
+    for (who, levels, trap) in [
+        (&x, ["3", "2", "3", "3", "2"], true),
+        (&y, ["3", "3", "3", "1", "2"], false),
     ] {
+        claim(&app, who, id).await;
+        let mut fields = rubric(levels, "ready", "");
+        if trap {
+            fields.push(("trap_2".into(), "on".into()));
+        }
+        send(&app, who, &format!("/reviews/{id}/submit"), &fields).await;
+    }
+    let html = page(&app, &x, "/calibration").await;
+    assert!(html.contains("exact agreement (5 pairs)"));
+    assert!(html.contains("60%"), "3 of 5 rounds agree");
+    assert!(
+        html.contains("Multi-Region Kubernetes Deployment"),
+        "the gauntlet is named"
+    );
+    assert!(html.contains("2 · The Probe"), "the round is named");
+    assert!(html.contains("<span class=\"stat-number\">1</span><span class=\"stat-label\">rounds where reviewers disagree on the trap flag"));
+    assert!(html.contains("flagged by Test Interviewer; not by Test Interviewer"));
+    assert!(html.contains("Small sample:") && html.contains("from 5 pairs of grades"));
+    assert!(html.contains("n (shared rounds)"));
+    assert!(
+        html.matches("<td data-label=\"n\">5</td><td data-label=\"Pairs\">5 <span class=\"badge badge-amber\">small sample</span>")
+            .count()
+            == 2,
+        "each interviewer's n and pairs"
+    );
+}
+
+/// Row T105: calibration is for interviewers and admins, never names the candidate, and
+/// escapes the names it shows.
+#[tokio::test]
+async fn t105_calibration_is_for_interviewers_never_names_the_candidate_and_escapes_names() {
+    let app = TestApp::spawn().await;
+    let (candidate, _, id) = requested_attempt(&app).await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    let (y, _) = app.signed_in(Role::Interviewer).await;
+    sqlx::query(
+        "update users set display_name = '<b>Bo</b>' where id = (select max(id) from users)",
+    )
+    .execute(app.pool())
+    .await
+    .unwrap();
+    for who in [&x, &y] {
         claim(&app, who, id).await;
         send(
             &app,
             who,
             &format!("/reviews/{id}/submit"),
-            &rubric(levels, "ready", ""),
+            &rubric(["3", "3", "3", "3", "3"], "ready", ""),
         )
         .await;
     }
     let html = page(&app, &x, "/calibration").await;
-    assert!(html.contains("exact agreement (5 pairs)"));
-    assert!(html.contains("60%"), "3 of 5 rounds agree");
+    assert!(html.contains("&#60;b&#62;Bo") || html.contains("&lt;b&gt;Bo"));
+    assert!(!html.contains("<b>Bo</b>"));
+    assert!(
+        !html.contains("Test Candidate"),
+        "the candidate is not named"
+    );
+    assert_eq!(
+        candidate
+            .get(app.url("/calibration"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -637,4 +865,52 @@ async fn a_reused_review_page_shows_every_change_made_by_any_writer() {
         .unwrap();
     let gone = x.get(app.url(&path)).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}
+
+/// Issue 13 point 14: once every claimed review is submitted the attempt moves from "Waiting
+/// for review" to "Reviewed" (no primary Claim button), and the weak-answer flags name the
+/// weak answer they stand for.
+#[tokio::test]
+async fn a_fully_reviewed_attempt_leaves_waiting_and_weak_flags_show_their_text() {
+    let app = TestApp::spawn().await;
+    let (_, _, id) = requested_attempt(&app).await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    let (y, _) = app.signed_in(Role::Interviewer).await;
+    let waiting_part = |html: &str| {
+        let start = html.find("id=\"waiting-h\"").expect("a waiting section");
+        let end = html.find("id=\"reviewed-h\"").unwrap_or(html.len());
+        html[start..end].to_string()
+    };
+    let link = format!("/reviews/{id}\"");
+    assert!(waiting_part(&page(&app, &y, "/reviews").await).contains(&link));
+
+    claim(&app, &x, id).await;
+    let review = page(&app, &x, &format!("/reviews/{id}")).await;
+    assert!(
+        review.contains("Resembles weak answer 1: &#34;Run one big cluster across regions.&#34;")
+            || review.contains("Resembles weak answer 1: \"Run one big cluster across regions.\""),
+        "the weak answer's short text is shown"
+    );
+    assert!(review.contains("Resembles weak answer 3: No mention of the data layer"));
+    send(
+        &app,
+        &x,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["3", "3", "3", "3", "3"], "ready", "done"),
+    )
+    .await;
+    let queue = page(&app, &y, "/reviews").await;
+    assert!(
+        !waiting_part(&queue).contains(&link),
+        "a fully reviewed attempt is not waiting"
+    );
+    let reviewed = &queue[queue.find("id=\"reviewed-h\"").expect("a reviewed section")..];
+    assert!(reviewed.contains(&link) && reviewed.contains("Add a review"));
+    assert!(!reviewed.contains(">Claim<"), "no primary Claim for it");
+    let unclaimed = page(&app, &y, "/reviews?show=unclaimed").await;
+    assert!(!unclaimed.contains(&link));
+
+    // a second claim in progress puts it back under waiting until that one is submitted too
+    claim(&app, &y, id).await;
+    assert!(waiting_part(&page(&app, &y, "/reviews").await).contains(&link));
 }

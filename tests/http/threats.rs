@@ -1133,9 +1133,9 @@ async fn t31_markup_in_answers_comments_summaries_and_names_is_escaped_on_every_
     ];
     let r = send(&app, &x, &format!("/reviews/{id}/submit"), &fields).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    // an edit after submitting puts the payload into the audit log too
+    // an edit after submitting (edit mode's Save changes) puts the payload into the audit log too
     fields[6] = ("summary", "<script>alert(4)</script> edited");
-    let r = send(&app, &x, &format!("/reviews/{id}/save"), &fields).await;
+    let r = send(&app, &x, &format!("/reviews/{id}/submit"), &fields).await;
     assert!(r.status().is_success() || r.status().is_redirection());
     let (admin, _) = app.signed_in(Role::Admin).await;
     let mut pages = 0;
