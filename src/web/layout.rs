@@ -19,6 +19,8 @@ pub struct UserView {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// May write gauntlets in the browser.
+    pub author: bool,
 }
 
 impl UserView {
@@ -47,6 +49,7 @@ impl From<&User> for UserView {
             name: u.display_name.clone(),
             email: u.email.clone(),
             role: u.role,
+            author: u.may_author(),
         }
     }
 }
