@@ -6,7 +6,8 @@
 -- draft's `revision` counts saves; every save names the revision it started from, so two authors
 -- editing one draft get a conflict instead of a silent overwrite (the rules of `answers`).
 -- `authored_publications`: each published version (v1, v2, ...); the text itself is stored in
--- `gauntlet_versions`, which attempts pin.
+-- `gauntlet_versions`, which attempts pin. Publishing an earlier text again makes a new number
+-- pointing at the same stored version, so (slug, version) is not unique here.
 -- `authored_draft_revisions`: every draft text overwritten by a later save, and every losing text
 -- of a save conflict.
 
@@ -29,7 +30,6 @@ create table authored_publications (
     published_by integer references users (id) on delete set null,
     published_at integer not null,
     primary key (slug, number),
-    unique (slug, version),
     foreign key (slug, version) references gauntlet_versions (slug, version) on delete restrict
 );
 

@@ -75,7 +75,11 @@ fn middle(a: &[&str], b: &[&str], offset: usize, out: &mut Vec<DiffLine>) {
     let (mut i, mut j) = (0, 0);
     while i < n || j < m {
         if i < n && j < m && a[i] == b[j] {
-            out.push(DiffLine::Same(offset + i + 1, offset + j + 1, a[i].to_string()));
+            out.push(DiffLine::Same(
+                offset + i + 1,
+                offset + j + 1,
+                a[i].to_string(),
+            ));
             i += 1;
             j += 1;
         } else if j < m && (i == n || lcs[i * width + j + 1] >= lcs[(i + 1) * width + j]) {

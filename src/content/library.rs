@@ -362,7 +362,11 @@ mod tests {
         assert_eq!(online.origin, Origin::Browser);
         assert_eq!(online.gauntlet.slug, "online");
         assert_eq!(both.problems().len(), 1);
-        assert!(both.problems()[0].errors[0].message.contains("already used"));
+        assert!(
+            both.problems()[0].errors[0]
+                .message
+                .contains("already used")
+        );
     }
 
     #[test]

@@ -181,7 +181,8 @@ pub async fn save(
 }
 
 /// Records `source` (already checked) as the next published version of `slug`; returns its
-/// number, or `None` if this exact text is already a published version.
+/// number, or `None` if this exact text is already the newest published version. An earlier
+/// text published again gets a new number (its stored version is shared).
 pub async fn publish(
     conn: &mut SqliteConnection,
     slug: &str,
@@ -190,14 +191,13 @@ pub async fn publish(
     source: &str,
     user_id: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    let existing = sqlx::query_scalar!(
-        "select number from authored_publications where slug = ? and version = ?",
-        slug,
-        version
+    let newest = sqlx::query_scalar!(
+        "select version from authored_publications where slug = ? order by number desc limit 1",
+        slug
     )
     .fetch_optional(&mut *conn)
     .await?;
-    if existing.is_some() {
+    if newest.as_deref() == Some(version) {
         return Ok(None);
     }
     versions::record(&mut *conn, slug, version, title, source).await?;
@@ -268,4 +268,17 @@ pub async fn current_sources(
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.slug, r.source)).collect())
+}
+
+/// When each gauntlet written in the browser was first published: `(slug, published_at)`.
+pub async fn first_published(
+    db: impl SqliteExecutor<'_>,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select slug as "slug!", min(published_at) as "first!: i64"
+           from authored_publications group by slug"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.slug, r.first)).collect())
 }

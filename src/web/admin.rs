@@ -197,7 +197,12 @@ pub async fn set_author(
     }
     db::users::set_can_author(&mut *tx, id, allowed).await?;
     tx.commit().await?;
-    tracing::info!(admin = me.id, user = id, allowed, "authoring permission changed");
+    tracing::info!(
+        admin = me.id,
+        user = id,
+        allowed,
+        "authoring permission changed"
+    );
     let msg = if allowed {
         format!("{} can now write gauntlets in the browser.", target.email)
     } else {

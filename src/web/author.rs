@@ -32,8 +32,9 @@ use crate::{
     content::{
         ContentError, Gauntlet, SectionKind,
         diff::{DiffLine, diff_lines, has_changes},
-        import_page_text_mapped, markdown_to_html, parse_gauntlet,
+        import_page_text_mapped, markdown_to_html,
         parse::slug_from_file_name,
+        parse_gauntlet,
     },
     db::{
         self,
@@ -484,9 +485,9 @@ pub struct SourceForm {
 
 impl SourceForm {
     fn base(&self) -> Result<i64> {
-        self.base
-            .parse()
-            .map_err(|_| AppError::Unprocessable("The form lost its draft revision; reload the page.".into()))
+        self.base.parse().map_err(|_| {
+            AppError::Unprocessable("The form lost its draft revision; reload the page.".into())
+        })
     }
 }
 
@@ -792,7 +793,10 @@ pub async fn download(
     };
     Ok((
         [
-            (header::CONTENT_TYPE, "text/markdown; charset=utf-8".to_string()),
+            (
+                header::CONTENT_TYPE,
+                "text/markdown; charset=utf-8".to_string(),
+            ),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}\""),
@@ -821,7 +825,7 @@ mod tests {
     fn the_starter_text_passes_the_checker() {
         let g = parse_as("starter", STARTER).expect("the starter parses");
         assert_eq!(g.slug, "starter");
-        let stats = LibraryStats::from_gauntlets([&g].into_iter());
+        let stats = LibraryStats::from_gauntlets([&g]);
         let p = Preview::of(&g, &stats);
         assert_eq!(p.rounds.len(), 1);
         assert!(!p.rounds[0].claims.is_empty());

@@ -10,7 +10,8 @@ use axum::{
 };
 
 use super::{
-    LARGE_BODY, account, admin, author, calibration, catalog, debrief, history, home, ops, practice, review,
+    LARGE_BODY, account, admin, author, calibration, catalog, debrief, history, home, ops,
+    practice, review,
 };
 use crate::state::AppState;
 
@@ -210,10 +211,18 @@ pub fn table() -> Routes {
         .post_answer("/author/gauntlets/{slug}/preview", Author, author::preview)
         .post_answer("/author/gauntlets/{slug}/save", Author, author::save)
         .post_answer("/author/gauntlets/{slug}/publish", Author, author::publish)
-        .post("/author/gauntlets/{slug}/duplicate", Author, author::duplicate)
+        .post(
+            "/author/gauntlets/{slug}/duplicate",
+            Author,
+            author::duplicate,
+        )
         .get("/author/gauntlets/{slug}/history", Author, author::history)
         .get("/author/gauntlets/{slug}/diff", Author, author::diff)
-        .get("/author/gauntlets/{slug}/download", Author, author::download)
+        .get(
+            "/author/gauntlets/{slug}/download",
+            Author,
+            author::download,
+        )
         .get("/admin/audit", Admin, admin::audit_page)
         .get("/admin/export", Admin, admin::export)
 }
