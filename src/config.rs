@@ -304,11 +304,7 @@ mod tests {
         ] {
             let mut c = Config::new("127.0.0.1:3000".parse().unwrap());
             c.public_url = validate_public_url(given).unwrap();
-            assert_eq!(
-                c.public_origin(),
-                origin.split("/team").next().unwrap(),
-                "{given}"
-            );
+            assert_eq!(c.public_origin(), origin.split("/team").next().unwrap(), "{given}");
         }
     }
 }
