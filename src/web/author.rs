@@ -40,11 +40,14 @@ use crate::{
         self,
         authored::{Authored, Publication, SaveOutcome, Summary},
     },
+    practice::answer::has_refused_control,
     state::AppState,
 };
 
-/// The longest gauntlet source (or pasted page text) accepted, in characters.
-pub const MAX_SOURCE_CHARS: usize = 200_000;
+/// The longest gauntlet source (or pasted page text) accepted, in characters (code points):
+/// over four times the longest gauntlet in the library, and small enough that even astral
+/// characters (12 bytes each once form-encoded) fit in the form body limit.
+pub const MAX_SOURCE_CHARS: usize = 80_000;
 /// Slug length bounds, in characters.
 pub const MIN_SLUG_CHARS: usize = 3;
 pub const MAX_SLUG_CHARS: usize = 64;
@@ -89,14 +92,21 @@ fn slug_problem(slug: &str) -> Option<String> {
     None
 }
 
-/// Refuses sources over the size limit.
-fn check_size(text: &str) -> Result<()> {
-    if text.chars().count() > MAX_SOURCE_CHARS {
-        return Err(AppError::Unprocessable(format!(
-            "The text is longer than {MAX_SOURCE_CHARS} characters; split the gauntlet or shorten it."
-        )));
+/// Why a gauntlet's text (or pasted page text) is refused before the checker reads it, if it
+/// is: over the size limit (in code points), or holding a control character other than tab and
+/// newline.
+fn source_problem(text: &str) -> Option<String> {
+    let n = text.chars().count();
+    if n > MAX_SOURCE_CHARS {
+        return Some(format!(
+            "The text has {n} characters; at most {MAX_SOURCE_CHARS} are accepted. Split the gauntlet or shorten it."
+        ));
     }
-    Ok(())
+    let line = text.split('\n').position(has_refused_control)?;
+    Some(format!(
+        "Line {}: remove the control character (only tabs and newlines are allowed).",
+        line + 1
+    ))
 }
 
 /// Parses a browser gauntlet's source under its fixed slug.
@@ -227,11 +237,18 @@ struct IndexPage {
     chrome: Chrome,
     authored: Vec<Summary>,
     managed: Vec<ManagedRow>,
-    /// Errors of a failed import, with page-text line numbers.
-    import_errors: Vec<ContentError>,
+    kept: Kept,
+    error: Option<String>,
+}
+
+/// What the forms of the list page send back after a refusal, so nothing typed is lost.
+#[derive(Default)]
+struct Kept {
+    new_slug: String,
     import_slug: String,
     import_text: String,
-    error: Option<String>,
+    /// Errors of a failed import, with page-text line numbers.
+    import_errors: Vec<ContentError>,
 }
 
 impl IndexPage {
@@ -243,7 +260,7 @@ impl IndexPage {
 async fn index_page(
     state: &AppState,
     chrome: Chrome,
-    import: (String, String, Vec<ContentError>),
+    kept: Kept,
     error: Option<String>,
 ) -> Result<IndexPage> {
     let authored = db::authored::list(&mut *state.db.get().await?).await?;
@@ -261,9 +278,7 @@ async fn index_page(
         chrome,
         authored,
         managed,
-        import_slug: import.0,
-        import_text: import.1,
-        import_errors: import.2,
+        kept,
         error,
     })
 }
@@ -282,37 +297,60 @@ pub struct NewForm {
     slug: String,
 }
 
-/// Creates a draft under a new slug, or explains why not.
-async fn create_draft(state: &AppState, slug: &str, source: &str, user: i64) -> Result<()> {
-    if let Some(p) = slug_problem(slug) {
-        return Err(AppError::Unprocessable(p));
+/// Why a draft was not created: the status and a message for the form.
+type Refusal = (StatusCode, String);
+
+/// Creates a draft under a new slug; `Some` explains a refusal (nothing was stored).
+async fn create_draft(
+    state: &AppState,
+    slug: &str,
+    source: &str,
+    user: i64,
+) -> Result<Option<Refusal>> {
+    if let Some(p) = slug_problem(slug).or_else(|| source_problem(source)) {
+        return Ok(Some((StatusCode::UNPROCESSABLE_ENTITY, p)));
     }
-    check_size(source)?;
     if state.content.current().get(slug).is_some() {
-        return Err(AppError::Conflict(format!(
-            "The slug \"{slug}\" is already used by a gauntlet in the library; choose another."
+        return Ok(Some((
+            StatusCode::CONFLICT,
+            format!(
+                "The slug \"{slug}\" is already used by a gauntlet in the library; choose another."
+            ),
         )));
     }
     let mut tx = db::begin_write(&state.writer).await?;
     if !db::authored::create(&mut tx, slug, source, user).await? {
-        return Err(AppError::Conflict(format!(
-            "A gauntlet with the slug \"{slug}\" is already being written; choose another."
+        return Ok(Some((
+            StatusCode::CONFLICT,
+            format!(
+                "A gauntlet with the slug \"{slug}\" is already being written; choose another."
+            ),
         )));
     }
     tx.commit().await?;
     tracing::info!(user, slug, "gauntlet draft created");
-    Ok(())
+    Ok(None)
 }
 
 /// `POST /author/new`: a new draft from the starter text.
 pub async fn create(
     RequireAuthor(me): RequireAuthor,
+    chrome: Chrome,
     State(state): State<AppState>,
     StrictForm(form): StrictForm<NewForm>,
 ) -> Result<Response> {
     let slug = form.slug.trim();
-    create_draft(&state, slug, STARTER, me.id).await?;
-    Ok(Redirect::to(&format!("/author/gauntlets/{slug}")).into_response())
+    match create_draft(&state, slug, STARTER, me.id).await? {
+        None => Ok(Redirect::to(&format!("/author/gauntlets/{slug}")).into_response()),
+        Some((status, msg)) => {
+            let kept = Kept {
+                new_slug: form.slug.clone(),
+                ..Kept::default()
+            };
+            let page = index_page(&state, chrome, kept, Some(msg)).await?;
+            Ok((status, page).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -330,15 +368,32 @@ pub async fn import(
     StrictForm(form): StrictForm<ImportForm>,
 ) -> Result<Response> {
     let slug = form.slug.trim().to_string();
-    check_size(&form.text)?;
-    match import_page_text_mapped(&form.text) {
-        Ok(imported) => {
-            create_draft(&state, &slug, &imported.markdown, me.id).await?;
-            Ok(Redirect::to(&format!("/author/gauntlets/{slug}")).into_response())
-        }
-        Err(errors) => {
-            let page = index_page(&state, chrome, (slug, form.text, errors), None).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    let refusal = match source_problem(&form.text) {
+        Some(p) => Some(((StatusCode::UNPROCESSABLE_ENTITY, p), Vec::new())),
+        None => match import_page_text_mapped(&form.text) {
+            Ok(imported) => create_draft(&state, &slug, &imported.markdown, me.id)
+                .await?
+                .map(|r| (r, Vec::new())),
+            Err(errors) => Some((
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "The page text could not be imported; nothing was created.".to_string(),
+                ),
+                errors,
+            )),
+        },
+    };
+    match refusal {
+        None => Ok(Redirect::to(&format!("/author/gauntlets/{slug}")).into_response()),
+        Some(((status, msg), import_errors)) => {
+            let kept = Kept {
+                import_slug: form.slug,
+                import_text: form.text,
+                import_errors,
+                ..Kept::default()
+            };
+            let page = index_page(&state, chrome, kept, Some(msg)).await?;
+            Ok((status, page).into_response())
         }
     }
 }
@@ -352,6 +407,7 @@ pub struct DuplicateForm {
 /// way to change one managed in files).
 pub async fn duplicate(
     RequireAuthor(me): RequireAuthor,
+    chrome: Chrome,
     State(state): State<AppState>,
     Path(slug): Path<String>,
     StrictForm(form): StrictForm<DuplicateForm>,
@@ -366,8 +422,15 @@ pub async fn duplicate(
             .ok_or(AppError::NotFound)?,
     };
     let new_slug = form.new_slug.trim();
-    create_draft(&state, new_slug, &source, me.id).await?;
-    Ok(Redirect::to(&format!("/author/gauntlets/{new_slug}")).into_response())
+    match create_draft(&state, new_slug, &source, me.id).await? {
+        None => Ok(Redirect::to(&format!("/author/gauntlets/{new_slug}")).into_response()),
+        Some((status, msg)) => {
+            let mut page = editor_page(&state, chrome, &slug, None, None).await?;
+            page.notice = Some(msg);
+            page.dup_slug = form.new_slug;
+            Ok((status, page).into_response())
+        }
+    }
 }
 
 // ---- the editor ---------------------------------------------------------------------------
@@ -392,6 +455,10 @@ struct EditorPage {
     /// A save conflict: the text saved meanwhile (the editor keeps the author's own).
     theirs: Option<String>,
     updated: String,
+    /// Why the last request was refused (the text stays in the editor).
+    notice: Option<String>,
+    /// The slug in the "duplicate" form.
+    dup_slug: String,
 }
 
 impl EditorPage {
@@ -431,6 +498,8 @@ async fn editor_page(
                 preview: checked.preview,
                 publications,
                 theirs,
+                notice: None,
+                dup_slug: format!("{slug}-copy"),
                 updated: format!(
                     "Draft saved {}{}",
                     clock::format_datetime(a.updated_at),
@@ -461,6 +530,8 @@ async fn editor_page(
                 publications: Vec::new(),
                 theirs: None,
                 updated: String::new(),
+                notice: None,
+                dup_slug: format!("{slug}-copy"),
             })
         }
     }
@@ -508,6 +579,20 @@ async fn require_authored(state: &AppState, slug: &str) -> Result<()> {
     Err(AppError::NotFound)
 }
 
+/// The editor again with `source` kept and the reason it was refused (nothing was saved).
+async fn refused(
+    state: &AppState,
+    chrome: Chrome,
+    slug: &str,
+    source: String,
+    base: i64,
+    why: String,
+) -> Result<Response> {
+    let mut page = editor_page(state, chrome, slug, Some((source, base)), None).await?;
+    page.notice = Some(why);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
 /// `POST /author/gauntlets/{slug}/preview`: the "Check" button without JavaScript: the editor
 /// again with the checker's errors and the preview of the text sent (nothing is saved).
 pub async fn preview(
@@ -518,8 +603,10 @@ pub async fn preview(
     StrictForm(form): StrictForm<SourceForm>,
 ) -> Result<Response> {
     require_authored(&state, &slug).await?;
-    check_size(&form.source)?;
     let base = form.base()?;
+    if let Some(why) = source_problem(&form.source) {
+        return refused(&state, chrome, &slug, form.source, base, why).await;
+    }
     let page = editor_page(&state, chrome, &slug, Some((form.source, base)), None).await?;
     let status = if page.errors.is_empty() {
         StatusCode::OK
@@ -541,7 +628,9 @@ pub async fn check(
     State(state): State<AppState>,
     StrictForm(form): StrictForm<CheckForm>,
 ) -> Result<Response> {
-    check_size(&form.source)?;
+    if let Some(why) = source_problem(&form.source) {
+        return Err(AppError::Unprocessable(why));
+    }
     let checked = check_source("preview", &form.source, &state.content.stats())?;
     let errors: Vec<_> = checked
         .errors
@@ -582,8 +671,10 @@ pub async fn save(
     StrictForm(form): StrictForm<SourceForm>,
 ) -> Result<Response> {
     require_authored(&state, &slug).await?;
-    check_size(&form.source)?;
     let base = form.base()?;
+    if let Some(why) = source_problem(&form.source) {
+        return refused(&state, chrome, &slug, form.source, base, why).await;
+    }
     let mut tx = db::begin_write(&state.writer).await?;
     let outcome = db::authored::save(&mut tx, &slug, base, &form.source, me.id)
         .await?
@@ -614,13 +705,19 @@ pub async fn publish(
     StrictForm(form): StrictForm<SourceForm>,
 ) -> Result<Response> {
     require_authored(&state, &slug).await?;
-    check_size(&form.source)?;
     let base = form.base()?;
+    if let Some(why) = source_problem(&form.source) {
+        return refused(&state, chrome, &slug, form.source, base, why).await;
+    }
     let g = match parse_as(&slug, &form.source) {
         Ok(g) => g,
-        Err(_) => {
-            let page = editor_page(&state, chrome, &slug, Some((form.source, base)), None).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        Err(errors) => {
+            let why = format!(
+                "Not published: the checker found {} {}. Nothing was saved or published.",
+                errors.len(),
+                if errors.len() == 1 { "error" } else { "errors" }
+            );
+            return refused(&state, chrome, &slug, form.source, base, why).await;
         }
     };
     if state
@@ -819,6 +916,20 @@ mod tests {
         assert!(slug_problem("a/b-c").is_some());
         assert!(slug_problem("-lead").is_some());
         assert!(slug_problem(&"x".repeat(MAX_SLUG_CHARS + 1)).is_some());
+    }
+
+    #[test]
+    fn t99_sources_over_the_limit_or_with_controls_are_refused_with_the_line() {
+        assert!(source_problem("# Title\n\tindented\n").is_none());
+        let why = source_problem("one\ntwo\u{0085}\nthree").unwrap();
+        assert!(why.starts_with("Line 2:"), "{why}");
+        assert!(source_problem("a\u{7}").unwrap().starts_with("Line 1:"));
+        let long = "é".repeat(MAX_SOURCE_CHARS);
+        assert!(
+            source_problem(&long).is_none(),
+            "counted in code points, not bytes"
+        );
+        assert!(source_problem(&format!("{long}x")).is_some());
     }
 
     #[test]
