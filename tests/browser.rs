@@ -1197,13 +1197,15 @@ fn authored(prompt: &str) -> String {
 }
 
 #[tokio::test]
-async fn an_author_writes_sees_errors_fixes_previews_publishes_and_revises_while_attempts_keep_v1()
-{
+async fn t98_an_author_writes_sees_errors_fixes_previews_publishes_and_revises_while_attempts_keep_v1()
+ {
     let app = https_app().await;
     let email = app.create_user(Role::Admin).await;
     let b = https_browser(true).await;
     sign_in(&b, &app, &email).await;
+    let mut axe = Vec::new();
     b.goto(&app.url("/author")).await;
+    axe.extend(axe_violations(&b).await);
     b.fill("#new-slug", "written-online").await;
     b.click("form[action='/author/new'] button[type=submit]")
         .await;
@@ -1221,6 +1223,7 @@ async fn an_author_writes_sees_errors_fixes_previews_publishes_and_revises_while
     })
     .await;
     assert!(b.text("[data-preview]").await.contains("Fix the errors"));
+    axe.extend(axe_violations(&b).await);
 
     // fixed: no errors, and the preview shows the round to both sides
     b.fill("#source", &v1).await;
@@ -1232,6 +1235,7 @@ async fn an_author_writes_sees_errors_fixes_previews_publishes_and_revises_while
     assert!(preview.contains("The error budget alert fired. What do you check first?"));
     assert!(preview.to_lowercase().contains("the interviewer sees"));
     assert_eq!(b.text("[data-check-errors]").await, "");
+    axe.extend(axe_violations(&b).await);
 
     b.click("button[formaction$='/publish']").await;
     b.wait_for_text("Published version 1.").await;
@@ -1268,5 +1272,18 @@ async fn an_author_writes_sees_errors_fixes_previews_publishes_and_revises_while
         .await
         .unwrap();
     assert_eq!(pinned, versions[0]);
+    for page in [
+        "/author/gauntlets/written-online/history",
+        "/author/gauntlets/written-online/diff?from=1&to=2",
+        "/author/gauntlets/multi-region-kubernetes",
+    ] {
+        b.goto(&app.url(page)).await;
+        axe.extend(axe_violations(&b).await);
+    }
     b.close().await;
+    assert!(
+        axe.is_empty(),
+        "accessibility violations:\n{}",
+        axe.join("\n")
+    );
 }
