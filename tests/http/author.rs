@@ -575,3 +575,53 @@ async fn gauntlets_managed_in_files_are_read_only_and_duplicate_to_edit() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.text().await.unwrap().contains("value=\"Bad Slug!\""));
 }
+
+#[tokio::test]
+async fn pasted_page_text_becomes_a_draft_and_a_failed_import_keeps_the_text() {
+    let app = TestApp::spawn().await;
+    let client = author(&app).await;
+    let page_text = include_str!("../fixtures/content/valid/minimal.txt");
+    let r = post_form(
+        &app,
+        &client,
+        "/author",
+        "/author/import",
+        &[("slug", "imported-minimal"), ("text", page_text)],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&client, app.url("/author/gauntlets/imported-minimal")).await;
+    assert!(html.contains("Minimal Example") && html.contains("No errors: 2 rounds"));
+    let md = client
+        .get(app.url("/author/gauntlets/imported-minimal/download"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        md.starts_with("# Interview Gauntlet: Minimal Example"),
+        "{md}"
+    );
+
+    // text the importer cannot read: 422, the errors with their lines, the pasted text kept
+    let before = db_fingerprint(&app).await;
+    let r = post_form(
+        &app,
+        &client,
+        "/author",
+        "/author/import",
+        &[
+            ("slug", "not-a-gauntlet"),
+            ("text", "just some words\nand more"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("could not be imported") && html.contains("line "));
+    assert!(html.contains("just some words\nand more</textarea>"));
+    assert!(html.contains("value=\"not-a-gauntlet\""));
+    assert_eq!(before, db_fingerprint(&app).await);
+}
