@@ -517,6 +517,22 @@ async fn t98_published_versions_are_pinned_by_attempts_and_listed_with_diffs() {
     // the built-in gauntlets were loaded at start: not new
     let seed = &catalog[catalog.find("Multi-Region Kubernetes Deployment").unwrap()..];
     assert!(!head(seed, 120).contains("New"));
+
+    // a restart (the start-up path: files loaded, then the stored publications joined) keeps
+    // the newest published version and the drafts
+    let restarted = gauntlet::library::ContentStore::load(None);
+    restarted.record_current(app.writer()).await.unwrap();
+    let lib = restarted.current();
+    let entry = lib
+        .get("pinned-versions")
+        .expect("the browser gauntlet is back after a restart");
+    assert!(entry.source.contains("Version two asks this instead."));
+    assert!(!entry.origin.is_file_managed());
+    let drafts: i64 = sqlx::query_scalar("select count(*) from authored_gauntlets")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(drafts, 1);
 }
 
 #[tokio::test]
