@@ -1,7 +1,8 @@
 //! The live content library: built-in gauntlets plus the optional content folder, reloadable
 //! at run time (SIGHUP or the admin button), with every loaded version recorded in the database
-//! so attempts can pin the exact text they were answered on. Pinned versions are parsed once,
-//! their guidance rendered once, and kept in memory.
+//! so attempts can pin the exact text they were answered on. Gauntlets written and published in
+//! the browser (`db::authored`) join the files' library; a file keeps its slug. Pinned versions
+//! are parsed once, their guidance rendered once, and kept in memory.
 
 use std::{
     collections::HashMap,
@@ -96,8 +97,15 @@ impl Pinned {
 /// Holds the current library; readers get a cheap `Arc` snapshot.
 pub struct ContentStore {
     dir: Option<PathBuf>,
+    /// The gauntlets managed in files and the published browser ones the snapshot is made of.
+    sources: Mutex<Sources>,
     current: RwLock<Snapshot>,
     pinned: Mutex<HashMap<(String, String), Arc<Pinned>>>,
+}
+
+struct Sources {
+    files: Arc<Library>,
+    authored: Vec<(String, String)>,
 }
 
 #[derive(Clone)]
@@ -129,6 +137,10 @@ impl ContentStore {
         let lib = Library::load(BUILTIN, dir.as_deref());
         Self {
             dir,
+            sources: Mutex::new(Sources {
+                files: Arc::new(lib.clone()),
+                authored: Vec::new(),
+            }),
             current: RwLock::new(Snapshot::of(lib)),
             pinned: Mutex::new(HashMap::new()),
         }
@@ -160,22 +172,51 @@ impl ContentStore {
     /// A broken file never stops the others: it is listed among the problems.
     pub async fn reload(&self, db: &SqlitePool) -> Result<LoadSummary, sqlx::Error> {
         let dir = self.dir.clone();
-        let snap = tokio::task::spawn_blocking(move || {
-            Snapshot::of(Library::load(BUILTIN, dir.as_deref()))
-        })
-        .await
-        .map_err(|e| sqlx::Error::Protocol(format!("content loader stopped: {e}")))?;
-        record_versions(db, &snap.library).await?;
-        let summary = summarise(&snap.library);
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = snap;
-        Ok(summary)
+        let files = tokio::task::spawn_blocking(move || Library::load(BUILTIN, dir.as_deref()))
+            .await
+            .map_err(|e| sqlx::Error::Protocol(format!("content loader stopped: {e}")))?;
+        record_versions(db, &files).await?;
+        let authored = db::authored::current_sources(db).await?;
+        Ok(self.swap(Some(Arc::new(files)), Some(authored)))
     }
 
-    /// Records the versions of the current snapshot (at start-up).
+    /// Records the versions of the files' library and takes in the published browser
+    /// gauntlets (at start-up).
     pub async fn record_current(&self, db: &SqlitePool) -> Result<LoadSummary, sqlx::Error> {
-        let lib = self.current();
-        record_versions(db, &lib).await?;
-        Ok(summarise(&lib))
+        let files = self.lock_sources().files.clone();
+        record_versions(db, &files).await?;
+        let authored = db::authored::current_sources(db).await?;
+        Ok(self.swap(None, Some(authored)))
+    }
+
+    /// Re-reads the published browser gauntlets (after a publication).
+    pub async fn refresh_authored(&self, db: &SqlitePool) -> Result<(), sqlx::Error> {
+        let authored = db::authored::current_sources(db).await?;
+        self.swap(None, Some(authored));
+        Ok(())
+    }
+
+    /// Replaces either source and rebuilds the snapshot from both.
+    fn swap(
+        &self,
+        files: Option<Arc<Library>>,
+        authored: Option<Vec<(String, String)>>,
+    ) -> LoadSummary {
+        let mut sources = self.lock_sources();
+        if let Some(f) = files {
+            sources.files = f;
+        }
+        if let Some(a) = authored {
+            sources.authored = a;
+        }
+        let snap = Snapshot::of(sources.files.with_authored(&sources.authored));
+        let summary = summarise(&snap.library);
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = snap;
+        summary
+    }
+
+    fn lock_sources(&self) -> std::sync::MutexGuard<'_, Sources> {
+        self.sources.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The exact version an attempt pinned: from memory, the current library, or the stored

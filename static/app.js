@@ -468,6 +468,91 @@
     });
   }
 
+  // ---- authoring: the checker's errors and the preview while typing ------------------------
+  var authorForm = $("form[data-author-check]");
+  if (authorForm) { authorEditor(authorForm); }
+
+  function authorEditor(form) {
+    var url = form.getAttribute("data-author-check");
+    var source = $("textarea[name=source]", form);
+    var csrfInput = $("input[name=_csrf]", form);
+    var summary = $("[data-check-summary]");
+    var list = $("[data-check-errors]");
+    var preview = $("[data-preview]");
+    var loaded = source.value, timerId = null, seq = 0, submitting = false;
+
+    function say(text, ok) {
+      summary.textContent = text;
+      summary.className = ok ? "check-ok" : "check-bad";
+    }
+    function show(data) {
+      say(data.summary, data.ok);
+      list.textContent = "";
+      (data.errors || []).forEach(function (e) {
+        var li = document.createElement("li");
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "linklike";
+        b.setAttribute("data-line", e.line);
+        b.textContent = "line " + e.line;
+        li.appendChild(b);
+        li.appendChild(document.createTextNode(": " + e.message));
+        list.appendChild(li);
+      });
+      if (data.preview) {
+        preview.innerHTML = data.preview; // rendered and escaped by the server's template
+      } else {
+        preview.innerHTML = '<p class="muted">Fix the errors to see the preview.</p>';
+      }
+    }
+    function check() {
+      var mine = ++seq;
+      var body = new URLSearchParams();
+      body.set("source", source.value);
+      fetch(url, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "X-CSRF-Token": csrfInput.value, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
+        body: body,
+      }).then(function (resp) {
+        return resp.json().catch(function () { return {}; }).then(function (d) { return { status: resp.status, data: d }; });
+      }).then(function (r) {
+        if (mine !== seq) return; // a newer check is on its way
+        if (r.status === 200) { show(r.data); }
+        else if (r.status === 401) { say("Signed out: sign in again in another tab, then check again.", false); }
+        else { say("Not checked: " + (r.data.message || "the server refused the text."), false); }
+      }).catch(function () {
+        if (mine === seq) say("Not checked: the server could not be reached.", false);
+      });
+    }
+    source.addEventListener("input", function () {
+      clearTimeout(timerId);
+      timerId = setTimeout(check, 700);
+    });
+    var checkButton = $("[data-check-button]", form);
+    if (checkButton) {
+      checkButton.addEventListener("click", function (e) { e.preventDefault(); clearTimeout(timerId); check(); });
+    }
+    // "line N" selects that line in the editor
+    document.addEventListener("click", function (e) {
+      var b = e.target.closest("[data-line]");
+      if (!b) return;
+      var n = Number(b.getAttribute("data-line"));
+      var lines = source.value.split("\n");
+      var start = 0;
+      for (var i = 0; i < n - 1 && i < lines.length; i++) start += lines[i].length + 1;
+      var end = start + (lines[n - 1] || "").length;
+      source.focus();
+      source.setSelectionRange(start, end);
+      var lineHeight = source.scrollHeight / Math.max(lines.length, 1);
+      source.scrollTop = Math.max(0, (n - 5) * lineHeight);
+    });
+    form.addEventListener("submit", function () { submitting = true; });
+    window.addEventListener("beforeunload", function (e) {
+      if (!submitting && source.value !== loaded) { e.preventDefault(); e.returnValue = ""; }
+    });
+  }
+
   // ---- debrief: link highlights and points both ways --------------------------------------
   $all(".round-card").forEach(function (card) {
     function light(ids, on) {

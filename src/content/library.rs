@@ -25,6 +25,16 @@ pub enum Origin {
     Builtin(String),
     /// Read from this file of the content folder.
     File(PathBuf),
+    /// Written and published in the browser (stored in the database).
+    Browser,
+}
+
+impl Origin {
+    /// Whether the gauntlet is managed in files (built-in or content folder): read-only in the
+    /// browser.
+    pub fn is_file_managed(&self) -> bool {
+        !matches!(self, Self::Browser)
+    }
 }
 
 impl fmt::Display for Origin {
@@ -32,6 +42,7 @@ impl fmt::Display for Origin {
         match self {
             Self::Builtin(name) => write!(f, "built-in {name}"),
             Self::File(path) => write!(f, "{}", path.display()),
+            Self::Browser => f.write_str("written in the browser"),
         }
     }
 }
@@ -84,6 +95,35 @@ impl Library {
         }
         if let Some(dir) = dir {
             lib.load_dir(dir);
+        }
+        lib.sort();
+        lib
+    }
+
+    /// This library plus the published gauntlets written in the browser (`(slug, source)`
+    /// pairs). A gauntlet managed in files keeps its slug: a browser one with the same slug is
+    /// left out and listed among the problems.
+    pub fn with_authored(&self, authored: &[(String, String)]) -> Self {
+        let mut lib = self.clone();
+        for (slug, source) in authored {
+            let name = format!("{slug}.md");
+            match parse_gauntlet(&name, source) {
+                Ok(mut g) => {
+                    g.slug = slug.clone();
+                    if let Some(existing) = lib.by_slug.get(slug) {
+                        lib.problems
+                            .push(duplicate_problem(&name, slug, &existing.origin));
+                        continue;
+                    }
+                    let entry = Entry {
+                        gauntlet: Arc::new(g),
+                        source: Arc::from(source.as_str()),
+                        origin: Origin::Browser,
+                    };
+                    lib.by_slug.insert(slug.clone(), entry);
+                }
+                Err(errors) => lib.problems.push(Problem { file: name, errors }),
+            }
         }
         lib.sort();
         lib
@@ -306,6 +346,27 @@ mod tests {
         assert_eq!(lib.len(), 1);
         assert_eq!(lib.problems().len(), 1);
         assert_eq!(lib.problems()[0].errors[0].line, 1);
+    }
+
+    #[test]
+    fn browser_gauntlets_join_but_never_replace_file_ones() {
+        let lib = Library::load(&[("minimal.md", VALID)], None);
+        let other = VALID.replace("Minimal Example", "Written Online");
+        let both = lib.with_authored(&[
+            ("minimal".into(), other.clone()),
+            ("online".into(), other.clone()),
+        ]);
+        assert_eq!(both.len(), 2);
+        assert!(both.get("minimal").unwrap().origin.is_file_managed());
+        let online = both.get("online").unwrap();
+        assert_eq!(online.origin, Origin::Browser);
+        assert_eq!(online.gauntlet.slug, "online");
+        assert_eq!(both.problems().len(), 1);
+        assert!(
+            both.problems()[0].errors[0]
+                .message
+                .contains("already used")
+        );
     }
 
     #[test]

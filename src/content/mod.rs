@@ -1,6 +1,8 @@
-//! Gauntlet content: the model, the Markdown parser, the page-text importer and the library.
+//! Gauntlet content: the model, the Markdown parser, the page-text importer, the library and the
+//! line diff between versions.
 
 pub mod check;
+pub mod diff;
 pub mod import;
 pub mod library;
 pub mod model;

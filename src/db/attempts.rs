@@ -534,3 +534,32 @@ pub async fn reviewed_levels_of_user(
     .fetch_all(db)
     .await
 }
+
+/// Attempts and reviewed levels of one gauntlet (every version), for the team's catalog.
+#[derive(Debug, Clone)]
+pub struct GauntletStats {
+    pub slug: String,
+    pub attempts: i64,
+    /// Attempts with at least one submitted review.
+    pub reviewed: i64,
+    /// The mean of every round level in submitted reviews (`None`: nothing reviewed yet).
+    pub average_level: Option<f64>,
+}
+
+pub async fn stats_by_gauntlet(
+    db: impl SqliteExecutor<'_>,
+) -> Result<Vec<GauntletStats>, sqlx::Error> {
+    sqlx::query_as!(
+        GauntletStats,
+        r#"select a.slug as "slug!", count(*) as "attempts!: i64",
+                  (select count(distinct r.attempt_id) from reviews r join attempts b on b.id = r.attempt_id
+                   where b.slug = a.slug and r.submitted_at is not null) as "reviewed!: i64",
+                  (select avg(rr.level) from review_rounds rr join reviews r on r.id = rr.review_id
+                   join attempts b on b.id = r.attempt_id
+                   where b.slug = a.slug and r.submitted_at is not null and rr.level is not null)
+                      as "average_level?: f64"
+           from attempts a group by a.slug order by a.slug"#
+    )
+    .fetch_all(db)
+    .await
+}

@@ -1,6 +1,7 @@
 //! SQLite storage: opening (pragmas, integrity check, migrations) and the queries, grouped by table.
 
 pub mod attempts;
+pub mod authored;
 pub mod backup;
 pub mod drafts;
 pub mod readers;

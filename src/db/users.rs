@@ -15,6 +15,16 @@ pub struct User {
     pub disabled: bool,
     pub auth_epoch: i64,
     pub created_at: i64,
+    /// The authoring permission an admin granted (counts only for interviewers).
+    pub can_author: bool,
+}
+
+impl User {
+    /// Whether this account may write gauntlets in the browser: admins, and interviewers an
+    /// admin gave the authoring permission.
+    pub fn may_author(&self) -> bool {
+        self.role == Role::Admin || (self.role == Role::Interviewer && self.can_author)
+    }
 }
 
 struct UserRow {
@@ -26,6 +36,7 @@ struct UserRow {
     disabled: bool,
     auth_epoch: i64,
     created_at: i64,
+    can_author: bool,
 }
 
 impl From<UserRow> for User {
@@ -40,6 +51,7 @@ impl From<UserRow> for User {
             disabled: r.disabled,
             auth_epoch: r.auth_epoch,
             created_at: r.created_at,
+            can_author: r.can_author,
         }
     }
 }
@@ -68,7 +80,7 @@ pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<User>,
     let row = sqlx::query_as!(
         UserRow,
         r#"select id as "id!", email, display_name, password_hash, role, disabled as "disabled: bool",
-                  auth_epoch, created_at
+                  auth_epoch, created_at, can_author as "can_author: bool"
            from users where id = ?"#,
         id
     )
@@ -85,7 +97,7 @@ pub async fn by_email(
     let row = sqlx::query_as!(
         UserRow,
         r#"select id as "id!", email, display_name, password_hash, role, disabled as "disabled: bool",
-                  auth_epoch, created_at
+                  auth_epoch, created_at, can_author as "can_author: bool"
            from users where email = ?"#,
         email
     )
@@ -98,7 +110,7 @@ pub async fn list(db: impl SqliteExecutor<'_>) -> Result<Vec<User>, sqlx::Error>
     let rows = sqlx::query_as!(
         UserRow,
         r#"select id as "id!", email, display_name, password_hash, role, disabled as "disabled: bool",
-                  auth_epoch, created_at
+                  auth_epoch, created_at, can_author as "can_author: bool"
            from users order by disabled, role, email"#
     )
     .fetch_all(db)
@@ -137,6 +149,25 @@ pub async fn set_role(
     let done = sqlx::query!(
         "update users set role = ?, auth_epoch = auth_epoch + 1, updated_at = ? where id = ?",
         role,
+        now,
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Grants or withdraws the authoring permission (no session ends: the permission is read from
+/// the account on every request).
+pub async fn set_can_author(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    allowed: bool,
+) -> Result<bool, sqlx::Error> {
+    let now = clock::now();
+    let done = sqlx::query!(
+        "update users set can_author = ?, updated_at = ? where id = ?",
+        allowed,
         now,
         id
     )

@@ -41,3 +41,14 @@ pub async fn source(
     .fetch_optional(db)
     .await
 }
+
+/// When each slug was first loaded on this site: `(slug, first_seen_at)`.
+pub async fn first_seen(db: impl SqliteExecutor<'_>) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select slug as "slug!", min(first_seen_at) as "first!: i64"
+           from gauntlet_versions group by slug"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.slug, r.first)).collect())
+}

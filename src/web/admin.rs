@@ -167,6 +167,52 @@ pub async fn set_role(
 }
 
 #[derive(Deserialize)]
+pub struct AuthorForm {
+    allowed: String,
+}
+
+/// `POST /admin/users/{id}/author`: gives an interviewer the authoring permission (writing
+/// gauntlets in the browser) or takes it back. Admins always have it; candidates cannot.
+pub async fn set_author(
+    RequireAdmin(me): RequireAdmin,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<AuthorForm>,
+) -> Result<Response> {
+    let allowed = match form.allowed.as_str() {
+        "1" | "true" => true,
+        "0" | "false" => false,
+        _ => return Err(AppError::Unprocessable("Choose allow or withdraw.".into())),
+    };
+    let mut tx = db::begin_write(&state.writer).await?;
+    let target = db::users::by_id(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if target.role != Role::Interviewer {
+        return Err(AppError::Unprocessable(
+            "Only interviewers take the authoring permission: admins always have it, candidates never do."
+                .into(),
+        ));
+    }
+    db::users::set_can_author(&mut *tx, id, allowed).await?;
+    tx.commit().await?;
+    tracing::info!(
+        admin = me.id,
+        user = id,
+        allowed,
+        "authoring permission changed"
+    );
+    let msg = if allowed {
+        format!("{} can now write gauntlets in the browser.", target.email)
+    } else {
+        format!("{} can no longer write gauntlets.", target.email)
+    };
+    session::flash(&session, "success", msg).await?;
+    Ok(Redirect::to("/admin").into_response())
+}
+
+#[derive(Deserialize)]
 pub struct StatusForm {
     disabled: String,
 }

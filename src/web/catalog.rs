@@ -1,7 +1,12 @@
 //! The catalog of gauntlets (filter by category, difficulty and domain; search titles — all
-//! plain GET forms that work without JavaScript) and each gauntlet's overview page.
+//! plain GET forms that work without JavaScript) and each gauntlet's overview page. Everyone
+//! sees a "new" badge on recently published gauntlets; interviewers and admins also see each
+//! gauntlet's attempts and average reviewed level.
 
-use std::{collections::BTreeSet, sync::Arc};
+use std::{
+    collections::{BTreeSet, HashMap, HashSet},
+    sync::Arc,
+};
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,7 +18,51 @@ use super::{
     extract::CurrentUser,
     layout::Chrome,
 };
-use crate::{content::Gauntlet, state::AppState};
+use crate::{
+    auth::Role,
+    clock,
+    content::Gauntlet,
+    db::{self, attempts::GauntletStats},
+    state::AppState,
+};
+
+/// A gauntlet counts as new this many days after it was published.
+pub const NEW_DAYS: i64 = 14;
+/// Gauntlets first loaded within this many seconds of the site's very first load are the
+/// starting library, not news.
+const FIRST_LOAD_WINDOW: i64 = 3600;
+
+/// The slugs published in the last [`NEW_DAYS`] days at `now`: a browser gauntlet from its
+/// first publication, a file one from when this site first loaded it (unless it was part of
+/// the site's first load). `first_seen` and `first_published` are `(slug, unix seconds)`.
+pub fn new_slugs(
+    first_seen: &[(String, i64)],
+    first_published: &[(String, i64)],
+    now: i64,
+) -> HashSet<String> {
+    let since = now - NEW_DAYS * 86_400;
+    let site_start = first_seen.iter().map(|(_, t)| *t).min().unwrap_or(now);
+    let published: HashMap<&str, i64> = first_published
+        .iter()
+        .map(|(s, t)| (s.as_str(), *t))
+        .collect();
+    let mut new: HashSet<String> = first_published
+        .iter()
+        .filter(|(_, t)| *t >= since)
+        .map(|(s, _)| s.clone())
+        .collect();
+    new.extend(
+        first_seen
+            .iter()
+            .filter(|(s, t)| {
+                !published.contains_key(s.as_str())
+                    && *t >= since
+                    && *t > site_start + FIRST_LOAD_WINDOW
+            })
+            .map(|(s, _)| s.clone()),
+    );
+    new
+}
 
 /// The catalog's query string; empty values mean "any".
 #[derive(Debug, Default, Deserialize)]
@@ -81,11 +130,42 @@ struct CatalogPage {
     facets: Facets,
     shown: Vec<Arc<Gauntlet>>,
     total: usize,
+    new: HashSet<String>,
+    /// Attempts and reviewed levels by slug; empty for candidates, who never see them.
+    stats: HashMap<String, GauntletStats>,
+    staff: bool,
 }
 
 impl CatalogPage {
     fn filtered(&self) -> bool {
         !self.filter.is_empty()
+    }
+
+    fn is_new(&self, slug: &str) -> bool {
+        self.new.contains(slug)
+    }
+
+    /// "3 attempts · average reviewed level 2.4 (2 reviewed)", for interviewers and admins.
+    fn team_line(&self, slug: &str) -> String {
+        let Some(s) = self.stats.get(slug) else {
+            return "No attempts yet".to_string();
+        };
+        let attempts = format!(
+            "{} {}",
+            s.attempts,
+            if s.attempts == 1 {
+                "attempt"
+            } else {
+                "attempts"
+            }
+        );
+        match s.average_level {
+            Some(avg) => format!(
+                "{attempts} · average reviewed level {avg:.1} ({} reviewed)",
+                s.reviewed
+            ),
+            None => format!("{attempts} · none reviewed yet"),
+        }
     }
 }
 
@@ -94,7 +174,7 @@ pub const MAX_QUERY_CHARS: usize = 200;
 
 /// `GET /catalog`
 pub async fn catalog(
-    _: CurrentUser,
+    CurrentUser(me): CurrentUser,
     chrome: Chrome,
     State(state): State<AppState>,
     Query(filter): Query<Filter>,
@@ -109,12 +189,31 @@ pub async fn catalog(
     let facets = Facets::of(all.iter().map(|g| g.as_ref()));
     let total = all.len();
     let shown = all.into_iter().filter(|g| filter.matches(g)).collect();
+    let staff = me.role >= Role::Interviewer;
+    let mut conn = state.db.get().await?;
+    let new = new_slugs(
+        &db::versions::first_seen(&mut *conn).await?,
+        &db::authored::first_published(&mut *conn).await?,
+        clock::now(),
+    );
+    let stats = if staff {
+        db::attempts::stats_by_gauntlet(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|s| (s.slug.clone(), s))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     Ok(CatalogPage {
         chrome,
         filter,
         facets,
         shown,
         total,
+        new,
+        stats,
+        staff,
     })
 }
 
@@ -160,6 +259,35 @@ mod tests {
             skills: vec![],
             extras: vec![],
         }
+    }
+
+    #[test]
+    fn new_means_published_in_the_last_14_days_but_not_the_first_load() {
+        let day = 86_400;
+        let now = 100 * day;
+        let seen = vec![
+            ("seed".to_string(), now - 3 * day),
+            ("seed-2".to_string(), now - 3 * day + 5),
+            ("added-file".to_string(), now - 2 * day),
+            ("old-file".to_string(), now - 40 * day),
+            ("online".to_string(), now - day),
+            ("online-old".to_string(), now - 20 * day),
+        ];
+        let published = vec![
+            ("online".to_string(), now - day),
+            ("online-old".to_string(), now - 20 * day),
+        ];
+        let new = new_slugs(&seen, &published, now);
+        assert!(new.contains("online"));
+        assert!(new.contains("added-file"));
+        assert!(!new.contains("online-old"));
+        assert!(!new.contains("old-file"));
+        // "old-file" is the earliest, so the first load is 40 days ago: the seeds are new
+        assert!(new.contains("seed"));
+        let fresh_site = new_slugs(&seen[..2], &[], now);
+        assert!(fresh_site.is_empty(), "the first load is not news");
+        let published_at_start = new_slugs(&seen[..2], &[("seed".to_string(), now - 3 * day)], now);
+        assert!(published_at_start.contains("seed"));
     }
 
     #[test]

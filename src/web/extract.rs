@@ -34,6 +34,10 @@ pub struct RequireInterviewer(pub User);
 #[derive(Debug, Clone)]
 pub struct RequireAdmin(pub User);
 
+/// A signed-in author: an admin, or an interviewer with the authoring permission.
+#[derive(Debug, Clone)]
+pub struct RequireAuthor(pub User);
+
 /// Whether the client wants JSON errors (fetch and autosave requests) rather than pages.
 pub fn wants_json(headers: &HeaderMap) -> bool {
     headers.contains_key("x-csrf-token")
@@ -134,6 +138,19 @@ impl FromRequestParts<AppState> for RequireInterviewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         require(parts, state, Role::Interviewer).await.map(Self)
+    }
+}
+
+impl FromRequestParts<AppState> for RequireAuthor {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let user = require(parts, state, Role::Interviewer).await?;
+        if !user.may_author() {
+            tracing::warn!(user = user.id, path = %parts.uri.path(), "authorization failure");
+            return Err(AppError::Forbidden);
+        }
+        Ok(Self(user))
     }
 }
 
@@ -247,6 +264,7 @@ fn section_of(path: &str) -> &'static str {
         "admin" => "admin",
         "reviews" | "calibration" => "reviews",
         "account" => "account",
+        "author" => "author",
         _ => "",
     }
 }

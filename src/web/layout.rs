@@ -16,6 +16,8 @@ pub struct UserView {
     pub name: String,
     pub email: String,
     pub role: Role,
+    /// May write gauntlets in the browser.
+    pub author: bool,
 }
 
 impl UserView {
@@ -44,6 +46,7 @@ impl From<&User> for UserView {
             name: u.display_name.clone(),
             email: u.email.clone(),
             role: u.role,
+            author: u.may_author(),
         }
     }
 }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod assets;
+pub mod author;
 pub mod calibration;
 pub mod catalog;
 pub mod csrf;

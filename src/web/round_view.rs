@@ -27,7 +27,7 @@ pub struct GuidanceBlock {
     pub html: Arc<str>,
 }
 
-fn tone(kind: SectionKind) -> &'static str {
+pub fn tone(kind: SectionKind) -> &'static str {
     match kind {
         SectionKind::StrongAnswer => "strong",
         SectionKind::WeakAnswers => "weak",

@@ -10,7 +10,8 @@ use axum::{
 };
 
 use super::{
-    LARGE_BODY, account, admin, calibration, catalog, debrief, history, home, ops, practice, review,
+    LARGE_BODY, account, admin, author, calibration, catalog, debrief, history, home, ops,
+    practice, review,
 };
 use crate::state::AppState;
 
@@ -23,6 +24,8 @@ pub enum Access {
     SignedIn,
     /// Interviewers and admins.
     Interviewer,
+    /// Admins, and interviewers an admin gave the authoring permission (never candidates).
+    Author,
     /// Admins only.
     Admin,
 }
@@ -99,7 +102,8 @@ impl Routes {
         self
     }
 
-    /// A POST that carries an answer text: a larger body limit than ordinary forms.
+    /// A POST that carries an answer (or a gauntlet's Markdown): a larger body limit than
+    /// ordinary forms.
     fn post_answer<H: Handler<T, AppState>, T: 'static>(
         mut self,
         path: &'static str,
@@ -198,6 +202,27 @@ pub fn table() -> Routes {
         .post("/admin/settings", Admin, admin::save_settings)
         .get("/admin/content", Admin, admin::content_page)
         .post("/admin/content/reload", Admin, admin::reload_content)
+        .post("/admin/users/{id}/author", Admin, admin::set_author)
+        .get("/author", Author, author::index)
+        .post("/author/new", Author, author::create)
+        .post_answer("/author/import", Author, author::import)
+        .post_answer("/author/check", Author, author::check)
+        .get("/author/gauntlets/{slug}", Author, author::editor)
+        .post_answer("/author/gauntlets/{slug}/preview", Author, author::preview)
+        .post_answer("/author/gauntlets/{slug}/save", Author, author::save)
+        .post_answer("/author/gauntlets/{slug}/publish", Author, author::publish)
+        .post(
+            "/author/gauntlets/{slug}/duplicate",
+            Author,
+            author::duplicate,
+        )
+        .get("/author/gauntlets/{slug}/history", Author, author::history)
+        .get("/author/gauntlets/{slug}/diff", Author, author::diff)
+        .get(
+            "/author/gauntlets/{slug}/download",
+            Author,
+            author::download,
+        )
         .get("/admin/audit", Admin, admin::audit_page)
         .get("/admin/export", Admin, admin::export)
 }

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod admin;
+mod author;
 mod catalog;
 mod hardening;
 mod hardening_accounts;

@@ -73,6 +73,7 @@ const ALL_FIELDS: &[(&str, &str)] = &[
     ("role", "admin"),
     ("disabled", "1"),
     ("mode", "interview"),
+    ("allowed", "1"),
 ];
 
 /// A registry path with `{id}` set to `id` and every other parameter to a valid value.
