@@ -42,6 +42,10 @@ pub struct Inner {
     /// Rendered review pages (the part under the site chrome), by attempt, reader and the
     /// reader's CSRF token (which the page's forms carry).
     pub review_pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
+    /// The clock drills are scheduled by (tests move it forward).
+    pub clock: crate::clock::Clock,
+    /// The FSRS scheduler for drill cards.
+    pub scheduler: crate::drills::Scheduler,
 }
 
 impl AppState {
@@ -60,6 +64,8 @@ impl AppState {
             metrics: Metrics::shared(),
             bodies: Arc::default(),
             review_pages: PageCache::new(REVIEW_PAGES),
+            clock: crate::clock::Clock::default(),
+            scheduler: crate::drills::Scheduler::new(),
         }))
     }
 }
