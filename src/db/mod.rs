@@ -3,6 +3,7 @@
 pub mod attempts;
 pub mod backup;
 pub mod drafts;
+pub mod drills;
 pub mod readers;
 pub mod reviews;
 pub mod settings;

@@ -244,6 +244,7 @@ fn section_of(path: &str) -> &'static str {
         "admin" => "admin",
         "reviews" | "calibration" => "reviews",
         "account" => "account",
+        "drills" => "drills",
         _ => "",
     }
 }

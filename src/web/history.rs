@@ -54,6 +54,8 @@ struct HistoryPage {
     chrome: Chrome,
     rows: Vec<AttemptRow>,
     charts: Vec<Chart>,
+    /// Drills done, retention and streak.
+    drills: Option<super::drills::HistoryPanel>,
 }
 
 /// `GET /history`
@@ -143,7 +145,9 @@ pub async fn history(
         .into_iter()
         .map(|((_, name), mut points)| chart(name, &mut points))
         .collect();
+    let drills = Some(super::drills::history_panel(&state, &mut conn, user.id).await?);
     Ok(HistoryPage {
+        drills,
         chrome,
         rows,
         charts,
@@ -264,6 +268,8 @@ pub async fn export(
             "started_at": a.started_at,
             "finished_at": a.finished_at,
             "review_requested_at": a.review_requested_at,
+            "retry_of": a.retry_of,
+            "only_round": a.only_round,
             "answers": answer_docs,
             "self_assessment": selfs,
         }));
@@ -272,6 +278,7 @@ pub async fn export(
         "exported_at": clock::now(),
         "user": {"email": user.email, "display_name": user.display_name, "role": user.role.as_str()},
         "attempts": out,
+        "drill_cards": super::drills::export_cards(&mut conn, user.id).await?,
     });
     let body = serde_json::to_string_pretty(&doc)
         .map_err(|e| super::error::AppError::Internal(e.to_string()))?;

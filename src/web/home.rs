@@ -29,6 +29,8 @@ pub struct HomePage {
     /// For interviewers: attempts waiting for a first claim, and their own drafts.
     unclaimed: usize,
     my_drafts: usize,
+    /// Drills due today and what to practise next (signed-in users).
+    drills: Option<super::drills::HomePanel>,
 }
 
 /// `GET /`
@@ -85,7 +87,12 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
             });
         }
     }
+    let drills = match &chrome.user {
+        Some(u) => Some(super::drills::home_panel(&state, &mut conn, u.id).await?),
+        None => None,
+    };
     Ok(HomePage {
+        drills,
         chrome,
         gauntlets: lib.iter().count(),
         users,
