@@ -257,3 +257,21 @@ pub async fn reviews_of_user(
     .fetch_all(db)
     .await
 }
+
+/// The drills of one card of `user_id`, oldest first (the export).
+pub async fn reviews_of_card(
+    db: impl SqliteExecutor<'_>,
+    card_id: i64,
+    user_id: i64,
+) -> Result<Vec<Review>, sqlx::Error> {
+    sqlx::query_as!(
+        Review,
+        r#"select r.card_id, r.rating, r.answer, r.reviewed_at, r.interval_secs, r.due_at
+           from drill_reviews r join drill_cards c on c.id = r.card_id
+           where r.card_id = ? and c.user_id = ? order by r.id"#,
+        card_id,
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}

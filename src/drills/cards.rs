@@ -203,7 +203,11 @@ mod tests {
             points: vec![
                 point("Promote the secondary region", false, PointKind::Claim),
                 point("Lower the DNS TTL", true, PointKind::Claim),
-                point("Aurora", false, PointKind::Term(crate::align::TermKind::Name)),
+                point(
+                    "Aurora",
+                    false,
+                    PointKind::Term(crate::align::TermKind::Name),
+                ),
             ],
             weak_matches: vec![],
             red_flags: vec![flag("zero data loss", true), flag("it depends", false)],

@@ -62,14 +62,15 @@ pub fn suggest(
         e.1 += 1;
         e.2 += 1;
     }
-    let (kind, (sum, n, cards)) = by_kind
-        .iter()
-        .filter(|(_, (_, n, _))| *n > 0)
-        .min_by(|a, b| {
-            let ma = a.1.0 / a.1.1 as f64;
-            let mb = b.1.0 / b.1.1 as f64;
-            ma.total_cmp(&mb).then_with(|| a.0.cmp(b.0))
-        })?;
+    let (kind, (sum, n, cards)) =
+        by_kind
+            .iter()
+            .filter(|(_, (_, n, _))| *n > 0)
+            .min_by(|a, b| {
+                let ma = a.1.0 / a.1.1 as f64;
+                let mb = b.1.0 / b.1.1 as f64;
+                ma.total_cmp(&mb).then_with(|| a.0.cmp(b.0))
+            })?;
     let weak_words: BTreeSet<String> = observations
         .iter()
         .filter(|o| norm(&o.round_kind) == *kind && o.level <= 2.0)
@@ -89,7 +90,11 @@ pub fn suggest(
         .filter(|(g, _, _)| g.last_attempt.is_none_or(|t| t < recent))
         .min_by(|a, b| {
             // never done first, then most skill overlap, then longest ago, then title
-            (a.0.last_attempt.is_some(), std::cmp::Reverse(a.2), a.0.last_attempt)
+            (
+                a.0.last_attempt.is_some(),
+                std::cmp::Reverse(a.2),
+                a.0.last_attempt,
+            )
                 .cmp(&(
                     b.0.last_attempt.is_some(),
                     std::cmp::Reverse(b.2),
@@ -107,7 +112,10 @@ pub fn suggest(
             if *cards == 1 { "" } else { "s" }
         )
     } else {
-        format!("{} is your weakest round (average {:.1} of 4).", best.1, mean)
+        format!(
+            "{} is your weakest round (average {:.1} of 4).",
+            best.1, mean
+        )
     };
     Some(Suggestion {
         slug: best.0.slug.clone(),
@@ -179,7 +187,10 @@ mod tests {
 
     #[test]
     fn open_cards_weigh_on_a_round_kind() {
-        let o = [obs("The Opening", "scoping", 2.0), obs("The Curveball", "x", 2.0)];
+        let o = [
+            obs("The Opening", "scoping", 2.0),
+            obs("The Curveball", "x", 2.0),
+        ];
         let cards = vec!["The Opening".to_string(); 3];
         let s = suggest(&o, &cards, &[gauntlet("a", "x", None)], NOW).unwrap();
         assert_eq!(s.round_kind, "The Opening");

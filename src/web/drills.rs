@@ -155,7 +155,10 @@ async fn load_card(state: &AppState, id: i64, user_id: i64) -> Result<Loaded> {
         .pinned(&mut *conn, &card.slug, &card.version)
         .await?
         .ok_or_else(|| {
-            AppError::Internal(format!("gauntlet version {}@{} is missing", card.slug, card.version))
+            AppError::Internal(format!(
+                "gauntlet version {}@{} is missing",
+                card.slug, card.version
+            ))
         })?;
     let index = pinned
         .gauntlet
@@ -189,7 +192,9 @@ pub struct CardRow {
 fn describe(kind: CardKind, key: &str) -> String {
     match kind {
         CardKind::Point => "A strong-answer point you missed".to_string(),
-        CardKind::Trap if key == WHOLE_TRAP => "The round's trap (flagged by a reviewer)".to_string(),
+        CardKind::Trap if key == WHOLE_TRAP => {
+            "The round's trap (flagged by a reviewer)".to_string()
+        }
         CardKind::Trap => "A trap you fell into".to_string(),
     }
 }
@@ -205,7 +210,11 @@ async fn rows(
     for c in cards {
         let k = (c.slug.clone(), c.version.clone());
         if !titles.contains_key(&k) {
-            match state.content.pinned(&mut *conn, &c.slug, &c.version).await? {
+            match state
+                .content
+                .pinned(&mut *conn, &c.slug, &c.version)
+                .await?
+            {
                 Some(p) => {
                     titles.insert(k.clone(), p);
                 }
@@ -340,8 +349,12 @@ pub async fn show(
 ) -> Result<Response> {
     let l = load_card(&state, id, user.id).await?;
     let now = state.clock.now();
-    let left = db::drills::count_due(&mut *state.db.get().await?, user.id, drills::end_of_day(now))
-        .await?;
+    let left = db::drills::count_due(
+        &mut *state.db.get().await?,
+        user.id,
+        drills::end_of_day(now),
+    )
+    .await?;
     Ok(drill_page(chrome, &l, String::new(), None, left).into_response())
 }
 
@@ -402,7 +415,10 @@ struct RevealPage {
 /// The sentence(s) of `text` around `[start, end)`.
 fn sentence_around(text: &str, span: [usize; 2]) -> Option<String> {
     let [start, end] = span;
-    if start >= end || end > text.len() || !text.is_char_boundary(start) || !text.is_char_boundary(end)
+    if start >= end
+        || end > text.len()
+        || !text.is_char_boundary(start)
+        || !text.is_char_boundary(end)
     {
         return None;
     }
@@ -455,7 +471,10 @@ fn reveal_point(l: &Loaded, alignment: &Alignment) -> (Option<String>, Alignment
             ),
             false,
         ),
-        _ => ("Your new answer does not cover this point yet.".to_string(), false),
+        _ => (
+            "Your new answer does not cover this point yet.".to_string(),
+            false,
+        ),
     };
     (strong, only, verdict, good)
 }
@@ -527,7 +546,8 @@ pub async fn reveal(
     let answer = match clean_answer(&form.answer) {
         Ok(a) => a,
         Err(msg) => {
-            let mut resp = drill_page(chrome, &l, form.answer.clone(), Some(msg), 0).into_response();
+            let mut resp =
+                drill_page(chrome, &l, form.answer.clone(), Some(msg), 0).into_response();
             *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             return Ok(resp);
         }
@@ -595,10 +615,14 @@ pub async fn rate(
         .parse::<i64>()
         .ok()
         .and_then(Rating::from_number)
-        .ok_or_else(|| AppError::Unprocessable("Rate the drill Again, Hard, Good or Easy.".into()))?;
+        .ok_or_else(|| {
+            AppError::Unprocessable("Rate the drill Again, Hard, Good or Easy.".into())
+        })?;
     let answer = clean_answer(&form.answer).map_err(AppError::Unprocessable)?;
     let (Ok(reviewed), Ok(reps)) = (form.reviewed.parse::<i64>(), form.reps.parse::<i64>()) else {
-        return Err(AppError::Unprocessable("The drill form is incomplete; open the card again.".into()));
+        return Err(AppError::Unprocessable(
+            "The drill form is incomplete; open the card again.".into(),
+        ));
     };
     if l.card.dismissed_at.is_some() {
         return Err(AppError::Conflict(
@@ -618,7 +642,12 @@ pub async fn rate(
             "This drill was already rated (in another tab?). Nothing was changed.".into(),
         ));
     }
-    tracing::info!(user = user.id, card = id, rating = rating.number(), "drill rated");
+    tracing::info!(
+        user = user.id,
+        card = id,
+        rating = rating.number(),
+        "drill rated"
+    );
     let mut conn = state.db.get().await?;
     let next = db::drills::due(&mut *conn, user.id, drills::end_of_day(now)).await?;
     session::flash(
@@ -722,7 +751,11 @@ pub async fn home_panel(
     for lp in levels {
         if let Some(e) = lib.get(&lp.slug) {
             let g = &e.gauntlet;
-            if let Some(r) = g.rounds.iter().find(|r| i64::from(r.number) == lp.round_number) {
+            if let Some(r) = g
+                .rounds
+                .iter()
+                .find(|r| i64::from(r.number) == lp.round_number)
+            {
                 observations.push(Observation {
                     round_kind: r.name.clone(),
                     skill: g.skill_for(r.number).map(str::to_string),
@@ -805,49 +838,38 @@ pub async fn history_panel(
     })
 }
 
-/// The personal export's `drill_cards`: every card with its review log.
-pub async fn export_cards(
-    conn: &mut SqliteConnection,
-    user_id: i64,
-) -> Result<Vec<serde_json::Value>> {
-    let cards = db::drills::for_user(&mut *conn, user_id).await?;
-    let reviews = db::drills::reviews_of_user(&mut *conn, user_id).await?;
-    Ok(cards
+/// One card of the personal export's `drill_cards`, with its review log.
+pub fn export_card(c: &Card, reviews: &[db::drills::Review]) -> serde_json::Value {
+    let log: Vec<_> = reviews
         .iter()
-        .map(|c| {
-            let log: Vec<_> = reviews
-                .iter()
-                .filter(|r| r.card_id == c.id)
-                .map(|r| {
-                    serde_json::json!({
-                        "rating": Rating::from_number(r.rating).map(Rating::label),
-                        "answer": r.answer,
-                        "reviewed_at": r.reviewed_at,
-                        "interval_secs": r.interval_secs,
-                        "due_at": r.due_at,
-                    })
-                })
-                .collect();
+        .map(|r| {
             serde_json::json!({
-                "id": c.id,
-                "gauntlet": c.slug,
-                "gauntlet_version": c.version,
-                "round": c.round_number,
-                "kind": c.kind,
-                "key": c.key,
-                "sources": c.sources.split(',').collect::<Vec<_>>(),
-                "attempt_id": c.attempt_id,
-                "stability": c.stability,
-                "difficulty": c.difficulty,
-                "due_at": c.due_at,
-                "reps": c.reps,
-                "lapses": c.lapses,
-                "dismissed_at": c.dismissed_at,
-                "created_at": c.created_at,
-                "reviews": log,
+                "rating": Rating::from_number(r.rating).map(Rating::label),
+                "answer": r.answer,
+                "reviewed_at": r.reviewed_at,
+                "interval_secs": r.interval_secs,
+                "due_at": r.due_at,
             })
         })
-        .collect())
+        .collect();
+    serde_json::json!({
+        "id": c.id,
+        "gauntlet": c.slug,
+        "gauntlet_version": c.version,
+        "round": c.round_number,
+        "kind": c.kind,
+        "key": c.key,
+        "sources": c.sources.split(',').collect::<Vec<_>>(),
+        "attempt_id": c.attempt_id,
+        "stability": c.stability,
+        "difficulty": c.difficulty,
+        "due_at": c.due_at,
+        "reps": c.reps,
+        "lapses": c.lapses,
+        "dismissed_at": c.dismissed_at,
+        "created_at": c.created_at,
+        "reviews": log,
+    })
 }
 
 #[cfg(test)]

@@ -41,7 +41,13 @@ pub async fn start(
     let mut tx = db::begin_write(&state.writer).await?;
     let new = db::attempts::create_retry(&mut tx, &original.attempt, i64::from(round)).await?;
     tx.commit().await?;
-    tracing::info!(user = user.id, attempt = new, of = original.attempt.id, round, "round retry started");
+    tracing::info!(
+        user = user.id,
+        attempt = new,
+        of = original.attempt.id,
+        round,
+        "round retry started"
+    );
     Ok(Redirect::to(&format!("/attempts/{new}")).into_response())
 }
 

@@ -10,8 +10,8 @@ use axum::{
 };
 
 use super::{
-    LARGE_BODY, account, admin, calibration, catalog, debrief, drills, history, home, ops, practice,
-    retry, review,
+    LARGE_BODY, account, admin, calibration, catalog, debrief, drills, history, home, ops,
+    practice, retry, review,
 };
 use crate::state::AppState;
 
@@ -202,6 +202,8 @@ pub fn table() -> Routes {
             admin::sign_out_everywhere,
         )
         .post("/admin/locks/unlock", Admin, admin::unlock)
+        .get("/admin/users/{id}/delete", Admin, admin::delete_user_page)
+        .post("/admin/users/{id}/delete", Admin, admin::delete_user)
         .get("/admin/invites", Admin, admin::invites_page)
         .post("/admin/invites", Admin, admin::create_invite)
         .post("/admin/invites/{id}/revoke", Admin, admin::revoke_invite)

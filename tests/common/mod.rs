@@ -45,6 +45,8 @@ pub struct Options {
     pub trusted_proxies: Vec<&'static str>,
     /// Override how old a session's memory copy may get before its row is read again.
     pub session_recheck: Option<Duration>,
+    /// Override the account storage limit (`--max-account-storage-mb`).
+    pub max_account_storage_mb: Option<u64>,
 }
 
 impl TestApp {
@@ -78,6 +80,9 @@ impl TestApp {
         }
         if let Some(t) = opts.absolute_timeout {
             config.absolute_timeout = t;
+        }
+        if let Some(mb) = opts.max_account_storage_mb {
+            config.max_account_storage = mb * gauntlet::config::MB;
         }
         if let Some(url) = opts.public_url {
             config.public_url = url;
