@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod admin;
 mod catalog;
+mod drills;
 mod hardening;
 mod hardening_accounts;
 mod hardening_inputs;
