@@ -886,7 +886,7 @@ mod tests {
     }
 
     #[test]
-    fn drill_answers_are_bounded_and_clean() {
+    fn t96_drill_answers_are_bounded_and_clean() {
         assert_eq!(clean_answer("  a\r\nb  ").unwrap(), "a\nb");
         assert!(clean_answer(&"x".repeat(MAX_ANSWER_CHARS + 1)).is_err());
         assert!(clean_answer("a\u{0}b").is_err());

@@ -349,7 +349,10 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
     let (status, compare) = page(&app, &client, &format!("/attempts/{retry}/compare")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(compare.contains("zero data loss"), "the first answer");
-    assert!(compare.contains("</mark> under a second, <mark"), "the new answer, with hints");
+    assert!(
+        compare.contains("</mark> under a second, <mark"),
+        "the new answer, with hints"
+    );
     assert!(compare.contains("First answer") && compare.contains("This try"));
     // a retry has no debrief of its own and cannot be sent for review
     let r = client
@@ -582,4 +585,66 @@ async fn t96_drill_answers_with_controls_or_over_the_limit_get_422_and_keep_the_
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(before, db_fingerprint(&app).await, "nothing stored");
+}
+
+#[tokio::test]
+async fn a_final_review_turns_the_flagged_traps_into_the_candidates_cards() {
+    let app = TestApp::spawn().await;
+    let (candidate, email) = app.signed_in(Role::Candidate).await;
+    let me = user_id(&app, &email).await;
+    let id = start(&app, &candidate, "interview").await;
+    crate::practice::answer_through(&app, &candidate, id, 5).await;
+    let r = post_form(
+        &app,
+        &candidate,
+        "/",
+        &format!("/attempts/{id}/review"),
+        &[("action", "request")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(cards(&app, me).await.is_empty(), "no debrief saved yet");
+    let (x, x_email) = app.signed_in(Role::Interviewer).await;
+    let r = post_form(&app, &x, "/reviews", &format!("/reviews/{id}/claim"), &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mut fields: Vec<(String, String)> = (1..=5)
+        .map(|i| (format!("level_{i}"), "2".to_string()))
+        .collect();
+    fields.push(("recommendation".into(), "not_yet".into()));
+    fields.push(("summary".into(), "".into()));
+    fields.push(("trap_4".into(), "on".into()));
+    let token = csrf(&app, &x, "/").await;
+    fields.push(("_csrf".into(), token));
+    let r = x
+        .post(app.url(&format!("/reviews/{id}/submit")))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let made = cards(&app, me).await;
+    let traps: Vec<_> = made.iter().filter(|c| c.2 == "trap").collect();
+    assert_eq!(traps.len(), 1, "{made:?}");
+    assert_eq!(
+        (traps[0].1, traps[0].3.as_str(), traps[0].4.as_str()),
+        (4, "", "reviewer")
+    );
+    assert!(
+        made.iter().any(|c| c.2 == "point"),
+        "the review also brings the missed points"
+    );
+    assert!(
+        cards(&app, user_id(&app, &x_email).await).await.is_empty(),
+        "none for the reviewer"
+    );
+    // the whole-trap card reveals the round's Trap Question Variant
+    let (status, html) = reveal(
+        &app,
+        &candidate,
+        traps[0].0,
+        "I would design it and involve legal counsel.",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("legal review is mandatory"), "{html}");
 }
