@@ -189,20 +189,47 @@ pub struct CardRow {
     pub from_reviewer: bool,
 }
 
-fn describe(kind: CardKind, key: &str) -> String {
-    match kind {
-        CardKind::Point => "A strong-answer point you missed".to_string(),
+/// What a card is about, without giving the missed part away (`ordinal`: the card's place among
+/// the person's cards of the same round and kind, so the rows of one round differ), or with it
+/// for a dismissed card (`shown`).
+fn describe(kind: CardKind, key: &str, ordinal: usize, shown: bool) -> String {
+    let what = match kind {
+        CardKind::Point => format!("Strong-answer point {ordinal} you missed"),
         CardKind::Trap if key == WHOLE_TRAP => {
             "The round's trap (flagged by a reviewer)".to_string()
         }
-        CardKind::Trap => "A trap you fell into".to_string(),
+        CardKind::Trap => format!("Trap {ordinal} you fell into"),
+    };
+    if shown && !key.is_empty() {
+        format!("{what}: “{key}”")
+    } else {
+        what
     }
+}
+
+/// Each card's place (from 1) among the person's cards of its gauntlet version, round and kind,
+/// in the order they were made (which follows the Strong Answer and the Trap Alert).
+fn ordinals(all: &[Card]) -> HashMap<i64, usize> {
+    let mut sorted: Vec<&Card> = all.iter().collect();
+    sorted.sort_by_key(|c| c.id);
+    let mut seen: HashMap<(&str, &str, i64, &str), usize> = HashMap::new();
+    sorted
+        .into_iter()
+        .map(|c| {
+            let n = seen
+                .entry((&c.slug, &c.version, c.round_number, &c.kind))
+                .or_default();
+            *n += 1;
+            (c.id, *n)
+        })
+        .collect()
 }
 
 async fn rows(
     state: &AppState,
     conn: &mut SqliteConnection,
     cards: &[Card],
+    ordinal: &HashMap<i64, usize>,
     now: i64,
 ) -> Result<Vec<CardRow>> {
     let mut titles: HashMap<(String, String), std::sync::Arc<Pinned>> = HashMap::new();
@@ -235,7 +262,12 @@ async fn rows(
             title: p.gauntlet.title.clone(),
             round,
             kind: kind.as_str(),
-            what: describe(kind, &c.key),
+            what: describe(
+                kind,
+                &c.key,
+                ordinal.get(&c.id).copied().unwrap_or(0),
+                c.dismissed_at.is_some(),
+            ),
             due: if c.due_at <= now {
                 "due now".to_string()
             } else if c.due_at < drills::end_of_day(now) {
@@ -273,14 +305,15 @@ pub async fn index(
     let now = state.clock.now();
     let mut conn = state.db.get().await?;
     let all = db::drills::for_user(&mut *conn, user.id).await?;
+    let ordinal = ordinals(&all);
     let (dismissed, open): (Vec<Card>, Vec<Card>) =
         all.into_iter().partition(|c| c.dismissed_at.is_some());
     let end = drills::end_of_day(now);
     let (due, later): (Vec<Card>, Vec<Card>) = open.into_iter().partition(|c| c.due_at < end);
     Ok(IndexPage {
-        due: rows(&state, &mut conn, &due, now).await?,
-        later: rows(&state, &mut conn, &later, now).await?,
-        dismissed: rows(&state, &mut conn, &dismissed, now).await?,
+        due: rows(&state, &mut conn, &due, &ordinal, now).await?,
+        later: rows(&state, &mut conn, &later, &ordinal, now).await?,
+        dismissed: rows(&state, &mut conn, &dismissed, &ordinal, now).await?,
         chrome,
     }
     .into_response())

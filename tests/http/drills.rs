@@ -256,6 +256,17 @@ async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
         .find(|c| c.2 == "trap")
         .unwrap()
         .0;
+    let (_, list) = page(&app, &client, "/drills").await;
+    assert!(
+        list.contains("Trap 1 you fell into") && list.contains("Strong-answer point 2 you missed")
+    );
+    assert!(
+        !list.contains("zero data loss"),
+        "an open card does not give its answer away"
+    );
+    // the reveal offers "not relevant to me" once the point is known
+    let (_, html) = reveal(&app, &client, trap, "an answer").await;
+    assert!(html.contains(&format!("action=\"/drills/{trap}/dismiss\"")));
     let r = post_form(
         &app,
         &client,
@@ -272,6 +283,10 @@ async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
     assert!(
         list.contains("Dismissed (1)") && list.contains("Due today (0)"),
         "{list}"
+    );
+    assert!(
+        list.contains("Trap 1 you fell into: “zero data loss”"),
+        "a dismissed card shows what it was"
     );
     let (_, home) = page(&app, &client, "/").await;
     assert!(home.contains("No drills due today"));
