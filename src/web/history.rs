@@ -34,6 +34,8 @@ pub struct AttemptRow {
     pub finished: bool,
     pub self_levels: String,
     pub reviewed_levels: String,
+    /// For a retry ("Try this round again"): the round it covers.
+    pub retried_round: Option<i64>,
 }
 
 /// One small chart: the levels for one round position (Opening, Probe, …) over time.
@@ -108,6 +110,7 @@ pub async fn history(
                 (Some(_), None) => "Finished",
             },
             finished: a.finished_at.is_some(),
+            retried_round: a.only_round,
             reviewed_levels: reviewed_summary(&reviewed, a.id),
             self_levels: if mine.is_empty() {
                 "—".into()

@@ -63,7 +63,8 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
     if let Some(u) = &chrome.user {
         for a in db::attempts::for_user(&mut *conn, u.id).await? {
             if a.finished_at.is_some() {
-                finished += 1;
+                // a retried round is not a finished attempt of its own
+                finished += usize::from(a.only_round.is_none());
                 continue;
             }
             let Some(p) = state

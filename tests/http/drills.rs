@@ -385,6 +385,12 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
+    // History marks the retry and links it to the comparison; home counts one finished attempt
+    let (_, history) = page(&app, &client, "/history").await;
+    assert!(history.contains(&format!("href=\"/attempts/{retry}/compare\"")));
+    assert!(history.contains("Round 2 retried"));
+    let (_, home) = page(&app, &client, "/").await;
+    assert!(home.contains("1 finished attempt in"), "{home}");
     // the original's compare page does not exist
     let (status, _) = page(&app, &client, &format!("/attempts/{id}/compare")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
