@@ -44,3 +44,23 @@ pub fn format_date(ts: i64) -> String {
         .and_then(|t| t.format(&fmt).ok())
         .unwrap_or_default()
 }
+
+/// The server's clock for scheduling (drills): the wall clock plus an offset that only tests
+/// move (`advance`), so a test can jump days ahead without waiting. One per app state.
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset: std::sync::atomic::AtomicI64,
+}
+
+impl Clock {
+    /// Now, in unix seconds, as this clock sees it.
+    pub fn now(&self) -> i64 {
+        now() + self.offset.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves this clock forward by `secs` (tests).
+    pub fn advance(&self, secs: i64) {
+        self.offset
+            .fetch_add(secs, std::sync::atomic::Ordering::Relaxed);
+    }
+}

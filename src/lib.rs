@@ -13,6 +13,7 @@ pub mod config;
 pub mod content;
 pub mod db;
 pub mod doctor;
+pub mod drills;
 pub mod export;
 pub mod grading;
 pub mod in_transit;

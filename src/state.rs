@@ -54,6 +54,10 @@ pub struct Inner {
     pub review_pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
     /// Accounts whose personal export is being sent (one at a time per account).
     pub exports: ExportSlots,
+    /// The clock drills are scheduled by (tests move it forward).
+    pub clock: crate::clock::Clock,
+    /// The FSRS scheduler for drill cards.
+    pub scheduler: crate::drills::Scheduler,
 }
 
 /// The accounts whose personal export is under way.
@@ -107,6 +111,8 @@ impl AppState {
             bodies: Arc::default(),
             review_pages: PageCache::new(REVIEW_PAGES),
             exports: ExportSlots::default(),
+            clock: crate::clock::Clock::default(),
+            scheduler: crate::drills::Scheduler::new(),
         }))
     }
 }

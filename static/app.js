@@ -574,4 +574,21 @@
       ["mouseleave", "focusout"].forEach(function (ev) { li.addEventListener(ev, function () { light(ids, false); }); });
     });
   });
+
+  // ---- drills: Space reveals, 1–4 rate (outside text fields; the buttons work without this) --
+  var drillForm = $("form[data-drill-form]"), rateForm = $("form[data-rate-form]");
+  if (drillForm || rateForm) {
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
+      if (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON|A|SUMMARY)$/.test(t.tagName)) return;
+      if (drillForm && e.key === " ") {
+        e.preventDefault();
+        $("[data-reveal]", drillForm).click();
+      } else if (rateForm && /^[1-4]$/.test(e.key)) {
+        var b = $('[data-rate="' + e.key + '"]', rateForm);
+        if (b) { e.preventDefault(); b.click(); }
+      }
+    });
+  }
 })();

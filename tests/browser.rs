@@ -1609,3 +1609,142 @@ async fn t98_an_author_writes_sees_errors_fixes_previews_publishes_and_revises_w
         axe.join("\n")
     );
 }
+
+/// At 1280 and 390 px: with JavaScript, the page has no serious accessibility violations and
+/// no horizontal overflow at 390 px; when
+/// `GAUNTLET_SHOTS` names a folder, a screenshot of each width is written there (for a person
+/// to look at; nothing is kept in the repository).
+async fn check_widths(b: &Browser, name: &str, javascript: bool) {
+    if javascript {
+        let found = axe_violations(b).await;
+        assert!(found.is_empty(), "{name}: {found:?}");
+    }
+    for width in [1280u32, 390] {
+        b.client.set_window_size(width, 2000).await.unwrap();
+        if javascript {
+            let fits = b
+                .client
+                .execute(
+                    "return document.documentElement.scrollWidth <= window.innerWidth",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(
+                fits,
+                serde_json::json!(true),
+                "{name} overflows at {width} px"
+            );
+        }
+        if let Some(dir) = std::env::var_os("GAUNTLET_SHOTS") {
+            let js = if javascript { "js" } else { "nojs" };
+            let png = b.client.screenshot().await.unwrap();
+            std::fs::write(
+                std::path::Path::new(&dir).join(format!("{name}-{width}-{js}.png")),
+                png,
+            )
+            .unwrap();
+        }
+    }
+    b.client.set_window_size(1280, 900).await.unwrap();
+}
+
+/// A candidate who fell into round 2's trap retries the round, compares, then drills the trap
+/// from home: reveal with Space and rate with 3 (JavaScript), or with the buttons (without).
+async fn drill_flow(javascript: bool) {
+    let app = https_app().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = https_browser(javascript).await;
+    sign_in(&b, &app, &email).await;
+    start_seed(&b, &app).await;
+    answer_seed(
+        &b,
+        [
+            "One cluster per region.",
+            "Aurora promotes the replica with zero data loss.",
+            "Small.",
+            "Cut the replicas.",
+            "Keep EU data in the EU.",
+            "When the team is small.",
+        ],
+    )
+    .await;
+    b.click("input[name=level_2][value='1']").await;
+    b.click("#self-assessment-form button[type=submit]").await;
+    b.wait_for_text("Self-assessment saved").await;
+
+    // try round 2 again and compare
+    b.click("form[action$='/rounds/2/retry'] button[type=submit]")
+        .await;
+    b.wait_for_text("Round 2 of 5").await;
+    b.fill(
+        "#answer",
+        "Aurora Global Database: RPO under a second, RTO a few minutes; I'd measure the lag.",
+    )
+    .await;
+    b.click(".answer-actions button.primary").await;
+    b.wait_for_text("The interviewer follows up").await;
+    b.fill("#answer", "50 to 200 ms, measured under our load.")
+        .await;
+    b.click(".answer-actions button.primary").await;
+    b.wait_for_text("This try").await;
+    let html = b.html().await;
+    assert!(html.contains("zero data loss") && html.contains("First answer"));
+    check_widths(&b, "compare", javascript).await;
+
+    // home → the due drill
+    b.goto(&app.url("/")).await;
+    b.wait_for_text("drill due today").await;
+    check_widths(&b, "home", javascript).await;
+    b.click(".drills-home a.button.primary").await;
+    b.wait_for_text("Your answer").await;
+    assert!(
+        !b.html().await.contains("bluffs here"),
+        "nothing revealed yet"
+    );
+    check_widths(&b, "drill", javascript).await;
+    b.fill(
+        "#drill-answer",
+        "I would not promise zero data loss; replication is asynchronous.",
+    )
+    .await;
+    if javascript {
+        b.client
+            .execute("document.activeElement.blur()", vec![])
+            .await
+            .unwrap();
+        press(&b, " ").await;
+    } else {
+        b.click("[data-reveal]").await;
+    }
+    b.wait_for_text("How did it go?").await;
+    let html = b.html().await;
+    assert!(html.contains("bluffs here") && html.contains("3 · Good"));
+    check_widths(&b, "reveal", javascript).await;
+    if javascript {
+        press(&b, "3").await;
+    } else {
+        b.click("button[data-rate='3']").await;
+    }
+    b.wait_for_text("Good: next due").await;
+    let rated: Vec<i64> = sqlx::query_scalar("select rating from drill_reviews")
+        .fetch_all(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(rated, [3]);
+    check_widths(&b, "drills", javascript).await;
+    b.goto(&app.url("/history")).await;
+    b.wait_for_text("Drills done").await;
+    check_widths(&b, "history", javascript).await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_candidate_retries_a_round_and_drills_a_trap_with_the_keyboard() {
+    drill_flow(true).await;
+}
+
+#[tokio::test]
+async fn the_drill_flow_works_without_javascript() {
+    drill_flow(false).await;
+}

@@ -15,6 +15,10 @@ pub struct Attempt {
     pub started_at: i64,
     pub finished_at: Option<i64>,
     pub review_requested_at: Option<i64>,
+    /// The attempt this one retries ("Try this round again").
+    pub retry_of: Option<i64>,
+    /// A retry covers this round only.
+    pub only_round: Option<i64>,
 }
 
 /// One answer (a round's main answer or its follow-up), as stored.
@@ -92,6 +96,28 @@ pub struct AttemptWithAnswers {
 
 /// An attempt, its owner's name and all its answers in one query (the hot path of the round
 /// and review pages). With `owner`, only that user's attempt is found.
+/// Starts a retry of one round of `of` (same gauntlet version and mode).
+pub async fn create_retry(
+    conn: &mut SqliteConnection,
+    of: &Attempt,
+    round: i64,
+) -> Result<i64, sqlx::Error> {
+    let now = clock::now();
+    sqlx::query_scalar!(
+        r#"insert into attempts (user_id, slug, version, mode, started_at, retry_of, only_round)
+           values (?, ?, ?, ?, ?, ?, ?) returning id as "id!: i64""#,
+        of.user_id,
+        of.slug,
+        of.version,
+        of.mode,
+        now,
+        of.id,
+        round
+    )
+    .fetch_one(conn)
+    .await
+}
+
 pub async fn with_answers(
     db: impl SqliteExecutor<'_>,
     id: i64,
@@ -99,7 +125,8 @@ pub async fn with_answers(
 ) -> Result<Option<AttemptWithAnswers>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode, t.started_at,
-                  t.finished_at, t.review_requested_at, u.display_name as owner_name,
+                  t.finished_at, t.review_requested_at, t.retry_of, t.only_round,
+                  u.display_name as owner_name,
                   a.id as "answer_id?", a.round_number as "round_number?", a.part as "part?",
                   a.body as "body?", a.version as "answer_version?",
                   a.first_viewed_at as "first_viewed_at?", a.updated_at as "updated_at?",
@@ -125,6 +152,8 @@ pub async fn with_answers(
         started_at: first.started_at,
         finished_at: first.finished_at,
         review_requested_at: first.review_requested_at,
+        retry_of: first.retry_of,
+        only_round: first.only_round,
     };
     let owner_name = first.owner_name.clone();
     let answers = rows
@@ -155,7 +184,8 @@ pub async fn for_user(
 ) -> Result<Vec<Attempt>, sqlx::Error> {
     sqlx::query_as!(
         Attempt,
-        r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at
+        r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at,
+                  retry_of, only_round
            from attempts where user_id = ? order by started_at desc, id desc"#,
         user_id
     )

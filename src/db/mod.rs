@@ -4,6 +4,7 @@ pub mod attempts;
 pub mod authored;
 pub mod backup;
 pub mod drafts;
+pub mod drills;
 pub mod readers;
 pub mod reviews;
 pub mod schema;

@@ -116,6 +116,14 @@ pub fn current_step(g: &Gauntlet, states: &[StepState]) -> Option<Step> {
         .find(|s| !states.iter().any(|st| st.step == *s && st.submitted))
 }
 
+/// Like [`current_step`] for an attempt that covers one round only (a retry) when `only` is set.
+pub fn current_step_in(g: &Gauntlet, states: &[StepState], only: Option<u32>) -> Option<Step> {
+    steps(g)
+        .into_iter()
+        .filter(|s| only.is_none_or(|r| s.round == r))
+        .find(|s| !states.iter().any(|st| st.step == *s && st.submitted))
+}
+
 /// Whether every step of round `round` is submitted.
 pub fn round_done(g: &Gauntlet, states: &[StepState], round: u32) -> bool {
     steps(g)

@@ -73,6 +73,9 @@ pub async fn debrief(
     if l.current().is_some() {
         return Ok(Redirect::to(&format!("/attempts/{id}")).into_response());
     }
+    if l.attempt.only_round.is_some() {
+        return Ok(Redirect::to(&l.finished_url()).into_response());
+    }
     let stats = state.content.stats();
     let mut conn = state.db.get().await?;
     let self_levels = db::attempts::self_assessment(&mut *conn, id).await?;
@@ -236,10 +239,17 @@ pub async fn save_self_assessment(
         }
         rows.push((i64::from(r.number), level, note));
     }
+    // the misses become drill cards when the debrief is done (duplicates merge)
+    let cards = if l.attempt.only_round.is_none() {
+        super::drills::cards_for_attempt(&l.pinned, &state.content.stats(), &l.answers, &[])
+    } else {
+        Vec::new()
+    };
     let mut tx = db::begin_write(&state.writer).await?;
     for (round, level, note) in &rows {
         db::attempts::put_self_level(&mut tx, id, *round, *level, note).await?;
     }
+    super::drills::store_cards(&mut tx, &state, user.id, &l.attempt, &cards).await?;
     tx.commit().await?;
     session::flash(
         &session,
@@ -271,6 +281,12 @@ pub async fn review_request(
     if l.attempt.finished_at.is_none() {
         return Err(AppError::Conflict(
             "Finish the attempt before asking for a review.".into(),
+        ));
+    }
+    if l.attempt.only_round.is_some() {
+        return Err(AppError::Conflict(
+            "A retried round is practice for you alone; ask for a review of a whole attempt."
+                .into(),
         ));
     }
     let requested = match form.action.as_str() {

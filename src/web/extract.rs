@@ -265,6 +265,7 @@ fn section_of(path: &str) -> &'static str {
         "reviews" | "calibration" => "reviews",
         "account" => "account",
         "author" => "author",
+        "drills" => "drills",
         _ => "",
     }
 }

@@ -34,6 +34,8 @@ pub struct AttemptRow {
     pub finished: bool,
     pub self_levels: String,
     pub reviewed_levels: String,
+    /// For a retry ("Try this round again"): the round it covers.
+    pub retried_round: Option<i64>,
 }
 
 /// One small chart: the levels for one round position (Opening, Probe, …) over time.
@@ -63,6 +65,8 @@ struct HistoryPage {
     chrome: Chrome,
     rows: Vec<AttemptRow>,
     charts: Vec<Chart>,
+    /// Drills done, retention and streak.
+    drills: Option<super::drills::HistoryPanel>,
 }
 
 /// `GET /history`
@@ -106,6 +110,7 @@ pub async fn history(
                 (Some(_), None) => "Finished",
             },
             finished: a.finished_at.is_some(),
+            retried_round: a.only_round,
             reviewed_levels: reviewed_summary(&reviewed, a.id),
             self_levels: if mine.is_empty() {
                 "—".into()
@@ -152,7 +157,9 @@ pub async fn history(
         .into_iter()
         .map(|((_, name), mut points)| chart(name, &mut points))
         .collect();
+    let drills = Some(super::drills::history_panel(&state, &mut conn, user.id).await?);
     Ok(HistoryPage {
+        drills,
         chrome,
         rows,
         charts,
@@ -262,6 +269,7 @@ pub async fn export(
         wrote_attempt: false,
         attempt: None,
         revisions_of: None,
+        cards: None,
         finished: false,
         _slot: slot,
     };
@@ -301,6 +309,8 @@ struct ExportDoc {
     /// The answer whose revisions are being written: its id, the last revision written and
     /// whether none was written yet.
     revisions_of: Option<(i64, i64, bool)>,
+    /// The drill cards still to write, once the attempts are written.
+    cards: Option<std::iter::Peekable<std::vec::IntoIter<db::drills::Card>>>,
     finished: bool,
     /// This account's export slot, freed when the download ends or is dropped.
     _slot: ExportSlot,
@@ -388,6 +398,8 @@ impl ExportDoc {
                 "started_at": a.started_at,
                 "finished_at": a.finished_at,
                 "review_requested_at": a.review_requested_at,
+                "retry_of": a.retry_of,
+                "only_round": a.only_round,
             });
             open_object(&mut out, &attempt, "answers")?;
             self.attempt = Some(OpenAttempt {
@@ -399,6 +411,24 @@ impl ExportDoc {
         }
         if self.finished {
             return Ok(None);
+        }
+        let Some(cards) = &mut self.cards else {
+            // the attempts are written: the drill cards follow, one card and its log a chunk
+            let all = db::drills::for_user(&mut *self.state.db.get().await?, self.user).await?;
+            self.cards = Some(all.into_iter().peekable());
+            out.extend_from_slice(b"],\"drill_cards\":[");
+            return Ok(Some(out.into()));
+        };
+        if let Some(card) = cards.next() {
+            let reviews =
+                db::drills::reviews_of_card(&mut *self.state.db.get().await?, card.id, self.user)
+                    .await?;
+            let doc = super::drills::export_card(&card, &reviews);
+            serde_json::to_writer(&mut out, &doc).map_err(internal)?;
+            if cards.peek().is_some() {
+                out.push(b',');
+            }
+            return Ok(Some(out.into()));
         }
         self.finished = true;
         out.extend_from_slice(b"]}\n");

@@ -29,6 +29,8 @@ pub struct HomePage {
     /// For interviewers: attempts waiting for a first claim, and their own drafts.
     unclaimed: usize,
     my_drafts: usize,
+    /// Drills due today and what to practise next (signed-in users).
+    drills: Option<super::drills::HomePanel>,
 }
 
 /// `GET /`
@@ -61,7 +63,8 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
     if let Some(u) = &chrome.user {
         for a in db::attempts::for_user(&mut *conn, u.id).await? {
             if a.finished_at.is_some() {
-                finished += 1;
+                // a retried round is not a finished attempt of its own
+                finished += usize::from(a.only_round.is_none());
                 continue;
             }
             let Some(p) = state
@@ -85,7 +88,12 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
             });
         }
     }
+    let drills = match &chrome.user {
+        Some(u) => Some(super::drills::home_panel(&state, &mut conn, u.id).await?),
+        None => None,
+    };
     Ok(HomePage {
+        drills,
         chrome,
         gauntlets: lib.iter().count(),
         users,

@@ -74,7 +74,26 @@ impl Loaded {
     }
 
     pub fn current(&self) -> Option<Step> {
-        practice::current_step(self.gauntlet(), &self.states())
+        self.current_in(&self.states())
+    }
+
+    /// The current step given these step states; a retry covers its one round only.
+    pub fn current_in(&self, states: &[StepState]) -> Option<Step> {
+        practice::steps::current_step_in(self.gauntlet(), states, self.only_round())
+    }
+
+    /// The one round a retry covers.
+    pub fn only_round(&self) -> Option<u32> {
+        self.attempt.only_round.and_then(|r| u32::try_from(r).ok())
+    }
+
+    /// Where a finished attempt is read: the debrief, or for a retry the comparison.
+    pub fn finished_url(&self) -> String {
+        if self.attempt.only_round.is_some() {
+            format!("/attempts/{}/compare", self.attempt.id)
+        } else {
+            format!("/attempts/{}/debrief", self.attempt.id)
+        }
     }
 
     pub fn answer(&self, round: u32, part: Part) -> Option<&Answer> {
@@ -318,7 +337,7 @@ pub async fn show(
             db::attempts::finish(&mut tx, id).await?;
             tx.commit().await?;
         }
-        return Ok(Redirect::to(&format!("/attempts/{id}/debrief")).into_response());
+        return Ok(Redirect::to(&l.finished_url()).into_response());
     };
     if writes && l.answer(step.round, step.part).is_none() {
         let mut tx = db::begin_write(&state.writer).await?;
@@ -351,7 +370,10 @@ fn round_page(
         attempt_id: l.attempt.id,
         title: g.title.clone(),
         mode: l.mode(),
-        progress: progress(g, &states, Some(step)),
+        progress: progress(g, &states, Some(step))
+            .into_iter()
+            .filter(|p| l.only_round().is_none_or(|r| r == p.number))
+            .collect(),
         context: context_rounds(l, step),
         round_number: round.number,
         round_count: g.rounds.len(),
@@ -598,14 +620,14 @@ pub async fn submit(
         step,
         submitted: true,
     });
-    let next = practice::current_step(l.gauntlet(), &states);
+    let next = l.current_in(&states);
     if next.is_none() {
         db::attempts::finish(&mut tx, id).await?;
     }
     tx.commit().await?;
     let round_finished = next.is_none_or(|n| n.round != step.round);
     let to = if next.is_none() {
-        format!("/attempts/{id}/debrief")
+        l.finished_url()
     } else if l.mode() == Mode::Study && round_finished {
         format!("/attempts/{id}/rounds/{round}/guidance")
     } else {

@@ -639,8 +639,16 @@ pub async fn submit(
         session::flash(&session, "success", msg).await?;
         return Ok(Redirect::to(&format!("/reviews/{id}")).into_response());
     }
+    let trap_rounds: Vec<u32> = rubric
+        .rounds
+        .iter()
+        .filter(|g| g.fell_into_trap)
+        .map(|g| g.round)
+        .collect();
     let mut tx = db::begin_write(&state.writer).await?;
     let first = db::reviews::submit(&mut tx, review.id).await?;
+    // a final review turns the attempt's misses and the flagged traps into the candidate's cards
+    super::drills::cards_after_review(&state, &mut tx, id, &trap_rounds).await?;
     tx.commit().await?;
     if first {
         tracing::info!(reviewer = me.id, attempt = id, "review submitted");

@@ -10,8 +10,8 @@ use axum::{
 };
 
 use super::{
-    LARGE_BODY, account, admin, author, calibration, catalog, debrief, history, home, ops,
-    practice, review,
+    LARGE_BODY, account, admin, author, calibration, catalog, debrief, drills, history, home, ops,
+    practice, retry, review,
 };
 use crate::state::AppState;
 
@@ -165,6 +165,18 @@ pub fn table() -> Routes {
         )
         .post("/attempts/{id}/review", SignedIn, debrief::review_request)
         .post("/attempts/{id}/delete", SignedIn, practice::delete)
+        .post(
+            "/attempts/{id}/rounds/{round}/retry",
+            SignedIn,
+            retry::start,
+        )
+        .get("/attempts/{id}/compare", SignedIn, retry::compare)
+        .get("/drills", SignedIn, drills::index)
+        .get("/drills/{id}", SignedIn, drills::show)
+        .post("/drills/{id}/reveal", SignedIn, drills::reveal)
+        .post("/drills/{id}/rate", SignedIn, drills::rate)
+        .post("/drills/{id}/dismiss", SignedIn, drills::dismiss)
+        .post("/drills/{id}/restore", SignedIn, drills::restore)
         .get("/history", SignedIn, history::history)
         .get("/account/export.json", SignedIn, history::export)
         .get("/account/csrf.json", SignedIn, account::csrf_token)

@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod author;
 mod catalog;
+mod drills;
 mod hardening;
 mod hardening_accounts;
 mod hardening_inputs;

@@ -1,0 +1,199 @@
+//! What to practise next: the round kind (Opening, Probe, …) where the candidate is weakest —
+//! from self-assessed and reviewer levels and the open drill cards — and a gauntlet with that
+//! round they have not done recently, preferring one whose skill for that round is closest to
+//! the skills they struggled with.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Attempts within this many days count as "done recently".
+pub const RECENT_DAYS: i64 = 14;
+
+/// One level given to one of the candidate's rounds (by themselves or a reviewer), 1–4.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// The round's name, e.g. "The Curveball".
+    pub round_kind: String,
+    /// The skill the closing table names for that round, if any.
+    pub skill: Option<String>,
+    pub level: f64,
+}
+
+/// A gauntlet of the library as a suggestion candidate.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub slug: String,
+    pub title: String,
+    /// (round kind, skill) per round.
+    pub rounds: Vec<(String, Option<String>)>,
+    /// When the candidate last started it, if ever.
+    pub last_attempt: Option<i64>,
+}
+
+/// The suggestion shown on home.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suggestion {
+    pub slug: String,
+    pub title: String,
+    pub round_kind: String,
+    /// Why, in a sentence.
+    pub reason: String,
+}
+
+/// Level an open drill card stands for (a miss not yet drilled away).
+const CARD_LEVEL: f64 = 1.5;
+
+/// The weakest round kind and the suggested gauntlet; `None` with no evidence at all or no
+/// gauntlet to suggest.
+pub fn suggest(
+    observations: &[Observation],
+    open_cards: &[String],
+    options: &[Choice],
+    now: i64,
+) -> Option<Suggestion> {
+    let mut by_kind: BTreeMap<String, (f64, usize, usize)> = BTreeMap::new();
+    for o in observations {
+        let e = by_kind.entry(norm(&o.round_kind)).or_default();
+        e.0 += o.level;
+        e.1 += 1;
+    }
+    for k in open_cards {
+        let e = by_kind.entry(norm(k)).or_default();
+        e.0 += CARD_LEVEL;
+        e.1 += 1;
+        e.2 += 1;
+    }
+    let (kind, (sum, n, cards)) =
+        by_kind
+            .iter()
+            .filter(|(_, (_, n, _))| *n > 0)
+            .min_by(|a, b| {
+                let ma = a.1.0 / a.1.1 as f64;
+                let mb = b.1.0 / b.1.1 as f64;
+                ma.total_cmp(&mb).then_with(|| a.0.cmp(b.0))
+            })?;
+    let weak_words: BTreeSet<String> = observations
+        .iter()
+        .filter(|o| norm(&o.round_kind) == *kind && o.level <= 2.0)
+        .filter_map(|o| o.skill.as_deref())
+        .flat_map(words)
+        .collect();
+    let recent = now - RECENT_DAYS * 86_400;
+    let best = options
+        .iter()
+        .filter_map(|g| {
+            let (name, skill) = g.rounds.iter().find(|(k, _)| norm(k) == *kind)?;
+            let overlap = skill
+                .as_deref()
+                .map_or(0, |s| words(s).filter(|w| weak_words.contains(w)).count());
+            Some((g, name, overlap))
+        })
+        .filter(|(g, _, _)| g.last_attempt.is_none_or(|t| t < recent))
+        .min_by(|a, b| {
+            // never done first, then most skill overlap, then longest ago, then title
+            (
+                a.0.last_attempt.is_some(),
+                std::cmp::Reverse(a.2),
+                a.0.last_attempt,
+            )
+                .cmp(&(
+                    b.0.last_attempt.is_some(),
+                    std::cmp::Reverse(b.2),
+                    b.0.last_attempt,
+                ))
+                .then_with(|| a.0.title.cmp(&b.0.title))
+        })?;
+    let mean = sum / *n as f64;
+    let reason = if *cards > 0 {
+        format!(
+            "{} is your weakest round (average {:.1} of 4 with {} open drill{}).",
+            best.1,
+            mean,
+            cards,
+            if *cards == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(
+            "{} is your weakest round (average {:.1} of 4).",
+            best.1, mean
+        )
+    };
+    Some(Suggestion {
+        slug: best.0.slug.clone(),
+        title: best.0.title.clone(),
+        round_kind: best.1.clone(),
+        reason,
+    })
+}
+
+fn norm(kind: &str) -> String {
+    let k = kind.trim().to_lowercase();
+    k.strip_prefix("the ").map(str::to_string).unwrap_or(k)
+}
+
+fn words(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() > 3)
+        .map(str::to_lowercase)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_800_000_000;
+
+    fn obs(kind: &str, skill: &str, level: f64) -> Observation {
+        Observation {
+            round_kind: kind.into(),
+            skill: Some(skill.into()),
+            level,
+        }
+    }
+
+    fn gauntlet(slug: &str, curveball_skill: &str, last: Option<i64>) -> Choice {
+        Choice {
+            slug: slug.into(),
+            title: slug.to_uppercase(),
+            rounds: vec![
+                ("The Opening".into(), Some("scoping".into())),
+                ("The Curveball".into(), Some(curveball_skill.into())),
+            ],
+            last_attempt: last,
+        }
+    }
+
+    #[test]
+    fn no_evidence_no_suggestion() {
+        assert_eq!(suggest(&[], &[], &[gauntlet("a", "x", None)], NOW), None);
+    }
+
+    #[test]
+    fn the_weakest_round_kind_picks_a_gauntlet_not_done_recently() {
+        let o = [
+            obs("The Opening", "scoping", 3.0),
+            obs("The Curveball", "failure isolation under pressure", 1.0),
+        ];
+        let options = [
+            gauntlet("recent", "failure isolation", Some(NOW - 86_400)),
+            gauntlet("old", "capacity planning", Some(NOW - 40 * 86_400)),
+            gauntlet("fresh", "failure isolation", None),
+            gauntlet("fresh2", "billing", None),
+        ];
+        let s = suggest(&o, &[], &options, NOW).unwrap();
+        assert_eq!(s.slug, "fresh");
+        assert_eq!(s.round_kind, "The Curveball");
+        assert!(s.reason.contains("average 1.0"), "{}", s.reason);
+    }
+
+    #[test]
+    fn open_cards_weigh_on_a_round_kind() {
+        let o = [
+            obs("The Opening", "scoping", 2.0),
+            obs("The Curveball", "x", 2.0),
+        ];
+        let cards = vec!["The Opening".to_string(); 3];
+        let s = suggest(&o, &cards, &[gauntlet("a", "x", None)], NOW).unwrap();
+        assert_eq!(s.round_kind, "The Opening");
+        assert!(s.reason.contains("3 open drills"), "{}", s.reason);
+    }
+}
