@@ -15,6 +15,7 @@ pub mod db;
 pub mod export;
 pub mod grading;
 pub mod library;
+pub mod live;
 pub mod metrics;
 pub mod page_cache;
 pub mod practice;

@@ -9,6 +9,7 @@ use crate::{
     config::Config,
     db::{drafts::DraftWriter, readers::Readers, reviews::PageStamp},
     library::ContentStore,
+    live::hub::Hub,
     metrics::Metrics,
     page_cache::{PageCache, Rendered},
     web::limits::BodiesInTransit,
@@ -42,6 +43,8 @@ pub struct Inner {
     /// Rendered review pages (the part under the site chrome), by attempt, reader and the
     /// reader's CSRF token (which the page's forms carry).
     pub review_pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
+    /// Live interview sessions' event channels (`live::hub`).
+    pub live: Arc<Hub>,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             metrics: Metrics::shared(),
             bodies: Arc::default(),
             review_pages: PageCache::new(REVIEW_PAGES),
+            live: Arc::default(),
         }))
     }
 }

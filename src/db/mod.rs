@@ -3,6 +3,7 @@
 pub mod attempts;
 pub mod backup;
 pub mod drafts;
+pub mod live;
 pub mod readers;
 pub mod reviews;
 pub mod settings;

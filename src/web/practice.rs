@@ -24,6 +24,7 @@ use super::{
     extract::{CurrentUser, wants_json},
     form::StrictForm,
     layout::Chrome,
+    live,
     round_view::{GuidanceBlock, guidance_blocks},
 };
 use crate::{
@@ -180,9 +181,15 @@ struct RoundPage {
     total_budget_secs: i64,
     saved_at: Option<String>,
     error: Option<String>,
+    /// In a live interview: who runs it and the last nudge (the page subscribes to events).
+    live: Option<LiveBar>,
 }
 
 impl RoundPage {
+    fn live_view(&self) -> String {
+        format!("{}-{}", self.round_number, self.part)
+    }
+
     fn save_url(&self) -> String {
         format!(
             "/attempts/{}/steps/{}/{}/save",
@@ -278,6 +285,15 @@ pub async fn show(
         }
         return Ok(Redirect::to(&format!("/attempts/{id}/debrief")).into_response());
     };
+    let mut conn = state.db.get().await?;
+    let live_row = live::running_for_attempt(&mut conn, id).await?;
+    drop(conn);
+    if let Some(row) = &live_row
+        && let live::Gate::Wait(page) =
+            live::gate(&state, &chrome, row, l.gauntlet(), &l.answers, step).await?
+    {
+        return Ok(page.into_response());
+    }
     if l.answer(step.round, step.part).is_none() {
         let mut tx = db::begin_write(&state.writer).await?;
         let a = db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str())
@@ -285,7 +301,18 @@ pub async fn show(
         tx.commit().await?;
         l.answers.push(a);
     }
-    Ok(round_page(chrome, &l, step, None, None).into_response())
+    let mut page = round_page(chrome, &l, step, None, None);
+    page.live = live_row.map(|row| LiveBar {
+        interviewer: row.interviewer_name,
+        nudge: row.nudge,
+    });
+    Ok(page.into_response())
+}
+
+/// The live session's part of the round page.
+pub struct LiveBar {
+    pub interviewer: String,
+    pub nudge: String,
 }
 
 fn round_page(
@@ -334,6 +361,7 @@ fn round_page(
             .filter(|a| a.version > 0)
             .map(|a| clock::format_time(a.updated_at)),
         error,
+        live: None,
     }
 }
 
@@ -366,6 +394,15 @@ fn step_of(l: &Loaded, round: u32, part: &str) -> Result<Step> {
     }
 }
 
+/// In a live interview, only the steps the interviewer has opened can be written.
+async fn check_live_step(state: &AppState, l: &Loaded, step: Step) -> Result<()> {
+    let mut conn = state.db.get().await?;
+    match live::running_for_attempt(&mut conn, l.attempt.id).await? {
+        Some(row) => live::check_step_open(&row, l.gauntlet(), step),
+        None => Ok(()),
+    }
+}
+
 fn parse_version(s: &str) -> Result<i64> {
     s.trim().parse().map_err(|_| {
         AppError::BadRequest("The form was missing its revision number; reload the page.".into())
@@ -384,6 +421,10 @@ pub async fn save(
 ) -> Response {
     let json = wants_json(&headers);
     let result = save_inner(&state, user.id, id, round, &part, form).await;
+    if let Ok((SaveOutcome::Saved { version, saved_at }, Some(body))) = &result {
+        // after the commit: a watching console shows the text within a second of the save
+        live::publish_answer(&state, id, (round, &part), body, *version, *saved_at);
+    }
     if q.quiet.is_some() {
         // a save sent while the page is being left: nobody reads the answer
         return match result {
@@ -443,12 +484,15 @@ async fn save_inner(
         base_version: base,
         body: form.body,
     };
+    // a copy for the live console, only when someone watches this attempt
+    let watched = state.live.watched_session(id).map(|_| draft.body.clone());
     let draft = match state.drafts.save(draft).await? {
-        Written::Saved(saved) => return Ok((saved, None)),
+        Written::Saved(saved) => return Ok((saved, watched)),
         Written::NotApplied(draft) => draft,
     };
     let l = load_owned(state, id, user_id).await?;
     let step = step_of(&l, round, part)?;
+    check_live_step(state, &l, step).await?;
     let mut tx = db::begin_write(&state.writer).await?;
     let answer =
         db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;
@@ -517,6 +561,7 @@ pub async fn submit(
         };
     }
     let step = step_of(&l, round, &part)?;
+    check_live_step(&state, &l, step).await?;
     if let Err(problem) = practice::check_answer(&form.body) {
         let mut resp =
             round_page(chrome, &l, step, Some(form.body), Some(problem.message())).into_response();
@@ -559,6 +604,10 @@ pub async fn submit(
         db::attempts::finish(&mut tx, id).await?;
     }
     tx.commit().await?;
+    if let Err(e) = live::after_submit(&state, id, user.id).await {
+        // the submit stands; the session catches up at the next control or page view
+        tracing::warn!(attempt = id, error = %e, "live session not advanced after a submit");
+    }
     let round_finished = next.is_none_or(|n| n.round != step.round);
     let to = if next.is_none() {
         format!("/attempts/{id}/debrief")

@@ -10,7 +10,8 @@ use axum::{
 };
 
 use super::{
-    LARGE_BODY, account, admin, calibration, catalog, debrief, history, home, ops, practice, review,
+    LARGE_BODY, account, admin, calibration, catalog, debrief, history, home, live, ops, practice,
+    review,
 };
 use crate::state::AppState;
 
@@ -138,6 +139,7 @@ pub fn table() -> Routes {
         .get("/gauntlets/{slug}", SignedIn, catalog::overview)
         .post("/gauntlets/{slug}/attempts", SignedIn, practice::start)
         .get("/attempts/{id}", SignedIn, practice::show)
+        .get("/attempts/{id}/events", SignedIn, live::attempt_events)
         .post_answer(
             "/attempts/{id}/steps/{round}/{part}/save",
             SignedIn,
@@ -161,6 +163,12 @@ pub fn table() -> Routes {
         )
         .post("/attempts/{id}/review", SignedIn, debrief::review_request)
         .post("/attempts/{id}/delete", SignedIn, practice::delete)
+        .post("/gauntlets/{slug}/live", Interviewer, live::start)
+        .get("/live/{id}", SignedIn, live::console)
+        .get("/live/{id}/events", SignedIn, live::console_events)
+        .post("/live/{id}/control", SignedIn, live::control)
+        .post("/live/{id}/nudge", SignedIn, live::nudge)
+        .post("/live/{id}/notes", SignedIn, live::add_note)
         .get("/history", SignedIn, history::history)
         .get("/account/export.json", SignedIn, history::export)
         .get("/account/csrf.json", SignedIn, account::csrf_token)

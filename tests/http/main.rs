@@ -8,6 +8,7 @@ mod admin;
 mod catalog;
 mod hardening;
 mod hardening_accounts;
+mod live;
 mod practice;
 mod reviews;
 mod security;
