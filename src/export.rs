@@ -69,9 +69,10 @@ fn cell(s: &str) -> String {
     }
 }
 
-/// JSON: an array of objects with the `COLUMNS` fields.
-pub fn to_json(rows: &[Row]) -> String {
-    serde_json::to_string_pretty(rows).unwrap_or_else(|_| "[]".into())
+/// JSON: an array of objects with the `COLUMNS` fields. An error is returned, never an empty
+/// array in place of the rows.
+pub fn to_json(rows: &[Row]) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(rows)
 }
 
 #[cfg(test)]

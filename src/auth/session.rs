@@ -7,7 +7,8 @@ use tower_sessions::Session;
 use super::tokens::random_token;
 use crate::clock;
 
-const USER_ID: &str = "uid";
+/// The session key holding the signed-in account id.
+pub(crate) const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
 const STARTED: &str = "started";
 const LAST_SEEN: &str = "seen";
@@ -102,6 +103,11 @@ pub async fn flash(session: &Session, kind: &str, message: impl Into<String>) ->
             },
         )
         .await
+}
+
+/// The queued message, if any, left in place (for HEAD requests, which show nothing).
+pub async fn peek_flash(session: &Session) -> Result<Option<Flash>> {
+    session.get::<Flash>(FLASH).await
 }
 
 /// Takes the queued message, if any (so it shows once).

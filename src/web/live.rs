@@ -55,7 +55,9 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 pub fn progress(g: &Gauntlet, answers: &[Answer], round: u32) -> Progress {
     let done = |part: Part| {
         answers.iter().any(|a| {
-            a.round_number == i64::from(round) && a.part == part.as_str() && a.submitted_at.is_some()
+            a.round_number == i64::from(round)
+                && a.part == part.as_str()
+                && a.submitted_at.is_some()
         })
     };
     Progress {
@@ -117,7 +119,8 @@ impl WaitingPage {
     }
 }
 
-/// Decides what the candidate sees at `step` of a live attempt (records their first arrival).
+/// Decides what the candidate sees at `step` of a live attempt; a GET (`writes`) records their
+/// first arrival, a HEAD writes nothing.
 pub async fn gate(
     state: &AppState,
     chrome: &Chrome,
@@ -125,8 +128,9 @@ pub async fn gate(
     g: &Gauntlet,
     answers: &[Answer],
     step: Step,
+    writes: bool,
 ) -> Result<Gate> {
-    if row.joined_at.is_none() {
+    if writes && row.joined_at.is_none() {
         let mut tx = db::begin_write(&state.writer).await?;
         db::live::mark_joined(&mut tx, row.id).await?;
         tx.commit().await?;
@@ -300,7 +304,9 @@ pub async fn start(
     } else {
         let offset = form.tz_offset.trim().parse::<i64>().unwrap_or(0);
         if offset.abs() > 24 * 60 {
-            return Err(AppError::BadRequest("The time zone offset is not valid.".into()));
+            return Err(AppError::BadRequest(
+                "The time zone offset is not valid.".into(),
+            ));
         }
         let at = parse_local(&form.scheduled_at, offset).ok_or_else(|| {
             AppError::Unprocessable("Give the time as a date and a time of day.".into())
@@ -338,11 +344,23 @@ pub async fn start(
         Mode::Interview.as_str(),
     )
     .await?;
-    let id =
-        db::live::create(&mut tx, attempt, user.id, candidate.id, scheduled_at, expires_at).await?;
+    let id = db::live::create(
+        &mut tx,
+        attempt,
+        user.id,
+        candidate.id,
+        scheduled_at,
+        expires_at,
+    )
+    .await?;
     db::live::record_control(&mut tx, id, user.id, "start", &candidate.display_name).await?;
     tx.commit().await?;
-    tracing::info!(session = id, attempt, interviewer = user.id, "live interview started");
+    tracing::info!(
+        session = id,
+        attempt,
+        interviewer = user.id,
+        "live interview started"
+    );
     Ok(Redirect::to(&format!("/live/{id}")).into_response())
 }
 
@@ -372,7 +390,9 @@ async fn load_seen(state: &AppState, id: i64, user: i64) -> Result<Seen> {
         .content
         .pinned(&mut *conn, &row.slug, &row.version)
         .await?
-        .ok_or_else(|| AppError::Internal(format!("gauntlet {}@{} is missing", row.slug, row.version)))?;
+        .ok_or_else(|| {
+            AppError::Internal(format!("gauntlet {}@{} is missing", row.slug, row.version))
+        })?;
     Ok(Seen { row, pinned, side })
 }
 
@@ -448,7 +468,9 @@ pub async fn console(
     if seen.side == Side::Candidate {
         return Ok(Redirect::to(&format!("/attempts/{}", seen.row.attempt_id)).into_response());
     }
-    Ok(console_page(&state, chrome, seen, None).await?.into_response())
+    Ok(console_page(&state, chrome, seen, None)
+        .await?
+        .into_response())
 }
 
 async fn console_page(
@@ -503,7 +525,9 @@ async fn console_page(
         expired: row.ended_at.is_none() && row.is_closed(now),
         scheduled_at: row.scheduled_at,
         body: latest.map(|a| a.body.clone()).unwrap_or_default(),
-        part: latest.map(|a| a.part.clone()).unwrap_or_else(|| "main".into()),
+        part: latest
+            .map(|a| a.part.clone())
+            .unwrap_or_else(|| "main".into()),
         saved_label: latest
             .filter(|a| a.version > 0)
             .map(|a| clock::format_time(a.updated_at))
@@ -952,9 +976,8 @@ fn stream(state: AppState, seen: Seen, user: i64) -> Result<Response> {
         pinned: seen.pinned,
         next_id: 0,
     };
-    let events = futures_util::stream::unfold(
-        (feed, sub, true),
-        |(mut feed, mut sub, first)| async move {
+    let events =
+        futures_util::stream::unfold((feed, sub, true), |(mut feed, mut sub, first)| async move {
             if first {
                 let snap = feed.snapshot().await.ok()?;
                 let ev = feed.event("snapshot", &snap.to_string());
@@ -975,8 +998,7 @@ fn stream(state: AppState, seen: Seen, user: i64) -> Result<Response> {
                     Err(RecvError::Closed) => return None,
                 }
             }
-        },
-    );
+        });
     let mut resp = Sse::new(events)
         .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
         .into_response();

@@ -16,7 +16,6 @@ const SEED: &str = "multi-region-kubernetes";
 struct Live {
     interviewer: Client,
     candidate: Client,
-    candidate_id: i64,
     interviewer_id: i64,
     session: i64,
     attempt: i64,
@@ -42,10 +41,7 @@ async fn start_live(app: &TestApp) -> Live {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let session: i64 = location(&r)
-        .trim_start_matches("/live/")
-        .parse()
-        .unwrap();
+    let session: i64 = location(&r).trim_start_matches("/live/").parse().unwrap();
     let attempt: i64 = sqlx::query_scalar("select attempt_id from live_sessions where id = ?")
         .bind(session)
         .fetch_one(app.pool())
@@ -54,7 +50,6 @@ async fn start_live(app: &TestApp) -> Live {
     Live {
         interviewer,
         candidate,
-        candidate_id: user_id(app, &c_email).await,
         interviewer_id: user_id(app, &i_email).await,
         session,
         attempt,
@@ -72,10 +67,20 @@ async fn control(app: &TestApp, l: &Live, action: &str) -> reqwest::Response {
     .await
 }
 
-async fn autosave(app: &TestApp, l: &Live, round: u32, part: &str, body: &str, base: i64) -> reqwest::Response {
+async fn autosave(
+    app: &TestApp,
+    l: &Live,
+    round: u32,
+    part: &str,
+    body: &str,
+    base: i64,
+) -> reqwest::Response {
     let token = csrf(app, &l.candidate, "/").await;
     l.candidate
-        .post(app.url(&format!("/attempts/{}/steps/{round}/{part}/save", l.attempt)))
+        .post(app.url(&format!(
+            "/attempts/{}/steps/{round}/{part}/save",
+            l.attempt
+        )))
         .header("x-csrf-token", token)
         .header("accept", "application/json")
         .form(&[("body", body), ("base_version", &base.to_string())])
@@ -96,15 +101,29 @@ async fn submit(app: &TestApp, l: &Live, round: u32, part: &str, body: &str) -> 
     .await
     .unwrap();
     l.candidate
-        .post(app.url(&format!("/attempts/{}/steps/{round}/{part}/submit", l.attempt)))
-        .form(&[("_csrf", token.as_str()), ("body", body), ("base_version", &base.to_string())])
+        .post(app.url(&format!(
+            "/attempts/{}/steps/{round}/{part}/submit",
+            l.attempt
+        )))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("body", body),
+            ("base_version", &base.to_string()),
+        ])
         .send()
         .await
         .unwrap()
 }
 
 async fn page(app: &TestApp, client: &Client, path: &str) -> String {
-    client.get(app.url(path)).send().await.unwrap().text().await.unwrap()
+    client
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 /// An open event stream, read event by event.
@@ -123,7 +142,9 @@ struct Sse {
 
 impl Stream {
     async fn open(app: &TestApp, client: &Client, path: &str, last_id: Option<&str>) -> Self {
-        let mut req = client.get(app.url(path)).header("accept", "text/event-stream");
+        let mut req = client
+            .get(app.url(path))
+            .header("accept", "text/event-stream");
         if let Some(id) = last_id {
             req = req.header("last-event-id", id);
         }
@@ -182,24 +203,47 @@ impl Stream {
 async fn live_a_save_reaches_the_consoles_stream_as_an_answer_event_with_the_text() {
     let app = TestApp::spawn().await;
     let l = start_live(&app).await;
-    assert_eq!(control(&app, &l, "reveal").await.status(), StatusCode::SEE_OTHER);
-    let mut console = Stream::open(&app, &l.interviewer, &format!("/live/{}/events", l.session), None).await;
+    assert_eq!(
+        control(&app, &l, "reveal").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let mut console = Stream::open(
+        &app,
+        &l.interviewer,
+        &format!("/live/{}/events", l.session),
+        None,
+    )
+    .await;
     let snap = console.next().await;
     assert_eq!(snap.event, "snapshot");
     assert_eq!(snap.data["phase"], "round");
     assert_eq!(snap.data["round"], 1);
     // the candidate opens round 1 and types
     let html = page(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
-    assert!(html.contains("data-live-events"), "the round page subscribes");
+    assert!(
+        html.contains("data-live-events"),
+        "the round page subscribes"
+    );
     let r = autosave(&app, &l, 1, "main", "First I would pin down the RPO.", 0).await;
     assert_eq!(r.status(), StatusCode::OK);
     let ev = console.next_named("answer").await;
     assert_eq!(ev.data["body"], "First I would pin down the RPO.");
     assert_eq!(ev.data["round"], 1);
     assert_eq!(ev.data["version"], 1);
-    assert!(ev.data["hints"]["coverage"].is_number(), "hints come with the text");
+    assert!(
+        ev.data["hints"]["coverage"].is_number(),
+        "hints come with the text"
+    );
     // and again: every save, in order
-    autosave(&app, &l, 1, "main", "First I would pin down the RPO and RTO.", 1).await;
+    autosave(
+        &app,
+        &l,
+        1,
+        "main",
+        "First I would pin down the RPO and RTO.",
+        1,
+    )
+    .await;
     let ev = console.next_named("answer").await;
     assert_eq!(ev.data["body"], "First I would pin down the RPO and RTO.");
 }
@@ -211,12 +255,24 @@ async fn live_reveal_reaches_the_candidates_stream_and_pacing_holds_the_next_rou
     // the lobby: a waiting page, and nothing can be written
     let html = page(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
     assert!(html.contains("Please wait") && !html.contains("<textarea"));
-    assert_ne!(submit(&app, &l, 1, "main", "too early").await.status(), StatusCode::SEE_OTHER);
-    let mut cand = Stream::open(&app, &l.candidate, &format!("/attempts/{}/events", l.attempt), None).await;
+    assert_ne!(
+        submit(&app, &l, 1, "main", "too early").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let mut cand = Stream::open(
+        &app,
+        &l.candidate,
+        &format!("/attempts/{}/events", l.attempt),
+        None,
+    )
+    .await;
     let snap = cand.next().await;
     assert_eq!(snap.event, "snapshot");
     assert_eq!(snap.data["phase"], "lobby");
-    assert!(snap.data.get("answer").is_none(), "the candidate's view has no console parts");
+    assert!(
+        snap.data.get("answer").is_none(),
+        "the candidate's view has no console parts"
+    );
     control(&app, &l, "reveal").await;
     let ev = cand.next_named("state").await;
     assert_eq!(ev.data["phase"], "round");
@@ -224,22 +280,40 @@ async fn live_reveal_reaches_the_candidates_stream_and_pacing_holds_the_next_rou
     assert_eq!(ev.data["view"], "1-main");
     // round 1 submitted: the candidate waits for round 2 until it is revealed
     page(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
-    assert_eq!(submit(&app, &l, 1, "main", "My round one answer.").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        submit(&app, &l, 1, "main", "My round one answer.")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
     let ev = cand.next_named("state").await;
     assert_eq!(ev.data["view"], "wait-1-held");
     let html = page(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
     assert!(html.contains("will reveal the next round") && !html.contains("<textarea"));
-    assert_eq!(autosave(&app, &l, 2, "main", "sneaking ahead", 0).await.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        autosave(&app, &l, 2, "main", "sneaking ahead", 0)
+            .await
+            .status(),
+        StatusCode::CONFLICT
+    );
     control(&app, &l, "reveal").await;
     let ev = cand.next_named("state").await;
     assert_eq!(ev.data["round"], 2);
     let html = page(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
     assert!(html.contains("<textarea") && html.contains("Round 2 of 5"));
     // round 2 has a trap follow-up: held until the interviewer asks it
-    assert_eq!(submit(&app, &l, 2, "main", "My round two answer.").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        submit(&app, &l, 2, "main", "My round two answer.")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
     let html = page(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
     assert!(html.contains("follow-up question; please wait"));
-    assert_eq!(control(&app, &l, "reveal").await.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        control(&app, &l, "reveal").await.status(),
+        StatusCode::CONFLICT
+    );
     control(&app, &l, "follow_up").await;
     let html = page(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
     assert!(html.contains("The interviewer follows up"));
@@ -260,9 +334,15 @@ async fn live_a_reconnect_with_last_event_id_gets_a_fresh_snapshot() {
     control(&app, &l, "pause").await;
     let mut again = Stream::open(&app, &l.interviewer, &path, Some(&last)).await;
     let snap = again.next().await;
-    assert_eq!(snap.event, "snapshot", "whatever the last id, a reconnect starts afresh");
+    assert_eq!(
+        snap.event, "snapshot",
+        "whatever the last id, a reconnect starts afresh"
+    );
     assert_eq!(snap.data["round"], 1);
-    assert_eq!(snap.data["timer"]["paused"], true, "including what happened while away");
+    assert_eq!(
+        snap.data["timer"]["paused"], true,
+        "including what happened while away"
+    );
 }
 
 #[tokio::test]
@@ -291,7 +371,12 @@ async fn t80_a_stranger_gets_404_on_every_live_route_and_changes_nothing() {
         ] {
             let r = stranger
                 .post(app.url(&format!("/live/{}/{path}", l.session)))
-                .form(&[("_csrf", token.as_str()), (field, value), ("round", "1"), ("quote", "x")])
+                .form(&[
+                    ("_csrf", token.as_str()),
+                    (field, value),
+                    ("round", "1"),
+                    ("quote", "x"),
+                ])
                 .send()
                 .await
                 .unwrap();
@@ -308,8 +393,17 @@ async fn t80_a_stranger_gets_404_on_every_live_route_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
-    let r = l.interviewer.get(app.url(&format!("/attempts/{}/events", l.attempt))).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::NOT_FOUND, "the round page's stream is the candidate's");
+    let r = l
+        .interviewer
+        .get(app.url(&format!("/attempts/{}/events", l.attempt)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::NOT_FOUND,
+        "the round page's stream is the candidate's"
+    );
     assert_eq!(before, db_fingerprint(&app).await);
 }
 
@@ -318,9 +412,21 @@ async fn t81_controls_are_csrf_posts_recorded_with_who_and_when() {
     let app = TestApp::spawn().await;
     let l = start_live(&app).await;
     let url = app.url(&format!("/live/{}/control", l.session));
-    let r = l.interviewer.post(&url).form(&[("action", "reveal")]).send().await.unwrap();
+    let r = l
+        .interviewer
+        .post(&url)
+        .form(&[("action", "reveal")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "no token");
-    let r = l.interviewer.post(&url).form(&[("_csrf", "forged"), ("action", "reveal")]).send().await.unwrap();
+    let r = l
+        .interviewer
+        .post(&url)
+        .form(&[("_csrf", "forged"), ("action", "reveal")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "wrong token");
     let phase: String = sqlx::query_scalar("select phase from live_sessions where id = ?")
         .bind(l.session)
@@ -341,7 +447,10 @@ async fn t81_controls_are_csrf_posts_recorded_with_who_and_when() {
     .unwrap();
     let actions: Vec<&str> = rows.iter().map(|r| r.1.as_str()).collect();
     assert_eq!(actions, ["start", "reveal", "pause"]);
-    assert!(rows.iter().all(|r| r.0 == l.interviewer_id && r.2 > 1_700_000_000));
+    assert!(
+        rows.iter()
+            .all(|r| r.0 == l.interviewer_id && r.2 > 1_700_000_000)
+    );
     let console = page(&app, &l.interviewer, &format!("/live/{}", l.session)).await;
     assert!(console.contains(": pause"), "the console shows the log");
 }
@@ -350,23 +459,52 @@ async fn t81_controls_are_csrf_posts_recorded_with_who_and_when() {
 async fn t82_nudges_are_bounded_and_escaped() {
     let app = TestApp::spawn().await;
     let l = start_live(&app).await;
-    let mut cand = Stream::open(&app, &l.candidate, &format!("/attempts/{}/events", l.attempt), None).await;
+    let mut cand = Stream::open(
+        &app,
+        &l.candidate,
+        &format!("/attempts/{}/events", l.attempt),
+        None,
+    )
+    .await;
     cand.next().await;
     let nudge = |text: String| {
         let (app, l) = (&app, &l);
         async move {
-            post_form(app, &l.interviewer, &format!("/live/{}", l.session), &format!("/live/{}/nudge", l.session), &[("text", text.as_str())]).await
+            post_form(
+                app,
+                &l.interviewer,
+                &format!("/live/{}", l.session),
+                &format!("/live/{}/nudge", l.session),
+                &[("text", text.as_str())],
+            )
+            .await
         }
     };
     let before = db_fingerprint(&app).await;
-    assert_eq!(nudge("x".repeat(281)).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(nudge("   ".into()).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(nudge("two\nlines".into()).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(before, db_fingerprint(&app).await, "refused nudges change nothing");
+    assert_eq!(
+        nudge("x".repeat(281)).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        nudge("   ".into()).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        nudge("two\nlines".into()).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        before,
+        db_fingerprint(&app).await,
+        "refused nudges change nothing"
+    );
     let evil = "<script>alert(1)</script> think of cost";
     assert_eq!(nudge(evil.into()).await.status(), StatusCode::SEE_OTHER);
     let ev = cand.next_named("nudge").await;
-    assert_eq!(ev.data["text"], evil, "sent as JSON data, shown with textContent");
+    assert_eq!(
+        ev.data["text"], evil,
+        "sent as JSON data, shown with textContent"
+    );
     let html = page(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; think of cost"));
     assert!(!html.contains("<script>alert(1)"));
@@ -378,23 +516,72 @@ async fn t83_private_notes_never_reach_the_candidate_and_become_draft_comments_a
     let l = start_live(&app).await;
     control(&app, &l, "reveal").await;
     page(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
-    autosave(&app, &l, 1, "main", "I would fail over with DNS and hope.", 0).await;
-    let mut cand = Stream::open(&app, &l.candidate, &format!("/attempts/{}/events", l.attempt), None).await;
-    let mut console = Stream::open(&app, &l.interviewer, &format!("/live/{}/events", l.session), None).await;
+    autosave(
+        &app,
+        &l,
+        1,
+        "main",
+        "I would fail over with DNS and hope.",
+        0,
+    )
+    .await;
+    let mut cand = Stream::open(
+        &app,
+        &l.candidate,
+        &format!("/attempts/{}/events", l.attempt),
+        None,
+    )
+    .await;
+    let mut console = Stream::open(
+        &app,
+        &l.interviewer,
+        &format!("/live/{}/events", l.session),
+        None,
+    )
+    .await;
     console.next().await;
     let secret = "PRIVATE-NOTE: hand-waves the failover";
-    let r = post_form(&app, &l.interviewer, &format!("/live/{}", l.session), &format!("/live/{}/notes", l.session), &[("round", "1"), ("quote", "DNS and hope"), ("body", secret)]).await;
+    let r = post_form(
+        &app,
+        &l.interviewer,
+        &format!("/live/{}", l.session),
+        &format!("/live/{}/notes", l.session),
+        &[("round", "1"), ("quote", "DNS and hope"), ("body", secret)],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let ev = console.next_named("note").await;
     assert_eq!(ev.data["body"], secret);
     // words not in the answer cannot carry a note
-    let r = post_form(&app, &l.interviewer, &format!("/live/{}", l.session), &format!("/live/{}/notes", l.session), &[("round", "1"), ("quote", "not there"), ("body", "x")]).await;
+    let r = post_form(
+        &app,
+        &l.interviewer,
+        &format!("/live/{}", l.session),
+        &format!("/live/{}/notes", l.session),
+        &[("round", "1"), ("quote", "not there"), ("body", "x")],
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // the text moves; the note stays on its words
-    autosave(&app, &l, 1, "main", "Plan: I would fail over with DNS and hope.", 1).await;
+    autosave(
+        &app,
+        &l,
+        1,
+        "main",
+        "Plan: I would fail over with DNS and hope.",
+        1,
+    )
+    .await;
     console.next_named("answer").await;
     // a nudge after the note: everything the candidate's stream carried before it is read
-    post_form(&app, &l.interviewer, &format!("/live/{}", l.session), &format!("/live/{}/nudge", l.session), &[("text", "go on")]).await;
+    post_form(
+        &app,
+        &l.interviewer,
+        &format!("/live/{}", l.session),
+        &format!("/live/{}/nudge", l.session),
+        &[("text", "go on")],
+    )
+    .await;
     let mut seen = String::new();
     loop {
         let ev = cand.next().await;
@@ -403,19 +590,49 @@ async fn t83_private_notes_never_reach_the_candidate_and_become_draft_comments_a
             break;
         }
     }
-    assert!(!seen.contains("PRIVATE-NOTE") && !seen.contains("I would fail over"), "no note, no console data: {seen}");
-    for path in [format!("/attempts/{}", l.attempt), "/".to_string(), "/history".to_string()] {
-        assert!(!page(&app, &l.candidate, &path).await.contains("PRIVATE-NOTE"), "{path}");
+    assert!(
+        !seen.contains("PRIVATE-NOTE") && !seen.contains("I would fail over"),
+        "no note, no console data: {seen}"
+    );
+    for path in [
+        format!("/attempts/{}", l.attempt),
+        "/".to_string(),
+        "/history".to_string(),
+    ] {
+        assert!(
+            !page(&app, &l.candidate, &path)
+                .await
+                .contains("PRIVATE-NOTE"),
+            "{path}"
+        );
     }
     let console_html = page(&app, &l.interviewer, &format!("/live/{}", l.session)).await;
-    assert!(console_html.contains("PRIVATE-NOTE") && !console_html.contains("words since rewritten"));
+    assert!(
+        console_html.contains("PRIVATE-NOTE") && !console_html.contains("words since rewritten")
+    );
     // the end: the candidate's debrief, the interviewer's claimed review with the note as a draft comment
-    assert_eq!(control(&app, &l, "end").await.status(), StatusCode::SEE_OTHER);
-    let r = l.candidate.get(app.url(&format!("/attempts/{}", l.attempt))).send().await.unwrap();
+    assert_eq!(
+        control(&app, &l, "end").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = l
+        .candidate
+        .get(app.url(&format!("/attempts/{}", l.attempt)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&r), format!("/attempts/{}/debrief", l.attempt));
-    let debrief = page(&app, &l.candidate, &format!("/attempts/{}/debrief", l.attempt)).await;
+    let debrief = page(
+        &app,
+        &l.candidate,
+        &format!("/attempts/{}/debrief", l.attempt),
+    )
+    .await;
     assert!(debrief.contains("Plan: I would fail over"));
-    assert!(!debrief.contains("PRIVATE-NOTE"), "a draft review's comments stay private");
+    assert!(
+        !debrief.contains("PRIVATE-NOTE"),
+        "a draft review's comments stay private"
+    );
     let (quote, body, start): (String, String, i64) = sqlx::query_as(
         "select c.quote, c.body, c.span_start from review_comments c join reviews r on r.id = c.review_id
          where r.attempt_id = ? and r.reviewer_id = ? and r.submitted_at is null",
@@ -425,16 +642,20 @@ async fn t83_private_notes_never_reach_the_candidate_and_become_draft_comments_a
     .fetch_one(app.pool())
     .await
     .unwrap();
-    assert_eq!((quote.as_str(), body.as_str(), start), ("DNS and hope", secret, 28));
+    assert_eq!(
+        (quote.as_str(), body.as_str(), start),
+        ("DNS and hope", secret, 28)
+    );
     let review = page(&app, &l.interviewer, &format!("/reviews/{}", l.attempt)).await;
     assert!(review.contains("PRIVATE-NOTE"));
-    let unsubmitted: i64 = sqlx::query_scalar("select count(*) from answers where attempt_id = ? and submitted_at is null")
-        .bind(l.attempt)
-        .fetch_one(app.pool())
-        .await
-        .unwrap();
+    let unsubmitted: i64 = sqlx::query_scalar(
+        "select count(*) from answers where attempt_id = ? and submitted_at is null",
+    )
+    .bind(l.attempt)
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
     assert_eq!(unsubmitted, 0);
-    assert_eq!(l.candidate_id > 0, true);
 }
 
 #[tokio::test]
@@ -452,14 +673,26 @@ async fn t84_event_subscriptions_per_user_are_capped() {
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers().contains_key("retry-after"));
     // the candidate's own streams are counted apart
-    let mut c = Stream::open(&app, &l.candidate, &format!("/attempts/{}/events", l.attempt), None).await;
+    let mut c = Stream::open(
+        &app,
+        &l.candidate,
+        &format!("/attempts/{}/events", l.attempt),
+        None,
+    )
+    .await;
     c.next().await;
     drop(open.pop());
     // the closed stream is noticed once the server next writes to it
     control(&app, &l, "allow").await;
     let mut reopened = None;
     for _ in 0..50 {
-        let r = l.interviewer.get(app.url(&path)).header("accept", "text/event-stream").send().await.unwrap();
+        let r = l
+            .interviewer
+            .get(app.url(&path))
+            .header("accept", "text/event-stream")
+            .send()
+            .await
+            .unwrap();
         if r.status() == StatusCode::OK {
             reopened = Some(r);
             break;
@@ -478,33 +711,71 @@ async fn live_sessions_are_started_by_interviewers_for_existing_accounts_and_sho
         let (client, email, when) = (client.clone(), email.to_string(), when.to_string());
         let app = &app;
         async move {
-            post_form(app, &client, &format!("/gauntlets/{SEED}"), &format!("/gauntlets/{SEED}/live"),
-                &[("candidate_email", email.as_str()), ("scheduled_at", when.as_str()), ("tz_offset", "-60")]).await
+            post_form(
+                app,
+                &client,
+                &format!("/gauntlets/{SEED}"),
+                &format!("/gauntlets/{SEED}/live"),
+                &[
+                    ("candidate_email", email.as_str()),
+                    ("scheduled_at", when.as_str()),
+                    ("tz_offset", "-60"),
+                ],
+            )
+            .await
         }
     };
     let before = db_fingerprint(&app).await;
-    assert_eq!(start(&candidate, &c_email, "").await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(start(&interviewer, "nobody@team.example", "").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(start(&interviewer, &c_email, "soon").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        start(&candidate, &c_email, "").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        start(&interviewer, "nobody@team.example", "")
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        start(&interviewer, &c_email, "soon").await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(before, db_fingerprint(&app).await);
     let r = start(&interviewer, &c_email, "2099-01-01T10:00").await;
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "more than 90 days ahead");
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "more than 90 days ahead"
+    );
     let soon = time::OffsetDateTime::now_utc() + time::Duration::days(2);
-    let local = format!("{:04}-{:02}-{:02}T10:00", soon.year(), u8::from(soon.month()), soon.day());
+    let local = format!(
+        "{:04}-{:02}-{:02}T10:00",
+        soon.year(),
+        u8::from(soon.month()),
+        soon.day()
+    );
     let r = start(&interviewer, &c_email, &local).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let id = location(&r);
-    let scheduled: i64 = sqlx::query_scalar("select scheduled_at from live_sessions order by id desc limit 1")
-        .fetch_one(app.pool())
-        .await
-        .unwrap();
+    let scheduled: i64 =
+        sqlx::query_scalar("select scheduled_at from live_sessions order by id desc limit 1")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
     assert_eq!(scheduled % 86_400, 9 * 3600, "10:00 at UTC+1 is 09:00 UTC");
     let home = page(&app, &candidate, "/").await;
     assert!(home.contains("Join the live interview with"), "{home}");
     assert!(home.contains(&format!("href=\"{id}\"")));
-    assert!(page(&app, &interviewer, "/").await.contains("Open the console"));
+    assert!(
+        page(&app, &interviewer, "/")
+            .await
+            .contains("Open the console")
+    );
     let console = page(&app, &interviewer, &id).await;
-    assert!(console.contains(&app.url(&id)), "the console shows the join link");
+    assert!(
+        console.contains(&app.url(&id)),
+        "the console shows the join link"
+    );
     // the join link takes the candidate to their round page
     let r = candidate.get(app.url(&id)).send().await.unwrap();
     assert!(location(&r).starts_with("/attempts/"));
@@ -513,7 +784,11 @@ async fn live_sessions_are_started_by_interviewers_for_existing_accounts_and_sho
         .execute(app.writer())
         .await
         .unwrap();
-    assert!(!page(&app, &candidate, "/").await.contains("Join the live interview"));
+    assert!(
+        !page(&app, &candidate, "/")
+            .await
+            .contains("Join the live interview")
+    );
 }
 
 #[tokio::test]
@@ -523,21 +798,28 @@ async fn live_a_server_restart_mid_session_resumes_from_the_database() {
     control(&app, &l, "reveal").await;
     page(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
     autosave(&app, &l, 1, "main", "Typed before the restart.", 0).await;
-    let mut console = Stream::open(&app, &l.interviewer, &format!("/live/{}/events", l.session), None).await;
+    let mut console = Stream::open(
+        &app,
+        &l.interviewer,
+        &format!("/live/{}/events", l.session),
+        None,
+    )
+    .await;
     console.next().await;
     app.restart().await;
     // the open stream ends with the old server; a new one picks up where the database stands
     let end = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            match console.resp.chunk().await {
-                Ok(Some(_)) => continue,
-                _ => break,
-            }
-        }
+        while let Ok(Some(_)) = console.resp.chunk().await {}
     })
     .await;
     assert!(end.is_ok(), "streams end at shutdown instead of holding it");
-    let mut again = Stream::open(&app, &l.interviewer, &format!("/live/{}/events", l.session), None).await;
+    let mut again = Stream::open(
+        &app,
+        &l.interviewer,
+        &format!("/live/{}/events", l.session),
+        None,
+    )
+    .await;
     let snap = again.next().await;
     assert_eq!(snap.data["round"], 1);
     assert_eq!(snap.data["answer"]["body"], "Typed before the restart.");
