@@ -25,6 +25,8 @@ use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::{
+    account::MAX_EMAIL_CHARS,
+    catalog::{LiveStartForm, overview_page},
     error::{AppError, Result},
     extract::{CurrentUser, RequireInterviewer, wants_json},
     form::StrictForm,
@@ -282,23 +284,20 @@ fn parse_local(value: &str, offset_minutes: i64) -> Option<i64> {
     Some(t.assume_utc().unix_timestamp() + offset_minutes * 60)
 }
 
-/// `POST /gauntlets/{slug}/live`: an interviewer starts a live interview with a candidate.
-pub async fn start(
-    RequireInterviewer(user): RequireInterviewer,
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-    StrictForm(form): StrictForm<StartForm>,
-) -> Result<Response> {
-    let lib = state.content.current();
-    let entry = lib.get(&slug).ok_or(AppError::NotFound)?;
-    let g = &entry.gauntlet;
+/// Checks the start form: the candidate's active account (not the interviewer's own) and the
+/// optional start time; `Err` holds what the form shows.
+async fn check_start(
+    state: &AppState,
+    form: &StartForm,
+    interviewer: i64,
+    now: i64,
+) -> Result<std::result::Result<(db::users::User, Option<i64>), String>> {
     let email = form.candidate_email.trim();
-    if email.is_empty() || email.len() > 254 {
-        return Err(AppError::Unprocessable(
-            "Name the candidate by the email of their account.".into(),
+    if email.is_empty() || email.chars().count() > MAX_EMAIL_CHARS {
+        return Ok(Err(
+            "Name the candidate by the email of their account.".into()
         ));
     }
-    let now = clock::now();
     let scheduled_at = if form.scheduled_at.trim().is_empty() {
         None
     } else {
@@ -308,31 +307,55 @@ pub async fn start(
                 "The time zone offset is not valid.".into(),
             ));
         }
-        let at = parse_local(&form.scheduled_at, offset).ok_or_else(|| {
-            AppError::Unprocessable("Give the time as a date and a time of day.".into())
-        })?;
+        let Some(at) = parse_local(&form.scheduled_at, offset) else {
+            return Ok(Err("Give the time as a date and a time of day.".into()));
+        };
         if at > now + MAX_SCHEDULE_AHEAD_SECS || at < now - 3600 {
-            return Err(AppError::Unprocessable(
-                "Schedule the interview within the next 90 days.".into(),
-            ));
+            return Ok(Err("Schedule the interview within the next 90 days.".into()));
         }
         Some(at)
     };
     let mut conn = state.db.get().await?;
-    let candidate = db::users::by_email(&mut *conn, email)
+    let Some(candidate) = db::users::by_email(&mut *conn, email)
         .await?
         .filter(|c| !c.disabled)
-        .ok_or_else(|| {
-            AppError::Unprocessable(
-                "No active account has that email. Invite the candidate first (Admin → Invites), then start the interview.".into(),
-            )
-        })?;
-    drop(conn);
-    if candidate.id == user.id {
-        return Err(AppError::Unprocessable(
+    else {
+        return Ok(Err("No active account has that email. Invite the candidate first (Admin → Invites), then start the interview.".into()));
+    };
+    if candidate.id == interviewer {
+        return Ok(Err(
             "You cannot interview yourself; name the candidate's account.".into(),
         ));
     }
+    Ok(Ok((candidate, scheduled_at)))
+}
+
+/// `POST /gauntlets/{slug}/live`: an interviewer starts a live interview with a candidate; a
+/// refused form comes back on the overview page with what was typed.
+pub async fn start(
+    RequireInterviewer(user): RequireInterviewer,
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    StrictForm(form): StrictForm<StartForm>,
+) -> Result<Response> {
+    let lib = state.content.current();
+    let entry = lib.get(&slug).ok_or(AppError::NotFound)?;
+    let g = &entry.gauntlet;
+    let now = clock::now();
+    let (candidate, scheduled_at) = match check_start(&state, &form, user.id, now).await? {
+        Ok(ok) => ok,
+        Err(problem) => {
+            let typed = LiveStartForm {
+                email: form.candidate_email,
+                scheduled_at: form.scheduled_at,
+                error: Some(problem),
+            };
+            let mut resp = overview_page(chrome, Arc::clone(g), typed).into_response();
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            return Ok(resp);
+        }
+    };
     let expires_at = scheduled_at.unwrap_or(now).max(now) + EXPIRES_AFTER_SECS;
     let mut tx = db::begin_write(&state.writer).await?;
     db::versions::record(&mut tx, &g.slug, &g.version, &g.title, &entry.source).await?;
@@ -777,6 +800,11 @@ pub async fn add_note(
     if quote.is_empty() || body.is_empty() {
         return Err(AppError::Unprocessable(
             "Select words of the answer and write the note.".into(),
+        ));
+    }
+    if practice::has_refused_control(quote) || practice::has_refused_control(body) {
+        return Err(AppError::Unprocessable(
+            "The note contains invisible control characters; remove them and add it again.".into(),
         ));
     }
     if quote.chars().count() > live::MAX_QUOTE || body.chars().count() > live::MAX_NOTE {

@@ -568,6 +568,23 @@ async fn t83_private_notes_never_reach_the_candidate_and_become_draft_comments_a
     )
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = post_form(
+        &app,
+        &l.interviewer,
+        &format!("/live/{}", l.session),
+        &format!("/live/{}/notes", l.session),
+        &[
+            ("round", "1"),
+            ("quote", "DNS and hope"),
+            ("body", "bad\u{85}char"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "C1 controls are refused"
+    );
     // the text moves; the note stays on its words
     autosave(
         &app,
@@ -736,11 +753,13 @@ async fn live_sessions_are_started_by_interviewers_for_existing_accounts_and_sho
         start(&candidate, &c_email, "").await.status(),
         StatusCode::FORBIDDEN
     );
-    assert_eq!(
-        start(&interviewer, "nobody@team.example", "")
-            .await
-            .status(),
-        StatusCode::UNPROCESSABLE_ENTITY
+    let r = start(&interviewer, "nobody@team.example", "").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("No active account has that email")
+            && html.contains(r#"value="nobody@team.example""#),
+        "the form comes back as typed, with the reason"
     );
     assert_eq!(
         start(&interviewer, &c_email, "soon").await.status(),
@@ -752,6 +771,12 @@ async fn live_sessions_are_started_by_interviewers_for_existing_accounts_and_sho
         r.status(),
         StatusCode::UNPROCESSABLE_ENTITY,
         "more than 90 days ahead"
+    );
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains(r#"value="2099-01-01T10:00""#)
     );
     let soon = time::OffsetDateTime::now_utc() + time::Duration::days(2);
     let local = format!(
