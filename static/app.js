@@ -314,6 +314,8 @@
     var presenceEl = $("[data-live-presence]", root), presenceText = $("[data-live-presence-text]", root);
     var clockState = null;
     var source = null, retry = 1000, leaving = false;
+    // presence and the shared timer mean something only with the event stream
+    $all("[data-live-js]", root).forEach(function (el) { el.hidden = false; });
 
     function paintTimer() {
       if (!clockState || !timerEl) return;

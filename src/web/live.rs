@@ -463,6 +463,7 @@ struct ConsolePage {
     part: String,
     saved_label: String,
     guidance: Vec<GuidanceBlock>,
+    hints: Option<Hints>,
     notes: Vec<NoteView>,
     log: Vec<LogLine>,
     nudge: String,
@@ -472,6 +473,11 @@ struct ConsolePage {
 impl ConsolePage {
     fn when(&self, at: &i64) -> String {
         clock::format_datetime(*at)
+    }
+
+    /// The shared timer as the page was rendered (the script keeps it running).
+    fn elapsed_label(&self) -> String {
+        format!("{:02}:{:02}", self.elapsed / 60, self.elapsed % 60)
     }
 
     fn attempt_id(&self) -> i64 {
@@ -511,10 +517,11 @@ async fn console_page(
     drop(conn);
     let now = clock::now();
     let s = row.session(round_count(g));
-    let shown = s.phase.round().max(1);
+    let revealed = revealed_round(&row, &s);
+    let shown = revealed.max(1);
     let index = g.rounds.iter().position(|r| r.number == shown).unwrap_or(0);
     let round = &g.rounds[index];
-    let latest = latest_answer(&answers, s.phase.round());
+    let latest = latest_answer(&answers, revealed);
     let notes = notes
         .into_iter()
         .map(|n| {
@@ -535,7 +542,7 @@ async fn console_page(
         candidate: row.candidate_name.clone(),
         join_link: state.config.link(&format!("/live/{}", row.id)),
         phase: s.phase.as_str(),
-        round: s.phase.round(),
+        round: revealed,
         round_count: round_count(g),
         round_name: round.name.clone(),
         prompt: round.prompt.clone(),
@@ -555,7 +562,15 @@ async fn console_page(
             .filter(|a| a.version > 0)
             .map(|a| clock::format_time(a.updated_at))
             .unwrap_or_default(),
-        guidance: if s.phase.round() > 0 {
+        hints: latest.and_then(|a| {
+            hints(
+                state,
+                &pinned,
+                u32::try_from(a.round_number).unwrap_or(0),
+                &a.body,
+            )
+        }),
+        guidance: if revealed > 0 {
             guidance_blocks(&pinned, index)
         } else {
             Vec::new()
@@ -573,6 +588,15 @@ async fn console_page(
         nudge: row.nudge.clone(),
         error,
     })
+}
+
+/// The round the console shows: the one revealed, and after the end the last one revealed
+/// (the row keeps its number).
+fn revealed_round(row: &LiveRow, s: &Session) -> u32 {
+    match s.phase {
+        Phase::Debrief => u32::try_from(row.round).unwrap_or(0),
+        phase => phase.round(),
+    }
 }
 
 /// The answer the console shows: the revealed round's follow-up once it exists, else its main.
@@ -905,7 +929,7 @@ impl Feed {
         let current = practice::current_step(g, &states(&answers));
         let mut v = json!({
             "phase": s.phase.as_str(),
-            "round": s.phase.round(),
+            "round": revealed_round(&row, &s),
             "rounds": round_count(g),
             "follow_up": s.follow_up.as_str(),
             "allow_advance": s.allow_advance,
@@ -917,7 +941,7 @@ impl Feed {
             "waiting": s.waiting_message(p),
         });
         if self.side == Side::Interviewer {
-            let latest = latest_answer(&answers, s.phase.round());
+            let latest = latest_answer(&answers, revealed_round(&row, &s));
             v["answer"] = latest.map_or(Value::Null, |a| {
                 json!({
                     "round": a.round_number, "part": a.part, "body": a.body,
@@ -942,20 +966,10 @@ impl Feed {
         Ok(v)
     }
 
-    /// The alignment hints of `body` against round `round`'s guidance (not cached: the text
-    /// changes with every save).
+    /// The alignment hints of `body` against round `round`'s guidance, as JSON.
     fn hints(&self, round: u32, body: &str) -> Value {
-        let g = &self.pinned.gauntlet;
-        let Some(index) = g.rounds.iter().position(|r| r.number == round) else {
-            return Value::Null;
-        };
-        let stats = self.state.content.stats();
-        let a = self.pinned.guides(&stats)[index].align(body);
-        json!({
-            "coverage": (a.coverage * 100.0).round(),
-            "covered": a.points.iter().filter(|p| p.covered).map(|p| &p.text).take(12).collect::<Vec<_>>(),
-            "missed": a.points.iter().filter(|p| !p.covered).map(|p| &p.text).take(12).collect::<Vec<_>>(),
-            "flags": a.red_flags.iter().map(|f| &f.phrase).take(6).collect::<Vec<_>>(),
+        hints(&self.state, &self.pinned, round, body).map_or(Value::Null, |h| {
+            json!({"coverage": h.coverage, "covered": h.covered, "missed": h.missed, "flags": h.flags})
         })
     }
 
@@ -979,6 +993,46 @@ impl Feed {
             kind => Some(self.event(kind.as_str(), &ev.data)),
         }
     }
+}
+
+/// What the console's hints panel shows for an answer.
+pub struct Hints {
+    /// Percent of the strong answer's key points covered.
+    pub coverage: f64,
+    pub covered: Vec<String>,
+    pub missed: Vec<String>,
+    pub flags: Vec<String>,
+}
+
+/// The alignment hints of `body` against round `round`'s guidance (not cached: the text
+/// changes with every save).
+fn hints(state: &AppState, pinned: &Pinned, round: u32, body: &str) -> Option<Hints> {
+    let index = pinned
+        .gauntlet
+        .rounds
+        .iter()
+        .position(|r| r.number == round)?;
+    let stats = state.content.stats();
+    let a = pinned.guides(&stats)[index].align(body);
+    let points = |covered: bool| {
+        a.points
+            .iter()
+            .filter(|p| p.covered == covered)
+            .map(|p| p.text.clone())
+            .take(12)
+            .collect()
+    };
+    Some(Hints {
+        coverage: (a.coverage * 100.0).round(),
+        covered: points(true),
+        missed: points(false),
+        flags: a
+            .red_flags
+            .iter()
+            .map(|f| f.phrase.clone())
+            .take(6)
+            .collect(),
+    })
 }
 
 fn presence_json(state: &AppState, session: i64) -> Value {

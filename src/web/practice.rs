@@ -436,13 +436,18 @@ fn step_of(l: &Loaded, round: u32, part: &str) -> Result<Step> {
     }
 }
 
-/// In a live interview, only the steps the interviewer has opened can be written.
-async fn check_live_step(state: &AppState, l: &Loaded, step: Step) -> Result<()> {
+/// In a live interview, only the steps the interviewer has opened can be written; returns the
+/// live part of the round page (for a page shown again after a refused submit).
+async fn check_live_step(state: &AppState, l: &Loaded, step: Step) -> Result<Option<LiveBar>> {
     let mut conn = state.db.get().await?;
-    match live::running_for_attempt(&mut conn, l.attempt.id).await? {
-        Some(row) => live::check_step_open(&row, l.gauntlet(), step),
-        None => Ok(()),
-    }
+    let Some(row) = live::running_for_attempt(&mut conn, l.attempt.id).await? else {
+        return Ok(None);
+    };
+    live::check_step_open(&row, l.gauntlet(), step)?;
+    Ok(Some(LiveBar {
+        interviewer: row.interviewer_name,
+        nudge: row.nudge,
+    }))
 }
 
 fn parse_version(s: &str) -> Result<i64> {
@@ -604,15 +609,16 @@ pub async fn submit(
         };
     }
     let step = step_of(&l, round, &part)?;
-    check_live_step(&state, &l, step).await?;
-    if let Err(problem) = practice::check_answer(&form.body) {
-        let mut resp =
-            round_page(chrome, &l, step, Some(form.body), Some(problem.message())).into_response();
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(resp);
-    }
-    if form.body.trim().is_empty() {
-        let mut resp = round_page(chrome, &l, step, Some(form.body), Some("Write an answer before submitting. If you want to skip the round, say so in a sentence — interviewers read that too.".into())).into_response();
+    let live_bar = check_live_step(&state, &l, step).await?;
+    let problem = match practice::check_answer(&form.body) {
+        Err(problem) => Some(problem.message()),
+        Ok(()) if form.body.trim().is_empty() => Some("Write an answer before submitting. If you want to skip the round, say so in a sentence — interviewers read that too.".into()),
+        Ok(()) => None,
+    };
+    if let Some(problem) = problem {
+        let mut page = round_page(chrome, &l, step, Some(form.body), Some(problem));
+        page.live = live_bar;
+        let mut resp = page.into_response();
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(resp);
     }
@@ -733,6 +739,13 @@ pub async fn delete(
             "Finished attempts are kept; only unfinished ones can be deleted.".into(),
         ));
     }
+    let mut conn = state.db.get().await?;
+    if live::running_for_attempt(&mut conn, id).await?.is_some() {
+        return Err(AppError::Conflict(
+            "This attempt is a live interview under way; the interviewer ends it.".into(),
+        ));
+    }
+    drop(conn);
     let mut tx = db::begin_write(&state.writer).await?;
     db::attempts::delete_unfinished(&mut tx, id, user.id).await?;
     tx.commit().await?;

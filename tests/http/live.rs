@@ -633,6 +633,16 @@ async fn t83_private_notes_never_reach_the_candidate_and_become_draft_comments_a
     assert!(
         console_html.contains("PRIVATE-NOTE") && !console_html.contains("words since rewritten")
     );
+    // the candidate cannot delete the attempt under the interviewer's feet
+    let r = post_form(
+        &app,
+        &l.candidate,
+        &format!("/attempts/{}", l.attempt),
+        &format!("/attempts/{}/delete", l.attempt),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
     // the end: the candidate's debrief, the interviewer's claimed review with the note as a draft comment
     assert_eq!(
         control(&app, &l, "end").await.status(),
