@@ -429,6 +429,25 @@
     }
   }
 
+  // ---- replay of how an answer was written (review page) ------------------------------------
+  // Without the script the kept texts are a readable list; with it, one slider scrubs them.
+  $all("[data-replay]").forEach(function (box) {
+    var frames = $all("[data-replay-frames] > li", box);
+    var range = $("[data-replay-range]", box), at = $("[data-replay-at]", box), text = $("[data-replay-text]", box);
+    if (!frames.length || !range) return;
+    function show() {
+      var i = Number(range.value), li = frames[i];
+      text.textContent = $(".replay-text", li).textContent;
+      var when = li.getAttribute("data-label"), pause = li.getAttribute("data-pause");
+      at.textContent = "Text " + (i + 1) + " of " + frames.length + " · " + when + (pause ? " · " + pause + " before it" : "");
+      range.setAttribute("aria-valuetext", at.textContent);
+    }
+    range.addEventListener("input", show);
+    $("[data-replay-frames]", box).hidden = true;
+    $("[data-replay-player]", box).hidden = false;
+    show();
+  });
+
   // ---- print buttons -------------------------------------------------------------------------
   $all("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
 
