@@ -1221,6 +1221,13 @@ async fn live_two_browsers_the_console_follows_the_typing_and_a_reveal_reaches_t
             .contains("key points covered")
     })
     .await;
+    // the candidate rewrites it; the console follows
+    let rewritten = format!("{typed} Failover by promoting a replica.");
+    bc.fill("#answer", &rewritten).await;
+    wait_until("the rewritten text on the console", || async {
+        text_or_empty(&bi, "[data-live-answer]").await == rewritten
+    })
+    .await;
 
     // a nudge shows on the candidate's page
     bi.fill("#nudge", "Think about where the database lives.")
@@ -1236,7 +1243,35 @@ async fn live_two_browsers_the_console_follows_the_typing_and_a_reveal_reaches_t
     bi.wait_for_text("Interviewing").await;
     bi.click("button[data-control=reveal]").await;
     bc.wait_for_text("Round 2 of 5").await;
-    assert_eq!(stored_body(&app, 1, "main").await, typed);
+    assert_eq!(stored_body(&app, 1, "main").await, rewritten);
+
+    // the interviewer ends the session (after a confirmation); the candidate lands on the debrief
+    bi.wait_for_text("Round 2 of 5").await;
+    bi.click("button[value=end]").await;
+    wait_until("the confirmation", || async {
+        bi.open_dialog().await.is_some()
+    })
+    .await;
+    bi.client.accept_alert().await.unwrap();
+    bi.wait_for_text("This session has ended").await;
+    bc.wait_for_text("Debrief").await;
+
+    // the review replays how round 1 was written
+    let attempt: i64 = sqlx::query_scalar("select attempt_id from live_sessions")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    bi.goto(&app.url(&format!("/reviews/{attempt}"))).await;
+    bi.click("#round-1 details[data-replay] summary").await;
+    assert_eq!(bi.text("#round-1 [data-replay-text]").await, rewritten);
+    bi.client
+        .execute(
+            "var r = document.querySelector('#round-1 [data-replay-range]'); r.value = 0; r.dispatchEvent(new Event('input')); return null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(bi.text("#round-1 [data-replay-text]").await, typed);
     bi.close().await;
     bc.close().await;
 }

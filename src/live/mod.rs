@@ -274,8 +274,9 @@ impl Session {
             Control::Allow => self.allow_advance = true,
             Control::Hold => self.allow_advance = false,
             Control::End => {
-                if let Some(at) = self.paused_at.take() {
-                    self.paused_secs += (now - at).max(0);
+                // the shared timer stops where it stands (a paused one stays as it was)
+                if self.timer_started_at.is_some() && self.paused_at.is_none() {
+                    self.paused_at = Some(now);
                 }
                 self.phase = Phase::Debrief;
             }
@@ -469,8 +470,12 @@ mod tests {
         s.apply(Control::Pause, done, 2).unwrap();
         s.apply(Control::End, done, 5).unwrap();
         assert_eq!(s.phase, Phase::Debrief);
-        assert_eq!(s.elapsed(100), 2);
+        assert_eq!(s.elapsed(100), 2, "the timer stopped at the pause");
         assert!(s.apply(Control::Resume, done, 6).is_err());
+        let mut t = Session::new(1);
+        t.apply(Control::Reveal, NO_FU, 10).unwrap();
+        t.apply(Control::End, done, 40).unwrap();
+        assert_eq!(t.elapsed(500), 30, "the timer stopped at the end");
         assert!(!s.step_open(step(1, Part::Main)));
     }
 
@@ -487,7 +492,7 @@ mod tests {
     fn a_note_stays_on_its_words_as_the_text_moves() {
         let text = "we add a cache. later the cache warms";
         assert_eq!(anchor(text, "cache", 0), Some((9, 14)));
-        assert_eq!(anchor(text, "cache", 30), Some((25, 30)));
+        assert_eq!(anchor(text, "cache", 30), Some((26, 31)));
         let grown = format!("First, {text}");
         assert_eq!(anchor(&grown, "cache", 16), Some((16, 21)));
         assert_eq!(anchor("rewritten", "cache", 0), None);
