@@ -1198,6 +1198,10 @@ async fn live_two_browsers_the_console_follows_the_typing_and_a_reveal_reaches_t
     bi.wait_for_text("The candidate is on the interview page")
         .await;
     bc.wait_for_text("The interviewer is watching").await;
+    let mut axe = Vec::new();
+    for f in axe_violations(&bc).await {
+        axe.push(format!("waiting: {f}"));
+    }
 
     // round 1 appears on the candidate's page without anyone reloading it
     bi.click("button[data-control=reveal]").await;
@@ -1235,6 +1239,13 @@ async fn live_two_browsers_the_console_follows_the_typing_and_a_reveal_reaches_t
     bi.click(".nudge-form button[type=submit]").await;
     bc.wait_for_text("Think about where the database lives.")
         .await;
+    for f in axe_violations(&bc).await {
+        axe.push(format!("live round: {f}"));
+    }
+    bi.wait_for_text("Interviewing").await;
+    for f in axe_violations(&bi).await {
+        axe.push(format!("console: {f}"));
+    }
 
     // submitting holds the candidate until the interviewer reveals round 2
     bc.click(".answer-actions button.primary").await;
@@ -1272,6 +1283,14 @@ async fn live_two_browsers_the_console_follows_the_typing_and_a_reveal_reaches_t
         .await
         .unwrap();
     assert_eq!(bi.text("#round-1 [data-replay-text]").await, typed);
+    for f in axe_violations(&bi).await {
+        axe.push(format!("review with replay: {f}"));
+    }
+    assert!(
+        axe.is_empty(),
+        "accessibility violations:\n{}",
+        axe.join("\n")
+    );
     bi.close().await;
     bc.close().await;
 }

@@ -132,19 +132,24 @@ pub async fn gate(
     step: Step,
     writes: bool,
 ) -> Result<Gate> {
-    if writes && row.joined_at.is_none() {
+    // a session nobody joined in time stays closed: arriving late does not open it
+    let expired = row.is_closed(clock::now());
+    if writes && !expired && row.joined_at.is_none() {
         let mut tx = db::begin_write(&state.writer).await?;
         db::live::mark_joined(&mut tx, row.id).await?;
         tx.commit().await?;
     }
     let s = row.session(round_count(g));
     let p = progress(g, answers, s.phase.round());
-    if s.step_open(step) {
+    if !expired && s.step_open(step) {
         return Ok(Gate::Open);
     }
-    let message = s
-        .waiting_message(p)
-        .unwrap_or("The interviewer will open this step shortly.");
+    let message = if expired {
+        "This live interview expired before anyone joined it. Ask the interviewer to start a new one."
+    } else {
+        s.waiting_message(p)
+            .unwrap_or("The interviewer will open this step shortly.")
+    };
     Ok(Gate::Wait(Box::new(WaitingPage {
         chrome: chrome.clone(),
         attempt_id: row.attempt_id,

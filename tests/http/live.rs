@@ -819,8 +819,9 @@ async fn live_sessions_are_started_by_interviewers_for_existing_accounts_and_sho
     );
     // the join link takes the candidate to their round page
     let r = candidate.get(app.url(&id)).send().await.unwrap();
-    assert!(location(&r).starts_with("/attempts/"));
-    // a session nobody joined expires
+    let round_page = location(&r);
+    assert!(round_page.starts_with("/attempts/"));
+    // a session nobody joined expires: gone from the home page, and arriving late opens nothing
     sqlx::query("update live_sessions set expires_at = 1")
         .execute(app.writer())
         .await
@@ -830,6 +831,17 @@ async fn live_sessions_are_started_by_interviewers_for_existing_accounts_and_sho
             .await
             .contains("Join the live interview")
     );
+    assert!(
+        page(&app, &candidate, &round_page)
+            .await
+            .contains("expired before anyone joined")
+    );
+    let joined: Option<i64> =
+        sqlx::query_scalar("select joined_at from live_sessions order by id desc limit 1")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(joined, None);
 }
 
 #[tokio::test]
