@@ -182,6 +182,7 @@ impl Hub {
     }
 
     /// Open subscriptions of `user`.
+    #[cfg(test)]
     pub fn open_for(&self, user: i64) -> usize {
         self.lock().per_user.get(&user).copied().unwrap_or(0)
     }
