@@ -113,6 +113,8 @@ pub struct WaitingPage {
     nudge: String,
     view: String,
     scheduled_at: Option<i64>,
+    /// Nobody joined in time: the candidate may delete the attempt it left.
+    expired: bool,
 }
 
 impl WaitingPage {
@@ -159,6 +161,7 @@ pub async fn gate(
         nudge: row.nudge.clone(),
         view: view_key(&s, p, Some(step)),
         scheduled_at: row.scheduled_at.filter(|_| s.phase == Phase::Lobby),
+        expired,
     })))
 }
 

@@ -740,7 +740,12 @@ pub async fn delete(
         ));
     }
     let mut conn = state.db.get().await?;
-    if live::running_for_attempt(&mut conn, id).await?.is_some() {
+    let now = clock::now();
+    // a session that expired before anyone joined no longer holds the attempt
+    if live::running_for_attempt(&mut conn, id)
+        .await?
+        .is_some_and(|row| !row.is_closed(now))
+    {
         return Err(AppError::Conflict(
             "This attempt is a live interview under way; the interviewer ends it.".into(),
         ));

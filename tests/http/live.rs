@@ -831,17 +831,25 @@ async fn live_sessions_are_started_by_interviewers_for_existing_accounts_and_sho
             .await
             .contains("Join the live interview")
     );
-    assert!(
-        page(&app, &candidate, &round_page)
-            .await
-            .contains("expired before anyone joined")
-    );
+    let late = page(&app, &candidate, &round_page).await;
+    assert!(late.contains("expired before anyone joined"));
+    assert!(late.contains(&format!("action=\"{round_page}/delete\"")));
     let joined: Option<i64> =
         sqlx::query_scalar("select joined_at from live_sessions order by id desc limit 1")
             .fetch_one(app.pool())
             .await
             .unwrap();
     assert_eq!(joined, None);
+    // and the candidate may delete the attempt it left behind
+    let r = post_form(
+        &app,
+        &candidate,
+        &round_page,
+        &format!("{round_page}/delete"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
