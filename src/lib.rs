@@ -18,6 +18,7 @@ pub mod export;
 pub mod grading;
 pub mod in_transit;
 pub mod library;
+pub mod live;
 pub mod metrics;
 pub mod page_cache;
 pub mod practice;

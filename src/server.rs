@@ -147,8 +147,11 @@ pub async fn start(
     let task = tokio::spawn(async move {
         let reload = tokio::spawn(reload_on_sighup(reload_state.clone()));
         let upkeep = tokio::spawn(metrics_upkeep(reload_state.metrics.clone()));
+        let hub = reload_state.live.clone();
         accept_loop(listener, app, &config, async {
             let _ = stop_rx.await;
+            // open event streams end now, or they would hold the shutdown for its whole grace
+            hub.close();
         })
         .await;
         reload.abort();

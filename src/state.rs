@@ -14,6 +14,7 @@ use crate::{
     db::{drafts::DraftWriter, readers::Readers, reviews::PageStamp},
     in_transit::BodiesInTransit,
     library::ContentStore,
+    live::hub::Hub,
     metrics::Metrics,
     page_cache::{PageCache, Rendered},
 };
@@ -52,6 +53,8 @@ pub struct Inner {
     /// Rendered review pages (the part under the site chrome), by attempt, reader and the
     /// reader's CSRF token (which the page's forms carry).
     pub review_pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
+    /// Live interview sessions' event channels (`live::hub`).
+    pub live: Arc<Hub>,
     /// Accounts whose personal export is being sent (one at a time per account).
     pub exports: ExportSlots,
     /// The clock drills are scheduled by (tests move it forward).
@@ -110,6 +113,7 @@ impl AppState {
             metrics: Metrics::shared(),
             bodies: Arc::default(),
             review_pages: PageCache::new(REVIEW_PAGES),
+            live: Arc::default(),
             exports: ExportSlots::default(),
             clock: crate::clock::Clock::default(),
             scheduler: crate::drills::Scheduler::new(),

@@ -123,6 +123,10 @@
     var csrf = csrfInput.value;
     var conflict = $("[data-conflict]", form);
     var lastSaved = textarea.value;
+    // a live interview saves about every second while typing, so the console follows closely
+    var liveMode = form.hasAttribute("data-autosave-delay");
+    var delay = Number(form.getAttribute("data-autosave-delay")) || 1500;
+    var livePending = false;
     var timerId = null, inFlight = false, again = false, backoff = 2000, blocked = false, submitting = false;
 
     function setStatus(text, kind) {
@@ -234,7 +238,12 @@
     textarea.addEventListener("input", function () {
       backup();
       setStatus("Unsaved changes", "busy");
-      schedule(1500);
+      if (!liveMode) { schedule(delay); return; }
+      // live: a save at most every `delay` ms while typing goes on (not after a pause)
+      if (!livePending) {
+        livePending = true;
+        setTimeout(function () { livePending = false; save(); }, delay);
+      }
     });
     form.addEventListener("submit", function () { submitting = true; clearTimeout(timerId); });
     function flush() {
@@ -279,6 +288,165 @@
     } catch (e) { /* storage disabled */ }
   }
 
+
+  // ---- local times: <time data-local-time="unix seconds"> in the reader's own zone -----------
+  $all("[data-local-time]").forEach(function (t) {
+    var d = new Date(Number(t.getAttribute("data-local-time")) * 1000);
+    t.textContent = d.toLocaleString([], { weekday: "short", year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }) + " (your time)";
+  });
+  $all("form[data-live-start]").forEach(function (f) {
+    f.addEventListener("submit", function () {
+      var when = $("[name=scheduled_at]", f).value;
+      // the offset of the chosen day, so a date past a daylight-saving change is right too
+      $("[data-tz-offset]", f).value = String((when ? new Date(when) : new Date()).getTimezoneOffset());
+    });
+  });
+
+  // ---- live interviews: the console's and the candidate's event streams ----------------------
+  var liveRoot = $("[data-live-events]");
+  if (liveRoot && window.EventSource) { live(liveRoot); }
+
+  function live(root) {
+    var url = root.getAttribute("data-live-events");
+    var isConsole = root.hasAttribute("data-live-console");
+    var view = root.getAttribute("data-live-view");
+    var timerEl = $("[data-live-timer]", root), pausedEl = $("[data-live-paused]", root);
+    var presenceEl = $("[data-live-presence]", root), presenceText = $("[data-live-presence-text]", root);
+    var clockState = null;
+    var source = null, retry = 1000, leaving = false;
+    // presence and the shared timer mean something only with the event stream
+    $all("[data-live-js]", root).forEach(function (el) { el.hidden = false; });
+
+    function paintTimer() {
+      if (!clockState || !timerEl) return;
+      var secs = clockState.elapsed + (clockState.paused || !clockState.running ? 0 : (Date.now() - clockState.at) / 1000);
+      timerEl.textContent = clockState.running ? clock(secs) : "not started";
+      if (pausedEl) pausedEl.hidden = !clockState.paused;
+    }
+    function setTimer(t) {
+      if (!t) return;
+      clockState = { elapsed: t.elapsed, paused: t.paused, running: t.running, at: Date.now() };
+      paintTimer();
+    }
+    setInterval(paintTimer, 1000);
+    function presence(p) {
+      if (!p || !presenceEl) return;
+      var other = isConsole ? p.candidate : p.interviewer;
+      presenceEl.classList.toggle("is-here", !!other);
+      presenceText.textContent = isConsole
+        ? (other ? "The candidate is on the interview page" : "The candidate is not connected")
+        : (other ? "The interviewer is watching" : "The interviewer is not connected");
+    }
+    function nudge(n) {
+      var box = $("[data-live-nudge]", root);
+      if (!box || !n || !n.text) return;
+      $("[data-live-nudge-text]", box).textContent = n.text;
+      box.hidden = false;
+    }
+    function list(el, items) {
+      if (!el) return;
+      el.textContent = "";
+      (items || []).forEach(function (t) { var li = document.createElement("li"); li.textContent = t; el.appendChild(li); });
+    }
+    function answer(a, hints) {
+      if (!isConsole || !a) return;
+      var box = $("[data-live-answer]", root);
+      if (box && box.textContent !== a.body) box.textContent = a.body;
+      var saved = $("[data-live-saved]", root);
+      if (saved) saved.textContent = (a.submitted ? "Submitted " : "Saved ") + localTime(a.saved_at);
+      var part = $("[data-live-part]", root);
+      if (part) part.textContent = a.part === "follow_up" ? "follow-up answer" : "answer";
+      if (hints) {
+        $("[data-live-coverage]", root).textContent = hints.coverage + "% of the key points covered";
+        list($("[data-live-covered]", root), (hints.covered || []).map(function (t) { return "✓ " + t; }));
+        list($("[data-live-missed]", root), (hints.missed || []).map(function (t) { return "○ " + t; }));
+        list($("[data-live-flags]", root), (hints.flags || []).map(function (t) { return "⚑ " + t; }));
+      }
+    }
+    function leave() {
+      if (leaving) return;
+      leaving = true;
+      if (source) source.close();
+      // the autosave flushes on pagehide; the server decides what the page shows next
+      window.location.reload();
+    }
+    function state(d) {
+      presence(d.presence);
+      setTimer(d.timer);
+      nudge(d.nudge);
+      if (isConsole) {
+        if (String(d.round) !== root.getAttribute("data-live-round") || d.phase !== root.getAttribute("data-live-phase")) { leave(); return; }
+        answer(d.answer, d.hints);
+      } else if (d.view !== view) {
+        leave();
+      } else if (d.waiting) {
+        var w = $("[data-live-waiting]", root);
+        if (w) w.textContent = d.waiting;
+      }
+    }
+    function parse(e) { try { return JSON.parse(e.data); } catch (x) { return null; } }
+    function connect() {
+      source = new EventSource(url);
+      source.addEventListener("open", function () { retry = 1000; });
+      source.addEventListener("snapshot", function (e) { var d = parse(e); if (d) state(d); });
+      source.addEventListener("state", function (e) { var d = parse(e); if (d) state(d); });
+      source.addEventListener("answer", function (e) { var d = parse(e); if (d) answer(d, d.hints); });
+      source.addEventListener("timer", function (e) { setTimer(parse(e)); });
+      source.addEventListener("nudge", function (e) { nudge(parse(e)); });
+      source.addEventListener("presence", function (e) { presence(parse(e)); });
+      source.addEventListener("note", function (e) {
+        var n = parse(e), ul = $("[data-live-notes]", root);
+        if (!n || !ul) return;
+        var li = document.createElement("li");
+        li.textContent = "R" + n.round + " “" + n.quote + "” — " + n.body;
+        ul.appendChild(li);
+      });
+      source.addEventListener("error", function () {
+        if (presenceText) presenceText.textContent = "Reconnecting…";
+        if (presenceEl) presenceEl.classList.remove("is-here");
+        // the browser retries by itself unless the server refused; then try again later
+        if (source.readyState === 2 && !leaving) {
+          setTimeout(connect, retry);
+          retry = Math.min(retry * 2, 30000);
+        }
+      });
+    }
+    connect();
+    window.addEventListener("pagehide", function () { if (source) source.close(); });
+
+    if (isConsole) {
+      // selecting words of the answer fills the note form
+      document.addEventListener("mouseup", function () {
+        var sel = window.getSelection();
+        if (!sel || sel.isCollapsed) return;
+        var node = sel.anchorNode && (sel.anchorNode.nodeType === 1 ? sel.anchorNode : sel.anchorNode.parentElement);
+        if (!node || !node.closest("[data-live-answer]")) return;
+        var d = $("details[data-live-note]", root);
+        if (!d) return;
+        d.open = true;
+        $("[data-quote]", d).value = sel.toString().trim();
+      });
+    }
+  }
+
+  // ---- replay of how an answer was written (review page) ------------------------------------
+  // Without the script the kept texts are a readable list; with it, one slider scrubs them.
+  $all("[data-replay]").forEach(function (box) {
+    var frames = $all("[data-replay-frames] > li", box);
+    var range = $("[data-replay-range]", box), at = $("[data-replay-at]", box), text = $("[data-replay-text]", box);
+    if (!frames.length || !range) return;
+    function show() {
+      var i = Number(range.value), li = frames[i];
+      text.textContent = $(".replay-text", li).textContent;
+      var when = li.getAttribute("data-label"), pause = li.getAttribute("data-pause");
+      at.textContent = "Text " + (i + 1) + " of " + frames.length + " · " + when + (pause ? " · " + pause + " before it" : "");
+      range.setAttribute("aria-valuetext", at.textContent);
+    }
+    range.addEventListener("input", show);
+    $("[data-replay-frames]", box).hidden = true;
+    $("[data-replay-player]", box).hidden = false;
+    show();
+  });
 
   // ---- print buttons -------------------------------------------------------------------------
   $all("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });

@@ -5,6 +5,7 @@ pub mod authored;
 pub mod backup;
 pub mod drafts;
 pub mod drills;
+pub mod live;
 pub mod readers;
 pub mod reviews;
 pub mod schema;

@@ -1,8 +1,9 @@
 //! Practice rules without HTTP or SQL: the order of steps in an attempt (each round's answer,
-//! then its trap follow-up when it has one), what a candidate may see when, and what makes an
-//! answer text acceptable.
+//! then its trap follow-up when it has one), what a candidate may see when, what makes an
+//! answer text acceptable, and how a replay of its writing is laid out.
 
 pub mod answer;
+pub mod replay;
 pub mod steps;
 
 pub use answer::{AnswerProblem, MAX_CHARS, check_answer, has_refused_control, is_refused_control};

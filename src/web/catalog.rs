@@ -219,10 +219,31 @@ pub async fn catalog(
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/catalog/gauntlet.html")]
-struct OverviewPage {
+pub struct OverviewPage {
     chrome: Chrome,
     g: Arc<Gauntlet>,
     minutes_per_round: Option<u32>,
+    /// The "Start a live interview" form as typed, with its problem (`web::live::start`).
+    live: LiveStartForm,
+}
+
+/// What the live interview form shows: the values typed and why they were refused.
+#[derive(Default)]
+pub struct LiveStartForm {
+    pub email: String,
+    pub scheduled_at: String,
+    pub error: Option<String>,
+}
+
+/// The overview page of `g` (also shown again by a refused live interview form).
+pub fn overview_page(chrome: Chrome, g: Arc<Gauntlet>, live: LiveStartForm) -> OverviewPage {
+    let rounds = g.rounds.len().max(1) as u32;
+    OverviewPage {
+        chrome,
+        minutes_per_round: g.duration_minutes().map(|m| m.div_ceil(rounds)),
+        g,
+        live,
+    }
 }
 
 /// `GET /gauntlets/{slug}`: metadata and the shape of the interview, never round content.
@@ -234,12 +255,7 @@ pub async fn overview(
 ) -> Result<impl axum::response::IntoResponse> {
     let lib = state.content.current();
     let g = lib.get(&slug).ok_or(AppError::NotFound)?.gauntlet.clone();
-    let rounds = g.rounds.len().max(1) as u32;
-    Ok(OverviewPage {
-        chrome,
-        minutes_per_round: g.duration_minutes().map(|m| m.div_ceil(rounds)),
-        g,
-    })
+    Ok(overview_page(chrome, g, LiveStartForm::default()))
 }
 
 #[cfg(test)]

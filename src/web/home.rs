@@ -16,6 +16,16 @@ pub struct InProgress {
     pub rounds: usize,
 }
 
+/// An open live interview of the signed-in user, either side.
+pub struct LiveLink {
+    pub id: i64,
+    pub with: String,
+    pub title: String,
+    pub as_candidate: bool,
+    pub scheduled_at: Option<i64>,
+    pub scheduled_label: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/home.html")]
 pub struct HomePage {
@@ -31,6 +41,7 @@ pub struct HomePage {
     my_drafts: usize,
     /// Drills due today and what to practise next (signed-in users).
     drills: Option<super::drills::HomePanel>,
+    live: Vec<LiveLink>,
 }
 
 /// `GET /`
@@ -92,7 +103,35 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
         Some(u) => Some(super::drills::home_panel(&state, &mut conn, u.id).await?),
         None => None,
     };
+    let mut live = Vec::new();
+    if let Some(u) = &chrome.user {
+        let now = clock::now();
+        for row in db::live::open_for_user(&mut *conn, u.id).await? {
+            if row.is_closed(now) {
+                continue;
+            }
+            let as_candidate = row.candidate_id == u.id;
+            live.push(LiveLink {
+                id: row.id,
+                with: if as_candidate {
+                    row.interviewer_name.clone()
+                } else {
+                    row.candidate_name.clone()
+                },
+                title: lib
+                    .get(&row.slug)
+                    .map_or_else(|| row.slug.clone(), |e| e.gauntlet.title.clone()),
+                as_candidate,
+                scheduled_at: row.scheduled_at,
+                scheduled_label: row
+                    .scheduled_at
+                    .map(clock::format_datetime)
+                    .unwrap_or_default(),
+            });
+        }
+    }
     Ok(HomePage {
+        live,
         drills,
         chrome,
         gauntlets: lib.iter().count(),

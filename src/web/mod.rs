@@ -18,6 +18,7 @@ pub mod history;
 pub mod home;
 pub mod layout;
 pub mod limits;
+pub mod live;
 pub mod ops;
 pub mod practice;
 pub mod retry;

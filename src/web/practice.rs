@@ -25,6 +25,7 @@ use super::{
     extract::{CurrentUser, wants_json},
     form::StrictForm,
     layout::Chrome,
+    live,
     round_view::{GuidanceBlock, guidance_blocks},
 };
 use crate::{
@@ -235,9 +236,15 @@ struct RoundPage {
     total_budget_secs: i64,
     saved_at: Option<String>,
     error: Option<String>,
+    /// In a live interview: who runs it and the last nudge (the page subscribes to events).
+    live: Option<LiveBar>,
 }
 
 impl RoundPage {
+    fn live_view(&self) -> String {
+        format!("{}-{}", self.round_number, self.part)
+    }
+
     fn save_url(&self) -> String {
         format!(
             "/attempts/{}/steps/{}/{}/save",
@@ -339,6 +346,15 @@ pub async fn show(
         }
         return Ok(Redirect::to(&l.finished_url()).into_response());
     };
+    let mut conn = state.db.get().await?;
+    let live_row = live::running_for_attempt(&mut conn, id).await?;
+    drop(conn);
+    if let Some(row) = &live_row
+        && let live::Gate::Wait(page) =
+            live::gate(&state, &chrome, row, l.gauntlet(), &l.answers, step, writes).await?
+    {
+        return Ok(page.into_response());
+    }
     if writes && l.answer(step.round, step.part).is_none() {
         let mut tx = db::begin_write(&state.writer).await?;
         let a = db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str())
@@ -346,7 +362,18 @@ pub async fn show(
         tx.commit().await?;
         l.answers.push(a);
     }
-    Ok(round_page(chrome, &l, step, None, None).into_response())
+    let mut page = round_page(chrome, &l, step, None, None);
+    page.live = live_row.map(|row| LiveBar {
+        interviewer: row.interviewer_name,
+        nudge: row.nudge,
+    });
+    Ok(page.into_response())
+}
+
+/// The live session's part of the round page.
+pub struct LiveBar {
+    pub interviewer: String,
+    pub nudge: String,
 }
 
 fn round_page(
@@ -398,6 +425,7 @@ fn round_page(
             .filter(|a| a.version > 0)
             .map(|a| clock::format_time(a.updated_at)),
         error,
+        live: None,
     }
 }
 
@@ -430,6 +458,20 @@ fn step_of(l: &Loaded, round: u32, part: &str) -> Result<Step> {
     }
 }
 
+/// In a live interview, only the steps the interviewer has opened can be written; returns the
+/// live part of the round page (for a page shown again after a refused submit).
+async fn check_live_step(state: &AppState, l: &Loaded, step: Step) -> Result<Option<LiveBar>> {
+    let mut conn = state.db.get().await?;
+    let Some(row) = live::running_for_attempt(&mut conn, l.attempt.id).await? else {
+        return Ok(None);
+    };
+    live::check_step_open(&row, l.gauntlet(), step)?;
+    Ok(Some(LiveBar {
+        interviewer: row.interviewer_name,
+        nudge: row.nudge,
+    }))
+}
+
 fn parse_version(s: &str) -> Result<i64> {
     s.trim().parse().map_err(|_| {
         AppError::BadRequest("The form was missing its revision number; reload the page.".into())
@@ -448,6 +490,10 @@ pub async fn save(
 ) -> Response {
     let json = wants_json(&headers);
     let result = save_inner(&state, user.id, id, round, &part, form).await;
+    if let Ok((SaveOutcome::Saved { version, saved_at }, Some(body))) = &result {
+        // after the commit: a watching console shows the text within a second of the save
+        live::publish_answer(&state, id, (round, &part), body, *version, *saved_at);
+    }
     if q.quiet.is_some() {
         // a save sent while the page is being left: nobody reads the answer
         return match result {
@@ -507,12 +553,15 @@ async fn save_inner(
         base_version: base,
         body: form.body,
     };
+    // a copy for the live console, only when someone watches this attempt
+    let watched = state.live.watched_session(id).map(|_| draft.body.clone());
     let draft = match state.drafts.save(draft).await? {
-        Written::Saved(saved) => return Ok((saved, None)),
+        Written::Saved(saved) => return Ok((saved, watched)),
         Written::NotApplied(draft) => draft,
     };
     let l = load_owned(state, id, user_id).await?;
     let step = step_of(&l, round, part)?;
+    check_live_step(state, &l, step).await?;
     let mut tx = db::begin_write(&state.writer).await?;
     check_storage(&mut tx, &state.config, user_id, draft.body.len()).await?;
     let answer =
@@ -582,14 +631,16 @@ pub async fn submit(
         };
     }
     let step = step_of(&l, round, &part)?;
-    if let Err(problem) = practice::check_answer(&form.body) {
-        let mut resp =
-            round_page(chrome, &l, step, Some(form.body), Some(problem.message())).into_response();
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(resp);
-    }
-    if form.body.trim().is_empty() {
-        let mut resp = round_page(chrome, &l, step, Some(form.body), Some("Write an answer before submitting. If you want to skip the round, say so in a sentence — interviewers read that too.".into())).into_response();
+    let live_bar = check_live_step(&state, &l, step).await?;
+    let problem = match practice::check_answer(&form.body) {
+        Err(problem) => Some(problem.message()),
+        Ok(()) if form.body.trim().is_empty() => Some("Write an answer before submitting. If you want to skip the round, say so in a sentence — interviewers read that too.".into()),
+        Ok(()) => None,
+    };
+    if let Some(problem) = problem {
+        let mut page = round_page(chrome, &l, step, Some(form.body), Some(problem));
+        page.live = live_bar;
+        let mut resp = page.into_response();
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(resp);
     }
@@ -625,6 +676,10 @@ pub async fn submit(
         db::attempts::finish(&mut tx, id).await?;
     }
     tx.commit().await?;
+    if let Err(e) = live::after_submit(&state, id, user.id).await {
+        // the submit stands; the session catches up at the next control or page view
+        tracing::warn!(attempt = id, error = %e, "live session not advanced after a submit");
+    }
     let round_finished = next.is_none_or(|n| n.round != step.round);
     let to = if next.is_none() {
         l.finished_url()
@@ -706,6 +761,18 @@ pub async fn delete(
             "Finished attempts are kept; only unfinished ones can be deleted.".into(),
         ));
     }
+    let mut conn = state.db.get().await?;
+    let now = clock::now();
+    // a session that expired before anyone joined no longer holds the attempt
+    if live::running_for_attempt(&mut conn, id)
+        .await?
+        .is_some_and(|row| !row.is_closed(now))
+    {
+        return Err(AppError::Conflict(
+            "This attempt is a live interview under way; the interviewer ends it.".into(),
+        ));
+    }
+    drop(conn);
     let mut tx = db::begin_write(&state.writer).await?;
     db::attempts::delete_unfinished(&mut tx, id, user.id).await?;
     tx.commit().await?;

@@ -32,7 +32,7 @@ use crate::{
     clock,
     db::{
         self,
-        attempts::{Attempt, AttemptWithAnswers},
+        attempts::{Answer, Attempt, AttemptWithAnswers},
         readers::Reader,
         reviews::{QueueRow, Review},
         users::User,
@@ -40,7 +40,7 @@ use crate::{
     grading::{Recommendation, Rubric, RubricShape, rubric::RoundGrade},
     library::Pinned,
     page_cache::Rendered,
-    practice::Part,
+    practice::{Part, replay},
     state::AppState,
 };
 
@@ -214,6 +214,48 @@ pub struct ReviewRound {
     pub v: RoundView,
     pub grade: RoundGrade,
     pub others: Vec<(String, u8)>,
+    /// How the answer was written, one frame per kept text (empty when saved only once).
+    pub replay: Vec<ReplayFrame>,
+}
+
+/// One step of an answer's replay slider.
+pub struct ReplayFrame {
+    /// When the text was saved, as the page shows it ("earlier" for the oldest kept text).
+    pub label: String,
+    /// Unix seconds, for the reader's local time (0 when unknown).
+    pub at: i64,
+    pub body: String,
+    /// "paused 3 min" when the writer stopped before this text, else empty.
+    pub pause: String,
+}
+
+/// Kept texts read for one answer's replay at most (the store keeps the newest 20 overwritten
+/// texts and every text that lost a conflict).
+const REPLAY_ROWS: i64 = 200;
+
+/// The replay frames of one answer from its kept texts.
+async fn replay_of(conn: &mut SqliteConnection, a: &Answer) -> Result<Vec<ReplayFrame>> {
+    let kept: Vec<(i64, String)> = db::attempts::revisions_after(&mut *conn, a.id, 0, REPLAY_ROWS)
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == "overwritten")
+        .map(|r| (r.saved_at, r.body))
+        .collect();
+    if kept.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(replay::frames(&kept, &a.body, a.updated_at)
+        .into_iter()
+        .map(|f| ReplayFrame {
+            label: f.at.map_or_else(|| "earlier".into(), clock::format_time),
+            at: f.at.unwrap_or(0),
+            body: f.body,
+            pause: f
+                .pause_before
+                .map(|s| format!("paused {} min", (s + 30) / 60))
+                .unwrap_or_default(),
+        })
+        .collect())
 }
 
 /// Another reviewer's final review, shown once mine is submitted.
@@ -409,6 +451,10 @@ async fn render_body(
             db::reviews::rubric(&mut *conn, r).await?,
         ));
     }
+    let mut replays = Vec::new();
+    for a in answers.iter().filter(|a| a.part == Part::Main.as_str()) {
+        replays.push((a.round_number, replay_of(&mut conn, a).await?));
+    }
     let stats = state.content.stats();
     let answer_of = |n: u32, part: Part| {
         answers
@@ -454,7 +500,17 @@ async fn render_body(
                         .map(|l| (name.clone(), l))
                 })
                 .collect();
-            ReviewRound { v, grade, others }
+            let replay = replays
+                .iter_mut()
+                .find(|(n, _)| *n == i64::from(r.number))
+                .map(|(_, f)| std::mem::take(f))
+                .unwrap_or_default();
+            ReviewRound {
+                v,
+                grade,
+                others,
+                replay,
+            }
         })
         .collect();
     let others = reviews

@@ -10,8 +10,8 @@ use axum::{
 };
 
 use super::{
-    LARGE_BODY, account, admin, author, calibration, catalog, debrief, drills, history, home, ops,
-    practice, retry, review,
+    LARGE_BODY, account, admin, author, calibration, catalog, debrief, drills, history, home, live,
+    ops, practice, retry, review,
 };
 use crate::state::AppState;
 
@@ -142,6 +142,7 @@ pub fn table() -> Routes {
         .get("/gauntlets/{slug}", SignedIn, catalog::overview)
         .post("/gauntlets/{slug}/attempts", SignedIn, practice::start)
         .get("/attempts/{id}", SignedIn, practice::show)
+        .get("/attempts/{id}/events", SignedIn, live::attempt_events)
         .post_answer(
             "/attempts/{id}/steps/{round}/{part}/save",
             SignedIn,
@@ -177,6 +178,12 @@ pub fn table() -> Routes {
         .post("/drills/{id}/rate", SignedIn, drills::rate)
         .post("/drills/{id}/dismiss", SignedIn, drills::dismiss)
         .post("/drills/{id}/restore", SignedIn, drills::restore)
+        .post("/gauntlets/{slug}/live", Interviewer, live::start)
+        .get("/live/{id}", SignedIn, live::console)
+        .get("/live/{id}/events", SignedIn, live::console_events)
+        .post("/live/{id}/control", SignedIn, live::control)
+        .post("/live/{id}/nudge", SignedIn, live::nudge)
+        .post("/live/{id}/notes", SignedIn, live::add_note)
         .get("/history", SignedIn, history::history)
         .get("/account/export.json", SignedIn, history::export)
         .get("/account/csrf.json", SignedIn, account::csrf_token)

@@ -173,6 +173,29 @@ impl TestApp {
         (client, email)
     }
 
+    /// Stops the server (gracefully) and starts a new one on the same address and database, as
+    /// a restart of the service does.
+    pub async fn restart(&mut self) {
+        let addr = self.running().addr;
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+        let mut config = Config::new(addr);
+        config.throttle.per_ip_per_minute = 10_000;
+        config.throttle.per_ip_per_hour = 100_000;
+        config.public_url = self.base.clone();
+        let running = server::start(
+            config,
+            DatabaseChoice {
+                path: self.db_path.clone(),
+                create: Create::Never,
+            },
+        )
+        .await
+        .expect("server restarts");
+        self.running = Some(running);
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.shutdown().await;

@@ -12,6 +12,7 @@ mod hardening;
 mod hardening_accounts;
 mod hardening_inputs;
 mod hardening_store;
+mod live;
 mod practice;
 mod reviews;
 mod security;

@@ -8,7 +8,7 @@ use reqwest::{Client, StatusCode};
 
 use crate::{
     common::{TestApp, csrf, location, post_form},
-    practice::{answer_through, start},
+    practice::{answer_through, start, submit},
 };
 
 /// A candidate with a finished seed attempt that asked for a review.
@@ -913,4 +913,72 @@ async fn a_fully_reviewed_attempt_leaves_waiting_and_weak_flags_show_their_text(
     // a second claim in progress puts it back under waiting until that one is submitted too
     claim(&app, &y, id).await;
     assert!(waiting_part(&page(&app, &y, "/reviews").await).contains(&link));
+}
+
+#[tokio::test]
+async fn an_ordinary_attempt_replays_each_answer_through_its_saved_texts_with_pauses_marked() {
+    let app = TestApp::spawn().await;
+    let (candidate, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &candidate, "interview").await;
+    page(&app, &candidate, &format!("/attempts/{id}")).await;
+    let drafts = [
+        "First draft.",
+        "First draft, second thought.",
+        "First draft, second thought, third.",
+    ];
+    for (base, body) in drafts.iter().enumerate() {
+        let token = csrf(&app, &candidate, "/").await;
+        let r = candidate
+            .post(app.url(&format!("/attempts/{id}/steps/1/main/save")))
+            .header("x-csrf-token", token)
+            .header("accept", "application/json")
+            .form(&[("body", *body), ("base_version", &base.to_string())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{body}");
+    }
+    let r = submit(&app, &candidate, id, 1, "main", "The final text.", 3).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for round in 2..=5 {
+        let r = submit(&app, &candidate, id, round, "main", "Short.", 0).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        if round == 2 {
+            let r = submit(&app, &candidate, id, 2, "follow_up", "Short.", 0).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        }
+    }
+    let r = post_form(
+        &app,
+        &candidate,
+        "/",
+        &format!("/attempts/{id}/review"),
+        &[("action", "request")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // ten minutes passed between the first and the second draft
+    sqlx::query("update answer_revisions set saved_at = saved_at - 600 where body = ?")
+        .bind(drafts[0])
+        .execute(app.writer())
+        .await
+        .unwrap();
+    let (interviewer, _) = app.signed_in(Role::Interviewer).await;
+    let html = page(&app, &interviewer, &format!("/reviews/{id}")).await;
+    let replay = &html[html.find("data-replay>").expect("a replay on round 1")..];
+    let replay = &replay[..replay.find("</details>").unwrap()];
+    let at = |text: &str| {
+        replay
+            .find(&format!(">{text}</div>"))
+            .unwrap_or_else(|| panic!("{text:?} in the replay"))
+    };
+    assert!(at(drafts[0]) < at(drafts[1]) && at(drafts[1]) < at(drafts[2]));
+    assert!(at(drafts[2]) < at("The final text."));
+    assert!(replay.contains("4 saved texts"), "{replay}");
+    assert!(replay.contains("paused 10 min"), "the pause is marked");
+    assert_eq!(
+        html.matches("data-replay>").count(),
+        1,
+        "answers saved once have nothing to replay"
+    );
 }
