@@ -243,6 +243,14 @@ pub async fn save(
     if answer.submitted_at.is_some() {
         return Ok(SaveOutcome::Submitted);
     }
+    if answer.version != base_version && answer.body == body {
+        // the same text arrived twice (a save on leaving the page landing after the reload
+        // read the answer, or a retry): nothing to write and nothing to choose between
+        return Ok(SaveOutcome::Saved {
+            version: answer.version,
+            saved_at: answer.updated_at,
+        });
+    }
     if answer.version != base_version {
         keep_losing_text(conn, answer.id, base_version, body).await?;
         return Ok(SaveOutcome::Conflict {
@@ -506,4 +514,67 @@ pub async fn reviewed_levels_of_user(
     )
     .fetch_all(db)
     .await
+}
+
+/// Where an attempt's reviews stand, as its candidate sees them.
+#[derive(Debug, Clone)]
+pub struct ReviewState {
+    pub attempt_id: i64,
+    /// Reviews claimed (draft or final).
+    pub claimed: i64,
+    /// Reviews submitted.
+    pub finals: i64,
+    /// The latest submit or edit of a submitted review.
+    pub latest: Option<i64>,
+    /// When the candidate last opened the attempt's feedback.
+    pub seen: Option<i64>,
+}
+
+impl ReviewState {
+    /// Submitted feedback the candidate has not opened since it arrived or changed.
+    pub fn new_feedback(&self) -> bool {
+        self.latest
+            .is_some_and(|l| self.seen.is_none_or(|seen| l > seen))
+    }
+}
+
+/// The review state of every attempt of a user that has any review.
+pub async fn review_states_of_user(
+    db: impl SqliteExecutor<'_>,
+    user_id: i64,
+) -> Result<Vec<ReviewState>, sqlx::Error> {
+    sqlx::query_as!(
+        ReviewState,
+        r#"select a.id as "attempt_id!", count(r.id) as "claimed!: i64",
+                  count(r.submitted_at) as "finals!: i64",
+                  max(case when r.submitted_at is not null then max(r.updated_at, r.submitted_at) end)
+                      as "latest?: i64",
+                  a.feedback_seen_at as "seen?: i64"
+           from attempts a join reviews r on r.attempt_id = a.id
+           where a.user_id = ?
+           group by a.id"#,
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Records that the candidate opened the feedback that arrived up to `latest` (nothing is
+/// written when that was recorded already).
+pub async fn mark_feedback_seen(
+    conn: &mut SqliteConnection,
+    attempt_id: i64,
+    latest: i64,
+) -> Result<(), sqlx::Error> {
+    let at = clock::now().max(latest);
+    sqlx::query!(
+        "update attempts set feedback_seen_at = ?
+         where id = ? and (feedback_seen_at is null or feedback_seen_at < ?)",
+        at,
+        attempt_id,
+        latest
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

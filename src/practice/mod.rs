@@ -1,8 +1,9 @@
 //! Practice rules without HTTP or SQL: the order of steps in an attempt (each round's answer,
 //! then its trap follow-up when it has one), what a candidate may see when, and what makes an
-//! answer text acceptable.
+//! answer text acceptable, and how two versions of an answer differ word by word.
 
 pub mod answer;
+pub mod diff;
 pub mod steps;
 
 pub use answer::{AnswerProblem, MAX_CHARS, check_answer};

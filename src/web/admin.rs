@@ -28,7 +28,8 @@ use crate::{
     state::AppState,
 };
 
-const NEW_INVITE_LINK: &str = "new_invite_link";
+/// The session key of the link just created, shown once: (link, role label, note).
+const NEW_INVITE: &str = "new_invite";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/admin/users.html")]
@@ -246,7 +247,8 @@ pub async fn sign_out_everywhere(
 struct InvitesPage {
     chrome: Chrome,
     invites: Vec<Invite>,
-    new_link: Option<String>,
+    /// The link just created, with the role and note it was made for.
+    new_link: Option<(String, String, String)>,
     error: Option<String>,
     note: String,
 }
@@ -268,7 +270,9 @@ pub async fn invites_page(
     session: Session,
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse> {
-    let new_link = session.remove::<String>(NEW_INVITE_LINK).await?;
+    let new_link = session
+        .remove::<(String, String, String)>(NEW_INVITE)
+        .await?;
     Ok(InvitesPage {
         chrome,
         invites: db::tokens::list_invites(&mut *state.db.get().await?).await?,
@@ -327,8 +331,12 @@ pub async fn create_invite(
     tracing::info!(admin = me.id, role = %role, "invite created");
     session
         .insert(
-            NEW_INVITE_LINK,
-            state.config.link(&format!("/invite/{token}")),
+            NEW_INVITE,
+            (
+                state.config.link(&format!("/invite/{token}")),
+                role.label().to_string(),
+                note.to_string(),
+            ),
         )
         .await?;
     Ok(Redirect::to("/admin/invites").into_response())

@@ -71,6 +71,10 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
     let router = routes::table()
         .router
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::with_user_chrome,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(session_layer)
         // outside the session layer, so it sees the session cookie a sign-in sets

@@ -180,6 +180,8 @@ struct RoundPage {
     total_budget_secs: i64,
     saved_at: Option<String>,
     error: Option<String>,
+    /// What submitting leads to, for the hint under the form.
+    next_hint: &'static str,
 }
 
 impl RoundPage {
@@ -262,10 +264,18 @@ fn context_rounds(l: &Loaded, current: Step) -> Vec<ContextRound> {
         .collect()
 }
 
+/// The session key of a submit that was refused (422): the page shown after the redirect puts
+/// the typed text back with the reason, so reloading it posts nothing again.
+const REFUSED_SUBMIT: &str = "refused_submit";
+
+/// A refused submit: (attempt, round, part, typed text, why).
+type RefusedSubmit = (i64, u32, String, String, String);
+
 /// `GET /attempts/{id}`: the current step, or the debrief once every step is submitted.
 pub async fn show(
     CurrentUser(user): CurrentUser,
     chrome: Chrome,
+    session: Session,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
@@ -285,7 +295,22 @@ pub async fn show(
         tx.commit().await?;
         l.answers.push(a);
     }
-    Ok(round_page(chrome, &l, step, None, None).into_response())
+    let refused = match session.get::<RefusedSubmit>(REFUSED_SUBMIT).await? {
+        Some(r) => {
+            session.remove::<RefusedSubmit>(REFUSED_SUBMIT).await?;
+            Some(r)
+        }
+        None => None,
+    };
+    let (body, error) = match refused {
+        Some((a, round, part, body, why))
+            if a == id && round == step.round && part == step.part.as_str() =>
+        {
+            (Some(body), Some(why))
+        }
+        _ => (None, None),
+    };
+    Ok(round_page(chrome, &l, step, body, error).into_response())
 }
 
 fn round_page(
@@ -334,6 +359,13 @@ fn round_page(
             .filter(|a| a.version > 0)
             .map(|a| clock::format_time(a.updated_at)),
         error,
+        next_hint: if step.part == Part::Main && round.follow_up.is_some() {
+            "the interviewer's follow-up question appears after you submit"
+        } else if g.rounds.last().is_some_and(|r| r.number == round.number) {
+            "this is the last round: your debrief follows"
+        } else {
+            "the next round appears after you submit"
+        },
     }
 }
 
@@ -465,6 +497,8 @@ struct ConflictPage {
     save_url: String,
     mine: String,
     theirs: String,
+    /// The saved text against the typed one, word by word.
+    diff: Vec<practice::diff::Piece>,
     version: i64,
     message: String,
 }
@@ -478,14 +512,16 @@ async fn conflict_page(
     version: i64,
     mine: Option<String>,
 ) -> Response {
+    let mine = mine.unwrap_or_default();
     let page = ConflictPage {
         chrome,
         attempt_id: id,
         save_url: format!("/attempts/{id}/steps/{round}/{part}/save"),
-        mine: mine.unwrap_or_default(),
+        diff: practice::diff::word_diff(&theirs, &mine),
+        mine,
         theirs,
         version,
-        message: "This answer was changed in another tab or window after you loaded it, so your text was not saved over it. Choose which text to keep.".into(),
+        message: "This answer was changed in another tab or window after you loaded it, so your text was not saved over it. Keep one of the two texts, or edit your text into a merge and keep that.".into(),
     };
     let mut resp = page.into_response();
     *resp.status_mut() = StatusCode::CONFLICT;
@@ -496,6 +532,7 @@ async fn conflict_page(
 pub async fn submit(
     CurrentUser(user): CurrentUser,
     chrome: Chrome,
+    session: Session,
     State(state): State<AppState>,
     Path((id, round, part)): Path<(i64, u32, String)>,
     StrictForm(form): StrictForm<AnswerForm>,
@@ -517,16 +554,17 @@ pub async fn submit(
         };
     }
     let step = step_of(&l, round, &part)?;
-    if let Err(problem) = practice::check_answer(&form.body) {
-        let mut resp =
-            round_page(chrome, &l, step, Some(form.body), Some(problem.message())).into_response();
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(resp);
-    }
-    if form.body.trim().is_empty() {
-        let mut resp = round_page(chrome, &l, step, Some(form.body), Some("Write an answer before submitting. If you want to skip the round, say so in a sentence — interviewers read that too.".into())).into_response();
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(resp);
+    let refused = match practice::check_answer(&form.body) {
+        Err(problem) => Some(problem.message()),
+        Ok(()) if form.body.trim().is_empty() => Some("Write an answer before submitting. If you want to skip the round, say so in a sentence — interviewers read that too.".to_string()),
+        Ok(()) => None,
+    };
+    if let Some(why) = refused {
+        // redirect-after-post: the round page shows the text and the reason, and reloading it
+        // sends nothing again
+        let retry: RefusedSubmit = (id, step.round, step.part.as_str().to_string(), form.body, why);
+        session.insert(REFUSED_SUBMIT, retry).await?;
+        return Ok(Redirect::to(&format!("/attempts/{id}#answer-error")).into_response());
     }
     let base = parse_version(&form.base_version)?;
     let mut tx = db::begin_write(&state.writer).await?;

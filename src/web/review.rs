@@ -193,6 +193,8 @@ pub struct ReviewRound {
     pub v: RoundView,
     pub grade: RoundGrade,
     pub others: Vec<(String, u8)>,
+    /// Other reviewers' private notes on this round: (reviewer, note).
+    pub private_notes: Vec<(String, String)>,
 }
 
 /// Another reviewer's final review, shown once mine is submitted.
@@ -386,6 +388,7 @@ async fn render_body(
                     fell_into_trap: false,
                     weak_answers: Vec::new(),
                     comment: String::new(),
+                    private_note: String::new(),
                 });
             let others = other_rubrics
                 .iter()
@@ -395,7 +398,20 @@ async fn render_body(
                         .map(|l| (name.clone(), l))
                 })
                 .collect();
-            ReviewRound { v, grade, others }
+            let private_notes = other_rubrics
+                .iter()
+                .filter_map(|(name, rb)| {
+                    rb.round(r.number)
+                        .filter(|g| !g.private_note.is_empty())
+                        .map(|g| (name.clone(), g.private_note.clone()))
+                })
+                .collect();
+            ReviewRound {
+                v,
+                grade,
+                others,
+                private_notes,
+            }
         })
         .collect();
     let others = reviews

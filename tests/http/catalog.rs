@@ -91,3 +91,25 @@ async fn the_overview_shows_metadata_but_no_round_content() {
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn search_finds_domains_skills_and_short_forms_not_only_titles() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let get = |q: &'static str| {
+        let client = client.clone();
+        let url = app.url(&format!("/catalog?q={q}"));
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let redis = get("redis").await;
+    assert!(redis.contains("Rate Limiter for a Public API"), "a domain");
+    let k8s = get("k8s").await;
+    assert!(k8s.contains("Multi-Region Kubernetes"), "a short form");
+    let memory = get("memory").await;
+    assert!(
+        memory.contains("JVM Service OOMKilled"),
+        "a skill; the placeholder's own example"
+    );
+    let none = get("zzzz").await;
+    assert!(none.contains("Nothing matches"));
+}

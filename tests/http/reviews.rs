@@ -545,6 +545,12 @@ async fn the_export_has_one_row_per_attempt_round_and_reviewer() {
     assert_eq!(first[9], "final");
     assert_eq!(first[12], "2", "weak answer 2 flagged");
     assert_eq!(first[16], "3", "self level beside the reviewer's");
+    assert_eq!(first[17], "ready", "the recommendation");
+    assert!(
+        first[5].ends_with('Z') && first[5].contains('T') && first[5].len() == 20,
+        "ISO 8601 UTC: {}",
+        first[5]
+    );
     let json: serde_json::Value = admin
         .get(app.url("/admin/export?format=json"))
         .send()
@@ -555,6 +561,10 @@ async fn the_export_has_one_row_per_attempt_round_and_reviewer() {
         .unwrap();
     assert_eq!(json.as_array().unwrap().len(), 10);
     assert_eq!(json[2]["fell_into_trap"], true);
+    assert_eq!(json[0]["weak_answers"], serde_json::json!([2]), "typed, not a string");
+    assert_eq!(json[0]["level"], 3);
+    assert_eq!(json[0]["recommendation"], "ready");
+    assert!(json[0]["submitted_at"].as_str().unwrap().ends_with('Z'));
 }
 
 /// The review page's body is rendered once and reused; a write from anywhere (here: another
@@ -633,4 +643,92 @@ async fn a_reused_review_page_shows_every_change_made_by_any_writer() {
         .unwrap();
     let gone = x.get(app.url(&path)).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}
+
+/// Issue 13, points 2–5: what the candidate reads once reviews arrive.
+#[tokio::test]
+async fn the_candidate_reads_every_reviewers_notes_and_levels_and_the_self_assessment_locks() {
+    let app = TestApp::spawn().await;
+    let (candidate, _, id) = requested_attempt(&app).await;
+    post_form(
+        &app,
+        &candidate,
+        &format!("/attempts/{id}/debrief"),
+        &format!("/attempts/{id}/self-assessment"),
+        &[("level_1", "3"), ("level_2", "3")],
+    )
+    .await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    let (y, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    claim(&app, &y, id).await;
+    let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
+    assert!(
+        debrief.contains("2 interviewers are reviewing this attempt"),
+        "{debrief}"
+    );
+    let mut f = rubric(["3", "2", "3", "3", "2"], "ready", "Clear on routing.");
+    f.push(("comment_1".into(), "ROUND-ONE-NOTE for you".into()));
+    f.push(("private_1".into(), "PRIVATE-NOTE ask about TTLs".into()));
+    f.push(("trap_2".into(), "on".into()));
+    let r = send(&app, &x, &format!("/reviews/{id}/submit"), &f).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // one of two in: the state says so, home announces it until the debrief is opened
+    let history = page(&app, &candidate, "/history").await;
+    assert!(history.contains("Reviewed (1 of 2)") && history.contains("new feedback"));
+    let home = page(&app, &candidate, "/").await;
+    assert!(home.contains("New feedback on Multi-Region Kubernetes"), "{home}");
+    let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
+    assert!(debrief.contains("1 of 2 claimed reviews submitted"));
+    assert!(!debrief.contains("An interviewer is reviewing"));
+    assert!(debrief.contains("Reviewer&#39;s note") || debrief.contains("Reviewer's note"));
+    assert!(debrief.contains("ROUND-ONE-NOTE for you"));
+    assert!(debrief.contains("fell into the trap"), "the trap flag of round 2");
+    assert!(!debrief.contains("PRIVATE-NOTE"), "private notes stay private");
+    let home = page(&app, &candidate, "/").await;
+    assert!(!home.contains("New feedback on"), "opened: no longer new");
+
+    // the second review: self vs each reviewer and vs the median
+    let r = send(
+        &app,
+        &y,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["2", "2", "2", "2", "2"], "almost", ""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(page(&app, &candidate, "/").await.contains("New feedback on"));
+    let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
+    assert!(debrief.contains("2 reviews in."), "{debrief}");
+    // round 1: self 3, reviewers 3 and 2, median 2.5
+    let round1 = debrief
+        .split("<th scope=\"row\"><a href=\"#round-1\">")
+        .nth(1)
+        .and_then(|s| s.split("</tr>").next())
+        .unwrap();
+    assert!(round1.contains("(same)") && round1.contains("(you 1 higher)"), "{round1}");
+    assert!(round1.contains("2.5") && round1.contains("you 0.5 higher"), "{round1}");
+    assert!(!history.contains("Review requested"));
+    assert!(page(&app, &candidate, "/history").await.contains(">Reviewed<"));
+
+    // the self-assessment is locked now: the form is gone and a post changes nothing
+    assert!(!debrief.contains("id=\"self-assessment-form\"") && debrief.contains("Locked"));
+    let before = crate::common::db_fingerprint(&app).await;
+    let r = post_form(
+        &app,
+        &candidate,
+        &format!("/attempts/{id}/debrief"),
+        &format!("/attempts/{id}/self-assessment"),
+        &[("level_1", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(before, crate::common::db_fingerprint(&app).await);
+
+    // the other interviewer reads the private note, the candidate never does
+    let review = page(&app, &y, &format!("/reviews/{id}")).await;
+    assert!(review.contains("PRIVATE-NOTE ask about TTLs"));
+    let export = page(&app, &candidate, "/account/export.json").await;
+    assert!(!export.contains("PRIVATE-NOTE"));
 }
