@@ -1,8 +1,9 @@
-//! The command line: `serve`, `user create`, `content check|show|import` and `align`. Every
-//! option can also be set through a `GAUNTLET_*` environment variable.
+//! The command line: `serve`, `user create|delete`, `content check|show|import`, `align`,
+//! `backup`, `migrate` and `doctor`. Every option can also be set through a `GAUNTLET_*`
+//! environment variable.
 
 use std::{
-    io::Read,
+    io::{IsTerminal, Read},
     net::SocketAddr,
     path::{Path, PathBuf},
     process::ExitCode,
@@ -57,11 +58,30 @@ pub enum Command {
     Content(ContentCommand),
     /// Print the alignment report (JSON) of one answer against one round's guidance.
     Align(AlignArgs),
-    /// Write a consistent copy of the database to PATH while the site keeps serving.
+    /// Write a consistent copy of the database to PATH (or a dated file in --dir) while the
+    /// site keeps serving.
     Backup {
         /// The new backup file (must not exist yet).
-        path: PathBuf,
+        #[arg(required_unless_present = "dir", conflicts_with = "dir")]
+        path: Option<PathBuf>,
+        /// Write gauntlet-YYYYMMDDTHHMMSSZ.db (UTC) into this folder instead.
+        #[arg(long, env = "GAUNTLET_BACKUP_DIR")]
+        dir: Option<PathBuf>,
+        /// With --dir: keep the newest N dated backups and delete older ones (only files named
+        /// like the ones --dir writes).
+        #[arg(long, env = "GAUNTLET_BACKUP_KEEP", requires = "dir",
+              value_parser = clap::value_parser!(u32).range(1..))]
+        keep: Option<u32>,
     },
+    /// Apply pending database migrations (a copy is taken first), or list them with --check.
+    Migrate {
+        /// Only print the pending migrations; exit 1 if there are any.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Check the set-up: configuration, database file, schema, integrity, permissions, public
+    /// URL. Exits 1 and prints the fix when something is wrong.
+    Doctor(ServeArgs),
     /// Write every grade (attempt × round × reviewer) as CSV or JSON to standard output.
     Export {
         /// csv or json.
@@ -129,6 +149,12 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<Cidr>,
+    /// Megabytes one account may store in answers and their kept versions; past it, starting
+    /// an attempt and saving are refused with a message saying so.
+    #[arg(long, env = "GAUNTLET_MAX_ACCOUNT_STORAGE_MB",
+          default_value_t = crate::config::DEFAULT_MAX_ACCOUNT_STORAGE_MB,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub max_account_storage_mb: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,6 +170,16 @@ pub enum UserCommand {
         /// Display name (defaults to the part of the email before the @).
         #[arg(long)]
         name: Option<String>,
+    },
+    /// Delete an account and its attempts, answers, sessions and invites; reviews it wrote on
+    /// other people's attempts stay as "former interviewer". Asks first unless --yes.
+    Delete {
+        /// The account's email address.
+        #[arg(long)]
+        email: String,
+        /// Do not ask (for scripts); required when standard input is not a terminal.
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -194,8 +230,15 @@ pub async fn run(cli: Cli) -> ExitCode {
         }
         Command::Content(cmd) => return content_command(cmd),
         Command::Align(args) => return align_command(args),
+        Command::User(UserCommand::Delete { email, yes }) => delete_user(&cli, email, *yes).await,
         Command::Export { format } => export(&cli, format).await,
-        Command::Backup { path } => backup(&cli, path).await,
+        Command::Backup { path, dir, keep } => match (path, dir) {
+            (Some(path), _) => backup(&cli, path).await,
+            (None, Some(dir)) => backup_dated(&cli, dir, *keep).await,
+            (None, None) => Err("give a backup file or --dir".into()),
+        },
+        Command::Migrate { check } => return migrate(&cli, *check).await,
+        Command::Doctor(args) => return crate::doctor::run(&cli.database(), args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -223,13 +266,16 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
     config.throttle.per_ip_per_hour = args.login_per_hour;
     config.throttle.signups_per_hour = args.signups_per_hour;
     config.trusted_proxies = args.trusted_proxies.clone();
+    config.max_account_storage = args.max_account_storage_mb * crate::config::MB;
     if let Some(dir) = &config.content_dir
         && !dir.is_dir()
     {
         return Err(format!("content folder {} does not exist", dir.display()).into());
     }
+    // listen for SIGTERM before "listening" is logged (see `shutdown_signal`)
+    let stop = server::shutdown_signal();
     let running = server::start(config, cli.database()).await?;
-    server::shutdown_signal().await;
+    stop.await;
     running.shutdown().await;
     Ok(())
 }
@@ -273,8 +319,9 @@ async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> 
 
 async fn backup(cli: &Cli, path: &Path) -> CliResult {
     let choice = cli.database();
-    // a backup never creates the database it copies
-    let pool = db::open(&choice.path, db::Create::Never).await?;
+    // a backup never creates the database it copies, and never migrates it: the binary may be
+    // newer than the site still serving from the file (a timer firing mid-upgrade)
+    let pool = db::open_unmigrated(&choice.path, db::Create::Never).await?;
     let report = db::backup::backup(&pool, path).await;
     pool.close().await;
     let report = report?;
@@ -289,13 +336,132 @@ async fn backup(cli: &Cli, path: &Path) -> CliResult {
     Ok(())
 }
 
+/// `backup --dir DIR [--keep N]`: a dated copy, then the rotation.
+async fn backup_dated(cli: &Cli, dir: &Path, keep: Option<u32>) -> CliResult {
+    if !dir.is_dir() {
+        return Err(format!(
+            "backup folder {} does not exist; create it first",
+            dir.display()
+        )
+        .into());
+    }
+    let dest = dir.join(db::backup::dated_name(crate::clock::now()));
+    backup(cli, &dest).await?;
+    if let Some(keep) = keep {
+        for removed in db::backup::rotate(dir, keep as usize)? {
+            println!("removed old backup {}", removed.display());
+        }
+    }
+    Ok(())
+}
+
+/// `migrate [--check]`.
+async fn migrate(cli: &Cli, check: bool) -> ExitCode {
+    let choice = cli.database();
+    let shown = choice.path.display().to_string();
+    if !check {
+        return match db::open(&choice.path, db::Create::Never).await {
+            Ok(pool) => {
+                pool.close().await;
+                println!(
+                    "{shown} is at schema version {}",
+                    db::schema::known().last().map_or(0, |s| s.version)
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        };
+    }
+    let status = async {
+        let pool = db::open_unmigrated(&choice.path, db::Create::Never).await?;
+        let status = db::schema::status(&mut *pool.acquire().await?).await;
+        pool.close().await;
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>(status?)
+    }
+    .await;
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => return fail(&e.to_string()),
+    };
+    if let Some(message) = status.downgrade_message(&shown) {
+        return fail(&message);
+    }
+    println!(
+        "{shown}: schema version {}, this release knows {}",
+        status.current_or_zero(),
+        status.latest
+    );
+    if status.pending.is_empty() {
+        println!("no pending migrations");
+        return ExitCode::SUCCESS;
+    }
+    for step in &status.pending {
+        println!("pending {} {}", step.version, step.description);
+    }
+    println!(
+        "{} pending migration(s); `gauntlet migrate` or the next start applies them after copying the database aside",
+        status.pending.len()
+    );
+    ExitCode::FAILURE
+}
+
+/// `user delete --email E [--yes]`.
+async fn delete_user(cli: &Cli, email: &str, yes: bool) -> CliResult {
+    let email = db::users::normalise_email(email);
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(format!(
+                "refusing to delete {email} without --yes: standard input is not a terminal, so nobody can confirm"
+            )
+            .into());
+        }
+        eprint!(
+            "Delete {email} with their attempts, answers, sessions and invites? \
+             Reviews they wrote stay as \"former interviewer\". This cannot be undone. [y/N] "
+        );
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        if !matches!(line.trim().to_lowercase().as_str(), "y" | "yes") {
+            return Err("nothing deleted".into());
+        }
+    }
+    let choice = cli.database();
+    let pool = db::open(&choice.path, db::Create::Never).await?;
+    let result = async {
+        let mut tx = db::begin_write(&pool).await?;
+        let Some(user) = db::users::by_email(&mut *tx, &email).await? else {
+            return Err(format!("no account with email {email}").into());
+        };
+        let (_, removal) = db::users::remove(&mut tx, user.id, None, "command line").await?;
+        tx.commit().await?;
+        tracing::info!(user = user.id, role = %user.role, "account deleted from the command line");
+        Ok::<_, Box<dyn std::error::Error + Send + Sync>>((user, removal))
+    }
+    .await;
+    pool.close().await;
+    let (user, r) = result?;
+    println!(
+        "deleted {} {email} (id {}): {} attempts, {} answers, {} revisions, {} reviews, {} sessions, {} invites; {} reviews of other people's attempts kept as \"former interviewer\"",
+        user.role,
+        user.id,
+        r.attempts,
+        r.answers,
+        r.revisions,
+        r.reviews_removed,
+        r.sessions,
+        r.invites,
+        r.reviews_kept
+    );
+    Ok(())
+}
+
 async fn export(cli: &Cli, format: &str) -> CliResult {
     let choice = cli.database();
     let pool = db::open(&choice.path, choice.create).await?;
     let rows = db::reviews::export_rows(&pool).await?;
     pool.close().await;
     let out = if format == "json" {
-        crate::export::to_json(&rows)
+        crate::export::to_json(&rows)?
     } else {
         crate::export::to_csv(&rows)
     };

@@ -59,9 +59,7 @@ pub fn format_date(ts: i64) -> String {
 
 /// `2026-11-28T14:02:31Z`: ISO 8601 in UTC, for exports.
 pub fn iso8601(ts: i64) -> String {
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
-    );
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     OffsetDateTime::from_unix_timestamp(ts)
         .ok()
         .and_then(|t| t.format(&fmt).ok())

@@ -8,6 +8,11 @@ use std::{
     time::Duration,
 };
 
+/// The default of `--max-account-storage-mb`.
+pub const DEFAULT_MAX_ACCOUNT_STORAGE_MB: u64 = 100;
+/// One megabyte, as the storage limit counts it.
+pub const MB: u64 = 1024 * 1024;
+
 /// Everything the running site needs to know about its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -42,6 +47,8 @@ pub struct Config {
     pub body_deadline: Duration,
     /// Requests on the routes open to anyone, in flight at once from one client address.
     pub per_client_anonymous: usize,
+    /// Bytes one account may store in answers and their kept versions (`--max-account-storage-mb`).
+    pub max_account_storage: u64,
 }
 
 /// Login throttling: per client address and per submitted account name.
@@ -146,6 +153,7 @@ impl Config {
             keep_alive_timeout: Duration::from_secs(60),
             body_deadline: Duration::from_secs(20),
             per_client_anonymous: 16,
+            max_account_storage: DEFAULT_MAX_ACCOUNT_STORAGE_MB * MB,
         }
     }
 
@@ -171,6 +179,11 @@ impl Config {
         } else {
             "gauntlet_session"
         }
+    }
+
+    /// The account storage limit in whole megabytes, as the flag gives it.
+    pub fn max_account_storage_mb(&self) -> u64 {
+        self.max_account_storage / MB
     }
 
     /// An absolute link to `path` on the public site.
@@ -304,7 +317,11 @@ mod tests {
         ] {
             let mut c = Config::new("127.0.0.1:3000".parse().unwrap());
             c.public_url = validate_public_url(given).unwrap();
-            assert_eq!(c.public_origin(), origin.split("/team").next().unwrap(), "{given}");
+            assert_eq!(
+                c.public_origin(),
+                origin.split("/team").next().unwrap(),
+                "{given}"
+            );
         }
     }
 }

@@ -133,10 +133,11 @@ fn cell(s: &str) -> String {
     }
 }
 
-/// JSON: an array of objects with the `COLUMNS` fields, typed.
-pub fn to_json(rows: &[ExportRow]) -> String {
+/// JSON: an array of objects with the `COLUMNS` fields, typed. An error is returned, never an
+/// empty array in place of the rows.
+pub fn to_json(rows: &[ExportRow]) -> Result<String, serde_json::Error> {
     let rows: Vec<Row> = rows.iter().map(Row::from).collect();
-    serde_json::to_string_pretty(&rows).unwrap_or_else(|_| "[]".into())
+    serde_json::to_string_pretty(&rows)
 }
 
 #[cfg(test)]
@@ -183,7 +184,7 @@ mod tests {
             line,
             "7,c@x.example,g,v,interview,1970-01-01T00:00:00Z,,2,r@x.example,final,3,true,1;3,0,1970-01-01T00:01:00Z,1970-01-01T00:02:00Z,,ready,\"Solid, \"\"clear\"\"\""
         );
-        let json: serde_json::Value = serde_json::from_str(&to_json(&[row()])).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&to_json(&[row()]).unwrap()).unwrap();
         let keys: Vec<&str> = json[0]
             .as_object()
             .unwrap()

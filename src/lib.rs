@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod doctor;
 pub mod export;
 pub mod grading;
 pub mod library;

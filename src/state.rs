@@ -1,6 +1,10 @@
 //! The shared application state handed to every handler.
 
-use std::{ops::Deref, sync::Arc};
+use std::{
+    collections::HashSet,
+    ops::Deref,
+    sync::{Arc, Mutex},
+};
 
 use sqlx::SqlitePool;
 
@@ -19,6 +23,12 @@ const READERS: usize = 8;
 
 /// Rendered review pages kept (about 70 KB each for the seed gauntlet).
 const REVIEW_PAGES: usize = 64;
+
+/// How often (in bytes of autosaves per account) the storage limit is checked: a tenth of the
+/// limit, between 64 KB and 4 MB.
+fn storage_check_every(limit: u64) -> u64 {
+    (limit / 10).clamp(64 * 1024, 4 * 1024 * 1024)
+}
 
 /// Cheap to clone: everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -42,6 +52,39 @@ pub struct Inner {
     /// Rendered review pages (the part under the site chrome), by attempt, reader and the
     /// reader's CSRF token (which the page's forms carry).
     pub review_pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
+    /// Accounts whose personal export is being sent (one at a time per account).
+    pub exports: ExportSlots,
+}
+
+/// The accounts whose personal export is under way.
+#[derive(Debug, Clone, Default)]
+pub struct ExportSlots(Arc<Mutex<HashSet<i64>>>);
+
+/// Held while one account's export is sent; frees the account's slot when dropped.
+#[derive(Debug)]
+pub struct ExportSlot {
+    slots: ExportSlots,
+    user: i64,
+}
+
+impl ExportSlots {
+    /// The account's slot, or `None` while another export of it is under way.
+    pub fn take(&self, user: i64) -> Option<ExportSlot> {
+        self.lock().insert(user).then(|| ExportSlot {
+            slots: self.clone(),
+            user,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for ExportSlot {
+    fn drop(&mut self) {
+        self.slots.lock().remove(&self.user);
+    }
 }
 
 impl AppState {
@@ -51,7 +94,10 @@ impl AppState {
         let throttle = LoginThrottle::new(config.throttle.clone());
         Self(Arc::new(Inner {
             db: Readers::new(db.connect_options(), READERS),
-            drafts: DraftWriter::start(writer.clone()),
+            drafts: DraftWriter::start(
+                writer.clone(),
+                storage_check_every(config.max_account_storage),
+            ),
             writer,
             config,
             content,
@@ -60,6 +106,7 @@ impl AppState {
             metrics: Metrics::shared(),
             bodies: Arc::default(),
             review_pages: PageCache::new(REVIEW_PAGES),
+            exports: ExportSlots::default(),
         }))
     }
 }

@@ -41,6 +41,52 @@
     }
   });
 
+  // ---- character limits --------------------------------------------------------------------
+  // Limits are counted in Unicode code points, as the server counts them (maxlength would count
+  // UTF-16 units and cut pasted text). A field with data-max-chars (and data-min-chars) gets a
+  // live count and is marked invalid past its limit, so the browser asks before submitting.
+  function codePoints(s) {
+    var n = 0;
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      // a low surrogate right after a high one is the second half of one code point
+      if (!(c >= 0xdc00 && c <= 0xdfff && i > 0 && s.charCodeAt(i - 1) >= 0xd800 && s.charCodeAt(i - 1) <= 0xdbff)) n++;
+    }
+    return n;
+  }
+  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  $all("[data-max-chars], [data-min-chars]").forEach(function (field, i) {
+    var max = Number(field.getAttribute("data-max-chars")) || 0;
+    var min = Number(field.getAttribute("data-min-chars")) || 0;
+    var secret = field.type === "password";
+    var count = null;
+    if (max && !secret) {
+      count = document.createElement("p");
+      count.className = "char-count";
+      count.id = (field.id || "field-" + i) + "-count";
+      field.insertAdjacentElement("afterend", count);
+      var described = field.getAttribute("aria-describedby");
+      field.setAttribute("aria-describedby", (described ? described + " " : "") + count.id);
+    }
+    function check() {
+      var n = codePoints(field.value);
+      var over = max && n > max;
+      var under = min && n > 0 && n < min;
+      field.setCustomValidity(over
+        ? "Use at most " + thousands(max) + " characters (this has " + thousands(n) + ")."
+        : under ? "Use at least " + thousands(min) + " characters." : "");
+      if (count) {
+        // text areas show the count once they hold text, short fields only near the limit
+        count.hidden = !over && (n === 0 || (field.tagName !== "TEXTAREA" && n < max * 0.9));
+        count.textContent = thousands(n) + " / " + thousands(max) + " characters" +
+          (over ? " — " + thousands(n - max) + " over the limit" : "");
+        count.classList.toggle("char-count-over", !!over);
+      }
+    }
+    field.addEventListener("input", check);
+    check();
+  });
+
   // ---- timers ------------------------------------------------------------------------------
   var timer = $("[data-timer]");
   if (timer) {
@@ -137,8 +183,12 @@
         } else if (r.status === 403 && r.data.error === "csrf") {
           // signed in again elsewhere: the session (and its token) changed; fetch the new token
           refreshToken();
-        } else if (r.status === 422 || r.status === 400 || r.status === 409 || r.status === 404) {
+        } else if (r.status === 422 || r.status === 413 || r.status === 400 || r.status === 409 || r.status === 404) {
           setStatus("Not saved — " + (r.data.message || "the server refused this text."), "error");
+        } else if (r.status === 503 && r.data.message) {
+          // storage full or the database locked by another program: say so, and keep retrying
+          retry();
+          setStatus("Not saved — " + r.data.message, "error");
         } else {
           retry();
         }

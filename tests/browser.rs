@@ -369,6 +369,60 @@ async fn the_whole_seed_gauntlet_works_without_javascript() {
     b.close().await;
 }
 
+/// Text a plain form round trip used to change: a leading newline (the HTML parser drops one
+/// right after `<textarea>`), tabs, emoji and combining marks.
+const TRICKY: &str =
+    "\nfirst line after a blank one\n\tindented with a tab\n👩‍💻 e\u{301} 한국어 🇵🇹  two spaces  ";
+
+#[tokio::test]
+async fn t66_a_leading_newline_tabs_and_emoji_survive_a_save_without_javascript_and_the_count_uses_code_points()
+ {
+    let app = https_app().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = https_browser(false).await;
+    sign_in(&b, &app, &email).await;
+    let attempt = start_seed(&b, &app).await;
+    // typing cannot enter a tab (it moves the focus): the text is stored as an autosave would
+    sqlx::query(
+        "update answers set body = ?, version = 1 where round_number = 1 and part = 'main'",
+    )
+    .bind(TRICKY)
+    .execute(app.pool())
+    .await
+    .unwrap();
+    for _ in 0..2 {
+        b.goto(&app.url(&attempt)).await;
+        b.wait_for_text("Round 1 of 5").await;
+        assert_eq!(
+            b.value("#answer").await,
+            TRICKY,
+            "the box shows the stored text"
+        );
+        b.click(".answer-actions button[formaction]").await;
+        wait_status(&b, "Saved ").await;
+        assert_eq!(
+            stored_body(&app, 1, "main").await.as_bytes(),
+            TRICKY.as_bytes(),
+            "byte-exact after Chromium's own form post"
+        );
+    }
+    b.close().await;
+
+    // with the script: the count is in code points, as the server counts
+    let b = https_browser(true).await;
+    sign_in(&b, &app, &email).await;
+    b.goto(&app.url(&attempt)).await;
+    b.wait_for_text("Round 1 of 5").await;
+    assert_eq!(b.value("#answer").await, TRICKY);
+    let expected = format!("{} / 50,000 characters", TRICKY.chars().count());
+    assert_eq!(b.text("#answer-count").await, expected);
+    b.fill("#answer", "😀😀😀").await;
+    assert_eq!(b.text("#answer-count").await, "3 / 50,000 characters");
+    wait_status(&b, "Saved").await;
+    assert_eq!(stored_body(&app, 1, "main").await, "😀😀😀");
+    b.close().await;
+}
+
 async fn press(b: &Browser, keys: &str) {
     b.client
         .active_element()
@@ -564,6 +618,15 @@ async fn the_main_pages_have_no_serious_accessibility_violations() {
         b.goto(&app.url(page)).await;
         check("admin", axe_violations(&b).await);
     }
+    let candidate_id: i64 = sqlx::query_scalar("select id from users where email = ?")
+        .bind(&candidate)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    b.goto(&app.url(&format!("/admin/users/{candidate_id}/delete")))
+        .await;
+    assert!(b.html().await.contains("name=\"confirm\" value=\"delete\""));
+    check("delete confirmation", axe_violations(&b).await);
     b.close().await;
     assert!(
         report.is_empty(),
@@ -1203,7 +1266,8 @@ async fn a_candidate_reads_two_reviews_on_the_debrief_history_and_home_at_deskto
     assert_eq!(state, "2 reviews in.");
     let note = b.text("#round-1 .reviewer-notes").await;
     assert!(
-        note.contains("Reviewer's note") && note.contains("Ana Reviewer says: name the routing layer."),
+        note.contains("Reviewer's note")
+            && note.contains("Ana Reviewer says: name the routing layer."),
         "{note}"
     );
     let trap = b.text("#round-2 .reviewer-notes").await;
@@ -1214,7 +1278,10 @@ async fn a_candidate_reads_two_reviews_on_the_debrief_history_and_home_at_deskto
         row.contains("Ana Reviewer 3 (same)") && row.contains("Ben Reviewer 2 (you 1 higher)"),
         "{row}"
     );
-    assert!(row.contains("2.5") && row.contains("you 0.5 higher"), "{row}");
+    assert!(
+        row.contains("2.5") && row.contains("you 0.5 higher"),
+        "{row}"
+    );
     // locked: the radios cannot change and there is no save button
     let disabled = b
         .client
@@ -1234,7 +1301,10 @@ async fn a_candidate_reads_two_reviews_on_the_debrief_history_and_home_at_deskto
     b.phone(false).await;
     b.goto(&app.url("/")).await;
     b.wait_for_text("Practice").await;
-    assert!(!b.html().await.contains("New feedback on"), "opened: no longer new");
+    assert!(
+        !b.html().await.contains("New feedback on"),
+        "opened: no longer new"
+    );
 
     // history: one column for the one attempt, self and both reviewers stacked in it
     b.goto(&app.url("/history")).await;
@@ -1243,7 +1313,8 @@ async fn a_candidate_reads_two_reviews_on_the_debrief_history_and_home_at_deskto
     let dots = chart_dots(&b).await;
     assert_eq!(dots.len(), 3, "self and two reviewers: {dots:?}");
     let xs: Vec<f64> = dots.iter().map(|(x, _)| *x).collect();
-    let spread = xs.iter().cloned().fold(f64::MIN, f64::max) - xs.iter().cloned().fold(f64::MAX, f64::min);
+    let spread =
+        xs.iter().cloned().fold(f64::MIN, f64::max) - xs.iter().cloned().fold(f64::MAX, f64::min);
     assert!(spread < 20.0, "one attempt, one column: {xs:?}");
     let html = b.html().await;
     assert!(html.contains("Attempts, oldest first") && html.contains(">Level</text>"));
@@ -1286,17 +1357,23 @@ async fn the_two_tab_conflict_shows_a_word_diff_and_a_merge_can_be_saved() {
     b.client.switch_to_window(tab_b.clone()).await.unwrap();
     b.goto(&app.url(&attempt)).await;
     b.wait_for_text("Round 1 of 5").await;
-    b.fill("#answer", "one cluster per region and a CDN in front").await;
+    b.fill("#answer", "one cluster per region and a CDN in front")
+        .await;
     wait_status(&b, "Saved").await;
 
     b.client.switch_to_window(tab_a).await.unwrap();
-    b.fill("#answer", "one cluster per region and Route 53 in front").await;
+    b.fill("#answer", "one cluster per region and Route 53 in front")
+        .await;
     wait_status(&b, "choose which text").await;
     assert_eq!(b.text("[data-diff] del").await, "a CDN");
     assert_eq!(b.text("[data-diff] ins").await, "Route 53");
     b.shot("conflict-panel-1280").await;
     b.click("[data-edit-merge]").await;
-    b.fill("#merge-text", "one cluster per region, Route 53 and a CDN in front").await;
+    b.fill(
+        "#merge-text",
+        "one cluster per region, Route 53 and a CDN in front",
+    )
+    .await;
     b.click("[data-save-merge]").await;
     wait_status(&b, "Saved").await;
     assert_eq!(
@@ -1311,7 +1388,11 @@ async fn the_two_tab_conflict_shows_a_word_diff_and_a_merge_can_be_saved() {
     // the same text reaching the server from an old version (a save on leaving the page that
     // lands after the reload read it) is no conflict: the page takes the new version
     b.client.switch_to_window(tab_b).await.unwrap();
-    b.fill("#answer", "one cluster per region, Route 53 and a CDN in front").await;
+    b.fill(
+        "#answer",
+        "one cluster per region, Route 53 and a CDN in front",
+    )
+    .await;
     wait_status(&b, "Saved").await;
     let version: i64 = sqlx::query_scalar("select version from answers where round_number = 1")
         .fetch_one(app.pool())
@@ -1338,7 +1419,7 @@ async fn the_two_tab_conflict_shows_a_word_diff_and_a_merge_can_be_saved() {
 
 #[tokio::test]
 async fn catalog_filters_apply_on_change_and_the_round_page_promises_no_autosave_without_javascript()
-{
+ {
     let app = https_app().await;
     let email = app.create_user(Role::Candidate).await;
     let b = https_browser(true).await;
@@ -1354,14 +1435,22 @@ async fn catalog_filters_apply_on_change_and_the_round_page_promises_no_autosave
         .unwrap();
     b.wait_for_text("gauntlets match").await;
     let url = b.client.current_url().await.unwrap();
-    assert!(url.query().unwrap_or_default().contains("category=Debugging"), "{url}");
+    assert!(
+        url.query()
+            .unwrap_or_default()
+            .contains("category=Debugging"),
+        "{url}"
+    );
     b.fill("#q", "redis").await;
     press(&b, "\u{E007}").await;
     b.wait_for_text("Rate Limiter").await;
     b.shot("catalog-1280").await;
     start_seed(&b, &app).await;
     let hint = b.text(".answer-form .hint").await;
-    assert!(hint.contains("saved automatically") && !hint.contains("Press Save"), "{hint}");
+    assert!(
+        hint.contains("saved automatically") && !hint.contains("Press Save"),
+        "{hint}"
+    );
     b.close().await;
 
     let b = https_browser(false).await;
@@ -1372,14 +1461,23 @@ async fn catalog_filters_apply_on_change_and_the_round_page_promises_no_autosave
     b.click(".resume-list a.button").await;
     b.wait_for_text("Round 1 of 5").await;
     let hint = b.text(".answer-form .hint").await;
-    assert!(hint.contains("Press Save") && !hint.contains("saved automatically"), "{hint}");
+    assert!(
+        hint.contains("Press Save") && !hint.contains("saved automatically"),
+        "{hint}"
+    );
     assert!(hint.contains("the interviewer's follow-up") || hint.contains("next round"));
     b.shot("round-nojs-1280").await;
     // a refused submit lands on the round page, not on …/submit
     b.fill("#answer", "   ").await;
     b.click(".answer-actions button.primary").await;
     b.wait_for_text("Write an answer before submitting").await;
-    assert_eq!(b.path().await, format!("/attempts/{}", b.path().await.trim_start_matches("/attempts/")));
+    assert_eq!(
+        b.path().await,
+        format!(
+            "/attempts/{}",
+            b.path().await.trim_start_matches("/attempts/")
+        )
+    );
     assert!(!b.path().await.ends_with("/submit"));
     b.close().await;
 }

@@ -1148,3 +1148,559 @@ fn t56_t57_wrong_current_passwords_are_logged_and_trusted_proxies_come_from_the_
         "no password in the log"
     );
 }
+
+/// The permission bits of a file.
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Runs a command to its end, returning (success, stdout, stderr).
+fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Stops a served child with SIGTERM and waits for it.
+fn stop(mut child: Child) {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = wait_exit(&mut child, Duration::from_secs(25));
+    assert!(status.success(), "{status}");
+}
+
+/// Writes a database at `path` that has every migration but the newest applied (as an older
+/// release left it), with one account in it.
+fn database_one_migration_behind(path: &Path) -> i64 {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let all = gauntlet::db::schema::MIGRATOR.migrations.to_vec();
+        let older = sqlx::migrate::Migrator {
+            migrations: std::borrow::Cow::Owned(all[..all.len() - 1].to_vec()),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        let opts = gauntlet::db::connect_options(path, gauntlet::db::Create::IfMissing)
+            .foreign_keys(false);
+        let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+        older.run(&pool).await.unwrap();
+        sqlx::query(
+            "insert into users (email, display_name, password_hash, role, created_at, updated_at)
+             values ('old@team.example', 'Old', 'x', 'admin', 0, 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        all[all.len() - 2].version
+    })
+}
+
+/// Runs one SQL statement against a database file.
+fn sql(path: &Path, statement: &str) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let opts = gauntlet::db::connect_options(path, gauntlet::db::Create::Never);
+        let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+        sqlx::query(statement).execute(&pool).await.unwrap();
+        pool.close().await;
+    });
+}
+
+#[test]
+fn t71_the_database_its_wal_backups_and_pre_upgrade_copies_are_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    // under the usual umask (022) new files would be 0644
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
+    let (server, addr) = serve(dir.path(), &["--database", "g.db"]);
+    assert!(http_get(&addr, "/healthz").starts_with("HTTP/1.1 200"));
+    for name in ["g.db", "g.db-wal", "g.db-shm"] {
+        assert_eq!(mode_of(&dir.path().join(name)), 0o600, "{name}");
+    }
+    let (ok, _, err) = run(gauntlet(dir.path()).args(["--database", "g.db", "backup", "copy.db"]));
+    assert!(ok, "{err}");
+    assert_eq!(mode_of(&dir.path().join("copy.db")), 0o600);
+    std::fs::create_dir(dir.path().join("daily")).unwrap();
+    let (ok, _, err) = run(gauntlet(dir.path()).args([
+        "--database",
+        "g.db",
+        "backup",
+        "--dir",
+        "daily",
+        "--keep",
+        "3",
+    ]));
+    assert!(ok, "{err}");
+    for entry in std::fs::read_dir(dir.path().join("daily")).unwrap() {
+        assert_eq!(mode_of(&entry.unwrap().path()), 0o600);
+    }
+    stop(server);
+
+    // the copy taken before an upgrade
+    let old = dir.path().join("old.db");
+    database_one_migration_behind(&old);
+    let (ok, _, err) = run(gauntlet(dir.path()).args(["--database", "old.db", "migrate"]));
+    assert!(ok, "{err}");
+    let copies: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains("old.db.schema-"))
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    assert_eq!(mode_of(&copies[0]), 0o600);
+}
+
+#[test]
+fn t76_a_database_newer_than_the_binary_is_refused_naming_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
+    let latest = gauntlet::db::schema::known().last().unwrap().version;
+    sql(
+        &dir.path().join("g.db"),
+        "insert into _sqlx_migrations (version, description, success, checksum, execution_time)
+         values (99991231000000, 'from a newer release', 1, x'00', 0)",
+    );
+    let mut child = gauntlet(dir.path())
+        .args(["--database", "g.db", "serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = wait_exit(&mut child, Duration::from_secs(30));
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    assert!(!status.success());
+    assert!(err.contains("99991231000000"), "{err}");
+    assert!(err.contains(&latest.to_string()), "{err}");
+    assert!(err.contains("newer release"), "{err}");
+    // nothing was copied or migrated, and the other commands refuse it the same way
+    assert!(!std::fs::read_dir(dir.path()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains(".schema-")
+    }));
+    let (ok, out, err) =
+        run(gauntlet(dir.path()).args(["--database", "g.db", "migrate", "--check"]));
+    assert!(!ok);
+    assert!(err.contains("99991231000000"), "{out}{err}");
+    // a backup copies it as it is (it never migrates), so the newer release can use the copy
+    let (ok, _, err) = run(gauntlet(dir.path()).args(["--database", "g.db", "backup", "x.db"]));
+    assert!(ok, "{err}");
+    let (ok, _, err) = run(gauntlet(dir.path()).args(["--database", "x.db", "migrate", "--check"]));
+    assert!(!ok && err.contains("99991231000000"), "{err}");
+}
+
+#[test]
+fn t77_pending_migrations_are_listed_then_applied_after_a_copy_named_with_the_schema_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    let old_version = database_one_migration_behind(&db);
+    let newest = gauntlet::db::schema::known().last().unwrap().clone();
+
+    let (ok, out, err) =
+        run(gauntlet(dir.path()).args(["--database", "old.db", "migrate", "--check"]));
+    assert!(!ok, "pending migrations exit 1: {out}{err}");
+    assert!(
+        out.contains(&format!("pending {}", newest.version)),
+        "{out}"
+    );
+    assert!(out.contains(&old_version.to_string()), "{out}");
+    // neither --check nor a backup applied anything
+    let (ok, _, err) = run(gauntlet(dir.path()).args(["--database", "old.db", "backup", "b.db"]));
+    assert!(ok, "{err}");
+    let (ok, out, _) =
+        run(gauntlet(dir.path()).args(["--database", "old.db", "migrate", "--check"]));
+    assert!(!ok && out.contains("pending"));
+
+    // start the site on it; collect the log up to "listening"
+    let mut child = gauntlet(dir.path())
+        .args([
+            "--database",
+            "old.db",
+            "--log-json",
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut early = Vec::new();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let done = line.contains("\"listening\"");
+        early.push(line);
+        if done {
+            break;
+        }
+    }
+    // keep reading, so the server never writes to a closed pipe
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
+    stop(child);
+    drain.join().unwrap();
+    let copy_name = format!("old.db.schema-{old_version}-");
+    let copies: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(&copy_name) && n.ends_with(".bak"))
+        .collect();
+    assert_eq!(copies.len(), 1, "{copies:?}");
+    let said = early
+        .iter()
+        .find(|l| l.contains("upgrading the database schema"))
+        .unwrap_or_else(|| panic!("no upgrade line in {early:?}"));
+    assert!(said.contains(&copies[0]), "{said}");
+    assert!(said.contains(&newest.version.to_string()), "{said}");
+    let (ok, out, _) =
+        run(gauntlet(dir.path()).args(["--database", "old.db", "migrate", "--check"]));
+    assert!(ok, "nothing pending after the start: {out}");
+    assert!(out.contains("no pending migrations"), "{out}");
+
+    // the copy is the old schema with the data: checking it lists the newest as pending
+    let (ok, out, _) =
+        run(gauntlet(dir.path()).args(["--database", &copies[0], "migrate", "--check"]));
+    assert!(
+        !ok && out.contains(&format!("pending {}", newest.version)),
+        "{out}"
+    );
+    let (ok, out, _) = run(gauntlet(dir.path()).args(["--database", "old.db", "export"]));
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn t78_backup_rotation_keeps_the_newest_n_and_never_deletes_files_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
+    let daily = dir.path().join("daily");
+    std::fs::create_dir(&daily).unwrap();
+    // four older dated backups, and files that only look like backups
+    let old = [
+        "gauntlet-20200101T030000Z.db",
+        "gauntlet-20200102T030000Z.db",
+        "gauntlet-20200103T030000Z.db",
+        "gauntlet-20200104T030000Z.db",
+    ];
+    let foreign = [
+        "gauntlet.db",
+        "gauntlet-20190101T030000Z.db.tmp",
+        "gauntlet-20190101T030000Z.db-wal",
+        "gauntlet-2019-01-01.db",
+        "notes-20190101T030000Z.db",
+        "GAUNTLET-20190101T030000Z.db",
+        "README",
+    ];
+    for name in old.iter().chain(&foreign) {
+        std::fs::write(daily.join(name), b"not ours to judge").unwrap();
+    }
+    // a folder named like a backup is not a backup either
+    std::fs::create_dir(daily.join("gauntlet-20180101T030000Z.db")).unwrap();
+
+    let (ok, out, err) = run(gauntlet(dir.path()).args([
+        "--database",
+        "g.db",
+        "backup",
+        "--dir",
+        "daily",
+        "--keep",
+        "3",
+    ]));
+    assert!(ok, "{err}");
+    assert!(out.contains("integrity ok"), "{out}");
+    let mut names: Vec<String> = std::fs::read_dir(&daily)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let dated: Vec<&String> = names
+        .iter()
+        .filter(|n| gauntlet::db::backup::is_dated_name(n) && daily.join(n).is_file())
+        .collect();
+    assert_eq!(dated.len(), 3, "{names:?}");
+    // the two oldest went, the newest two old ones and today's copy stayed
+    assert!(!names.contains(&old[0].to_string()) && !names.contains(&old[1].to_string()));
+    assert!(names.contains(&old[2].to_string()) && names.contains(&old[3].to_string()));
+    assert!(out.contains(old[0]) && out.contains(old[1]), "{out}");
+    for f in foreign {
+        assert!(names.contains(&f.to_string()), "{f} was deleted: {names:?}");
+    }
+    assert!(daily.join("gauntlet-20180101T030000Z.db").is_dir());
+    // today's copy is a complete database
+    let today = dated.last().unwrap();
+    let (ok, out, err) = run(gauntlet(dir.path()).args([
+        "--database",
+        &format!("daily/{today}"),
+        "migrate",
+        "--check",
+    ]));
+    assert!(ok, "{out}{err}");
+
+    // --keep needs --dir and at least 1; a named path still works as before
+    let (ok, _, _) =
+        run(gauntlet(dir.path()).args(["--database", "g.db", "backup", "--keep", "2"]));
+    assert!(!ok);
+    let (ok, _, _) = run(gauntlet(dir.path()).args([
+        "--database",
+        "g.db",
+        "backup",
+        "--dir",
+        "daily",
+        "--keep",
+        "0",
+    ]));
+    assert!(!ok);
+    let (ok, out, err) =
+        run(gauntlet(dir.path()).args(["--database", "g.db", "backup", "named.db"]));
+    assert!(ok && out.contains("named.db"), "{err}");
+}
+
+#[test]
+fn t74_the_last_admin_cannot_be_deleted_and_a_script_must_say_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
+    create_account(
+        dir.path(),
+        "cy@team.example",
+        "candidate",
+        "river stone lantern",
+    );
+    let db = dir.path().join("g.db");
+    // without --yes and without a terminal: refused, nothing deleted
+    let (ok, _, err) = run(gauntlet(dir.path()).args([
+        "--database",
+        "g.db",
+        "user",
+        "delete",
+        "--email",
+        "cy@team.example",
+    ]));
+    assert!(!ok);
+    assert!(
+        err.contains("--yes") && err.contains("not a terminal"),
+        "{err}"
+    );
+    let (ok, _, err) = run(gauntlet(dir.path()).args([
+        "--database",
+        "g.db",
+        "user",
+        "delete",
+        "--email",
+        "ana@team.example",
+        "--yes",
+    ]));
+    assert!(!ok, "the only admin was deleted");
+    assert!(err.contains("only active admin"), "{err}");
+    let (ok, out, err) = run(gauntlet(dir.path()).args([
+        "--database",
+        "g.db",
+        "user",
+        "delete",
+        "--email",
+        "CY@team.example",
+        "--yes",
+    ]));
+    assert!(ok, "{err}");
+    assert!(out.contains("deleted candidate cy@team.example"), "{out}");
+    let (ok, _, err) = run(gauntlet(dir.path()).args([
+        "--database",
+        "g.db",
+        "user",
+        "delete",
+        "--email",
+        "cy@team.example",
+        "--yes",
+    ]));
+    assert!(!ok && err.contains("no account"), "{err}");
+    // the removal is logged without the email
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (actor, detail): (String, String) = rt.block_on(async {
+        let opts = gauntlet::db::connect_options(&db, gauntlet::db::Create::Never);
+        let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
+        let row = sqlx::query_as("select actor, detail from account_removals")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        row
+    });
+    assert_eq!(actor, "command line");
+    assert!(!detail.contains("cy@"), "{detail}");
+}
+
+#[test]
+fn t79_the_service_units_pass_systemd_analyze_verify() {
+    let analyze = Path::new("/usr/bin/systemd-analyze");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let units = [
+        "gauntlet.service",
+        "gauntlet-backup.service",
+        "gauntlet-backup.timer",
+    ];
+    // what is checked everywhere: the sandbox settings the README promises
+    let service = std::fs::read_to_string(root.join("deploy/gauntlet.service")).unwrap();
+    for line in [
+        "User=gauntlet",
+        "StateDirectory=gauntlet",
+        "Restart=on-failure",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "PrivateTmp=yes",
+        "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
+        "SystemCallFilter=@system-service",
+        "UMask=0077",
+        "EnvironmentFile=/etc/gauntlet/gauntlet.env",
+    ] {
+        assert!(service.lines().any(|l| l == line), "{line} missing");
+    }
+    let env = std::fs::read_to_string(root.join("deploy/gauntlet.env.example")).unwrap();
+    for line in env
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+    {
+        let var = line.trim_start_matches('#').split('=').next().unwrap();
+        assert!(var.starts_with("GAUNTLET_"), "{line}");
+    }
+    if !analyze.exists() {
+        eprintln!("systemd-analyze is not installed; only the unit contents were checked");
+        return;
+    }
+    // verify needs ExecStart's binary to exist: check copies that point at the built one
+    let dir = tempfile::tempdir().unwrap();
+    for unit in units {
+        let text = std::fs::read_to_string(root.join("deploy").join(unit)).unwrap();
+        std::fs::write(
+            dir.path().join(unit),
+            text.replace("/usr/local/bin/gauntlet", BIN),
+        )
+        .unwrap();
+    }
+    let out = Command::new(analyze)
+        .arg("verify")
+        .args(units.map(|u| dir.path().join(u)))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(
+        !said.contains(".service:") && !said.contains(".timer:"),
+        "warnings about the units: {said}"
+    );
+}
+
+#[test]
+fn t79_doctor_passes_a_good_set_up_and_explains_a_broken_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
+    let (ok, out, err) = run(gauntlet(dir.path())
+        .env("GAUNTLET_SECRET_TOKEN", "hunter2-canary-value")
+        .args([
+            "--database",
+            "g.db",
+            "doctor",
+            "--public-url",
+            "https://g.example.com",
+        ]));
+    assert!(ok, "{out}{err}");
+    for expected in [
+        "g.db",
+        "schema: version",
+        "integrity: ok",
+        "permissions",
+        "public URL: https://g.example.com",
+        "all checks passed",
+    ] {
+        assert!(out.contains(expected), "{expected} not in {out}");
+    }
+    assert!(out.contains("GAUNTLET_SECRET_TOKEN=********"), "{out}");
+    assert!(
+        !out.contains("hunter2-canary-value"),
+        "a secret was printed: {out}"
+    );
+
+    // broken: world-readable file, a public URL that is not one, a missing content folder
+    let db = dir.path().join("g.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (ok, out, _) = run(gauntlet(dir.path()).args([
+        "--database",
+        "g.db",
+        "doctor",
+        "--public-url",
+        "gauntlet.example.com",
+        "--content",
+        "no-such-folder",
+    ]));
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("FAIL permissions") && out.contains("chmod 600"),
+        "{out}"
+    );
+    assert!(out.contains("FAIL public URL"), "{out}");
+    assert!(out.contains("FAIL content"), "{out}");
+    assert!(out.contains("3 problem(s) found"), "{out}");
+
+    // broken: a damaged file and a missing one
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut bytes = std::fs::read(&db).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("g.db-wal"));
+    let _ = std::fs::remove_file(dir.path().join("g.db-shm"));
+    let len = bytes.len();
+    for b in &mut bytes[4096..len.min(4096 * 3)] {
+        *b = 0x5a;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let (ok, out, _) = run(gauntlet(dir.path()).args(["--database", "g.db", "doctor"]));
+    assert!(!ok, "{out}");
+    assert!(out.contains("FAIL") && out.contains("fix:"), "{out}");
+    let (ok, out, _) = run(gauntlet(dir.path()).args(["--database", "gone.db", "doctor"]));
+    assert!(!ok);
+    assert!(
+        out.contains("gone.db does not exist") && out.contains("fix:"),
+        "{out}"
+    );
+    assert!(
+        !dir.path().join("gone.db").exists(),
+        "doctor created a database"
+    );
+}

@@ -7,7 +7,8 @@ use tower_sessions::Session;
 use super::tokens::random_token;
 use crate::clock;
 
-const USER_ID: &str = "uid";
+/// The session key holding the signed-in account id.
+pub(crate) const USER_ID: &str = "uid";
 const EPOCH: &str = "epoch";
 const STARTED: &str = "started";
 const LAST_SEEN: &str = "seen";
@@ -117,6 +118,11 @@ pub async fn take_new_account(session: &Session) -> Result<bool> {
         return Ok(false);
     }
     Ok(session.remove::<bool>(NEW_ACCOUNT).await?.unwrap_or(false))
+}
+
+/// The queued message, if any, left in place (for HEAD requests, which show nothing).
+pub async fn peek_flash(session: &Session) -> Result<Option<Flash>> {
+    session.get::<Flash>(FLASH).await
 }
 
 /// Takes the queued message, if any (so it shows once).

@@ -111,6 +111,13 @@ impl CachedStore {
     }
 }
 
+/// The account a stored session row belongs to (its `uid`), read from the row's encoded
+/// record; `None` for a visitor's session or a row that does not decode.
+pub fn stored_user(data: &[u8]) -> Option<i64> {
+    let record: Record = rmp_serde::from_slice(data).ok()?;
+    record.data.get(super::session::USER_ID)?.as_i64()
+}
+
 fn as_stored(record: &Record) -> Record {
     Record {
         id: stored_id(&record.id),
@@ -242,6 +249,19 @@ mod tests {
         r.data.insert("uid".into(), serde_json::json!(8));
         assert!(store.save(&r).await.is_err());
         assert_eq!(store.cached_len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_stored_row_names_its_account() {
+        let (store, pool) = store().await;
+        let mut r = record();
+        store.create(&mut r).await.unwrap();
+        let data: Vec<u8> = sqlx::query_scalar("select data from tower_sessions")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(stored_user(&data), Some(7));
+        assert_eq!(stored_user(b"not a record"), None);
     }
 
     #[tokio::test]

@@ -1,9 +1,12 @@
 //! Markdown → safe HTML for showing guidance, prompts and answers.
 //!
 //! pulldown-cmark renders the Markdown; ammonia then sanitises the HTML against an allowlist:
-//! only formatting tags, only `http`, `https`, `mailto` and relative URLs, `rel="noopener
-//! noreferrer nofollow"` on every link, and images only from relative URLs (others are replaced
-//! by their alt text before rendering, and their `src` is dropped again by the sanitiser).
+//! only formatting tags, only `http`, `https`, `mailto` and same-site paths as link targets,
+//! `rel="noopener noreferrer nofollow"` on every link, and images only from same-site paths
+//! (others are replaced by their alt text before rendering, and their `src` is dropped again by
+//! the sanitiser). A URL is judged as a browser reads it (tabs and newlines removed, backslashes
+//! as slashes) and percent-decoded, so `//host`, `/\host`, `\\host` and `/%5Chost` are
+//! protocol-relative and dropped.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -68,25 +71,94 @@ pub fn markdown_to_html(md: &str) -> String {
     sanitizer().clean(&raw).to_string()
 }
 
-/// Whether `url` is relative (no scheme, not protocol-relative).
-fn is_relative(url: &str) -> bool {
-    let url = url.trim();
-    if url.starts_with("//") || url.starts_with("\\\\") {
-        return false;
-    }
-    let scheme_end =
-        url.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')));
-    !matches!(scheme_end.map(|i| &url[i..i + 1]), Some(":"))
+/// Where a URL in rendered content may lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UrlKind {
+    /// A path on this site: no scheme and no host (`img/d.png`, `/x`, `#a`, `?q`, `../x`).
+    SameOrigin,
+    /// An absolute `http:` or `https:` URL.
+    Web,
+    /// A `mailto:` link.
+    Mail,
+    /// Anything else: other schemes, and protocol-relative forms however they are spelled
+    /// (`//host`, `/\host`, `\\host`, `/%5Chost`, with tabs or newlines inside).
+    Refused,
 }
 
-/// Replace images whose URL is not relative by their alt text.
+/// `url` as a browser's URL parser reads it: leading and trailing C0 controls and spaces
+/// trimmed, every tab and newline removed, and backslashes taken as slashes (as browsers do for
+/// http and https URLs, and so for paths relative to this site).
+fn as_browser_reads(url: &str) -> String {
+    url.trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect()
+}
+
+/// `%XX` sequences decoded (invalid UTF-8 replaced), so an encoded slash or backslash that a
+/// later decoding step (a proxy, a redirect) would reveal is judged as well.
+fn percent_decoded(url: &str) -> String {
+    let bytes = url.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The scheme of a normalised URL, lowercased, if it has one.
+fn scheme(url: &str) -> Option<String> {
+    let end = url.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))?;
+    (end > 0 && url[end..].starts_with(':')).then(|| url[..end].to_ascii_lowercase())
+}
+
+/// Where `url` leads, judged on what a browser makes of it and on its percent-decoded form.
+fn url_kind(url: &str) -> UrlKind {
+    let read = as_browser_reads(url);
+    let decoded = as_browser_reads(&percent_decoded(&read));
+    if read.starts_with("//") || decoded.starts_with("//") {
+        return UrlKind::Refused;
+    }
+    match (scheme(&read), scheme(&decoded)) {
+        (None, None) => UrlKind::SameOrigin,
+        (Some(s), _) if s == "http" || s == "https" => UrlKind::Web,
+        (Some(s), _) if s == "mailto" => UrlKind::Mail,
+        _ => UrlKind::Refused,
+    }
+}
+
+/// Whether a link (`href`, `cite`) to `url` may stay: same-site paths, http(s) and mailto.
+fn link_allowed(url: &str) -> bool {
+    url_kind(url) != UrlKind::Refused
+}
+
+/// Whether an image from `url` may stay: same-site paths only (no tracking pixels).
+fn image_allowed(url: &str) -> bool {
+    url_kind(url) == UrlKind::SameOrigin
+}
+
+/// Replace images whose URL is not a same-site path by their alt text.
 fn drop_remote_images<'a>(parser: Parser<'a>) -> Vec<Event<'a>> {
     let mut out = Vec::new();
     let mut dropping = 0usize;
     for event in parser {
         match event {
             Event::Start(Tag::Image { ref dest_url, .. })
-                if dropping > 0 || !is_relative(dest_url) =>
+                if dropping > 0 || !image_allowed(dest_url) =>
             {
                 dropping += 1;
             }
@@ -107,11 +179,13 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
             .url_relative(ammonia::UrlRelative::PassThrough)
             .link_rel(Some("noopener noreferrer nofollow"))
             .attribute_filter(|element, attribute, value| {
-                if element == "img" && attribute == "src" && !is_relative(value) {
-                    None
-                } else {
-                    Some(Cow::Borrowed(value))
-                }
+                let allowed = match attribute {
+                    "src" if element == "img" => image_allowed(value),
+                    "src" | "srcset" | "action" | "formaction" | "poster" | "background" => false,
+                    "href" | "cite" | "longdesc" | "xlink:href" => link_allowed(value),
+                    _ => true,
+                };
+                allowed.then_some(Cow::Borrowed(value))
             });
         b
     })
@@ -173,18 +247,70 @@ mod tests {
                         "{scheme} in {name} of {html}"
                     );
                 }
-                if name == "href" || name == "src" {
-                    let v = value.trim();
-                    let ok = is_relative(v)
-                        || ["http:", "https:"].iter().any(|s| v.starts_with(s))
-                        || (name == "href" && v.starts_with("mailto:"));
-                    assert!(ok, "unsafe url {v} in {html}");
+                if matches!(name.as_str(), "href" | "src" | "cite") {
+                    let v = where_it_leads(&value);
+                    assert!(
+                        !v.starts_with("//"),
+                        "protocol-relative {name}={value:?} in {html}"
+                    );
+                    // a scheme: a letter, then letters, digits, '+', '-' or '.', then ':'
+                    let scheme = v.split_once(':').map(|(s, _)| s.to_string()).filter(|s| {
+                        s.starts_with(|c: char| c.is_ascii_alphabetic())
+                            && s.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    });
+                    match scheme.as_deref() {
+                        None => {}
+                        Some("http" | "https") if name != "src" => {}
+                        Some("mailto") if name == "href" => {}
+                        Some(other) => panic!("{other}: in {name}={value:?} of {html}"),
+                    }
                     if tag == "img" {
-                        assert!(is_relative(v), "remote image {v} in {html}");
+                        assert!(scheme.is_none(), "remote image {value:?} in {html}");
                     }
                 }
             }
         }
+    }
+
+    /// What a browser (or a decoding proxy) could make of an attribute value, written without
+    /// the code under test: entities decoded, tabs and newlines removed, C0 and spaces trimmed,
+    /// backslashes as slashes, percent-escapes decoded (twice), lowercased.
+    fn where_it_leads(value: &str) -> String {
+        let mut v = value
+            .replace("&quot;", "\"")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&");
+        for _ in 0..2 {
+            v = v
+                .chars()
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                .collect::<String>()
+                .trim_matches(|c: char| c <= ' ')
+                .replace('\\', "/");
+            let bytes = v.as_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                let pair = v
+                    .get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
+                match (bytes[i], pair) {
+                    (b'%', Some(b)) => {
+                        out.push(b);
+                        i += 3;
+                    }
+                    (b, _) => {
+                        out.push(b);
+                        i += 1;
+                    }
+                }
+            }
+            v = String::from_utf8_lossy(&out).to_lowercase();
+        }
+        v
     }
 
     #[test]
@@ -250,6 +376,110 @@ mod tests {
         }
     }
 
+    /// Protocol-relative links and images in every spelling the issue and the URL standard
+    /// give, in Markdown and in raw HTML.
+    const PROTOCOL_RELATIVE: &[&str] = &[
+        "//evil.example/x",
+        "/\\evil.example/x",
+        "\\\\evil.example/x",
+        "\\/evil.example/x",
+        "/%5Cevil.example/x",
+        "/%5cevil.example/x",
+        "%2F%2Fevil.example/x",
+        "/%2Fevil.example/x",
+        "/\t/evil.example/x",
+        "/\n/evil.example/x",
+        "/\r\n/evil.example/x",
+        " //evil.example/x",
+        "\u{1}//evil.example/x",
+        "/%09/evil.example/x",
+        "/&#92;evil.example/x",
+        "/&#x5C;evil.example/x",
+        "&#47;&#47;evil.example/x",
+        "java\tscript:alert(1)",
+        "java\nscript:alert(1)",
+        "jav&#x09;ascript:alert(1)",
+        "javascript%3Aalert(1)",
+    ];
+
+    #[test]
+    fn t64_protocol_relative_and_backslash_urls_are_dropped_from_links_and_images() {
+        for url in PROTOCOL_RELATIVE {
+            let markdown = [
+                format!("[x]({url})"),
+                format!("[x](<{url}>)"),
+                format!("![x]({url})"),
+                format!("![x](<{url}>)"),
+                format!("[x][r]\n\n[r]: <{url}>"),
+            ];
+            let raw = [
+                format!("<a href=\"{url}\">x</a>"),
+                format!("<img src=\"{url}\">"),
+                format!("<blockquote cite=\"{url}\">q</blockquote>"),
+            ];
+            // Markdown's own escapes can turn a spelling into a harmless path: the invariants
+            for input in &markdown {
+                assert_safe(&markdown_to_html(input));
+            }
+            // raw HTML keeps the spelling: the attribute is gone
+            for input in &raw {
+                let html = markdown_to_html(input);
+                assert_safe(&html);
+                for attr in ["href=", "src=", "cite="] {
+                    assert!(!html.contains(attr), "{input:?} → {html}");
+                }
+            }
+        }
+        // a tab inside `http` is still http: a link may stay, an image may not
+        let html = markdown_to_html(
+            "<a href=\"ht\ttp://example.com/\">x</a><img src=\"ht\ttp://example.com/p.png\">",
+        );
+        assert_safe(&html);
+        assert!(!html.contains("src="), "{html}");
+        // what stays: same-site paths, http(s) links and mailto
+        let html = markdown_to_html(
+            "[a](/attempts/1) [b](img/d.png) [c](#top) [d](?q=1) [e](../x) [f](https://example.com/p) [g](mailto:a@example.com) ![h](/static/d.png) ![i](img/d.png)",
+        );
+        for kept in [
+            "href=\"/attempts/1\"",
+            "href=\"img/d.png\"",
+            "href=\"#top\"",
+            "href=\"?q=1\"",
+            "href=\"../x\"",
+            "href=\"https://example.com/p\"",
+            "href=\"mailto:a@example.com\"",
+            "src=\"/static/d.png\"",
+            "src=\"img/d.png\"",
+        ] {
+            assert!(html.contains(kept), "{kept} missing in {html}");
+        }
+    }
+
+    #[test]
+    fn t64_url_kinds_follow_what_a_browser_reads() {
+        use UrlKind::*;
+        for (url, kind) in [
+            ("/x", SameOrigin),
+            ("x/y.png", SameOrigin),
+            ("#a", SameOrigin),
+            ("HTTPS://example.com", Web),
+            ("http://example.com", Web),
+            ("mailto:a@example.com", Mail),
+            ("//evil.example", Refused),
+            ("/\\evil.example", Refused),
+            ("\\\\evil.example", Refused),
+            ("/%5Cevil.example", Refused),
+            ("/%2fevil.example", Refused),
+            ("/\t/evil.example", Refused),
+            ("java\tscript:x", Refused),
+            ("javascript%3Ax", Refused),
+            ("data:text/html,x", Refused),
+            ("ftp://example.com", Refused),
+        ] {
+            assert_eq!(url_kind(url), kind, "{url:?}");
+        }
+    }
+
     #[test]
     fn links_get_rel_and_relative_images_stay() {
         let html = markdown_to_html("[docs](https://example.com) ![d](img/diagram.png)");
@@ -282,6 +512,28 @@ mod tests {
         #[test]
         fn t32_random_input_renders_safely(s in "\\PC{0,200}") {
             assert_safe(&markdown_to_html(&s));
+        }
+
+        #[test]
+        fn t64_random_url_spellings_never_leave_the_site_through_a_protocol_relative_url(
+            parts in proptest::collection::vec(prop_oneof![
+                Just("/"), Just("\\"), Just("%5C"), Just("%5c"), Just("%2F"), Just("%2f"),
+                Just("\t"), Just("\n"), Just("\r"), Just(" "), Just("&#92;"), Just("&#47;"),
+                Just("&#x09;"), Just("evil.example"), Just("http:"), Just("https:"), Just(":"),
+                Just("java"), Just("script"), Just("%3A"), Just("%25"), Just("."), Just("x"),
+            ], 0..10),
+            form in 0..6usize,
+        ) {
+            let url = parts.concat();
+            let input = match form {
+                0 => format!("[x]({url})"),
+                1 => format!("![x]({url})"),
+                2 => format!("[x](<{url}>)"),
+                3 => format!("<a href=\"{url}\">x</a>"),
+                4 => format!("<img src=\"{url}\">"),
+                _ => format!("[x][r]\n\n[r]: <{url}>"),
+            };
+            assert_safe(&markdown_to_html(&input));
         }
 
         #[test]

@@ -476,25 +476,52 @@ pub async fn self_levels_of_user(
     .await
 }
 
-/// Every revision of one answer, oldest first (the candidate's own export).
+/// One kept revision of an answer (the candidate's own export).
 #[derive(Debug, Clone)]
 pub struct Revision {
+    pub id: i64,
     pub version: i64,
     pub body: String,
     pub kind: String,
     pub saved_at: i64,
 }
 
-pub async fn revisions(
+/// Up to `limit` revisions of one answer after revision `after_id`, oldest first: the export
+/// reads them a few at a time.
+pub async fn revisions_after(
     db: impl SqliteExecutor<'_>,
     answer_id: i64,
+    after_id: i64,
+    limit: i64,
 ) -> Result<Vec<Revision>, sqlx::Error> {
     sqlx::query_as!(
         Revision,
-        "select version, body, kind, saved_at from answer_revisions where answer_id = ? order by id",
-        answer_id
+        r#"select id as "id!", version, body, kind, saved_at from answer_revisions
+           where answer_id = ? and id > ? order by id limit ?"#,
+        answer_id,
+        after_id,
+        limit
     )
     .fetch_all(db)
+    .await
+}
+
+/// Bytes a user's answers and their kept revisions take (the account storage limit): each text's
+/// bytes plus 64 for its row, so that many tiny texts count too. Only the rows' headers are read
+/// (`octet_length` of a column does not load the text), so this costs about one index step per
+/// answer and revision.
+pub async fn stored_bytes(db: impl SqliteExecutor<'_>, user_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select (select coalesce(sum(octet_length(a.body) + 64), 0)
+                   from attempts t join answers a on a.attempt_id = t.id
+                   where t.user_id = ?1)
+                + (select coalesce(sum(octet_length(r.body) + 64), 0)
+                   from attempts t join answers a on a.attempt_id = t.id
+                        join answer_revisions r on r.answer_id = a.id
+                   where t.user_id = ?1) as "bytes!: i64""#,
+        user_id
+    )
+    .fetch_one(db)
     .await
 }
 

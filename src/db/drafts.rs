@@ -2,6 +2,19 @@
 //! together in the next transaction, so many candidates share one fsync. Each caller is answered
 //! only after the transaction holding its draft has committed (`synchronous=FULL`), so an
 //! acknowledged save is as durable as one committed alone.
+//!
+//! The writer also checkpoints the WAL: SQLite checkpoints by itself only when a statement
+//! runs to its end, and the one-statement autosave (`UPDATE … RETURNING`, ended by a reset
+//! after its row) never does, so a site busy with single autosaves would grow the WAL without
+//! end. After every `CHECKPOINT_AFTER` of them, a PASSIVE checkpoint runs on this connection
+//! (it never waits for readers; what they still use is copied by a later one).
+//!
+//! The account storage limit is checked on the careful path, not here: after every
+//! `check_every` bytes of drafts from one account, its next draft is sent back to the careful
+//! path, which checks the limit before saving. So an account can exceed its limit by at most
+//! `check_every` bytes between checks, however many answers it writes to.
+
+use std::collections::HashMap;
 
 use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
@@ -12,6 +25,12 @@ use super::attempts::{self, SaveOutcome};
 const MAX_BATCH: usize = 64;
 /// Drafts waiting for the writer at most; beyond that callers wait to enqueue.
 const QUEUE: usize = 1024;
+/// Single-statement autosaves between two checkpoints: each writes a few pages to the WAL, so
+/// it stays within a few MB.
+const CHECKPOINT_AFTER: u32 = 200;
+/// Accounts whose unchecked bytes are remembered at most; past that every count is forgotten
+/// at once (see `Unchecked::add`).
+const ACCOUNTS_TRACKED: usize = 10_000;
 
 /// One autosave of an existing, unsubmitted answer (see [`attempts::save_draft`]).
 #[derive(Debug, Clone)]
@@ -49,8 +68,9 @@ type Reply = oneshot::Sender<(Draft, Result<Option<SaveOutcome>, sqlx::Error>)>;
 #[derive(Debug)]
 pub enum Written {
     Saved(SaveOutcome),
-    /// It did not apply (no row yet, a conflict, submitted, not the user's): the draft comes
-    /// back for the careful path ([`attempts::save`]), which tells these apart.
+    /// It did not apply (no row yet, a conflict, submitted, not the user's), or the account is
+    /// due a storage check: the draft comes back for the careful path ([`attempts::save`]),
+    /// which tells these apart.
     NotApplied(Draft),
 }
 
@@ -61,10 +81,11 @@ pub struct DraftWriter {
 }
 
 impl DraftWriter {
-    /// Starts the writing task on `writer` (the site's single write connection).
-    pub fn start(writer: SqlitePool) -> Self {
+    /// Starts the writing task on `writer` (the site's single write connection); every
+    /// `check_every` bytes of drafts from one account, one is sent back for a storage check.
+    pub fn start(writer: SqlitePool, check_every: u64) -> Self {
         let (queue, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(writer, rx));
+        tokio::spawn(run(writer, rx, Unchecked::new(check_every)));
         Self { queue }
     }
 
@@ -83,21 +104,73 @@ impl DraftWriter {
     }
 }
 
-async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<(Draft, Reply)>) {
+/// Bytes of drafts saved per account since its last storage check.
+struct Unchecked {
+    every: u64,
+    bytes: HashMap<i64, u64>,
+}
+
+impl Unchecked {
+    fn new(every: u64) -> Self {
+        Self {
+            every,
+            bytes: HashMap::new(),
+        }
+    }
+
+    /// Counts a draft; `false` when its account is due a check (the count starts again).
+    fn add(&mut self, draft: &Draft) -> bool {
+        if self.bytes.len() >= ACCOUNTS_TRACKED && !self.bytes.contains_key(&draft.user_id) {
+            // a forgotten count lets that account write up to `every` more before its check;
+            // it takes this many accounts writing at once to get there
+            self.bytes.clear();
+        }
+        let seen = self.bytes.entry(draft.user_id).or_insert(0);
+        *seen += draft.body.len() as u64;
+        if *seen > self.every {
+            *seen = 0;
+            return false;
+        }
+        true
+    }
+}
+
+async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<(Draft, Reply)>, mut unchecked: Unchecked) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut uncheckpointed = 0;
     while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let jobs: Vec<(Draft, Reply)> = std::mem::take(&mut batch);
+        let mut jobs: Vec<(Draft, Reply)> = Vec::with_capacity(batch.len());
+        for (draft, reply) in batch.drain(..) {
+            if unchecked.add(&draft) {
+                jobs.push((draft, reply));
+            } else {
+                // due a storage check: the careful path checks the limit, then saves
+                let _ = reply.send((draft, Ok(None)));
+            }
+        }
+        if jobs.is_empty() {
+            continue;
+        }
+        let single = jobs.len() == 1;
         match write_batch(&writer, &jobs).await {
             Ok(outcomes) => {
                 for ((draft, reply), outcome) in jobs.into_iter().zip(outcomes) {
                     let _ = reply.send((draft, Ok(outcome)));
+                }
+                // a batch ends with COMMIT, after which SQLite checkpoints by itself
+                if single {
+                    uncheckpointed += 1;
+                    if uncheckpointed >= CHECKPOINT_AFTER {
+                        uncheckpointed = 0;
+                        super::checkpoint(&writer).await;
+                    }
                 }
             }
             Err(e) => {
                 // nothing of this batch was committed; every caller hears it
                 tracing::warn!(error = %e, drafts = jobs.len(), "autosave batch failed");
                 for (draft, reply) in jobs {
-                    let _ = reply.send((draft, Err(copy_error(&e))));
+                    let _ = reply.send((draft, Err(super::copy_error(&e))));
                 }
             }
         }
@@ -121,10 +194,29 @@ async fn write_batch(
     Ok(outcomes)
 }
 
-/// `sqlx::Error` is not `Clone`; callers need the kind (storage full or not) and the message.
-fn copy_error(e: &sqlx::Error) -> sqlx::Error {
-    if super::is_storage_full(e) {
-        return sqlx::Error::Protocol(format!("{}: {e}", super::STORAGE_FULL));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(user_id: i64, bytes: usize) -> Draft {
+        Draft {
+            attempt_id: 1,
+            user_id,
+            round: 1,
+            part: "main",
+            base_version: 0,
+            body: "a".repeat(bytes),
+        }
     }
-    sqlx::Error::Protocol(e.to_string())
+
+    #[test]
+    fn each_account_is_sent_for_a_storage_check_after_every_so_many_bytes() {
+        let mut unchecked = Unchecked::new(100);
+        assert!(unchecked.add(&draft(1, 60)));
+        assert!(unchecked.add(&draft(2, 60)), "counted per account");
+        assert!(!unchecked.add(&draft(1, 60)), "account 1 passed 100 bytes");
+        assert!(unchecked.add(&draft(1, 60)), "and starts counting again");
+        assert!(!unchecked.add(&draft(2, 60)));
+        assert!(!unchecked.add(&draft(3, 101)), "one draft over the mark");
+    }
 }

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod drafts;
 pub mod readers;
 pub mod reviews;
+pub mod schema;
 pub mod settings;
 pub mod tokens;
 pub mod users;
@@ -13,7 +14,7 @@ pub mod versions;
 use std::{path::Path, str::FromStr, time::Duration};
 
 use sqlx::{
-    Connection, Sqlite, SqlitePool, Transaction, TransactionManager,
+    Connection, Sqlite, SqliteConnection, SqlitePool, Transaction, TransactionManager,
     sqlite::{
         SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
         SqliteTransactionManager,
@@ -38,6 +39,25 @@ pub enum OpenError {
         path: String,
         source: sqlx::migrate::MigrateError,
     },
+    /// The database has applied a migration this binary does not know (a downgrade).
+    #[error("{0}")]
+    Newer(String),
+    #[error(
+        "cannot write the copy of {path} taken before upgrading it ({source}); nothing was migrated. Free some space or fix the folder's permissions, then start again"
+    )]
+    PreUpgradeCopy {
+        path: String,
+        source: backup::BackupError,
+    },
+    #[error("cannot create database file {path}: {source}")]
+    Create {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "after migrating {path}, foreign_key_check found {detail}; restore the pre-upgrade copy"
+    )]
+    ForeignKeys { path: String, detail: String },
 }
 
 /// How to treat a database path that does not exist yet.
@@ -62,11 +82,65 @@ pub fn connect_options(path: &Path, create: Create) -> SqliteConnectOptions {
         .pragma("temp_store", "memory")
 }
 
-/// Opens (and if allowed creates) the database, refuses a corrupt one, and applies migrations.
+/// Opens (and if allowed creates) the database, refuses a corrupt one or one written by a newer
+/// release, copies it aside before applying migrations it has not seen, and applies them.
 pub async fn open(path: &Path, create: Create) -> Result<SqlitePool, OpenError> {
     let shown = path.display().to_string();
-    if create == Create::Never && !path.exists() {
-        return Err(OpenError::Missing(shown));
+    let pool = open_unmigrated(path, create).await?;
+    let status = {
+        let mut conn = pool.acquire().await.map_err(|source| OpenError::Open {
+            path: shown.clone(),
+            source,
+        })?;
+        schema::status(&mut conn)
+            .await
+            .map_err(|source| OpenError::Open {
+                path: shown.clone(),
+                source,
+            })?
+    };
+    if let Some(message) = status.downgrade_message(&shown) {
+        pool.close().await;
+        return Err(OpenError::Newer(message));
+    }
+    if status.pending.is_empty() {
+        return Ok(pool);
+    }
+    if let Some(current) = status.current {
+        let copy = backup::pre_upgrade_path(path, current);
+        let report =
+            backup::backup(&pool, &copy)
+                .await
+                .map_err(|source| OpenError::PreUpgradeCopy {
+                    path: shown.clone(),
+                    source,
+                })?;
+        tracing::warn!(
+            copy = %report.path.display(),
+            from = current,
+            to = status.latest,
+            pending = status.pending.len(),
+            "upgrading the database schema from version {current} to {}; a copy taken before the upgrade is at {}",
+            status.latest,
+            report.path.display()
+        );
+    }
+    migrate(path, &shown).await?;
+    Ok(pool)
+}
+
+/// Opens the database without migrating it: refuses a missing (unless allowed) or damaged file.
+/// A new file is created readable by its owner only.
+pub async fn open_unmigrated(path: &Path, create: Create) -> Result<SqlitePool, OpenError> {
+    let shown = path.display().to_string();
+    if !path.exists() {
+        if create == Create::Never {
+            return Err(OpenError::Missing(shown));
+        }
+        backup::create_private(path).map_err(|source| OpenError::Create {
+            path: shown.clone(),
+            source,
+        })?;
     }
     let pool = pool_options(8)
         .connect_with(connect_options(path, create))
@@ -81,14 +155,45 @@ pub async fn open(path: &Path, create: Create) -> Result<SqlitePool, OpenError> 
             path: shown.clone(),
             detail,
         })?;
-    sqlx::migrate!()
-        .run(&pool)
+    Ok(pool)
+}
+
+/// Applies pending migrations on a connection of its own with foreign keys off, as SQLite's
+/// procedure for rebuilding a table requires (a dropped table would otherwise cascade), then
+/// checks that every foreign key still holds.
+async fn migrate(path: &Path, shown: &str) -> Result<(), OpenError> {
+    let open_error = |source| OpenError::Open {
+        path: shown.to_string(),
+        source,
+    };
+    let mut conn =
+        SqliteConnection::connect_with(&connect_options(path, Create::Never).foreign_keys(false))
+            .await
+            .map_err(open_error)?;
+    schema::MIGRATOR
+        .run(&mut conn)
         .await
         .map_err(|source| OpenError::Migrate {
-            path: shown,
+            path: shown.to_string(),
             source,
         })?;
-    Ok(pool)
+    let broken: Vec<(String, Option<i64>)> =
+        sqlx::query_as("select \"table\", rowid from pragma_foreign_key_check")
+            .fetch_all(&mut conn)
+            .await
+            .map_err(open_error)?;
+    conn.close().await.map_err(open_error)?;
+    if let Some((table, rowid)) = broken.first() {
+        return Err(OpenError::ForeignKeys {
+            path: shown.to_string(),
+            detail: format!(
+                "{} broken reference(s), the first in {table} row {}",
+                broken.len(),
+                rowid.unwrap_or_default()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The site's writer: one connection that every write goes through. Writers queue in-process
@@ -147,17 +252,74 @@ pub async fn begin_write(pool: &SqlitePool) -> Result<Transaction<'static, Sqlit
     pool.begin_with("BEGIN IMMEDIATE").await
 }
 
+/// A PASSIVE checkpoint on `writer`: copies what it can of the WAL into the database file
+/// without waiting for readers (the WAL is then reused from its start by the next write). A
+/// failure is logged; the next checkpoint tries again.
+pub async fn checkpoint(writer: &SqlitePool) {
+    let result: Result<(i64, i64, i64), sqlx::Error> =
+        sqlx::query_as("pragma wal_checkpoint(passive)")
+            .fetch_one(writer)
+            .await;
+    match result {
+        Ok((_, frames, copied)) => tracing::debug!(frames, copied, "wal checkpoint"),
+        Err(e) => tracing::warn!(error = %e, "wal checkpoint failed"),
+    }
+}
+
 const STORAGE_FULL: &str = "database or disk is full";
+const LOCKED: &str = "database is locked";
+
+/// What a failed statement means for the request that ran it. Every error shown to a user is
+/// classified here, once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The disk (or `max_page_count`) is full: nothing was saved; retry later.
+    StorageFull,
+    /// Another connection or process held the database lock past the busy timeout
+    /// (SQLITE_BUSY or SQLITE_LOCKED, e.g. a backup or a maintenance shell): nothing was saved;
+    /// retry in a few seconds.
+    Locked,
+    /// Anything else: a bug or damage.
+    Other,
+}
+
+/// Classifies a database error (see [`Failure`]).
+pub fn classify(err: &sqlx::Error) -> Failure {
+    match err {
+        sqlx::Error::Database(db) => {
+            // extended result codes keep the primary code in the low byte
+            let primary = db
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .map(|c| c & 0xff);
+            match primary {
+                Some(13) => Failure::StorageFull,
+                Some(5 | 6) => Failure::Locked,
+                _ if db.message().contains(STORAGE_FULL) => Failure::StorageFull,
+                _ if db.message().contains(LOCKED) => Failure::Locked,
+                _ => Failure::Other,
+            }
+        }
+        // an error shared by every draft of a failed batch (see `drafts`) keeps the kind
+        sqlx::Error::Protocol(message) if message.starts_with(STORAGE_FULL) => Failure::StorageFull,
+        sqlx::Error::Protocol(message) if message.starts_with(LOCKED) => Failure::Locked,
+        // waiting for a pooled connection that a blocked statement holds
+        sqlx::Error::PoolTimedOut => Failure::Locked,
+        _ => Failure::Other,
+    }
+}
 
 /// Whether an error means the disk (or `max_page_count`) is full.
 pub fn is_storage_full(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::Database(db) => {
-            db.code().as_deref() == Some("13") || db.message().contains(STORAGE_FULL)
-        }
-        // an error shared by every draft of a failed batch (see `drafts`) keeps the message
-        sqlx::Error::Protocol(message) => message.starts_with(STORAGE_FULL),
-        _ => false,
+    classify(err) == Failure::StorageFull
+}
+
+/// A copy of `err` that keeps its [`Failure`] kind and message (`sqlx::Error` is not `Clone`).
+pub fn copy_error(err: &sqlx::Error) -> sqlx::Error {
+    match classify(err) {
+        Failure::StorageFull => sqlx::Error::Protocol(format!("{STORAGE_FULL}: {err}")),
+        Failure::Locked => sqlx::Error::Protocol(format!("{LOCKED}: {err}")),
+        Failure::Other => sqlx::Error::Protocol(err.to_string()),
     }
 }
 
@@ -169,4 +331,39 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 /// Parses a `sqlite:` URL or plain path into connect options (used by tests and tools).
 pub fn options_from_url(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
     SqliteConnectOptions::from_str(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_lock_held_elsewhere_is_classified_as_locked_and_keeps_its_kind_when_copied() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("locked.db");
+        let options = connect_options(&path, Create::IfMissing).busy_timeout(Duration::ZERO);
+        let mut holder = SqliteConnection::connect_with(&options).await.unwrap();
+        sqlx::query("create table t (n integer)")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        sqlx::query("begin exclusive")
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let mut other = SqliteConnection::connect_with(&options).await.unwrap();
+        let err = sqlx::query("insert into t values (1)")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&err), Failure::Locked, "{err}");
+        assert_eq!(classify(&copy_error(&err)), Failure::Locked);
+        assert!(!is_storage_full(&err));
+        let plain = sqlx::query("select * from no_such_table")
+            .execute(&mut other)
+            .await
+            .unwrap_err();
+        assert_eq!(classify(&plain), Failure::Other);
+        assert_eq!(classify(&copy_error(&plain)), Failure::Other);
+    }
 }

@@ -32,7 +32,7 @@ pub async fn queue(db: impl SqliteExecutor<'_>, me: i64) -> Result<Vec<QueueRow>
         QueueRow,
         r#"select a.id as "attempt_id!", a.slug, a.version, u.display_name as candidate,
                   a.finished_at, a.review_requested_at as "requested_at!",
-                  (select group_concat(ru.display_name, ', ') from reviews r join users ru on ru.id = r.reviewer_id
+                  (select group_concat(coalesce(ru.display_name, 'former interviewer'), ', ') from reviews r left join users ru on ru.id = r.reviewer_id
                     where r.attempt_id = a.id) as "reviewers?: String",
                   (select count(*) from reviews r where r.attempt_id = a.id and r.submitted_at is not null) as "final_reviews!: i64",
                   (select r.id from reviews r where r.attempt_id = a.id and r.reviewer_id = ?) as "mine?: i64",
@@ -60,24 +60,35 @@ pub async fn count_for_attempt(
     .await
 }
 
-/// Claims the attempt for `reviewer` (idempotent).
+/// Claims the attempt for `reviewer` (idempotent), but only while it still asks for a review
+/// and is not the reviewer's own; `false` when it does not. The check and the claim are one
+/// statement inside the caller's write transaction, so a withdrawal cannot land between them.
 pub async fn claim(
     conn: &mut SqliteConnection,
     attempt_id: i64,
     reviewer: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<bool, sqlx::Error> {
     let now = clock::now();
     sqlx::query!(
-        "insert into reviews (attempt_id, reviewer_id, claimed_at, updated_at) values (?, ?, ?, ?)
+        "insert into reviews (attempt_id, reviewer_id, claimed_at, updated_at)
+         select ?1, ?2, ?3, ?3 where exists
+             (select 1 from attempts
+              where id = ?1 and review_requested_at is not null and user_id <> ?2)
          on conflict (attempt_id, reviewer_id) do nothing",
         attempt_id,
         reviewer,
         now,
-        now
     )
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    let held = sqlx::query_scalar!(
+        r#"select count(*) as "n!: i64" from reviews where attempt_id = ? and reviewer_id = ?"#,
+        attempt_id,
+        reviewer
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(held > 0)
 }
 
 /// Releases a claim whose review was never submitted; `false` if there was nothing to release.
@@ -101,6 +112,7 @@ pub async fn release(
 pub struct Review {
     pub id: i64,
     pub attempt_id: i64,
+    /// 0 when the reviewer's account was removed (then the name is "former interviewer").
     pub reviewer_id: i64,
     pub reviewer_name: String,
     pub reviewer_email: String,
@@ -153,10 +165,11 @@ pub async fn for_attempt(
 ) -> Result<Vec<Review>, sqlx::Error> {
     sqlx::query_as!(
         Review,
-        r#"select r.id as "id!", r.attempt_id, r.reviewer_id, u.display_name as reviewer_name,
-                  u.email as reviewer_email, r.recommendation, r.summary, r.claimed_at, r.updated_at,
-                  r.submitted_at
-           from reviews r join users u on u.id = r.reviewer_id
+        r#"select r.id as "id!", r.attempt_id, coalesce(r.reviewer_id, 0) as "reviewer_id!: i64",
+                  coalesce(u.display_name, 'former interviewer') as "reviewer_name!: String",
+                  coalesce(u.email, '') as "reviewer_email!: String", r.recommendation, r.summary,
+                  r.claimed_at, r.updated_at, r.submitted_at
+           from reviews r left join users u on u.id = r.reviewer_id
            where r.attempt_id = ? order by r.claimed_at, r.id"#,
         attempt_id
     )
@@ -360,8 +373,9 @@ pub struct AuditEntry {
 pub async fn audit_log(db: impl SqliteExecutor<'_>) -> Result<Vec<AuditEntry>, sqlx::Error> {
     sqlx::query_as!(
         AuditEntry,
-        r#"select l.id as "id!", l.review_id, r.attempt_id, u.email as actor, l.at, l.before, l.after
-           from review_audit l join reviews r on r.id = l.review_id join users u on u.id = l.actor_id
+        r#"select l.id as "id!", l.review_id, r.attempt_id,
+                  coalesce(u.email, 'former interviewer') as "actor!: String", l.at, l.before, l.after
+           from review_audit l join reviews r on r.id = l.review_id left join users u on u.id = l.actor_id
            order by l.id desc limit 500"#
     )
     .fetch_all(db)
@@ -372,6 +386,7 @@ pub async fn audit_log(db: impl SqliteExecutor<'_>) -> Result<Vec<AuditEntry>, s
 #[derive(Debug, Clone)]
 pub struct FinalLevel {
     pub attempt_id: i64,
+    /// Minus the review id when the reviewer's account was removed (each counts on its own).
     pub reviewer_id: i64,
     pub round_number: i64,
     pub level: i64,
@@ -380,7 +395,8 @@ pub struct FinalLevel {
 pub async fn final_levels(db: impl SqliteExecutor<'_>) -> Result<Vec<FinalLevel>, sqlx::Error> {
     sqlx::query_as!(
         FinalLevel,
-        r#"select r.attempt_id, r.reviewer_id, rr.round_number, rr.level as "level!: i64"
+        r#"select r.attempt_id, coalesce(r.reviewer_id, -r.id) as "reviewer_id!: i64", rr.round_number,
+                  rr.level as "level!: i64"
            from review_rounds rr join reviews r on r.id = rr.review_id
            where r.submitted_at is not null and rr.level is not null
            order by r.attempt_id, rr.round_number, r.reviewer_id"#
@@ -419,7 +435,7 @@ pub async fn export_rows(db: impl SqliteExecutor<'_>) -> Result<Vec<ExportRow>, 
         ExportRow,
         r#"select a.id as "attempt_id!", cu.email as candidate_email, a.slug as gauntlet,
                   a.version as gauntlet_version, a.mode, a.started_at, a.finished_at,
-                  rr.round_number, ru.email as reviewer_email,
+                  rr.round_number, coalesce(ru.email, 'former interviewer') as "reviewer_email!: String",
                   case when r.submitted_at is null then 'draft' else 'final' end as "review_status!: String",
                   rr.level, rr.fell_into_trap as "fell_into_trap: bool", rr.weak_answers,
                   (select count(*) from review_comments c where c.review_id = r.id and c.round_number = rr.round_number) as "comment_count!: i64",
@@ -430,7 +446,7 @@ pub async fn export_rows(db: impl SqliteExecutor<'_>) -> Result<Vec<ExportRow>, 
            join reviews r on r.id = rr.review_id
            join attempts a on a.id = r.attempt_id
            join users cu on cu.id = a.user_id
-           join users ru on ru.id = r.reviewer_id
+           left join users ru on ru.id = r.reviewer_id
            order by a.id, rr.round_number, ru.email"#
     )
     .fetch_all(db)

@@ -220,3 +220,188 @@ pub async fn change_password(
     .fetch_one(db)
     .await
 }
+
+/// What removing an account took with it.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Removal {
+    pub attempts: i64,
+    pub answers: i64,
+    pub revisions: i64,
+    /// Reviews of the person's attempts (by anyone) and the person's unfinished claims.
+    pub reviews_removed: i64,
+    /// Submitted reviews the person wrote on other people's attempts: kept, anonymised.
+    pub reviews_kept: i64,
+    pub sessions: i64,
+    pub invites: i64,
+}
+
+/// Why an account cannot be removed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoveError {
+    #[error("no such account")]
+    NotFound,
+    #[error("this is the only active admin; make someone else an admin first")]
+    LastAdmin,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Removes an account and everything that is theirs: attempts with their answers, revisions,
+/// self-assessments and the reviews of them; their unfinished review claims; their sessions and
+/// invites (the one they joined with, and unused ones they made). Submitted reviews they wrote
+/// on other people's attempts stay, with no reviewer (shown as "former interviewer"). The only
+/// active admin cannot be removed. Writes a row to `account_removals` (no email or name).
+/// Run it inside a write transaction (`db::begin_write`).
+pub async fn remove(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    actor_id: Option<i64>,
+    actor: &str,
+) -> Result<(User, Removal), RemoveError> {
+    let user = by_id(&mut *conn, id).await?.ok_or(RemoveError::NotFound)?;
+    if user.role == Role::Admin && !user.disabled && active_admins(&mut *conn).await? <= 1 {
+        return Err(RemoveError::LastAdmin);
+    }
+    let r = preview(&mut *conn, id).await?;
+    sqlx::query!(
+        "delete from reviews where reviewer_id = ? and submitted_at is null
+           and attempt_id not in (select id from attempts where user_id = ?)",
+        id,
+        id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "delete from invites where used_by = ? or (created_by = ? and used_at is null)",
+        id,
+        id
+    )
+    .execute(&mut *conn)
+    .await?;
+    for row_id in session_rows(&mut *conn, id).await? {
+        sqlx::query("delete from tower_sessions where id = ?")
+            .bind(row_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let role = user.role.as_str();
+    let now = clock::now();
+    let detail = serde_json::to_string(&r).unwrap_or_default();
+    sqlx::query!(
+        "insert into account_removals (at, actor_id, actor, subject_id, auth_epoch, role, detail)
+         values (?, ?, ?, ?, ?, ?, ?)",
+        now,
+        actor_id,
+        actor,
+        id,
+        user.auth_epoch,
+        role,
+        detail
+    )
+    .execute(&mut *conn)
+    .await?;
+    // the foreign keys do the rest: attempts → answers → revisions, self-assessments and reviews
+    // of them cascade; reviews and audit entries they wrote elsewhere keep a null author
+    sqlx::query!("delete from users where id = ?", id)
+        .execute(&mut *conn)
+        .await?;
+    Ok((user, r))
+}
+
+/// What removing the account would take (the confirmation page shows it; `remove` logs it).
+pub async fn preview(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Removal, sqlx::Error> {
+    Ok(Removal {
+        attempts: sqlx::query_scalar!(
+            r#"select count(*) as "n!: i64" from attempts where user_id = ?"#,
+            id
+        )
+        .fetch_one(&mut *conn)
+        .await?,
+        answers: sqlx::query_scalar!(
+            r#"select count(*) as "n!: i64" from answers
+               where attempt_id in (select id from attempts where user_id = ?)"#,
+            id
+        )
+        .fetch_one(&mut *conn)
+        .await?,
+        revisions: sqlx::query_scalar!(
+            r#"select count(*) as "n!: i64" from answer_revisions where answer_id in
+               (select n.id from answers n join attempts a on a.id = n.attempt_id where a.user_id = ?)"#,
+            id
+        )
+        .fetch_one(&mut *conn)
+        .await?,
+        // reviews of their attempts (by anyone) and their own unfinished claims elsewhere
+        reviews_removed: sqlx::query_scalar!(
+            r#"select count(*) as "n!: i64" from reviews r join attempts a on a.id = r.attempt_id
+               where a.user_id = ? or (r.reviewer_id = ? and r.submitted_at is null)"#,
+            id,
+            id
+        )
+        .fetch_one(&mut *conn)
+        .await?,
+        reviews_kept: sqlx::query_scalar!(
+            r#"select count(*) as "n!: i64" from reviews r join attempts a on a.id = r.attempt_id
+               where r.reviewer_id = ? and a.user_id <> ? and r.submitted_at is not null"#,
+            id,
+            id
+        )
+        .fetch_one(&mut *conn)
+        .await?,
+        sessions: session_rows(&mut *conn, id).await?.len() as i64,
+        invites: sqlx::query_scalar!(
+            r#"select count(*) as "n!: i64" from invites
+               where used_by = ? or (created_by = ? and used_at is null)"#,
+            id,
+            id
+        )
+        .fetch_one(&mut *conn)
+        .await?,
+    })
+}
+
+/// The stored session rows of an account. Rows are keyed by a hash of the cookie, so the
+/// account is read from each row's record. The table belongs to the session store and may not
+/// exist yet in a database that was never served.
+async fn session_rows(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    let exists: i64 = sqlx::query_scalar(
+        "select count(*) from sqlite_schema where type = 'table' and name = 'tower_sessions'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if exists == 0 {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(String, Vec<u8>)> = sqlx::query_as("select id, data from tower_sessions")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, data)| crate::auth::session_store::stored_user(data) == Some(id))
+        .map(|(row_id, _)| row_id)
+        .collect())
+}
+
+/// One entry of the account-removal log, for the admin audit page.
+#[derive(Debug, Clone)]
+pub struct RemovalEntry {
+    pub at: i64,
+    pub actor: String,
+    pub subject_id: i64,
+    pub role: String,
+    pub detail: String,
+}
+
+/// The newest account removals first.
+pub async fn removals(db: impl SqliteExecutor<'_>) -> Result<Vec<RemovalEntry>, sqlx::Error> {
+    sqlx::query_as!(
+        RemovalEntry,
+        r#"select at, actor, subject_id, role, detail from account_removals
+           order by id desc limit 200"#
+    )
+    .fetch_all(db)
+    .await
+}

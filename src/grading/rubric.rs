@@ -5,8 +5,14 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::practice::has_refused_control;
+
 /// Longest comment or summary accepted, in characters.
 pub const MAX_TEXT: usize = 5000;
+
+/// Why a comment or summary with a control character was refused.
+const CONTROL_MESSAGE: &str =
+    "the text contains invisible control characters; remove them and save again.";
 
 /// The overall verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +104,9 @@ impl Rubric {
                     "Round {n}: keep the comment under {MAX_TEXT} characters."
                 ));
             }
+            if has_refused_control(&comment) {
+                return Err(format!("Round {n}: {CONTROL_MESSAGE}"));
+            }
             let private_note = form
                 .get(&format!("private_{n}"))
                 .map(|s| s.trim().to_string())
@@ -106,6 +115,9 @@ impl Rubric {
                 return Err(format!(
                     "Round {n}: keep the private note under {MAX_TEXT} characters."
                 ));
+            }
+            if has_refused_control(&private_note) {
+                return Err(format!("Round {n}: private note: {CONTROL_MESSAGE}"));
             }
             let weak_answers = (1..=weak_count)
                 .filter(|k| {
@@ -151,6 +163,9 @@ impl Rubric {
             .unwrap_or_default();
         if summary.chars().count() > MAX_TEXT {
             return Err(format!("Keep the summary under {MAX_TEXT} characters."));
+        }
+        if has_refused_control(&summary) {
+            return Err(format!("The summary: {CONTROL_MESSAGE}"));
         }
         Ok(Self {
             rounds,
@@ -257,6 +272,32 @@ mod tests {
         assert!(Rubric::from_form(&form(&[("level_9", "2")]), &shape()).is_err());
         assert!(Rubric::from_form(&form(&[("weak_2_1", "on")]), &shape()).is_err());
         assert!(Rubric::from_form(&form(&[("recommendation", "maybe")]), &shape()).is_err());
+    }
+
+    #[test]
+    fn t63_comments_and_summaries_refuse_c0_and_c1_controls() {
+        for bad in [
+            "a\u{0}b",
+            "a\u{1b}[31m",
+            "a\u{7f}",
+            "a\u{85}b",
+            "a\u{9b}31m",
+            "a\u{9f}",
+        ] {
+            let err = Rubric::from_form(&form(&[("comment_1", bad)]), &shape()).unwrap_err();
+            assert!(err.contains("control characters"), "{err}");
+            let err = Rubric::from_form(&form(&[("summary", bad)]), &shape()).unwrap_err();
+            assert!(err.contains("control characters"), "{err}");
+        }
+        let r = Rubric::from_form(
+            &form(&[
+                ("comment_1", "line\n\tindented 👩‍💻"),
+                ("summary", "ok\nfine"),
+            ]),
+            &shape(),
+        )
+        .unwrap();
+        assert_eq!(r.round(1).unwrap().comment, "line\n\tindented 👩‍💻");
     }
 
     #[test]

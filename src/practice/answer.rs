@@ -22,16 +22,25 @@ impl AnswerProblem {
     }
 }
 
-/// Checks length and characters (tabs and newlines are fine; other C0 controls are not).
+/// Whether a free-text field refuses `c`: every control character (C0 U+0000–U+001F, DEL
+/// U+007F and C1 U+0080–U+009F) except tab and newline. Answers, review comments and
+/// summaries, self-assessment notes, invite notes and names all follow this rule.
+pub fn is_refused_control(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// Whether `text` holds a character that [`is_refused_control`] refuses.
+pub fn has_refused_control(text: &str) -> bool {
+    text.chars().any(is_refused_control)
+}
+
+/// Checks length and characters (tabs and newlines are fine; other controls are not).
 pub fn check_answer(body: &str) -> Result<(), AnswerProblem> {
     let chars = body.chars().count();
     if chars > MAX_CHARS {
         return Err(AnswerProblem::TooLong { chars });
     }
-    if body
-        .chars()
-        .any(|c| (c.is_control() && c != '\n' && c != '\t') && (c as u32) < 0x20 || c == '\u{7f}')
-    {
+    if has_refused_control(body) {
         return Err(AnswerProblem::ControlCharacter);
     }
     Ok(())
@@ -55,5 +64,27 @@ mod tests {
             Err(AnswerProblem::ControlCharacter)
         );
         assert!(check_answer("tabs\tand\nnewlines, emoji 👩‍💻, RTL \u{202e} ok").is_ok());
+    }
+
+    #[test]
+    fn t63_c0_del_and_c1_controls_are_refused_tab_and_newline_are_not() {
+        for c in (0u32..0x20).chain(0x7f..=0x9f).filter_map(char::from_u32) {
+            let ok = c == '\n' || c == '\t';
+            assert_eq!(is_refused_control(c), !ok, "U+{:04X}", c as u32);
+            let body = format!("before{c}after");
+            assert_eq!(
+                check_answer(&body).is_ok(),
+                ok,
+                "U+{:04X} in an answer",
+                c as u32
+            );
+        }
+        // the neighbours of the C1 block, format characters and non-ASCII letters stay allowed
+        for c in [
+            ' ', '~', '\u{a0}', 'é', '\u{200b}', '\u{202e}', '\u{feff}', '👩',
+        ] {
+            assert!(!is_refused_control(c), "U+{:04X}", c as u32);
+        }
+        assert!(has_refused_control("a\u{85}b"));
     }
 }

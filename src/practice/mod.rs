@@ -6,5 +6,5 @@ pub mod answer;
 pub mod diff;
 pub mod steps;
 
-pub use answer::{AnswerProblem, MAX_CHARS, check_answer};
+pub use answer::{AnswerProblem, MAX_CHARS, check_answer, has_refused_control, is_refused_control};
 pub use steps::{Mode, Part, Step, StepState, current_step, steps};

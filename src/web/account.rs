@@ -413,6 +413,10 @@ fn retry_after(resp: &mut Response, wait: RetryAfter) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
 }
+/// The longest display name accepted, in characters (Unicode scalar values).
+pub const MAX_NAME_CHARS: usize = 80;
+/// The longest email address accepted, in characters.
+pub const MAX_EMAIL_CHARS: usize = 254;
 
 /// Checks the sign-up fields; the message says what to fix.
 pub fn validate_registration(
@@ -422,15 +426,18 @@ pub fn validate_registration(
     confirm: &str,
 ) -> Option<String> {
     let at = email.find('@');
-    if email.len() > 254
+    if email.chars().count() > MAX_EMAIL_CHARS
         || at.is_none_or(|i| i == 0 || i == email.len() - 1)
-        || email.contains(char::is_whitespace)
+        || email.contains(|c: char| c.is_whitespace() || c.is_control())
     {
         return Some("Enter a valid email address, like ana@example.com.".into());
     }
-    if name.is_empty() || name.chars().count() > 80 {
-        return Some("Enter a display name of 1 to 80 characters.".into());
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Some(format!(
+            "Enter a display name of 1 to {MAX_NAME_CHARS} characters."
+        ));
     }
+    // every control character, C0, DEL and C1, and here tab and newline too (one line)
     if name.chars().any(char::is_control) {
         return Some("The display name cannot contain control characters.".into());
     }
@@ -665,5 +672,29 @@ mod tests {
             validate_registration("ana@x.io", "Ana", "long enough pass", "long enough pass")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn t63_names_and_emails_refuse_c0_and_c1_controls() {
+        let ok = |email: &str, name: &str| {
+            validate_registration(email, name, "long enough pass", "long enough pass").is_none()
+        };
+        assert!(ok("ana@x.io", "Ana Lúcia 👩‍💻"));
+        for c in [
+            '\u{0}', '\t', '\n', '\u{1b}', '\u{7f}', '\u{80}', '\u{85}', '\u{9b}', '\u{9f}',
+        ] {
+            assert!(
+                !ok("ana@x.io", &format!("Ana{c}Lu")),
+                "U+{:04X} in a name",
+                c as u32
+            );
+            assert!(
+                !ok(&format!("ana{c}@x.io"), "Ana"),
+                "U+{:04X} in an email",
+                c as u32
+            );
+        }
+        assert!(ok("ana@x.io", &"é".repeat(MAX_NAME_CHARS)));
+        assert!(!ok("ana@x.io", &"é".repeat(MAX_NAME_CHARS + 1)));
     }
 }

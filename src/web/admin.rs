@@ -1,5 +1,5 @@
-//! Admin pages: users (role, disable, sign-in locks), invite links, site settings and content
-//! status.
+//! Admin pages: users (role, disable, delete, sign-in locks), invite links, site settings and
+//! content status.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -243,6 +243,107 @@ pub async fn sign_out_everywhere(
 }
 
 #[derive(Template, WebTemplate)]
+#[template(path = "pages/admin/delete_user.html")]
+struct DeleteUserPage {
+    chrome: Chrome,
+    target: User,
+    removal: db::users::Removal,
+}
+
+/// Why the web page refuses to delete an account, before anything is written.
+fn delete_refusal(me: &User, id: i64) -> Option<AppError> {
+    (id == me.id).then(|| {
+        AppError::Conflict(
+            "You cannot delete your own account here; ask another admin, or use `gauntlet user delete`."
+                .into(),
+        )
+    })
+}
+
+/// `GET /admin/users/{id}/delete`: the confirmation step (a page, so it works without
+/// JavaScript), listing what goes and what stays.
+pub async fn delete_user_page(
+    RequireAdmin(me): RequireAdmin,
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse> {
+    if let Some(refusal) = delete_refusal(&me, id) {
+        return Err(refusal);
+    }
+    let mut conn = state.db.get().await?;
+    let target = db::users::by_id(&mut *conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let removal = db::users::preview(&mut conn, id).await?;
+    Ok(DeleteUserPage {
+        chrome,
+        target,
+        removal,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    /// "delete", sent only by the confirmation page's form.
+    confirm: Option<String>,
+}
+
+/// `POST /admin/users/{id}/delete`: removes the account and its data (see `db::users::remove`);
+/// their sessions stop working at once (the account is gone, and an id SQLite hands out again
+/// starts with a newer epoch). The last active admin cannot be deleted.
+pub async fn delete_user(
+    RequireAdmin(me): RequireAdmin,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<DeleteForm>,
+) -> Result<Response> {
+    if let Some(refusal) = delete_refusal(&me, id) {
+        return Err(refusal);
+    }
+    let mut tx = db::begin_write(&state.writer).await?;
+    if db::users::by_id(&mut *tx, id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
+    if form.confirm.as_deref() != Some("delete") {
+        return Err(AppError::Unprocessable(
+            "Confirm the deletion on its confirmation page.".into(),
+        ));
+    }
+    let actor = format!("admin {}", me.email);
+    let (target, removal) = match db::users::remove(&mut tx, id, Some(me.id), &actor).await {
+        Ok(done) => done,
+        Err(db::users::RemoveError::NotFound) => return Err(AppError::NotFound),
+        Err(db::users::RemoveError::LastAdmin) => {
+            return Err(AppError::Conflict(
+                "This is the only active admin. Make someone else an admin first.".into(),
+            ));
+        }
+        Err(db::users::RemoveError::Db(e)) => return Err(e.into()),
+    };
+    tx.commit().await?;
+    tracing::info!(
+        admin = me.id,
+        user = id,
+        role = %target.role,
+        attempts = removal.attempts,
+        reviews_kept = removal.reviews_kept,
+        "account deleted"
+    );
+    session::flash(
+        &session,
+        "success",
+        format!(
+            "{} was deleted with {} attempt(s); {} review(s) they wrote stay as \"former interviewer\".",
+            target.email, removal.attempts, removal.reviews_kept
+        ),
+    )
+    .await?;
+    Ok(Redirect::to("/admin").into_response())
+}
+
+#[derive(Template, WebTemplate)]
 #[template(path = "pages/admin/invites.html")]
 struct InvitesPage {
     chrome: Chrome,
@@ -270,9 +371,14 @@ pub async fn invites_page(
     session: Session,
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse> {
-    let new_link = session
-        .remove::<(String, String, String)>(NEW_INVITE)
-        .await?;
+    // shown once: a GET takes it; a HEAD (no body to show it in) and a page without one write
+    // nothing to the session
+    let mut new_link = session.get::<(String, String, String)>(NEW_INVITE).await?;
+    if new_link.is_some() && !chrome.head {
+        new_link = session
+            .remove::<(String, String, String)>(NEW_INVITE)
+            .await?;
+    }
     Ok(InvitesPage {
         chrome,
         invites: db::tokens::list_invites(&mut *state.db.get().await?).await?,
@@ -288,6 +394,9 @@ pub struct InviteForm {
     days: String,
     note: String,
 }
+
+/// The longest invite note accepted, in characters (Unicode scalar values).
+pub const MAX_INVITE_NOTE_CHARS: usize = 200;
 
 /// `POST /admin/invites`: the link is shown once, on the next page; only its hash is stored.
 pub async fn create_invite(
@@ -308,7 +417,13 @@ pub async fn create_invite(
     let problem = match (role, days) {
         (None, _) => Some("Choose a role for the invite."),
         (_, None) => Some("Choose how many days the link stays valid (1 to 30)."),
-        _ if note.chars().count() > 200 => Some("Keep the note under 200 characters."),
+        _ if note.chars().count() > MAX_INVITE_NOTE_CHARS => {
+            Some("Keep the note under 200 characters.")
+        }
+        // one line: every control character (C0, DEL, C1) is refused, tab and newline too
+        _ if note.chars().any(char::is_control) => {
+            Some("The note cannot contain control characters.")
+        }
         _ => None,
     };
     let (Some(role), Some(days), None) = (role, days, problem) else {
@@ -523,6 +638,16 @@ pub struct AuditRow {
 struct AuditPage {
     chrome: Chrome,
     rows: Vec<AuditRow>,
+    removals: Vec<RemovalRow>,
+}
+
+/// One account removal as the audit page shows it.
+pub struct RemovalRow {
+    pub at: String,
+    pub actor: String,
+    pub subject_id: i64,
+    pub role: String,
+    pub detail: String,
 }
 
 /// `GET /admin/audit`: every change made to a review after it was submitted.
@@ -531,7 +656,19 @@ pub async fn audit_page(
     chrome: Chrome,
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse> {
-    let rows = db::reviews::audit_log(&mut *state.db.get().await?)
+    let mut conn = state.db.get().await?;
+    let removals = db::users::removals(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|e| RemovalRow {
+            at: clock::format_datetime(e.at),
+            actor: e.actor,
+            subject_id: e.subject_id,
+            role: e.role,
+            detail: e.detail,
+        })
+        .collect();
+    let rows = db::reviews::audit_log(&mut *conn)
         .await?
         .into_iter()
         .map(|e| AuditRow {
@@ -543,7 +680,11 @@ pub async fn audit_page(
             after: e.after,
         })
         .collect();
-    Ok(AuditPage { chrome, rows })
+    Ok(AuditPage {
+        chrome,
+        rows,
+        removals,
+    })
 }
 
 #[derive(Deserialize)]
@@ -566,7 +707,7 @@ pub async fn export(
             "gauntlet-grades.csv",
         ),
         "json" => (
-            crate::export::to_json(&rows),
+            crate::export::to_json(&rows).map_err(|e| AppError::Internal(e.to_string()))?,
             "application/json",
             "gauntlet-grades.json",
         ),

@@ -126,6 +126,9 @@ impl CatalogPage {
     }
 }
 
+/// The longest search accepted, in characters (Unicode scalar values).
+pub const MAX_QUERY_CHARS: usize = 200;
+
 /// `GET /catalog`
 pub async fn catalog(
     _: CurrentUser,
@@ -133,10 +136,10 @@ pub async fn catalog(
     State(state): State<AppState>,
     Query(filter): Query<Filter>,
 ) -> Result<impl axum::response::IntoResponse> {
-    if filter.q.len() > 200 {
-        return Err(AppError::BadRequest(
-            "Search for at most 200 characters.".into(),
-        ));
+    if filter.q.chars().count() > MAX_QUERY_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "Search for at most {MAX_QUERY_CHARS} characters."
+        )));
     }
     let lib = state.content.current();
     let all: Vec<Arc<Gauntlet>> = lib.iter().map(|e| e.gauntlet.clone()).collect();
@@ -208,7 +211,12 @@ mod tests {
             round: 3,
             skill: "Caching regional reads in Redis under a budget".into(),
         });
-        let rl = g("Rate Limiter", "System Design", "L3", &["API Design", "Redis"]);
+        let rl = g(
+            "Rate Limiter",
+            "System Design",
+            "L3",
+            &["API Design", "Redis"],
+        );
         let j = g("JVM Memory Leak", "Debugging", "L2-L3", &["JVM"]);
         let q = |s: &str| Filter {
             q: s.into(),

@@ -61,7 +61,7 @@ impl DebriefRound {
         }
         ls.sort_by(f64::total_cmp);
         let mid = ls.len() / 2;
-        Some(if ls.len() % 2 == 0 {
+        Some(if ls.len().is_multiple_of(2) {
             (ls[mid - 1] + ls[mid]) / 2.0
         } else {
             ls[mid]
@@ -311,6 +311,9 @@ fn levels_for(rubrics: &[(String, Rubric)], round: u32) -> Vec<(String, u8)> {
         .collect()
 }
 
+/// The longest self-assessment note accepted, in characters (Unicode scalar values).
+pub const MAX_NOTE_CHARS: usize = 2000;
+
 /// `POST /attempts/{id}/self-assessment`: `level_N` (1–4) and `note_N` per round.
 pub async fn save_self_assessment(
     CurrentUser(user): CurrentUser,
@@ -343,10 +346,18 @@ pub async fn save_self_assessment(
             .ok()
             .filter(|l| (1..=4).contains(l))
             .ok_or_else(|| AppError::Unprocessable("Levels go from 1 to 4.".into()))?;
-        if note.chars().count() > 2000 {
-            return Err(AppError::Unprocessable(
-                "Keep each note under 2,000 characters.".into(),
-            ));
+        if note.chars().count() > MAX_NOTE_CHARS {
+            return Err(AppError::Unprocessable(format!(
+                "Keep each note under {MAX_NOTE_CHARS} characters (round {}'s has {}).",
+                r.number,
+                note.chars().count()
+            )));
+        }
+        if crate::practice::has_refused_control(&note) {
+            return Err(AppError::Unprocessable(format!(
+                "The note for round {} contains invisible control characters; remove them and save again.",
+                r.number
+            )));
         }
         rows.push((i64::from(r.number), level, note));
     }

@@ -12,7 +12,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::layout::Chrome;
-use crate::auth::tokens::short_id;
+use crate::{auth::tokens::short_id, db::Failure};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -40,6 +40,12 @@ pub enum AppError {
     Unavailable(String),
     #[error("too many attempts")]
     TooManyRequests { retry_after: u64 },
+    /// The account's storage limit (`--max-account-storage-mb`): 413 with what to do.
+    #[error("storage limit: {0}")]
+    StorageLimit(String),
+    /// One at a time (an export of the same account is under way): 429 with Retry-After.
+    #[error("busy: {0}")]
+    Busy(String),
     #[error("csrf: {0}")]
     Csrf(String),
     #[error(transparent)]
@@ -57,6 +63,17 @@ impl From<crate::auth::password::Busy> for AppError {
 }
 
 impl AppError {
+    /// The kind of a database failure (the session store's too), classified once in `db`.
+    fn failure(&self) -> Option<Failure> {
+        match self {
+            Self::Db(e) => Some(crate::db::classify(e)),
+            Self::Session(e) if e.to_string().contains("database is locked") => {
+                Some(Failure::Locked)
+            }
+            _ => None,
+        }
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             Self::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
@@ -68,8 +85,11 @@ impl AppError {
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Db(e) if crate::db::is_storage_full(e) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests { .. } | Self::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::StorageLimit(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            _ if matches!(self.failure(), Some(Failure::StorageFull | Failure::Locked)) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Db(_) | Self::Session(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -100,9 +120,15 @@ impl AppError {
                 format!("Too many sign-in attempts. Wait {retry_after} seconds, then try again."),
             ),
             Self::Csrf(m) => ("Form expired", m.clone()),
-            Self::Db(e) if crate::db::is_storage_full(e) => (
+            Self::StorageLimit(m) => ("Storage limit reached", m.clone()),
+            Self::Busy(m) => ("Already under way", m.clone()),
+            _ if self.failure() == Some(Failure::StorageFull) => (
                 "Storage full",
                 "The server's disk is full, so nothing was saved. Your text is still in the page; try again in a minute and tell an admin.".into(),
+            ),
+            _ if self.failure() == Some(Failure::Locked) => (
+                "Database busy",
+                "The database is locked by another program (a backup or maintenance task, for example), so nothing was saved. Your text is still in the page; try again in a few seconds.".into(),
             ),
             Self::Db(_) | Self::Session(_) | Self::Internal(_) => (
                 "Something went wrong",
@@ -115,9 +141,12 @@ impl AppError {
     fn add_retry_after(&self, resp: &mut Response) {
         let retry = match self {
             Self::TooManyRequests { retry_after } => Some(*retry_after),
-            Self::Unavailable(_) => Some(5),
-            Self::Db(e) if crate::db::is_storage_full(e) => Some(30),
-            _ => None,
+            Self::Unavailable(_) | Self::Busy(_) => Some(5),
+            _ => match self.failure() {
+                Some(Failure::StorageFull) => Some(30),
+                Some(Failure::Locked) => Some(5),
+                _ => None,
+            },
         };
         if let Some(secs) = retry
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
@@ -139,7 +168,10 @@ impl AppError {
             Self::Unavailable(_) => "unavailable",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Csrf(_) => "csrf",
-            Self::Db(e) if crate::db::is_storage_full(e) => "storage_full",
+            Self::StorageLimit(_) => "storage_limit",
+            Self::Busy(_) => "busy",
+            _ if self.failure() == Some(Failure::StorageFull) => "storage_full",
+            _ if self.failure() == Some(Failure::Locked) => "database_busy",
             Self::Db(_) | Self::Session(_) | Self::Internal(_) => "internal",
         }
     }
@@ -162,6 +194,9 @@ impl IntoResponse for AppError {
         if let Some(id) = &correlation {
             match &self {
                 Self::Unavailable(m) => tracing::warn!(correlation = %id, "unavailable: {m}"),
+                other if other.failure() == Some(Failure::Locked) => {
+                    tracing::warn!(correlation = %id, error = %other, "database locked")
+                }
                 other => tracing::error!(correlation = %id, error = %other, "request failed"),
             }
         }
@@ -206,7 +241,11 @@ pub fn json_error(err: AppError) -> Response {
     let mut body = json!({"error": code, "message": message});
     if status.is_server_error() {
         let id = short_id();
-        tracing::error!(correlation = %id, error = %err, "request failed");
+        if err.failure() == Some(Failure::Locked) {
+            tracing::warn!(correlation = %id, error = %err, "database locked");
+        } else {
+            tracing::error!(correlation = %id, error = %err, "request failed");
+        }
         body["reference"] = json!(id);
     }
     let mut resp = (status, Json(body)).into_response();

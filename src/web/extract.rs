@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts},
-    http::{HeaderMap, header, request::Parts},
+    http::{HeaderMap, Method, header, request::Parts},
 };
 use tower_sessions::Session;
 
@@ -70,7 +70,10 @@ async fn load_user(parts: &mut Parts, state: &AppState) -> Result<Option<User>, 
         session::sign_out(&session).await?;
         return Ok(None);
     }
-    session::touch(&session, &su, now).await?;
+    // HEAD never writes, not even the session's last-seen time
+    if parts.method != Method::HEAD {
+        session::touch(&session, &su, now).await?;
+    }
     Ok(user)
 }
 
@@ -259,13 +262,19 @@ impl FromRequestParts<AppState> for Chrome {
             .await
             .map_err(|(_, m)| AppError::Internal(m.to_string()))?;
         let csrf = session::csrf_token(&session).await?.unwrap_or_default();
-        let flash = session::take_flash(&session).await?;
+        // a HEAD response has no body to show the message in: it stays for the next page
+        let flash = if parts.method == Method::HEAD {
+            session::peek_flash(&session).await?
+        } else {
+            session::take_flash(&session).await?
+        };
         Ok(Self {
             user: user.as_ref().map(|u| UserView::from(&u.0)),
             csrf,
             flash,
             section: section_of(parts.uri.path()),
             visitor: parts.extensions.get::<VisitorToken>().cloned(),
+            head: parts.method == Method::HEAD,
             ..Self::bare()
         })
     }

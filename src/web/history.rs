@@ -6,14 +6,23 @@ use std::collections::BTreeMap;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
+    body::{Body, Bytes},
     extract::State,
     http::{HeaderValue, header},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
 
-use super::{error::Result, extract::CurrentUser, layout::Chrome};
-use crate::{clock, db, practice::Part, state::AppState};
+use super::{
+    error::{AppError, Result},
+    extract::CurrentUser,
+    layout::Chrome,
+};
+use crate::{
+    clock, db,
+    practice::Part,
+    state::{AppState, ExportSlot},
+};
 
 /// One attempt row in the history table.
 pub struct AttemptRow {
@@ -127,11 +136,7 @@ pub async fn history(
             .map_or_else(|| a.slug.clone(), |p| p.gauntlet.title.clone());
         titles.insert(
             a.id,
-            (
-                title.clone(),
-                pinned,
-                a.finished_at.unwrap_or(a.started_at),
-            ),
+            (title.clone(), pinned, a.finished_at.unwrap_or(a.started_at)),
         );
         let mine: Vec<String> = levels
             .iter()
@@ -330,60 +335,51 @@ fn chart(name: String, mut points: Vec<ChartPoint>) -> Chart {
     }
 }
 
+/// Revisions read (and sent) at a time: at most a few MB in memory per export.
+const REVISIONS_PER_CHUNK: i64 = 8;
+
 /// `GET /account/export.json`: everything the candidate wrote, as a download (times in ISO 8601
-/// UTC, documented in the README).
+/// UTC, documented in the README). The document is
+/// streamed a few rows at a time (a large account never sits in memory whole), one export per
+/// account at a time. An error after the first byte ends the connection without the end of
+/// the document, so a client never mistakes a cut-short export for a whole one.
 pub async fn export(
     CurrentUser(user): CurrentUser,
     State(state): State<AppState>,
 ) -> Result<Response> {
-    let mut conn = state.db.get().await?;
-    let attempts = db::attempts::for_user(&mut *conn, user.id).await?;
-    let mut out = Vec::new();
-    for a in attempts {
-        let answers = db::attempts::answers(&mut *conn, a.id).await?;
-        let mut answer_docs = Vec::new();
-        for ans in answers {
-            let revisions: Vec<_> = db::attempts::revisions(&mut *conn, ans.id)
-                .await?
-                .into_iter()
-                .map(|r| json!({"version": r.version, "body": r.body, "kind": r.kind, "saved_at": clock::iso8601(r.saved_at)}))
-                .collect();
-            answer_docs.push(json!({
-                "round": ans.round_number,
-                "part": if ans.part == Part::FollowUp.as_str() { "follow_up" } else { "main" },
-                "body": ans.body,
-                "version": ans.version,
-                "first_viewed_at": clock::iso8601(ans.first_viewed_at),
-                "updated_at": clock::iso8601(ans.updated_at),
-                "submitted_at": ans.submitted_at.map(clock::iso8601),
-                "revisions": revisions,
-            }));
-        }
-        let selfs: Vec<_> = db::attempts::self_assessment(&mut *conn, a.id)
-            .await?
-            .into_iter()
-            .map(|s| json!({"round": s.round_number, "level": s.level, "note": s.note}))
-            .collect();
-        out.push(json!({
-            "id": a.id,
-            "gauntlet": a.slug,
-            "gauntlet_version": a.version,
-            "mode": a.mode,
-            "started_at": clock::iso8601(a.started_at),
-            "finished_at": a.finished_at.map(clock::iso8601),
-            "review_requested_at": a.review_requested_at.map(clock::iso8601),
-            "answers": answer_docs,
-            "self_assessment": selfs,
-        }));
-    }
-    let doc = json!({
+    let slot = state.exports.take(user.id).ok_or_else(|| {
+        AppError::Busy(
+            "An export of your account is already being downloaded. Wait for it to finish, then try again.".into(),
+        )
+    })?;
+    // read before the first byte is sent, so a failure here still gets an ordinary error page
+    let attempts = db::attempts::for_user(&mut *state.db.get().await?, user.id).await?;
+    let head = json!({
         "exported_at": clock::iso8601(clock::now()),
         "user": {"email": user.email, "display_name": user.display_name, "role": user.role.as_str()},
-        "attempts": out,
     });
-    let body = serde_json::to_string_pretty(&doc)
-        .map_err(|e| super::error::AppError::Internal(e.to_string()))?;
-    let mut resp = body.into_response();
+    let doc = ExportDoc {
+        state: state.clone(),
+        user: user.id,
+        head: Some(head),
+        attempts: attempts.into_iter(),
+        wrote_attempt: false,
+        attempt: None,
+        revisions_of: None,
+        finished: false,
+        _slot: slot,
+    };
+    let chunks = futures_util::stream::try_unfold(doc, |mut doc| async move {
+        match doc.next_chunk().await {
+            Ok(Some(chunk)) => Ok(Some((chunk, doc))),
+            Ok(None) => Ok(None),
+            Err(e) => {
+                tracing::error!(user = doc.user, error = %e, "personal export failed part-way; the download is cut off");
+                Err(e)
+            }
+        }
+    });
+    let mut resp = Body::from_stream(chunks).into_response();
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -394,4 +390,139 @@ pub async fn export(
         HeaderValue::from_static("attachment; filename=\"gauntlet-export.json\""),
     );
     Ok(resp)
+}
+
+/// The personal export being written: where it has got to.
+struct ExportDoc {
+    state: AppState,
+    user: i64,
+    /// The export's first fields, until written.
+    head: Option<serde_json::Value>,
+    attempts: std::vec::IntoIter<db::attempts::Attempt>,
+    wrote_attempt: bool,
+    /// The attempt whose answers are being written.
+    attempt: Option<OpenAttempt>,
+    /// The answer whose revisions are being written: its id, the last revision written and
+    /// whether none was written yet.
+    revisions_of: Option<(i64, i64, bool)>,
+    finished: bool,
+    /// This account's export slot, freed when the download ends or is dropped.
+    _slot: ExportSlot,
+}
+
+struct OpenAttempt {
+    id: i64,
+    answers: std::vec::IntoIter<db::attempts::Answer>,
+    wrote_answer: bool,
+}
+
+impl ExportDoc {
+    /// The next piece of the document; `None` after its end.
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
+        let mut out = Vec::new();
+        if let Some(head) = self.head.take() {
+            open_object(&mut out, &head, "attempts")?;
+            return Ok(Some(out.into()));
+        }
+        if let Some((answer_id, after, none_yet)) = self.revisions_of {
+            let page = db::attempts::revisions_after(
+                &mut *self.state.db.get().await?,
+                answer_id,
+                after,
+                REVISIONS_PER_CHUNK,
+            )
+            .await?;
+            let Some(last) = page.last().map(|r| r.id) else {
+                self.revisions_of = None;
+                out.extend_from_slice(b"]}");
+                return Ok(Some(out.into()));
+            };
+            for (i, r) in page.into_iter().enumerate() {
+                if !(none_yet && i == 0) {
+                    out.push(b',');
+                }
+                let rev = json!({"version": r.version, "body": r.body, "kind": r.kind, "saved_at": clock::iso8601(r.saved_at)});
+                serde_json::to_writer(&mut out, &rev).map_err(internal)?;
+            }
+            self.revisions_of = Some((answer_id, last, false));
+            return Ok(Some(out.into()));
+        }
+        if let Some(open) = &mut self.attempt {
+            if let Some(ans) = open.answers.next() {
+                if open.wrote_answer {
+                    out.push(b',');
+                }
+                open.wrote_answer = true;
+                let answer = json!({
+                    "round": ans.round_number,
+                    "part": if ans.part == Part::FollowUp.as_str() { "follow_up" } else { "main" },
+                    "body": ans.body,
+                    "version": ans.version,
+                    "first_viewed_at": clock::iso8601(ans.first_viewed_at),
+                    "updated_at": clock::iso8601(ans.updated_at),
+                    "submitted_at": ans.submitted_at.map(clock::iso8601),
+                });
+                open_object(&mut out, &answer, "revisions")?;
+                self.revisions_of = Some((ans.id, 0, true));
+                return Ok(Some(out.into()));
+            }
+            let selfs: Vec<_> =
+                db::attempts::self_assessment(&mut *self.state.db.get().await?, open.id)
+                    .await?
+                    .into_iter()
+                    .map(|s| json!({"round": s.round_number, "level": s.level, "note": s.note}))
+                    .collect();
+            out.extend_from_slice(b"],\"self_assessment\":");
+            serde_json::to_writer(&mut out, &selfs).map_err(internal)?;
+            out.push(b'}');
+            self.attempt = None;
+            return Ok(Some(out.into()));
+        }
+        if let Some(a) = self.attempts.next() {
+            let answers = db::attempts::answers(&mut *self.state.db.get().await?, a.id).await?;
+            if self.wrote_attempt {
+                out.push(b',');
+            }
+            self.wrote_attempt = true;
+            let attempt = json!({
+                "id": a.id,
+                "gauntlet": a.slug,
+                "gauntlet_version": a.version,
+                "mode": a.mode,
+                "started_at": clock::iso8601(a.started_at),
+                "finished_at": a.finished_at.map(clock::iso8601),
+                "review_requested_at": a.review_requested_at.map(clock::iso8601),
+            });
+            open_object(&mut out, &attempt, "answers")?;
+            self.attempt = Some(OpenAttempt {
+                id: a.id,
+                answers: answers.into_iter(),
+                wrote_answer: false,
+            });
+            return Ok(Some(out.into()));
+        }
+        if self.finished {
+            return Ok(None);
+        }
+        self.finished = true;
+        out.extend_from_slice(b"]}\n");
+        Ok(Some(out.into()))
+    }
+}
+
+/// Writes `object` without its closing brace, followed by `"list":[`.
+fn open_object(out: &mut Vec<u8>, object: &serde_json::Value, list: &str) -> Result<()> {
+    serde_json::to_writer(&mut *out, object).map_err(internal)?;
+    let closing = out.pop();
+    debug_assert_eq!(closing, Some(b'}'));
+    if object.as_object().is_some_and(|o| !o.is_empty()) {
+        out.push(b',');
+    }
+    serde_json::to_writer(&mut *out, list).map_err(internal)?;
+    out.extend_from_slice(b":[");
+    Ok(())
+}
+
+fn internal(e: serde_json::Error) -> AppError {
+    AppError::Internal(e.to_string())
 }

@@ -5,10 +5,7 @@ use tower_sessions::Session;
 
 use super::{assets, csrf::VisitorToken};
 use crate::{
-    auth::{
-        Role,
-        session::Flash,
-    },
+    auth::{Role, session::Flash},
     db::users::User,
 };
 
@@ -65,6 +62,8 @@ pub struct Chrome {
     pub favicon: String,
     /// The visitor token for forms shown before sign-in (see `csrf::visitor`).
     pub visitor: Option<VisitorToken>,
+    /// The request is a HEAD: nothing is written for it, not even a cookie for a form's token.
+    pub head: bool,
 }
 
 impl Chrome {
@@ -79,16 +78,19 @@ impl Chrome {
             js: assets::url("app.js"),
             favicon: assets::url("favicon.svg"),
             visitor: None,
+            head: false,
         }
     }
 
     /// Makes sure the page has a CSRF token (for forms shown before sign-in): without a session
-    /// token, the visitor token, whose cookie the response then sets. Creates no session.
+    /// token, the visitor token, whose cookie the response then sets. Creates no session; a
+    /// HEAD request gets no body, so no token and no cookie either.
     pub async fn with_csrf(
         mut self,
         _session: &Session,
     ) -> Result<Self, tower_sessions::session::Error> {
         if self.csrf.is_empty()
+            && !self.head
             && let Some(visitor) = &self.visitor
         {
             self.csrf = visitor.value();

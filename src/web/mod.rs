@@ -26,9 +26,10 @@ use std::time::Instant;
 
 use axum::{
     Router,
+    body::HttpBody as _,
     error_handling::HandleErrorLayer,
     extract::{DefaultBodyLimit, MatchedPath, Request, State},
-    http::{HeaderValue, StatusCode},
+    http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
 };
@@ -77,6 +78,7 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(session_layer)
+        .layer(middleware::from_fn(session_save_failed))
         // outside the session layer, so it sees the session cookie a sign-in sets
         .layer(middleware::from_fn_with_state(state.clone(), csrf::visitor))
         .layer(middleware::from_fn_with_state(state.clone(), track))
@@ -133,6 +135,28 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
 
 async fn not_found() -> Response {
     error::AppError::NotFound.into_response()
+}
+
+/// The session layer answers a bare, empty 500 when it cannot save a session: the database is
+/// locked by another program (or full), since the store does nothing else that can fail. That
+/// becomes a 503 with Retry-After and a page (or JSON) saying so, like any other such failure.
+async fn session_save_failed(req: Request, next: Next) -> Response {
+    let json = extract::wants_json(req.headers());
+    let resp = next.run(req).await;
+    let bare = resp.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && !resp.headers().contains_key(header::CONTENT_TYPE)
+        && resp.body().size_hint().exact() == Some(0);
+    if !bare {
+        return resp;
+    }
+    let err = error::AppError::Unavailable(
+        "Your session could not be saved just now: the database is busy (locked by another program) or full. Nothing was changed; try again in a few seconds.".into(),
+    );
+    if json {
+        error::json_error(err)
+    } else {
+        err.into_response()
+    }
 }
 
 /// Records request counts and latencies by route template (never by raw path).

@@ -12,11 +12,12 @@ use askama_web::WebTemplate;
 use axum::{
     Json,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, Method, StatusCode},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::SqliteConnection;
 use tower_sessions::Session;
 
 use super::{
@@ -29,6 +30,7 @@ use super::{
 use crate::{
     auth::session,
     clock,
+    config::Config,
     content::{Gauntlet, Round},
     db::{
         self,
@@ -107,6 +109,39 @@ pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loade
     })
 }
 
+/// Refuses (413) when the account already stores its limit (`--max-account-storage-mb`), or
+/// when `adding` more bytes would take it past. Checked where it is cheap: starting an
+/// attempt, submitting, and the careful save path (which the autosave writer also sends each
+/// account to regularly, see `db::drafts`), inside the write transaction that then writes, so
+/// requests sent at once cannot all pass the check before any of them wrote.
+pub async fn check_storage(
+    tx: &mut SqliteConnection,
+    config: &Config,
+    user_id: i64,
+    adding: usize,
+) -> Result<()> {
+    let used = db::attempts::stored_bytes(&mut *tx, user_id).await?;
+    let used = u64::try_from(used).unwrap_or(0);
+    let limit = config.max_account_storage;
+    if used < limit && used.saturating_add(adding as u64) <= limit {
+        return Ok(());
+    }
+    let mb = |b: u64| format!("{:.1}", b as f64 / crate::config::MB as f64);
+    let limit_mb = config.max_account_storage_mb();
+    tracing::warn!(user = user_id, used, limit, "account storage limit reached");
+    Err(AppError::StorageLimit(if adding == 0 {
+        format!(
+            "Your account stores {} MB of answers and their saved versions, the most this site allows per account ({limit_mb} MB, set with --max-account-storage-mb). Delete unfinished attempts you no longer need, or ask an admin to raise the limit; then start again.",
+            mb(used)
+        )
+    } else {
+        format!(
+            "Saving this would take your account past the {limit_mb} MB this site allows per account (set with --max-account-storage-mb); it stores {} MB now. Nothing was saved, and your text is still in the page. Delete unfinished attempts you no longer need or shorten the text, or ask an admin to raise the limit.",
+            mb(used)
+        )
+    }))
+}
+
 #[derive(Deserialize)]
 pub struct StartForm {
     mode: String,
@@ -127,6 +162,7 @@ pub async fn start(
     let entry = lib.get(&slug).ok_or(AppError::NotFound)?;
     let g = &entry.gauntlet;
     let mut tx = db::begin_write(&state.writer).await?;
+    check_storage(&mut tx, &state.config, user.id, 0).await?;
     // normally recorded at load already; this keeps the pin valid whatever happened since
     db::versions::record(&mut tx, &g.slug, &g.version, &g.title, &entry.source).await?;
     let id = db::attempts::create(&mut tx, user.id, &g.slug, &g.version, mode.as_str()).await?;
@@ -272,23 +308,29 @@ const REFUSED_SUBMIT: &str = "refused_submit";
 type RefusedSubmit = (i64, u32, String, String, String);
 
 /// `GET /attempts/{id}`: the current step, or the debrief once every step is submitted.
+///
+/// The first GET of a step starts its timer (the answer row records when it was first viewed)
+/// and a GET after the last step marks the attempt finished. A HEAD request (axum answers HEAD
+/// with the GET handler) writes neither: it sees the same page, with the timer shown from now.
 pub async fn show(
     CurrentUser(user): CurrentUser,
     chrome: Chrome,
     session: Session,
+    method: Method,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
+    let writes = method == Method::GET;
     let mut l = load_owned(&state, id, user.id).await?;
     let Some(step) = l.current() else {
-        if l.attempt.finished_at.is_none() {
+        if writes && l.attempt.finished_at.is_none() {
             let mut tx = db::begin_write(&state.writer).await?;
             db::attempts::finish(&mut tx, id).await?;
             tx.commit().await?;
         }
         return Ok(Redirect::to(&format!("/attempts/{id}/debrief")).into_response());
     };
-    if l.answer(step.round, step.part).is_none() {
+    if writes && l.answer(step.round, step.part).is_none() {
         let mut tx = db::begin_write(&state.writer).await?;
         let a = db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str())
             .await?;
@@ -482,6 +524,7 @@ async fn save_inner(
     let l = load_owned(state, id, user_id).await?;
     let step = step_of(&l, round, part)?;
     let mut tx = db::begin_write(&state.writer).await?;
+    check_storage(&mut tx, &state.config, user_id, draft.body.len()).await?;
     let answer =
         db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;
     let outcome = db::attempts::save(&mut tx, &answer, base, &draft.body).await?;
@@ -562,12 +605,19 @@ pub async fn submit(
     if let Some(why) = refused {
         // redirect-after-post: the round page shows the text and the reason, and reloading it
         // sends nothing again
-        let retry: RefusedSubmit = (id, step.round, step.part.as_str().to_string(), form.body, why);
+        let retry: RefusedSubmit = (
+            id,
+            step.round,
+            step.part.as_str().to_string(),
+            form.body,
+            why,
+        );
         session.insert(REFUSED_SUBMIT, retry).await?;
         return Ok(Redirect::to(&format!("/attempts/{id}#answer-error")).into_response());
     }
     let base = parse_version(&form.base_version)?;
     let mut tx = db::begin_write(&state.writer).await?;
+    check_storage(&mut tx, &state.config, user.id, form.body.len()).await?;
     let answer =
         db::attempts::ensure_answer(&mut tx, id, i64::from(step.round), step.part.as_str()).await?;
     let outcome = db::attempts::submit(&mut tx, &answer, base, &form.body).await?;

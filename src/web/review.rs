@@ -156,8 +156,14 @@ pub async fn claim(
         ));
     }
     let mut tx = db::begin_write(&state.writer).await?;
-    db::reviews::claim(&mut tx, id, me.id).await?;
+    let claimed = db::reviews::claim(&mut tx, id, me.id).await?;
     tx.commit().await?;
+    if !claimed {
+        // the candidate withdrew the request after the check above
+        return Err(AppError::Conflict(
+            "The candidate withdrew this review request just now, so nothing was claimed.".into(),
+        ));
+    }
     tracing::info!(reviewer = me.id, attempt = id, "review claimed");
     session::flash(
         &session,
@@ -572,6 +578,9 @@ pub async fn submit(
     Ok(Redirect::to(&format!("/reviews/{id}")).into_response())
 }
 
+/// The longest anchored comment (and quote) accepted, in characters (Unicode scalar values).
+pub const MAX_COMMENT_CHARS: usize = 2000;
+
 #[derive(Deserialize)]
 pub struct CommentForm {
     round: String,
@@ -597,10 +606,21 @@ pub async fn add_comment(
         .filter(|n| shape.rounds.iter().any(|(r, _)| r == n))
         .ok_or(AppError::NotFound)?;
     let body = form.body.trim();
-    if body.is_empty() || body.chars().count() > 2000 {
+    if body.is_empty() || body.chars().count() > MAX_COMMENT_CHARS {
+        return Err(AppError::Unprocessable(format!(
+            "Write a comment of 1 to {MAX_COMMENT_CHARS} characters (this one has {}).",
+            body.chars().count()
+        )));
+    }
+    if crate::practice::has_refused_control(body) {
         return Err(AppError::Unprocessable(
-            "Write a comment of 1 to 2,000 characters.".into(),
+            "The comment contains invisible control characters; remove them and save again.".into(),
         ));
+    }
+    if form.quote.trim().chars().count() > MAX_COMMENT_CHARS {
+        return Err(AppError::Unprocessable(format!(
+            "Quote at most {MAX_COMMENT_CHARS} characters of the answer."
+        )));
     }
     let answer = db::attempts::answers(&mut *state.db.get().await?, id)
         .await?

@@ -189,6 +189,8 @@ pub fn table() -> Routes {
             admin::sign_out_everywhere,
         )
         .post("/admin/locks/unlock", Admin, admin::unlock)
+        .get("/admin/users/{id}/delete", Admin, admin::delete_user_page)
+        .post("/admin/users/{id}/delete", Admin, admin::delete_user)
         .get("/admin/invites", Admin, admin::invites_page)
         .post("/admin/invites", Admin, admin::create_invite)
         .post("/admin/invites/{id}/revoke", Admin, admin::revoke_invite)

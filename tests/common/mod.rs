@@ -15,6 +15,9 @@ use tempfile::TempDir;
 
 pub const PASSWORD: &str = "tessellated harbour lamp";
 
+/// A change to the configuration, applied last.
+pub type ConfigTweak = Box<dyn FnOnce(&mut Config) + Send>;
+
 /// One running app with its own database.
 pub struct TestApp {
     pub base: String,
@@ -40,11 +43,13 @@ pub struct Options {
     /// Override the idle session lifetime.
     pub idle_timeout: Option<Duration>,
     /// Any other change to the configuration, applied last.
-    pub tweak: Option<Box<dyn FnOnce(&mut Config) + Send>>,
+    pub tweak: Option<ConfigTweak>,
     /// Reverse proxies whose forwarded headers are believed (`--trusted-proxy`).
     pub trusted_proxies: Vec<&'static str>,
     /// Override how old a session's memory copy may get before its row is read again.
     pub session_recheck: Option<Duration>,
+    /// Override the account storage limit (`--max-account-storage-mb`).
+    pub max_account_storage_mb: Option<u64>,
 }
 
 impl TestApp {
@@ -78,6 +83,9 @@ impl TestApp {
         }
         if let Some(t) = opts.absolute_timeout {
             config.absolute_timeout = t;
+        }
+        if let Some(mb) = opts.max_account_storage_mb {
+            config.max_account_storage = mb * gauntlet::config::MB;
         }
         if let Some(url) = opts.public_url {
             config.public_url = url;

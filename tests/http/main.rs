@@ -8,6 +8,8 @@ mod admin;
 mod catalog;
 mod hardening;
 mod hardening_accounts;
+mod hardening_inputs;
+mod hardening_store;
 mod practice;
 mod reviews;
 mod security;

@@ -965,7 +965,10 @@ async fn the_conflict_page_shows_a_word_level_diff() {
         &client,
         &page,
         &url,
-        &[("body", "one cluster per region and a CDN"), ("base_version", "0")],
+        &[
+            ("body", "one cluster per region and a CDN"),
+            ("base_version", "0"),
+        ],
     )
     .await;
     let r = post_form(
@@ -973,13 +976,18 @@ async fn the_conflict_page_shows_a_word_level_diff() {
         &client,
         &page,
         &url,
-        &[("body", "one cluster per region and Route 53"), ("base_version", "0")],
+        &[
+            ("body", "one cluster per region and Route 53"),
+            ("base_version", "0"),
+        ],
     )
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("data-diff>one cluster per region and <del>a CDN</del><ins>Route 53</ins></div>"),
+        html.contains(
+            "data-diff>one cluster per region and <del>a CDN</del><ins>Route 53</ins></div>"
+        ),
         "{html}"
     );
     assert!(html.contains("Edit it into a merge"));
@@ -1015,7 +1023,10 @@ async fn a_refused_submit_redirects_back_with_the_text_and_the_reason() {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("50000") && html.contains(&long), "the text comes back");
+    assert!(
+        html.contains("50000") && html.contains(&long),
+        "the text comes back"
+    );
     let again = client
         .get(app.url(&format!("/attempts/{id}")))
         .send()
@@ -1075,7 +1086,12 @@ async fn error_pages_show_a_signed_in_user_their_own_menu() {
             "{path}: {html}"
         );
     }
-    let anonymous = app.client().get(app.url("/no-such-page")).send().await.unwrap();
+    let anonymous = app
+        .client()
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
     assert!(anonymous.text().await.unwrap().contains(">Sign in</a>"));
 }

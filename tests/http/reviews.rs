@@ -561,7 +561,11 @@ async fn the_export_has_one_row_per_attempt_round_and_reviewer() {
         .unwrap();
     assert_eq!(json.as_array().unwrap().len(), 10);
     assert_eq!(json[2]["fell_into_trap"], true);
-    assert_eq!(json[0]["weak_answers"], serde_json::json!([2]), "typed, not a string");
+    assert_eq!(
+        json[0]["weak_answers"],
+        serde_json::json!([2]),
+        "typed, not a string"
+    );
     assert_eq!(json[0]["level"], 3);
     assert_eq!(json[0]["recommendation"], "ready");
     assert!(json[0]["submitted_at"].as_str().unwrap().ends_with('Z'));
@@ -678,14 +682,23 @@ async fn the_candidate_reads_every_reviewers_notes_and_levels_and_the_self_asses
     let history = page(&app, &candidate, "/history").await;
     assert!(history.contains("Reviewed (1 of 2)") && history.contains("new feedback"));
     let home = page(&app, &candidate, "/").await;
-    assert!(home.contains("New feedback on Multi-Region Kubernetes"), "{home}");
+    assert!(
+        home.contains("New feedback on Multi-Region Kubernetes"),
+        "{home}"
+    );
     let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
     assert!(debrief.contains("1 of 2 claimed reviews submitted"));
     assert!(!debrief.contains("An interviewer is reviewing"));
     assert!(debrief.contains("Reviewer&#39;s note") || debrief.contains("Reviewer's note"));
     assert!(debrief.contains("ROUND-ONE-NOTE for you"));
-    assert!(debrief.contains("fell into the trap"), "the trap flag of round 2");
-    assert!(!debrief.contains("PRIVATE-NOTE"), "private notes stay private");
+    assert!(
+        debrief.contains("fell into the trap"),
+        "the trap flag of round 2"
+    );
+    assert!(
+        !debrief.contains("PRIVATE-NOTE"),
+        "private notes stay private"
+    );
     let home = page(&app, &candidate, "/").await;
     assert!(!home.contains("New feedback on"), "opened: no longer new");
 
@@ -698,7 +711,11 @@ async fn the_candidate_reads_every_reviewers_notes_and_levels_and_the_self_asses
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(page(&app, &candidate, "/").await.contains("New feedback on"));
+    assert!(
+        page(&app, &candidate, "/")
+            .await
+            .contains("New feedback on")
+    );
     let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
     assert!(debrief.contains("2 reviews in."), "{debrief}");
     // round 1: self 3, reviewers 3 and 2, median 2.5
@@ -707,10 +724,20 @@ async fn the_candidate_reads_every_reviewers_notes_and_levels_and_the_self_asses
         .nth(1)
         .and_then(|s| s.split("</tr>").next())
         .unwrap();
-    assert!(round1.contains("(same)") && round1.contains("(you 1 higher)"), "{round1}");
-    assert!(round1.contains("2.5") && round1.contains("you 0.5 higher"), "{round1}");
+    assert!(
+        round1.contains("(same)") && round1.contains("(you 1 higher)"),
+        "{round1}"
+    );
+    assert!(
+        round1.contains("2.5") && round1.contains("you 0.5 higher"),
+        "{round1}"
+    );
     assert!(!history.contains("Review requested"));
-    assert!(page(&app, &candidate, "/history").await.contains(">Reviewed<"));
+    assert!(
+        page(&app, &candidate, "/history")
+            .await
+            .contains(">Reviewed<")
+    );
 
     // the self-assessment is locked now: the form is gone and a post changes nothing
     assert!(!debrief.contains("id=\"self-assessment-form\"") && debrief.contains("Locked"));
