@@ -318,7 +318,7 @@
   function words(text) { return text.match(/\s+|[^\s]+/g) || []; }
   function diffWords(a, b) {
     var x = words(a), y = words(b);
-    if (x.length * y.length > 4000000) return [["del", a], ["ins", b]];
+    if (x.length * y.length > 4000000) return groupDiff([["del", a], ["ins", b]]);
     var n = x.length, m = y.length, i, j;
     var lcs = [];
     for (i = 0; i <= n; i++) { lcs.push(new Uint32Array(m + 1)); }
@@ -327,18 +327,37 @@
         lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
       }
     }
-    var out = [];
-    function push(kind, w) {
-      if (out.length && out[out.length - 1][0] === kind) out[out.length - 1][1] += w; else out.push([kind, w]);
-    }
+    var ops = [];
     i = 0; j = 0;
     while (i < n && j < m) {
-      if (x[i] === y[j]) { push("same", x[i]); i++; j++; }
-      else if (lcs[i + 1][j] >= lcs[i][j + 1]) { push("del", x[i]); i++; }
-      else { push("ins", y[j]); j++; }
+      if (x[i] === y[j]) { ops.push(["same", x[i]]); i++; j++; }
+      else if (lcs[i + 1][j] >= lcs[i][j + 1]) { ops.push(["del", x[i]]); i++; }
+      else { ops.push(["ins", y[j]]); j++; }
     }
-    while (i < n) { push("del", x[i++]); }
-    while (j < m) { push("ins", y[j++]); }
+    while (i < n) { ops.push(["del", x[i++]]); }
+    while (j < m) { ops.push(["ins", y[j++]]); }
+    return groupDiff(ops);
+  }
+  // each changed stretch: its removed text, then its added text; a space between two changed
+  // words belongs to both (the server's conflict page groups the same way)
+  function groupDiff(ops) {
+    var out = [], del = "", ins = "";
+    function changed(k) { return k >= 0 && k < ops.length && ops[k][0] !== "same"; }
+    function flush() {
+      if (del) out.push(["del", del]);
+      if (ins) out.push(["ins", ins]);
+      del = ""; ins = "";
+    }
+    ops.forEach(function (op, k) {
+      if (op[0] === "same" && /^\s+$/.test(op[1]) && changed(k - 1) && changed(k + 1)) { del += op[1]; ins += op[1]; }
+      else if (op[0] === "del") { del += op[1]; }
+      else if (op[0] === "ins") { ins += op[1]; }
+      else {
+        flush();
+        if (out.length && out[out.length - 1][0] === "same") out[out.length - 1][1] += op[1]; else out.push(["same", op[1]]);
+      }
+    });
+    flush();
     return out;
   }
   function renderDiff(el, a, b) {

@@ -53,23 +53,15 @@ fn tokens(s: &str) -> Vec<&str> {
     out
 }
 
-/// How `b` differs from `a`, word by word; adjacent pieces of one kind are joined.
+/// How `b` differs from `a`, word by word. Within each changed stretch the removed text comes
+/// first, then the added text, and a space between two changed words belongs to the change, so
+/// "a CDN" → "Route 53" reads as one replacement rather than two interleaved ones.
 pub fn word_diff(a: &str, b: &str) -> Vec<Piece> {
     let x = tokens(a);
     let y = tokens(b);
     let (n, m) = (x.len(), y.len());
-    let mut out: Vec<Piece> = Vec::new();
-    let mut push = |change: Change, t: &str| match out.last_mut() {
-        Some(last) if last.change == change => last.text.push_str(t),
-        _ => out.push(Piece {
-            change,
-            text: t.to_string(),
-        }),
-    };
     if n.saturating_mul(m) > MAX_CELLS {
-        push(Change::Removed, a);
-        push(Change::Added, b);
-        return out;
+        return group(vec![(Change::Removed, a), (Change::Added, b)]);
     }
     // lcs[i][j]: the longest common subsequence of x[i..] and y[j..]
     let w = m + 1;
@@ -83,26 +75,68 @@ pub fn word_diff(a: &str, b: &str) -> Vec<Piece> {
             };
         }
     }
+    let mut ops: Vec<(Change, &str)> = Vec::new();
     let (mut i, mut j) = (0, 0);
     while i < n && j < m {
         if x[i] == y[j] {
-            push(Change::Same, x[i]);
+            ops.push((Change::Same, x[i]));
             i += 1;
             j += 1;
         } else if lcs[(i + 1) * w + j] >= lcs[i * w + j + 1] {
-            push(Change::Removed, x[i]);
+            ops.push((Change::Removed, x[i]));
             i += 1;
         } else {
-            push(Change::Added, y[j]);
+            ops.push((Change::Added, y[j]));
             j += 1;
         }
     }
-    for t in &x[i..] {
-        push(Change::Removed, t);
+    ops.extend(x[i..].iter().map(|t| (Change::Removed, *t)));
+    ops.extend(y[j..].iter().map(|t| (Change::Added, *t)));
+    group(ops)
+}
+
+/// Joins the tokens into pieces: whitespace kept between two changes becomes part of both
+/// sides, and each changed stretch is its removed text followed by its added text.
+fn group(ops: Vec<(Change, &str)>) -> Vec<Piece> {
+    let changed = |k: usize| ops.get(k).is_some_and(|(c, _)| *c != Change::Same);
+    let mut out: Vec<Piece> = Vec::new();
+    let (mut removed, mut added) = (String::new(), String::new());
+    let flush = |out: &mut Vec<Piece>, removed: &mut String, added: &mut String| {
+        for (change, text) in [(Change::Removed, removed), (Change::Added, added)] {
+            if !text.is_empty() {
+                out.push(Piece {
+                    change,
+                    text: std::mem::take(text),
+                });
+            }
+        }
+    };
+    for (k, (change, t)) in ops.iter().enumerate() {
+        let inner_space = *change == Change::Same
+            && t.chars().all(char::is_whitespace)
+            && k > 0
+            && changed(k - 1)
+            && changed(k + 1);
+        match change {
+            _ if inner_space => {
+                removed.push_str(t);
+                added.push_str(t);
+            }
+            Change::Removed => removed.push_str(t),
+            Change::Added => added.push_str(t),
+            Change::Same => {
+                flush(&mut out, &mut removed, &mut added);
+                match out.last_mut() {
+                    Some(last) if last.change == Change::Same => last.text.push_str(t),
+                    _ => out.push(Piece {
+                        change: Change::Same,
+                        text: (*t).to_string(),
+                    }),
+                }
+            }
+        }
     }
-    for t in &y[j..] {
-        push(Change::Added, t);
-    }
+    flush(&mut out, &mut removed, &mut added);
     out
 }
 
