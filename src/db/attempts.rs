@@ -551,17 +551,16 @@ pub struct ReviewState {
     pub claimed: i64,
     /// Reviews submitted.
     pub finals: i64,
-    /// The latest submit or edit of a submitted review.
-    pub latest: Option<i64>,
-    /// When the candidate last opened the attempt's feedback.
-    pub seen: Option<i64>,
+    /// Changes to what the candidate reads of the submitted reviews (moved by triggers).
+    pub feedback_rev: i64,
+    /// `feedback_rev` when the candidate last opened the debrief.
+    pub seen_rev: i64,
 }
 
 impl ReviewState {
     /// Submitted feedback the candidate has not opened since it arrived or changed.
     pub fn new_feedback(&self) -> bool {
-        self.latest
-            .is_some_and(|l| self.seen.is_none_or(|seen| l > seen))
+        self.finals > 0 && self.feedback_rev != self.seen_rev
     }
 }
 
@@ -574,9 +573,8 @@ pub async fn review_states_of_user(
         ReviewState,
         r#"select a.id as "attempt_id!", count(r.id) as "claimed!: i64",
                   count(r.submitted_at) as "finals!: i64",
-                  max(case when r.submitted_at is not null then max(r.updated_at, r.submitted_at) end)
-                      as "latest?: i64",
-                  a.feedback_seen_at as "seen?: i64"
+                  a.feedback_rev as "feedback_rev!: i64",
+                  a.feedback_seen_rev as "seen_rev!: i64"
            from attempts a join reviews r on r.attempt_id = a.id
            where a.user_id = ?
            group by a.id"#,
@@ -586,20 +584,31 @@ pub async fn review_states_of_user(
     .await
 }
 
-/// Records that the candidate opened the feedback that arrived up to `latest` (nothing is
-/// written when that was recorded already).
+/// Whether the attempt's feedback changed since the candidate last opened it.
+pub async fn feedback_unseen(
+    db: impl SqliteExecutor<'_>,
+    attempt_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let unseen = sqlx::query_scalar!(
+        r#"select feedback_rev <> feedback_seen_rev as "unseen!: bool" from attempts where id = ?"#,
+        attempt_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(unseen.unwrap_or(false))
+}
+
+/// Records that the candidate opened the attempt's feedback as it stands now (nothing is
+/// written when that was recorded already). Called before the feedback is read, so a review
+/// arriving in between is announced again rather than missed.
 pub async fn mark_feedback_seen(
     conn: &mut SqliteConnection,
     attempt_id: i64,
-    latest: i64,
 ) -> Result<(), sqlx::Error> {
-    let at = clock::now().max(latest);
     sqlx::query!(
-        "update attempts set feedback_seen_at = ?
-         where id = ? and (feedback_seen_at is null or feedback_seen_at < ?)",
-        at,
-        attempt_id,
-        latest
+        "update attempts set feedback_seen_rev = feedback_rev
+         where id = ? and feedback_seen_rev <> feedback_rev",
+        attempt_id
     )
     .execute(conn)
     .await?;

@@ -155,6 +155,13 @@ pub async fn debrief(
     if l.current().is_some() {
         return Ok(Redirect::to(&format!("/attempts/{id}")).into_response());
     }
+    // opening the debrief is reading the feedback: the home page stops announcing it (marked
+    // before reading, so feedback arriving meanwhile stays new; a HEAD request writes nothing)
+    if !chrome.head && db::attempts::feedback_unseen(&mut *state.db.get().await?, id).await? {
+        let mut tx = db::begin_write(&state.writer).await?;
+        db::attempts::mark_feedback_seen(&mut tx, id).await?;
+        tx.commit().await?;
+    }
     let stats = state.content.stats();
     let mut conn = state.db.get().await?;
     let self_levels = db::attempts::self_assessment(&mut *conn, id).await?;
@@ -180,16 +187,6 @@ pub async fn debrief(
         }
     }
     drop(conn);
-    // opening the debrief is reading the feedback: the home page stops announcing it
-    if let Some(latest) = finals
-        .iter()
-        .filter_map(|r| r.submitted_at.map(|s| s.max(r.updated_at)))
-        .max()
-    {
-        let mut tx = db::begin_write(&state.writer).await?;
-        db::attempts::mark_feedback_seen(&mut tx, id, latest).await?;
-        tx.commit().await?;
-    }
     let rounds = l
         .gauntlet()
         .rounds
