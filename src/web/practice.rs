@@ -337,13 +337,11 @@ pub async fn show(
         tx.commit().await?;
         l.answers.push(a);
     }
-    let refused = match session.get::<RefusedSubmit>(REFUSED_SUBMIT).await? {
-        Some(r) => {
-            session.remove::<RefusedSubmit>(REFUSED_SUBMIT).await?;
-            Some(r)
-        }
-        None => None,
-    };
+    // a refused submit is shown once, by a GET (a HEAD leaves it for the page it precedes)
+    let refused = session.get::<RefusedSubmit>(REFUSED_SUBMIT).await?;
+    if refused.is_some() && writes {
+        session.remove::<RefusedSubmit>(REFUSED_SUBMIT).await?;
+    }
     let (body, error) = match refused {
         Some((a, round, part, body, why))
             if a == id && round == step.round && part == step.part.as_str() =>
