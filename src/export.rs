@@ -1,6 +1,6 @@
 //! The grading export: one row per attempt × round × reviewer, as CSV or JSON. Used by the
 //! `gauntlet export` command and the admin download. Times are ISO 8601 in UTC; JSON values are
-//! typed (numbers, booleans, arrays, `null` for "none"); every column is described in the README.
+//! typed (numbers, booleans, arrays, `null` for "none"); every column is described in docs/export.md.
 
 use serde::Serialize;
 

@@ -339,7 +339,7 @@ fn chart(name: String, mut points: Vec<ChartPoint>) -> Chart {
 const REVISIONS_PER_CHUNK: i64 = 8;
 
 /// `GET /account/export.json`: everything the candidate wrote, as a download (times in ISO 8601
-/// UTC, documented in the README). The document is
+/// UTC, described in docs/export.md). The document is
 /// streamed a few rows at a time (a large account never sits in memory whole), one export per
 /// account at a time. An error after the first byte ends the connection without the end of
 /// the document, so a client never mistakes a cut-short export for a whole one.
