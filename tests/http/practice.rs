@@ -1095,3 +1095,53 @@ async fn error_pages_show_a_signed_in_user_their_own_menu() {
     assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
     assert!(anonymous.text().await.unwrap().contains(">Sign in</a>"));
 }
+
+/// T102: the text of a refused submit waits in its author's session only: another person never
+/// sees it, it shows only on the step it was typed for, escaped, once (the next page of any
+/// attempt uses it up, so an old refusal never replaces newer text), and a HEAD request does
+/// not use it up.
+#[tokio::test]
+async fn t102_a_refused_submit_is_shown_only_to_its_author_on_its_step_once() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let other_attempt = start(&app, &client, "study").await;
+    let typed = format!("<script>alert(1)</script>{}", "y".repeat(50_001));
+    let r = submit(&app, &client, id, 1, "main", &typed, 0).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let show = |c: &Client, attempt: i64| {
+        let url = app.url(&format!("/attempts/{attempt}"));
+        let c = c.clone();
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    // another candidate, and the same person on another attempt: nothing of it
+    let (stranger, _) = app.signed_in(Role::Candidate).await;
+    let r = stranger
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // a HEAD leaves it for the page
+    let head = client
+        .head(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    let html = show(&client, id).await;
+    assert!(html.contains("the limit is 50000"), "the reason is shown");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;yyyy")
+            || html.contains("&#60;script&#62;alert(1)&#60;/script&#62;yyyy")
+    );
+    assert!(!html.contains("<script>alert(1)"));
+    let again = show(&client, id).await;
+    assert!(!again.contains("yyyyyyyy"), "shown once");
+    // refused again, then another attempt's page is opened: it never shows there
+    let r = submit(&app, &client, id, 1, "main", &typed, 0).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let elsewhere = show(&client, other_attempt).await;
+    assert!(elsewhere.contains("Round 1 of 5"));
+    assert!(!elsewhere.contains("yyyyyyyy") && !elsewhere.contains("the limit is 50000"));
+}

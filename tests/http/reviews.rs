@@ -721,7 +721,7 @@ async fn the_candidate_reads_every_reviewers_notes_and_levels_and_the_self_asses
     assert!(debrief.contains("2 reviews in."), "{debrief}");
     // round 1: self 3, reviewers 3 and 2, median 2.5
     let round1 = debrief
-        .split("<th scope=\"row\"><a href=\"#round-1\">")
+        .split("<th scope=\"row\" role=\"rowheader\"><a href=\"#round-1\">")
         .nth(1)
         .and_then(|s| s.split("</tr>").next())
         .unwrap();
@@ -759,4 +759,111 @@ async fn the_candidate_reads_every_reviewers_notes_and_levels_and_the_self_asses
     assert!(review.contains("PRIVATE-NOTE ask about TTLs"));
     let export = page(&app, &candidate, "/account/export.json").await;
     assert!(!export.contains("PRIVATE-NOTE"));
+}
+
+/// T100: a reviewer's private note reaches other interviewers only — never the candidate's
+/// debrief, their personal export, another candidate, or the grading export.
+#[tokio::test]
+async fn t100_private_notes_never_reach_the_candidate_or_any_export() {
+    let app = TestApp::spawn().await;
+    let (candidate, _, id) = requested_attempt(&app).await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    let mut f = rubric(["3", "2", "3", "3", "2"], "ready", "SUMMARY-FOR-ALL");
+    f.push(("comment_1".into(), "NOTE-FOR-CANDIDATE".into()));
+    f.push(("private_1".into(), "PRIVATE-<b>x</b>-NOTE".into()));
+    let r = send(&app, &x, &format!("/reviews/{id}/submit"), &f).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
+    assert!(debrief.contains("NOTE-FOR-CANDIDATE") && debrief.contains("SUMMARY-FOR-ALL"));
+    let export = page(&app, &candidate, "/account/export.json").await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let grades = page(&app, &admin, "/admin/export?format=json").await;
+    let grades_csv = page(&app, &admin, "/admin/export?format=csv").await;
+    for (what, text) in [
+        ("debrief", &debrief),
+        ("personal export", &export),
+        ("grading export", &grades),
+        ("grading csv", &grades_csv),
+    ] {
+        assert!(!text.contains("PRIVATE-"), "{what} shows the private note");
+    }
+    // another candidate cannot open the debrief at all
+    let (other, _) = app.signed_in(Role::Candidate).await;
+    let r = other
+        .get(app.url(&format!("/attempts/{id}/debrief")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // a second interviewer reads it, escaped
+    let (y, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &y, id).await;
+    let r = send(
+        &app,
+        &y,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["2", "2", "2", "2", "2"], "almost", ""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let review = page(&app, &y, &format!("/reviews/{id}")).await;
+    assert!(
+        review.contains("PRIVATE-&lt;b&gt;x&lt;/b&gt;-NOTE")
+            || review.contains("PRIVATE-&#60;b&#62;x&#60;/b&#62;-NOTE"),
+        "{review}"
+    );
+    assert!(!review.contains("PRIVATE-<b>"));
+}
+
+/// T101: once a review is submitted the self-assessment cannot change — not by the form (gone)
+/// nor by a hand-made post — so the comparison with the reviewers stays honest.
+#[tokio::test]
+async fn t101_the_self_assessment_is_locked_on_the_server_once_a_review_is_in() {
+    let app = TestApp::spawn().await;
+    let (candidate, _, id) = requested_attempt(&app).await;
+    let path = format!("/attempts/{id}/self-assessment");
+    let debrief = format!("/attempts/{id}/debrief");
+    let r = post_form(&app, &candidate, &debrief, &path, &[("level_1", "3")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "open before any review");
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    // a claimed draft shows nothing to the candidate, so the self-assessment stays open
+    let r = post_form(&app, &candidate, &debrief, &path, &[("level_1", "2")]).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "open while only a draft exists"
+    );
+    let r = send(
+        &app,
+        &x,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["3", "2", "3", "3", "2"], "ready", ""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // (opening the debrief marks the new review as read: done before the fingerprint)
+    page(&app, &candidate, &debrief).await;
+    let before = crate::common::db_fingerprint(&app).await;
+    for form in [
+        vec![("level_1", "4")],
+        vec![("level_1", "2"), ("note_1", "changed")],
+        vec![("level_2", "1")],
+    ] {
+        let r = post_form(&app, &candidate, &debrief, &path, &form).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{form:?}");
+    }
+    assert_eq!(before, crate::common::db_fingerprint(&app).await);
+    let level: i64 = sqlx::query_scalar(
+        "select level from self_assessments where attempt_id = ? and round_number = 1",
+    )
+    .bind(id)
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(level, 2);
+    let html = page(&app, &candidate, &debrief).await;
+    assert!(!html.contains("id=\"self-assessment-form\"") && html.contains("Locked"));
 }
