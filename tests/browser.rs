@@ -68,7 +68,16 @@ async fn a_new_team_sets_up_the_site_invites_people_and_each_lands_on_their_home
     );
 
     let interviewer_link = new_invite(&b, &app, "interviewer").await;
+    // the banner names the role, and a fresh 7-day link says 7 days (issue 13 point 16)
+    assert_eq!(b.text("[data-new-role]").await, "Interviewer");
+    assert!(b.text("table").await.contains("in 7 days"));
+    b.shot("invite-banner-1280").await;
+    b.phone(true).await;
     let candidate_link = new_invite(&b, &app, "candidate").await;
+    assert_eq!(b.text("[data-new-role]").await, "Candidate");
+    assert!(!b.overflows().await, "the invites page fits a phone");
+    b.shot("invite-banner-390").await;
+    b.phone(false).await;
     assert!(interviewer_link.starts_with(&app.base) && candidate_link.contains("/invite/"));
     sign_out(&b).await;
 
@@ -1492,6 +1501,12 @@ async fn catalog_filters_apply_on_change_and_the_round_page_promises_no_autosave
     press(&b, "\u{E007}").await;
     b.wait_for_text("Rate Limiter").await;
     b.shot("catalog-1280").await;
+    b.phone(true).await;
+    b.client.refresh().await.unwrap();
+    b.wait_for_text("Rate Limiter").await;
+    assert!(!b.overflows().await, "the catalog fits a phone");
+    b.shot("catalog-390").await;
+    b.phone(false).await;
     start_seed(&b, &app).await;
     let hint = b.text(".answer-form .hint").await;
     assert!(
