@@ -220,8 +220,18 @@ async fn two_tabs_get_a_conflict_and_nothing_is_lost() {
     b.client.switch_to_window(tab_a).await.unwrap();
     b.fill("#answer", "written in tab A").await;
     wait_status(&b, "choose which text").await;
-    let theirs = b.text("[data-theirs]").await;
-    assert_eq!(theirs, "written in tab B");
+    // the full texts sit in a closed "Show both texts in full"; the diff is what shows
+    let theirs = b
+        .client
+        .execute(
+            "return document.querySelector('[data-theirs]').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(theirs.as_str(), Some("written in tab B"));
+    assert_eq!(b.text("[data-diff] del").await, "B");
+    assert_eq!(b.text("[data-diff] ins").await, "A");
     assert_eq!(
         stored_body(&app, 1, "main").await,
         "written in tab B",
