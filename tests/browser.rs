@@ -547,9 +547,12 @@ async fn an_interviewer_grades_with_the_keyboard_and_the_candidate_reads_the_res
         .await
         .unwrap();
     assert_eq!(marked.as_str(), Some("Route 53 latency routing"));
+    // self 4 against the one reviewer's 2 on round 1, per reviewer and against the median
+    let row = b.text(".gap-table tbody tr").await;
+    let row = row.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        html.contains("you rated 2 higher"),
-        "self 4 vs reviewer 2 on round 1"
+        row.contains("2 (you 2 higher)") && row.ends_with("you 2 higher"),
+        "{row}"
     );
     b.close().await;
 }
