@@ -112,6 +112,11 @@ pub async fn mark_new_account(session: &Session) -> Result<()> {
     session.insert(NEW_ACCOUNT, true).await
 }
 
+/// Whether the account was just created, left in place (for HEAD requests, which show nothing).
+pub async fn peek_new_account(session: &Session) -> Result<bool> {
+    Ok(session.get::<bool>(NEW_ACCOUNT).await?.unwrap_or(false))
+}
+
 /// Whether the account was just created (asked once: later visits are returning ones).
 pub async fn take_new_account(session: &Session) -> Result<bool> {
     if session.get::<bool>(NEW_ACCOUNT).await?.is_none() {

@@ -48,7 +48,13 @@ pub async fn home(
     session: Session,
     State(state): State<AppState>,
 ) -> Result<HomePage> {
-    let first_visit = chrome.user.is_some() && session::take_new_account(&session).await?;
+    // the greeting is used up by a GET only (a HEAD shows nothing)
+    let first_visit = chrome.user.is_some()
+        && if chrome.head {
+            session::peek_new_account(&session).await?
+        } else {
+            session::take_new_account(&session).await?
+        };
     let mut conn = state.db.get().await?;
     let lib = state.content.current();
     let admin = chrome.user.as_ref().is_some_and(|u| u.is_admin());
