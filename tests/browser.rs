@@ -1556,3 +1556,52 @@ async fn catalog_filters_apply_on_change_and_the_round_page_promises_no_autosave
     assert!(!b.path().await.ends_with("/submit"));
     b.close().await;
 }
+
+#[tokio::test]
+async fn without_javascript_the_conflict_page_shows_the_word_diff_and_keeps_the_typed_text() {
+    let app = https_app().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = https_browser(false).await;
+    sign_in(&b, &app, &email).await;
+    let attempt = start_seed(&b, &app).await;
+    let tab_a = b.client.window().await.unwrap();
+    let tab_b = b.client.new_window(true).await.unwrap().handle;
+    b.client.switch_to_window(tab_b).await.unwrap();
+    b.goto(&app.url(&attempt)).await;
+    b.wait_for_text("Round 1 of 5").await;
+    b.fill("#answer", "one cluster per region and a CDN in front")
+        .await;
+    b.click(".answer-actions button[formaction]").await;
+    wait_status(&b, "Saved ").await;
+
+    b.client.switch_to_window(tab_a).await.unwrap();
+    b.fill("#answer", "one cluster per region and Route 53 in front")
+        .await;
+    b.click(".answer-actions button[formaction]").await;
+    b.wait_for_text("Choose which text to keep").await;
+    assert_eq!(b.text("[data-diff] del").await, "a CDN");
+    assert_eq!(b.text("[data-diff] ins").await, "Route 53");
+    assert_eq!(
+        b.value("#mine").await,
+        "one cluster per region and Route 53 in front",
+        "the typed text is in the box"
+    );
+    b.shot("conflict-nojs-1280").await;
+    b.phone(true).await;
+    assert!(!b.overflows().await, "the conflict page fits a phone");
+    b.shot("conflict-nojs-390").await;
+    b.phone(false).await;
+    // an edited merge is kept
+    b.fill(
+        "#mine",
+        "one cluster per region, Route 53 and a CDN in front",
+    )
+    .await;
+    b.click("form[action$='/save'] button[type=submit]").await;
+    b.wait_for_text("Round 1 of 5").await;
+    assert_eq!(
+        stored_body(&app, 1, "main").await,
+        "one cluster per region, Route 53 and a CDN in front"
+    );
+    b.close().await;
+}
