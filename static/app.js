@@ -109,6 +109,15 @@
     setInterval(tick, 1000);
   }
 
+  // ---- with JavaScript: promises that only hold with it, and none that hold only without -----
+  $all("[data-js-only]").forEach(function (el) { el.hidden = false; });
+  $all("[data-no-js]").forEach(function (el) { el.remove(); });
+
+  // a page brought back from the back/forward cache would keep an old text and version: reload
+  window.addEventListener("pageshow", function (e) {
+    if (e.persisted && $("form[data-autosave]")) window.location.reload();
+  });
+
   // ---- autosave ----------------------------------------------------------------------------
   var form = $("form[data-autosave]");
   if (form) { autosave(form); }
@@ -211,15 +220,28 @@
     }
 
     function showConflict(theirs, version) {
+      if (theirs === textarea.value) {
+        // the server already has exactly this text (e.g. saved as the page was left): adopt it
+        versionInput.value = version;
+        lastSaved = theirs;
+        clearBackup();
+        setStatus("Saved", "ok");
+        return;
+      }
       blocked = true;
       setStatus("Not saved — choose which text to keep", "error");
+      var mine = textarea.value;
       $("[data-theirs]", conflict).textContent = theirs;
-      $("[data-mine]", conflict).textContent = textarea.value;
+      $("[data-mine]", conflict).textContent = mine;
+      renderDiff($("[data-diff]", conflict), theirs, mine);
+      var merge = $("[data-merge]", conflict);
+      var mergeBox = $("[data-merge-text]", conflict);
+      merge.hidden = true;
       conflict.hidden = false;
+      function close() { conflict.hidden = true; blocked = false; }
       $("[data-keep-mine]", conflict).onclick = function () {
         versionInput.value = version;
-        conflict.hidden = true;
-        blocked = false;
+        close();
         lastSaved = theirs;
         save();
       };
@@ -228,9 +250,21 @@
         textarea.value = theirs;
         versionInput.value = version;
         lastSaved = theirs;
-        conflict.hidden = true;
-        blocked = false;
+        close();
         setStatus("Using the saved text", "ok");
+      };
+      $("[data-edit-merge]", conflict).onclick = function () {
+        mergeBox.value = mine;
+        merge.hidden = false;
+        mergeBox.focus();
+      };
+      $("[data-save-merge]", conflict).onclick = function () {
+        textarea.value = mergeBox.value;
+        backup();
+        versionInput.value = version;
+        lastSaved = theirs;
+        close();
+        save();
       };
       conflict.scrollIntoView({ block: "nearest" });
     }
@@ -446,6 +480,69 @@
     $("[data-replay-frames]", box).hidden = true;
     $("[data-replay-player]", box).hidden = false;
     show();
+  });
+
+  // ---- word-level difference of two texts (longest common subsequence of words) --------------
+  function words(text) { return text.match(/\s+|[^\s]+/g) || []; }
+  function diffWords(a, b) {
+    var x = words(a), y = words(b);
+    if (x.length * y.length > 4000000) return groupDiff([["del", a], ["ins", b]]);
+    var n = x.length, m = y.length, i, j;
+    var lcs = [];
+    for (i = 0; i <= n; i++) { lcs.push(new Uint32Array(m + 1)); }
+    for (i = n - 1; i >= 0; i--) {
+      for (j = m - 1; j >= 0; j--) {
+        lcs[i][j] = x[i] === y[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+      }
+    }
+    var ops = [];
+    i = 0; j = 0;
+    while (i < n && j < m) {
+      if (x[i] === y[j]) { ops.push(["same", x[i]]); i++; j++; }
+      else if (lcs[i + 1][j] >= lcs[i][j + 1]) { ops.push(["del", x[i]]); i++; }
+      else { ops.push(["ins", y[j]]); j++; }
+    }
+    while (i < n) { ops.push(["del", x[i++]]); }
+    while (j < m) { ops.push(["ins", y[j++]]); }
+    return groupDiff(ops);
+  }
+  // each changed stretch: its removed text, then its added text; a space between two changed
+  // words belongs to both (the server's conflict page groups the same way)
+  function groupDiff(ops) {
+    var out = [], del = "", ins = "";
+    function changed(k) { return k >= 0 && k < ops.length && ops[k][0] !== "same"; }
+    function flush() {
+      if (del) out.push(["del", del]);
+      if (ins) out.push(["ins", ins]);
+      del = ""; ins = "";
+    }
+    ops.forEach(function (op, k) {
+      if (op[0] === "same" && /^\s+$/.test(op[1]) && changed(k - 1) && changed(k + 1)) { del += op[1]; ins += op[1]; }
+      else if (op[0] === "del") { del += op[1]; }
+      else if (op[0] === "ins") { ins += op[1]; }
+      else {
+        flush();
+        if (out.length && out[out.length - 1][0] === "same") out[out.length - 1][1] += op[1]; else out.push(["same", op[1]]);
+      }
+    });
+    flush();
+    return out;
+  }
+  function renderDiff(el, a, b) {
+    if (!el) return;
+    el.textContent = "";
+    diffWords(a, b).forEach(function (part) {
+      var node = part[0] === "same" ? document.createTextNode(part[1]) : document.createElement(part[0]);
+      if (part[0] !== "same") node.textContent = part[1];
+      el.appendChild(node);
+    });
+  }
+
+  // ---- catalog: a changed filter applies at once (the form is a plain GET without this) -------
+  $all("form[data-auto-filter]").forEach(function (f) {
+    f.addEventListener("change", function (e) {
+      if (e.target.tagName === "SELECT") f.submit();
+    });
   });
 
   // ---- print buttons -------------------------------------------------------------------------

@@ -43,7 +43,8 @@ async fn register(b: &Browser, link: &str, email: &str, name: &str) {
     b.fill("#password", PASSWORD).await;
     b.fill("#confirm", PASSWORD).await;
     b.click("form.stack button[type=submit]").await;
-    b.wait_for_text(&format!("Welcome back, {name}")).await;
+    // the very first home page greets; later visits welcome back
+    b.wait_for_text(&format!("Welcome, {name}</h1>")).await;
 }
 
 async fn new_invite(b: &Browser, app: &TestApp, role: &str) -> String {
@@ -67,7 +68,16 @@ async fn a_new_team_sets_up_the_site_invites_people_and_each_lands_on_their_home
     );
 
     let interviewer_link = new_invite(&b, &app, "interviewer").await;
+    // the banner names the role, and a fresh 7-day link says 7 days (issue 13 point 16)
+    assert_eq!(b.text("[data-new-role]").await, "Interviewer");
+    assert!(b.text("table").await.contains("in 7 days"));
+    b.shot("invite-banner-1280").await;
+    b.phone(true).await;
     let candidate_link = new_invite(&b, &app, "candidate").await;
+    assert_eq!(b.text("[data-new-role]").await, "Candidate");
+    assert!(!b.overflows().await, "the invites page fits a phone");
+    b.shot("invite-banner-390").await;
+    b.phone(false).await;
     assert!(interviewer_link.starts_with(&app.base) && candidate_link.contains("/invite/"));
     sign_out(&b).await;
 
@@ -210,8 +220,18 @@ async fn two_tabs_get_a_conflict_and_nothing_is_lost() {
     b.client.switch_to_window(tab_a).await.unwrap();
     b.fill("#answer", "written in tab A").await;
     wait_status(&b, "choose which text").await;
-    let theirs = b.text("[data-theirs]").await;
-    assert_eq!(theirs, "written in tab B");
+    // the full texts sit in a closed "Show both texts in full"; the diff is what shows
+    let theirs = b
+        .client
+        .execute(
+            "return document.querySelector('[data-theirs]').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(theirs.as_str(), Some("written in tab B"));
+    assert_eq!(b.text("[data-diff] del").await, "B");
+    assert_eq!(b.text("[data-diff] ins").await, "A");
     assert_eq!(
         stored_body(&app, 1, "main").await,
         "written in tab B",
@@ -527,9 +547,12 @@ async fn an_interviewer_grades_with_the_keyboard_and_the_candidate_reads_the_res
         .await
         .unwrap();
     assert_eq!(marked.as_str(), Some("Route 53 latency routing"));
+    // self 4 against the one reviewer's 2 on round 1, per reviewer and against the median
+    let row = b.text(".gap-table tbody tr").await;
+    let row = row.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        html.contains("you rated 2 higher"),
-        "self 4 vs reviewer 2 on round 1"
+        row.contains("2 (you 2 higher)") && row.ends_with("you 2 higher"),
+        "{row}"
     );
     b.close().await;
 }
@@ -1879,4 +1902,424 @@ async fn live_two_browsers_the_console_follows_the_typing_and_a_reveal_reaches_t
     );
     bi.close().await;
     bc.close().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: what a candidate sees of reviews, history, conflicts, the catalog and the menus.
+// ---------------------------------------------------------------------------------------------
+
+/// A submitted review of the candidate's only attempt by a new interviewer, written straight to
+/// the database: `levels` per round, `trap` on round 2, a note on round 1 and a private note.
+async fn submitted_review(app: &TestApp, name: &str, levels: [i64; 5], trap: bool) {
+    let email = format!("{}@team.example", name.to_lowercase().replace(' ', "."));
+    let reviewer = app.create_user_with_email(Role::Interviewer, &email).await;
+    sqlx::query("update users set display_name = ? where id = ?")
+        .bind(name)
+        .bind(reviewer)
+        .execute(app.writer())
+        .await
+        .unwrap();
+    let attempt: i64 = sqlx::query_scalar("select id from attempts order by id desc limit 1")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    let now = gauntlet::clock::now();
+    let review: i64 = sqlx::query_scalar(
+        "insert into reviews (attempt_id, reviewer_id, recommendation, summary, claimed_at, updated_at, submitted_at)
+         values (?, ?, 'almost', 'Good structure.', ?, ?, ?) returning id",
+    )
+    .bind(attempt)
+    .bind(reviewer)
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .fetch_one(app.writer())
+    .await
+    .unwrap();
+    for (i, level) in levels.iter().enumerate() {
+        let round = i as i64 + 1;
+        sqlx::query(
+            "insert into review_rounds (review_id, round_number, level, fell_into_trap, comment, private_note)
+             values (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(review)
+        .bind(round)
+        .bind(level)
+        .bind(trap && round == 2)
+        .bind(if round == 1 { format!("{name} says: name the routing layer.") } else { String::new() })
+        .bind(format!("PRIVATE from {name}"))
+        .execute(app.writer())
+        .await
+        .unwrap();
+    }
+}
+
+/// The centres of the dots of the first chart on the history page: (x, class).
+async fn chart_dots(b: &Browser) -> Vec<(f64, String)> {
+    let v = b
+        .client
+        .execute(
+            "return Array.from(document.querySelector('figure.chart svg').querySelectorAll('circle'))
+               .map(c => [c.getAttribute('cx'), c.getAttribute('class')])",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap().parse().unwrap(),
+                p[1].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_candidate_reads_two_reviews_on_the_debrief_history_and_home_at_desktop_and_phone_width()
+{
+    let app = https_app().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = https_browser(true).await;
+    sign_in(&b, &app, &email).await;
+    start_seed(&b, &app).await;
+    answer_whole_seed(&b, &app).await;
+    b.click("input[name=level_1][value='3']").await;
+    b.click("#self-assessment-form button[type=submit]").await;
+    b.wait_for_text("Self-assessment saved").await;
+    b.click("form[action$='/review'] button[type=submit]").await;
+    b.wait_for_text("Review requested").await;
+    let debrief = b.path().await;
+    submitted_review(&app, "Ana Reviewer", [3, 2, 3, 3, 2], true).await;
+    submitted_review(&app, "Ben Reviewer", [2, 2, 2, 2, 2], false).await;
+
+    // home announces the feedback until it is opened
+    b.goto(&app.url("/")).await;
+    b.wait_for_text("New feedback on").await;
+    b.shot("home-feedback-1280").await;
+    b.click(".new-feedback a.button").await;
+    b.wait_for_text("Reviews (2)").await;
+    assert_eq!(b.path().await, debrief);
+    let state = b.text(".reviews-summary > p.muted").await;
+    assert_eq!(state, "2 reviews in.");
+    let note = b.text("#round-1 .reviewer-notes").await;
+    // the label is styled in capitals; what matters is that it is there
+    assert!(
+        note.to_lowercase().contains("reviewer's note")
+            && note.contains("Ana Reviewer says: name the routing layer."),
+        "{note}"
+    );
+    let trap = b.text("#round-2 .reviewer-notes").await;
+    assert!(trap.contains("fell into the trap") && trap.contains("avoided the trap"));
+    assert!(!b.html().await.contains("PRIVATE from"));
+    // cells break lines where the layout wraps them: compare the words
+    let row = b.text(".gap-table tbody tr").await;
+    let row = row.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        row.contains("Ana Reviewer 3 (same)") && row.contains("Ben Reviewer 2 (you 1 higher)"),
+        "{row}"
+    );
+    assert!(
+        row.contains("2.5") && row.contains("you 0.5 higher"),
+        "{row}"
+    );
+    // locked: the radios cannot change and there is no save button
+    let disabled = b
+        .client
+        .execute(
+            "return document.querySelector('input[name=level_1][value=\"1\"]').matches(':disabled')",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(disabled.as_bool(), Some(true));
+    assert!(b.text("#self-assessment-locked").await.contains("Locked"));
+    b.shot("debrief-reviews-1280").await;
+    b.phone(true).await;
+    b.client.refresh().await.unwrap();
+    b.wait_for_text("Reviews (2)").await;
+    assert!(!b.overflows().await, "the debrief fits a phone");
+    // the comparison table is not wider than its box (no sideways scrolling inside it either)
+    let wide = b
+        .client
+        .execute(
+            "const w = document.querySelector('.reviews-summary .table-wrap'); return w.scrollWidth > w.clientWidth",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        wide.as_bool(),
+        Some(false),
+        "the comparison table scrolls sideways"
+    );
+    b.shot("debrief-reviews-390").await;
+    b.phone(false).await;
+    b.goto(&app.url("/")).await;
+    b.wait_for_text("Practice").await;
+    assert!(
+        !b.html().await.contains("New feedback on"),
+        "opened: no longer new"
+    );
+
+    // history: one column for the one attempt, self and both reviewers stacked in it
+    b.goto(&app.url("/history")).await;
+    b.wait_for_text("Levels by round").await;
+    assert!(b.html().await.contains(">Reviewed<"));
+    let dots = chart_dots(&b).await;
+    assert_eq!(dots.len(), 3, "self and two reviewers: {dots:?}");
+    let xs: Vec<f64> = dots.iter().map(|(x, _)| *x).collect();
+    let spread =
+        xs.iter().cloned().fold(f64::MIN, f64::max) - xs.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread < 20.0, "one attempt, one column: {xs:?}");
+    let html = b.html().await;
+    assert!(html.contains("Attempts, oldest first") && html.contains(">Level</text>"));
+    assert!(html.contains("chart-legend") && html.contains("Show the numbers"));
+    b.click("figure.chart details summary").await;
+    let table = b.text("figure.chart details table").await;
+    assert!(table.contains("#1") && table.contains("2, 3"), "{table}");
+    b.shot("history-1280").await;
+    b.phone(true).await;
+    b.client.refresh().await.unwrap();
+    b.wait_for_text("Levels by round").await;
+    assert!(!b.overflows().await, "history fits a phone");
+    b.shot("history-390").await;
+    // the account menu lists its items one per line
+    b.click(".account-menu summary").await;
+    // (one line of text each, stacked: left edges equal, each below the one before)
+    let items = b
+        .client
+        .execute(
+            "return Array.from(document.querySelectorAll('.menu .menu-item')).map(e => {
+               const r = document.createRange(); r.selectNodeContents(e);
+               const lines = new Set(Array.from(r.getClientRects()).map(c => Math.round(c.top))).size;
+               const box = e.getBoundingClientRect();
+               return [box.left, box.top, lines];
+             })",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let items: Vec<(f64, f64, u64)> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i[0].as_f64().unwrap(),
+                i[1].as_f64().unwrap(),
+                i[2].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(items.len() >= 3, "{items:?}");
+    for pair in items.windows(2) {
+        assert!(
+            (pair[0].0 - pair[1].0).abs() < 1.0 && pair[1].1 > pair[0].1,
+            "menu items side by side: {items:?}"
+        );
+    }
+    assert!(
+        items.iter().all(|i| i.2 == 1),
+        "a menu item wraps: {items:?}"
+    );
+    b.shot("menu-390").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn the_two_tab_conflict_shows_a_word_diff_and_a_merge_can_be_saved() {
+    let app = https_app().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = https_browser(true).await;
+    sign_in(&b, &app, &email).await;
+    let attempt = start_seed(&b, &app).await;
+    let tab_a = b.client.window().await.unwrap();
+    let tab_b = b.client.new_window(true).await.unwrap().handle;
+    b.client.switch_to_window(tab_b.clone()).await.unwrap();
+    b.goto(&app.url(&attempt)).await;
+    b.wait_for_text("Round 1 of 5").await;
+    b.fill("#answer", "one cluster per region and a CDN in front")
+        .await;
+    wait_status(&b, "Saved").await;
+
+    b.client.switch_to_window(tab_a).await.unwrap();
+    b.fill("#answer", "one cluster per region and Route 53 in front")
+        .await;
+    wait_status(&b, "choose which text").await;
+    assert_eq!(b.text("[data-diff] del").await, "a CDN");
+    assert_eq!(b.text("[data-diff] ins").await, "Route 53");
+    b.shot("conflict-panel-1280").await;
+    b.click("[data-edit-merge]").await;
+    b.fill(
+        "#merge-text",
+        "one cluster per region, Route 53 and a CDN in front",
+    )
+    .await;
+    b.click("[data-save-merge]").await;
+    wait_status(&b, "Saved").await;
+    assert_eq!(
+        stored_body(&app, 1, "main").await,
+        "one cluster per region, Route 53 and a CDN in front"
+    );
+    assert_eq!(
+        b.value("#answer").await,
+        "one cluster per region, Route 53 and a CDN in front"
+    );
+
+    // the same text reaching the server from an old version (a save on leaving the page that
+    // lands after the reload read it) is no conflict: the page takes the new version
+    b.client.switch_to_window(tab_b).await.unwrap();
+    b.fill(
+        "#answer",
+        "one cluster per region, Route 53 and a CDN in front",
+    )
+    .await;
+    wait_status(&b, "Saved").await;
+    let version: i64 = sqlx::query_scalar("select version from answers where round_number = 1")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(b.value("[data-version]").await, version.to_string());
+    // a reload shows what the server has, with its version, and offers an unsaved local copy
+    b.client
+        .execute(
+            "localStorage.setItem(document.querySelector('form[data-autosave]').dataset.backupKey, JSON.stringify({body: 'typed but never saved', at: Date.now()}))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.client.refresh().await.unwrap();
+    b.wait_for_text("Restore it").await;
+    assert_eq!(b.value("[data-version]").await, version.to_string());
+    assert_eq!(
+        b.value("#answer").await,
+        "one cluster per region, Route 53 and a CDN in front"
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn catalog_filters_apply_on_change_and_the_round_page_promises_no_autosave_without_javascript()
+ {
+    let app = https_app().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = https_browser(true).await;
+    sign_in(&b, &app, &email).await;
+    b.goto(&app.url("/catalog")).await;
+    b.wait_for_text("Search").await;
+    b.client
+        .execute(
+            "const s = document.querySelector('#category'); s.value = 'Debugging'; s.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.wait_for_text("gauntlets match").await;
+    let url = b.client.current_url().await.unwrap();
+    assert!(
+        url.query()
+            .unwrap_or_default()
+            .contains("category=Debugging"),
+        "{url}"
+    );
+    // the search box applies with Enter (typing alone does not reload the page)
+    b.goto(&app.url("/catalog")).await;
+    b.wait_for_text("Search").await;
+    b.fill("#q", "redis").await;
+    press(&b, "\u{E007}").await;
+    b.wait_for_text("Rate Limiter").await;
+    b.shot("catalog-1280").await;
+    b.phone(true).await;
+    b.client.refresh().await.unwrap();
+    b.wait_for_text("Rate Limiter").await;
+    assert!(!b.overflows().await, "the catalog fits a phone");
+    b.shot("catalog-390").await;
+    b.phone(false).await;
+    start_seed(&b, &app).await;
+    let hint = b.text(".answer-form .hint").await;
+    assert!(
+        hint.contains("saved automatically") && !hint.contains("Press Save"),
+        "{hint}"
+    );
+    b.close().await;
+
+    let b = https_browser(false).await;
+    sign_in(&b, &app, &email).await;
+    b.goto(&app.url("/catalog?q=k8s")).await;
+    b.wait_for_text("Multi-Region Kubernetes").await;
+    b.goto(&app.url("/")).await;
+    b.click(".resume-list a.button").await;
+    b.wait_for_text("Round 1 of 5").await;
+    let hint = b.text(".answer-form .hint").await;
+    assert!(
+        hint.contains("Press Save") && !hint.contains("saved automatically"),
+        "{hint}"
+    );
+    assert!(hint.contains("the interviewer's follow-up") || hint.contains("next round"));
+    b.shot("round-nojs-1280").await;
+    // a refused submit lands on the round page, not on …/submit
+    b.fill("#answer", "   ").await;
+    b.click(".answer-actions button.primary").await;
+    b.wait_for_text("Write an answer before submitting").await;
+    assert_eq!(
+        b.path().await,
+        format!(
+            "/attempts/{}",
+            b.path().await.trim_start_matches("/attempts/")
+        )
+    );
+    assert!(!b.path().await.ends_with("/submit"));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn without_javascript_the_conflict_page_shows_the_word_diff_and_keeps_the_typed_text() {
+    let app = https_app().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = https_browser(false).await;
+    sign_in(&b, &app, &email).await;
+    let attempt = start_seed(&b, &app).await;
+    let tab_a = b.client.window().await.unwrap();
+    let tab_b = b.client.new_window(true).await.unwrap().handle;
+    b.client.switch_to_window(tab_b).await.unwrap();
+    b.goto(&app.url(&attempt)).await;
+    b.wait_for_text("Round 1 of 5").await;
+    b.fill("#answer", "one cluster per region and a CDN in front")
+        .await;
+    b.click(".answer-actions button[formaction]").await;
+    wait_status(&b, "Saved ").await;
+
+    b.client.switch_to_window(tab_a).await.unwrap();
+    b.fill("#answer", "one cluster per region and Route 53 in front")
+        .await;
+    b.click(".answer-actions button[formaction]").await;
+    b.wait_for_text("Choose which text to keep").await;
+    assert_eq!(b.text("[data-diff] del").await, "a CDN");
+    assert_eq!(b.text("[data-diff] ins").await, "Route 53");
+    assert_eq!(
+        b.value("#mine").await,
+        "one cluster per region and Route 53 in front",
+        "the typed text is in the box"
+    );
+    b.shot("conflict-nojs-1280").await;
+    b.phone(true).await;
+    assert!(!b.overflows().await, "the conflict page fits a phone");
+    b.shot("conflict-nojs-390").await;
+    b.phone(false).await;
+    // an edited merge is kept
+    b.fill(
+        "#mine",
+        "one cluster per region, Route 53 and a CDN in front",
+    )
+    .await;
+    b.click("form[action$='/save'] button[type=submit]").await;
+    b.wait_for_text("Round 1 of 5").await;
+    assert_eq!(
+        stored_body(&app, 1, "main").await,
+        "one cluster per region, Route 53 and a CDN in front"
+    );
+    b.close().await;
 }

@@ -16,6 +16,8 @@ const LAST_SEEN: &str = "seen";
 const SEEN_GRANULARITY_SECS: i64 = 60;
 const CSRF: &str = "csrf";
 const FLASH: &str = "flash";
+/// Set when an account was just created, so the first home page greets rather than welcomes back.
+const NEW_ACCOUNT: &str = "new_account";
 
 /// A one-shot message shown on the next page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -103,6 +105,24 @@ pub async fn flash(session: &Session, kind: &str, message: impl Into<String>) ->
             },
         )
         .await
+}
+
+/// Remembers that this session's account was just created.
+pub async fn mark_new_account(session: &Session) -> Result<()> {
+    session.insert(NEW_ACCOUNT, true).await
+}
+
+/// Whether the account was just created, left in place (for HEAD requests, which show nothing).
+pub async fn peek_new_account(session: &Session) -> Result<bool> {
+    Ok(session.get::<bool>(NEW_ACCOUNT).await?.unwrap_or(false))
+}
+
+/// Whether the account was just created (asked once: later visits are returning ones).
+pub async fn take_new_account(session: &Session) -> Result<bool> {
+    if session.get::<bool>(NEW_ACCOUNT).await?.is_none() {
+        return Ok(false);
+    }
+    Ok(session.remove::<bool>(NEW_ACCOUNT).await?.unwrap_or(false))
 }
 
 /// The queued message, if any, left in place (for HEAD requests, which show nothing).

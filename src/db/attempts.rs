@@ -273,6 +273,14 @@ pub async fn save(
     if answer.submitted_at.is_some() {
         return Ok(SaveOutcome::Submitted);
     }
+    if answer.version != base_version && answer.body == body {
+        // the same text arrived twice (a save on leaving the page landing after the reload
+        // read the answer, or a retry): nothing to write and nothing to choose between
+        return Ok(SaveOutcome::Saved {
+            version: answer.version,
+            saved_at: answer.updated_at,
+        });
+    }
     if answer.version != base_version {
         keep_losing_text(conn, answer.id, base_version, body).await?;
         return Ok(SaveOutcome::Conflict {
@@ -592,4 +600,76 @@ pub async fn stats_by_gauntlet(
     )
     .fetch_all(db)
     .await
+}
+
+/// Where an attempt's reviews stand, as its candidate sees them.
+#[derive(Debug, Clone)]
+pub struct ReviewState {
+    pub attempt_id: i64,
+    /// Reviews claimed (draft or final).
+    pub claimed: i64,
+    /// Reviews submitted.
+    pub finals: i64,
+    /// Changes to what the candidate reads of the submitted reviews (moved by triggers).
+    pub feedback_rev: i64,
+    /// `feedback_rev` when the candidate last opened the debrief.
+    pub seen_rev: i64,
+}
+
+impl ReviewState {
+    /// Submitted feedback the candidate has not opened since it arrived or changed.
+    pub fn new_feedback(&self) -> bool {
+        self.finals > 0 && self.feedback_rev != self.seen_rev
+    }
+}
+
+/// The review state of every attempt of a user that has any review.
+pub async fn review_states_of_user(
+    db: impl SqliteExecutor<'_>,
+    user_id: i64,
+) -> Result<Vec<ReviewState>, sqlx::Error> {
+    sqlx::query_as!(
+        ReviewState,
+        r#"select a.id as "attempt_id!", count(r.id) as "claimed!: i64",
+                  count(r.submitted_at) as "finals!: i64",
+                  a.feedback_rev as "feedback_rev!: i64",
+                  a.feedback_seen_rev as "seen_rev!: i64"
+           from attempts a join reviews r on r.attempt_id = a.id
+           where a.user_id = ?
+           group by a.id"#,
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Whether the attempt's feedback changed since the candidate last opened it.
+pub async fn feedback_unseen(
+    db: impl SqliteExecutor<'_>,
+    attempt_id: i64,
+) -> Result<bool, sqlx::Error> {
+    let unseen = sqlx::query_scalar!(
+        r#"select feedback_rev <> feedback_seen_rev as "unseen!: bool" from attempts where id = ?"#,
+        attempt_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(unseen.unwrap_or(false))
+}
+
+/// Records that the candidate opened the attempt's feedback as it stands now (nothing is
+/// written when that was recorded already). Called before the feedback is read, so a review
+/// arriving in between is announced again rather than missed.
+pub async fn mark_feedback_seen(
+    conn: &mut SqliteConnection,
+    attempt_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update attempts set feedback_seen_rev = feedback_rev
+         where id = ? and feedback_seen_rev <> feedback_rev",
+        attempt_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

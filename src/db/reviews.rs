@@ -186,13 +186,15 @@ struct RoundRow {
     fell_into_trap: bool,
     weak_answers: String,
     comment: String,
+    private_note: String,
 }
 
 /// The rubric stored for a review (rounds without a row are absent).
 pub async fn rubric(db: impl SqliteExecutor<'_>, review: &Review) -> Result<Rubric, sqlx::Error> {
     let rows = sqlx::query_as!(
         RoundRow,
-        r#"select round_number, level, fell_into_trap as "fell_into_trap: bool", weak_answers, comment
+        r#"select round_number, level, fell_into_trap as "fell_into_trap: bool", weak_answers, comment,
+                  private_note
            from review_rounds where review_id = ? order by round_number"#,
         review.id
     )
@@ -207,6 +209,7 @@ pub async fn rubric(db: impl SqliteExecutor<'_>, review: &Review) -> Result<Rubr
                 fell_into_trap: r.fell_into_trap,
                 weak_answers: parse_weak_list(&r.weak_answers),
                 comment: r.comment,
+                private_note: r.private_note,
             })
             .collect(),
         recommendation: review.recommendation(),
@@ -235,17 +238,19 @@ pub async fn save_rubric(
         let level = r.level.map(i64::from);
         let weak = format_weak_list(&r.weak_answers);
         sqlx::query!(
-            "insert into review_rounds (review_id, round_number, level, fell_into_trap, weak_answers, comment)
-             values (?, ?, ?, ?, ?, ?)
+            "insert into review_rounds (review_id, round_number, level, fell_into_trap, weak_answers, comment,
+                                        private_note)
+             values (?, ?, ?, ?, ?, ?, ?)
              on conflict (review_id, round_number) do update set level = excluded.level,
                 fell_into_trap = excluded.fell_into_trap, weak_answers = excluded.weak_answers,
-                comment = excluded.comment",
+                comment = excluded.comment, private_note = excluded.private_note",
             review_id,
             r.round,
             level,
             r.fell_into_trap,
             weak,
-            r.comment
+            r.comment,
+            r.private_note
         )
         .execute(&mut *conn)
         .await?;
@@ -407,8 +412,9 @@ pub async fn final_levels(db: impl SqliteExecutor<'_>) -> Result<Vec<FinalLevel>
     .await
 }
 
-/// One export row: attempt × round × reviewer (serialised with the export's column names).
-#[derive(Debug, Clone, serde::Serialize)]
+/// One export row as stored: attempt × round × reviewer (`crate::export` turns it into the
+/// documented columns).
+#[derive(Debug, Clone)]
 pub struct ExportRow {
     pub attempt_id: i64,
     pub candidate_email: String,
@@ -417,7 +423,6 @@ pub struct ExportRow {
     pub mode: String,
     pub started_at: i64,
     pub finished_at: Option<i64>,
-    #[serde(rename = "round")]
     pub round_number: i64,
     pub reviewer_email: String,
     pub review_status: String,
@@ -428,6 +433,8 @@ pub struct ExportRow {
     pub claimed_at: i64,
     pub submitted_at: Option<i64>,
     pub self_level: Option<i64>,
+    pub recommendation: Option<String>,
+    pub summary: String,
 }
 
 pub async fn export_rows(db: impl SqliteExecutor<'_>) -> Result<Vec<ExportRow>, sqlx::Error> {
@@ -440,7 +447,8 @@ pub async fn export_rows(db: impl SqliteExecutor<'_>) -> Result<Vec<ExportRow>, 
                   rr.level, rr.fell_into_trap as "fell_into_trap: bool", rr.weak_answers,
                   (select count(*) from review_comments c where c.review_id = r.id and c.round_number = rr.round_number) as "comment_count!: i64",
                   r.claimed_at, r.submitted_at,
-                  (select s.level from self_assessments s where s.attempt_id = a.id and s.round_number = rr.round_number) as "self_level?: i64"
+                  (select s.level from self_assessments s where s.attempt_id = a.id and s.round_number = rr.round_number) as "self_level?: i64",
+                  r.recommendation, r.summary
            from review_rounds rr
            join reviews r on r.id = rr.review_id
            join attempts a on a.id = r.attempt_id

@@ -77,6 +77,13 @@ fn round_changes(n: u32, before: &RoundGrade, after: &RoundGrade, out: &mut Vec<
     ) {
         out.push(c);
     }
+    if let Some(c) = text_change(
+        &format!("Round {n} private note"),
+        &before.private_note,
+        &after.private_note,
+    ) {
+        out.push(c);
+    }
 }
 
 /// Every difference between two versions of a rubric, rounds first, in round order.
@@ -97,6 +104,7 @@ pub fn rubric_changes(before: &Rubric, after: &Rubric) -> Vec<String> {
             fell_into_trap: false,
             weak_answers: Vec::new(),
             comment: String::new(),
+            private_note: String::new(),
         };
         round_changes(
             n,
@@ -164,6 +172,7 @@ mod tests {
             fell_into_trap: trap,
             weak_answers: weak.to_vec(),
             comment: comment.into(),
+            private_note: String::new(),
         }
     }
 

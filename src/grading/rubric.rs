@@ -58,7 +58,11 @@ pub struct RoundGrade {
     pub fell_into_trap: bool,
     /// 1-based numbers of the weak answers the answer resembles.
     pub weak_answers: Vec<u32>,
+    /// The note the candidate reads with the round once the review is submitted.
     pub comment: String,
+    /// A note for other interviewers only; never shown to the candidate.
+    #[serde(default)]
+    pub private_note: String,
 }
 
 /// A whole review's rubric.
@@ -76,7 +80,8 @@ pub struct RubricShape {
 }
 
 impl Rubric {
-    /// Reads `level_N`, `trap_N`, `weak_N_K`, `comment_N`, `recommendation` and `summary`.
+    /// Reads `level_N`, `trap_N`, `weak_N_K`, `comment_N`, `private_N`, `recommendation` and
+    /// `summary`.
     /// Unknown rounds or weak answers and out-of-range levels are errors that say what to fix.
     pub fn from_form(form: &HashMap<String, String>, shape: &RubricShape) -> Result<Self, String> {
         let mut rounds = Vec::new();
@@ -102,6 +107,18 @@ impl Rubric {
             if has_refused_control(&comment) {
                 return Err(format!("Round {n}: {CONTROL_MESSAGE}"));
             }
+            let private_note = form
+                .get(&format!("private_{n}"))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default();
+            if private_note.chars().count() > MAX_TEXT {
+                return Err(format!(
+                    "Round {n}: keep the private note under {MAX_TEXT} characters."
+                ));
+            }
+            if has_refused_control(&private_note) {
+                return Err(format!("Round {n}: private note: {CONTROL_MESSAGE}"));
+            }
             let weak_answers = (1..=weak_count)
                 .filter(|k| {
                     form.get(&format!("weak_{n}_{k}"))
@@ -114,6 +131,7 @@ impl Rubric {
                 fell_into_trap: form.get(&format!("trap_{n}")).is_some_and(|v| v == "on"),
                 weak_answers,
                 comment,
+                private_note,
             });
         }
         let known = |k: &str| {
@@ -121,6 +139,7 @@ impl Rubric {
                 k == format!("level_{n}")
                     || k == format!("trap_{n}")
                     || k == format!("comment_{n}")
+                    || k == format!("private_{n}")
                     || (1..=weak).any(|w| k == format!("weak_{n}_{w}"))
             })
         };
@@ -221,6 +240,7 @@ mod tests {
                 ("trap_1", "on"),
                 ("weak_1_2", "on"),
                 ("comment_1", " good "),
+                ("private_1", " ask about TTLs next time "),
                 ("recommendation", "ready"),
                 ("summary", "Solid."),
             ]),
@@ -237,6 +257,7 @@ mod tests {
             ),
             (Some(3), true, vec![2], "good")
         );
+        assert_eq!(r1.private_note, "ask about TTLs next time");
         assert_eq!(r.round(2).unwrap().level, None);
         assert_eq!(r.recommendation, Some(Recommendation::Ready));
         assert_eq!(

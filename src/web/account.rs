@@ -398,6 +398,7 @@ async fn do_register(
         .await?
         .ok_or(AppError::NotFound)?;
     session::sign_in(session, user.id, user.auth_epoch).await?;
+    session::mark_new_account(session).await?;
     session::flash(
         session,
         "success",

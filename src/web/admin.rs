@@ -28,7 +28,8 @@ use crate::{
     state::AppState,
 };
 
-const NEW_INVITE_LINK: &str = "new_invite_link";
+/// The session key of the link just created, shown once: (link, role label, note).
+const NEW_INVITE: &str = "new_invite";
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/admin/users.html")]
@@ -393,7 +394,8 @@ pub async fn delete_user(
 struct InvitesPage {
     chrome: Chrome,
     invites: Vec<Invite>,
-    new_link: Option<String>,
+    /// The link just created, with the role and note it was made for.
+    new_link: Option<(String, String, String)>,
     error: Option<String>,
     note: String,
 }
@@ -417,9 +419,11 @@ pub async fn invites_page(
 ) -> Result<impl IntoResponse> {
     // shown once: a GET takes it; a HEAD (no body to show it in) and a page without one write
     // nothing to the session
-    let mut new_link = session.get::<String>(NEW_INVITE_LINK).await?;
+    let mut new_link = session.get::<(String, String, String)>(NEW_INVITE).await?;
     if new_link.is_some() && !chrome.head {
-        new_link = session.remove::<String>(NEW_INVITE_LINK).await?;
+        new_link = session
+            .remove::<(String, String, String)>(NEW_INVITE)
+            .await?;
     }
     Ok(InvitesPage {
         chrome,
@@ -488,8 +492,12 @@ pub async fn create_invite(
     tracing::info!(admin = me.id, role = %role, "invite created");
     session
         .insert(
-            NEW_INVITE_LINK,
-            state.config.link(&format!("/invite/{token}")),
+            NEW_INVITE,
+            (
+                state.config.link(&format!("/invite/{token}")),
+                role.label().to_string(),
+                note.to_string(),
+            ),
         )
         .await?;
     Ok(Redirect::to("/admin/invites").into_response())

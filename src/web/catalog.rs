@@ -1,6 +1,7 @@
-//! The catalog of gauntlets (filter by category, difficulty and domain; search titles — all
-//! plain GET forms that work without JavaScript) and each gauntlet's overview page. Everyone
-//! sees a "new" badge on recently published gauntlets; interviewers and admins also see each
+//! The catalog of gauntlets (filter by category, difficulty and domain; search the title,
+//! category, domains, skills and overview text — all plain GET forms that work without
+//! JavaScript, applied on change with it) and each gauntlet's overview page. Everyone sees a
+//! "new" badge on recently published gauntlets; interviewers and admins also see each
 //! gauntlet's attempts and average reviewed level.
 
 use std::{
@@ -85,21 +86,57 @@ impl Filter {
             && self.domain.is_empty()
     }
 
-    /// Whether `g` passes every filter (case-insensitive; the search matches title words).
+    /// Whether `g` passes every filter (case-insensitive; every search word must appear in
+    /// what the overview shows of it — see [`search_text`] — or one of its usual short forms).
     pub fn matches(&self, g: &Gauntlet) -> bool {
         let eq = |want: &str, have: Option<&str>| {
             want.is_empty() || have.is_some_and(|h| h.eq_ignore_ascii_case(want))
         };
         let q = self.q.trim().to_lowercase();
-        let title = g.title.to_lowercase();
-        eq(&self.category, g.category.as_deref())
+        let passes = eq(&self.category, g.category.as_deref())
             && eq(&self.difficulty, g.difficulty.as_deref())
             && (self.domain.is_empty()
                 || g.domains
                     .iter()
-                    .any(|d| d.eq_ignore_ascii_case(&self.domain)))
-            && q.split_whitespace().all(|word| title.contains(word))
+                    .any(|d| d.eq_ignore_ascii_case(&self.domain)));
+        if !passes || q.is_empty() {
+            return passes;
+        }
+        let text = search_text(g);
+        q.split_whitespace().all(|word| {
+            text.contains(word) || ALIASES.iter().any(|(a, b)| *a == word && text.contains(b))
+        })
     }
+}
+
+/// Short forms people search for, and the word the content uses.
+const ALIASES: [(&str, &str); 8] = [
+    ("k8s", "kubernetes"),
+    ("pg", "postgres"),
+    ("postgresql", "postgres"),
+    ("js", "javascript"),
+    ("ts", "typescript"),
+    ("gc", "garbage collect"),
+    ("db", "database"),
+    ("oom", "memory"),
+];
+
+/// Everything the search looks in, lowercased: title, category, difficulty, domains, round
+/// names, the skills each round tests and the document-level sections (never round prompts or
+/// guidance, which the candidate must not see before the round).
+pub fn search_text(g: &Gauntlet) -> String {
+    let mut parts: Vec<&str> = vec![g.title.as_str()];
+    parts.extend(g.category.as_deref());
+    parts.extend(g.difficulty.as_deref());
+    parts.extend(g.domains.iter().map(String::as_str));
+    parts.extend(g.rounds.iter().map(|r| r.name.as_str()));
+    parts.extend(g.skills.iter().map(|s| s.skill.as_str()));
+    for e in &g.extras {
+        parts.push(&e.label);
+        parts.push(&e.text);
+        parts.extend(e.items.iter().map(String::as_str));
+    }
+    parts.join("\n").to_lowercase()
 }
 
 /// The values each filter can take, from the whole library.
@@ -304,6 +341,36 @@ mod tests {
         assert!(fresh_site.is_empty(), "the first load is not news");
         let published_at_start = new_slugs(&seen[..2], &[("seed".to_string(), now - 3 * day)], now);
         assert!(published_at_start.contains("seed"));
+    }
+
+    #[test]
+    fn search_looks_in_domains_skills_and_short_forms() {
+        let mut k = g(
+            "Multi-Region Kubernetes",
+            "System Design",
+            "L3",
+            &["Kubernetes", "Networking"],
+        );
+        k.skills.push(crate::content::model::Skill {
+            round: 3,
+            skill: "Caching regional reads in Redis under a budget".into(),
+        });
+        let rl = g(
+            "Rate Limiter",
+            "System Design",
+            "L3",
+            &["API Design", "Redis"],
+        );
+        let j = g("JVM Memory Leak", "Debugging", "L2-L3", &["JVM"]);
+        let q = |s: &str| Filter {
+            q: s.into(),
+            ..Filter::default()
+        };
+        assert!(q("redis").matches(&rl) && q("redis").matches(&k) && !q("redis").matches(&j));
+        assert!(q("k8s").matches(&k) && !q("k8s").matches(&rl));
+        assert!(q("memory").matches(&j));
+        assert!(q("debugging").matches(&j), "the category");
+        assert!(q("api design").matches(&rl) && !q("api design").matches(&k));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The candidate's debrief: each round's answer beside the guidance with alignment hints, the
 //! self-assessment, the review request, and — once interviewers have submitted — their levels,
-//! comments highlighted on the answer, and the gap to the self-assessment.
+//! notes and trap flags per round, comments highlighted on the answer, and the self-assessment
+//! beside each reviewer and their median (the self-assessment is locked from then on).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -35,6 +36,83 @@ pub struct DebriefRound {
     pub self_note: String,
     /// Each final reviewer's level for this round: (reviewer, level).
     pub reviewer_levels: Vec<(String, u8)>,
+    /// What each final reviewer wrote for this round (never their private note).
+    pub reviewer_notes: Vec<ReviewerRound>,
+}
+
+/// One final reviewer's grade of one round, as the candidate reads it.
+pub struct ReviewerRound {
+    pub reviewer: String,
+    pub level: Option<u8>,
+    pub fell_into_trap: bool,
+    pub comment: String,
+}
+
+impl DebriefRound {
+    /// The median of the reviewers' levels (the mean of the middle two when there are two).
+    pub fn median(&self) -> Option<f64> {
+        let mut ls: Vec<f64> = self
+            .reviewer_levels
+            .iter()
+            .map(|(_, l)| f64::from(*l))
+            .collect();
+        if ls.is_empty() {
+            return None;
+        }
+        ls.sort_by(f64::total_cmp);
+        let mid = ls.len() / 2;
+        Some(if ls.len().is_multiple_of(2) {
+            (ls[mid - 1] + ls[mid]) / 2.0
+        } else {
+            ls[mid]
+        })
+    }
+
+    /// The median for display: "2", "2.5".
+    pub fn median_label(&self) -> String {
+        self.median().map(level_label).unwrap_or_default()
+    }
+
+    /// Self level against `other`, in words: "same", "you 1 higher", "you 0.5 lower".
+    pub fn compare(&self, other: f64) -> String {
+        compare(self.self_level as f64, other)
+    }
+
+    /// The self level against each reviewer: (reviewer, their level, in words).
+    pub fn per_reviewer(&self) -> Vec<(String, u8, String)> {
+        self.reviewer_levels
+            .iter()
+            .map(|(who, l)| (who.clone(), *l, self.compare(f64::from(*l))))
+            .collect()
+    }
+
+    /// The self level against the reviewers' median, in words ("" without both).
+    pub fn vs_median(&self) -> String {
+        match self.median() {
+            Some(m) if self.self_level > 0 => self.compare(m),
+            _ => String::new(),
+        }
+    }
+}
+
+fn level_label(l: f64) -> String {
+    if l.fract() == 0.0 {
+        format!("{l:.0}")
+    } else {
+        format!("{l:.1}")
+    }
+}
+
+/// `mine` against `theirs`, in words.
+pub fn compare(mine: f64, theirs: f64) -> String {
+    let d = mine - theirs;
+    if d.abs() < 0.01 {
+        "same".to_string()
+    } else if d > 0.0 {
+        format!("you {} higher", level_label(d))
+    } else {
+        format!("you {} lower", level_label(-d))
+    }
 }
 
 /// A final review as the candidate reads it.
@@ -57,8 +135,12 @@ struct DebriefPage {
     finished: String,
     rounds: Vec<DebriefRound>,
     review_requested: bool,
-    review_claimed: bool,
+    /// Reviews claimed (draft or final) and submitted.
+    claimed: usize,
+    submitted: usize,
     reviews: Vec<ReviewView>,
+    /// Reviewers' levels are visible: the self-assessment can no longer change.
+    self_locked: bool,
     levels: [(i64, &'static str, &'static str); 4],
 }
 
@@ -75,6 +157,13 @@ pub async fn debrief(
     }
     if l.attempt.only_round.is_some() {
         return Ok(Redirect::to(&l.finished_url()).into_response());
+    }
+    // opening the debrief is reading the feedback: the home page stops announcing it (marked
+    // before reading, so feedback arriving meanwhile stays new; a HEAD request writes nothing)
+    if !chrome.head && db::attempts::feedback_unseen(&mut *state.db.get().await?, id).await? {
+        let mut tx = db::begin_write(&state.writer).await?;
+        db::attempts::mark_feedback_seen(&mut tx, id).await?;
+        tx.commit().await?;
     }
     let stats = state.content.stats();
     let mut conn = state.db.get().await?;
@@ -131,6 +220,7 @@ pub async fn debrief(
                 self_level: mine.map_or(0, |m| m.level),
                 self_note: mine.map(|m| m.note.clone()).unwrap_or_default(),
                 reviewer_levels: levels_for(&rubrics, r.number),
+                reviewer_notes: notes_for(&rubrics, r.number),
             }
         })
         .collect();
@@ -159,7 +249,9 @@ pub async fn debrief(
             .unwrap_or_default(),
         rounds,
         review_requested: l.attempt.review_requested_at.is_some(),
-        review_claimed: !all_reviews.is_empty(),
+        claimed: all_reviews.len(),
+        submitted: finals.len(),
+        self_locked: !finals.is_empty(),
         reviews,
         levels: LEVELS,
     }
@@ -167,15 +259,45 @@ pub async fn debrief(
 }
 
 impl DebriefPage {
-    /// Self level minus the reviewers' mean, rounded (positive: the candidate rated higher).
-    fn gap(&self, r: &DebriefRound) -> i64 {
-        if r.reviewer_levels.is_empty() {
-            return 0;
+    /// Where the reviews stand, in one sentence.
+    fn review_state(&self) -> String {
+        let plural = |n: usize, one: &str, many: &str| {
+            if n == 1 {
+                format!("1 {one}")
+            } else {
+                format!("{n} {many}")
+            }
+        };
+        match (self.claimed, self.submitted) {
+            (0, _) => String::new(),
+            (c, 0) => format!(
+                "{} this attempt. Their levels and notes appear on this page when they submit.",
+                if c == 1 {
+                    "An interviewer is reviewing".to_string()
+                } else {
+                    format!("{c} interviewers are reviewing")
+                }
+            ),
+            (c, s) if s < c => format!(
+                "{s} of {c} claimed reviews submitted. The rest appear on this page when they are submitted."
+            ),
+            (_, s) => format!("{} in.", plural(s, "review", "reviews")),
         }
-        let sum: i64 = r.reviewer_levels.iter().map(|(_, l)| i64::from(*l)).sum();
-        let mean = sum as f64 / r.reviewer_levels.len() as f64;
-        (r.self_level as f64 - mean).round() as i64
     }
+}
+
+fn notes_for(rubrics: &[(String, Rubric)], round: u32) -> Vec<ReviewerRound> {
+    rubrics
+        .iter()
+        .filter_map(|(name, rb)| {
+            rb.round(round).map(|g| ReviewerRound {
+                reviewer: name.clone(),
+                level: g.level,
+                fell_into_trap: g.fell_into_trap,
+                comment: g.comment.clone(),
+            })
+        })
+        .collect()
 }
 
 fn levels_for(rubrics: &[(String, Rubric)], round: u32) -> Vec<(String, u8)> {
@@ -246,6 +368,12 @@ pub async fn save_self_assessment(
         Vec::new()
     };
     let mut tx = db::begin_write(&state.writer).await?;
+    let reviews = db::reviews::for_attempt(&mut *tx, id).await?;
+    if reviews.iter().any(|r| r.submitted_at.is_some()) {
+        return Err(AppError::Conflict(
+            "Your self-assessment is locked: reviewers' levels are visible now, so it stays as it was when they arrived.".into(),
+        ));
+    }
     for (round, level, note) in &rows {
         db::attempts::put_self_level(&mut tx, id, *round, *level, note).await?;
     }

@@ -204,7 +204,14 @@ impl IntoResponse for AppError {
         let mut resp = if let Self::SignInRequired { json: true, .. } = &self {
             (status, Json(json!({"error": "signed_out", "message": "Your session has ended. Sign in again; your text is kept in this page."}))).into_response()
         } else {
-            ErrorPage::new(status, title, message, correlation).into_response()
+            let shown = ShownError {
+                title,
+                message: message.clone(),
+                correlation: correlation.clone(),
+            };
+            let mut page = ErrorPage::new(status, title, message, correlation).into_response();
+            page.extensions_mut().insert(shown);
+            page
         };
         *resp.status_mut() = status;
         self.add_retry_after(&mut resp);
@@ -277,4 +284,63 @@ impl ErrorPage {
             correlation,
         }
     }
+}
+
+/// What an error page said, kept on the response: the page is rendered where the request is
+/// no longer at hand, so [`with_user_chrome`] renders it again with the visitor's own layout.
+#[derive(Debug, Clone)]
+pub struct ShownError {
+    title: &'static str,
+    message: String,
+    correlation: Option<String>,
+}
+
+/// Error pages for a signed-in user show their navigation and account menu (not "Sign in").
+/// The request's parts are kept aside and read again only when the answer is an error page.
+pub async fn with_user_chrome(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    use axum::extract::FromRequestParts;
+    let (parts, body) = req.into_parts();
+    let mut kept = axum::http::Request::builder()
+        .method(parts.method.clone())
+        .uri(parts.uri.clone())
+        .body(())
+        .map(|r| r.into_parts().0)
+        .ok();
+    if let Some(k) = kept.as_mut() {
+        k.headers = parts.headers.clone();
+        k.extensions = parts.extensions.clone();
+    }
+    let resp = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let (Some(shown), Some(mut kept)) = (resp.extensions().get::<ShownError>().cloned(), kept)
+    else {
+        return resp;
+    };
+    let Ok(chrome) = Chrome::from_request_parts(&mut kept, &state).await else {
+        return resp;
+    };
+    if chrome.user.is_none() {
+        return resp;
+    }
+    let status = resp.status();
+    let (mut parts, _) = resp.into_parts();
+    let page = ErrorPage {
+        chrome,
+        status: status.as_u16(),
+        title: shown.title,
+        message: shown.message,
+        correlation: shown.correlation,
+    }
+    .into_response();
+    let (new_parts, new_body) = page.into_parts();
+    if let Some(ct) = new_parts.headers.get(header::CONTENT_TYPE) {
+        parts.headers.insert(header::CONTENT_TYPE, ct.clone());
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, new_body)
 }

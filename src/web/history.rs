@@ -30,7 +30,9 @@ pub struct AttemptRow {
     pub title: String,
     pub started: String,
     pub mode: &'static str,
-    pub status: &'static str,
+    pub status: String,
+    /// Submitted feedback not opened yet.
+    pub new_feedback: bool,
     pub finished: bool,
     pub self_levels: String,
     pub reviewed_levels: String,
@@ -38,12 +40,42 @@ pub struct AttemptRow {
     pub retried_round: Option<i64>,
 }
 
-/// One small chart: the levels for one round position (Opening, Probe, …) over time.
+/// One small chart: the levels for one round position (Opening, Probe, …), one column per
+/// attempt in time order, the self-assessment and each reviewer's level stacked in it.
 pub struct Chart {
     pub name: String,
-    pub dots: Vec<Dot>,
-    /// SVG polyline points through the dots.
+    pub columns: Vec<Column>,
+    /// SVG polyline points through the self-assessed dots.
     pub line: String,
+    /// The chart in words, for screen readers.
+    pub summary: String,
+}
+
+/// One attempt's column in a chart.
+pub struct Column {
+    /// Centre of the column, in SVG units.
+    pub x: f64,
+    /// "#1", "#2", … in time order (the table says which attempt it is).
+    pub tick: String,
+    pub date: String,
+    pub title: String,
+    pub self_level: Option<i64>,
+    pub reviewer_levels: Vec<i64>,
+    pub dots: Vec<Dot>,
+}
+
+impl Column {
+    pub fn reviewers_label(&self) -> String {
+        if self.reviewer_levels.is_empty() {
+            "—".into()
+        } else {
+            self.reviewer_levels
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
 }
 
 /// A dot on a chart; `x`, `y` in SVG units. Hollow for self-assessed, filled for reviewed.
@@ -55,9 +87,18 @@ pub struct Dot {
     pub reviewed: bool,
 }
 
-const CHART_W: f64 = 240.0;
-const CHART_H: f64 = 96.0;
-const PAD: f64 = 14.0;
+/// The chart's geometry (SVG units): the plot area and the room for axis labels.
+pub const CHART_W: f64 = 300.0;
+pub const CHART_H: f64 = 140.0;
+const LEFT: f64 = 34.0;
+const RIGHT: f64 = 290.0;
+const TOP: f64 = 10.0;
+const BOTTOM: f64 = 100.0;
+
+/// The y of level `l` (1–4).
+fn level_y(l: f64) -> f64 {
+    BOTTOM - (BOTTOM - TOP) * (l - 1.0) / 3.0
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/history.html")]
@@ -67,6 +108,13 @@ struct HistoryPage {
     charts: Vec<Chart>,
     /// Drills done, retention and streak.
     drills: Option<super::drills::HistoryPanel>,
+}
+
+impl HistoryPage {
+    /// The y of each level's grid line, for the template: (level, y).
+    fn grid(&self) -> Vec<(i64, f64)> {
+        (1..=4).map(|l| (l, level_y(l as f64))).collect()
+    }
 }
 
 /// `GET /history`
@@ -79,6 +127,7 @@ pub async fn history(
     let attempts = db::attempts::for_user(&mut *conn, user.id).await?;
     let levels = db::attempts::self_levels_of_user(&mut *conn, user.id).await?;
     let reviewed = db::attempts::reviewed_levels_of_user(&mut *conn, user.id).await?;
+    let review_states = db::attempts::review_states_of_user(&mut *conn, user.id).await?;
     let mut rows = Vec::new();
     let mut titles = BTreeMap::new();
     for a in &attempts {
@@ -89,12 +138,16 @@ pub async fn history(
         let title = pinned
             .as_ref()
             .map_or_else(|| a.slug.clone(), |p| p.gauntlet.title.clone());
-        titles.insert(a.id, (title.clone(), pinned));
+        titles.insert(
+            a.id,
+            (title.clone(), pinned, a.finished_at.unwrap_or(a.started_at)),
+        );
         let mine: Vec<String> = levels
             .iter()
             .filter(|l| l.attempt_id == a.id)
             .map(|l| l.level.to_string())
             .collect();
+        let rs = review_states.iter().find(|s| s.attempt_id == a.id);
         rows.push(AttemptRow {
             id: a.id,
             title,
@@ -104,11 +157,8 @@ pub async fn history(
             } else {
                 "Interview"
             },
-            status: match (a.finished_at, a.review_requested_at) {
-                (None, _) => "In progress",
-                (Some(_), Some(_)) => "Review requested",
-                (Some(_), None) => "Finished",
-            },
+            status: status_of(a, rs),
+            new_feedback: rs.is_some_and(db::attempts::ReviewState::new_feedback),
             finished: a.finished_at.is_some(),
             retried_round: a.only_round,
             reviewed_levels: reviewed_summary(&reviewed, a.id),
@@ -126,7 +176,7 @@ pub async fn history(
         .map(|l| (l, false))
         .chain(reviewed.iter().map(|l| (l, true)));
     for (l, is_review) in tagged {
-        let Some((title, Some(pinned))) = titles.get(&l.attempt_id) else {
+        let Some((title, Some(pinned), at)) = titles.get(&l.attempt_id) else {
             continue;
         };
         let Some(round) = pinned
@@ -138,24 +188,20 @@ pub async fn history(
             continue;
         };
         let name = round.name.trim_start_matches("The ").to_string();
-        let who = if is_review { "reviewer" } else { "self" };
         by_name
             .entry((round.number, name))
             .or_default()
             .push(ChartPoint {
-                at: l.at,
+                attempt: l.attempt_id,
+                attempt_at: *at,
+                title: title.clone(),
                 level: l.level,
                 reviewed: is_review,
-                label: format!(
-                    "{title}: {who} level {} ({})",
-                    l.level,
-                    clock::format_date(l.at)
-                ),
             });
     }
     let charts = by_name
         .into_iter()
-        .map(|((_, name), mut points)| chart(name, &mut points))
+        .map(|((_, name), points)| chart(name, points))
         .collect();
     let drills = Some(super::drills::history_panel(&state, &mut conn, user.id).await?);
     Ok(HistoryPage {
@@ -166,12 +212,27 @@ pub async fn history(
     })
 }
 
+/// An attempt's status in words, with where its reviews stand.
+fn status_of(a: &db::attempts::Attempt, rs: Option<&db::attempts::ReviewState>) -> String {
+    match (a.finished_at, a.review_requested_at, rs) {
+        (None, _, _) => "In progress".into(),
+        (Some(_), _, Some(s)) if s.finals > 0 && s.finals < s.claimed => {
+            format!("Reviewed ({} of {})", s.finals, s.claimed)
+        }
+        (Some(_), _, Some(s)) if s.finals > 0 => "Reviewed".into(),
+        (Some(_), _, Some(s)) if s.claimed > 0 => "In review".into(),
+        (Some(_), Some(_), _) => "Review requested".into(),
+        (Some(_), None, _) => "Finished".into(),
+    }
+}
+
 /// One level to plot.
 struct ChartPoint {
-    at: i64,
+    attempt: i64,
+    attempt_at: i64,
+    title: String,
     level: i64,
     reviewed: bool,
-    label: String,
 }
 
 /// Per round, the reviewers' mean level ("2 · 3.5 · …"), or a dash before any review.
@@ -197,52 +258,95 @@ fn reviewed_summary(reviewed: &[db::attempts::LevelPoint], attempt: i64) -> Stri
         .join(" · ")
 }
 
-fn chart(name: String, points: &mut [ChartPoint]) -> Chart {
-    points.sort_by_key(|p| (p.at, p.reviewed));
-    let n = points.len();
-    let dots: Vec<Dot> = points
+/// One column per attempt (oldest left), the self dot and the reviewers' dots stacked in it;
+/// dots of equal level sit side by side so none hides another.
+fn chart(name: String, mut points: Vec<ChartPoint>) -> Chart {
+    points.sort_by_key(|p| (p.attempt_at, p.attempt, p.reviewed, p.level));
+    let mut order: Vec<(i64, i64, String)> = Vec::new();
+    for p in &points {
+        if !order.iter().any(|(id, _, _)| *id == p.attempt) {
+            order.push((p.attempt, p.attempt_at, p.title.clone()));
+        }
+    }
+    let n = order.len();
+    let columns: Vec<Column> = order
         .iter()
         .enumerate()
-        .map(
-            |(
-                i,
-                ChartPoint {
-                    level,
-                    label,
-                    reviewed,
-                    ..
-                },
-            )| {
-                let x = if n <= 1 {
-                    CHART_W / 2.0
-                } else {
-                    PAD + (CHART_W - 2.0 * PAD) * i as f64 / (n - 1) as f64
-                };
-                let y = CHART_H - PAD - (CHART_H - 2.0 * PAD) * (*level - 1) as f64 / 3.0;
-                Dot {
-                    x,
-                    y,
-                    level: *level,
-                    label: label.clone(),
-                    reviewed: *reviewed,
+        .map(|(i, (id, at, title))| {
+            let x = if n <= 1 {
+                (LEFT + RIGHT) / 2.0
+            } else {
+                LEFT + 16.0 + (RIGHT - LEFT - 32.0) * i as f64 / (n - 1) as f64
+            };
+            let mine: Vec<&ChartPoint> = points.iter().filter(|p| p.attempt == *id).collect();
+            let self_level = mine.iter().find(|p| !p.reviewed).map(|p| p.level);
+            let reviewer_levels: Vec<i64> = mine
+                .iter()
+                .filter(|p| p.reviewed)
+                .map(|p| p.level)
+                .collect();
+            let tick = format!("#{}", i + 1);
+            let date = clock::format_date(*at);
+            let mut dots = Vec::new();
+            for level in 1..=4 {
+                let here: Vec<&&ChartPoint> = mine.iter().filter(|p| p.level == level).collect();
+                let k = here.len() as f64;
+                for (j, p) in here.iter().enumerate() {
+                    let who = if p.reviewed { "a reviewer" } else { "you" };
+                    dots.push(Dot {
+                        x: x + (j as f64 - (k - 1.0) / 2.0) * 9.0,
+                        y: level_y(level as f64),
+                        level,
+                        reviewed: p.reviewed,
+                        label: format!("{tick} {title} ({date}): {who}, level {level}"),
+                    });
                 }
-            },
-        )
+            }
+            Column {
+                x,
+                tick,
+                date,
+                title: title.clone(),
+                self_level,
+                reviewer_levels,
+                dots,
+            }
+        })
         .collect();
-    // the trend line follows the self-assessments; reviewers' dots stand beside them
-    let line = dots
+    let line = columns
         .iter()
-        .filter(|d| !d.reviewed)
-        .map(|d| format!("{:.1},{:.1}", d.x, d.y))
+        .filter_map(|c| {
+            c.self_level
+                .map(|l| format!("{:.1},{:.1}", c.x, level_y(l as f64)))
+        })
         .collect::<Vec<_>>()
         .join(" ");
-    Chart { name, dots, line }
+    let summary = columns
+        .iter()
+        .map(|c| {
+            format!(
+                "attempt {} ({}): you {}, reviewers {}",
+                c.tick,
+                c.date,
+                c.self_level.map_or("—".to_string(), |l| l.to_string()),
+                c.reviewers_label()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    Chart {
+        summary: format!("{name}, level 1 to 4 by attempt: {summary}"),
+        name,
+        columns,
+        line,
+    }
 }
 
 /// Revisions read (and sent) at a time: at most a few MB in memory per export.
 const REVISIONS_PER_CHUNK: i64 = 8;
 
-/// `GET /account/export.json`: everything the candidate wrote, as a download. The document is
+/// `GET /account/export.json`: everything the candidate wrote, as a download (times in ISO 8601
+/// UTC, described in docs/export.md). The document is
 /// streamed a few rows at a time (a large account never sits in memory whole), one export per
 /// account at a time. An error after the first byte ends the connection without the end of
 /// the document, so a client never mistakes a cut-short export for a whole one.
@@ -258,7 +362,7 @@ pub async fn export(
     // read before the first byte is sent, so a failure here still gets an ordinary error page
     let attempts = db::attempts::for_user(&mut *state.db.get().await?, user.id).await?;
     let head = json!({
-        "exported_at": clock::now(),
+        "exported_at": clock::iso8601(clock::now()),
         "user": {"email": user.email, "display_name": user.display_name, "role": user.role.as_str()},
     });
     let doc = ExportDoc {
@@ -347,7 +451,7 @@ impl ExportDoc {
                 if !(none_yet && i == 0) {
                     out.push(b',');
                 }
-                let rev = json!({"version": r.version, "body": r.body, "kind": r.kind, "saved_at": r.saved_at});
+                let rev = json!({"version": r.version, "body": r.body, "kind": r.kind, "saved_at": clock::iso8601(r.saved_at)});
                 serde_json::to_writer(&mut out, &rev).map_err(internal)?;
             }
             self.revisions_of = Some((answer_id, last, false));
@@ -364,9 +468,9 @@ impl ExportDoc {
                     "part": if ans.part == Part::FollowUp.as_str() { "follow_up" } else { "main" },
                     "body": ans.body,
                     "version": ans.version,
-                    "first_viewed_at": ans.first_viewed_at,
-                    "updated_at": ans.updated_at,
-                    "submitted_at": ans.submitted_at,
+                    "first_viewed_at": clock::iso8601(ans.first_viewed_at),
+                    "updated_at": clock::iso8601(ans.updated_at),
+                    "submitted_at": ans.submitted_at.map(clock::iso8601),
                 });
                 open_object(&mut out, &answer, "revisions")?;
                 self.revisions_of = Some((ans.id, 0, true));
@@ -395,9 +499,9 @@ impl ExportDoc {
                 "gauntlet": a.slug,
                 "gauntlet_version": a.version,
                 "mode": a.mode,
-                "started_at": a.started_at,
-                "finished_at": a.finished_at,
-                "review_requested_at": a.review_requested_at,
+                "started_at": clock::iso8601(a.started_at),
+                "finished_at": a.finished_at.map(clock::iso8601),
+                "review_requested_at": a.review_requested_at.map(clock::iso8601),
                 "retry_of": a.retry_of,
                 "only_round": a.only_round,
             });

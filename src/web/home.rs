@@ -3,9 +3,17 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
+use tower_sessions::Session;
 
 use super::{error::Result, layout::Chrome};
-use crate::{clock, db, state::AppState};
+use crate::{auth::session, clock, db, state::AppState};
+
+/// A finished attempt with submitted feedback the candidate has not opened yet.
+pub struct NewFeedback {
+    pub id: i64,
+    pub title: String,
+    pub reviews: i64,
+}
 
 /// An unfinished attempt, to resume from the home page.
 pub struct InProgress {
@@ -42,10 +50,24 @@ pub struct HomePage {
     /// Drills due today and what to practise next (signed-in users).
     drills: Option<super::drills::HomePanel>,
     live: Vec<LiveLink>,
+    /// The account was just created: greet, do not welcome back.
+    first_visit: bool,
+    new_feedback: Vec<NewFeedback>,
 }
 
 /// `GET /`
-pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomePage> {
+pub async fn home(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+) -> Result<HomePage> {
+    // the greeting is used up by a GET only (a HEAD shows nothing)
+    let first_visit = chrome.user.is_some()
+        && if chrome.head {
+            session::peek_new_account(&session).await?
+        } else {
+            session::take_new_account(&session).await?
+        };
     let mut conn = state.db.get().await?;
     let lib = state.content.current();
     let admin = chrome.user.as_ref().is_some_and(|u| u.is_admin());
@@ -70,12 +92,28 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
         }
     }
     let mut in_progress = Vec::new();
+    let mut new_feedback = Vec::new();
     let mut finished = 0;
     if let Some(u) = &chrome.user {
+        let states = db::attempts::review_states_of_user(&mut *conn, u.id).await?;
         for a in db::attempts::for_user(&mut *conn, u.id).await? {
             if a.finished_at.is_some() {
                 // a retried round is not a finished attempt of its own
                 finished += usize::from(a.only_round.is_none());
+                if let Some(st) = states
+                    .iter()
+                    .find(|s| s.attempt_id == a.id && s.new_feedback())
+                    && let Some(p) = state
+                        .content
+                        .pinned(&mut *conn, &a.slug, &a.version)
+                        .await?
+                {
+                    new_feedback.push(NewFeedback {
+                        id: a.id,
+                        title: p.gauntlet.title.clone(),
+                        reviews: st.finals,
+                    });
+                }
                 continue;
             }
             let Some(p) = state
@@ -142,5 +180,7 @@ pub async fn home(chrome: Chrome, State(state): State<AppState>) -> Result<HomeP
         finished,
         unclaimed,
         my_drafts,
+        first_visit,
+        new_feedback,
     })
 }

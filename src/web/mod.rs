@@ -77,6 +77,10 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
     let router = routes::table()
         .router
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            error::with_user_chrome,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
         .layer(session_layer)
         .layer(middleware::from_fn(session_save_failed))

@@ -238,6 +238,8 @@ struct RoundPage {
     error: Option<String>,
     /// In a live interview: who runs it and the last nudge (the page subscribes to events).
     live: Option<LiveBar>,
+    /// What submitting leads to, for the hint under the form.
+    next_hint: &'static str,
 }
 
 impl RoundPage {
@@ -324,6 +326,13 @@ fn context_rounds(l: &Loaded, current: Step) -> Vec<ContextRound> {
         .collect()
 }
 
+/// The session key of a submit that was refused (422): the page shown after the redirect puts
+/// the typed text back with the reason, so reloading it posts nothing again.
+const REFUSED_SUBMIT: &str = "refused_submit";
+
+/// A refused submit: (attempt, round, part, typed text, why).
+type RefusedSubmit = (i64, u32, String, String, String);
+
 /// `GET /attempts/{id}`: the current step, or the debrief once every step is submitted.
 ///
 /// The first GET of a step starts its timer (the answer row records when it was first viewed)
@@ -332,6 +341,7 @@ fn context_rounds(l: &Loaded, current: Step) -> Vec<ContextRound> {
 pub async fn show(
     CurrentUser(user): CurrentUser,
     chrome: Chrome,
+    session: Session,
     method: Method,
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -362,7 +372,20 @@ pub async fn show(
         tx.commit().await?;
         l.answers.push(a);
     }
-    let mut page = round_page(chrome, &l, step, None, None);
+    // a refused submit is shown once, by a GET (a HEAD leaves it for the page it precedes)
+    let refused = session.get::<RefusedSubmit>(REFUSED_SUBMIT).await?;
+    if refused.is_some() && writes {
+        session.remove::<RefusedSubmit>(REFUSED_SUBMIT).await?;
+    }
+    let (body, error) = match refused {
+        Some((a, round, part, body, why))
+            if a == id && round == step.round && part == step.part.as_str() =>
+        {
+            (Some(body), Some(why))
+        }
+        _ => (None, None),
+    };
+    let mut page = round_page(chrome, &l, step, body, error);
     page.live = live_row.map(|row| LiveBar {
         interviewer: row.interviewer_name,
         nudge: row.nudge,
@@ -426,6 +449,13 @@ fn round_page(
             .map(|a| clock::format_time(a.updated_at)),
         error,
         live: None,
+        next_hint: if step.part == Part::Main && round.follow_up.is_some() {
+            "the interviewer's follow-up question appears after you submit"
+        } else if g.rounds.last().is_some_and(|r| r.number == round.number) {
+            "this is the last round: your debrief follows"
+        } else {
+            "the next round appears after you submit"
+        },
     }
 }
 
@@ -579,6 +609,8 @@ struct ConflictPage {
     save_url: String,
     mine: String,
     theirs: String,
+    /// The saved text against the typed one, word by word.
+    diff: Vec<practice::diff::Piece>,
     version: i64,
     message: String,
 }
@@ -592,14 +624,16 @@ async fn conflict_page(
     version: i64,
     mine: Option<String>,
 ) -> Response {
+    let mine = mine.unwrap_or_default();
     let page = ConflictPage {
         chrome,
         attempt_id: id,
         save_url: format!("/attempts/{id}/steps/{round}/{part}/save"),
-        mine: mine.unwrap_or_default(),
+        diff: practice::diff::word_diff(&theirs, &mine),
+        mine,
         theirs,
         version,
-        message: "This answer was changed in another tab or window after you loaded it, so your text was not saved over it. Choose which text to keep.".into(),
+        message: "This answer was changed in another tab or window after you loaded it, so your text was not saved over it. Keep one of the two texts, or edit your text into a merge and keep that.".into(),
     };
     let mut resp = page.into_response();
     *resp.status_mut() = StatusCode::CONFLICT;
@@ -610,6 +644,7 @@ async fn conflict_page(
 pub async fn submit(
     CurrentUser(user): CurrentUser,
     chrome: Chrome,
+    session: Session,
     State(state): State<AppState>,
     Path((id, round, part)): Path<(i64, u32, String)>,
     StrictForm(form): StrictForm<AnswerForm>,
@@ -631,18 +666,25 @@ pub async fn submit(
         };
     }
     let step = step_of(&l, round, &part)?;
-    let live_bar = check_live_step(&state, &l, step).await?;
-    let problem = match practice::check_answer(&form.body) {
+    // in a live interview the step must be open
+    check_live_step(&state, &l, step).await?;
+    let refused = match practice::check_answer(&form.body) {
         Err(problem) => Some(problem.message()),
-        Ok(()) if form.body.trim().is_empty() => Some("Write an answer before submitting. If you want to skip the round, say so in a sentence — interviewers read that too.".into()),
+        Ok(()) if form.body.trim().is_empty() => Some("Write an answer before submitting. If you want to skip the round, say so in a sentence — interviewers read that too.".to_string()),
         Ok(()) => None,
     };
-    if let Some(problem) = problem {
-        let mut page = round_page(chrome, &l, step, Some(form.body), Some(problem));
-        page.live = live_bar;
-        let mut resp = page.into_response();
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return Ok(resp);
+    if let Some(why) = refused {
+        // redirect-after-post: the round page shows the text and the reason, and reloading it
+        // sends nothing again
+        let retry: RefusedSubmit = (
+            id,
+            step.round,
+            step.part.as_str().to_string(),
+            form.body,
+            why,
+        );
+        session.insert(REFUSED_SUBMIT, retry).await?;
+        return Ok(Redirect::to(&format!("/attempts/{id}#answer-error")).into_response());
     }
     let base = parse_version(&form.base_version)?;
     let mut tx = db::begin_write(&state.writer).await?;

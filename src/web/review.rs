@@ -214,6 +214,8 @@ pub struct ReviewRound {
     pub v: RoundView,
     pub grade: RoundGrade,
     pub others: Vec<(String, u8)>,
+    /// Other reviewers' private notes on this round: (reviewer, note).
+    pub private_notes: Vec<(String, String)>,
     /// How the answer was written, one frame per kept text (empty when saved only once).
     pub replay: Vec<ReplayFrame>,
 }
@@ -491,6 +493,7 @@ async fn render_body(
                     fell_into_trap: false,
                     weak_answers: Vec::new(),
                     comment: String::new(),
+                    private_note: String::new(),
                 });
             let others = other_rubrics
                 .iter()
@@ -505,11 +508,20 @@ async fn render_body(
                 .find(|(n, _)| *n == i64::from(r.number))
                 .map(|(_, f)| std::mem::take(f))
                 .unwrap_or_default();
+            let private_notes = other_rubrics
+                .iter()
+                .filter_map(|(name, rb)| {
+                    rb.round(r.number)
+                        .filter(|g| !g.private_note.is_empty())
+                        .map(|g| (name.clone(), g.private_note.clone()))
+                })
+                .collect();
             ReviewRound {
                 v,
                 grade,
                 others,
                 replay,
+                private_notes,
             }
         })
         .collect();

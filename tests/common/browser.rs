@@ -251,6 +251,54 @@ impl Browser {
         }
     }
 
+    /// Emulates a phone (390 × 844, touch, mobile viewport) in the current tab, or a 1280 px
+    /// desktop window again with `false`.
+    pub async fn phone(&self, on: bool) {
+        if on {
+            self.cdp(
+                "Emulation.setDeviceMetricsOverride",
+                json!({"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true}),
+            )
+            .await;
+        } else {
+            self.cdp("Emulation.clearDeviceMetricsOverride", json!({}))
+                .await;
+        }
+    }
+
+    /// Whether the page is wider than the viewport (something sticks out sideways).
+    pub async fn overflows(&self) -> bool {
+        self.client
+            .execute(
+                "return document.documentElement.scrollWidth > document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_bool()
+            .unwrap()
+    }
+
+    /// With `GAUNTLET_TEST_SHOTS=DIR` set, saves a PNG of the whole page as `DIR/NAME.png`, for a
+    /// person to look at; without it, does nothing.
+    pub async fn shot(&self, name: &str) {
+        let Ok(dir) = std::env::var("GAUNTLET_TEST_SHOTS") else {
+            return;
+        };
+        let shot = self
+            .cdp(
+                "Page.captureScreenshot",
+                json!({"format": "png", "captureBeyondViewport": true}),
+            )
+            .await;
+        use base64::Engine;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(shot["data"].as_str().unwrap_or_default())
+            .unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(format!("{dir}/{name}.png"), png).unwrap();
+    }
+
     /// Ends the session (Chromium quits), then chromedriver (on drop).
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;

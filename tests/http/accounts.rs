@@ -39,7 +39,19 @@ async fn t29_setup_link_creates_the_first_admin_once() {
         .text()
         .await
         .unwrap();
-    assert!(home.contains("Welcome back, First Admin") && home.contains("href=\"/admin\""));
+    assert!(
+        home.contains("<h1>Welcome, First Admin</h1>") && home.contains("href=\"/admin\""),
+        "the first visit is not a welcome back"
+    );
+    let again = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("Welcome back, First Admin"));
 
     // the same link a second time: refused, and no second account appears
     let other = app.client();

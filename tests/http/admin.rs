@@ -759,3 +759,40 @@ async fn t75_a_deleted_persons_sessions_stop_at_once_even_when_their_id_is_given
     let r = fresh.get(app.url("/admin")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_new_link_banner_names_the_role_and_note_and_a_fresh_7_day_link_says_7_days() {
+    let app = TestApp::spawn().await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let r = post_form(
+        &app,
+        &admin,
+        "/admin/invites",
+        "/admin/invites",
+        &[
+            ("role", "interviewer"),
+            ("days", "7"),
+            ("note", "for <Ana>"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page = admin
+        .get(app.url("/admin/invites"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("role: <strong data-new-role>Interviewer</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("note: <span data-new-note>for &#60;Ana&#62;</span>")
+            || page.contains("note: <span data-new-note>for &lt;Ana&gt;</span>"),
+        "the note is shown, escaped"
+    );
+    assert!(page.contains("expires in 7 days"), "rounded, not 6 days");
+}

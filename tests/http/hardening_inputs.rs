@@ -6,7 +6,7 @@ use gauntlet::{auth::Role, web::routes};
 use reqwest::{Client, StatusCode};
 
 use crate::{
-    common::{TestApp, csrf, csrf_from, db_fingerprint, post_form},
+    common::{TestApp, csrf, csrf_from, db_fingerprint, location, post_form},
     practice::{answer_through, start},
 };
 
@@ -126,7 +126,18 @@ async fn t63_c1_controls_get_422_in_answers_notes_comments_summaries_and_invites
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "submit {c:?}");
+        // a no-JS submit is refused by redirect-after-post (issue 13 point 9): the round page
+        // it leads to says why and shows the text again
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "submit {c:?}");
+        let back = writer
+            .get(app.url(&location(&r)))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(back.contains("control characters"), "submit {c:?}");
 
         let debrief = format!("/attempts/{id}/debrief");
         let path = format!("/attempts/{id}/self-assessment");
@@ -329,8 +340,8 @@ async fn t66_limits_count_characters_as_the_server_does_and_no_field_has_maxleng
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = r.text().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "redirect-after-post");
+    let html = page(&client, app.url(&location(&r))).await;
     assert!(html.contains("the limit is 50000"));
     assert_eq!(
         textarea_value(&html, "answer"),

@@ -916,3 +916,232 @@ async fn without_javascript_a_save_conflict_gives_back_the_typed_text_and_keepin
     assert_eq!(kept.status(), StatusCode::SEE_OTHER);
     assert_eq!(stored(&app, id, 1, "main").await.0, typed);
 }
+
+/// Issue 13 point 7: a save that lands after a reload read the page (the same text from the
+/// same stale version) is no conflict: the page's next save with that text just succeeds.
+#[tokio::test]
+async fn the_same_text_saved_again_from_a_stale_version_is_no_conflict_and_keeps_no_copy() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let first = autosave(&app, &client, id, 1, "main", "typed before the reload", 0).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let again = autosave(&app, &client, id, 1, "main", "typed before the reload", 0).await;
+    assert_eq!(again.status(), StatusCode::OK, "the same text twice");
+    let v: serde_json::Value = again.json().await.unwrap();
+    assert_eq!(v["version"], 1, "the current version, to continue from");
+    let conflicts: i64 =
+        sqlx::query_scalar("select count(*) from answer_revisions where kind = 'conflict'")
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(conflicts, 0);
+    // a different text from the stale version still conflicts
+    let other = autosave(&app, &client, id, 1, "main", "something else", 0).await;
+    assert_eq!(other.status(), StatusCode::CONFLICT);
+    // the round page never offers the browser a form to restore from its cache
+    let html = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("class=\"answer-form\" autocomplete=\"off\""));
+    assert!(html.contains("value=\"1\" data-version autocomplete=\"off\""));
+}
+
+/// Issue 13 point 8: without JavaScript the conflict page shows what differs word by word.
+#[tokio::test]
+async fn the_conflict_page_shows_a_word_level_diff() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let page = format!("/attempts/{id}");
+    let url = save_url(id, 1, "main");
+    post_form(
+        &app,
+        &client,
+        &page,
+        &url,
+        &[
+            ("body", "one cluster per region and a CDN"),
+            ("base_version", "0"),
+        ],
+    )
+    .await;
+    let r = post_form(
+        &app,
+        &client,
+        &page,
+        &url,
+        &[
+            ("body", "one cluster per region and Route 53"),
+            ("base_version", "0"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(
+            "data-diff>one cluster per region and <del>a CDN</del><ins>Route 53</ins></div>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("Edit it into a merge"));
+}
+
+/// Issue 13 point 9: a refused submit redirects (reloading sends nothing again); the round
+/// page shows the typed text and why. The hints match the step and hold without JavaScript.
+#[tokio::test]
+async fn a_refused_submit_redirects_back_with_the_text_and_the_reason() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let r = submit(&app, &client, id, 1, "main", "   \n  ", 0).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), format!("/attempts/{id}#answer-error"));
+    let html = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Write an answer before submitting"));
+    let long = "x".repeat(50_001);
+    let r = submit(&app, &client, id, 1, "main", &long, 0).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("50000") && html.contains(&long),
+        "the text comes back"
+    );
+    let again = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!again.contains("50000 characters"), "shown once");
+    // hints: the promise of autosave is only made with JavaScript; round 2's main answer leads
+    // to its follow-up; round 5 is the last
+    assert!(again.contains("<span data-js-only hidden>Your text is saved automatically"));
+    assert!(again.contains("<span data-no-js>Press Save to keep a draft.</span>"));
+    answer_through(&app, &client, id, 1).await;
+    let r2 = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(r2.contains("follow-up question appears after you submit"));
+    for round in 2..=4 {
+        submit(&app, &client, id, round, "main", "an answer", 0).await;
+        if round == 2 {
+            submit(&app, &client, id, 2, "follow_up", "a follow-up", 0).await;
+        }
+    }
+    let r5 = client
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(r5.contains("Round 5 of 5") && r5.contains("this is the last round"));
+    assert!(!r5.contains("the next round appears"));
+}
+
+/// Issue 13 point 9: error pages keep a signed-in user's navigation (no "Sign in").
+#[tokio::test]
+async fn error_pages_show_a_signed_in_user_their_own_menu() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    for (path, status) in [
+        ("/no-such-page", StatusCode::NOT_FOUND),
+        ("/admin", StatusCode::FORBIDDEN),
+        ("/attempts/999999", StatusCode::NOT_FOUND),
+    ] {
+        let r = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), status, "{path}");
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("class=\"account-menu\"") && !html.contains(">Sign in</a>"),
+            "{path}: {html}"
+        );
+    }
+    let anonymous = app
+        .client()
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::NOT_FOUND);
+    assert!(anonymous.text().await.unwrap().contains(">Sign in</a>"));
+}
+
+/// T102: the text of a refused submit waits in its author's session only: another person never
+/// sees it, it shows only on the step it was typed for, escaped, once (the next page of any
+/// attempt uses it up, so an old refusal never replaces newer text), and a HEAD request does
+/// not use it up.
+#[tokio::test]
+async fn t102_a_refused_submit_is_shown_only_to_its_author_on_its_step_once() {
+    let app = TestApp::spawn().await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &client, "interview").await;
+    let other_attempt = start(&app, &client, "study").await;
+    let typed = format!("<script>alert(1)</script>{}", "y".repeat(50_001));
+    let r = submit(&app, &client, id, 1, "main", &typed, 0).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let show = |c: &Client, attempt: i64| {
+        let url = app.url(&format!("/attempts/{attempt}"));
+        let c = c.clone();
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    // another candidate, and the same person on another attempt: nothing of it
+    let (stranger, _) = app.signed_in(Role::Candidate).await;
+    let r = stranger
+        .get(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // a HEAD leaves it for the page
+    let head = client
+        .head(app.url(&format!("/attempts/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    let html = show(&client, id).await;
+    assert!(html.contains("the limit is 50000"), "the reason is shown");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;yyyy")
+            || html.contains("&#60;script&#62;alert(1)&#60;/script&#62;yyyy")
+    );
+    assert!(!html.contains("<script>alert(1)"));
+    let again = show(&client, id).await;
+    assert!(!again.contains("yyyyyyyy"), "shown once");
+    // refused again, then another attempt's page is opened: it never shows there
+    let r = submit(&app, &client, id, 1, "main", &typed, 0).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let elsewhere = show(&client, other_attempt).await;
+    assert!(elsewhere.contains("Round 1 of 5"));
+    assert!(!elsewhere.contains("yyyyyyyy") && !elsewhere.contains("the limit is 50000"));
+}

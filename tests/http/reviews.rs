@@ -555,6 +555,15 @@ async fn a_comment_is_anchored_to_the_quoted_words_and_the_candidate_sees_feedba
         "round 3"
     );
 
+    // the self-assessment is given before the review arrives (it locks then)
+    post_form(
+        &app,
+        &candidate,
+        &format!("/attempts/{id}/debrief"),
+        &format!("/attempts/{id}/self-assessment"),
+        &[("level_3", "4")],
+    )
+    .await;
     // nothing reaches the candidate before the review is submitted
     let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
     assert!(!debrief.contains("Say more about the cache TTL"));
@@ -569,21 +578,13 @@ async fn a_comment_is_anchored_to_the_quoted_words_and_the_candidate_sees_feedba
         ),
     )
     .await;
-    post_form(
-        &app,
-        &candidate,
-        &format!("/attempts/{id}/debrief"),
-        &format!("/attempts/{id}/self-assessment"),
-        &[("level_3", "4")],
-    )
-    .await;
     let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
     assert!(debrief.contains("Say more about the cache TTL"));
     assert!(debrief.contains("class=\"hl-comment\"") || debrief.contains("hl-comment\""));
     assert!(debrief.contains("Good structure; go deeper on data.") && debrief.contains("Almost"));
     assert!(
-        debrief.contains("you rated 1 higher"),
-        "the gap to the self-assessment is shown"
+        debrief.contains("(you 1 higher)"),
+        "the gap to the self-assessment is shown, per reviewer"
     );
 }
 
@@ -777,6 +778,12 @@ async fn the_export_has_one_row_per_attempt_round_and_reviewer() {
     assert_eq!(first[9], "final");
     assert_eq!(first[12], "2", "weak answer 2 flagged");
     assert_eq!(first[16], "3", "self level beside the reviewer's");
+    assert_eq!(first[17], "ready", "the recommendation");
+    assert!(
+        first[5].ends_with('Z') && first[5].contains('T') && first[5].len() == 20,
+        "ISO 8601 UTC: {}",
+        first[5]
+    );
     let json: serde_json::Value = admin
         .get(app.url("/admin/export?format=json"))
         .send()
@@ -787,6 +794,14 @@ async fn the_export_has_one_row_per_attempt_round_and_reviewer() {
         .unwrap();
     assert_eq!(json.as_array().unwrap().len(), 10);
     assert_eq!(json[2]["fell_into_trap"], true);
+    assert_eq!(
+        json[0]["weak_answers"],
+        serde_json::json!([2]),
+        "typed, not a string"
+    );
+    assert_eq!(json[0]["level"], 3);
+    assert_eq!(json[0]["recommendation"], "ready");
+    assert!(json[0]["submitted_at"].as_str().unwrap().ends_with('Z'));
 }
 
 /// The review page's body is rendered once and reused; a write from anywhere (here: another
@@ -981,4 +996,222 @@ async fn an_ordinary_attempt_replays_each_answer_through_its_saved_texts_with_pa
         1,
         "answers saved once have nothing to replay"
     );
+}
+
+/// Issue 13, points 2–5: what the candidate reads once reviews arrive.
+#[tokio::test]
+async fn the_candidate_reads_every_reviewers_notes_and_levels_and_the_self_assessment_locks() {
+    let app = TestApp::spawn().await;
+    let (candidate, _, id) = requested_attempt(&app).await;
+    post_form(
+        &app,
+        &candidate,
+        &format!("/attempts/{id}/debrief"),
+        &format!("/attempts/{id}/self-assessment"),
+        &[("level_1", "3"), ("level_2", "3")],
+    )
+    .await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    let (y, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    claim(&app, &y, id).await;
+    let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
+    assert!(
+        debrief.contains("2 interviewers are reviewing this attempt"),
+        "{debrief}"
+    );
+    let mut f = rubric(["3", "2", "3", "3", "2"], "ready", "Clear on routing.");
+    f.push(("comment_1".into(), "ROUND-ONE-NOTE for you".into()));
+    f.push(("private_1".into(), "PRIVATE-NOTE ask about TTLs".into()));
+    f.push(("trap_2".into(), "on".into()));
+    let r = send(&app, &x, &format!("/reviews/{id}/submit"), &f).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // one of two in: the state says so, home announces it until the debrief is opened
+    let history = page(&app, &candidate, "/history").await;
+    assert!(history.contains("Reviewed (1 of 2)") && history.contains("new feedback"));
+    let home = page(&app, &candidate, "/").await;
+    assert!(
+        home.contains("New feedback on Multi-Region Kubernetes"),
+        "{home}"
+    );
+    let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
+    assert!(debrief.contains("1 of 2 claimed reviews submitted"));
+    assert!(!debrief.contains("An interviewer is reviewing"));
+    assert!(debrief.contains("Reviewer&#39;s note") || debrief.contains("Reviewer's note"));
+    assert!(debrief.contains("ROUND-ONE-NOTE for you"));
+    assert!(
+        debrief.contains("fell into the trap"),
+        "the trap flag of round 2"
+    );
+    assert!(
+        !debrief.contains("PRIVATE-NOTE"),
+        "private notes stay private"
+    );
+    let home = page(&app, &candidate, "/").await;
+    assert!(!home.contains("New feedback on"), "opened: no longer new");
+
+    // the second review: self vs each reviewer and vs the median
+    let r = send(
+        &app,
+        &y,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["2", "2", "2", "2", "2"], "almost", ""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        page(&app, &candidate, "/")
+            .await
+            .contains("New feedback on")
+    );
+    let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
+    assert!(debrief.contains("2 reviews in."), "{debrief}");
+    // round 1: self 3, reviewers 3 and 2, median 2.5
+    let round1 = debrief
+        .split("<th scope=\"row\" role=\"rowheader\"><a href=\"#round-1\">")
+        .nth(1)
+        .and_then(|s| s.split("</tr>").next())
+        .unwrap();
+    assert!(
+        round1.contains("(same)") && round1.contains("(you 1 higher)"),
+        "{round1}"
+    );
+    assert!(
+        round1.contains("2.5") && round1.contains("you 0.5 higher"),
+        "{round1}"
+    );
+    assert!(!history.contains("Review requested"));
+    assert!(
+        page(&app, &candidate, "/history")
+            .await
+            .contains(">Reviewed<")
+    );
+
+    // the self-assessment is locked now: the form is gone and a post changes nothing
+    assert!(!debrief.contains("id=\"self-assessment-form\"") && debrief.contains("Locked"));
+    let before = crate::common::db_fingerprint(&app).await;
+    let r = post_form(
+        &app,
+        &candidate,
+        &format!("/attempts/{id}/debrief"),
+        &format!("/attempts/{id}/self-assessment"),
+        &[("level_1", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(before, crate::common::db_fingerprint(&app).await);
+
+    // the other interviewer reads the private note, the candidate never does
+    let review = page(&app, &y, &format!("/reviews/{id}")).await;
+    assert!(review.contains("PRIVATE-NOTE ask about TTLs"));
+    let export = page(&app, &candidate, "/account/export.json").await;
+    assert!(!export.contains("PRIVATE-NOTE"));
+}
+
+/// T100: a reviewer's private note reaches other interviewers only — never the candidate's
+/// debrief, their personal export, another candidate, or the grading export.
+#[tokio::test]
+async fn t100_private_notes_never_reach_the_candidate_or_any_export() {
+    let app = TestApp::spawn().await;
+    let (candidate, _, id) = requested_attempt(&app).await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    let mut f = rubric(["3", "2", "3", "3", "2"], "ready", "SUMMARY-FOR-ALL");
+    f.push(("comment_1".into(), "NOTE-FOR-CANDIDATE".into()));
+    f.push(("private_1".into(), "PRIVATE-<b>x</b>-NOTE".into()));
+    let r = send(&app, &x, &format!("/reviews/{id}/submit"), &f).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let debrief = page(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
+    assert!(debrief.contains("NOTE-FOR-CANDIDATE") && debrief.contains("SUMMARY-FOR-ALL"));
+    let export = page(&app, &candidate, "/account/export.json").await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let grades = page(&app, &admin, "/admin/export?format=json").await;
+    let grades_csv = page(&app, &admin, "/admin/export?format=csv").await;
+    for (what, text) in [
+        ("debrief", &debrief),
+        ("personal export", &export),
+        ("grading export", &grades),
+        ("grading csv", &grades_csv),
+    ] {
+        assert!(!text.contains("PRIVATE-"), "{what} shows the private note");
+    }
+    // another candidate cannot open the debrief at all
+    let (other, _) = app.signed_in(Role::Candidate).await;
+    let r = other
+        .get(app.url(&format!("/attempts/{id}/debrief")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // a second interviewer reads it, escaped
+    let (y, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &y, id).await;
+    let r = send(
+        &app,
+        &y,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["2", "2", "2", "2", "2"], "almost", ""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let review = page(&app, &y, &format!("/reviews/{id}")).await;
+    assert!(
+        review.contains("PRIVATE-&lt;b&gt;x&lt;/b&gt;-NOTE")
+            || review.contains("PRIVATE-&#60;b&#62;x&#60;/b&#62;-NOTE"),
+        "{review}"
+    );
+    assert!(!review.contains("PRIVATE-<b>"));
+}
+
+/// T101: once a review is submitted the self-assessment cannot change — not by the form (gone)
+/// nor by a hand-made post — so the comparison with the reviewers stays honest.
+#[tokio::test]
+async fn t101_the_self_assessment_is_locked_on_the_server_once_a_review_is_in() {
+    let app = TestApp::spawn().await;
+    let (candidate, _, id) = requested_attempt(&app).await;
+    let path = format!("/attempts/{id}/self-assessment");
+    let debrief = format!("/attempts/{id}/debrief");
+    let r = post_form(&app, &candidate, &debrief, &path, &[("level_1", "3")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "open before any review");
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    // a claimed draft shows nothing to the candidate, so the self-assessment stays open
+    let r = post_form(&app, &candidate, &debrief, &path, &[("level_1", "2")]).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "open while only a draft exists"
+    );
+    let r = send(
+        &app,
+        &x,
+        &format!("/reviews/{id}/submit"),
+        &rubric(["3", "2", "3", "3", "2"], "ready", ""),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // (opening the debrief marks the new review as read: done before the fingerprint)
+    page(&app, &candidate, &debrief).await;
+    let before = crate::common::db_fingerprint(&app).await;
+    for form in [
+        vec![("level_1", "4")],
+        vec![("level_1", "2"), ("note_1", "changed")],
+        vec![("level_2", "1")],
+    ] {
+        let r = post_form(&app, &candidate, &debrief, &path, &form).await;
+        assert_eq!(r.status(), StatusCode::CONFLICT, "{form:?}");
+    }
+    assert_eq!(before, crate::common::db_fingerprint(&app).await);
+    let level: i64 = sqlx::query_scalar(
+        "select level from self_assessments where attempt_id = ? and round_number = 1",
+    )
+    .bind(id)
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(level, 2);
+    let html = page(&app, &candidate, &debrief).await;
+    assert!(!html.contains("id=\"self-assessment-form\"") && html.contains("Locked"));
 }
