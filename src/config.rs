@@ -42,6 +42,55 @@ pub struct Config {
     pub body_deadline: Duration,
     /// Requests on the routes open to anyone, in flight at once from one client address.
     pub per_client_anonymous: usize,
+    /// Mail, webhook and reminder settings.
+    pub mail: MailConfig,
+}
+
+/// Notifications: where mail and webhook calls go, and how often the sender looks around.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://…:465` (TLS). No URL:
+    /// no mail is queued.
+    pub smtp_url: Option<String>,
+    /// The sender, `Gauntlet <gauntlet@example.com>` or a bare address.
+    pub from: Option<String>,
+    /// A Slack-compatible incoming webhook (http or https).
+    pub webhook_url: Option<String>,
+    /// Requests unclaimed (or claims unsubmitted) this long are named in the daily digest.
+    pub reminder_hours: i64,
+    /// The first retry waits this long; each further one twice as long (at most an hour).
+    /// Set in code (tests shorten it), not a flag.
+    pub retry_base: Duration,
+    /// How often the sender checks reminders and stale assignments. Set in code.
+    pub upkeep_interval: Duration,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: None,
+            webhook_url: None,
+            reminder_hours: 48,
+            retry_base: Duration::from_secs(30),
+            upkeep_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Checks a `--webhook-url`: http or https with a host, no user name or password in it.
+pub fn validate_webhook_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| format!("webhook URL {url:?} must start with http:// or https://"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.contains('@') || url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(format!("webhook URL {url:?} needs a plain host and no spaces"));
+    }
+    Ok(url.to_string())
 }
 
 /// Login throttling: per client address and per submitted account name.
@@ -146,6 +195,7 @@ impl Config {
             keep_alive_timeout: Duration::from_secs(60),
             body_deadline: Duration::from_secs(20),
             per_client_anonymous: 16,
+            mail: MailConfig::default(),
         }
     }
 
@@ -276,6 +326,22 @@ mod tests {
             "10.0.0.0/-1",
         ] {
             assert!(bad.parse::<Cidr>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn t89_webhook_urls_must_be_plain_http_or_https() {
+        assert!(validate_webhook_url("https://hooks.example.com/services/T/B/x").is_ok());
+        assert!(validate_webhook_url("http://127.0.0.1:9000/hook").is_ok());
+        for bad in [
+            "file:///etc/passwd",
+            "ftp://x/y",
+            "https://user:pw@example.com/",
+            "https:///nohost",
+            "https://a.example.com/x\r\nHost: b",
+            "javascript:alert(1)",
+        ] {
+            assert!(validate_webhook_url(bad).is_err(), "{bad}");
         }
     }
 

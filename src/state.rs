@@ -42,6 +42,8 @@ pub struct Inner {
     /// Rendered review pages (the part under the site chrome), by attempt, reader and the
     /// reader's CSRF token (which the page's forms carry).
     pub review_pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
+    /// Wakes the notification sender after a handler committed outbox rows.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             metrics: Metrics::shared(),
             bodies: Arc::default(),
             review_pages: PageCache::new(REVIEW_PAGES),
+            outbox_wake: Arc::default(),
         }))
     }
 }

@@ -3,6 +3,7 @@
 pub mod attempts;
 pub mod backup;
 pub mod drafts;
+pub mod outbox;
 pub mod readers;
 pub mod reviews;
 pub mod schema;

@@ -548,7 +548,13 @@ pub async fn submit(
     store(&state, &me, &review, &rubric).await?;
     let mut tx = db::begin_write(&state.writer).await?;
     let first = db::reviews::submit(&mut tx, review.id).await?;
+    if first {
+        let owner = requested_attempt(&mut *tx, id).await?.attempt;
+        let title = crate::notify::title_of(&state, &owner.slug);
+        crate::notify::review_ready(&mut tx, &state.config, id, owner.user_id, &title).await?;
+    }
     tx.commit().await?;
+    state.outbox_wake.notify_one();
     if first {
         tracing::info!(reviewer = me.id, attempt = id, "review submitted");
         session::flash(&session, "success", "Review submitted. The candidate can read it now, and you can see the other reviews of this attempt.").await?;
