@@ -1038,6 +1038,117 @@ fn t56_t57_wrong_current_passwords_are_logged_and_trusted_proxies_come_from_the_
         .args([
             "--database",
             "g.db",
+            "--log-json",
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .args(["--login-per-minute", "1"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines.next().expect("log line").expect("utf-8 log");
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if v["fields"]["message"] == "listening" {
+            break v["fields"]["addr"].as_str().unwrap().to_string();
+        }
+    };
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    let base = format!("http://{addr}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        // a successful sign-in does not use up the one failure a minute allowed here
+        let c = signed_in_client(&base, "ines@team.example", password).await;
+        let change = |current: &'static str| {
+            let c = c.clone();
+            let base = base.clone();
+            async move {
+                let page = c
+                    .get(format!("{base}/account/password"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                c.post(format!("{base}/account/password"))
+                    .form(&[
+                        ("_csrf", csrf_of(&page).as_str()),
+                        ("current", current),
+                        ("password", "a brand new passphrase"),
+                        ("confirm", "a brand new passphrase"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(change("wrong current password").await, 422);
+        assert_eq!(change("wrong current password").await, 429);
+        // behind the trusted proxy (the loopback peer), the forwarded client has its own budget
+        let other = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let page = other
+            .get(format!("{base}/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let r = other
+            .post(format!("{base}/login"))
+            .header("x-forwarded-for", "203.0.113.77")
+            .form(&[
+                ("_csrf", csrf_of(&page).as_str()),
+                ("email", "ines@team.example"),
+                ("password", "wrong password again"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    });
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(wait_exit(&mut child, Duration::from_secs(25)).success());
+    std::thread::sleep(Duration::from_millis(200));
+    let lines = log.lock().unwrap().clone();
+    let find = |message: &str| -> serde_json::Value {
+        lines
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|v| v["fields"]["message"] == message)
+            .unwrap_or_else(|| panic!("no {message:?} line in\n{}", lines.join("\n")))
+    };
+    let wrong = find("password change: current password wrong");
+    assert_eq!(wrong["fields"]["ip"], "127.0.0.1");
+    assert!(wrong["fields"]["user"].is_number());
+    find("password check throttled");
+    let failed = find("sign-in failed");
+    assert_eq!(failed["fields"]["ip"], "203.0.113.77");
+    assert!(
+        !lines.join("\n").contains(password),
+        "no password in the log"
+    );
+}
+
 /// The permission bits of a file.
 fn mode_of(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -1236,109 +1347,6 @@ fn t77_pending_migrations_are_listed_then_applied_after_a_copy_named_with_the_sc
             "--bind",
             "127.0.0.1:0",
         ])
-        .args(["--login-per-minute", "1"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let addr = loop {
-        let line = lines.next().expect("log line").expect("utf-8 log");
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
-        if v["fields"]["message"] == "listening" {
-            break v["fields"]["addr"].as_str().unwrap().to_string();
-        }
-    };
-    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let sink = log.clone();
-    std::thread::spawn(move || {
-        for line in lines.map_while(Result::ok) {
-            sink.lock().unwrap().push(line);
-        }
-    });
-    let base = format!("http://{addr}");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        // a successful sign-in does not use up the one failure a minute allowed here
-        let c = signed_in_client(&base, "ines@team.example", password).await;
-        let change = |current: &'static str| {
-            let c = c.clone();
-            let base = base.clone();
-            async move {
-                let page = c
-                    .get(format!("{base}/account/password"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .text()
-                    .await
-                    .unwrap();
-                c.post(format!("{base}/account/password"))
-                    .form(&[
-                        ("_csrf", csrf_of(&page).as_str()),
-                        ("current", current),
-                        ("password", "a brand new passphrase"),
-                        ("confirm", "a brand new passphrase"),
-                    ])
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            }
-        };
-        assert_eq!(change("wrong current password").await, 422);
-        assert_eq!(change("wrong current password").await, 429);
-        // behind the trusted proxy (the loopback peer), the forwarded client has its own budget
-        let other = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let page = other
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let r = other
-            .post(format!("{base}/login"))
-            .header("x-forwarded-for", "203.0.113.77")
-            .form(&[
-                ("_csrf", csrf_of(&page).as_str()),
-                ("email", "ines@team.example"),
-                ("password", "wrong password again"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 401);
-    });
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(wait_exit(&mut child, Duration::from_secs(25)).success());
-    std::thread::sleep(Duration::from_millis(200));
-    let lines = log.lock().unwrap().clone();
-    let find = |message: &str| -> serde_json::Value {
-        lines
-            .iter()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .find(|v| v["fields"]["message"] == message)
-            .unwrap_or_else(|| panic!("no {message:?} line in\n{}", lines.join("\n")))
-    };
-    let wrong = find("password change: current password wrong");
-    assert_eq!(wrong["fields"]["ip"], "127.0.0.1");
-    assert!(wrong["fields"]["user"].is_number());
-    find("password check throttled");
-    let failed = find("sign-in failed");
-    assert_eq!(failed["fields"]["ip"], "203.0.113.77");
-    assert!(
-        !lines.join("\n").contains(password),
-        "no password in the log"
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
