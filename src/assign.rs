@@ -100,7 +100,12 @@ pub async fn move_stale(state: &AppState) -> Result<usize, sqlx::Error> {
         match next {
             Some(to) => {
                 moved += 1;
-                tracing::info!(attempt = s.attempt_id, from = s.assigned_to, to, "assignment moved on");
+                tracing::info!(
+                    attempt = s.attempt_id,
+                    from = s.assigned_to,
+                    to,
+                    "assignment moved on"
+                );
                 let title = notify::title_of(state, &s.slug);
                 notify::assigned_to(&mut tx, &state.config, s.attempt_id, to, &title).await?;
             }
@@ -138,7 +143,14 @@ mod tests {
         let ll = AssignmentMode::LeastLoaded;
         assert_eq!(choose(ll, &pool, &[], 0, false), Some(9));
         assert_eq!(choose(ll, &pool, &[], 0, true), Some(5));
-        assert_eq!(choose(ll, &pool, &[5], 0, true), Some(9), "no opted-in one left");
-        assert_eq!(choose(ll, &[c(4, 1, false), c(3, 1, false)], &[], 0, false), Some(3));
+        assert_eq!(
+            choose(ll, &pool, &[5], 0, true),
+            Some(9),
+            "no opted-in one left"
+        );
+        assert_eq!(
+            choose(ll, &[c(4, 1, false), c(3, 1, false)], &[], 0, false),
+            Some(3)
+        );
     }
 }

@@ -88,7 +88,9 @@ pub fn validate_webhook_url(url: &str) -> Result<String, String> {
         .ok_or_else(|| format!("webhook URL {url:?} must start with http:// or https://"))?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || host.contains('@') || url.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(format!("webhook URL {url:?} needs a plain host and no spaces"));
+        return Err(format!(
+            "webhook URL {url:?} needs a plain host and no spaces"
+        ));
     }
     Ok(url.to_string())
 }
@@ -370,7 +372,11 @@ mod tests {
         ] {
             let mut c = Config::new("127.0.0.1:3000".parse().unwrap());
             c.public_url = validate_public_url(given).unwrap();
-            assert_eq!(c.public_origin(), origin.split("/team").next().unwrap(), "{given}");
+            assert_eq!(
+                c.public_origin(),
+                origin.split("/team").next().unwrap(),
+                "{given}"
+            );
         }
     }
 }

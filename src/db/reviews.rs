@@ -544,7 +544,10 @@ pub async fn waiting_longest(db: impl SqliteExecutor<'_>) -> Result<Vec<Waiting>
 }
 
 /// The gauntlets an interviewer opted into.
-pub async fn categories(db: impl SqliteExecutor<'_>, user: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn categories(
+    db: impl SqliteExecutor<'_>,
+    user: i64,
+) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
         "select slug from interviewer_categories where user_id = ? order by slug",
         user

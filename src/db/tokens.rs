@@ -253,7 +253,10 @@ pub async fn resets_since(
 }
 
 /// The account a reset link belongs to, while it is unused and unexpired.
-pub async fn reset_user(db: impl SqliteExecutor<'_>, hash: &str) -> Result<Option<i64>, sqlx::Error> {
+pub async fn reset_user(
+    db: impl SqliteExecutor<'_>,
+    hash: &str,
+) -> Result<Option<i64>, sqlx::Error> {
     let now = clock::now();
     sqlx::query_scalar!(
         r#"select user_id as "user_id!: i64" from password_resets

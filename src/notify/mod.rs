@@ -22,7 +22,10 @@ pub const OPTIONAL_KINDS: [(&str, &str); 4] = [
         "A candidate asked for a review (interviewers)",
     ),
     (ASSIGNED, "A review was assigned to me (interviewers)"),
-    (REMINDERS, "Daily reminder of reviews waiting (interviewers)"),
+    (
+        REMINDERS,
+        "Daily reminder of reviews waiting (interviewers)",
+    ),
     (REVIEW_READY, "My review is ready"),
 ];
 
@@ -55,11 +58,7 @@ pub fn one_line(s: &str) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let words: Vec<&str> = cleaned.split_whitespace().collect();
-    words
-        .join(" ")
-        .chars()
-        .take(MAX_SUBJECT_CHARS)
-        .collect()
+    words.join(" ").chars().take(MAX_SUBJECT_CHARS).collect()
 }
 
 /// Escapes text for the HTML part.
@@ -311,15 +310,21 @@ mod tests {
             "Open",
             "https://g.example.com/reviews/1?a=\"b\"",
         );
-        assert_eq!(
-            m.subject,
-            "Review requested: x Bcc: victim@example.com"
-        );
+        assert_eq!(m.subject, "Review requested: x Bcc: victim@example.com");
         assert!(!m.subject.contains(['\r', '\n']));
-        assert!(m.html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
+        assert!(
+            m.html
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co")
+        );
         assert!(!m.html.contains("<script>"));
-        assert!(m.html.contains("href=\"https://g.example.com/reviews/1?a=&quot;b&quot;\""));
-        assert_eq!(one_line(&"é".repeat(400)).chars().count(), MAX_SUBJECT_CHARS);
+        assert!(
+            m.html
+                .contains("href=\"https://g.example.com/reviews/1?a=&quot;b&quot;\"")
+        );
+        assert_eq!(
+            one_line(&"é".repeat(400)).chars().count(),
+            MAX_SUBJECT_CHARS
+        );
     }
 
     #[test]

@@ -311,6 +311,9 @@ mod tests {
             recipient: "a@example.com\r\nBcc: victim@example.com".into(),
             ..m
         };
-        assert!(matches!(build_mail(&from, &bad), Err(Failure::Permanent(_))));
+        assert!(matches!(
+            build_mail(&from, &bad),
+            Err(Failure::Permanent(_))
+        ));
     }
 }

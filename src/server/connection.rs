@@ -242,7 +242,8 @@ mod tests {
 
     #[test]
     fn hyper_error_replies_get_the_headers_and_ours_are_left_alone() {
-        let auto = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        let auto =
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
         let out = String::from_utf8(with_security_headers(auto).unwrap()).unwrap();
         assert!(out.starts_with("HTTP/1.1 431 Request Header Fields Too Large\r\n"));
         assert!(out.contains("content-security-policy: default-src 'none'"));
@@ -266,7 +267,10 @@ mod tests {
         assert!(a.deadline(first, keep).is_none(), "no deadline while busy");
         drop(busy);
         let at = a.deadline(first, keep).unwrap();
-        assert!(at > Instant::now() + first, "the keep-alive budget after a response");
+        assert!(
+            at > Instant::now() + first,
+            "the keep-alive budget after a response"
+        );
         tokio::time::timeout(Duration::from_secs(5), a.idle_out(first, keep))
             .await
             .expect("an idle connection times out");

@@ -796,10 +796,7 @@ pub async fn reset(
     }
     let hash = state.passwords.hash(form.password).await?;
     let mut tx = db::begin_write(&state.writer).await?;
-    if db::tokens::consume_reset(&mut *tx, &tokens::hash_token(&token))
-        .await?
-        != Some(user.id)
-    {
+    if db::tokens::consume_reset(&mut *tx, &tokens::hash_token(&token)).await? != Some(user.id) {
         return Err(reset_unusable());
     }
     users::change_password(&mut *tx, user.id, &hash).await?;
@@ -891,7 +888,9 @@ pub async fn save_notifications(
             continue;
         }
         if let Some(kind) = key.strip_prefix("on_")
-            && crate::notify::OPTIONAL_KINDS.iter().any(|(k, _)| *k == kind)
+            && crate::notify::OPTIONAL_KINDS
+                .iter()
+                .any(|(k, _)| *k == kind)
         {
             continue;
         }

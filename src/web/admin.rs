@@ -414,8 +414,9 @@ pub struct InviteForm {
 pub fn plausible_email(s: &str) -> bool {
     s.len() <= 254
         && !s.chars().any(|c| c.is_control() || c.is_whitespace())
-        && s.split_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.contains('@'))
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        })
         && s.parse::<lettre::Address>().is_ok()
 }
 
@@ -440,9 +441,9 @@ pub async fn create_invite(
     let note = form.note.trim();
     let email = db::users::normalise_email(&form.email);
     let problem = match (role, days) {
-        _ if !email.is_empty() && state.config.mail.smtp_url.is_none() => {
-            Some("Mail is not set up on this site (--smtp-url); leave the address empty and copy the link.")
-        }
+        _ if !email.is_empty() && state.config.mail.smtp_url.is_none() => Some(
+            "Mail is not set up on this site (--smtp-url); leave the address empty and copy the link.",
+        ),
         _ if !email.is_empty() && !plausible_email(&email) => {
             Some("That does not look like an email address.")
         }
@@ -853,10 +854,17 @@ pub async fn retry_mail(
     tx.commit().await?;
     state.outbox_wake.notify_one();
     let msg = if again {
-        tracing::info!(admin = me.id, message = id, "failed notification queued again");
+        tracing::info!(
+            admin = me.id,
+            message = id,
+            "failed notification queued again"
+        );
         ("success", "Queued again; the sender tries it now.")
     } else {
-        ("info", "That message has not failed (or does not exist); nothing changed.")
+        (
+            "info",
+            "That message has not failed (or does not exist); nothing changed.",
+        )
     };
     session::flash(&session, msg.0, msg.1).await?;
     Ok(Redirect::to("/admin/mail").into_response())

@@ -145,7 +145,11 @@ pub async fn visitor(State(state): State<AppState>, mut req: Request, next: Next
     };
     req.extensions_mut().insert(token.clone());
     let mut resp = next.run(req).await;
-    let secure = if state.config.is_https() { "; Secure" } else { "" };
+    let secure = if state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     let name = visitor_cookie_name(&state.config);
     let cookie = if fresh && token.used.load(Ordering::Relaxed) {
         Some(format!(
@@ -168,13 +172,11 @@ pub async fn visitor(State(state): State<AppState>, mut req: Request, next: Next
 
 /// Whether the response sets the session cookie (a sign-in).
 fn starts_a_session(resp: &Response, session_cookie: &str) -> bool {
-    resp.headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .any(|v| {
-            v.as_bytes().strip_prefix(session_cookie.as_bytes())
-                .is_some_and(|rest| rest.first() == Some(&b'=') && rest.get(1) != Some(&b';'))
-        })
+    resp.headers().get_all(header::SET_COOKIE).iter().any(|v| {
+        v.as_bytes()
+            .strip_prefix(session_cookie.as_bytes())
+            .is_some_and(|rest| rest.first() == Some(&b'=') && rest.get(1) != Some(&b';'))
+    })
 }
 
 fn visitor_cookie_name(config: &Config) -> &'static str {

@@ -5,10 +5,7 @@ use tower_sessions::Session;
 
 use super::{assets, csrf::VisitorToken};
 use crate::{
-    auth::{
-        Role,
-        session::Flash,
-    },
+    auth::{Role, session::Flash},
     db::users::User,
 };
 

@@ -80,7 +80,11 @@ impl Drop for InTransit {
 /// Middleware: reads a request's whole body (at most [`LARGE_BODY`]) before anything else sees
 /// it, within `config.body_deadline` in all; at most [`BODIES_PER_ADDRESS`] slow ones at once
 /// per client address. Requests without a body pass straight through.
-pub async fn read_body_in_time(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn read_body_in_time(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     if !has_body(&req) {
         return next.run(req).await;
     }

@@ -73,7 +73,8 @@ fn may_scrape(peer: SocketAddr, headers: &HeaderMap, token: Option<&str>) -> boo
         }
     }
     // a reverse proxy on the same host connects from loopback too: what it forwards is not local
-    let forwarded = headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
+    let forwarded =
+        headers.contains_key("x-forwarded-for") || headers.contains_key(header::FORWARDED);
     peer.ip().is_loopback() && !forwarded
 }
 
@@ -105,10 +106,16 @@ mod tests {
         proxied.insert("x-forwarded-for", HeaderValue::from_static("192.0.2.9"));
         assert!(!may_scrape(local, &proxied, None), "through a local proxy");
         let mut bearer = HeaderMap::new();
-        bearer.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer s3cret-token"));
+        bearer.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer s3cret-token"),
+        );
         assert!(may_scrape(remote, &bearer, Some("s3cret-token")));
         assert!(!may_scrape(remote, &bearer, Some("s3cret-tokem")));
         assert!(!may_scrape(remote, &bearer, None));
-        assert!(!may_scrape(remote, &none, Some("")), "an empty token opens nothing");
+        assert!(
+            !may_scrape(remote, &none, Some("")),
+            "an empty token opens nothing"
+        );
     }
 }

@@ -549,7 +549,7 @@ pub async fn submit(
     let mut tx = db::begin_write(&state.writer).await?;
     let first = db::reviews::submit(&mut tx, review.id).await?;
     if first {
-        let owner = requested_attempt(&mut *tx, id).await?.attempt;
+        let owner = requested_attempt(&mut tx, id).await?.attempt;
         let title = crate::notify::title_of(&state, &owner.slug);
         crate::notify::review_ready(&mut tx, &state.config, id, owner.user_id, &title).await?;
     }

@@ -168,8 +168,16 @@ pub fn table() -> Routes {
         .post("/password/forgot", Public, account::forgot)
         .get("/password/reset/{token}", Public, account::reset_page)
         .post("/password/reset/{token}", Public, account::reset)
-        .get("/account/notifications", SignedIn, account::notifications_page)
-        .post("/account/notifications", SignedIn, account::save_notifications)
+        .get(
+            "/account/notifications",
+            SignedIn,
+            account::notifications_page,
+        )
+        .post(
+            "/account/notifications",
+            SignedIn,
+            account::save_notifications,
+        )
         .get("/account/password", SignedIn, account::password_page)
         .post("/account/password", SignedIn, account::change_password)
         .get("/reviews", Interviewer, review::queue)

@@ -2,6 +2,8 @@
 //! client with redirects off, and helpers to create users of each role and sign them in.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::{path::PathBuf, sync::OnceLock, time::Duration};
 
 use gauntlet::{
@@ -25,6 +27,9 @@ pub struct TestApp {
     _dir: TempDir,
 }
 
+/// A change to the configuration made before the app starts.
+pub type Tweak = Box<dyn FnOnce(&mut Config) + Send>;
+
 /// Options for starting a test app.
 #[derive(Default)]
 pub struct Options {
@@ -40,7 +45,7 @@ pub struct Options {
     /// Override the idle session lifetime.
     pub idle_timeout: Option<Duration>,
     /// Any other change to the configuration, applied last.
-    pub tweak: Option<Box<dyn FnOnce(&mut Config) + Send>>,
+    pub tweak: Option<Tweak>,
     /// Reverse proxies whose forwarded headers are believed (`--trusted-proxy`).
     pub trusted_proxies: Vec<&'static str>,
     /// Override how old a session's memory copy may get before its row is read again.

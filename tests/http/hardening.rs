@@ -67,7 +67,10 @@ async fn t51_silent_connections_are_closed_and_the_site_keeps_answering() {
         let mut s = TcpStream::connect(addr).await.unwrap();
         match i % 10 {
             // an HTTP/2 preface that never opens a stream
-            0 => s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap(),
+            0 => s
+                .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+                .await
+                .unwrap(),
             // half a request head
             1 => s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.unwrap(),
             // nothing at all
@@ -87,9 +90,9 @@ async fn t51_silent_connections_are_closed_and_the_site_keeps_answering() {
     assert_eq!(health.status(), StatusCode::OK);
 
     let deadline = Instant::now() + Duration::from_secs(15);
-    let waits = socks.into_iter().map(|mut s| {
-        tokio::spawn(async move { read_to_close(&mut s, deadline).await.1 })
-    });
+    let waits = socks
+        .into_iter()
+        .map(|mut s| tokio::spawn(async move { read_to_close(&mut s, deadline).await.1 }));
     let mut closed = 0;
     for w in waits {
         closed += usize::from(w.await.unwrap());
@@ -118,7 +121,11 @@ async fn t51_connections_over_the_cap_are_closed_at_once() {
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         .await;
     let (reply, closed) = read_to_close(&mut extra, Instant::now() + Duration::from_secs(5)).await;
-    assert!(closed && reply.is_empty(), "{}", String::from_utf8_lossy(&reply));
+    assert!(
+        closed && reply.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
     // once some close, the site answers again
     drop(held);
     let mut ok = false;
@@ -195,7 +202,13 @@ async fn t52_metrics_have_bounded_labels_and_are_not_public() {
         .await
         .unwrap();
     assert_eq!(right.status(), StatusCode::OK);
-    assert!(right.text().await.unwrap().contains("gauntlet_http_requests_total"));
+    assert!(
+        right
+            .text()
+            .await
+            .unwrap()
+            .contains("gauntlet_http_requests_total")
+    );
 }
 
 #[tokio::test]
@@ -255,7 +268,14 @@ async fn t53_trickling_sign_in_bodies_do_not_stop_a_fresh_sign_in() {
 async fn t55_anonymous_page_views_write_no_session() {
     let app = TestApp::spawn().await;
     let email = app.create_user(Role::Candidate).await;
-    for path in ["/", "/login", "/register", "/healthz", "/catalog", "/nothing-here"] {
+    for path in [
+        "/",
+        "/login",
+        "/register",
+        "/healthz",
+        "/catalog",
+        "/nothing-here",
+    ] {
         for _ in 0..10 {
             let r = app.client().get(app.url(path)).send().await.unwrap();
             assert!(r.status().as_u16() < 500, "{path}");
@@ -331,7 +351,12 @@ async fn t67_error_replies_carry_the_security_headers() {
     assert!(head.starts_with("http/1.1 431"), "{head}");
     assert_security_headers(&head, "hyper's 431");
     // 404 and 405 from the router
-    let r = app.client().get(app.url("/no/such/page")).send().await.unwrap();
+    let r = app
+        .client()
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert!(r.headers().contains_key("content-security-policy"));
     let r = app
@@ -373,6 +398,9 @@ async fn t70_client_request_ids_are_kept_only_when_short_and_plain() {
         let id = id_of(&r);
         assert_ne!(id, bad);
         assert!(!id.is_empty() && id.len() <= 64, "{id}");
-        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert!(
+            id.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        );
     }
 }

@@ -12,4 +12,5 @@ mod hardening_inputs;
 mod practice;
 mod reviews;
 mod security;
+mod team;
 mod threats;
