@@ -150,8 +150,8 @@ pub struct ServeArgs {
     )]
     pub trusted_proxies: Vec<Cidr>,
 
-    /// Mail server for notifications: smtp://user:pass@host:587?tls=required (STARTTLS) or
-    /// smtps://user:pass@host:465 (TLS). Without it no mail is sent.
+    /// Mail server for notifications: smtp://user:pass@host:587 (STARTTLS, required unless the
+    /// host is loopback) or smtps://user:pass@host:465 (TLS). Without it no mail is sent.
     #[arg(long, env = "GAUNTLET_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 
@@ -279,7 +279,10 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
     config.throttle.per_ip_per_hour = args.login_per_hour;
     config.throttle.signups_per_hour = args.signups_per_hour;
     config.trusted_proxies = args.trusted_proxies.clone();
-    config.mail.smtp_url = args.smtp_url.clone().filter(|u| !u.is_empty());
+    config.mail.smtp_url = match args.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(u) => Some(crate::config::validate_smtp_url(u)?),
+        None => None,
+    };
     config.mail.from = args.mail_from.clone().filter(|u| !u.is_empty());
     if config.mail.smtp_url.is_some() && config.mail.from.is_none() {
         return Err("--mail-from (GAUNTLET_MAIL_FROM) is required with --smtp-url".into());

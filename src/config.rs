@@ -78,6 +78,55 @@ impl Default for MailConfig {
     }
 }
 
+/// Checks a `--smtp-url` and says how mail travels. `smtps://` is TLS from the first byte;
+/// `smtp://…?tls=required` (or `opportunistic`) is STARTTLS. A bare `smtp://` to anything but
+/// a loopback relay becomes `?tls=required`, so a password or a reset link never crosses the
+/// network in the clear; plain SMTP is left only for a relay on the same host.
+pub fn validate_smtp_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    if url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err("--smtp-url must not contain spaces or control characters".into());
+    }
+    let lower = url.to_ascii_lowercase();
+    let (secure, rest) = if let Some(rest) = lower.strip_prefix("smtps://") {
+        (true, rest)
+    } else if let Some(rest) = lower.strip_prefix("smtp://") {
+        (false, rest)
+    } else {
+        return Err("--smtp-url must start with smtp:// (STARTTLS) or smtps:// (TLS)".into());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    if host.is_empty() {
+        return Err("--smtp-url needs a host".into());
+    }
+    let tls = lower
+        .split_once('?')
+        .map(|(_, q)| q)
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("tls="));
+    match tls {
+        Some("required" | "opportunistic") | None => {}
+        Some(other) => {
+            return Err(format!(
+                "--smtp-url: tls={other} is unknown (use tls=required or tls=opportunistic)"
+            ));
+        }
+    }
+    let loopback = host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if secure || tls.is_some() || loopback {
+        return Ok(url.to_string());
+    }
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{joiner}tls=required"))
+}
+
 /// Checks a `--webhook-url`: http or https with a host, no user name or password in it.
 pub fn validate_webhook_url(url: &str) -> Result<String, String> {
     let url = url.trim();
@@ -328,6 +377,37 @@ mod tests {
             "10.0.0.0/-1",
         ] {
             assert!(bad.parse::<Cidr>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn t91_smtp_to_another_host_always_uses_tls() {
+        assert_eq!(
+            validate_smtp_url("smtp://u:p@mail.example.com:587").unwrap(),
+            "smtp://u:p@mail.example.com:587?tls=required"
+        );
+        assert_eq!(
+            validate_smtp_url("smtp://mail.example.com?x=1").unwrap(),
+            "smtp://mail.example.com?x=1&tls=required"
+        );
+        for kept in [
+            "smtps://u:p@mail.example.com:465",
+            "smtp://mail.example.com:587?tls=required",
+            "smtp://mail.example.com:587?tls=opportunistic",
+            "smtp://127.0.0.1:25",
+            "smtp://localhost",
+            "smtp://[::1]:2525",
+        ] {
+            assert_eq!(validate_smtp_url(kept).unwrap(), kept);
+        }
+        for bad in [
+            "http://mail.example.com",
+            "smtp://",
+            "smtp://u:p@",
+            "smtp://mail.example.com?tls=none",
+            "smtp://mail.example.com\r\nX: y",
+        ] {
+            assert!(validate_smtp_url(bad).is_err(), "{bad}");
         }
     }
 

@@ -657,3 +657,34 @@ async fn an_invite_goes_out_by_mail_with_its_link() {
     assert_eq!(m.subject, "You are invited to Gauntlet");
     assert!(m.text.contains(&app.url("/invite/")), "{}", m.text);
 }
+
+#[tokio::test]
+async fn t92_a_disabled_interviewer_is_never_assigned_nor_mailed() {
+    let mut smtp = SmtpSink::start(0).await;
+    let (app, admin) = assignment_app(&smtp).await;
+    set_assignment(&app, &admin, "round_robin", false).await;
+    let (_, gone_email) = app.signed_in(Role::Interviewer).await;
+    let (_, active_email) = app.signed_in(Role::Interviewer).await;
+    let gone = user_id(&app, &gone_email).await;
+    let active = user_id(&app, &active_email).await;
+    sqlx::query("update users set disabled = 1 where id = ?")
+        .bind(gone)
+        .execute(app.writer())
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        let (_, _, id) = requested_attempt(&app).await;
+        assert_eq!(assignee(&app, id).await, Some(active));
+        smtp.next_to(&active_email).await;
+    }
+    until("sent", || async {
+        outbox(&app).await.iter().all(|(_, _, s)| s == "sent")
+    })
+    .await;
+    assert!(
+        !outbox(&app)
+            .await
+            .iter()
+            .any(|(_, to, _)| to == &gone_email)
+    );
+}
