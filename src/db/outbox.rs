@@ -166,6 +166,16 @@ pub async fn counts(db: impl SqliteExecutor<'_>) -> Result<Counts, sqlx::Error> 
     })
 }
 
+/// Whether message `id` exists.
+pub async fn exists(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select exists(select 1 from outbox where id = ?) as "e!: bool""#,
+        id
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// Puts a failed message back in the queue, due at once.
 pub async fn retry(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool, sqlx::Error> {
     let now = clock::now();

@@ -412,7 +412,7 @@ pub struct InviteForm {
 /// A single address `local@domain`, one line, at most 254 characters (the mail library checks
 /// it again before sending).
 pub fn plausible_email(s: &str) -> bool {
-    s.len() <= 254
+    s.chars().count() <= super::account::MAX_EMAIL_CHARS
         && !s.chars().any(|c| c.is_control() || c.is_whitespace())
         && s.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty() && domain.contains('.') && !domain.contains('@')
@@ -842,7 +842,8 @@ pub async fn mail_page(
     })
 }
 
-/// `POST /admin/mail/{id}/retry`: puts a failed message back in the queue.
+/// `POST /admin/mail/{id}/retry`: puts a failed message back in the queue (404 for an
+/// unknown id; a message that has not failed is left alone).
 pub async fn retry_mail(
     RequireAdmin(me): RequireAdmin,
     session: Session,
@@ -850,6 +851,9 @@ pub async fn retry_mail(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let mut tx = db::begin_write(&state.writer).await?;
+    if !db::outbox::exists(&mut *tx, id).await? {
+        return Err(AppError::NotFound);
+    }
     let again = db::outbox::retry(&mut *tx, id).await?;
     tx.commit().await?;
     state.outbox_wake.notify_one();

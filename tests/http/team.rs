@@ -157,7 +157,10 @@ async fn t86_mail_waits_in_the_outbox_while_the_server_is_down_and_goes_out_once
         .text()
         .await
         .unwrap();
-    assert!(page.contains("queued"), "the admin sees it waiting");
+    assert!(
+        page.contains("class=\"badge\">Queued<") && page.contains("next try"),
+        "the admin sees it waiting, with the error"
+    );
     // the server comes up on that port: the next retry delivers, once
     let mut smtp = SmtpSink::start(port).await;
     let (m, _) = smtp.next_to(&iris_email).await;
@@ -177,6 +180,10 @@ async fn t86_mail_waits_in_the_outbox_while_the_server_is_down_and_goes_out_once
         others.iter().all(|o| !o.to.contains(&iris_email)),
         "no duplicate: {others:?}"
     );
+    until("every row sent", || async {
+        outbox(&app).await.iter().all(|(_, _, s)| s == "sent")
+    })
+    .await;
     let page = admin
         .get(app.url("/admin/mail"))
         .send()
@@ -185,23 +192,27 @@ async fn t86_mail_waits_in_the_outbox_while_the_server_is_down_and_goes_out_once
         .text()
         .await
         .unwrap();
-    assert!(page.contains("sent"));
+    assert!(page.contains(">Sent<") && !page.contains("class=\"badge\">Queued<"));
 }
 
-/// A local HTTP listener for the webhook: records each body; answers 503 to the first
+/// A local HTTP listener for the webhook: records each body; answers `refuse` to the first
 /// `fail_first` calls, 200 after.
-async fn webhook_listener(fail_first: usize) -> (String, mpsc::UnboundedReceiver<String>) {
+async fn webhook_listener(
+    fail_first: usize,
+    refuse: AxumStatus,
+) -> (String, mpsc::UnboundedReceiver<String>) {
     #[derive(Clone)]
     struct Hook {
         tx: mpsc::UnboundedSender<String>,
         left: Arc<Mutex<usize>>,
+        refuse: AxumStatus,
     }
     async fn hook(State(h): State<Hook>, body: String) -> AxumStatus {
         let mut left = h.left.lock().await;
         let _ = h.tx.send(body);
         if *left > 0 {
             *left -= 1;
-            AxumStatus::SERVICE_UNAVAILABLE
+            h.refuse
         } else {
             AxumStatus::OK
         }
@@ -212,6 +223,7 @@ async fn webhook_listener(fail_first: usize) -> (String, mpsc::UnboundedReceiver
     let app = Router::new().route("/hook", post(hook)).with_state(Hook {
         tx,
         left: Arc::new(Mutex::new(fail_first)),
+        refuse,
     });
     tokio::spawn(async move { axum::serve(listener, app).await });
     (format!("http://{addr}/hook"), rx)
@@ -228,7 +240,7 @@ async fn next_call(rx: &mut mpsc::UnboundedReceiver<String>) -> serde_json::Valu
 #[tokio::test]
 async fn t89_the_webhook_hears_of_requests_and_submissions_and_is_retried_after_a_503() {
     let smtp = SmtpSink::start(0).await;
-    let (url, mut calls) = webhook_listener(1).await;
+    let (url, mut calls) = webhook_listener(1, AxumStatus::SERVICE_UNAVAILABLE).await;
     let app = app_with_mail(smtp.url(), Some(url)).await;
     let (iris, _) = app.signed_in(Role::Interviewer).await;
     let (_, _, id) = requested_attempt(&app).await;
@@ -686,5 +698,117 @@ async fn t92_a_disabled_interviewer_is_never_assigned_nor_mailed() {
             .await
             .iter()
             .any(|(_, to, _)| to == &gone_email)
+    );
+}
+
+#[tokio::test]
+async fn requests_waiting_longer_than_the_reminder_hours_go_out_as_one_digest_a_day() {
+    let mut smtp = SmtpSink::start(0).await;
+    let app = app_with_mail(smtp.url(), None).await;
+    let (_, iris_email) = app.signed_in(Role::Interviewer).await;
+    let iris = user_id(&app, &iris_email).await;
+    let (_, _, first) = requested_attempt(&app).await;
+    let (_, _, second) = requested_attempt(&app).await;
+    for _ in 0..2 {
+        let (m, _) = smtp.next_to(&iris_email).await;
+        assert!(m.subject.starts_with("Review requested"));
+    }
+    // both requests have waited longer than the default 48 hours
+    sqlx::query(
+        "update attempts set review_requested_at = review_requested_at - 49 * 3600 \
+         where id in (?, ?)",
+    )
+    .bind(first)
+    .bind(second)
+    .execute(app.writer())
+    .await
+    .unwrap();
+    let (m, _) = smtp.next_to(&iris_email).await;
+    assert_eq!(m.subject, "Reviews waiting for you");
+    for id in [first, second] {
+        assert!(
+            m.text.contains(&app.url(&format!("/reviews/{id}"))),
+            "{}",
+            m.text
+        );
+    }
+    assert!(m.text.contains("nobody claimed it"));
+    // the digest is noted: nothing more is due for this person today
+    let now = gauntlet::clock::now();
+    let pending =
+        gauntlet::db::outbox::pending_reminders(app.pool(), now - 48 * 3600, now - 86_400)
+            .await
+            .unwrap();
+    assert!(pending.iter().all(|p| p.user_id != iris), "{pending:?}");
+    let digests: i64 = sqlx::query_scalar("select count(*) from outbox where kind = 'reminders'")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(digests, 1);
+}
+
+#[tokio::test]
+async fn a_refused_message_fails_at_once_and_an_admin_can_queue_it_again() {
+    let smtp = SmtpSink::start(0).await;
+    let (url, mut calls) = webhook_listener(1, AxumStatus::BAD_REQUEST).await;
+    let app = app_with_mail(smtp.url(), Some(url)).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    requested_attempt(&app).await;
+    next_call(&mut calls).await;
+    until("the webhook row failed", || async {
+        outbox(&app)
+            .await
+            .iter()
+            .any(|(_, to, s)| to == "webhook" && s == "failed")
+    })
+    .await;
+    let page = admin
+        .get(app.url("/admin/mail"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(">Failed<") && page.contains("400"), "{page}");
+    let id: i64 = sqlx::query_scalar("select id from outbox where recipient = 'webhook'")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    let r = post_form(
+        &app,
+        &admin,
+        "/admin/mail",
+        &format!("/admin/mail/{id}/retry"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    next_call(&mut calls).await;
+    until("the webhook row sent", || async {
+        outbox(&app)
+            .await
+            .iter()
+            .any(|(_, to, s)| to == "webhook" && s == "sent")
+    })
+    .await;
+    // an unknown message: 404
+    let r = post_form(&app, &admin, "/admin/mail", "/admin/mail/999999/retry", &[]).await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // retrying a message that did not fail changes nothing
+    let before = db_fingerprint(&app).await;
+    let r = post_form(
+        &app,
+        &admin,
+        "/admin/mail",
+        &format!("/admin/mail/{id}/retry"),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let after = db_fingerprint(&app).await;
+    assert_eq!(
+        before.iter().find(|(t, _)| t == "outbox"),
+        after.iter().find(|(t, _)| t == "outbox")
     );
 }
