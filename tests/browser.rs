@@ -1167,17 +1167,29 @@ async fn frame_document(b: &Browser, id: &str) -> (String, String) {
 // Issue 17: the pages added for mail, password reset and reviewer assignment.
 // ---------------------------------------------------------------------------------------------
 
-/// Page width against the window's: nothing may scroll sideways.
-async fn overflow(b: &Browser) -> (i64, i64) {
+/// Page width against the window's (nothing may scroll sideways), and the outermost elements
+/// that stick out, to say what to fix.
+async fn overflow(b: &Browser) -> (i64, i64, String) {
     let v = b
         .client
         .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            "const w = window.innerWidth; \
+             const clipped = e => { for (let p = e.parentElement; p && p !== document.body; \
+               p = p.parentElement) { if (getComputedStyle(p).overflowX !== 'visible') return true; } \
+               return false; }; \
+             const out = [...document.querySelectorAll('body *')].filter(e => \
+               e.getBoundingClientRect().right > w + 1 && !clipped(e)); \
+             return [document.documentElement.scrollWidth, w, \
+               out.slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')];",
             vec![],
         )
         .await
         .unwrap();
-    (v[0].as_i64().unwrap(), v[1].as_i64().unwrap())
+    (
+        v[0].as_i64().unwrap(),
+        v[1].as_i64().unwrap(),
+        v[2].as_str().unwrap_or_default().to_string(),
+    )
 }
 
 /// Checks the current page at 1280 and 390 px wide: no sideways scrolling, and (with
@@ -1186,10 +1198,10 @@ async fn overflow(b: &Browser) -> (i64, i64) {
 async fn check_widths(b: &Browser, name: &str, javascript: bool, report: &mut Vec<String>) {
     for (w, h) in [(1280, 900), (390, 844)] {
         b.client.set_window_size(w, h).await.unwrap();
-        let (scroll, inner) = overflow(b).await;
+        let (scroll, inner, culprits) = overflow(b).await;
         if scroll > inner {
             report.push(format!(
-                "{name} at {w}px: {scroll}px wide in a {inner}px window"
+                "{name} at {w}px: {scroll}px wide in a {inner}px window ({culprits})"
             ));
         }
         if javascript && w == 1280 {
