@@ -24,6 +24,9 @@ pub struct QueueRow {
     pub final_reviews: i64,
     pub mine: Option<i64>,
     pub mine_submitted: Option<i64>,
+    /// The interviewer the request is assigned to (Admin → Settings), if any.
+    pub assignee_id: Option<i64>,
+    pub assignee: Option<String>,
 }
 
 /// All attempts that asked for a review, oldest request first.
@@ -36,7 +39,9 @@ pub async fn queue(db: impl SqliteExecutor<'_>, me: i64) -> Result<Vec<QueueRow>
                     where r.attempt_id = a.id) as "reviewers?: String",
                   (select count(*) from reviews r where r.attempt_id = a.id and r.submitted_at is not null) as "final_reviews!: i64",
                   (select r.id from reviews r where r.attempt_id = a.id and r.reviewer_id = ?) as "mine?: i64",
-                  (select r.submitted_at from reviews r where r.attempt_id = a.id and r.reviewer_id = ?) as "mine_submitted?: i64"
+                  (select r.submitted_at from reviews r where r.attempt_id = a.id and r.reviewer_id = ?) as "mine_submitted?: i64",
+                  a.assigned_to as "assignee_id?: i64",
+                  (select x.display_name from users x where x.id = a.assigned_to) as "assignee?: String"
            from attempts a join users u on u.id = a.user_id
            where a.review_requested_at is not null
            order by a.review_requested_at, a.id"#,

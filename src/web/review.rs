@@ -52,6 +52,8 @@ pub struct QueueItem {
     pub requested: String,
     pub reviewers: String,
     pub final_reviews: i64,
+    /// Who the request is assigned to: "you", a name, or empty.
+    pub assigned: String,
     /// "unclaimed", "mine", "mine-done" or "others".
     pub state: &'static str,
 }
@@ -123,6 +125,11 @@ pub async fn queue(
             requested: clock::format_datetime(row.requested_at),
             reviewers: row.reviewers.clone().unwrap_or_default(),
             final_reviews: row.final_reviews,
+            assigned: match (row.assignee_id, &row.assignee) {
+                (Some(id), _) if id == me.id => "you".to_string(),
+                (_, Some(name)) => name.clone(),
+                _ => String::new(),
+            },
             state: st,
         });
     }

@@ -500,6 +500,19 @@ async fn round_robin_takes_turns_and_mails_only_the_assigned_interviewer() {
         assert!(others.is_empty(), "only the assignee is mailed: {others:?}");
     }
     assert_eq!(got, vec![Some(a), Some(b), Some(a)]);
+    // the queue says who each request is assigned to
+    let (a_client, b_client) = (app.client(), app.client());
+    login(&app, &a_client, &a_email, PASSWORD).await;
+    login(&app, &b_client, &b_email, PASSWORD).await;
+    let queue = |c: reqwest::Client| {
+        let url = app.url("/reviews");
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let mine = queue(a_client).await;
+    assert_eq!(mine.matches("assigned to you").count(), 2, "{mine}");
+    assert_eq!(mine.matches("assigned to Test Interviewer").count(), 1);
+    let theirs = queue(b_client).await;
+    assert_eq!(theirs.matches("assigned to you").count(), 1);
 }
 
 #[tokio::test]
