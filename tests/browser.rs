@@ -1233,9 +1233,23 @@ async fn the_mail_reset_and_assignment_pages_fit_a_phone_work_without_javascript
     .0;
     let admin = app.create_user(Role::Admin).await;
     let interviewer = app.create_user(Role::Interviewer).await;
+    let candidate = app.create_user(Role::Candidate).await;
+    sqlx::query("update settings set value = 'round_robin' where key = 'assignment_mode'")
+        .execute(app.writer())
+        .await
+        .unwrap();
     let mut report = Vec::new();
     for javascript in [true, false] {
         let b = https_browser(javascript).await;
+        if javascript {
+            // a request, assigned to the interviewer, for the queue below
+            sign_in(&b, &app, &candidate).await;
+            start_seed(&b, &app).await;
+            answer_whole_seed(&b, &app).await;
+            b.click("form[action$='/review'] button[type=submit]").await;
+            b.wait_for_text("Review requested").await;
+            sign_out(&b).await;
+        }
         b.goto(&app.url("/login")).await;
         check_widths(&b, "login", javascript, &mut report).await;
         b.click("a[href='/password/forgot']").await;
@@ -1245,7 +1259,12 @@ async fn the_mail_reset_and_assignment_pages_fit_a_phone_work_without_javascript
         b.click("form.stack button[type=submit]").await;
         b.wait_for_text("is on its way").await;
         check_widths(&b, "forgot-sent", javascript, &mut report).await;
-        let (mail, _) = smtp.next_to(&interviewer).await;
+        let mail = loop {
+            let (m, _) = smtp.next_to(&interviewer).await;
+            if m.subject == "Reset your Gauntlet password" {
+                break m;
+            }
+        };
         let link = mail
             .text
             .split_whitespace()
@@ -1256,6 +1275,9 @@ async fn the_mail_reset_and_assignment_pages_fit_a_phone_work_without_javascript
         check_widths(&b, "reset", javascript, &mut report).await;
 
         sign_in(&b, &app, &interviewer).await;
+        b.goto(&app.url("/reviews")).await;
+        b.wait_for_text("assigned to you").await;
+        check_widths(&b, "queue", javascript, &mut report).await;
         b.goto(&app.url("/account/notifications")).await;
         check_widths(&b, "notifications", javascript, &mut report).await;
         // turn "review requested" off through the form; the page shows it saved and unticked
