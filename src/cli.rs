@@ -155,6 +155,25 @@ pub struct ServeArgs {
           default_value_t = crate::config::DEFAULT_MAX_ACCOUNT_STORAGE_MB,
           value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub max_account_storage_mb: u64,
+
+    /// Mail server for notifications: smtp://user:pass@host:587 (STARTTLS, required unless the
+    /// host is loopback) or smtps://user:pass@host:465 (TLS). Without it no mail is sent.
+    #[arg(long, env = "GAUNTLET_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of notification mail, e.g. "Gauntlet <gauntlet@example.com>" (required with
+    /// --smtp-url).
+    #[arg(long, env = "GAUNTLET_MAIL_FROM")]
+    pub mail_from: Option<String>,
+
+    /// A Slack-compatible incoming webhook told of review requests and submitted reviews.
+    #[arg(long, env = "GAUNTLET_WEBHOOK_URL", hide_env_values = true)]
+    pub webhook_url: Option<String>,
+
+    /// Hours a request may wait unclaimed (or a claim unsubmitted) before the daily reminder
+    /// digest names it.
+    #[arg(long, env = "GAUNTLET_REMINDER_HOURS", default_value_t = 48, value_parser = clap::value_parser!(i64).range(1..=24 * 30))]
+    pub reminder_hours: i64,
 }
 
 impl ServeArgs {
@@ -283,6 +302,19 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
     config.throttle.signups_per_hour = args.signups_per_hour;
     config.trusted_proxies = args.trusted_proxies.clone();
     config.max_account_storage = args.max_account_storage_mb * crate::config::MB;
+    config.mail.smtp_url = match args.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(u) => Some(crate::config::validate_smtp_url(u)?),
+        None => None,
+    };
+    config.mail.from = args.mail_from.clone().filter(|u| !u.is_empty());
+    if config.mail.smtp_url.is_some() && config.mail.from.is_none() {
+        return Err("--mail-from (GAUNTLET_MAIL_FROM) is required with --smtp-url".into());
+    }
+    config.mail.webhook_url = match args.webhook_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(u) => Some(crate::config::validate_webhook_url(u)?),
+        None => None,
+    };
+    config.mail.reminder_hours = args.reminder_hours;
     if let Some(dir) = &config.content_dir
         && !dir.is_dir()
     {

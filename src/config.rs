@@ -49,6 +49,106 @@ pub struct Config {
     pub per_client_anonymous: usize,
     /// Bytes one account may store in answers and their kept versions (`--max-account-storage-mb`).
     pub max_account_storage: u64,
+    /// Mail, webhook and reminder settings.
+    pub mail: MailConfig,
+}
+
+/// Notifications: where mail and webhook calls go, and how often the sender looks around.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS) or `smtps://…:465` (TLS). No URL:
+    /// no mail is queued.
+    pub smtp_url: Option<String>,
+    /// The sender, `Gauntlet <gauntlet@example.com>` or a bare address.
+    pub from: Option<String>,
+    /// A Slack-compatible incoming webhook (http or https).
+    pub webhook_url: Option<String>,
+    /// Requests unclaimed (or claims unsubmitted) this long are named in the daily digest.
+    pub reminder_hours: i64,
+    /// The first retry waits this long; each further one twice as long (at most an hour).
+    /// Set in code (tests shorten it), not a flag.
+    pub retry_base: Duration,
+    /// How often the sender checks reminders and stale assignments. Set in code.
+    pub upkeep_interval: Duration,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_url: None,
+            from: None,
+            webhook_url: None,
+            reminder_hours: 48,
+            retry_base: Duration::from_secs(30),
+            upkeep_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Checks a `--smtp-url` and says how mail travels. `smtps://` is TLS from the first byte;
+/// `smtp://…?tls=required` (or `opportunistic`) is STARTTLS. A bare `smtp://` to anything but
+/// a loopback relay becomes `?tls=required`, so a password or a reset link never crosses the
+/// network in the clear; plain SMTP is left only for a relay on the same host.
+pub fn validate_smtp_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    if url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err("--smtp-url must not contain spaces or control characters".into());
+    }
+    let lower = url.to_ascii_lowercase();
+    let (secure, rest) = if let Some(rest) = lower.strip_prefix("smtps://") {
+        (true, rest)
+    } else if let Some(rest) = lower.strip_prefix("smtp://") {
+        (false, rest)
+    } else {
+        return Err("--smtp-url must start with smtp:// (STARTTLS) or smtps:// (TLS)".into());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    if host.is_empty() {
+        return Err("--smtp-url needs a host".into());
+    }
+    let tls = lower
+        .split_once('?')
+        .map(|(_, q)| q)
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("tls="));
+    match tls {
+        Some("required" | "opportunistic") | None => {}
+        Some(other) => {
+            return Err(format!(
+                "--smtp-url: tls={other} is unknown (use tls=required or tls=opportunistic)"
+            ));
+        }
+    }
+    let loopback = host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if secure || tls.is_some() || loopback {
+        return Ok(url.to_string());
+    }
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{joiner}tls=required"))
+}
+
+/// Checks a `--webhook-url`: http or https with a host, no user name or password in it.
+pub fn validate_webhook_url(url: &str) -> Result<String, String> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(|| format!("webhook URL {url:?} must start with http:// or https://"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.contains('@') || url.chars().any(|c| c.is_control() || c == ' ') {
+        return Err(format!(
+            "webhook URL {url:?} needs a plain host and no spaces"
+        ));
+    }
+    Ok(url.to_string())
 }
 
 /// Login throttling: per client address and per submitted account name.
@@ -154,6 +254,7 @@ impl Config {
             body_deadline: Duration::from_secs(20),
             per_client_anonymous: 16,
             max_account_storage: DEFAULT_MAX_ACCOUNT_STORAGE_MB * MB,
+            mail: MailConfig::default(),
         }
     }
 
@@ -289,6 +390,53 @@ mod tests {
             "10.0.0.0/-1",
         ] {
             assert!(bad.parse::<Cidr>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn t91_smtp_to_another_host_always_uses_tls() {
+        assert_eq!(
+            validate_smtp_url("smtp://u:p@mail.example.com:587").unwrap(),
+            "smtp://u:p@mail.example.com:587?tls=required"
+        );
+        assert_eq!(
+            validate_smtp_url("smtp://mail.example.com?x=1").unwrap(),
+            "smtp://mail.example.com?x=1&tls=required"
+        );
+        for kept in [
+            "smtps://u:p@mail.example.com:465",
+            "smtp://mail.example.com:587?tls=required",
+            "smtp://mail.example.com:587?tls=opportunistic",
+            "smtp://127.0.0.1:25",
+            "smtp://localhost",
+            "smtp://[::1]:2525",
+        ] {
+            assert_eq!(validate_smtp_url(kept).unwrap(), kept);
+        }
+        for bad in [
+            "http://mail.example.com",
+            "smtp://",
+            "smtp://u:p@",
+            "smtp://mail.example.com?tls=none",
+            "smtp://mail.example.com\r\nX: y",
+        ] {
+            assert!(validate_smtp_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn t89_webhook_urls_must_be_plain_http_or_https() {
+        assert!(validate_webhook_url("https://hooks.example.com/services/T/B/x").is_ok());
+        assert!(validate_webhook_url("http://127.0.0.1:9000/hook").is_ok());
+        for bad in [
+            "file:///etc/passwd",
+            "ftp://x/y",
+            "https://user:pw@example.com/",
+            "https:///nohost",
+            "https://a.example.com/x\r\nHost: b",
+            "javascript:alert(1)",
+        ] {
+            assert!(validate_webhook_url(bad).is_err(), "{bad}");
         }
     }
 

@@ -5,6 +5,7 @@
 //! one module per area) over `state`; `server` and `cli` on top.
 
 pub mod align;
+pub mod assign;
 pub mod auth;
 pub mod builtin;
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod in_transit;
 pub mod library;
 pub mod live;
 pub mod metrics;
+pub mod notify;
 pub mod page_cache;
 pub mod practice;
 pub mod server;

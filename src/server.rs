@@ -30,6 +30,7 @@ use crate::{
     config::Config,
     db::{self, Create},
     library::ContentStore,
+    notify,
     state::AppState,
     web,
 };
@@ -128,6 +129,8 @@ pub async fn start(
         );
     }
     let setup_link = setup_link_if_needed(&writer, &config).await?;
+    let transport: Arc<dyn notify::sender::Transport> =
+        Arc::new(notify::sender::Live::from_config(&config)?);
     let state = AppState::new(&pool, writer.clone(), config.clone(), content);
     // opened to check and migrate the file; the site reads through `state.db` from here on
     pool.close().await;
@@ -148,6 +151,8 @@ pub async fn start(
         let reload = tokio::spawn(reload_on_sighup(reload_state.clone()));
         let upkeep = tokio::spawn(metrics_upkeep(reload_state.metrics.clone()));
         let hub = reload_state.live.clone();
+        // the one notification sender: handlers only insert outbox rows and wake it
+        let sender = tokio::spawn(notify::sender::run(reload_state.clone(), transport));
         accept_loop(listener, app, &config, async {
             let _ = stop_rx.await;
             // open event streams end now, or they would hold the shutdown for its whole grace
@@ -156,6 +161,8 @@ pub async fn start(
         .await;
         reload.abort();
         upkeep.abort();
+        sender.abort();
+        let _ = sender.await;
         close_database(&writer).await;
     });
     Ok(Running {

@@ -61,6 +61,8 @@ pub struct Inner {
     pub clock: crate::clock::Clock,
     /// The FSRS scheduler for drill cards.
     pub scheduler: crate::drills::Scheduler,
+    /// Wakes the notification sender after a handler committed outbox rows.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 /// The accounts whose personal export is under way.
@@ -117,6 +119,7 @@ impl AppState {
             exports: ExportSlots::default(),
             clock: crate::clock::Clock::default(),
             scheduler: crate::drills::Scheduler::new(),
+            outbox_wake: Arc::default(),
         }))
     }
 }

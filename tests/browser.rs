@@ -2323,3 +2323,149 @@ async fn without_javascript_the_conflict_page_shows_the_word_diff_and_keeps_the_
     );
     b.close().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 17: the pages added for mail, password reset and reviewer assignment.
+// ---------------------------------------------------------------------------------------------
+
+/// Page width against the window's (nothing may scroll sideways), and the outermost elements
+/// that stick out, to say what to fix.
+async fn page_overflow(b: &Browser) -> (i64, i64, String) {
+    let v = b
+        .client
+        .execute(
+            "const w = window.innerWidth; \
+             const clipped = e => { for (let p = e.parentElement; p && p !== document.body; \
+               p = p.parentElement) { if (getComputedStyle(p).overflowX !== 'visible') return true; } \
+               return false; }; \
+             const out = [...document.querySelectorAll('body *')].filter(e => \
+               e.getBoundingClientRect().right > w + 1 && !clipped(e)); \
+             return [document.documentElement.scrollWidth, w, \
+               out.slice(0, 5).map(e => e.tagName + '.' + e.className).join(', ')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    (
+        v[0].as_i64().unwrap(),
+        v[1].as_i64().unwrap(),
+        v[2].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+/// Checks the current page at 1280 and 390 px wide: no sideways scrolling, and (with
+/// JavaScript) no serious axe-core violation. With `GAUNTLET_SCREENSHOTS=DIR` set, saves a PNG
+/// of each width there for a person to look at.
+async fn check_page_widths(b: &Browser, name: &str, javascript: bool, report: &mut Vec<String>) {
+    for (w, h) in [(1280, 900), (390, 844)] {
+        b.client.set_window_size(w, h).await.unwrap();
+        let (scroll, inner, culprits) = page_overflow(b).await;
+        if scroll > inner {
+            report.push(format!(
+                "{name} at {w}px: {scroll}px wide in a {inner}px window ({culprits})"
+            ));
+        }
+        if javascript && w == 1280 {
+            for v in axe_violations(b).await {
+                report.push(format!("{name}: {v}"));
+            }
+        }
+        if let Ok(dir) = std::env::var("GAUNTLET_SCREENSHOTS") {
+            let js = if javascript { "js" } else { "nojs" };
+            let png = b.client.screenshot().await.unwrap();
+            std::fs::write(format!("{dir}/{name}-{w}-{js}.png"), png).unwrap();
+        }
+    }
+    b.client.set_window_size(1280, 900).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_mail_reset_and_assignment_pages_fit_a_phone_work_without_javascript_and_pass_axe() {
+    let mut smtp = common::smtp::SmtpSink::start(0).await;
+    let smtp_url = smtp.url();
+    let app = tls::spawn_https(Options {
+        tweak: Some(Box::new(move |c| {
+            c.mail.smtp_url = Some(smtp_url);
+            c.mail.from = Some("Gauntlet <gauntlet@team.example>".into());
+        })),
+        ..Options::default()
+    })
+    .await
+    .0;
+    let admin = app.create_user(Role::Admin).await;
+    let interviewer = app.create_user(Role::Interviewer).await;
+    let candidate = app.create_user(Role::Candidate).await;
+    sqlx::query("update settings set value = 'round_robin' where key = 'assignment_mode'")
+        .execute(app.writer())
+        .await
+        .unwrap();
+    let mut report = Vec::new();
+    for javascript in [true, false] {
+        let b = https_browser(javascript).await;
+        if javascript {
+            // a request, assigned to the interviewer, for the queue below
+            sign_in(&b, &app, &candidate).await;
+            start_seed(&b, &app).await;
+            answer_whole_seed(&b, &app).await;
+            b.click("form[action$='/review'] button[type=submit]").await;
+            b.wait_for_text("Review requested").await;
+            sign_out(&b).await;
+        }
+        b.goto(&app.url("/login")).await;
+        check_page_widths(&b, "login", javascript, &mut report).await;
+        b.click("a[href='/password/forgot']").await;
+        b.wait_for_text("new password").await;
+        check_page_widths(&b, "forgot", javascript, &mut report).await;
+        b.fill("#email", &interviewer).await;
+        b.click("form.stack button[type=submit]").await;
+        b.wait_for_text("is on its way").await;
+        check_page_widths(&b, "forgot-sent", javascript, &mut report).await;
+        let mail = loop {
+            let (m, _) = smtp.next_to(&interviewer).await;
+            if m.subject == "Reset your Gauntlet password" {
+                break m;
+            }
+        };
+        let link = mail
+            .text
+            .split_whitespace()
+            .find(|w| w.contains("/password/reset/"))
+            .expect("a reset link")
+            .to_string();
+        b.goto(&link).await;
+        check_page_widths(&b, "reset", javascript, &mut report).await;
+
+        sign_in(&b, &app, &interviewer).await;
+        b.goto(&app.url("/reviews")).await;
+        b.wait_for_text("assigned to you").await;
+        check_page_widths(&b, "queue", javascript, &mut report).await;
+        b.goto(&app.url("/account/notifications")).await;
+        check_page_widths(&b, "notifications", javascript, &mut report).await;
+        // turn "review requested" off through the form; the page shows it saved and unticked
+        b.click("input[name=on_review_requested]").await;
+        b.click("form.panel button[type=submit]").await;
+        b.wait_for_text("Notification settings saved").await;
+        assert!(
+            !b.html()
+                .await
+                .contains("name=\"on_review_requested\" value=\"on\" checked")
+        );
+        b.click("input[name=on_review_requested]").await;
+        b.click("form.panel button[type=submit]").await;
+        b.wait_for_text("Notification settings saved").await;
+        sign_out(&b).await;
+
+        sign_in(&b, &app, &admin).await;
+        for (name, page) in [
+            ("admin-settings", "/admin/settings"),
+            ("admin-invites", "/admin/invites"),
+            ("admin-waiting", "/admin/waiting"),
+            ("admin-mail", "/admin/mail"),
+        ] {
+            b.goto(&app.url(page)).await;
+            check_page_widths(&b, name, javascript, &mut report).await;
+        }
+        b.close().await;
+    }
+    assert!(report.is_empty(), "problems:\n{}", report.join("\n"));
+}

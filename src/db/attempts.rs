@@ -425,7 +425,8 @@ pub async fn set_review_requested(
 ) -> Result<bool, sqlx::Error> {
     let at = requested.then(clock::now);
     let done = sqlx::query!(
-        "update attempts set review_requested_at = ? where id = ? and finished_at is not null",
+        "update attempts set review_requested_at = ?, assigned_to = null, assigned_at = null
+         where id = ? and finished_at is not null",
         at,
         attempt_id
     )

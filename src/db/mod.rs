@@ -6,6 +6,7 @@ pub mod backup;
 pub mod drafts;
 pub mod drills;
 pub mod live;
+pub mod outbox;
 pub mod readers;
 pub mod reviews;
 pub mod schema;

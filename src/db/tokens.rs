@@ -207,3 +207,81 @@ pub async fn revoke_invite(db: impl SqliteExecutor<'_>, id: i64) -> Result<bool,
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Stores a password reset link for `user`, valid `ttl_secs`; earlier unused links of the
+/// account stop working.
+pub async fn create_reset(
+    conn: &mut sqlx::SqliteConnection,
+    hash: &str,
+    user: i64,
+    ttl_secs: i64,
+) -> Result<(), sqlx::Error> {
+    let now = clock::now();
+    sqlx::query!(
+        "update password_resets set used_at = ? where user_id = ? and used_at is null",
+        now,
+        user
+    )
+    .execute(&mut *conn)
+    .await?;
+    let expires = now + ttl_secs;
+    sqlx::query!(
+        "insert into password_resets (token_hash, user_id, created_at, expires_at) values (?, ?, ?, ?)",
+        hash,
+        user,
+        now,
+        expires
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Reset links created for `user` since `since`.
+pub async fn resets_since(
+    db: impl SqliteExecutor<'_>,
+    user: i64,
+    since: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!: i64" from password_resets where user_id = ? and created_at > ?"#,
+        user,
+        since
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// The account a reset link belongs to, while it is unused and unexpired.
+pub async fn reset_user(
+    db: impl SqliteExecutor<'_>,
+    hash: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let now = clock::now();
+    sqlx::query_scalar!(
+        r#"select user_id as "user_id!: i64" from password_resets
+           where token_hash = ? and used_at is null and expires_at > ?"#,
+        hash,
+        now
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Uses up a reset link; `None` if it was used, expired or unknown.
+pub async fn consume_reset(
+    db: impl SqliteExecutor<'_>,
+    hash: &str,
+) -> Result<Option<i64>, sqlx::Error> {
+    let now = clock::now();
+    sqlx::query_scalar!(
+        r#"update password_resets set used_at = ?
+           where token_hash = ? and used_at is null and expires_at > ?
+           returning user_id as "user_id!: i64""#,
+        now,
+        hash,
+        now
+    )
+    .fetch_optional(db)
+    .await
+}

@@ -1,5 +1,6 @@
-//! Signing in and out, first-run setup of the admin, accepting an invite, open sign-up and
-//! changing one's password.
+//! Signing in and out, first-run setup of the admin, accepting an invite, open sign-up,
+//! changing one's password, resetting it through a mailed link, and one's notification
+//! settings.
 
 use std::net::IpAddr;
 
@@ -38,6 +39,8 @@ struct LoginPage {
     email: String,
     error: Option<String>,
     open_registration: bool,
+    /// Whether "forgot your password?" is offered (mail is set up).
+    forgot: bool,
 }
 
 #[derive(Deserialize)]
@@ -73,6 +76,7 @@ pub async fn login_page(
         email: String::new(),
         error: None,
         open_registration: open,
+        forgot: state.config.mail.smtp_url.is_some(),
     }
     .into_response())
 }
@@ -129,6 +133,7 @@ pub async fn login(
                 email: form.email,
                 error: Some(BAD_LOGIN.into()),
                 open_registration: open,
+                forgot: state.config.mail.smtp_url.is_some(),
             }
             .into_response();
             *resp.status_mut() = StatusCode::UNAUTHORIZED;
@@ -621,6 +626,301 @@ pub async fn change_password(
     )
     .await?;
     Ok(Redirect::to("/").into_response())
+}
+
+/// Reset mails sent to one account per hour at most (further requests get the same answer
+/// and send nothing).
+pub const RESETS_PER_HOUR: i64 = 3;
+
+/// How long a reset link works.
+const RESET_TTL_SECS: i64 = 3600;
+
+/// The one answer to every reset request, whether or not the address has an account.
+pub const RESET_SENT: &str = "If an active account uses that address, a link to choose a new password is on its way. It works once, for one hour.";
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/forgot.html")]
+struct ForgotPage {
+    chrome: Chrome,
+    sent: bool,
+    mail: bool,
+}
+
+/// `GET /password/forgot`
+pub async fn forgot_page(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+) -> Result<Response> {
+    Ok(ForgotPage {
+        chrome: chrome.with_csrf(&session).await?,
+        sent: false,
+        mail: state.config.mail.smtp_url.is_some(),
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ForgotForm {
+    email: String,
+}
+
+/// `POST /password/forgot`: the same page and status whether or not the address has an
+/// account; counted like a sign-in attempt from the client's address, and at most
+/// `RESETS_PER_HOUR` mails per account.
+pub async fn forgot(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    StrictForm(form): StrictForm<ForgotForm>,
+) -> Result<Response> {
+    if state.config.mail.smtp_url.is_none() {
+        return Err(AppError::Conflict(
+            "Password reset by mail is not set up on this site. Ask an admin to reset your password.".into(),
+        ));
+    }
+    let account = users::normalise_email(&form.email);
+    if let Err(r) = state.throttle.attempt(ip, &account) {
+        metrics::bump(metrics::Counter::LoginThrottled);
+        tracing::warn!(%ip, "password reset throttled");
+        return Err(AppError::TooManyRequests { retry_after: r.0 });
+    }
+    let user = if account.len() > 254 {
+        None
+    } else {
+        users::by_email(&mut *state.db.get().await?, &account).await?
+    };
+    let mut tx = db::begin_write(&state.writer).await?;
+    if let Some(u) = user.filter(|u| !u.disabled) {
+        let recent = db::tokens::resets_since(&mut *tx, u.id, crate::clock::now() - 3600).await?;
+        if recent < RESETS_PER_HOUR {
+            let token = tokens::random_token();
+            db::tokens::create_reset(&mut tx, &tokens::hash_token(&token), u.id, RESET_TTL_SECS)
+                .await?;
+            let link = state.config.link(&format!("/password/reset/{token}"));
+            let to = db::outbox::Recipient {
+                id: u.id,
+                email: u.email.clone(),
+                display_name: u.display_name.clone(),
+            };
+            crate::notify::password_reset(&mut tx, &state.config, &to, &link).await?;
+            tracing::info!(user = u.id, %ip, "password reset mail queued");
+        } else {
+            tracing::warn!(user = u.id, %ip, "password reset: hourly limit for the account reached");
+        }
+    }
+    tx.commit().await?;
+    state.outbox_wake.notify_one();
+    Ok(ForgotPage {
+        chrome: chrome.with_csrf(&session).await?,
+        sent: true,
+        mail: true,
+    }
+    .into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/reset.html")]
+struct ResetPage {
+    chrome: Chrome,
+    token: String,
+    error: Option<String>,
+}
+
+fn reset_unusable() -> AppError {
+    AppError::BadRequest(
+        "This reset link has already been used, was replaced by a newer one, or has expired. Ask for a new one on the sign-in page.".into(),
+    )
+}
+
+async fn reset_owner(state: &AppState, token: &str) -> Result<users::User> {
+    if !tokens::looks_like_token(token) {
+        return Err(reset_unusable());
+    }
+    let mut conn = state.db.get().await?;
+    let id = db::tokens::reset_user(&mut *conn, &tokens::hash_token(token))
+        .await?
+        .ok_or_else(reset_unusable)?;
+    users::by_id(&mut *conn, id)
+        .await?
+        .filter(|u| !u.disabled)
+        .ok_or_else(reset_unusable)
+}
+
+/// `GET /password/reset/{token}`
+pub async fn reset_page(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response> {
+    reset_owner(&state, &token).await?;
+    Ok(ResetPage {
+        chrome: chrome.with_csrf(&session).await?,
+        token,
+        error: None,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    password: String,
+    confirm: String,
+}
+
+/// `POST /password/reset/{token}`: sets the password, uses the link up and ends every session
+/// of the account.
+pub async fn reset(
+    chrome: Chrome,
+    session: Session,
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    StrictForm(form): StrictForm<ResetForm>,
+) -> Result<Response> {
+    let user = reset_owner(&state, &token).await?;
+    let problem = password::check_policy(&form.password, &user.email)
+        .err()
+        .or_else(|| {
+            (form.password != form.confirm).then(|| "The two new passwords do not match.".into())
+        });
+    if let Some(problem) = problem {
+        let mut resp = ResetPage {
+            chrome: chrome.with_csrf(&session).await?,
+            token,
+            error: Some(problem),
+        }
+        .into_response();
+        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    }
+    let hash = state.passwords.hash(form.password).await?;
+    let mut tx = db::begin_write(&state.writer).await?;
+    if db::tokens::consume_reset(&mut *tx, &tokens::hash_token(&token)).await? != Some(user.id) {
+        return Err(reset_unusable());
+    }
+    users::change_password(&mut *tx, user.id, &hash).await?;
+    tx.commit().await?;
+    tracing::info!(user = user.id, "password reset through a mailed link");
+    session::flash(
+        &session,
+        "success",
+        "Password changed. Sign in with the new one; every earlier session was signed out.",
+    )
+    .await?;
+    Ok(Redirect::to("/login").into_response())
+}
+
+/// One switch on the notifications page.
+pub struct KindRow {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub on: bool,
+}
+
+/// One gauntlet an interviewer may opt into.
+pub struct CategoryRow {
+    pub slug: String,
+    pub title: String,
+    pub on: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/notifications.html")]
+struct NotificationsPage {
+    chrome: Chrome,
+    kinds: Vec<KindRow>,
+    categories: Vec<CategoryRow>,
+    mail: bool,
+}
+
+/// `GET /account/notifications`
+pub async fn notifications_page(
+    super::extract::CurrentUser(user): super::extract::CurrentUser,
+    chrome: Chrome,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse> {
+    let mut conn = state.db.get().await?;
+    let off = db::outbox::optouts(&mut *conn, user.id).await?;
+    let kinds = crate::notify::OPTIONAL_KINDS
+        .iter()
+        .map(|(key, label)| KindRow {
+            key,
+            label,
+            on: !off.iter().any(|k| k == key),
+        })
+        .collect();
+    let categories = if user.role == Role::Candidate {
+        Vec::new()
+    } else {
+        let mine = db::reviews::categories(&mut *conn, user.id).await?;
+        state
+            .content
+            .current()
+            .iter()
+            .map(|e| CategoryRow {
+                slug: e.gauntlet.slug.clone(),
+                title: e.gauntlet.title.clone(),
+                on: mine.contains(&e.gauntlet.slug),
+            })
+            .collect()
+    };
+    Ok(NotificationsPage {
+        chrome,
+        kinds,
+        categories,
+        mail: state.config.mail.smtp_url.is_some(),
+    })
+}
+
+/// `POST /account/notifications`: fields `on_<kind>` and, for interviewers, `cat_<slug>`;
+/// anything else is refused.
+pub async fn save_notifications(
+    super::extract::CurrentUser(user): super::extract::CurrentUser,
+    session: Session,
+    State(state): State<AppState>,
+    StrictForm(form): StrictForm<std::collections::HashMap<String, String>>,
+) -> Result<Response> {
+    let library = state.content.current();
+    let mut categories = Vec::new();
+    for key in form.keys() {
+        if key == "_csrf" {
+            continue;
+        }
+        if let Some(kind) = key.strip_prefix("on_")
+            && crate::notify::OPTIONAL_KINDS
+                .iter()
+                .any(|(k, _)| *k == kind)
+        {
+            continue;
+        }
+        if let Some(slug) = key.strip_prefix("cat_")
+            && user.role != Role::Candidate
+            && library.get(slug).is_some()
+        {
+            categories.push(slug.to_string());
+            continue;
+        }
+        return Err(AppError::Unprocessable(
+            "The form had a field this page does not have; reload it and try again.".into(),
+        ));
+    }
+    categories.sort();
+    let off: Vec<&str> = crate::notify::OPTIONAL_KINDS
+        .iter()
+        .map(|(k, _)| *k)
+        .filter(|k| !form.contains_key(&format!("on_{k}")))
+        .collect();
+    let mut tx = db::begin_write(&state.writer).await?;
+    db::outbox::set_optouts(&mut tx, user.id, &off).await?;
+    if user.role != Role::Candidate {
+        db::reviews::set_categories(&mut tx, user.id, &categories).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(user = user.id, "notification settings changed");
+    session::flash(&session, "success", "Notification settings saved.").await?;
+    Ok(Redirect::to("/account/notifications").into_response())
 }
 
 /// `GET /account/csrf.json`: the session's current token, for a page whose token went stale

@@ -1,4 +1,6 @@
-//! Admin pages: users (role, disable, delete, sign-in locks), invite links, site settings and
+//! Admin pages: users (role, disable, delete, sign-in locks), invite links (copied or mailed),
+//! site settings (registration, blind review, reviewer assignment), the mail outbox, the
+//! "waiting longest" view and
 //! content status.
 
 use askama::Template;
@@ -24,7 +26,15 @@ use crate::{
     },
     clock,
     content::ContentError,
-    db::{self, settings::RegistrationMode, tokens::Invite, users::User},
+    db::{
+        self,
+        outbox::{Counts, Message},
+        reviews::Waiting,
+        settings::{AssignmentMode, MAX_ASSIGNMENT_HOURS, RegistrationMode},
+        tokens::Invite,
+        users::User,
+    },
+    notify,
     state::AppState,
 };
 
@@ -398,6 +408,9 @@ struct InvitesPage {
     new_link: Option<(String, String, String)>,
     error: Option<String>,
     note: String,
+    email: String,
+    /// Whether invites can go out by mail (`--smtp-url`).
+    mail: bool,
 }
 
 impl InvitesPage {
@@ -431,6 +444,8 @@ pub async fn invites_page(
         new_link,
         error: None,
         note: String::new(),
+        email: String::new(),
+        mail: state.config.mail.smtp_url.is_some(),
     })
 }
 
@@ -439,6 +454,20 @@ pub struct InviteForm {
     role: String,
     days: String,
     note: String,
+    /// Optional: mail the link to this address (with `--smtp-url`).
+    #[serde(default)]
+    email: String,
+}
+
+/// A single address `local@domain`, one line, at most 254 characters (the mail library checks
+/// it again before sending).
+pub fn plausible_email(s: &str) -> bool {
+    s.chars().count() <= super::account::MAX_EMAIL_CHARS
+        && !s.chars().any(|c| c.is_control() || c.is_whitespace())
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        })
+        && s.parse::<lettre::Address>().is_ok()
 }
 
 /// The longest invite note accepted, in characters (Unicode scalar values).
@@ -460,7 +489,14 @@ pub async fn create_invite(
         .ok()
         .filter(|d| (1..=30).contains(d));
     let note = form.note.trim();
+    let email = db::users::normalise_email(&form.email);
     let problem = match (role, days) {
+        _ if !email.is_empty() && state.config.mail.smtp_url.is_none() => Some(
+            "Mail is not set up on this site (--smtp-url); leave the address empty and copy the link.",
+        ),
+        _ if !email.is_empty() && !plausible_email(&email) => {
+            Some("That does not look like an email address.")
+        }
         (None, _) => Some("Choose a role for the invite."),
         (_, None) => Some("Choose how many days the link stays valid (1 to 30)."),
         _ if note.chars().count() > MAX_INVITE_NOTE_CHARS => {
@@ -479,6 +515,8 @@ pub async fn create_invite(
             new_link: None,
             error: problem.map(str::to_string),
             note: form.note,
+            email: form.email,
+            mail: state.config.mail.smtp_url.is_some(),
         }
         .into_response();
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
@@ -488,16 +526,25 @@ pub async fn create_invite(
     let hash = tokens::hash_token(&token);
     let mut tx = db::begin_write(&state.writer).await?;
     db::tokens::create_invite(&mut *tx, &hash, role, note, me.id, days * 86_400).await?;
+    let link = state.config.link(&format!("/invite/{token}"));
+    if !email.is_empty() {
+        notify::invite(&mut tx, &state.config, &email, &link, days).await?;
+    }
     tx.commit().await?;
-    tracing::info!(admin = me.id, role = %role, "invite created");
+    state.outbox_wake.notify_one();
+    tracing::info!(admin = me.id, role = %role, mailed = !email.is_empty(), "invite created");
+    if !email.is_empty() {
+        session::flash(
+            &session,
+            "success",
+            format!("The invite is on its way to {email} (see Admin → Mail)."),
+        )
+        .await?;
+    }
     session
         .insert(
             NEW_INVITE,
-            (
-                state.config.link(&format!("/invite/{token}")),
-                role.label().to_string(),
-                note.to_string(),
-            ),
+            (link, role.label().to_string(), note.to_string()),
         )
         .await?;
     Ok(Redirect::to("/admin/invites").into_response())
@@ -535,6 +582,9 @@ struct SettingsPage {
     chrome: Chrome,
     open_registration: bool,
     blind_review: bool,
+    assignment: &'static str,
+    assignment_hours: i64,
+    assignment_categories: bool,
 }
 
 /// `GET /admin/settings`
@@ -548,6 +598,9 @@ pub async fn settings_page(
         chrome,
         open_registration: s.registration == RegistrationMode::Open,
         blind_review: s.blind_review,
+        assignment: s.assignment.as_str(),
+        assignment_hours: s.assignment_hours,
+        assignment_categories: s.assignment_categories,
     })
 }
 
@@ -555,6 +608,13 @@ pub async fn settings_page(
 pub struct SettingsForm {
     registration: String,
     blind_review: Option<String>,
+    /// Absent on forms from before assignment existed: manual.
+    #[serde(default)]
+    assignment: Option<String>,
+    #[serde(default)]
+    assignment_hours: Option<String>,
+    #[serde(default)]
+    assignment_categories: Option<String>,
 }
 
 /// `POST /admin/settings`
@@ -567,9 +627,30 @@ pub async fn save_settings(
     let registration = RegistrationMode::parse(&form.registration).ok_or_else(|| {
         AppError::Unprocessable("Choose invite-only or open registration.".into())
     })?;
+    let assignment = AssignmentMode::parse(form.assignment.as_deref().unwrap_or("manual"))
+        .ok_or_else(|| {
+            AppError::Unprocessable(
+                "Choose manual claiming, round-robin or least-loaded assignment.".into(),
+            )
+        })?;
+    let assignment_hours = match form.assignment_hours.as_deref().map(str::trim) {
+        None | Some("") => 24,
+        Some(h) => h
+            .parse::<i64>()
+            .ok()
+            .filter(|h| (1..=MAX_ASSIGNMENT_HOURS).contains(h))
+            .ok_or_else(|| {
+                AppError::Unprocessable(format!(
+                    "Give the hours before an assignment moves on as a whole number from 1 to {MAX_ASSIGNMENT_HOURS}."
+                ))
+            })?,
+    };
     let settings = db::settings::Settings {
         registration,
         blind_review: form.blind_review.as_deref() == Some("on"),
+        assignment,
+        assignment_hours,
+        assignment_categories: form.assignment_categories.as_deref() == Some("on"),
     };
     let mut tx = db::begin_write(&state.writer).await?;
     db::settings::save(&mut tx, &settings).await?;
@@ -782,4 +863,101 @@ pub async fn export(
         h.insert(axum::http::header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/admin/mail.html")]
+struct MailPage {
+    chrome: Chrome,
+    counts: Counts,
+    messages: Vec<Message>,
+    smtp: bool,
+    webhook: bool,
+}
+
+impl MailPage {
+    fn when(&self, ts: &i64) -> String {
+        clock::format_datetime(*ts)
+    }
+}
+
+/// Messages listed on the mail page.
+const MAIL_SHOWN: i64 = 200;
+
+/// `GET /admin/mail`: queued, sent and failed notifications.
+pub async fn mail_page(
+    RequireAdmin(_): RequireAdmin,
+    chrome: Chrome,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse> {
+    let mut conn = state.db.get().await?;
+    Ok(MailPage {
+        chrome,
+        counts: db::outbox::counts(&mut *conn).await?,
+        messages: db::outbox::recent(&mut *conn, MAIL_SHOWN).await?,
+        smtp: state.config.mail.smtp_url.is_some(),
+        webhook: state.config.mail.webhook_url.is_some(),
+    })
+}
+
+/// `POST /admin/mail/{id}/retry`: puts a failed message back in the queue (404 for an
+/// unknown id; a message that has not failed is left alone).
+pub async fn retry_mail(
+    RequireAdmin(me): RequireAdmin,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let mut tx = db::begin_write(&state.writer).await?;
+    if !db::outbox::exists(&mut *tx, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let again = db::outbox::retry(&mut *tx, id).await?;
+    tx.commit().await?;
+    state.outbox_wake.notify_one();
+    let msg = if again {
+        tracing::info!(
+            admin = me.id,
+            message = id,
+            "failed notification queued again"
+        );
+        ("success", "Queued again; the sender tries it now.")
+    } else {
+        (
+            "info",
+            "That message has not failed (or does not exist); nothing changed.",
+        )
+    };
+    session::flash(&session, msg.0, msg.1).await?;
+    Ok(Redirect::to("/admin/mail").into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/admin/waiting.html")]
+struct WaitingPage {
+    chrome: Chrome,
+    rows: Vec<Waiting>,
+}
+
+impl WaitingPage {
+    fn waited(&self, w: &Waiting) -> String {
+        let secs = (clock::now() - w.requested_at).max(0);
+        match secs {
+            s if s < 3600 => format!("{} min", s / 60),
+            s if s < 2 * 86_400 => format!("{} h", s / 3600),
+            s => format!("{} days", s / 86_400),
+        }
+    }
+}
+
+/// `GET /admin/waiting`: review requests without a final review, the longest-waiting first.
+pub async fn waiting_page(
+    RequireAdmin(_): RequireAdmin,
+    chrome: Chrome,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse> {
+    Ok(WaitingPage {
+        chrome,
+        rows: db::reviews::waiting_longest(&mut *state.db.get().await?).await?,
+    })
 }

@@ -21,10 +21,12 @@ use super::{
     round_view::{self, CommentInput, LEVELS, RoundView},
 };
 use crate::{
+    assign,
     auth::session,
     clock,
     db::{self, reviews::Review},
     grading::Rubric,
+    notify,
     practice::{Mode, Part},
     state::AppState,
 };
@@ -433,8 +435,16 @@ pub async fn review_request(
                 .into(),
         ));
     }
-    db::attempts::set_review_requested(&mut tx, id, requested).await?;
+    let changed = db::attempts::set_review_requested(&mut tx, id, requested).await?;
+    if requested && changed {
+        let settings = db::settings::load(&mut *tx).await?;
+        let assigned =
+            assign::on_request(&mut tx, &settings, id, user.id, &l.attempt.slug, &[]).await?;
+        let title = l.gauntlet().title.clone();
+        notify::review_requested(&mut tx, &state.config, id, user.id, &title, assigned).await?;
+    }
     tx.commit().await?;
+    state.outbox_wake.notify_one();
     let msg = if requested {
         "Review requested. Interviewers on this site can now read this attempt; you can withdraw the request until someone claims it."
     } else {

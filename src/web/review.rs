@@ -53,6 +53,8 @@ pub struct QueueItem {
     pub requested: String,
     pub reviewers: String,
     pub final_reviews: i64,
+    /// Who the request is assigned to: "you", a name, or empty.
+    pub assigned: String,
     /// "unclaimed", "mine", "mine-done" or "others".
     pub state: &'static str,
 }
@@ -137,6 +139,11 @@ pub async fn queue(
             requested: clock::format_datetime(row.requested_at),
             reviewers: row.reviewers.clone().unwrap_or_default(),
             final_reviews: row.final_reviews,
+            assigned: match (row.assignee_id, &row.assignee) {
+                (Some(id), _) if id == me.id => "you".to_string(),
+                (_, Some(name)) => name.clone(),
+                _ => String::new(),
+            },
             state: st,
         });
     }
@@ -717,7 +724,13 @@ pub async fn submit(
     let first = db::reviews::submit(&mut tx, review.id).await?;
     // a final review turns the attempt's misses and the flagged traps into the candidate's cards
     super::drills::cards_after_review(&state, &mut tx, id, &trap_rounds).await?;
+    if first {
+        let owner = requested_attempt(&mut tx, id).await?.attempt;
+        let title = crate::notify::title_of(&state, &owner.slug);
+        crate::notify::review_ready(&mut tx, &state.config, id, owner.user_id, &title).await?;
+    }
     tx.commit().await?;
+    state.outbox_wake.notify_one();
     if first {
         tracing::info!(reviewer = me.id, attempt = id, "review submitted");
         session::flash(&session, "success", "Review submitted. The candidate can read it now, and you can see the other reviews of this attempt.").await?;

@@ -187,6 +187,20 @@ pub fn table() -> Routes {
         .get("/history", SignedIn, history::history)
         .get("/account/export.json", SignedIn, history::export)
         .get("/account/csrf.json", SignedIn, account::csrf_token)
+        .get("/password/forgot", Public, account::forgot_page)
+        .post("/password/forgot", Public, account::forgot)
+        .get("/password/reset/{token}", Public, account::reset_page)
+        .post("/password/reset/{token}", Public, account::reset)
+        .get(
+            "/account/notifications",
+            SignedIn,
+            account::notifications_page,
+        )
+        .post(
+            "/account/notifications",
+            SignedIn,
+            account::save_notifications,
+        )
         .get("/account/password", SignedIn, account::password_page)
         .post("/account/password", SignedIn, account::change_password)
         .get("/reviews", Interviewer, review::queue)
@@ -219,6 +233,9 @@ pub fn table() -> Routes {
         .post("/admin/invites/{id}/revoke", Admin, admin::revoke_invite)
         .get("/admin/settings", Admin, admin::settings_page)
         .post("/admin/settings", Admin, admin::save_settings)
+        .get("/admin/mail", Admin, admin::mail_page)
+        .post("/admin/mail/{id}/retry", Admin, admin::retry_mail)
+        .get("/admin/waiting", Admin, admin::waiting_page)
         .get("/admin/content", Admin, admin::content_page)
         .post("/admin/content/reload", Admin, admin::reload_content)
         .post("/admin/users/{id}/author", Admin, admin::set_author)

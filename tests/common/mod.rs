@@ -2,6 +2,8 @@
 //! client with redirects off, and helpers to create users of each role and sign them in.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::{path::PathBuf, sync::OnceLock, time::Duration};
 
 use gauntlet::{

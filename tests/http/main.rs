@@ -16,4 +16,5 @@ mod live;
 mod practice;
 mod reviews;
 mod security;
+mod team;
 mod threats;

@@ -12,7 +12,7 @@ use crate::{
 };
 
 /// A candidate with a finished seed attempt that asked for a review.
-async fn requested_attempt(app: &TestApp) -> (Client, String, i64) {
+pub(crate) async fn requested_attempt(app: &TestApp) -> (Client, String, i64) {
     let (candidate, email) = app.signed_in(Role::Candidate).await;
     let id = start(app, &candidate, "interview").await;
     answer_through(app, &candidate, id, 5).await;
@@ -28,12 +28,12 @@ async fn requested_attempt(app: &TestApp) -> (Client, String, i64) {
     (candidate, email, id)
 }
 
-async fn claim(app: &TestApp, who: &Client, id: i64) {
+pub(crate) async fn claim(app: &TestApp, who: &Client, id: i64) {
     let r = post_form(app, who, "/reviews", &format!("/reviews/{id}/claim"), &[]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "claim");
 }
 
-fn rubric(
+pub(crate) fn rubric(
     levels: [&'static str; 5],
     rec: &'static str,
     summary: &'static str,
@@ -48,7 +48,7 @@ fn rubric(
     v
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     who: &Client,
     path: &str,
