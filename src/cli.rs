@@ -185,6 +185,9 @@ impl ServeArgs {
             content: self.content.as_deref(),
             login_per_minute: self.login_per_minute,
             login_per_hour: self.login_per_hour,
+            smtp_url: self.smtp_url.as_deref(),
+            mail_from: self.mail_from.as_deref(),
+            webhook_url: self.webhook_url.as_deref(),
         }
     }
 }

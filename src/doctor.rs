@@ -7,7 +7,7 @@ use std::{net::SocketAddr, path::Path, process::ExitCode};
 use sqlx::{Connection, SqliteConnection};
 
 use crate::{
-    config::validate_public_url,
+    config::{validate_public_url, validate_smtp_url, validate_webhook_url},
     content,
     db::{self, schema},
     server::DatabaseChoice,
@@ -21,6 +21,9 @@ pub struct Setup<'a> {
     pub content: Option<&'a Path>,
     pub login_per_minute: u32,
     pub login_per_hour: u32,
+    pub smtp_url: Option<&'a str>,
+    pub mail_from: Option<&'a str>,
+    pub webhook_url: Option<&'a str>,
 }
 
 /// The findings, in the order they are printed.
@@ -68,9 +71,18 @@ impl std::fmt::Display for Report {
 
 /// Whether an environment variable's value is a secret (shown masked).
 fn is_secret(name: &str) -> bool {
-    ["TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL"]
-        .iter()
-        .any(|word| name.to_ascii_uppercase().contains(word))
+    // the mail URL may hold a password and a chat webhook's URL is its secret
+    [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "KEY",
+        "CREDENTIAL",
+        "SMTP_URL",
+        "WEBHOOK_URL",
+    ]
+    .iter()
+    .any(|word| name.to_ascii_uppercase().contains(word))
 }
 
 /// A secret as doctor prints it: whether it is set and how long, never the value.
@@ -91,6 +103,67 @@ pub async fn run(database: &DatabaseChoice, args: Setup<'_>) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// The mail and webhook settings: both optional, but half a mail set-up is an error.
+fn mail(r: &mut Report, args: Setup<'_>) {
+    let smtp = args.smtp_url.filter(|u| !u.is_empty());
+    let from = args.mail_from.filter(|f| !f.is_empty());
+    match (smtp, from) {
+        (None, None) => r.info(
+            "mail",
+            "none: no mail is sent (set --smtp-url and --mail-from to send notifications)",
+        ),
+        (None, Some(_)) => r.fail(
+            "mail",
+            "--mail-from is set without --smtp-url",
+            "set --smtp-url (GAUNTLET_SMTP_URL) too, or unset --mail-from",
+        ),
+        (Some(url), from) => match (validate_smtp_url(url), from) {
+            (Err(e), _) => r.fail("mail", e, "fix --smtp-url (GAUNTLET_SMTP_URL)"),
+            (Ok(_), None) => r.fail(
+                "mail",
+                "--smtp-url is set without --mail-from",
+                "set --mail-from (GAUNTLET_MAIL_FROM), e.g. \"Gauntlet <gauntlet@example.com>\"",
+            ),
+            (Ok(url), Some(from)) => {
+                r.ok("mail", format!("{} from {from}", mask_password(&url)));
+            }
+        },
+    }
+    match args.webhook_url.filter(|u| !u.is_empty()) {
+        None => r.info("webhook", "none"),
+        Some(url) => match validate_webhook_url(url) {
+            Err(e) => r.fail("webhook", e, "fix --webhook-url (GAUNTLET_WEBHOOK_URL)"),
+            // a chat webhook's path is its secret
+            Ok(url) => r.ok("webhook", mask_path(&url)),
+        },
+    }
+}
+
+/// `smtp://user:secret@host` → `smtp://user:********@host`.
+fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info.split(':').next().unwrap_or("");
+            format!("{scheme}://{user}:********@{host}{tail}")
+        }
+        None => url.to_string(),
+    }
+}
+
+/// `https://hooks.example.com/services/T0/B0/secret` → `https://hooks.example.com/********`.
+fn mask_path(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    format!("{scheme}://{host}/********")
 }
 
 /// All checks, without printing.
@@ -160,9 +233,10 @@ fn configuration(r: &mut Report, args: Setup<'_>) {
             }
         }
     }
+    mail(r, args);
     r.info(
-        "mail and sign-in providers",
-        "none: Gauntlet sends no mail and signs people in with its own passwords",
+        "sign-in",
+        "Gauntlet's own passwords (single sign-on is not available yet)",
     );
 }
 
@@ -307,9 +381,63 @@ mod tests {
     fn secrets_are_masked_and_nothing_else_is() {
         assert!(is_secret("GAUNTLET_METRICS_TOKEN"));
         assert!(is_secret("GAUNTLET_SMTP_PASSWORD"));
+        assert!(is_secret("GAUNTLET_SMTP_URL") && is_secret("GAUNTLET_WEBHOOK_URL"));
         assert!(!is_secret("GAUNTLET_PUBLIC_URL"));
         let m = mask("hunter2hunter2");
         assert!(!m.contains("hunter2"));
         assert!(m.contains("14"));
+    }
+
+    fn setup<'a>(smtp: Option<&'a str>, from: Option<&'a str>, hook: Option<&'a str>) -> Setup<'a> {
+        Setup {
+            bind: "127.0.0.1:3000".parse().unwrap(),
+            public_url: None,
+            content: None,
+            login_per_minute: 6,
+            login_per_hour: 30,
+            smtp_url: smtp,
+            mail_from: from,
+            webhook_url: hook,
+        }
+    }
+
+    #[test]
+    fn mail_settings_are_checked_with_secrets_masked() {
+        let mut r = Report::default();
+        mail(&mut r, setup(None, None, None));
+        assert!(r.is_ok(), "{r}");
+
+        let mut r = Report::default();
+        mail(
+            &mut r,
+            setup(
+                Some("smtp://bot:hunter2@mail.example.com:587"),
+                Some("Gauntlet <g@example.com>"),
+                Some("https://hooks.example.com/services/T0/B0/abcdef"),
+            ),
+        );
+        let text = r.to_string();
+        assert!(r.is_ok(), "{text}");
+        assert!(text.contains("smtp://bot:********@mail.example.com:587?tls=required"));
+        assert!(
+            !text.contains("hunter2") && !text.contains("abcdef"),
+            "{text}"
+        );
+
+        for (smtp, from) in [
+            (Some("smtp://mail.example.com"), None),
+            (None, Some("g@example.com")),
+            (Some("ftp://mail.example.com"), Some("g@example.com")),
+        ] {
+            let mut r = Report::default();
+            mail(&mut r, setup(smtp, from, None));
+            assert!(
+                !r.is_ok() && r.to_string().contains("fix:"),
+                "{smtp:?} {from:?}"
+            );
+        }
+        let mut r = Report::default();
+        mail(&mut r, setup(None, None, Some("gopher://x")));
+        assert!(!r.is_ok());
     }
 }

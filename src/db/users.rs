@@ -279,9 +279,10 @@ pub enum RemoveError {
 
 /// Removes an account and everything that is theirs: attempts with their answers, revisions,
 /// self-assessments and the reviews of them; their unfinished review claims; their sessions and
-/// invites (the one they joined with, and unused ones they made). Submitted reviews they wrote
-/// on other people's attempts stay, with no reviewer (shown as "former interviewer"). The only
-/// active admin cannot be removed. Writes a row to `account_removals` (no email or name).
+/// invites (the one they joined with, and unused ones they made), and mail addressed to them;
+/// their drill cards, live sessions, notification settings and reset links go with the account
+/// (foreign keys). Submitted reviews they wrote on other people's attempts stay, with no
+/// reviewer (shown as "former interviewer"). The only active admin cannot be removed. Writes a row to `account_removals` (no email or name).
 /// Run it inside a write transaction (`db::begin_write`).
 pub async fn remove(
     conn: &mut sqlx::SqliteConnection,
@@ -306,6 +307,13 @@ pub async fn remove(
         "delete from invites where used_by = ? or (created_by = ? and used_at is null)",
         id,
         id
+    )
+    .execute(&mut *conn)
+    .await?;
+    // mail addressed to them, sent or waiting, holds their address and their attempts' titles
+    sqlx::query!(
+        "delete from outbox where channel = 'email' and recipient = ?",
+        user.email
     )
     .execute(&mut *conn)
     .await?;

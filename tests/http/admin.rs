@@ -480,6 +480,17 @@ async fn t72_deleting_a_person_removes_exactly_their_data_and_keeps_their_review
         &[admin_id],
     )
     .await;
+    // mail to them (it names their attempts) goes; mail to someone else stays
+    for to in [gone_email.as_str(), "someone.else@example.com"] {
+        sqlx::query(
+            "insert into outbox (channel, kind, recipient, subject, body_text, created_at, next_attempt_at)
+             values ('email', 'review_ready', ?, 'Your review is ready', 'Read it', 1, 1)",
+        )
+        .bind(to)
+        .execute(app.pool())
+        .await
+        .unwrap();
+    }
     let before = row_counts(&app).await;
     let sessions_of_gone = 2;
 
@@ -545,6 +556,7 @@ async fn t72_deleting_a_person_removes_exactly_their_data_and_keeps_their_review
         // the admin's audit entry on the review of their attempt
         ("review_audit", -1),
         ("invites", -1),
+        ("outbox", -1),
         ("tower_sessions", -sessions_of_gone),
         ("account_removals", 1),
     ];
