@@ -21,6 +21,7 @@
 //! `guidance_span` into the Strong Answer section's `text` (or into list item `item` when the
 //! Strong Answer is a list), `answer_spans` into the answer as given.
 
+pub mod claims;
 pub mod flags;
 pub mod matching;
 pub mod points;
@@ -46,6 +47,8 @@ use points::KeyPoint;
 
 /// Share of the coverage score given to claims (the rest goes to key terms).
 const CLAIM_SHARE: f64 = 0.7;
+/// Share of the coverage taken away from an answer that is wholly a common weak answer.
+const WEAK_PENALTY: f64 = 0.3;
 /// Credit for a missed claim or term per unit of partial score.
 const PARTIAL_CREDIT: f64 = 0.6;
 
@@ -120,6 +123,9 @@ pub struct RoundGuide {
     points: Vec<KeyPoint>,
     weak: Vec<weak::WeakPattern>,
     traps: flags::TrapRules,
+    claims: claims::ClaimRules,
+    /// Content keys of the round's follow-up question: what a follow-up answer is about.
+    follow_up_subject: Vec<String>,
 }
 
 impl RoundGuide {
@@ -147,11 +153,66 @@ impl RoundGuide {
         }
         let weak = weak::prepare(&round.weak_answers(), &lexicon, stats);
         let traps = flags::prepare(round, &lexicon, stats);
+        let claims = claims::prepare(round, &lexicon, stats);
+        let mut follow_up_subject: Vec<String> = Vec::new();
+        if let Some(q) = &round.follow_up {
+            for u in lexicon.analyze(q).units {
+                if u.content && !u.number && !follow_up_subject.contains(&u.key) {
+                    follow_up_subject.push(u.key);
+                }
+            }
+        }
         RoundGuide {
             lexicon,
             points,
             weak,
             traps,
+            claims,
+            follow_up_subject,
+        }
+    }
+
+    /// Claim flags of an answer and the mask of their units (excluded from coverage).
+    fn claim_flags(
+        &self,
+        answer: &str,
+        analysis: &text::Analysis,
+        subject: &[String],
+    ) -> (Vec<claims::ClaimFlag>, Vec<bool>) {
+        let found = claims::check(&self.claims, answer, analysis, subject);
+        let mut mask = vec![false; analysis.units.len()];
+        for f in &found {
+            for m in &mut mask[f.units.clone()] {
+                *m = true;
+            }
+        }
+        (found, mask)
+    }
+
+    /// Red flags of a follow-up answer: the same claim checks against the round's guidance
+    /// (its trap guidance above all), with the follow-up question as the subject of every
+    /// claim, and the warned-against phrases. No key points: the Strong Answer is about the
+    /// main question.
+    pub fn align_follow_up(&self, answer: &str) -> Alignment {
+        let analysis = self.lexicon.analyze(answer);
+        let index = AnswerIndex::new(&analysis);
+        let (found, _) = self.claim_flags(answer, &analysis, &self.follow_up_subject);
+        let mut red_flags: Vec<RedFlag> = flags::check(&self.traps, &index)
+            .into_iter()
+            .filter(|f| !f.missing_hedge)
+            .map(|f| RedFlag {
+                phrase: f.phrase,
+                reason: f.reason,
+                answer_spans: f.spans,
+                missing_hedge: false,
+            })
+            .collect();
+        merge_claim_flags(&mut red_flags, found);
+        Alignment {
+            coverage: 0.0,
+            points: Vec::new(),
+            weak_matches: Vec::new(),
+            red_flags,
         }
     }
 
@@ -163,7 +224,11 @@ impl RoundGuide {
     /// Align one answer with this round's guidance.
     pub fn align(&self, answer: &str) -> Alignment {
         let analysis = self.lexicon.analyze(answer);
-        let index = AnswerIndex::new(&analysis);
+        let (found, mask) = self.claim_flags(answer, &analysis, &[]);
+        let full = AnswerIndex::new(&analysis);
+        let index = AnswerIndex::masked(&analysis, &mask);
+        let words = claims::words(answer);
+        let answer_claims = claims::segment(answer, &analysis, &words);
         let mut out_points = Vec::with_capacity(self.points.len());
         let (mut claim_got, mut claim_all, mut term_got, mut term_all) = (0.0, 0.0, 0.0, 0.0);
         for p in &self.points {
@@ -180,11 +245,16 @@ impl RoundGuide {
                 term_got += credit * p.weight;
                 term_all += p.weight;
             }
+            let answer_spans = if p.kind == PointKind::Claim && hit.covered {
+                claim_spans(&analysis, &answer_claims, &hit.units)
+            } else {
+                hit.spans
+            };
             out_points.push(PointMatch {
                 text: p.text.clone(),
                 covered: hit.covered,
                 guidance_span: p.span,
-                answer_spans: hit.spans,
+                answer_spans,
                 item: p.item,
                 kind: p.kind,
                 score: round3(hit.score),
@@ -199,6 +269,15 @@ impl RoundGuide {
             (false, true) => term_got / term_all,
             (false, false) => 0.0,
         };
+        // An answer that is mostly a common weak answer gets less credit for the words it
+        // shares with the Strong Answer.
+        let weak_raw = self
+            .weak
+            .iter()
+            .filter(|w| w.kind == weak::WeakKind::Presence && w.needs.len() >= 2)
+            .map(|w| index.best_window(&w.needs).score)
+            .fold(0.0, f64::max);
+        let coverage = coverage * (1.0 - WEAK_PENALTY * weak_raw * weak_raw);
         let coverage = round3(coverage.clamp(0.0, 1.0));
         let weak_matches = self
             .weak
@@ -212,7 +291,7 @@ impl RoundGuide {
                 }
             })
             .collect();
-        let red_flags = flags::check(&self.traps, &index)
+        let mut red_flags: Vec<RedFlag> = flags::check(&self.traps, &full)
             .into_iter()
             .map(|f| RedFlag {
                 phrase: f.phrase,
@@ -221,6 +300,7 @@ impl RoundGuide {
                 missing_hedge: f.missing_hedge,
             })
             .collect();
+        merge_claim_flags(&mut red_flags, found);
         Alignment {
             coverage,
             points: out_points,
@@ -228,6 +308,57 @@ impl RoundGuide {
             red_flags,
         }
     }
+}
+
+/// Add claim flags after the warned-phrase flags (a claim already flagged for a warned phrase
+/// is not flagged twice), before the missing hedges.
+fn merge_claim_flags(red_flags: &mut Vec<RedFlag>, found: Vec<claims::ClaimFlag>) {
+    let at = red_flags
+        .iter()
+        .position(|f| f.missing_hedge)
+        .unwrap_or(red_flags.len());
+    let mut add = Vec::new();
+    for f in found {
+        let overlaps = red_flags.iter().any(|r| {
+            r.answer_spans
+                .iter()
+                .any(|s| s[0] < f.span[1] && f.span[0] < s[1])
+        });
+        if !overlaps {
+            add.push(RedFlag {
+                phrase: f.phrase,
+                reason: f.reason,
+                answer_spans: vec![f.span],
+                missing_hedge: false,
+            });
+        }
+    }
+    red_flags.splice(at..at, add);
+}
+
+/// The answer claims that carry a covered point: each claim holding two or more matched
+/// units, or one specific one (an acronym, a name or a number); generic words never
+/// highlight alone. Falls back to the matched words when no claim qualifies.
+fn claim_spans(
+    analysis: &text::Analysis,
+    answer_claims: &[claims::Claim],
+    units: &[usize],
+) -> Vec<[usize; 2]> {
+    let mut out = Vec::new();
+    for c in answer_claims {
+        let inside: Vec<&text::Unit> = units
+            .iter()
+            .filter(|&&u| c.units.contains(&u))
+            .map(|&u| &analysis.units[u])
+            .collect();
+        let specific = inside
+            .iter()
+            .any(|u| u.acronym || u.inner_capital || u.number || (u.capital && !u.sentence_start));
+        if inside.len() >= 2 || specific {
+            out.push(c.span);
+        }
+    }
+    out
 }
 
 fn round3(x: f64) -> f64 {

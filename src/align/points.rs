@@ -54,6 +54,8 @@ pub struct PointHit {
     pub covered: bool,
     /// Matched answer spans.
     pub spans: Vec<[usize; 2]>,
+    /// Matched answer unit indices.
+    pub units: Vec<usize>,
 }
 
 /// Split an analysed guidance text into claim unit ranges.
@@ -180,5 +182,6 @@ pub fn match_point(point: &KeyPoint, answer: &AnswerIndex<'_>) -> PointHit {
         } else {
             answer.spans(&hit.units)
         },
+        units: hit.units,
     }
 }

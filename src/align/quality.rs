@@ -182,6 +182,182 @@ pub fn evaluate(
     }
 }
 
+/// One line of a JSONL dev set: a labelled answer for one round of one gauntlet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevAnswer {
+    /// The gauntlet's slug.
+    pub gauntlet: String,
+    /// 1-based round number.
+    pub round: u32,
+    /// Its label.
+    pub label: Label,
+    /// The answer text.
+    pub text: String,
+}
+
+/// Parse a JSONL dev set (one [`DevAnswer`] per non-empty line); errors name the line.
+pub fn parse_jsonl(text: &str) -> Result<Vec<DevAnswer>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
+        .collect()
+}
+
+/// The dev-set numbers `gauntlet align eval` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DevReport {
+    /// Answers scored (answers of unknown gauntlets or rounds are skipped).
+    pub answers: usize,
+    /// Rounds with at least one answer.
+    pub rounds: usize,
+    /// AUC of coverage, strong vs weak + off-topic.
+    pub auc_strong_vs_low: f64,
+    /// AUC of coverage, strong vs partial.
+    pub auc_strong_vs_partial: f64,
+    /// Share of rounds (with strong, partial and weak or off-topic answers) where every strong
+    /// answer outscores every partial one and every partial one every weak and off-topic one.
+    pub full_ordering: f64,
+    /// Share of bluffs with a red flag other than a missing hedge... or any red flag.
+    pub bluff_detection: f64,
+    /// Share of strong answers with any red flag.
+    pub false_flags: f64,
+    /// What went wrong, one line each: rounds out of order, bluffs missed, strong answers flagged.
+    pub misses: Vec<String>,
+}
+
+/// Score a dev set against the given gauntlets (built once per round).
+pub fn evaluate_dev(
+    gauntlets: &[Gauntlet],
+    answers: &[DevAnswer],
+    stats: &LibraryStats,
+) -> DevReport {
+    let mut misses = Vec::new();
+    let (mut strong, mut partial, mut low) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut bluffs, mut bluffs_flagged, mut strongs, mut strongs_flagged) = (0, 0, 0, 0);
+    let (mut rounds, mut ordered_rounds, mut ordered_ok) = (0, 0, 0);
+    let mut scored = 0;
+    for g in gauntlets {
+        for round in &g.rounds {
+            let these: Vec<&DevAnswer> = answers
+                .iter()
+                .filter(|a| a.gauntlet == g.slug && a.round == round.number)
+                .collect();
+            if these.is_empty() {
+                continue;
+            }
+            rounds += 1;
+            let guide = RoundGuide::new(round, stats);
+            let mut cov: Vec<(Label, f64)> = Vec::new();
+            for a in these {
+                scored += 1;
+                let al = guide.align(&a.text);
+                let flags = &al.red_flags;
+                cov.push((a.label, al.coverage));
+                let head: String = a.text.chars().take(60).collect();
+                match a.label {
+                    Label::Strong => {
+                        strong.push(al.coverage);
+                        strongs += 1;
+                        if let Some(f) = flags.first() {
+                            strongs_flagged += 1;
+                            misses.push(format!(
+                                "{} r{}: strong answer flagged ({}): \"{head}…\" — {}",
+                                g.slug, round.number, f.phrase, f.reason
+                            ));
+                        }
+                    }
+                    Label::Partial => partial.push(al.coverage),
+                    Label::Weak | Label::OffTopic => low.push(al.coverage),
+                    Label::Bluff => {
+                        bluffs += 1;
+                        if flags.is_empty() {
+                            misses.push(format!(
+                                "{} r{}: bluff not flagged: \"{head}…\"",
+                                g.slug, round.number
+                            ));
+                        } else {
+                            bluffs_flagged += 1;
+                        }
+                    }
+                }
+            }
+            let of = |ls: &[Label]| -> Vec<f64> {
+                cov.iter()
+                    .filter(|(l, _)| ls.contains(l))
+                    .map(|(_, c)| *c)
+                    .collect()
+            };
+            let (s, p, w) = (
+                of(&[Label::Strong]),
+                of(&[Label::Partial]),
+                of(&[Label::Weak, Label::OffTopic]),
+            );
+            if !s.is_empty() && !p.is_empty() && !w.is_empty() {
+                ordered_rounds += 1;
+                let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                if min(&s) > max(&p) && min(&p) > max(&w) {
+                    ordered_ok += 1;
+                } else {
+                    misses.push(format!(
+                        "{} r{}: out of order: strong {:?} partial {:?} weak/off-topic {:?}",
+                        g.slug, round.number, s, p, w
+                    ));
+                }
+            }
+        }
+    }
+    let share = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    DevReport {
+        answers: scored,
+        rounds,
+        auc_strong_vs_low: auc(&strong, &low),
+        auc_strong_vs_partial: auc(&strong, &partial),
+        full_ordering: share(ordered_ok, ordered_rounds),
+        bluff_detection: share(bluffs_flagged, bluffs),
+        false_flags: share(strongs_flagged, strongs),
+        misses,
+    }
+}
+
+impl std::fmt::Display for DevReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "answers                       {}", self.answers)?;
+        writeln!(f, "rounds                        {}", self.rounds)?;
+        writeln!(
+            f,
+            "AUC strong vs weak+off-topic  {:.3}",
+            self.auc_strong_vs_low
+        )?;
+        writeln!(
+            f,
+            "AUC strong vs partial         {:.3}",
+            self.auc_strong_vs_partial
+        )?;
+        writeln!(
+            f,
+            "full ordering per round       {:.1} %",
+            self.full_ordering * 100.0
+        )?;
+        writeln!(
+            f,
+            "bluff detection               {:.1} %",
+            self.bluff_detection * 100.0
+        )?;
+        writeln!(
+            f,
+            "false flags on strong answers {:.1} %",
+            self.false_flags * 100.0
+        )?;
+        writeln!(f, "misses                        {}", self.misses.len())?;
+        for m in &self.misses {
+            writeln!(f, "  - {m}")?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

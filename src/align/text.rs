@@ -13,6 +13,10 @@ use rust_stemmers::{Algorithm, Stemmer};
 /// The lexicon data file (synonyms, acronyms, units, decisive verbs, negators, stopwords).
 pub const LEXICON_DATA: &str = include_str!("synonyms.txt");
 
+/// Concept equivalences and claim cues, kept beside the synonym table (its `[concepts]`
+/// section is read like `[synonyms]`; the cue sections by `align::claims`).
+pub const CONCEPT_DATA: &str = include_str!("concepts.txt");
+
 /// Longest multi-word entry (in tokens) looked for when merging phrases.
 const MAX_PHRASE: usize = 5;
 
@@ -108,17 +112,18 @@ pub struct Lexicon {
 
 impl Default for Lexicon {
     fn default() -> Self {
-        Self::from_data(LEXICON_DATA)
+        Self::from_data(&format!("{LEXICON_DATA}\n{CONCEPT_DATA}"))
     }
 }
 
-fn stem(word: &str) -> String {
+pub(crate) fn stem(word: &str) -> String {
     Stemmer::create(Algorithm::English).stem(word).into_owned()
 }
 
 /// Number words that are normalised to digits.
 fn word_number(w: &str) -> Option<f64> {
     Some(match w {
+        "zero" => 0.0,
         "one" => 1.0,
         "two" => 2.0,
         "three" => 3.0,
@@ -198,7 +203,7 @@ impl Lexicon {
                     .filter(|e| !e.is_empty())
             };
             match section.as_str() {
-                "synonyms" => synonyms.push(entries().collect()),
+                "synonyms" | "concepts" => synonyms.push(entries().collect()),
                 "units" => units.push(entries().collect()),
                 "acronyms" => {
                     if let Some((a, long)) = line.split_once('=') {
