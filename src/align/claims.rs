@@ -27,13 +27,18 @@ use crate::content::{Round, SectionKind};
 const SUBJECT_KEYS: usize = 2;
 /// ...weighing at least this much (library IDF weights, 0.08..=1 each).
 const SUBJECT_WEIGHT: f64 = 0.6;
+/// A claim whose whole subject is one or two keys shares it with a statement holding them
+/// all, weighing at least this much.
+const SUBJECT_WEIGHT_SMALL: f64 = 0.2;
+/// An opposing pair is a strong cue: a smaller shared subject is enough.
+const OPPOSITE_SUBJECT_WEIGHT: f64 = 0.35;
 /// A claim restates a warned belief when it holds this share of the belief's weight.
 const BELIEF_SHARE: f64 = 0.75;
 /// With a certainty word, a smaller share of a warned belief is enough.
 const BELIEF_SHARE_CERTAIN: f64 = 0.5;
 /// A statement naming an opposing pair decides when it shares this share of the best
 /// statement's subject weight.
-const OPPOSITE_NEAR: f64 = 0.8;
+const OPPOSITE_NEAR: f64 = 0.5;
 /// A number agrees with the guidance within this factor.
 const NUMBER_FACTOR: f64 = 3.0;
 /// Words after a dismissal (or before a trailing one) that may name what is dismissed.
@@ -62,6 +67,8 @@ struct Cues {
     insisted: Vec<Vec<String>>,
     denials: Vec<Vec<String>>,
     hypothetical: Vec<Vec<String>>,
+    post_denials: Vec<Vec<String>>,
+    qualifiers: Vec<Vec<String>>,
 }
 
 fn cues() -> &'static Cues {
@@ -101,6 +108,8 @@ fn parse_cues(data: &str) -> Cues {
             "insisted" => c.insisted.extend(list(line)),
             "denials" => c.denials.extend(list(line)),
             "hypothetical" => c.hypothetical.extend(list(line)),
+            "post-denials" => c.post_denials.extend(list(line)),
+            "qualifiers" => c.qualifiers.extend(list(line)),
             _ => {}
         }
     }
@@ -426,7 +435,9 @@ fn context_keys(units: &[Unit], stats: &LibraryStats) -> Vec<(String, f64)> {
 }
 
 fn clip(s: &str) -> String {
-    let s = s.trim();
+    let s = s
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\u{201c}' || c == '\u{201d}');
     if s.len() <= MAX_QUOTE {
         return s.to_string();
     }
@@ -904,7 +915,11 @@ fn check_claim(
         let has = |side: usize| {
             find_any(ws, r.clone(), &pair[side])
                 .into_iter()
-                .any(|(i, _)| !denied(ws, r, i))
+                .any(|(i, e)| {
+                    // "Rolling back … is impossible": denied after the fact.
+                    let after = e..(e + 4).min(r.end);
+                    !denied(ws, r, i) && find_any(ws, after, &c.post_denials).is_empty()
+                })
         };
         let (a0, a1) = (has(0), has(1));
         if a0 == a1 {
@@ -924,31 +939,49 @@ fn check_claim(
             .map(|(k, v)| (*k, *v))
             .collect();
         let keys = &subject_keys;
-        // The statement about this subject: the best-sharing one, or one naming the pair that
-        // shares nearly as much.
+        // The statement about this subject: among those naming the pair and sharing the
+        // subject (at least half as much as the best-sharing statement of all), the one sharing
+        // most; on a tie the more focused one (less else said), then the agreeing one.
+        let n_subject = keys.len() + subject.len();
+        let shares = |ov: (f64, usize)| {
+            (ov.1 >= SUBJECT_KEYS && ov.0 >= OPPOSITE_SUBJECT_WEIGHT)
+                || (ov.1 >= 1 && ov.1 >= n_subject && ov.0 >= SUBJECT_WEIGHT_SMALL)
+        };
         let mut top = 0.0f64;
         for st in truths() {
             let ov = overlap_context(keys, subject, st);
-            if shares_subject(ov) {
+            if shares(ov) {
                 top = top.max(ov.0);
             }
         }
-        let mut best: Option<(f64, &Statement)> = None;
+        let mut best: Option<((f64, f64, bool), &Statement)> = None;
         for st in truths().filter(|st| st.sides.iter().any(|&(q, _)| q == p)) {
             let ov = overlap_context(keys, subject, st);
-            if !shares_subject(ov) || ov.0 < OPPOSITE_NEAR * top {
+            if std::env::var_os("ALIGN_DEBUG").is_some() {
+                eprintln!(
+                    "  OPP? pair {p} side {side} ov {ov:?} top {top:.2} {:?}",
+                    st.quote
+                );
+            }
+            if !shares(ov) || ov.0 < OPPOSITE_NEAR * top {
                 continue;
             }
-            let agrees = st.sides.contains(&(p, side));
-            let better = match best {
-                None => true,
-                Some((w, b)) => {
-                    ov.0 > w + 1e-9
-                        || ((ov.0 - w).abs() < 1e-9 && agrees && !b.sides.contains(&(p, side)))
-                }
-            };
+            let size: f64 = st.context.iter().map(|k| k.1).sum();
+            let rank = (ov.0, -size, st.sides.contains(&(p, side)));
+            let better = best.is_none_or(|(b, _)| {
+                rank.0 > b.0 + 1e-9
+                    || ((rank.0 - b.0).abs() <= 1e-9
+                        && (rank.1 > b.1 + 1e-9
+                            || ((rank.1 - b.1).abs() <= 1e-9 && rank.2 && !b.2)))
+            });
+            if std::env::var_os("ALIGN_DEBUG").is_some() {
+                eprintln!(
+                    "  OPP pair {p} side {side} ov {ov:?} size {size:.2} {:?}",
+                    st.quote
+                );
+            }
             if better {
-                best = Some((ov.0, st));
+                best = Some((rank, st));
             }
         }
         if let Some((_, s)) = best {
@@ -1015,6 +1048,11 @@ fn check_claim(
                 // A capitalised certainty word mid-sentence is a name ("rotationPolicy Never").
                 let capital = i > r.start && ws[i].capital;
                 if capital || denied(ws, r, i) {
+                    return false;
+                }
+                // "instant only once granted", "zero unless …": a qualified certainty.
+                let next = i + p.len()..(i + p.len() + 3).min(r.end);
+                if !find_any(ws, next, &c.qualifiers).is_empty() {
                     return false;
                 }
                 // "never … zero", "not … at all": a denial of a certainty.
@@ -1142,7 +1180,7 @@ fn check_claim(
             if s.source == Source::Truth && !s.hedged {
                 continue;
             }
-            let ov = overlap(keys, subject, s);
+            let ov = overlap_context(keys, subject, s);
             if shares_subject(ov) && best.is_none_or(|(b, _)| ov.0 > b.0) {
                 best = Some((ov, s));
             }

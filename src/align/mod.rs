@@ -245,10 +245,12 @@ impl RoundGuide {
                 term_got += credit * p.weight;
                 term_all += p.weight;
             }
-            let answer_spans = if p.kind == PointKind::Claim && hit.covered {
-                claim_spans(&analysis, &answer_claims, &hit.units)
-            } else {
-                hit.spans
+            let answer_spans = match p.kind {
+                PointKind::Claim if hit.covered => {
+                    claim_spans(&analysis, &answer_claims, &hit.units)
+                }
+                PointKind::Term(_) if hit.covered => chunk_spans(&analysis, &hit.units),
+                _ => hit.spans,
             };
             out_points.push(PointMatch {
                 text: p.text.clone(),
@@ -359,6 +361,20 @@ fn claim_spans(
         }
     }
     out
+}
+
+/// Spans of matched term units widened to their whole written word ("us-east-1", not
+/// "east-1" when "us" is a stopword).
+fn chunk_spans(analysis: &text::Analysis, units: &[usize]) -> Vec<[usize; 2]> {
+    let all = &analysis.units;
+    let mut wide: Vec<usize> = Vec::new();
+    for &u in units {
+        let Some(chunk) = all.get(u).map(|x| x.chunk) else {
+            continue;
+        };
+        wide.extend((0..all.len()).filter(|&k| all[k].chunk == chunk));
+    }
+    matching::spans_of(all, &wide)
 }
 
 fn round3(x: f64) -> f64 {

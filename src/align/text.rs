@@ -108,6 +108,9 @@ pub struct Lexicon {
     negator_phrases: Vec<Vec<String>>,
     /// Stopwords (lowercase).
     stopwords: HashSet<String>,
+    /// Framing words (canonical keys): content, but they carry little of a claim
+    /// ("topology", "architecture", "significantly").
+    framing: HashSet<String>,
 }
 
 impl Default for Lexicon {
@@ -182,12 +185,14 @@ impl Lexicon {
             negators: HashSet::new(),
             negator_phrases: Vec::new(),
             stopwords: HashSet::new(),
+            framing: HashSet::new(),
         };
         let mut section = String::new();
         let mut synonyms: Vec<Vec<String>> = Vec::new();
         let mut acronyms: Vec<(String, String)> = Vec::new();
         let mut units: Vec<Vec<String>> = Vec::new();
         let mut verbs: Vec<String> = Vec::new();
+        let mut framing: Vec<String> = Vec::new();
         for line in data.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -226,6 +231,7 @@ impl Lexicon {
                     }
                 }
                 "stopwords" => lex.stopwords.extend(entries()),
+                "framing" => framing.extend(entries()),
                 _ => {}
             }
         }
@@ -266,6 +272,11 @@ impl Lexicon {
             .keys()
             .filter_map(|k| k.first().cloned())
             .collect();
+        for f in framing {
+            if let Some(u) = lex.analyze(&f).units.into_iter().find(|u| u.content) {
+                lex.framing.insert(u.key);
+            }
+        }
         for v in verbs {
             let keys: Vec<String> = lex
                 .analyze(&v)
@@ -329,6 +340,11 @@ impl Lexicon {
                 }
             }
         }
+    }
+
+    /// Whether a canonical key is a framing word (weighs little in a claim).
+    pub fn is_framing(&self, key: &str) -> bool {
+        self.framing.contains(key)
     }
 
     /// The decisive verbs, as canonical key sequences.
