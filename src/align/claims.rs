@@ -316,6 +316,9 @@ struct Statement {
     values: Vec<(f64, Option<&'static str>)>,
     /// Content keys of the whole sentence the statement belongs to, with weights.
     context: Vec<(String, f64)>,
+    /// Weight of what the statement says besides opposing-pair words (its focus: less is
+    /// more focused).
+    size: f64,
 }
 
 /// The claim rules of one round, prepared once.
@@ -510,13 +513,24 @@ impl ClaimRules {
         let c = cues();
         let r = claim.words.clone();
         let mut sides = Vec::new();
+        let mut cue_keys: Vec<&str> = Vec::new();
         for (p, pair) in c.opposites.iter().enumerate() {
             for (side, list) in pair.iter().enumerate() {
-                if !find_any(ws, r.clone(), list).is_empty() {
+                let found = find_any(ws, r.clone(), list);
+                if !found.is_empty() {
                     sides.push((p, side));
+                }
+                for (i, e) in found {
+                    cue_keys.extend((i..e).filter_map(|wi| unit_key_at(a, ws[wi].start)));
                 }
             }
         }
+        let context = context_keys(&a.units, stats);
+        let size = context
+            .iter()
+            .filter(|k| !cue_keys.contains(&k.0.as_str()))
+            .map(|k| k.1)
+            .sum();
         let quote = if quote.is_empty() {
             text.get(claim.span[0]..claim.span[1]).unwrap_or("")
         } else {
@@ -543,7 +557,8 @@ impl ClaimRules {
                 .map(|q| (q.value, q.dim))
                 .chain(values_only(&a.units, claim.units.clone()))
                 .collect(),
-            context: context_keys(&a.units, stats),
+            context,
+            size,
         });
     }
 }
@@ -957,29 +972,16 @@ fn check_claim(
         let mut best: Option<((f64, f64, bool), &Statement)> = None;
         for st in truths().filter(|st| st.sides.iter().any(|&(q, _)| q == p)) {
             let ov = overlap_context(keys, subject, st);
-            if std::env::var_os("ALIGN_DEBUG").is_some() {
-                eprintln!(
-                    "  OPP? pair {p} side {side} ov {ov:?} top {top:.2} {:?}",
-                    st.quote
-                );
-            }
             if !shares(ov) || ov.0 < OPPOSITE_NEAR * top {
                 continue;
             }
-            let size: f64 = st.context.iter().map(|k| k.1).sum();
-            let rank = (ov.0, -size, st.sides.contains(&(p, side)));
+            let rank = (ov.0, -st.size, st.sides.contains(&(p, side)));
             let better = best.is_none_or(|(b, _)| {
                 rank.0 > b.0 + 1e-9
                     || ((rank.0 - b.0).abs() <= 1e-9
                         && (rank.1 > b.1 + 1e-9
                             || ((rank.1 - b.1).abs() <= 1e-9 && rank.2 && !b.2)))
             });
-            if std::env::var_os("ALIGN_DEBUG").is_some() {
-                eprintln!(
-                    "  OPP pair {p} side {side} ov {ov:?} size {size:.2} {:?}",
-                    st.quote
-                );
-            }
             if better {
                 best = Some((rank, st));
             }

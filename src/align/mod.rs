@@ -493,6 +493,150 @@ mod tests {
         assert!(careful.red_flags.iter().all(|f| !f.missing_hedge));
     }
 
+
+    fn point<'a>(al: &'a Alignment, starts: &str) -> &'a PointMatch {
+        al.points
+            .iter()
+            .find(|p| p.text.starts_with(starts))
+            .unwrap_or_else(|| panic!("no point starting with {starts:?}"))
+    }
+
+    fn flagged(al: &Alignment, answer: &str, words: &str) -> bool {
+        al.red_flags.iter().any(|f| {
+            f.answer_spans
+                .iter()
+                .any(|&[s, e]| answer.get(s..e).is_some_and(|t| t.contains(words)))
+                && !f.reason.is_empty()
+        })
+    }
+
+    #[test]
+    fn the_replication_lag_follow_up_is_aligned_and_its_bluff_flagged() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[1], &stats);
+        assert!(g.rounds[1].follow_up.is_some(), "round 2 has a follow-up");
+        let bluff = "Basically zero\u{2026} it's effectively synchronous.";
+        let al = guide.align_follow_up(bluff);
+        assert!(flagged(&al, bluff, "zero"), "{:?}", al.red_flags);
+        let honest = "Typically 50 to 200 ms for Aurora Global, but I'd measure it under our own \
+                      write load before promising an RPO.";
+        let al = guide.align_follow_up(honest);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn automatic_failover_contradicts_it_depends_and_is_not_coverage() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[1], &stats);
+        let answer = "Failover is automatic.";
+        let al = guide.align(answer);
+        assert!(!point(&al, "It depends on whether").covered);
+        let f = al
+            .red_flags
+            .iter()
+            .find(|f| f.answer_spans == vec![[0, answer.len() - 1]])
+            .expect("flagged");
+        assert!(f.reason.contains("It depends on whether"), "{}", f.reason);
+        let hedged = guide.align("It depends on whether failover is automated or manual.");
+        assert!(point(&hedged, "It depends on whether").covered);
+        assert!(hedged.red_flags.iter().all(|f| f.missing_hedge));
+    }
+
+    #[test]
+    fn reconnecting_on_its_own_contradicts_updating_the_write_endpoint() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[1], &stats);
+        let answer = "The app uses the cluster endpoint so it will reconnect on its own.";
+        let al = guide.align(answer);
+        assert!(!point(&al, "During failover, I'd need to update").covered);
+        assert!(flagged(&al, answer, "reconnect on its own"), "{:?}", al.red_flags);
+        let right = guide.align("During the failover we have to update the app's writer endpoint.");
+        assert!(point(&right, "During failover, I'd need to update").covered);
+        assert!(right.red_flags.is_empty(), "{:?}", right.red_flags);
+    }
+
+    #[test]
+    fn rpo_of_zero_is_a_conflicting_number_and_not_coverage() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[1], &stats);
+        let answer = "With Aurora Global Database the RPO is zero.";
+        let al = guide.align(answer);
+        assert!(flagged(&al, answer, "RPO is zero"), "{:?}", al.red_flags);
+        assert!(!point(&al, "With Aurora Global Database, the RPO").covered);
+        assert!(al.points.iter().filter(|p| p.text == "RPO").all(|p| !p.covered));
+        let right = guide.align("With Aurora Global Database the RPO is usually under a second.");
+        assert!(right.red_flags.is_empty(), "{:?}", right.red_flags);
+    }
+
+    #[test]
+    fn a_single_primary_with_regional_replicas_is_the_primary_secondary_point() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let answer = "We'd keep a single primary database in us-east-1 with a read replica in \
+                      each region.";
+        let al = align_round(&g.rounds[0], answer, &stats);
+        let p = point(&al, "For stateful data, I'd use a primary-secondary");
+        assert!(p.covered);
+        // The highlight is the claim's phrase, not scattered words.
+        assert_eq!(p.answer_spans.len(), 1);
+        let [s, e] = p.answer_spans[0];
+        assert!(answer[s..e].starts_with("We'd keep a single primary database"));
+    }
+
+    #[test]
+    fn opening_with_data_residency_covers_that_point() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let answer = "This is a data residency requirement. EU user data must stay in the EU.";
+        let al = align_round(&g.rounds[3], answer, &stats);
+        let p = point(&al, "This is a data residency requirement");
+        assert!(p.covered);
+        let [s, e] = p.answer_spans[0];
+        assert_eq!(&answer[s..e], "This is a data residency requirement");
+    }
+
+    #[test]
+    fn generic_words_never_highlight_alone() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets(seed_library().iter());
+        let answer = "We run one cluster. Look at the error budget. Each region gets a replica.";
+        for r in &g.rounds {
+            let al = align_round(r, answer, &stats);
+            for p in al.points.iter().filter(|p| p.covered && p.kind == PointKind::Claim) {
+                for &[s, e] in &p.answer_spans {
+                    let t = &answer[s..e];
+                    assert!(t.split_whitespace().count() >= 2, "{t:?} alone for {:?}", p.text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_expected_hedge_made_in_other_words_is_not_missing() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[3], &stats);
+        let careful = guide.align(
+            "I'd shard users by geography with an EU primary, but the exact regulatory \
+             interpretation has to be confirmed by our lawyers before we build it.",
+        );
+        assert!(careful.red_flags.iter().all(|f| !f.missing_hedge), "{:?}", careful.red_flags);
+        let dismissive = "I'd shard users by geography; no need for a legal review, the rule is clear.";
+        let al = guide.align(dismissive);
+        assert!(flagged(&al, dismissive, "no need for a legal review"), "{:?}", al.red_flags);
+    }
+
+    fn seed_library() -> Vec<Gauntlet> {
+        crate::builtin::BUILTIN
+            .iter()
+            .filter_map(|(name, src)| parse_gauntlet(name, src).ok())
+            .collect()
+    }
+
     #[test]
     fn json_has_exactly_the_documented_shape() {
         let g = seed();
