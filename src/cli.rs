@@ -408,13 +408,9 @@ fn align_command(args: &AlignArgs) -> ExitCode {
     if let Err(e) = read {
         return fail(&format!("{}: {e}", answer_file.display()));
     }
-    // term weights come from the whole library: the built-ins plus this file
-    let library = content::library::Library::load(crate::builtin::BUILTIN, None);
-    let others = library
-        .iter()
-        .filter(|e| e.gauntlet.slug != g.slug)
-        .map(|e| e.gauntlet.as_ref());
-    let stats = crate::align::LibraryStats::from_gauntlets(others.chain(std::iter::once(&g)));
+    // the term weights a pinned version of this file gets on the server: the built-ins
+    // plus this file
+    let stats = crate::library::pinned_stats(&g);
     let report = crate::align::align_round(round, &answer, &stats);
     match serde_json::to_string_pretty(&report) {
         Ok(s) => {

@@ -116,6 +116,22 @@ fn parse_cues(data: &str) -> Cues {
     c
 }
 
+/// The canonical keys of the `[insisted]` practices under a lexicon.
+pub(crate) fn insisted_keys(lexicon: &Lexicon) -> Vec<String> {
+    cues()
+        .insisted
+        .iter()
+        .flat_map(|p| {
+            lexicon
+                .analyze(&p.join(" "))
+                .units
+                .into_iter()
+                .filter(|u| u.content)
+                .map(|u| u.key)
+        })
+        .collect()
+}
+
 /// A word of a text: lowercase stem and byte span.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Word {
@@ -499,7 +515,12 @@ impl ClaimRules {
         let units = &a.units[claim.units.clone()];
         let mut keys: Vec<(String, f64, bool)> = Vec::new();
         let mut chunks = Vec::new();
-        for u in units.iter().filter(|u| u.content && !u.number) {
+        // A belief's numbers are part of what is said ("a 200 means the batch succeeded").
+        let with_numbers = source.belief();
+        for u in units
+            .iter()
+            .filter(|u| u.content && (with_numbers || !u.number))
+        {
             for k in key_and_parts(&u.key) {
                 if !keys.iter().any(|x| x.0 == k) {
                     keys.push((k.to_string(), stats.weight(k), u.negated));
@@ -665,18 +686,7 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> ClaimR
         .flat_map(|s| s.keys.iter().map(|k| k.0.as_str()))
         .collect();
     let mut insisted: HashMap<String, String> = HashMap::new();
-    let insisted_cues: Vec<String> = cues()
-        .insisted
-        .iter()
-        .flat_map(|p| {
-            lexicon
-                .analyze(&p.join(" "))
-                .units
-                .into_iter()
-                .filter(|u| u.content)
-                .map(|u| u.key)
-        })
-        .collect();
+    let insisted_cues = insisted_keys(lexicon);
     let mut heavy: HashMap<String, String> = HashMap::new();
     for s in rules
         .statements
@@ -755,7 +765,7 @@ pub struct ClaimFlag {
 fn claim_keys(units: &[Unit], range: Range<usize>) -> HashMap<&str, bool> {
     let mut m = HashMap::new();
     for u in &units[range] {
-        if u.content && !u.number {
+        if u.content {
             for k in key_and_parts(&u.key) {
                 m.entry(k).or_insert(u.negated);
             }
@@ -989,7 +999,7 @@ fn check_claim(
         if let Some((_, s)) = best {
             let other = s.sides.contains(&(p, 1 - side));
             let same = s.sides.contains(&(p, side));
-            if other && (!same || !hedged_claim) && !(same && s.hedged && hedged_claim) {
+            if other && !(same && hedged_claim) {
                 let how = if same {
                     "states one side of what the guidance treats as a choice"
                 } else {
@@ -1083,6 +1093,11 @@ fn check_claim(
         let mut chunk_w: Vec<(u32, f64, bool)> = Vec::new();
         let mut rejected = false;
         for ((k, w, neg), chunk) in s.keys.iter().zip(&s.chunks) {
+            // The belief's own certainty word ("definitely") is what the claim's certainty
+            // word stands for; it is not part of the subject.
+            if c.certainty.iter().any(|p| p.len() == 1 && p[0] == *k) {
+                continue;
+            }
             let hit = keys.get(k.as_str()).is_some_and(|&cn| cn == *neg);
             if ctx
                 .polarity

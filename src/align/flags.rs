@@ -19,6 +19,8 @@ const WARNING_THRESHOLD: f64 = 0.75;
 const HEDGE_THRESHOLD: f64 = 0.4;
 /// A clause of an expected hedge counts with this share of its weight in one answer window.
 const HEDGE_PART_THRESHOLD: f64 = 0.6;
+/// Smallest library weight of a practice that alone makes an expected hedge's point.
+const PRACTICE_WEIGHT: f64 = 0.25;
 /// Longest reason text kept from the guidance.
 const MAX_REASON: usize = 240;
 
@@ -98,6 +100,9 @@ pub struct HedgeGroup {
     /// Clauses of the alternatives with at least three keys: the point made in part, in
     /// other words, is enough.
     pub parts: Vec<Vec<Need>>,
+    /// Distinctive practices the hedges name (`[insisted]` cues such as legal counsel or a
+    /// DPO): naming one, affirmed, makes the point.
+    pub practices: Vec<Need>,
 }
 
 /// The trap red flags of a round, prepared.
@@ -229,6 +234,7 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> TrapRu
             section: section.label.clone(),
             hedges: Vec::new(),
             parts: Vec::new(),
+            practices: Vec::new(),
         };
         let texts =
             std::iter::once(section.text.as_str()).chain(section.items.iter().map(String::as_str));
@@ -257,6 +263,18 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> TrapRu
                         group.hedges.push((phrase.to_string(), needs))
                     }
                     _ => {}
+                }
+            }
+        }
+        let insisted = super::claims::insisted_keys(lexicon);
+        for (_, needs) in &group.hedges {
+            for n in needs {
+                if insisted.contains(&n.key)
+                    && n.weight >= PRACTICE_WEIGHT
+                    && !n.negated
+                    && !group.practices.iter().any(|p| p.key == n.key)
+                {
+                    group.practices.push(n.clone());
                 }
             }
         }
@@ -315,7 +333,10 @@ pub fn check(rules: &TrapRules, answer: &AnswerIndex<'_>) -> Vec<FlagHit> {
             .any(|(_, needs)| answer.best_window(needs).score >= HEDGE_THRESHOLD)
             || g.parts
                 .iter()
-                .any(|needs| answer.best_window(needs).score >= HEDGE_PART_THRESHOLD);
+                .any(|needs| answer.best_window(needs).score >= HEDGE_PART_THRESHOLD)
+            || g.practices
+                .iter()
+                .any(|n| answer.best_window(std::slice::from_ref(n)).score > 0.0);
         if !present && let Some((phrase, _)) = g.hedges.first() {
             let alternatives = g
                 .hedges

@@ -493,7 +493,6 @@ mod tests {
         assert!(careful.red_flags.iter().all(|f| !f.missing_hedge));
     }
 
-
     fn point<'a>(al: &'a Alignment, starts: &str) -> &'a PointMatch {
         al.points
             .iter()
@@ -552,7 +551,11 @@ mod tests {
         let answer = "The app uses the cluster endpoint so it will reconnect on its own.";
         let al = guide.align(answer);
         assert!(!point(&al, "During failover, I'd need to update").covered);
-        assert!(flagged(&al, answer, "reconnect on its own"), "{:?}", al.red_flags);
+        assert!(
+            flagged(&al, answer, "reconnect on its own"),
+            "{:?}",
+            al.red_flags
+        );
         let right = guide.align("During the failover we have to update the app's writer endpoint.");
         assert!(point(&right, "During failover, I'd need to update").covered);
         assert!(right.red_flags.is_empty(), "{:?}", right.red_flags);
@@ -567,7 +570,12 @@ mod tests {
         let al = guide.align(answer);
         assert!(flagged(&al, answer, "RPO is zero"), "{:?}", al.red_flags);
         assert!(!point(&al, "With Aurora Global Database, the RPO").covered);
-        assert!(al.points.iter().filter(|p| p.text == "RPO").all(|p| !p.covered));
+        assert!(
+            al.points
+                .iter()
+                .filter(|p| p.text == "RPO")
+                .all(|p| !p.covered)
+        );
         let right = guide.align("With Aurora Global Database the RPO is usually under a second.");
         assert!(right.red_flags.is_empty(), "{:?}", right.red_flags);
     }
@@ -606,10 +614,18 @@ mod tests {
         let answer = "We run one cluster. Look at the error budget. Each region gets a replica.";
         for r in &g.rounds {
             let al = align_round(r, answer, &stats);
-            for p in al.points.iter().filter(|p| p.covered && p.kind == PointKind::Claim) {
+            for p in al
+                .points
+                .iter()
+                .filter(|p| p.covered && p.kind == PointKind::Claim)
+            {
                 for &[s, e] in &p.answer_spans {
                     let t = &answer[s..e];
-                    assert!(t.split_whitespace().count() >= 2, "{t:?} alone for {:?}", p.text);
+                    assert!(
+                        t.split_whitespace().count() >= 2,
+                        "{t:?} alone for {:?}",
+                        p.text
+                    );
                 }
             }
         }
@@ -624,10 +640,19 @@ mod tests {
             "I'd shard users by geography with an EU primary, but the exact regulatory \
              interpretation has to be confirmed by our lawyers before we build it.",
         );
-        assert!(careful.red_flags.iter().all(|f| !f.missing_hedge), "{:?}", careful.red_flags);
-        let dismissive = "I'd shard users by geography; no need for a legal review, the rule is clear.";
+        assert!(
+            careful.red_flags.iter().all(|f| !f.missing_hedge),
+            "{:?}",
+            careful.red_flags
+        );
+        let dismissive =
+            "I'd shard users by geography; no need for a legal review, the rule is clear.";
         let al = guide.align(dismissive);
-        assert!(flagged(&al, dismissive, "no need for a legal review"), "{:?}", al.red_flags);
+        assert!(
+            flagged(&al, dismissive, "no need for a legal review"),
+            "{:?}",
+            al.red_flags
+        );
     }
 
     fn seed_library() -> Vec<Gauntlet> {

@@ -218,7 +218,7 @@ pub struct DevReport {
     /// Share of rounds (with strong, partial and weak or off-topic answers) where every strong
     /// answer outscores every partial one and every partial one every weak and off-topic one.
     pub full_ordering: f64,
-    /// Share of bluffs with a red flag other than a missing hedge... or any red flag.
+    /// Share of bluffs with a red flag on their own words (a missing hedge does not count).
     pub bluff_detection: f64,
     /// Share of strong answers with any red flag.
     pub false_flags: f64,
@@ -271,7 +271,9 @@ pub fn evaluate_dev(
                     Label::Weak | Label::OffTopic => low.push(al.coverage),
                     Label::Bluff => {
                         bluffs += 1;
-                        if flags.is_empty() {
+                        // Caught only by a flag on the answer's own words: a missing hedge
+                        // says nothing about the wrong claim.
+                        if flags.iter().all(|f| f.missing_hedge) {
                             misses.push(format!(
                                 "{} r{}: bluff not flagged: \"{head}…\"",
                                 g.slug, round.number
@@ -434,5 +436,42 @@ mod tests {
             "every bluff is flagged"
         );
         assert!(report.false_flag_rate <= 0.2);
+    }
+
+    /// The labelled dev set (JSONL), scored against every built-in gauntlet: the rates the
+    /// issue targets must not regress.
+    #[test]
+    fn the_dev_set_meets_the_targets() {
+        let gauntlets: Vec<Gauntlet> = crate::builtin::BUILTIN
+            .iter()
+            .map(|(name, src)| {
+                parse_gauntlet(name, src).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            })
+            .collect();
+        let answers = parse_jsonl(include_str!("../../tests/fixtures/align/dev.jsonl"))
+            .expect("dev set parses");
+        let stats = LibraryStats::from_gauntlets(&gauntlets);
+        let report = evaluate_dev(&gauntlets, &answers, &stats);
+        print!("{report}");
+        assert_eq!(
+            report.answers,
+            answers.len(),
+            "every answer names a known round"
+        );
+        assert!(report.rounds >= 30);
+        assert!(report.bluff_detection >= 0.85);
+        assert!(report.false_flags <= 0.08);
+        assert!(report.auc_strong_vs_low >= 0.97);
+        assert!(report.auc_strong_vs_partial >= 0.95);
+        assert!(report.full_ordering >= 0.85);
+    }
+
+    #[test]
+    fn jsonl_errors_name_the_line() {
+        let err = parse_jsonl(
+            "\n{\"gauntlet\":\"g\",\"round\":1,\"label\":\"strong\",\"text\":\"t\"}\nnot json\n",
+        )
+        .expect_err("line 3 is bad");
+        assert!(err.starts_with("line 3:"), "{err}");
     }
 }

@@ -73,7 +73,6 @@ pub async fn debrief(
     if l.current().is_some() {
         return Ok(Redirect::to(&format!("/attempts/{id}")).into_response());
     }
-    let stats = state.content.stats();
     let mut conn = state.db.get().await?;
     let self_levels = db::attempts::self_assessment(&mut *conn, id).await?;
     let all_reviews = db::reviews::for_attempt(&mut *conn, id).await?;
@@ -122,7 +121,7 @@ pub async fn debrief(
                     i,
                     body,
                     follow,
-                    &l.pinned.align(&stats, i, body),
+                    &l.pinned.align(i, body),
                     round_comments,
                 ),
                 self_level: mine.map_or(0, |m| m.level),

@@ -350,7 +350,6 @@ async fn render_body(
             db::reviews::rubric(&mut *conn, r).await?,
         ));
     }
-    let stats = state.content.stats();
     let answer_of = |n: u32, part: Part| {
         answers
             .iter()
@@ -374,7 +373,7 @@ async fn render_body(
                 i,
                 body,
                 answer_of(r.number, Part::FollowUp),
-                &pinned.align(&stats, i, body),
+                &pinned.align(i, body),
                 cs,
             );
             let grade = my_rubric
