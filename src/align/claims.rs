@@ -69,6 +69,8 @@ struct Cues {
     hypothetical: Vec<Vec<String>>,
     post_denials: Vec<Vec<String>>,
     qualifiers: Vec<Vec<String>>,
+    choices: Vec<Vec<String>>,
+    approximate: Vec<Vec<String>>,
 }
 
 fn cues() -> &'static Cues {
@@ -110,6 +112,8 @@ fn parse_cues(data: &str) -> Cues {
             "hypothetical" => c.hypothetical.extend(list(line)),
             "post-denials" => c.post_denials.extend(list(line)),
             "qualifiers" => c.qualifiers.extend(list(line)),
+            "choices" => c.choices.extend(list(line)),
+            "approximate" => c.approximate.extend(list(line)),
             _ => {}
         }
     }
@@ -130,6 +134,31 @@ pub(crate) fn insisted_keys(lexicon: &Lexicon) -> Vec<String> {
                 .map(|u| u.key)
         })
         .collect()
+}
+
+/// Whether the words around `span` reject what it says: a denial within the few words after
+/// it in the same sentence ("raising it to ten minutes wouldn't fix the loop", "skipping the
+/// bad offset isn't free") or right before it ("not", "rather than").
+pub(crate) fn rejected(text: &str, span: [usize; 2]) -> bool {
+    const AFTER: usize = 5;
+    let c = cues();
+    let ws = words(text);
+    let first = ws.partition_point(|w| w.start < span[0]);
+    let past = ws.partition_point(|w| w.start < span[1]);
+    let ends = |a: usize, b: usize| {
+        text.get(a..b)
+            .is_some_and(|t| t.contains(['.', '!', '?', ';']))
+    };
+    let mut stop = past;
+    while stop < ws.len() && stop < past + AFTER && !ends(span[1], ws[stop].start) {
+        stop += 1;
+    }
+    let after = !find_any(&ws, past..stop, &c.denials).is_empty();
+    let from = first.saturating_sub(3);
+    let before = (from..first).all(|i| !ends(ws[i].end, span[0]))
+        && (!find_any(&ws, from..first, &c.denials).is_empty()
+            || !find_any(&ws, from..first, &c.hypothetical).is_empty());
+    after || before
 }
 
 /// A word of a text: lowercase stem and byte span.
@@ -311,6 +340,8 @@ struct Quantity {
     key: String,
     value: f64,
     dim: Option<&'static str>,
+    /// Byte offset of the number in its text.
+    at: usize,
 }
 
 /// One prepared guidance statement.
@@ -415,6 +446,7 @@ fn quantities(
             key: units[q].key.clone(),
             value: v * scale.map_or(1.0, |s| s.1),
             dim: scale.map(|s| s.0),
+            at: u.start,
         });
     }
     out
@@ -935,8 +967,13 @@ fn check_claim(
             .filter(|s| s.source == Source::Truth)
     };
     let hedged_claim = !find_any(ws, r.clone(), &c.hedges).is_empty();
+    // A claim that names a choice ("depends on whether …") asserts neither side of a pair.
+    let choice = !find_any(ws, r.clone(), &c.choices).is_empty();
     // 1. Opposing pairs.
     for (p, pair) in c.opposites.iter().enumerate() {
+        if choice {
+            break;
+        }
         let has = |side: usize| {
             find_any(ws, r.clone(), &pair[side])
                 .into_iter()
@@ -1015,6 +1052,11 @@ fn check_claim(
     // 2. Conflicting numbers for the same quantity.
     let known = |x: &Unit| truths().any(|s| s.numbers.iter().any(|n| n.key == x.key));
     for q in quantities(&a.units, claim.units.clone(), known) {
+        // "a few hundred", "several": an estimate, not a value that can conflict.
+        let w = ws.partition_point(|w| w.start < q.at);
+        if !find_any(ws, w.saturating_sub(2).max(r.start)..w, &c.approximate).is_empty() {
+            continue;
+        }
         let same: Vec<(&Statement, &Quantity)> = truths()
             .flat_map(|s| s.numbers.iter().map(move |n| (s, n)))
             .filter(|(_, n)| n.key == q.key)
@@ -1193,14 +1235,25 @@ fn check_claim(
             })
             .collect();
         let mut best: Option<((f64, usize), &Statement)> = None;
+        // A plain guidance statement that is itself absolute ("can't", "never") about what
+        // the certainty is about: when it shares more of the subject than any warned or
+        // hedged one, the claim restates it.
+        let mut plain = 0.0f64;
         for s in rules.statements.iter() {
+            let ov = overlap_context(keys, subject, s);
             if s.source == Source::Truth && !s.hedged {
+                let absolute = !s.certainties.is_empty() || s.keys.iter().any(|k| k.2);
+                if absolute && shares_subject(ov) {
+                    plain = plain.max(ov.0);
+                }
                 continue;
             }
-            let ov = overlap_context(keys, subject, s);
             if shares_subject(ov) && best.is_none_or(|(b, _)| ov.0 > b.0) {
                 best = Some((ov, s));
             }
+        }
+        if best.is_some_and(|(b, _)| plain > b.0 + 1e-9) {
+            best = None;
         }
         let agreed = rules.statements.iter().any(|s| {
             s.source == Source::Truth

@@ -200,6 +200,7 @@ impl RoundGuide {
         let mut red_flags: Vec<RedFlag> = flags::check(&self.traps, &index)
             .into_iter()
             .filter(|f| !f.missing_hedge)
+            .filter(|f| !rejected_hit(answer, f))
             .map(|f| RedFlag {
                 phrase: f.phrase,
                 reason: f.reason,
@@ -295,6 +296,7 @@ impl RoundGuide {
             .collect();
         let mut red_flags: Vec<RedFlag> = flags::check(&self.traps, &full)
             .into_iter()
+            .filter(|f| f.missing_hedge || !rejected_hit(answer, f))
             .map(|f| RedFlag {
                 phrase: f.phrase,
                 reason: f.reason,
@@ -310,6 +312,12 @@ impl RoundGuide {
             red_flags,
         }
     }
+}
+
+/// A warned phrase found in the answer only where the answer rejects it ("raising it to ten
+/// minutes wouldn't fix it"): not a red flag.
+fn rejected_hit(answer: &str, f: &flags::FlagHit) -> bool {
+    !f.spans.is_empty() && f.spans.iter().all(|&s| claims::rejected(answer, s))
 }
 
 /// Add claim flags after the warned-phrase flags (a claim already flagged for a warned phrase
@@ -704,6 +712,79 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Round `number` of a built-in gauntlet, prepared with the built-in library's weights.
+    fn builtin_guide(slug: &str, number: usize) -> RoundGuide {
+        let all: Vec<Gauntlet> = crate::builtin::BUILTIN
+            .iter()
+            .map(|(name, src)| parse_gauntlet(name, src).expect("built-in parses"))
+            .collect();
+        let stats = LibraryStats::from_gauntlets(&all);
+        let g = all
+            .iter()
+            .find(|g| g.slug == slug)
+            .expect("built-in gauntlet");
+        RoundGuide::new(&g.rounds[number - 1], &stats)
+    }
+
+    #[test]
+    fn a_claim_naming_a_choice_asserts_neither_side() {
+        let guide = builtin_guide("multi-region-kubernetes", 2);
+        let choice = "Failover time depends on whether we've automated it or promote by hand.";
+        let al = guide.align(choice);
+        assert!(
+            al.red_flags
+                .iter()
+                .all(|f| !f.reason.starts_with("Contradiction")),
+            "{:?}",
+            al.red_flags
+        );
+        let one_side = "Failover is automatic.";
+        assert!(flagged(&guide.align(one_side), one_side, "automatic"));
+    }
+
+    #[test]
+    fn an_estimate_is_not_a_conflicting_number_but_a_wrong_value_is() {
+        let guide = builtin_guide("rate-limiter-public-api", 3);
+        let estimate =
+            "Redis then gets a few hundred pipelines a second instead of a call per request.";
+        let al = guide.align(estimate);
+        assert!(
+            al.red_flags
+                .iter()
+                .all(|f| !f.reason.starts_with("Conflicting number")),
+            "{:?}",
+            al.red_flags
+        );
+        let wrong = "With Aurora Global Database the RPO is 20 minutes.";
+        let al = builtin_guide("multi-region-kubernetes", 2).align(wrong);
+        assert!(
+            al.red_flags
+                .iter()
+                .any(|f| f.reason.starts_with("Conflicting number")),
+            "{:?}",
+            al.red_flags
+        );
+    }
+
+    #[test]
+    fn a_certainty_the_guidance_states_plainly_is_agreement() {
+        let guide = builtin_guide("rate-limiter-public-api", 2);
+        let answer =
+            "Redis runs one script at a time, so two pods can never both take the last token.";
+        let al = guide.align(answer);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn a_warned_phrase_the_answer_rejects_is_not_a_flag() {
+        let guide = builtin_guide("kafka-consumer-lag", 2);
+        let rejected = "Raising session.timeout.ms to ten minutes wouldn't fix the slow loop.";
+        let al = guide.align(rejected);
+        assert!(!flagged(&al, rejected, "ten minutes"), "{:?}", al.red_flags);
+        let bluff = "The fix is easy: just raise session.timeout.ms to ten minutes.";
+        assert!(flagged(&guide.align(bluff), bluff, "ten minutes"));
     }
 }
 
