@@ -52,8 +52,8 @@ const HEAVY_WEIGHT: f64 = 0.45;
 /// Longest quoted guidance in a reason.
 const MAX_QUOTE: usize = 220;
 /// Connectives that start a new claim after a comma.
-const CONNECTIVES: [&str; 9] = [
-    "but", "so", "which", "while", "whereas", "because", "although", "though", "since",
+const CONNECTIVES: [&str; 10] = [
+    "but", "and", "so", "which", "while", "whereas", "because", "although", "though", "since",
 ];
 
 /// The cue lists of `concepts.txt`, as stemmed word sequences.

@@ -778,6 +778,24 @@ mod tests {
     }
 
     #[test]
+    fn a_comma_and_starts_a_new_claim_so_a_flag_masks_only_its_own_clause() {
+        let guide = builtin_guide("multi-region-kubernetes", 2);
+        let answer =
+            "The RPO is zero with Aurora Global Database, and DNS TTL adds propagation time.";
+        let al = guide.align(answer);
+        assert!(flagged(&al, answer, "RPO is zero"), "{:?}", al.red_flags);
+        assert!(
+            !flagged(&al, answer, "DNS TTL"),
+            "the second clause is not part of the flag: {:?}",
+            al.red_flags
+        );
+        assert!(
+            al.points.iter().any(|p| p.text == "DNS TTL" && p.covered),
+            "the second clause still covers its key term"
+        );
+    }
+
+    #[test]
     fn a_warned_phrase_the_answer_rejects_is_not_a_flag() {
         let guide = builtin_guide("kafka-consumer-lag", 2);
         let rejected = "Raising session.timeout.ms to ten minutes wouldn't fix the slow loop.";
