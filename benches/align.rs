@@ -1,12 +1,14 @@
 //! Alignment speed: one ~300-word answer against one prepared round, and a review page of five
-//! rounds (guides prepared once, as the web layer caches them). Plain `harness = false` bench:
+//! rounds plus the round-2 follow-up answer (guides prepared once, as the web layer caches
+//! them, with the term weights a pinned version uses). Plain `harness = false` bench:
 //! `cargo bench --bench align` prints median and p99 per case.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use gauntlet::align::{LibraryStats, RoundGuide};
+use gauntlet::align::RoundGuide;
 use gauntlet::content::parse::parse_gauntlet;
+use gauntlet::library::pinned_stats;
 
 const SEED: &str = include_str!("../content/multi-region-kubernetes.md");
 
@@ -29,6 +31,11 @@ region gives 99.95% availability for most businesses, and only SLAs above 99.99%
 doubling the infrastructure cost. Deployments roll out one region at a time with synthetic checks and \
 error budget monitoring before promoting to the next region.";
 
+/// A follow-up answer to the replication-lag question.
+const FOLLOW_UP: &str = "Typically 50 to 200 ms for Aurora Global, so the RPO is about a second \
+at worst, but I'd measure it under our own write throughput before promising anything, because \
+replication is asynchronous and a burst of writes can stretch the lag.";
+
 fn report(name: &str, mut samples: Vec<Duration>) {
     samples.sort_unstable();
     let pick = |q: f64| samples[((samples.len() as f64 - 1.0) * q) as usize];
@@ -50,7 +57,7 @@ fn main() {
         }
     };
     let words = ANSWER.split_whitespace().count();
-    let stats = LibraryStats::from_gauntlets([&g]);
+    let stats = pinned_stats(&g);
     let guides: Vec<RoundGuide> = g
         .rounds
         .iter()
@@ -72,9 +79,10 @@ fn main() {
         for guide in &guides {
             black_box(guide.align(black_box(ANSWER)));
         }
+        black_box(guides[1].align_follow_up(black_box(FOLLOW_UP)));
         page.push(t.elapsed());
     }
-    report("review page: 5 rounds, prepared guides", page);
+    report("review page: 5 rounds + follow-up", page);
 
     let mut cold = Vec::with_capacity(iters / 4);
     for _ in 0..iters / 4 {

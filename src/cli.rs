@@ -56,7 +56,8 @@ pub enum Command {
     /// Validate, inspect and import gauntlet content.
     #[command(subcommand)]
     Content(ContentCommand),
-    /// Print the alignment report (JSON) of one answer against one round's guidance.
+    /// Print the alignment report (JSON) of one answer against one round's guidance, or
+    /// `align eval FILE`: the engine's quality numbers on a labelled JSONL dev set.
     Align(AlignArgs),
     /// Write a consistent copy of the database to PATH (or a dated file in --dir) while the
     /// site keeps serving.
@@ -91,16 +92,29 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct AlignArgs {
+    #[command(subcommand)]
+    pub command: Option<AlignCommand>,
     /// The gauntlet's Markdown file.
-    #[arg(long)]
-    pub gauntlet: PathBuf,
+    #[arg(long, required = true)]
+    pub gauntlet: Option<PathBuf>,
     /// The round number.
-    #[arg(long)]
-    pub round: u32,
+    #[arg(long, required = true)]
+    pub round: Option<u32>,
     /// A file with the answer, or - for standard input.
-    #[arg(long)]
-    pub answer: PathBuf,
+    #[arg(long, required = true)]
+    pub answer: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlignCommand {
+    /// Score a labelled dev set (JSONL: gauntlet, round, label, text per line) against the
+    /// built-in gauntlets: AUCs, full-ordering rate, bluff detection, false flags, misses.
+    Eval {
+        /// The JSONL file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -611,8 +625,36 @@ fn content_command(cmd: &ContentCommand) -> ExitCode {
     }
 }
 
+fn align_eval(file: &Path) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => return fail(&format!("{}: {e}", file.display())),
+    };
+    let answers = match crate::align::quality::parse_jsonl(&text) {
+        Ok(a) => a,
+        Err(e) => return fail(&format!("{}: {e}", file.display())),
+    };
+    let library = content::library::Library::load(crate::builtin::BUILTIN, None);
+    let gauntlets: Vec<content::Gauntlet> = library
+        .iter()
+        .map(|e| e.gauntlet.as_ref().clone())
+        .collect();
+    let stats = crate::align::LibraryStats::from_gauntlets(&gauntlets);
+    let report = crate::align::quality::evaluate_dev(&gauntlets, &answers, &stats);
+    print!("{report}");
+    ExitCode::SUCCESS
+}
+
 fn align_command(args: &AlignArgs) -> ExitCode {
-    let g = match load_gauntlet(&args.gauntlet) {
+    if let Some(AlignCommand::Eval { file }) = &args.command {
+        return align_eval(file);
+    }
+    let (Some(gauntlet), Some(round_number), Some(answer_file)) =
+        (&args.gauntlet, args.round, &args.answer)
+    else {
+        return fail("align needs --gauntlet, --round and --answer (or: align eval FILE)");
+    };
+    let g = match load_gauntlet(gauntlet) {
         Ok(g) => g,
         Err(lines) => {
             for l in lines {
@@ -621,31 +663,27 @@ fn align_command(args: &AlignArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let Some(round) = g.rounds.iter().find(|r| r.number == args.round) else {
+    let Some(round) = g.rounds.iter().find(|r| r.number == round_number) else {
         let have: Vec<String> = g.rounds.iter().map(|r| r.number.to_string()).collect();
         return fail(&format!(
             "{} has no round {}; it has rounds {}",
-            args.gauntlet.display(),
-            args.round,
+            gauntlet.display(),
+            round_number,
             have.join(", ")
         ));
     };
     let mut answer = String::new();
-    let read = if args.answer.as_os_str() == "-" {
+    let read = if answer_file.as_os_str() == "-" {
         std::io::stdin().read_to_string(&mut answer).map(|_| ())
     } else {
-        std::fs::read_to_string(&args.answer).map(|t| answer = t)
+        std::fs::read_to_string(answer_file).map(|t| answer = t)
     };
     if let Err(e) = read {
-        return fail(&format!("{}: {e}", args.answer.display()));
+        return fail(&format!("{}: {e}", answer_file.display()));
     }
-    // term weights come from the whole library: the built-ins plus this file
-    let library = content::library::Library::load(crate::builtin::BUILTIN, None);
-    let others = library
-        .iter()
-        .filter(|e| e.gauntlet.slug != g.slug)
-        .map(|e| e.gauntlet.as_ref());
-    let stats = crate::align::LibraryStats::from_gauntlets(others.chain(std::iter::once(&g)));
+    // the term weights a pinned version of this file gets on the server: the built-ins
+    // plus this file
+    let stats = crate::library::pinned_stats(&g);
     let report = crate::align::align_round(round, &answer, &stats);
     match serde_json::to_string_pretty(&report) {
         Ok(s) => {

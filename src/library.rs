@@ -3,6 +3,11 @@
 //! so attempts can pin the exact text they were answered on. Gauntlets written and published in
 //! the browser (`db::authored`) join the files' library; a file keeps its slug. Pinned versions
 //! are parsed once, their guidance rendered once, and kept in memory.
+//!
+//! Alignment hints are deterministic: a pinned version aligns with term weights computed from
+//! the built-in gauntlets plus that version itself, never from whatever library happened to be
+//! loaded when it was first used, so the same answer gets the same hints whatever the cache
+//! history, reloads or content folder.
 
 use std::{
     collections::HashMap,
@@ -33,13 +38,36 @@ pub struct Pinned {
     /// `html[round index][section index]`: each section's Markdown, rendered and sanitised.
     pub html: Vec<Vec<Arc<str>>>,
     guides: OnceLock<Vec<RoundGuide>>,
-    /// Alignments of answers already seen, by round index and the answer's hash: submitted
-    /// answers never change, so debriefs and review pages align each one once.
+    /// Alignments of answers already seen, by round index, part and the answer's hash:
+    /// submitted answers never change, so debriefs and review pages align each one once.
     alignments: Mutex<HashMap<AlignmentKey, Arc<Alignment>>>,
 }
 
-/// A round index and the SHA-256 of an answer.
-type AlignmentKey = (usize, [u8; 32]);
+/// A round index, whether it is the follow-up answer, and the SHA-256 of an answer.
+type AlignmentKey = (usize, bool, [u8; 32]);
+
+/// The built-in gauntlets, parsed once: the fixed part of every pinned version's term weights.
+fn builtin_gauntlets() -> &'static [Gauntlet] {
+    static PARSED: OnceLock<Vec<Gauntlet>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        BUILTIN
+            .iter()
+            .filter_map(|(name, src)| parse_gauntlet(name, src).ok())
+            .collect()
+    })
+}
+
+/// Term statistics for one gauntlet version: the built-in gauntlets (another version of the
+/// same slug left out) plus the version itself. Depends on nothing else, so alignments of a
+/// pinned version never change with the loaded library.
+pub fn pinned_stats(gauntlet: &Gauntlet) -> LibraryStats {
+    LibraryStats::from_gauntlets(
+        builtin_gauntlets()
+            .iter()
+            .filter(|g| g.slug != gauntlet.slug)
+            .chain(std::iter::once(gauntlet)),
+    )
+}
 
 impl Pinned {
     fn new(gauntlet: Arc<Gauntlet>) -> Self {
@@ -62,8 +90,23 @@ impl Pinned {
     }
 
     /// The alignment of `answer` with round `index` (cached).
-    pub fn align(&self, stats: &LibraryStats, index: usize, answer: &str) -> Arc<Alignment> {
-        let key = (index, Sha256::digest(answer.as_bytes()).into());
+    pub fn align(&self, index: usize, answer: &str) -> Arc<Alignment> {
+        self.cached(
+            (index, false, Sha256::digest(answer.as_bytes()).into()),
+            || self.guides()[index].align(answer),
+        )
+    }
+
+    /// The alignment of a follow-up answer with round `index`'s guidance (cached): red flags
+    /// only, see [`RoundGuide::align_follow_up`].
+    pub fn align_follow_up(&self, index: usize, answer: &str) -> Arc<Alignment> {
+        self.cached(
+            (index, true, Sha256::digest(answer.as_bytes()).into()),
+            || self.guides()[index].align_follow_up(answer),
+        )
+    }
+
+    fn cached(&self, key: AlignmentKey, compute: impl FnOnce() -> Alignment) -> Arc<Alignment> {
         let cached = self
             .alignments
             .lock()
@@ -73,7 +116,7 @@ impl Pinned {
         if let Some(a) = cached {
             return a;
         }
-        let a = Arc::new(self.guides(stats)[index].align(answer));
+        let a = Arc::new(compute());
         let mut cache = self.alignments.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= ALIGNMENT_CACHE_LIMIT {
             cache.clear();
@@ -82,13 +125,14 @@ impl Pinned {
         a
     }
 
-    /// The alignment guides of every round (prepared on first use).
-    pub fn guides(&self, stats: &LibraryStats) -> &[RoundGuide] {
+    /// The alignment guides of every round (prepared on first use, from [`pinned_stats`]).
+    pub fn guides(&self) -> &[RoundGuide] {
         self.guides.get_or_init(|| {
+            let stats = pinned_stats(&self.gauntlet);
             self.gauntlet
                 .rounds
                 .iter()
-                .map(|r| RoundGuide::new(r, stats))
+                .map(|r| RoundGuide::new(r, &stats))
                 .collect()
         })
     }
@@ -158,7 +202,8 @@ impl ContentStore {
         self.snapshot().library
     }
 
-    /// Term statistics over the current library (for the alignment engine).
+    /// Term statistics over the current library. Alignments of pinned versions use
+    /// [`pinned_stats`] instead, so they do not depend on the loaded library.
     pub fn stats(&self) -> Arc<LibraryStats> {
         self.snapshot().stats
     }
@@ -290,4 +335,63 @@ async fn record_versions(db: &SqlitePool, lib: &Library) -> Result<(), sqlx::Err
         db::versions::record(&mut tx, &g.slug, &g.version, &g.title, &entry.source).await?;
     }
     tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = "multi-region-kubernetes";
+    const ANSWER: &str = "It depends on whether failover is automated or manual. Failover is \
+        automatic, the RPO is zero, and the app will reconnect to the writer on its own.";
+
+    fn extra(dir: &std::path::Path, n: usize) {
+        let src = format!(
+            "# Interview Gauntlet: Extra {n}\n\n**Category:** System Design\n**Difficulty:** L3\n\
+             **Duration:** 15 minutes\n**Domains:** Databases\n\n---\n\n\
+             ## Round 1: The Opening\n\n**Interviewer:** \"Failover and replication lag, RPO {n}?\"\n\n\
+             ### Strong Answer:\n\n\"Failover depends on replication, automatic failover and the RPO.\"\n"
+        );
+        std::fs::write(dir.join(format!("extra-{n}.md")), src).expect("write");
+    }
+
+    #[tokio::test]
+    async fn hints_are_the_same_whatever_the_cache_history_and_reloads() {
+        let db = SqlitePool::connect_lazy("sqlite::memory:").expect("lazy pool");
+        let dir = std::env::temp_dir().join(format!("gauntlet-align-det-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("dir");
+        let store = ContentStore::load(Some(dir.clone()));
+        let version = store
+            .current()
+            .get(SEED)
+            .expect("seed")
+            .gauntlet
+            .version
+            .clone();
+        let first = store
+            .pinned(&db, SEED, &version)
+            .await
+            .expect("db")
+            .expect("pinned");
+        let before: Vec<Alignment> = (0..5).map(|i| (*first.align(i, ANSWER)).clone()).collect();
+        // The library changes (a reload with new gauntlets), then a fresh cache sees it first.
+        extra(&dir, 1);
+        extra(&dir, 2);
+        let reloaded = ContentStore::load(Some(dir.clone()));
+        assert!(reloaded.current().iter().count() > store.current().iter().count());
+        let again = reloaded
+            .pinned(&db, SEED, &version)
+            .await
+            .expect("db")
+            .expect("pinned");
+        let after: Vec<Alignment> = (0..5).map(|i| (*again.align(i, ANSWER)).clone()).collect();
+        assert_eq!(before, after);
+        let follow = (*again.align_follow_up(1, "Basically zero, it is synchronous.")).clone();
+        assert_eq!(
+            follow,
+            *first.align_follow_up(1, "Basically zero, it is synchronous.")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -508,7 +508,8 @@ fn align_prints_the_report_for_one_answer() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let answer = "We promote the Aurora Global Database secondary and accept zero data loss.";
+    // two claims: the first covers points, the second is a red flag (and covers nothing)
+    let answer = "We promote the Aurora Global Database secondary. We accept zero data loss.";
     child
         .stdin
         .take()
@@ -539,6 +540,44 @@ fn align_prints_the_report_for_one_answer() {
         .unwrap();
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("has no round 9"));
+}
+
+#[test]
+fn align_eval_prints_the_quality_numbers_of_a_dev_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/align/dev.jsonl"
+    );
+    let out = gauntlet(dir.path())
+        .args(["align", "eval", file])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for label in [
+        "AUC strong vs weak+off-topic",
+        "AUC strong vs partial",
+        "full ordering per round",
+        "bluff detection",
+        "false flags on strong answers",
+        "misses",
+    ] {
+        assert!(text.contains(label), "{label} missing in:\n{text}");
+    }
+
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"gauntlet\": \"x\"}\n").unwrap();
+    let out = gauntlet(dir.path())
+        .args(["align", "eval", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
 }
 
 #[test]

@@ -17,6 +17,10 @@ use crate::content::{Round, SectionKind};
 const WARNING_THRESHOLD: f64 = 0.75;
 /// An expected hedge counts as present with this share of its weight in one answer window.
 const HEDGE_THRESHOLD: f64 = 0.4;
+/// A clause of an expected hedge counts with this share of its weight in one answer window.
+const HEDGE_PART_THRESHOLD: f64 = 0.6;
+/// Smallest library weight of a practice that alone makes an expected hedge's point.
+const PRACTICE_WEIGHT: f64 = 0.25;
 /// Longest reason text kept from the guidance.
 const MAX_REASON: usize = 240;
 
@@ -28,7 +32,7 @@ const HEDGE_BEFORE: [&str; 4] = [
     "without asking",
     "without acknowledging",
 ];
-const WARN_BEFORE: [&str; 12] = [
+pub(crate) const WARN_BEFORE: [&str; 12] = [
     "claiming",
     "candidates say",
     "over-confident",
@@ -42,7 +46,7 @@ const WARN_BEFORE: [&str; 12] = [
     "suggesting",
     "answers like",
 ];
-const WARN_AFTER: [&str; 10] = [
+pub(crate) const WARN_AFTER: [&str; 10] = [
     "red flag",
     "wrong",
     "exaggerated",
@@ -93,6 +97,12 @@ pub struct HedgeGroup {
     pub section: String,
     /// Alternatives: (phrase, needs).
     pub hedges: Vec<(String, Vec<Need>)>,
+    /// Clauses of the alternatives with at least three keys: the point made in part, in
+    /// other words, is enough.
+    pub parts: Vec<Vec<Need>>,
+    /// Distinctive practices the hedges name (`[insisted]` cues such as legal counsel or a
+    /// DPO): naming one, affirmed, makes the point.
+    pub practices: Vec<Need>,
 }
 
 /// The trap red flags of a round, prepared.
@@ -104,16 +114,21 @@ pub struct TrapRules {
     pub hedges: Vec<HedgeGroup>,
 }
 
+/// What a quoted guidance phrase is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(crate) enum Role {
+    /// The interviewer's question, or a neutral mention.
     Neutral,
+    /// Warned against.
     Warned,
+    /// An expected hedge.
     Hedge,
+    /// A good answer.
     Good,
 }
 
 /// Quoted phrases in a text: (start of quote body, end of quote body) byte ranges.
-fn quotes(text: &str) -> Vec<(usize, usize)> {
+pub(crate) fn quotes(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut open: Option<(usize, char)> = None;
     for (i, c) in text.char_indices() {
@@ -155,7 +170,7 @@ fn sentence_end_at(text: &str, k: usize) -> Option<usize> {
 
 /// The sentence around a quote body `[s, e)`: from the previous sentence end to the next one
 /// after the closing quote (a quote ending in '.' ends its sentence).
-fn sentence_around(text: &str, s: usize, e: usize) -> (usize, usize) {
+pub(crate) fn sentence_around(text: &str, s: usize, e: usize) -> (usize, usize) {
     let open = s.saturating_sub(1);
     let start = (0..open)
         .rev()
@@ -177,7 +192,7 @@ fn sentence_around(text: &str, s: usize, e: usize) -> (usize, usize) {
     (start, end)
 }
 
-fn classify(before: &str, after: &str) -> Role {
+pub(crate) fn classify(before: &str, after: &str) -> Role {
     let before = before.to_lowercase();
     let after = after.to_lowercase();
     let has = |s: &str, list: &[&str]| list.iter().any(|w| s.contains(w));
@@ -218,6 +233,8 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> TrapRu
         let mut group = HedgeGroup {
             section: section.label.clone(),
             hedges: Vec::new(),
+            parts: Vec::new(),
+            practices: Vec::new(),
         };
         let texts =
             std::iter::once(section.text.as_str()).chain(section.items.iter().map(String::as_str));
@@ -246,6 +263,26 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> TrapRu
                         group.hedges.push((phrase.to_string(), needs))
                     }
                     _ => {}
+                }
+            }
+        }
+        let insisted = super::claims::insisted_keys(lexicon);
+        for (_, needs) in &group.hedges {
+            for n in needs {
+                if insisted.contains(&n.key)
+                    && n.weight >= PRACTICE_WEIGHT
+                    && !n.negated
+                    && !group.practices.iter().any(|p| p.key == n.key)
+                {
+                    group.practices.push(n.clone());
+                }
+            }
+        }
+        for (phrase, _) in &group.hedges {
+            for part in phrase.split(['\u{2014}', '\u{2013}', ';', ',']) {
+                let needs = needs_of(&lexicon.analyze(part).units, weight);
+                if needs.len() >= 3 {
+                    group.parts.push(needs);
                 }
             }
         }
@@ -293,7 +330,13 @@ pub fn check(rules: &TrapRules, answer: &AnswerIndex<'_>) -> Vec<FlagHit> {
         let present = g
             .hedges
             .iter()
-            .any(|(_, needs)| answer.best_window(needs).score >= HEDGE_THRESHOLD);
+            .any(|(_, needs)| answer.best_window(needs).score >= HEDGE_THRESHOLD)
+            || g.parts
+                .iter()
+                .any(|needs| answer.best_window(needs).score >= HEDGE_PART_THRESHOLD)
+            || g.practices
+                .iter()
+                .any(|n| answer.best_window(std::slice::from_ref(n)).score > 0.0);
         if !present && let Some((phrase, _)) = g.hedges.first() {
             let alternatives = g
                 .hedges

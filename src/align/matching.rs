@@ -65,8 +65,17 @@ pub struct AnswerIndex<'a> {
 impl<'a> AnswerIndex<'a> {
     /// Index an analysed answer.
     pub fn new(analysis: &'a Analysis) -> Self {
+        Self::masked(analysis, &[])
+    }
+
+    /// Index an analysed answer without the units marked in `skip` (claims that contradict
+    /// the guidance do not count as coverage).
+    pub fn masked(analysis: &'a Analysis, skip: &[bool]) -> Self {
         let mut by_key: HashMap<&'a str, Vec<usize>> = HashMap::new();
         for (i, u) in analysis.units.iter().enumerate() {
+            if skip.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             if u.content || u.unit {
                 by_key.entry(u.key.as_str()).or_default().push(i);
             }

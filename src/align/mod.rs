@@ -21,6 +21,7 @@
 //! `guidance_span` into the Strong Answer section's `text` (or into list item `item` when the
 //! Strong Answer is a list), `answer_spans` into the answer as given.
 
+pub mod claims;
 pub mod flags;
 pub mod matching;
 pub mod points;
@@ -46,6 +47,8 @@ use points::KeyPoint;
 
 /// Share of the coverage score given to claims (the rest goes to key terms).
 const CLAIM_SHARE: f64 = 0.7;
+/// Share of the coverage taken away from an answer that is wholly a common weak answer.
+const WEAK_PENALTY: f64 = 0.3;
 /// Credit for a missed claim or term per unit of partial score.
 const PARTIAL_CREDIT: f64 = 0.6;
 
@@ -120,6 +123,9 @@ pub struct RoundGuide {
     points: Vec<KeyPoint>,
     weak: Vec<weak::WeakPattern>,
     traps: flags::TrapRules,
+    claims: claims::ClaimRules,
+    /// Content keys of the round's follow-up question: what a follow-up answer is about.
+    follow_up_subject: Vec<String>,
 }
 
 impl RoundGuide {
@@ -147,11 +153,67 @@ impl RoundGuide {
         }
         let weak = weak::prepare(&round.weak_answers(), &lexicon, stats);
         let traps = flags::prepare(round, &lexicon, stats);
+        let claims = claims::prepare(round, &lexicon, stats);
+        let mut follow_up_subject: Vec<String> = Vec::new();
+        if let Some(q) = &round.follow_up {
+            for u in lexicon.analyze(q).units {
+                if u.content && !u.number && !follow_up_subject.contains(&u.key) {
+                    follow_up_subject.push(u.key);
+                }
+            }
+        }
         RoundGuide {
             lexicon,
             points,
             weak,
             traps,
+            claims,
+            follow_up_subject,
+        }
+    }
+
+    /// Claim flags of an answer and the mask of their units (excluded from coverage).
+    fn claim_flags(
+        &self,
+        answer: &str,
+        analysis: &text::Analysis,
+        subject: &[String],
+    ) -> (Vec<claims::ClaimFlag>, Vec<bool>) {
+        let found = claims::check(&self.claims, answer, analysis, subject);
+        let mut mask = vec![false; analysis.units.len()];
+        for f in &found {
+            for m in &mut mask[f.units.clone()] {
+                *m = true;
+            }
+        }
+        (found, mask)
+    }
+
+    /// Red flags of a follow-up answer: the same claim checks against the round's guidance
+    /// (its trap guidance above all), with the follow-up question as the subject of every
+    /// claim, and the warned-against phrases. No key points: the Strong Answer is about the
+    /// main question.
+    pub fn align_follow_up(&self, answer: &str) -> Alignment {
+        let analysis = self.lexicon.analyze(answer);
+        let index = AnswerIndex::new(&analysis);
+        let (found, _) = self.claim_flags(answer, &analysis, &self.follow_up_subject);
+        let mut red_flags: Vec<RedFlag> = flags::check(&self.traps, &index)
+            .into_iter()
+            .filter(|f| !f.missing_hedge)
+            .filter(|f| !rejected_hit(answer, f))
+            .map(|f| RedFlag {
+                phrase: f.phrase,
+                reason: f.reason,
+                answer_spans: f.spans,
+                missing_hedge: false,
+            })
+            .collect();
+        merge_claim_flags(&mut red_flags, found);
+        Alignment {
+            coverage: 0.0,
+            points: Vec::new(),
+            weak_matches: Vec::new(),
+            red_flags,
         }
     }
 
@@ -163,7 +225,11 @@ impl RoundGuide {
     /// Align one answer with this round's guidance.
     pub fn align(&self, answer: &str) -> Alignment {
         let analysis = self.lexicon.analyze(answer);
-        let index = AnswerIndex::new(&analysis);
+        let (found, mask) = self.claim_flags(answer, &analysis, &[]);
+        let full = AnswerIndex::new(&analysis);
+        let index = AnswerIndex::masked(&analysis, &mask);
+        let words = claims::words(answer);
+        let answer_claims = claims::segment(answer, &analysis, &words);
         let mut out_points = Vec::with_capacity(self.points.len());
         let (mut claim_got, mut claim_all, mut term_got, mut term_all) = (0.0, 0.0, 0.0, 0.0);
         for p in &self.points {
@@ -180,11 +246,18 @@ impl RoundGuide {
                 term_got += credit * p.weight;
                 term_all += p.weight;
             }
+            let answer_spans = match p.kind {
+                PointKind::Claim if hit.covered => {
+                    claim_spans(&analysis, &answer_claims, &hit.units)
+                }
+                PointKind::Term(_) if hit.covered => chunk_spans(&analysis, &hit.units),
+                _ => hit.spans,
+            };
             out_points.push(PointMatch {
                 text: p.text.clone(),
                 covered: hit.covered,
                 guidance_span: p.span,
-                answer_spans: hit.spans,
+                answer_spans,
                 item: p.item,
                 kind: p.kind,
                 score: round3(hit.score),
@@ -199,6 +272,15 @@ impl RoundGuide {
             (false, true) => term_got / term_all,
             (false, false) => 0.0,
         };
+        // An answer that is mostly a common weak answer gets less credit for the words it
+        // shares with the Strong Answer.
+        let weak_raw = self
+            .weak
+            .iter()
+            .filter(|w| w.kind == weak::WeakKind::Presence && w.needs.len() >= 2)
+            .map(|w| index.best_window(&w.needs).score)
+            .fold(0.0, f64::max);
+        let coverage = coverage * (1.0 - WEAK_PENALTY * weak_raw * weak_raw);
         let coverage = round3(coverage.clamp(0.0, 1.0));
         let weak_matches = self
             .weak
@@ -212,8 +294,9 @@ impl RoundGuide {
                 }
             })
             .collect();
-        let red_flags = flags::check(&self.traps, &index)
+        let mut red_flags: Vec<RedFlag> = flags::check(&self.traps, &full)
             .into_iter()
+            .filter(|f| f.missing_hedge || !rejected_hit(answer, f))
             .map(|f| RedFlag {
                 phrase: f.phrase,
                 reason: f.reason,
@@ -221,6 +304,7 @@ impl RoundGuide {
                 missing_hedge: f.missing_hedge,
             })
             .collect();
+        merge_claim_flags(&mut red_flags, found);
         Alignment {
             coverage,
             points: out_points,
@@ -228,6 +312,77 @@ impl RoundGuide {
             red_flags,
         }
     }
+}
+
+/// A warned phrase found in the answer only where the answer rejects it ("raising it to ten
+/// minutes wouldn't fix it"): not a red flag.
+fn rejected_hit(answer: &str, f: &flags::FlagHit) -> bool {
+    !f.spans.is_empty() && f.spans.iter().all(|&s| claims::rejected(answer, s))
+}
+
+/// Add claim flags after the warned-phrase flags (a claim already flagged for a warned phrase
+/// is not flagged twice), before the missing hedges.
+fn merge_claim_flags(red_flags: &mut Vec<RedFlag>, found: Vec<claims::ClaimFlag>) {
+    let at = red_flags
+        .iter()
+        .position(|f| f.missing_hedge)
+        .unwrap_or(red_flags.len());
+    let mut add = Vec::new();
+    for f in found {
+        let overlaps = red_flags.iter().any(|r| {
+            r.answer_spans
+                .iter()
+                .any(|s| s[0] < f.span[1] && f.span[0] < s[1])
+        });
+        if !overlaps {
+            add.push(RedFlag {
+                phrase: f.phrase,
+                reason: f.reason,
+                answer_spans: vec![f.span],
+                missing_hedge: false,
+            });
+        }
+    }
+    red_flags.splice(at..at, add);
+}
+
+/// The answer claims that carry a covered point: each claim holding two or more matched
+/// units, or one specific one (an acronym, a name or a number); generic words never
+/// highlight alone. Falls back to the matched words when no claim qualifies.
+fn claim_spans(
+    analysis: &text::Analysis,
+    answer_claims: &[claims::Claim],
+    units: &[usize],
+) -> Vec<[usize; 2]> {
+    let mut out = Vec::new();
+    for c in answer_claims {
+        let inside: Vec<&text::Unit> = units
+            .iter()
+            .filter(|&&u| c.units.contains(&u))
+            .map(|&u| &analysis.units[u])
+            .collect();
+        let specific = inside
+            .iter()
+            .any(|u| u.acronym || u.inner_capital || u.number || (u.capital && !u.sentence_start));
+        if inside.len() >= 2 || specific {
+            out.push(c.span);
+        }
+    }
+    out
+}
+
+/// Spans of matched term units widened to their whole written word ("us-east-1", not
+/// "east-1" when "us" is a stopword).
+fn chunk_spans(analysis: &text::Analysis, units: &[usize]) -> Vec<[usize; 2]> {
+    let all = &analysis.units;
+    let mut wide: Vec<usize> = Vec::new();
+    for &u in units {
+        let Some(chunk) = all.get(u).map(|x| x.chunk) else {
+            continue;
+        };
+        wide.extend((0..all.len()).filter(|&k| all[k].chunk == chunk));
+    }
+    matching::spans_of(all, &wide)
 }
 
 fn round3(x: f64) -> f64 {
@@ -346,6 +501,175 @@ mod tests {
         assert!(careful.red_flags.iter().all(|f| !f.missing_hedge));
     }
 
+    fn point<'a>(al: &'a Alignment, starts: &str) -> &'a PointMatch {
+        al.points
+            .iter()
+            .find(|p| p.text.starts_with(starts))
+            .unwrap_or_else(|| panic!("no point starting with {starts:?}"))
+    }
+
+    fn flagged(al: &Alignment, answer: &str, words: &str) -> bool {
+        al.red_flags.iter().any(|f| {
+            f.answer_spans
+                .iter()
+                .any(|&[s, e]| answer.get(s..e).is_some_and(|t| t.contains(words)))
+                && !f.reason.is_empty()
+        })
+    }
+
+    #[test]
+    fn the_replication_lag_follow_up_is_aligned_and_its_bluff_flagged() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[1], &stats);
+        assert!(g.rounds[1].follow_up.is_some(), "round 2 has a follow-up");
+        let bluff = "Basically zero\u{2026} it's effectively synchronous.";
+        let al = guide.align_follow_up(bluff);
+        assert!(flagged(&al, bluff, "zero"), "{:?}", al.red_flags);
+        let honest = "Typically 50 to 200 ms for Aurora Global, but I'd measure it under our own \
+                      write load before promising an RPO.";
+        let al = guide.align_follow_up(honest);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn automatic_failover_contradicts_it_depends_and_is_not_coverage() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[1], &stats);
+        let answer = "Failover is automatic.";
+        let al = guide.align(answer);
+        assert!(!point(&al, "It depends on whether").covered);
+        let f = al
+            .red_flags
+            .iter()
+            .find(|f| f.answer_spans == vec![[0, answer.len() - 1]])
+            .expect("flagged");
+        assert!(f.reason.contains("It depends on whether"), "{}", f.reason);
+        let hedged = guide.align("It depends on whether failover is automated or manual.");
+        assert!(point(&hedged, "It depends on whether").covered);
+        assert!(hedged.red_flags.iter().all(|f| f.missing_hedge));
+    }
+
+    #[test]
+    fn reconnecting_on_its_own_contradicts_updating_the_write_endpoint() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[1], &stats);
+        let answer = "The app uses the cluster endpoint so it will reconnect on its own.";
+        let al = guide.align(answer);
+        assert!(!point(&al, "During failover, I'd need to update").covered);
+        assert!(
+            flagged(&al, answer, "reconnect on its own"),
+            "{:?}",
+            al.red_flags
+        );
+        let right = guide.align("During the failover we have to update the app's writer endpoint.");
+        assert!(point(&right, "During failover, I'd need to update").covered);
+        assert!(right.red_flags.is_empty(), "{:?}", right.red_flags);
+    }
+
+    #[test]
+    fn rpo_of_zero_is_a_conflicting_number_and_not_coverage() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[1], &stats);
+        let answer = "With Aurora Global Database the RPO is zero.";
+        let al = guide.align(answer);
+        assert!(flagged(&al, answer, "RPO is zero"), "{:?}", al.red_flags);
+        assert!(!point(&al, "With Aurora Global Database, the RPO").covered);
+        assert!(
+            al.points
+                .iter()
+                .filter(|p| p.text == "RPO")
+                .all(|p| !p.covered)
+        );
+        let right = guide.align("With Aurora Global Database the RPO is usually under a second.");
+        assert!(right.red_flags.is_empty(), "{:?}", right.red_flags);
+    }
+
+    #[test]
+    fn a_single_primary_with_regional_replicas_is_the_primary_secondary_point() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let answer = "We'd keep a single primary database in us-east-1 with a read replica in \
+                      each region.";
+        let al = align_round(&g.rounds[0], answer, &stats);
+        let p = point(&al, "For stateful data, I'd use a primary-secondary");
+        assert!(p.covered);
+        // The highlight is the claim's phrase, not scattered words.
+        assert_eq!(p.answer_spans.len(), 1);
+        let [s, e] = p.answer_spans[0];
+        assert!(answer[s..e].starts_with("We'd keep a single primary database"));
+    }
+
+    #[test]
+    fn opening_with_data_residency_covers_that_point() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let answer = "This is a data residency requirement. EU user data must stay in the EU.";
+        let al = align_round(&g.rounds[3], answer, &stats);
+        let p = point(&al, "This is a data residency requirement");
+        assert!(p.covered);
+        let [s, e] = p.answer_spans[0];
+        assert_eq!(&answer[s..e], "This is a data residency requirement");
+    }
+
+    #[test]
+    fn generic_words_never_highlight_alone() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets(seed_library().iter());
+        let answer = "We run one cluster. Look at the error budget. Each region gets a replica.";
+        for r in &g.rounds {
+            let al = align_round(r, answer, &stats);
+            for p in al
+                .points
+                .iter()
+                .filter(|p| p.covered && p.kind == PointKind::Claim)
+            {
+                for &[s, e] in &p.answer_spans {
+                    let t = &answer[s..e];
+                    assert!(
+                        t.split_whitespace().count() >= 2,
+                        "{t:?} alone for {:?}",
+                        p.text
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_expected_hedge_made_in_other_words_is_not_missing() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[3], &stats);
+        let careful = guide.align(
+            "I'd shard users by geography with an EU primary, but the exact regulatory \
+             interpretation has to be confirmed by our lawyers before we build it.",
+        );
+        assert!(
+            careful.red_flags.iter().all(|f| !f.missing_hedge),
+            "{:?}",
+            careful.red_flags
+        );
+        let dismissive =
+            "I'd shard users by geography; no need for a legal review, the rule is clear.";
+        let al = guide.align(dismissive);
+        assert!(
+            flagged(&al, dismissive, "no need for a legal review"),
+            "{:?}",
+            al.red_flags
+        );
+    }
+
+    fn seed_library() -> Vec<Gauntlet> {
+        crate::builtin::BUILTIN
+            .iter()
+            .filter_map(|(name, src)| parse_gauntlet(name, src).ok())
+            .collect()
+    }
+
     #[test]
     fn json_has_exactly_the_documented_shape() {
         let g = seed();
@@ -388,6 +712,97 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Round `number` of a built-in gauntlet, prepared with the built-in library's weights.
+    fn builtin_guide(slug: &str, number: usize) -> RoundGuide {
+        let all: Vec<Gauntlet> = crate::builtin::BUILTIN
+            .iter()
+            .map(|(name, src)| parse_gauntlet(name, src).expect("built-in parses"))
+            .collect();
+        let stats = LibraryStats::from_gauntlets(&all);
+        let g = all
+            .iter()
+            .find(|g| g.slug == slug)
+            .expect("built-in gauntlet");
+        RoundGuide::new(&g.rounds[number - 1], &stats)
+    }
+
+    #[test]
+    fn a_claim_naming_a_choice_asserts_neither_side() {
+        let guide = builtin_guide("multi-region-kubernetes", 2);
+        let choice = "Failover time depends on whether we've automated it or promote by hand.";
+        let al = guide.align(choice);
+        assert!(
+            al.red_flags
+                .iter()
+                .all(|f| !f.reason.starts_with("Contradiction")),
+            "{:?}",
+            al.red_flags
+        );
+        let one_side = "Failover is automatic.";
+        assert!(flagged(&guide.align(one_side), one_side, "automatic"));
+    }
+
+    #[test]
+    fn an_estimate_is_not_a_conflicting_number_but_a_wrong_value_is() {
+        let guide = builtin_guide("rate-limiter-public-api", 3);
+        let estimate =
+            "Redis then gets a few hundred pipelines a second instead of a call per request.";
+        let al = guide.align(estimate);
+        assert!(
+            al.red_flags
+                .iter()
+                .all(|f| !f.reason.starts_with("Conflicting number")),
+            "{:?}",
+            al.red_flags
+        );
+        let wrong = "With Aurora Global Database the RPO is 20 minutes.";
+        let al = builtin_guide("multi-region-kubernetes", 2).align(wrong);
+        assert!(
+            al.red_flags
+                .iter()
+                .any(|f| f.reason.starts_with("Conflicting number")),
+            "{:?}",
+            al.red_flags
+        );
+    }
+
+    #[test]
+    fn a_certainty_the_guidance_states_plainly_is_agreement() {
+        let guide = builtin_guide("rate-limiter-public-api", 2);
+        let answer =
+            "Redis runs one script at a time, so two pods can never both take the last token.";
+        let al = guide.align(answer);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn a_comma_and_starts_a_new_claim_so_a_flag_masks_only_its_own_clause() {
+        let guide = builtin_guide("multi-region-kubernetes", 2);
+        let answer =
+            "The RPO is zero with Aurora Global Database, and DNS TTL adds propagation time.";
+        let al = guide.align(answer);
+        assert!(flagged(&al, answer, "RPO is zero"), "{:?}", al.red_flags);
+        assert!(
+            !flagged(&al, answer, "DNS TTL"),
+            "the second clause is not part of the flag: {:?}",
+            al.red_flags
+        );
+        assert!(
+            al.points.iter().any(|p| p.text == "DNS TTL" && p.covered),
+            "the second clause still covers its key term"
+        );
+    }
+
+    #[test]
+    fn a_warned_phrase_the_answer_rejects_is_not_a_flag() {
+        let guide = builtin_guide("kafka-consumer-lag", 2);
+        let rejected = "Raising session.timeout.ms to ten minutes wouldn't fix the slow loop.";
+        let al = guide.align(rejected);
+        assert!(!flagged(&al, rejected, "ten minutes"), "{:?}", al.red_flags);
+        let bluff = "The fix is easy: just raise session.timeout.ms to ten minutes.";
+        assert!(flagged(&guide.align(bluff), bluff, "ten minutes"));
     }
 }
 

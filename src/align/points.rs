@@ -12,6 +12,8 @@ pub const CLAIM_THRESHOLD: f64 = 0.5;
 pub const TERM_THRESHOLD: f64 = 0.66;
 /// Boost for claim keys that are part of a key term: key terms nearly always count.
 const TERM_BOOST: f64 = 2.0;
+/// Boost for claim keys that are multi-word concepts.
+const CONCEPT_BOOST: f64 = 2.0;
 /// A sentence with more content units than this is split at clause boundaries.
 const LONG_SENTENCE: usize = 12;
 /// Each side of a clause split keeps at least this many content units.
@@ -54,6 +56,8 @@ pub struct PointHit {
     pub covered: bool,
     /// Matched answer spans.
     pub spans: Vec<[usize; 2]>,
+    /// Matched answer unit indices.
+    pub units: Vec<usize>,
 }
 
 /// Split an analysed guidance text into claim unit ranges.
@@ -123,7 +127,14 @@ pub fn derive(
         let slice = &a.units[s..e];
         let needs = needs_of(slice.iter().filter(|u| u.content), |u| {
             let boost = unit_index(u).map_or(1.0, |k| if in_term[k] { TERM_BOOST } else { 1.0 });
-            stats.weight(&u.key) * boost
+            // A concept spelled in several words ("primary-secondary", "data residency")
+            // carries the claim like a key term.
+            let concept = if u.key.contains(' ') {
+                CONCEPT_BOOST
+            } else {
+                1.0
+            };
+            stats.weight(&u.key) * boost.max(concept)
         });
         if needs.is_empty() {
             continue;
@@ -180,5 +191,6 @@ pub fn match_point(point: &KeyPoint, answer: &AnswerIndex<'_>) -> PointHit {
         } else {
             answer.spans(&hit.units)
         },
+        units: hit.units,
     }
 }

@@ -182,6 +182,184 @@ pub fn evaluate(
     }
 }
 
+/// One line of a JSONL dev set: a labelled answer for one round of one gauntlet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevAnswer {
+    /// The gauntlet's slug.
+    pub gauntlet: String,
+    /// 1-based round number.
+    pub round: u32,
+    /// Its label.
+    pub label: Label,
+    /// The answer text.
+    pub text: String,
+}
+
+/// Parse a JSONL dev set (one [`DevAnswer`] per non-empty line); errors name the line.
+pub fn parse_jsonl(text: &str) -> Result<Vec<DevAnswer>, String> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
+        .collect()
+}
+
+/// The dev-set numbers `gauntlet align eval` prints.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DevReport {
+    /// Answers scored (answers of unknown gauntlets or rounds are skipped).
+    pub answers: usize,
+    /// Rounds with at least one answer.
+    pub rounds: usize,
+    /// AUC of coverage, strong vs weak + off-topic.
+    pub auc_strong_vs_low: f64,
+    /// AUC of coverage, strong vs partial.
+    pub auc_strong_vs_partial: f64,
+    /// Share of rounds (with strong, partial and weak or off-topic answers) where every strong
+    /// answer outscores every partial one and every partial one every weak and off-topic one.
+    pub full_ordering: f64,
+    /// Share of bluffs with a red flag on their own words (a missing hedge does not count).
+    pub bluff_detection: f64,
+    /// Share of strong answers with any red flag.
+    pub false_flags: f64,
+    /// What went wrong, one line each: rounds out of order, bluffs missed, strong answers flagged.
+    pub misses: Vec<String>,
+}
+
+/// Score a dev set against the given gauntlets (built once per round).
+pub fn evaluate_dev(
+    gauntlets: &[Gauntlet],
+    answers: &[DevAnswer],
+    stats: &LibraryStats,
+) -> DevReport {
+    let mut misses = Vec::new();
+    let (mut strong, mut partial, mut low) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut bluffs, mut bluffs_flagged, mut strongs, mut strongs_flagged) = (0, 0, 0, 0);
+    let (mut rounds, mut ordered_rounds, mut ordered_ok) = (0, 0, 0);
+    let mut scored = 0;
+    for g in gauntlets {
+        for round in &g.rounds {
+            let these: Vec<&DevAnswer> = answers
+                .iter()
+                .filter(|a| a.gauntlet == g.slug && a.round == round.number)
+                .collect();
+            if these.is_empty() {
+                continue;
+            }
+            rounds += 1;
+            let guide = RoundGuide::new(round, stats);
+            let mut cov: Vec<(Label, f64)> = Vec::new();
+            for a in these {
+                scored += 1;
+                let al = guide.align(&a.text);
+                let flags = &al.red_flags;
+                cov.push((a.label, al.coverage));
+                let head: String = a.text.chars().take(60).collect();
+                match a.label {
+                    Label::Strong => {
+                        strong.push(al.coverage);
+                        strongs += 1;
+                        if let Some(f) = flags.first() {
+                            strongs_flagged += 1;
+                            misses.push(format!(
+                                "{} r{}: strong answer flagged ({}): \"{head}…\" — {}",
+                                g.slug, round.number, f.phrase, f.reason
+                            ));
+                        }
+                    }
+                    Label::Partial => partial.push(al.coverage),
+                    Label::Weak | Label::OffTopic => low.push(al.coverage),
+                    Label::Bluff => {
+                        bluffs += 1;
+                        // Caught only by a flag on the answer's own words: a missing hedge
+                        // says nothing about the wrong claim.
+                        if flags.iter().all(|f| f.missing_hedge) {
+                            misses.push(format!(
+                                "{} r{}: bluff not flagged: \"{head}…\"",
+                                g.slug, round.number
+                            ));
+                        } else {
+                            bluffs_flagged += 1;
+                        }
+                    }
+                }
+            }
+            let of = |ls: &[Label]| -> Vec<f64> {
+                cov.iter()
+                    .filter(|(l, _)| ls.contains(l))
+                    .map(|(_, c)| *c)
+                    .collect()
+            };
+            let (s, p, w) = (
+                of(&[Label::Strong]),
+                of(&[Label::Partial]),
+                of(&[Label::Weak, Label::OffTopic]),
+            );
+            if !s.is_empty() && !p.is_empty() && !w.is_empty() {
+                ordered_rounds += 1;
+                let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                if min(&s) > max(&p) && min(&p) > max(&w) {
+                    ordered_ok += 1;
+                } else {
+                    misses.push(format!(
+                        "{} r{}: out of order: strong {:?} partial {:?} weak/off-topic {:?}",
+                        g.slug, round.number, s, p, w
+                    ));
+                }
+            }
+        }
+    }
+    let share = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+    DevReport {
+        answers: scored,
+        rounds,
+        auc_strong_vs_low: auc(&strong, &low),
+        auc_strong_vs_partial: auc(&strong, &partial),
+        full_ordering: share(ordered_ok, ordered_rounds),
+        bluff_detection: share(bluffs_flagged, bluffs),
+        false_flags: share(strongs_flagged, strongs),
+        misses,
+    }
+}
+
+impl std::fmt::Display for DevReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "answers                       {}", self.answers)?;
+        writeln!(f, "rounds                        {}", self.rounds)?;
+        writeln!(
+            f,
+            "AUC strong vs weak+off-topic  {:.3}",
+            self.auc_strong_vs_low
+        )?;
+        writeln!(
+            f,
+            "AUC strong vs partial         {:.3}",
+            self.auc_strong_vs_partial
+        )?;
+        writeln!(
+            f,
+            "full ordering per round       {:.1} %",
+            self.full_ordering * 100.0
+        )?;
+        writeln!(
+            f,
+            "bluff detection               {:.1} %",
+            self.bluff_detection * 100.0
+        )?;
+        writeln!(
+            f,
+            "false flags on strong answers {:.1} %",
+            self.false_flags * 100.0
+        )?;
+        writeln!(f, "misses                        {}", self.misses.len())?;
+        for m in &self.misses {
+            writeln!(f, "  - {m}")?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,5 +436,45 @@ mod tests {
             "every bluff is flagged"
         );
         assert!(report.false_flag_rate <= 0.2);
+    }
+
+    /// The labelled dev set (JSONL), scored against every built-in gauntlet: the rates must not
+    /// regress. The floors are the rates reached on the whole set (288 answers, 9 gauntlets);
+    /// the targets (bluffs >= 85 %, strong vs partial >= 0.95, ordering >= 85 %) are met
+    /// on the first 180 answers the engine was built on but not yet on the later, unseen wave,
+    /// so the floors below are where the engine stands, not where it should end.
+    #[test]
+    fn the_dev_set_rates_do_not_regress() {
+        let gauntlets: Vec<Gauntlet> = crate::builtin::BUILTIN
+            .iter()
+            .map(|(name, src)| {
+                parse_gauntlet(name, src).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            })
+            .collect();
+        let answers = parse_jsonl(include_str!("../../tests/fixtures/align/dev.jsonl"))
+            .expect("dev set parses");
+        let stats = LibraryStats::from_gauntlets(&gauntlets);
+        let report = evaluate_dev(&gauntlets, &answers, &stats);
+        print!("{report}");
+        assert_eq!(
+            report.answers,
+            answers.len(),
+            "every answer names a known round"
+        );
+        assert!(report.rounds >= 45);
+        assert!(report.false_flags <= 0.06, "target <= 8 %");
+        assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
+        assert!(report.bluff_detection >= 0.66, "target >= 85 %");
+        assert!(report.auc_strong_vs_partial >= 0.93, "target >= 0.95");
+        assert!(report.full_ordering >= 0.77, "target >= 85 %");
+    }
+
+    #[test]
+    fn jsonl_errors_name_the_line() {
+        let err = parse_jsonl(
+            "\n{\"gauntlet\":\"g\",\"round\":1,\"label\":\"strong\",\"text\":\"t\"}\nnot json\n",
+        )
+        .expect_err("line 3 is bad");
+        assert!(err.starts_with("line 3:"), "{err}");
     }
 }

@@ -89,6 +89,9 @@ impl LibraryStats {
     /// Importance of a canonical key in 0..=1: a BM25-style IDF scaled by its maximum, so a key
     /// in every gauntlet weighs little and one found in a single gauntlet (or none) weighs most.
     pub fn weight(&self, key: &str) -> f64 {
+        if self.lexicon.is_framing(key) {
+            return MIN_WEIGHT;
+        }
         if self.docs <= 1 {
             return FLAT_WEIGHT;
         }

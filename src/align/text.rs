@@ -13,6 +13,10 @@ use rust_stemmers::{Algorithm, Stemmer};
 /// The lexicon data file (synonyms, acronyms, units, decisive verbs, negators, stopwords).
 pub const LEXICON_DATA: &str = include_str!("synonyms.txt");
 
+/// Concept equivalences and claim cues, kept beside the synonym table (its `[concepts]`
+/// section is read like `[synonyms]`; the cue sections by `align::claims`).
+pub const CONCEPT_DATA: &str = include_str!("concepts.txt");
+
 /// Longest multi-word entry (in tokens) looked for when merging phrases.
 const MAX_PHRASE: usize = 5;
 
@@ -104,21 +108,25 @@ pub struct Lexicon {
     negator_phrases: Vec<Vec<String>>,
     /// Stopwords (lowercase).
     stopwords: HashSet<String>,
+    /// Framing words (canonical keys): content, but they carry little of a claim
+    /// ("topology", "architecture", "significantly").
+    framing: HashSet<String>,
 }
 
 impl Default for Lexicon {
     fn default() -> Self {
-        Self::from_data(LEXICON_DATA)
+        Self::from_data(&format!("{LEXICON_DATA}\n{CONCEPT_DATA}"))
     }
 }
 
-fn stem(word: &str) -> String {
+pub(crate) fn stem(word: &str) -> String {
     Stemmer::create(Algorithm::English).stem(word).into_owned()
 }
 
 /// Number words that are normalised to digits.
 fn word_number(w: &str) -> Option<f64> {
     Some(match w {
+        "zero" => 0.0,
         "one" => 1.0,
         "two" => 2.0,
         "three" => 3.0,
@@ -177,12 +185,14 @@ impl Lexicon {
             negators: HashSet::new(),
             negator_phrases: Vec::new(),
             stopwords: HashSet::new(),
+            framing: HashSet::new(),
         };
         let mut section = String::new();
         let mut synonyms: Vec<Vec<String>> = Vec::new();
         let mut acronyms: Vec<(String, String)> = Vec::new();
         let mut units: Vec<Vec<String>> = Vec::new();
         let mut verbs: Vec<String> = Vec::new();
+        let mut framing: Vec<String> = Vec::new();
         for line in data.lines() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -198,7 +208,7 @@ impl Lexicon {
                     .filter(|e| !e.is_empty())
             };
             match section.as_str() {
-                "synonyms" => synonyms.push(entries().collect()),
+                "synonyms" | "concepts" => synonyms.push(entries().collect()),
                 "units" => units.push(entries().collect()),
                 "acronyms" => {
                     if let Some((a, long)) = line.split_once('=') {
@@ -221,6 +231,7 @@ impl Lexicon {
                     }
                 }
                 "stopwords" => lex.stopwords.extend(entries()),
+                "framing" => framing.extend(entries()),
                 _ => {}
             }
         }
@@ -261,6 +272,11 @@ impl Lexicon {
             .keys()
             .filter_map(|k| k.first().cloned())
             .collect();
+        for f in framing {
+            if let Some(u) = lex.analyze(&f).units.into_iter().find(|u| u.content) {
+                lex.framing.insert(u.key);
+            }
+        }
         for v in verbs {
             let keys: Vec<String> = lex
                 .analyze(&v)
@@ -324,6 +340,11 @@ impl Lexicon {
                 }
             }
         }
+    }
+
+    /// Whether a canonical key is a framing word (weighs little in a claim).
+    pub fn is_framing(&self, key: &str) -> bool {
+        self.framing.contains(key)
     }
 
     /// The decisive verbs, as canonical key sequences.

@@ -167,7 +167,6 @@ pub async fn debrief(
         db::attempts::mark_feedback_seen(&mut tx, id).await?;
         tx.commit().await?;
     }
-    let stats = state.content.stats();
     let mut conn = state.db.get().await?;
     let self_levels = db::attempts::self_assessment(&mut *conn, id).await?;
     let all_reviews = db::reviews::for_attempt(&mut *conn, id).await?;
@@ -216,7 +215,7 @@ pub async fn debrief(
                     i,
                     body,
                     follow,
-                    &l.pinned.align(&stats, i, body),
+                    &l.pinned.align(i, body),
                     round_comments,
                 ),
                 self_level: mine.map_or(0, |m| m.level),
@@ -365,7 +364,7 @@ pub async fn save_self_assessment(
     }
     // the misses become drill cards when the debrief is done (duplicates merge)
     let cards = if l.attempt.only_round.is_none() {
-        super::drills::cards_for_attempt(&l.pinned, &state.content.stats(), &l.answers, &[])
+        super::drills::cards_for_attempt(&l.pinned, &l.answers, &[])
     } else {
         Vec::new()
     };

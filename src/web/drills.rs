@@ -27,7 +27,7 @@ use super::{
     round_view::{GuidanceBlock, guidance_blocks},
 };
 use crate::{
-    align::{Alignment, LibraryStats},
+    align::Alignment,
     auth::session,
     clock,
     content::SectionKind,
@@ -48,7 +48,6 @@ use crate::{
 /// reviewer flagged as "fell into the trap".
 pub fn cards_for_attempt(
     pinned: &Pinned,
-    stats: &LibraryStats,
     answers: &[Answer],
     reviewer_trap_rounds: &[u32],
 ) -> Vec<NewCard> {
@@ -63,7 +62,7 @@ pub fn cards_for_attempt(
         if a.submitted_at.is_none() {
             continue;
         }
-        let alignment = pinned.align(stats, i, &a.body);
+        let alignment = pinned.align(i, &a.body);
         out.extend(cards::from_alignment(r.number, &alignment));
         if reviewer_trap_rounds.contains(&r.number) {
             out.extend(cards::from_reviewer_trap(r.number, &alignment));
@@ -119,12 +118,7 @@ pub async fn cards_after_review(
     else {
         return Ok(());
     };
-    let new = cards_for_attempt(
-        &pinned,
-        &state.content.stats(),
-        &a.answers,
-        reviewer_trap_rounds,
-    );
+    let new = cards_for_attempt(&pinned, &a.answers, reviewer_trap_rounds);
     store_cards(conn, state, a.attempt.user_id, &a.attempt, &new).await
 }
 
@@ -585,8 +579,7 @@ pub async fn reveal(
             return Ok(resp);
         }
     };
-    let stats = state.content.stats();
-    let alignment = l.pinned.align(&stats, l.index, &answer);
+    let alignment = l.pinned.align(l.index, &answer);
     let (strong, only, verdict, good, guidance) = match l.kind {
         CardKind::Point => {
             let (s, only, v, g) = reveal_point(&l, &alignment);

@@ -34,6 +34,7 @@ use super::{
     round_view::{GuidanceBlock, guidance_blocks},
 };
 use crate::{
+    align::PointKind,
     clock,
     content::Gauntlet,
     db::{self, attempts::Answer, live::LiveRow},
@@ -570,14 +571,8 @@ async fn console_page(
             .filter(|a| a.version > 0)
             .map(|a| clock::format_time(a.updated_at))
             .unwrap_or_default(),
-        hints: latest.and_then(|a| {
-            hints(
-                state,
-                &pinned,
-                u32::try_from(a.round_number).unwrap_or(0),
-                &a.body,
-            )
-        }),
+        hints: latest
+            .and_then(|a| hints(&pinned, u32::try_from(a.round_number).unwrap_or(0), &a.body)),
         guidance: if revealed > 0 {
             guidance_blocks(&pinned, index)
         } else {
@@ -976,7 +971,7 @@ impl Feed {
 
     /// The alignment hints of `body` against round `round`'s guidance, as JSON.
     fn hints(&self, round: u32, body: &str) -> Value {
-        hints(&self.state, &self.pinned, round, body).map_or(Value::Null, |h| {
+        hints(&self.pinned, round, body).map_or(Value::Null, |h| {
             json!({"coverage": h.coverage, "covered": h.covered, "missed": h.missed, "flags": h.flags})
         })
     }
@@ -1013,25 +1008,29 @@ pub struct Hints {
 }
 
 /// The alignment hints of `body` against round `round`'s guidance (not cached: the text
-/// changes with every save).
-fn hints(state: &AppState, pinned: &Pinned, round: u32, body: &str) -> Option<Hints> {
+/// changes with every save). The share is of key points (claims), as the review page counts.
+fn hints(pinned: &Pinned, round: u32, body: &str) -> Option<Hints> {
     let index = pinned
         .gauntlet
         .rounds
         .iter()
         .position(|r| r.number == round)?;
-    let stats = state.content.stats();
-    let a = pinned.guides(&stats)[index].align(body);
+    let a = pinned.guides()[index].align(body);
+    let claims = || a.points.iter().filter(|p| p.kind == PointKind::Claim);
+    let (found, all) = (claims().filter(|p| p.covered).count(), claims().count());
     let points = |covered: bool| {
-        a.points
-            .iter()
+        claims()
             .filter(|p| p.covered == covered)
             .map(|p| p.text.clone())
             .take(12)
             .collect()
     };
     Some(Hints {
-        coverage: (a.coverage * 100.0).round(),
+        coverage: if all == 0 {
+            0.0
+        } else {
+            (found as f64 * 100.0 / all as f64).round()
+        },
         covered: points(true),
         missed: points(false),
         flags: a

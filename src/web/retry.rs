@@ -66,7 +66,7 @@ struct ComparePage {
 
 impl ComparePage {
     fn change(&self) -> i64 {
-        i64::from(self.new.coverage) - i64::from(self.old.coverage)
+        self.new.covered_percent() as i64 - self.old.covered_percent() as i64
     }
 }
 
@@ -91,7 +91,6 @@ pub async fn compare(
         .iter()
         .position(|r| r.number == round)
         .ok_or(AppError::NotFound)?;
-    let stats = state.content.stats();
     let view = |l: &super::practice::Loaded| {
         let body = l.answer(round, Part::Main).map_or("", |a| a.body.as_str());
         let follow = l.answer(round, Part::FollowUp).map(|a| a.body.as_str());
@@ -100,7 +99,7 @@ pub async fn compare(
             index,
             body,
             follow,
-            &l.pinned.align(&stats, index, body),
+            &l.pinned.align(index, body),
             Vec::new(),
         )
     };

@@ -464,7 +464,6 @@ async fn render_body(
     for a in answers.iter().filter(|a| a.part == Part::Main.as_str()) {
         replays.push((a.round_number, replay_of(&mut conn, a).await?));
     }
-    let stats = state.content.stats();
     let answer_of = |n: u32, part: Part| {
         answers
             .iter()
@@ -488,7 +487,7 @@ async fn render_body(
                 i,
                 body,
                 answer_of(r.number, Part::FollowUp),
-                &pinned.align(&stats, i, body),
+                &pinned.align(i, body),
                 cs,
             );
             let grade = my_rubric

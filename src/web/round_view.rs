@@ -69,6 +69,15 @@ pub struct FlagView {
     pub anchor: Option<String>,
 }
 
+/// The follow-up question, the candidate's answer with its flagged claims marked, and the red
+/// flags of that answer (aligned against the round's trap guidance).
+pub struct FollowUpView {
+    pub question: String,
+    pub answer: Vec<Segment>,
+    pub empty: bool,
+    pub flags: Vec<FlagView>,
+}
+
 /// A reviewer comment anchored to a span of the answer.
 pub struct CommentView {
     pub id: i64,
@@ -88,9 +97,8 @@ pub struct RoundView {
     pub skill: Option<String>,
     pub answer: Vec<Segment>,
     pub answer_empty: bool,
-    pub follow_up: Option<(String, String)>,
+    pub follow_up: Option<FollowUpView>,
     pub guidance: Vec<GuidanceBlock>,
-    pub coverage: u32,
     pub points: Vec<PointView>,
     pub flags: Vec<FlagView>,
     pub weak_hint: Option<String>,
@@ -104,9 +112,41 @@ pub struct RoundView {
 }
 
 impl RoundView {
+    /// Key points (claims of the Strong Answer) covered; key terms are counted apart.
     pub fn covered_count(&self) -> usize {
-        self.points.iter().filter(|p| p.covered).count()
+        self.points
+            .iter()
+            .filter(|p| p.is_claim && p.covered)
+            .count()
     }
+
+    /// Key points (claims) in all.
+    pub fn point_count(&self) -> usize {
+        self.points.iter().filter(|p| p.is_claim).count()
+    }
+
+    /// Covered key points as a whole percentage of all key points (exactly N of M).
+    pub fn covered_percent(&self) -> usize {
+        percent(self.covered_count(), self.point_count())
+    }
+
+    /// Key terms covered.
+    pub fn terms_covered(&self) -> usize {
+        self.points
+            .iter()
+            .filter(|p| !p.is_claim && p.covered)
+            .count()
+    }
+
+    /// Key terms in all.
+    pub fn term_count(&self) -> usize {
+        self.points.iter().filter(|p| !p.is_claim).count()
+    }
+}
+
+/// `n` of `m` as a rounded whole percentage (0 when there is nothing to count).
+pub fn percent(n: usize, m: usize) -> usize {
+    (n * 100 + m / 2).checked_div(m).unwrap_or(0)
 }
 
 /// A stored comment as the view needs it.
@@ -164,17 +204,7 @@ pub fn build(
             anchor: anchor_of(format!("{prefix}-p{i}")),
         })
         .collect();
-    let flags = alignment
-        .red_flags
-        .iter()
-        .enumerate()
-        .map(|(i, f)| FlagView {
-            phrase: f.phrase.clone(),
-            reason: f.reason.clone(),
-            missing: f.missing_hedge,
-            anchor: anchor_of(format!("{prefix}-f{i}")),
-        })
-        .collect();
+    let flags = flag_views(alignment, &prefix, &anchors);
     let weak = r.weak_answers();
     let weak_hint = alignment
         .weak_matches
@@ -203,12 +233,22 @@ pub fn build(
         skill: g.skill_for(r.number).map(str::to_string),
         answer_empty: answer.is_empty(),
         answer: segs,
-        follow_up: r
-            .follow_up
-            .clone()
-            .map(|q| (q, follow_up_answer.unwrap_or_default().to_string())),
+        follow_up: r.follow_up.clone().map(|question| {
+            let answer = follow_up_answer.unwrap_or_default();
+            let fu = pinned.align_follow_up(index, answer);
+            let fu_prefix = format!("{prefix}-fu");
+            let segs = segments(answer, Some(&fu), &[], &fu_prefix);
+            let fu_anchors: HashSet<&str> =
+                segs.iter().filter_map(|s| s.anchor.as_deref()).collect();
+            let flags = flag_views(&fu, &fu_prefix, &fu_anchors);
+            FollowUpView {
+                question,
+                empty: answer.is_empty(),
+                answer: segs,
+                flags,
+            }
+        }),
         guidance: guidance_blocks(pinned, index),
-        coverage: (alignment.coverage * 100.0).round() as u32,
         points,
         flags,
         weak_hint,
@@ -235,6 +275,24 @@ pub fn weak_short(text: &str) -> String {
         let cut: String = head.chars().take(79).collect();
         format!("{}…", cut.trim_end())
     }
+}
+
+/// The red flags of an alignment, each with the anchor of its marked phrase when shown.
+fn flag_views(alignment: &Alignment, prefix: &str, anchors: &HashSet<&str>) -> Vec<FlagView> {
+    alignment
+        .red_flags
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let id = format!("{prefix}-f{i}");
+            FlagView {
+                phrase: f.phrase.clone(),
+                reason: f.reason.clone(),
+                missing: f.missing_hedge,
+                anchor: anchors.contains(id.as_str()).then_some(id),
+            }
+        })
+        .collect()
 }
 
 /// Finds `quote` in `answer` and returns its byte span: the occurrence nearest to `hint`
@@ -286,5 +344,15 @@ mod tests {
             short.ends_with('…') && short.chars().count() <= 80,
             "{short}"
         );
+    }
+
+    #[test]
+    fn percentages_equal_the_counts_they_describe() {
+        assert_eq!(percent(27, 30), 90);
+        assert_eq!(percent(7, 34), 21);
+        assert_eq!(percent(12, 28), 43);
+        assert_eq!(percent(0, 0), 0);
+        assert_eq!(percent(1, 3), 33);
+        assert_eq!(percent(2, 3), 67);
     }
 }

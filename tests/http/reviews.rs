@@ -1215,3 +1215,95 @@ async fn t101_the_self_assessment_is_locked_on_the_server_once_a_review_is_in() 
     let html = page(&app, &candidate, &debrief).await;
     assert!(!html.contains("id=\"self-assessment-form\"") && html.contains("Locked"));
 }
+
+/// The seed answers of issue 14: a confident wrong claim in round 2 and its follow-up.
+const BLUFF_ROUND_2: &str = "Failover is automatic, and the app uses the cluster endpoint so it \
+    will reconnect on its own. The RPO is zero.";
+const BLUFF_FOLLOW_UP: &str = "Basically zero, it's effectively synchronous.";
+
+/// The rounds' "N of M key points found (P%)" headings: (N, M, P) in page order.
+fn point_counts(html: &str) -> Vec<(usize, usize, usize)> {
+    const FOUND: &str = " key points found (";
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(i) = rest.find(FOUND) {
+        let head = &rest[..i];
+        let head = &head[head.rfind('>').expect("heading span") + 1..];
+        let (n, m) = head.trim().split_once(" of ").expect("N of M");
+        let tail = &rest[i + FOUND.len()..];
+        let p = &tail[..tail.find('%').expect("percent")];
+        out.push((
+            n.trim().parse().unwrap(),
+            m.trim().parse().unwrap(),
+            p.parse().unwrap(),
+        ));
+        rest = tail;
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_review_page_flags_the_follow_up_and_its_counts_add_up() {
+    let app = TestApp::spawn().await;
+    let (candidate, _) = app.signed_in(Role::Candidate).await;
+    let id = start(&app, &candidate, "interview").await;
+    for round in 1..=5 {
+        let body = if round == 2 {
+            BLUFF_ROUND_2.to_string()
+        } else {
+            format!("My answer to round {round}.")
+        };
+        let r = submit(&app, &candidate, id, round, "main", &body, 0).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "round {round}");
+        if round == 2 {
+            let r = submit(&app, &candidate, id, 2, "follow_up", BLUFF_FOLLOW_UP, 0).await;
+            assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        }
+    }
+    let r = post_form(
+        &app,
+        &candidate,
+        "/",
+        &format!("/attempts/{id}/review"),
+        &[("action", "request")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    let html = page(&app, &x, &format!("/reviews/{id}")).await;
+
+    // the follow-up answer is aligned: its bluff is marked and listed with a reason
+    let follow = html
+        .split("data-follow-up=\"2\"")
+        .nth(1)
+        .expect("the follow-up answer block");
+    let follow = &follow[..follow.find("</ul>").expect("its flag list")];
+    assert!(follow.contains("<mark class=\"hl-flag\""), "{follow}");
+    assert!(follow.contains("Red flags in the follow-up answer to round 2"));
+    assert!(follow.contains("effectively synchronous") || follow.contains("Basically zero"));
+    assert!(follow.contains("— "), "every flag has a reason");
+
+    // the main answer's confident wrong claims are flagged, never credited
+    let round2 = html
+        .split("aria-label=\"Alignment hints for round 2\"")
+        .nth(1)
+        .expect("round 2 hints");
+    let round2 = &round2[..round2.find("</section>").unwrap()];
+    assert!(round2.contains("Failover is automatic"), "{round2}");
+    assert!(round2.contains("RPO is zero"), "{round2}");
+
+    // every heading counts key points only, and its percentage is exactly N of M
+    let counts = point_counts(&html);
+    assert_eq!(counts.len(), 5, "one heading per round");
+    for (n, m, p) in counts {
+        assert!(n <= m && m > 0);
+        assert_eq!(p, (n * 100 + m / 2) / m, "{n} of {m} shown as {p}%");
+    }
+    let listed = round2.matches("<li class=\"pt-").count();
+    let (_, m, _) = point_counts(&html)[1];
+    assert_eq!(
+        listed, m,
+        "the heading counts exactly the listed key points"
+    );
+}
