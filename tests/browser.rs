@@ -1882,6 +1882,14 @@ async fn live_two_browsers_the_console_follows_the_typing_and_a_reveal_reaches_t
         .await
         .unwrap();
     bi.goto(&app.url(&format!("/reviews/{attempt}"))).await;
+    // clear of the scorecard bar at the bottom of the window
+    bi.client
+        .execute(
+            "document.querySelector('#round-1 details[data-replay] summary').scrollIntoView({block: 'center'}); return null;",
+            vec![],
+        )
+        .await
+        .unwrap();
     bi.click("#round-1 details[data-replay] summary").await;
     assert_eq!(bi.text("#round-1 [data-replay-text]").await, rewritten);
     bi.client
