@@ -261,14 +261,18 @@ async fn t53_trickling_sign_in_bodies_do_not_stop_a_fresh_sign_in() {
     let mut too_slow = 0;
     for t in trickles {
         let head = t.await.unwrap();
-        if head.starts_with("http/1.1 429") {
+        // 429: this address has its slow bodies in transit already; 503: the service-wide
+        // in-flight limit (256), which 270 bodies arriving together can reach first
+        if head.starts_with("http/1.1 429") || head.starts_with("http/1.1 503") {
             refused += 1;
         } else if head.starts_with("http/1.1 408") {
             too_slow += 1;
             assert_security_headers(&head, "408 for a slow body");
         }
     }
-    assert!(refused >= 250, "{refused} refused at once");
+    // all but a few (the per-address slots, and bodies not yet slow when they started) are
+    // refused at once; the exact number depends on scheduling, so the bound is loose
+    assert!(refused >= 200, "{refused} refused at once");
     assert_eq!(refused + too_slow, 270, "every trickle got an answer");
 }
 
