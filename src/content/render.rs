@@ -1,7 +1,7 @@
 //! Markdown → safe HTML for showing guidance, prompts and answers.
 //!
 //! pulldown-cmark renders the Markdown; ammonia then sanitises the HTML against an allowlist:
-//! only formatting tags, only `http`, `https`, `mailto` and same-site paths as link targets,
+//! only formatting tags, only `http`, `https` and same-site paths as link targets,
 //! `rel="noopener noreferrer nofollow"` on every link, and images only from same-site paths
 //! (others are replaced by their alt text before rendering, and their `src` is dropped again by
 //! the sanitiser). A URL is judged as a browser reads it (tabs and newlines removed, backslashes
@@ -60,7 +60,7 @@ const TAGS: &[&str] = &[
 ];
 
 /// URL schemes allowed in links (relative URLs are allowed too).
-const SCHEMES: &[&str] = &["http", "https", "mailto"];
+const SCHEMES: &[&str] = &["http", "https"];
 
 /// Render Markdown to sanitised HTML.
 pub fn markdown_to_html(md: &str) -> String {
@@ -78,8 +78,6 @@ enum UrlKind {
     SameOrigin,
     /// An absolute `http:` or `https:` URL.
     Web,
-    /// A `mailto:` link.
-    Mail,
     /// Anything else: other schemes, and protocol-relative forms however they are spelled
     /// (`//host`, `/\host`, `\\host`, `/%5Chost`, with tabs or newlines inside).
     Refused,
@@ -136,12 +134,11 @@ fn url_kind(url: &str) -> UrlKind {
     match (scheme(&read), scheme(&decoded)) {
         (None, None) => UrlKind::SameOrigin,
         (Some(s), _) if s == "http" || s == "https" => UrlKind::Web,
-        (Some(s), _) if s == "mailto" => UrlKind::Mail,
         _ => UrlKind::Refused,
     }
 }
 
-/// Whether a link (`href`, `cite`) to `url` may stay: same-site paths, http(s) and mailto.
+/// Whether a link (`href`, `cite`) to `url` may stay: same-site paths and http(s) only.
 fn link_allowed(url: &str) -> bool {
     url_kind(url) != UrlKind::Refused
 }
@@ -262,7 +259,6 @@ mod tests {
                     match scheme.as_deref() {
                         None => {}
                         Some("http" | "https") if name != "src" => {}
-                        Some("mailto") if name == "href" => {}
                         Some(other) => panic!("{other}: in {name}={value:?} of {html}"),
                     }
                     if tag == "img" {
@@ -436,7 +432,7 @@ mod tests {
         );
         assert_safe(&html);
         assert!(!html.contains("src="), "{html}");
-        // what stays: same-site paths, http(s) links and mailto
+        // what stays: same-site paths and http(s) links; mailto goes like every other scheme
         let html = markdown_to_html(
             "[a](/attempts/1) [b](img/d.png) [c](#top) [d](?q=1) [e](../x) [f](https://example.com/p) [g](mailto:a@example.com) ![h](/static/d.png) ![i](img/d.png)",
         );
@@ -447,12 +443,12 @@ mod tests {
             "href=\"?q=1\"",
             "href=\"../x\"",
             "href=\"https://example.com/p\"",
-            "href=\"mailto:a@example.com\"",
             "src=\"/static/d.png\"",
             "src=\"img/d.png\"",
         ] {
             assert!(html.contains(kept), "{kept} missing in {html}");
         }
+        assert!(!html.contains("mailto"), "{html}");
     }
 
     #[test]
@@ -464,7 +460,7 @@ mod tests {
             ("#a", SameOrigin),
             ("HTTPS://example.com", Web),
             ("http://example.com", Web),
-            ("mailto:a@example.com", Mail),
+            ("mailto:a@example.com", Refused),
             ("//evil.example", Refused),
             ("/\\evil.example", Refused),
             ("\\\\evil.example", Refused),
