@@ -221,8 +221,14 @@ fn clip(s: &str) -> String {
     format!("{}…", &s[..cut])
 }
 
-/// Prepare the trap rules of a round.
-pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> TrapRules {
+/// Prepare the trap rules of a round; `insisted` holds the keys of the practices the guidance
+/// insists on (`claims::insisted_keys`), which a hedge may name.
+pub fn prepare(
+    round: &Round,
+    lexicon: &Lexicon,
+    stats: &LibraryStats,
+    insisted: &[String],
+) -> TrapRules {
     let mut rules = TrapRules::default();
     let weight = |u: &super::text::Unit| if u.unit { 0.5 } else { stats.weight(&u.key) };
     for section in &round.sections {
@@ -266,7 +272,6 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> TrapRu
                 }
             }
         }
-        let insisted = super::claims::insisted_keys(lexicon);
         for (_, needs) in &group.hedges {
             for n in needs {
                 if insisted.contains(&n.key)

@@ -152,7 +152,8 @@ impl RoundGuide {
             points.sort_by_key(|p| !matches!(p.kind, PointKind::Claim));
         }
         let weak = weak::prepare(&round.weak_answers(), &lexicon, stats);
-        let traps = flags::prepare(round, &lexicon, stats);
+        // the practices the guidance insists on (claims' cue data), which hedges may name
+        let traps = flags::prepare(round, &lexicon, stats, &claims::insisted_keys(&lexicon));
         let claims = claims::prepare(round, &lexicon, stats);
         let mut follow_up_subject: Vec<String> = Vec::new();
         if let Some(q) = &round.follow_up {
