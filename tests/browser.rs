@@ -2458,6 +2458,8 @@ async fn the_mail_reset_and_assignment_pages_fit_a_phone_work_without_javascript
                 .await
                 .contains("name=\"on_review_requested\" value=\"on\" checked")
         );
+        // a fresh page (the flash was shown once), so the wait below sees this save's message
+        b.goto(&app.url("/account/notifications")).await;
         b.click("input[name=on_review_requested]").await;
         b.click("form.panel button[type=submit]").await;
         b.wait_for_text("Notification settings saved").await;
