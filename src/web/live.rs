@@ -1000,8 +1000,8 @@ impl Feed {
 
 /// What the console's hints panel shows for an answer.
 pub struct Hints {
-    /// Percent of the strong answer's key points covered.
-    pub coverage: f64,
+    /// Key points found, as a whole percentage (`round_view::percent`, as the review page shows).
+    pub coverage: usize,
     pub covered: Vec<String>,
     pub missed: Vec<String>,
     pub flags: Vec<String>,
@@ -1026,11 +1026,7 @@ fn hints(pinned: &Pinned, round: u32, body: &str) -> Option<Hints> {
             .collect()
     };
     Some(Hints {
-        coverage: if all == 0 {
-            0.0
-        } else {
-            (found as f64 * 100.0 / all as f64).round()
-        },
+        coverage: super::round_view::percent(found, all),
         covered: points(true),
         missed: points(false),
         flags: a
