@@ -343,19 +343,6 @@ pub fn check_nudge(text: &str) -> Result<&str, Refused> {
     Ok(t)
 }
 
-/// Where a note's quote stands in the answer as it is now: the occurrence nearest `hint`
-/// (a byte offset), as a `[start, end)` byte span; `None` once the words are gone.
-pub fn anchor(answer: &str, quote: &str, hint: usize) -> Option<(usize, usize)> {
-    if quote.is_empty() {
-        return None;
-    }
-    answer
-        .match_indices(quote)
-        .map(|(i, _)| i)
-        .min_by_key(|i| i.abs_diff(hint))
-        .map(|i| (i, i + quote.len()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -490,12 +477,13 @@ mod tests {
 
     #[test]
     fn a_note_stays_on_its_words_as_the_text_moves() {
+        use crate::practice::locate_quote;
         let text = "we add a cache. later the cache warms";
-        assert_eq!(anchor(text, "cache", 0), Some((9, 14)));
-        assert_eq!(anchor(text, "cache", 30), Some((26, 31)));
+        assert_eq!(locate_quote(text, "cache", Some(0)), Some((9, 14)));
+        assert_eq!(locate_quote(text, "cache", Some(30)), Some((26, 31)));
         let grown = format!("First, {text}");
-        assert_eq!(anchor(&grown, "cache", 16), Some((16, 21)));
-        assert_eq!(anchor("rewritten", "cache", 0), None);
+        assert_eq!(locate_quote(&grown, "cache", Some(16)), Some((16, 21)));
+        assert_eq!(locate_quote("rewritten", "cache", Some(0)), None);
     }
 
     #[test]

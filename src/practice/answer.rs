@@ -46,6 +46,26 @@ pub fn check_answer(body: &str) -> Result<(), AnswerProblem> {
     Ok(())
 }
 
+/// Finds `quote` in `answer` and returns its byte span: the occurrence nearest to `hint`
+/// (a character offset from the page's selection), or the first one.
+pub fn locate_quote(answer: &str, quote: &str, hint: Option<usize>) -> Option<(usize, usize)> {
+    if quote.is_empty() {
+        return None;
+    }
+    let starts: Vec<usize> = answer.match_indices(quote).map(|(i, _)| i).collect();
+    let hint_byte = hint.map(|h| {
+        answer
+            .char_indices()
+            .nth(h)
+            .map_or(answer.len(), |(b, _)| b)
+    });
+    let best = match hint_byte {
+        Some(h) => starts.into_iter().min_by_key(|s| s.abs_diff(h)),
+        None => starts.into_iter().next(),
+    }?;
+    Some((best, best + quote.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,5 +106,14 @@ mod tests {
             assert!(!is_refused_control(c), "U+{:04X}", c as u32);
         }
         assert!(has_refused_control("a\u{85}b"));
+    }
+
+    #[test]
+    fn quotes_are_found_nearest_to_the_selection() {
+        let a = "the replica, then the replica again";
+        assert_eq!(locate_quote(a, "the replica", None), Some((0, 11)));
+        assert_eq!(locate_quote(a, "the replica", Some(20)), Some((18, 29)));
+        assert_eq!(locate_quote(a, "absent", None), None);
+        assert_eq!(locate_quote("é é", "é", Some(2)), Some((3, 5)));
     }
 }

@@ -8,5 +8,7 @@ pub mod diff;
 pub mod replay;
 pub mod steps;
 
-pub use answer::{AnswerProblem, MAX_CHARS, check_answer, has_refused_control, is_refused_control};
+pub use answer::{
+    AnswerProblem, MAX_CHARS, check_answer, has_refused_control, is_refused_control, locate_quote,
+};
 pub use steps::{Mode, Part, Step, StepState, current_step, steps};

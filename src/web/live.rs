@@ -536,7 +536,7 @@ async fn console_page(
         .map(|n| {
             let text = answer_text(&answers, n.round_number);
             NoteView {
-                anchored: live::anchor(text, &n.quote, 0).is_some(),
+                anchored: practice::locate_quote(text, &n.quote, None).is_some(),
                 round: n.round_number,
                 quote: n.quote,
                 body: n.body,
@@ -729,7 +729,7 @@ async fn hand_over(
             .iter()
             .find(|(r, _)| *r == n.round_number)
             .map_or("", |(_, b)| b.as_str());
-        let (span, quote, text) = match live::anchor(body, &n.quote, 0) {
+        let (span, quote, text) = match practice::locate_quote(body, &n.quote, None) {
             Some((s, e)) => ((s, e), n.quote.clone(), n.body.clone()),
             None => {
                 // the words were rewritten: the note goes on the answer's first word
@@ -843,7 +843,7 @@ pub async fn add_note(
     let answers = db::attempts::answers(&mut *conn, seen.row.attempt_id).await?;
     drop(conn);
     let text = answer_text(&answers, i64::from(round));
-    let Some(span) = live::anchor(text, quote, 0) else {
+    let Some(span) = practice::locate_quote(text, quote, None) else {
         return Err(AppError::Unprocessable(
             "Those words are not in the answer (any more); select them again.".into(),
         ));
@@ -959,7 +959,11 @@ impl Feed {
             v["notes"] = notes
                 .iter()
                 .map(|n| {
-                    let span = live::anchor(answer_text(&answers, n.round_number), &n.quote, 0);
+                    let span = practice::locate_quote(
+                        answer_text(&answers, n.round_number),
+                        &n.quote,
+                        None,
+                    );
                     json!({"round": n.round_number, "quote": n.quote, "body": n.body,
                            "span": span.map(|(a, b)| [a, b])})
                 })

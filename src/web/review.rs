@@ -789,7 +789,7 @@ pub async fn add_comment(
         .unwrap_or_default();
     let quote = form.quote.trim();
     let hint = form.hint.trim().parse::<usize>().ok();
-    let (start, end) = round_view::locate_quote(&answer, quote, hint).ok_or_else(|| {
+    let (start, end) = crate::practice::locate_quote(&answer, quote, hint).ok_or_else(|| {
         AppError::Unprocessable(format!(
             "The words “{quote}” are not in the answer to round {round}. Select them in the answer (or copy them exactly) and try again."
         ))
