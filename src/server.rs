@@ -1,6 +1,7 @@
 //! Starting and stopping the site: database, content, sessions, the first-run setup link, the
 //! accept loop (hyper-util; per-connection limits in `connection`) and graceful shutdown.
 
+mod background;
 mod connection;
 
 use std::{
@@ -152,7 +153,7 @@ pub async fn start(
         let upkeep = tokio::spawn(metrics_upkeep(reload_state.metrics.clone()));
         let hub = reload_state.live.clone();
         // the one notification sender: handlers only insert outbox rows and wake it
-        let sender = tokio::spawn(notify::sender::run(reload_state.clone(), transport));
+        let sender = tokio::spawn(background::run(reload_state.clone(), transport));
         accept_loop(listener, app, &config, async {
             let _ = stop_rx.await;
             // open event streams end now, or they would hold the shutdown for its whole grace

@@ -1,12 +1,9 @@
-//! The background sender: delivers due `outbox` rows through a [`Transport`] with retries and
-//! exponential backoff, sends the daily reminder digests and moves stale assignments on. One
-//! task runs it, started with the server (`server::start`); handlers wake it through
-//! `AppState::outbox_wake` after they commit new rows.
+//! Delivery: due `outbox` rows go out through a [`Transport`] with retries and exponential
+//! backoff, and the daily reminder digests are queued. The loop that calls both (and moves stale
+//! assignments on) is `server::background`; handlers wake it through `AppState::outbox_wake`
+//! after they commit new rows.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::Duration;
 
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
@@ -15,7 +12,7 @@ use lettre::{
 
 use super::Mail;
 use crate::{
-    assign, clock,
+    clock,
     config::Config,
     db::{self, outbox::Message},
     state::AppState,
@@ -154,38 +151,8 @@ pub fn backoff(base: Duration, attempts: i64) -> i64 {
     base.saturating_mul(1_i64 << shift).min(MAX_BACKOFF_SECS)
 }
 
-/// Runs until the task is aborted at shutdown.
-pub async fn run(state: AppState, transport: Arc<dyn Transport>) {
-    let every = state.config.mail.upkeep_interval;
-    let mut last_upkeep: Option<Instant> = None;
-    loop {
-        if last_upkeep.is_none_or(|t| t.elapsed() >= every) {
-            if let Err(e) = upkeep(&state).await {
-                tracing::warn!(error = %e, "notification upkeep failed");
-            }
-            last_upkeep = Some(Instant::now());
-        }
-        if let Err(e) = deliver_due(&state, transport.as_ref()).await {
-            tracing::warn!(error = %e, "outbox pass failed");
-        }
-        let next = match state.db.get().await {
-            Ok(mut conn) => db::outbox::next_due(&mut *conn).await.ok().flatten(),
-            Err(_) => None,
-        };
-        let mut wait = every.saturating_sub(last_upkeep.map_or(Duration::ZERO, |t| t.elapsed()));
-        if let Some(at) = next {
-            let secs = u64::try_from((at - clock::now()).max(0)).unwrap_or(0);
-            wait = wait.min(Duration::from_secs(secs));
-        }
-        let wait = wait.max(Duration::from_millis(250));
-        tokio::select! {
-            () = state.outbox_wake.notified() => {}
-            () = tokio::time::sleep(wait) => {}
-        }
-    }
-}
-
-async fn deliver_due(state: &AppState, transport: &dyn Transport) -> Result<(), sqlx::Error> {
+/// Delivers every due message once, marking each sent, due again later, or failed.
+pub async fn deliver_due(state: &AppState, transport: &dyn Transport) -> Result<(), sqlx::Error> {
     let due = {
         let mut conn = state.db.get().await?;
         db::outbox::due(&mut *conn, BATCH).await?
@@ -213,16 +180,15 @@ async fn deliver_due(state: &AppState, transport: &dyn Transport) -> Result<(), 
     Ok(())
 }
 
-/// Moves stale assignments on and enqueues the reminder digests that are due.
-async fn upkeep(state: &AppState) -> Result<(), sqlx::Error> {
-    let moved = assign::move_stale(state).await?;
+/// Enqueues the reminder digests that are due; true when any was queued.
+pub async fn queue_reminders(state: &AppState) -> Result<bool, sqlx::Error> {
     let hours = state.config.mail.reminder_hours;
     let now = clock::now();
     let pending = {
         let mut conn = state.db.get().await?;
         db::outbox::pending_reminders(&mut *conn, now - hours * 3600, now - 86_400).await?
     };
-    let queued = !pending.is_empty() || moved > 0;
+    let queued = !pending.is_empty();
     let mut tx = db::begin_write(&state.writer).await?;
     let mut i = 0;
     while i < pending.len() {
@@ -267,10 +233,7 @@ async fn upkeep(state: &AppState) -> Result<(), sqlx::Error> {
         db::outbox::digest_sent(&mut *tx, user).await?;
     }
     tx.commit().await?;
-    if queued {
-        state.outbox_wake.notify_one();
-    }
-    Ok(())
+    Ok(queued)
 }
 
 #[cfg(test)]
