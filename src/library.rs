@@ -138,6 +138,16 @@ impl Pinned {
     }
 }
 
+/// Why a reload of the content did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The loader thread stopped (it panicked or the runtime is shutting down).
+    #[error("content loader stopped: {0}")]
+    Loader(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
 /// Holds the current library; readers get a cheap `Arc` snapshot.
 pub struct ContentStore {
     dir: Option<PathBuf>,
@@ -215,11 +225,11 @@ impl ContentStore {
 
     /// Re-reads everything (off the async runtime), records the versions, then swaps it in.
     /// A broken file never stops the others: it is listed among the problems.
-    pub async fn reload(&self, db: &SqlitePool) -> Result<LoadSummary, sqlx::Error> {
+    pub async fn reload(&self, db: &SqlitePool) -> Result<LoadSummary, ReloadError> {
         let dir = self.dir.clone();
         let files = tokio::task::spawn_blocking(move || Library::load(BUILTIN, dir.as_deref()))
             .await
-            .map_err(|e| sqlx::Error::Protocol(format!("content loader stopped: {e}")))?;
+            .map_err(|e| ReloadError::Loader(e.to_string()))?;
         record_versions(db, &files).await?;
         let authored = db::authored::current_sources(db).await?;
         Ok(self.swap(Some(Arc::new(files)), Some(authored)))

@@ -21,10 +21,16 @@ pub const MAX_LEN: usize = 128;
 /// How long a login waits for a hashing slot before the server answers 503.
 const PERMIT_WAIT: Duration = Duration::from_secs(2);
 
-/// Hashing could not run right now: too many at once.
+/// Why hashing or verifying did not happen.
 #[derive(Debug, thiserror::Error)]
-#[error("the server is busy checking passwords; try again in a moment")]
-pub struct Busy;
+pub enum HashError {
+    /// Too many at once: no hashing slot came free in time (a 503 with Retry-After).
+    #[error("the server is busy checking passwords; try again in a moment")]
+    Busy,
+    /// Argon2 itself failed or its worker thread is gone: a fault, not a reason to retry.
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -35,7 +41,7 @@ pub struct Passwords {
     jobs: mpsc::Sender<Job>,
     /// Verified against when the account does not exist, so timing reveals nothing.
     dummy_hash: Arc<str>,
-    /// How long to wait for a hashing slot before giving up with `Busy`.
+    /// How long to wait for a hashing slot before giving up with [`HashError::Busy`].
     permit_wait: Duration,
 }
 
@@ -76,14 +82,14 @@ impl Passwords {
     }
 
     /// Hashes a new password (PHC string).
-    pub async fn hash(&self, password: String) -> Result<String, Busy> {
-        self.run(move || hash_now(&password).map_err(|_| Busy))
+    pub async fn hash(&self, password: String) -> Result<String, HashError> {
+        self.run(move || hash_now(&password).map_err(|e| HashError::Failed(e.to_string())))
             .await?
     }
 
     /// Verifies `password` against `stored`, or against the dummy hash when there is no account.
     /// Returns `false` for an unknown account, always after the same amount of work.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, Busy> {
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, HashError> {
         let dummy = self.dummy_hash.clone();
         self.run(move || {
             let known = stored.is_some();
@@ -96,18 +102,19 @@ impl Passwords {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, Busy> {
+    ) -> Result<T, HashError> {
         let permit = tokio::time::timeout(self.permit_wait, self.permits.clone().acquire_owned())
             .await
-            .map_err(|_| Busy)?
-            .map_err(|_| Busy)?;
+            .map_err(|_| HashError::Busy)?
+            .map_err(|_| HashError::Failed("the hashing slots are closed".into()))?;
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             let _permit = permit;
             let _ = done.send(work());
         });
-        self.jobs.send(job).map_err(|_| Busy)?;
-        result.await.map_err(|_| Busy)
+        let gone = || HashError::Failed("the hashing threads are gone".into());
+        self.jobs.send(job).map_err(|_| gone())?;
+        result.await.map_err(|_| gone())
     }
 }
 

@@ -19,7 +19,10 @@ use std::collections::HashMap;
 use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
 
-use super::attempts::{self, SaveOutcome};
+use super::{
+    DbError,
+    attempts::{self, SaveOutcome},
+};
 
 /// Drafts written in one transaction at most.
 const MAX_BATCH: usize = 64;
@@ -62,7 +65,7 @@ impl Draft {
     }
 }
 
-type Reply = oneshot::Sender<(Draft, Result<Option<SaveOutcome>, sqlx::Error>)>;
+type Reply = oneshot::Sender<(Draft, Result<Option<SaveOutcome>, DbError>)>;
 
 /// What became of a draft.
 #[derive(Debug)]
@@ -90,13 +93,15 @@ impl DraftWriter {
     }
 
     /// Saves a draft, answering once the transaction holding it has committed.
-    pub async fn save(&self, draft: Draft) -> Result<Written, sqlx::Error> {
+    pub async fn save(&self, draft: Draft) -> Result<Written, DbError> {
         let (tx, rx) = oneshot::channel();
         self.queue
             .send((draft, tx))
             .await
-            .map_err(|_| sqlx::Error::PoolClosed)?;
-        let (draft, outcome) = rx.await.map_err(|_| sqlx::Error::PoolClosed)?;
+            .map_err(|_| DbError::from(sqlx::Error::PoolClosed))?;
+        let (draft, outcome) = rx
+            .await
+            .map_err(|_| DbError::from(sqlx::Error::PoolClosed))?;
         Ok(match outcome? {
             Some(saved) => Written::Saved(saved),
             None => Written::NotApplied(draft),
@@ -169,8 +174,9 @@ async fn run(writer: SqlitePool, mut rx: mpsc::Receiver<(Draft, Reply)>, mut unc
             Err(e) => {
                 // nothing of this batch was committed; every caller hears it
                 tracing::warn!(error = %e, drafts = jobs.len(), "autosave batch failed");
+                let e = DbError::from(e);
                 for (draft, reply) in jobs {
-                    let _ = reply.send((draft, Err(super::copy_error(&e))));
+                    let _ = reply.send((draft, Err(e.clone())));
                 }
             }
         }

@@ -15,7 +15,7 @@ pub mod tokens;
 pub mod users;
 pub mod versions;
 
-use std::{path::Path, str::FromStr, time::Duration};
+use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     Connection, Sqlite, SqliteConnection, SqlitePool, Transaction, TransactionManager,
@@ -304,9 +304,6 @@ pub fn classify(err: &sqlx::Error) -> Failure {
                 _ => Failure::Other,
             }
         }
-        // an error shared by every draft of a failed batch (see `drafts`) keeps the kind
-        sqlx::Error::Protocol(message) if message.starts_with(STORAGE_FULL) => Failure::StorageFull,
-        sqlx::Error::Protocol(message) if message.starts_with(LOCKED) => Failure::Locked,
         // waiting for a pooled connection that a blocked statement holds
         sqlx::Error::PoolTimedOut => Failure::Locked,
         _ => Failure::Other,
@@ -318,18 +315,53 @@ pub fn is_storage_full(err: &sqlx::Error) -> bool {
     classify(err) == Failure::StorageFull
 }
 
-/// A copy of `err` that keeps its [`Failure`] kind and message (`sqlx::Error` is not `Clone`).
-pub fn copy_error(err: &sqlx::Error) -> sqlx::Error {
-    match classify(err) {
-        Failure::StorageFull => sqlx::Error::Protocol(format!("{STORAGE_FULL}: {err}")),
-        Failure::Locked => sqlx::Error::Protocol(format!("{LOCKED}: {err}")),
-        Failure::Other => sqlx::Error::Protocol(err.to_string()),
-    }
-}
-
 /// Whether an error is a unique-constraint violation.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// A database error translated once, where it leaves `db`: what it means for the request
+/// (see [`Failure`]) and a unique violation told apart. Cheap to clone, so one failed batch
+/// (see `drafts`) can answer every waiting save with the same error.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum DbError {
+    /// A row with the same unique key exists.
+    #[error("a row with the same key exists: {0}")]
+    Unique(Arc<sqlx::Error>),
+    /// See [`Failure::StorageFull`].
+    #[error("storage full: {0}")]
+    StorageFull(Arc<sqlx::Error>),
+    /// See [`Failure::Locked`].
+    #[error("database locked: {0}")]
+    Locked(Arc<sqlx::Error>),
+    /// Anything else: a bug or damage.
+    #[error(transparent)]
+    Other(Arc<sqlx::Error>),
+}
+
+impl DbError {
+    /// What the failure means for the request.
+    pub fn failure(&self) -> Failure {
+        match self {
+            Self::StorageFull(_) => Failure::StorageFull,
+            Self::Locked(_) => Failure::Locked,
+            Self::Unique(_) | Self::Other(_) => Failure::Other,
+        }
+    }
+}
+
+impl From<sqlx::Error> for DbError {
+    fn from(err: sqlx::Error) -> Self {
+        let unique = is_unique_violation(&err);
+        let kind = classify(&err);
+        let err = Arc::new(err);
+        match kind {
+            _ if unique => Self::Unique(err),
+            Failure::StorageFull => Self::StorageFull(err),
+            Failure::Locked => Self::Locked(err),
+            Failure::Other => Self::Other(err),
+        }
+    }
 }
 
 /// Parses a `sqlite:` URL or plain path into connect options (used by tests and tools).
@@ -342,7 +374,7 @@ mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn a_lock_held_elsewhere_is_classified_as_locked_and_keeps_its_kind_when_copied() {
+    async fn a_lock_held_elsewhere_is_classified_as_locked_once_and_keeps_its_kind_when_cloned() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("locked.db");
         let options = connect_options(&path, Create::IfMissing).busy_timeout(Duration::ZERO);
@@ -361,13 +393,14 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(classify(&err), Failure::Locked, "{err}");
-        assert_eq!(classify(&copy_error(&err)), Failure::Locked);
-        assert!(!is_storage_full(&err));
+        let err = DbError::from(err);
+        assert_eq!(err.clone().failure(), Failure::Locked);
         let plain = sqlx::query("select * from no_such_table")
             .execute(&mut other)
             .await
             .unwrap_err();
         assert_eq!(classify(&plain), Failure::Other);
-        assert_eq!(classify(&copy_error(&plain)), Failure::Other);
+        assert!(!is_storage_full(&plain));
+        assert_eq!(DbError::from(plain).failure(), Failure::Other);
     }
 }

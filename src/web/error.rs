@@ -12,7 +12,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 
 use super::layout::Chrome;
-use crate::{auth::tokens::short_id, db::Failure};
+use crate::{
+    auth::{password::HashError, tokens::short_id},
+    db::{DbError, Failure},
+};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -48,25 +51,58 @@ pub enum AppError {
     Busy(String),
     #[error("csrf: {0}")]
     Csrf(String),
+    /// A database failure, classified once in `db` (storage full and locked are 503s).
     #[error(transparent)]
-    Db(#[from] sqlx::Error),
+    Db(#[from] DbError),
     #[error("session store: {0}")]
     Session(#[from] tower_sessions::session::Error),
     #[error("internal: {0}")]
     Internal(String),
 }
 
-impl From<crate::auth::password::Busy> for AppError {
-    fn from(b: crate::auth::password::Busy) -> Self {
-        Self::Unavailable(b.to_string())
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::from(e))
     }
 }
 
+impl From<HashError> for AppError {
+    fn from(e: HashError) -> Self {
+        match e {
+            HashError::Busy => Self::Unavailable(e.to_string()),
+            HashError::Failed(m) => Self::Internal(format!("password hashing: {m}")),
+        }
+    }
+}
+
+impl From<crate::library::ReloadError> for AppError {
+    fn from(e: crate::library::ReloadError) -> Self {
+        match e {
+            crate::library::ReloadError::Db(e) => e.into(),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// How one error is answered: every variant is described once, here, and both the HTML page
+/// and the JSON body are built from it.
+struct Described {
+    status: StatusCode,
+    /// The JSON `error` code.
+    code: &'static str,
+    /// The page's title.
+    title: &'static str,
+    /// What the user reads; never internal details.
+    message: String,
+    /// Seconds for a Retry-After header.
+    retry_after: Option<u64>,
+}
+
 impl AppError {
-    /// The kind of a database failure (the session store's too), classified once in `db`.
+    /// The kind of a database failure (the session store's too).
     fn failure(&self) -> Option<Failure> {
         match self {
-            Self::Db(e) => Some(crate::db::classify(e)),
+            Self::Db(e) => Some(e.failure()),
             Self::Session(e) if e.to_string().contains("database is locked") => {
                 Some(Failure::Locked)
             }
@@ -74,183 +110,183 @@ impl AppError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    fn describe(&self) -> Described {
+        use StatusCode as S;
+        let d = |status, code, title, message: String| Described {
+            status,
+            code,
+            title,
+            message,
+            retry_after: None,
+        };
+        let retry = |mut d: Described, secs| {
+            d.retry_after = Some(secs);
+            d
+        };
         match self {
-            Self::SignInRequired { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden | Self::Csrf(_) => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::TooManyRequests { .. } | Self::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
-            Self::StorageLimit(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            _ if matches!(self.failure(), Some(Failure::StorageFull | Failure::Locked)) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            Self::Db(_) | Self::Session(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// Title and explanation shown to the user; never internal details.
-    fn user_text(&self) -> (&'static str, String) {
-        match self {
-            Self::SignInRequired { .. } => ("Sign in required", "Please sign in to continue.".into()),
-            Self::Forbidden => (
+            Self::SignInRequired { .. } => d(
+                S::UNAUTHORIZED,
+                "signed_out",
+                "Sign in required",
+                "Please sign in to continue.".into(),
+            ),
+            Self::Forbidden => d(
+                S::FORBIDDEN,
+                "forbidden",
                 "Not allowed",
                 "Your account does not have access to this page. If you think it should, ask an admin of this site.".into(),
             ),
-            Self::NotFound => (
+            Self::Csrf(m) => d(S::FORBIDDEN, "csrf", "Form expired", m.clone()),
+            Self::NotFound => d(
+                S::NOT_FOUND,
+                "not_found",
                 "Page not found",
                 "There is nothing at this address. It may have moved, or the link may be incomplete.".into(),
             ),
-            Self::BadRequest(m) | Self::Unprocessable(m) | Self::Conflict(m) => {
-                ("That didn't work", m.clone())
+            Self::BadRequest(m) => d(S::BAD_REQUEST, "bad_request", "That didn't work", m.clone()),
+            Self::Unprocessable(m) => {
+                d(S::UNPROCESSABLE_ENTITY, "invalid", "That didn't work", m.clone())
             }
-            Self::TooLarge => ("Too large", "What you sent is larger than this page accepts.".into()),
-            Self::UnsupportedMediaType => (
+            Self::Conflict(m) => d(S::CONFLICT, "conflict", "That didn't work", m.clone()),
+            Self::TooLarge => d(
+                S::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "Too large",
+                "What you sent is larger than this page accepts.".into(),
+            ),
+            Self::UnsupportedMediaType => d(
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
                 "Unsupported request",
                 "This address expects a form submission.".into(),
             ),
-            Self::Unavailable(m) => ("Try again shortly", m.clone()),
-            Self::TooManyRequests { retry_after } => (
-                "Too many attempts",
-                format!("Too many sign-in attempts. Wait {retry_after} seconds, then try again."),
+            Self::StorageLimit(m) => d(
+                S::PAYLOAD_TOO_LARGE,
+                "storage_limit",
+                "Storage limit reached",
+                m.clone(),
             ),
-            Self::Csrf(m) => ("Form expired", m.clone()),
-            Self::StorageLimit(m) => ("Storage limit reached", m.clone()),
-            Self::Busy(m) => ("Already under way", m.clone()),
-            _ if self.failure() == Some(Failure::StorageFull) => (
-                "Storage full",
-                "The server's disk is full, so nothing was saved. Your text is still in the page; try again in a minute and tell an admin.".into(),
+            Self::Unavailable(m) => retry(
+                d(S::SERVICE_UNAVAILABLE, "unavailable", "Try again shortly", m.clone()),
+                5,
             ),
-            _ if self.failure() == Some(Failure::Locked) => (
-                "Database busy",
-                "The database is locked by another program (a backup or maintenance task, for example), so nothing was saved. Your text is still in the page; try again in a few seconds.".into(),
+            Self::TooManyRequests { retry_after } => retry(
+                d(
+                    S::TOO_MANY_REQUESTS,
+                    "too_many_requests",
+                    "Too many attempts",
+                    format!("Too many sign-in attempts. Wait {retry_after} seconds, then try again."),
+                ),
+                *retry_after,
             ),
-            Self::Db(_) | Self::Session(_) | Self::Internal(_) => (
-                "Something went wrong",
-                "An unexpected error stopped this request. Nothing was changed. Try again; if it keeps happening, give an admin the reference below.".into(),
+            Self::Busy(m) => retry(
+                d(S::TOO_MANY_REQUESTS, "busy", "Already under way", m.clone()),
+                5,
             ),
-        }
-    }
-
-    /// Tells clients when to retry a 429 or 503.
-    fn add_retry_after(&self, resp: &mut Response) {
-        let retry = match self {
-            Self::TooManyRequests { retry_after } => Some(*retry_after),
-            Self::Unavailable(_) | Self::Busy(_) => Some(5),
-            _ => match self.failure() {
-                Some(Failure::StorageFull) => Some(30),
-                Some(Failure::Locked) => Some(5),
-                _ => None,
+            Self::Db(_) | Self::Session(_) | Self::Internal(_) => match self.failure() {
+                Some(Failure::StorageFull) => retry(
+                    d(
+                        S::SERVICE_UNAVAILABLE,
+                        "storage_full",
+                        "Storage full",
+                        "The server's disk is full, so nothing was saved. Your text is still in the page; try again in a minute and tell an admin.".into(),
+                    ),
+                    30,
+                ),
+                Some(Failure::Locked) => retry(
+                    d(
+                        S::SERVICE_UNAVAILABLE,
+                        "database_busy",
+                        "Database busy",
+                        "The database is locked by another program (a backup or maintenance task, for example), so nothing was saved. Your text is still in the page; try again in a few seconds.".into(),
+                    ),
+                    5,
+                ),
+                _ => d(
+                    S::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Something went wrong",
+                    "An unexpected error stopped this request. Nothing was changed. Try again; if it keeps happening, give an admin the reference below.".into(),
+                ),
             },
-        };
-        if let Some(secs) = retry
-            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
-        {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
     }
 
-    fn json_code(&self) -> &'static str {
-        match self {
-            Self::SignInRequired { .. } => "signed_out",
-            Self::Forbidden => "forbidden",
-            Self::NotFound => "not_found",
-            Self::BadRequest(_) => "bad_request",
-            Self::TooLarge => "too_large",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::Unprocessable(_) => "invalid",
-            Self::Conflict(_) => "conflict",
-            Self::Unavailable(_) => "unavailable",
-            Self::TooManyRequests { .. } => "too_many_requests",
-            Self::Csrf(_) => "csrf",
-            Self::StorageLimit(_) => "storage_limit",
-            Self::Busy(_) => "busy",
-            _ if self.failure() == Some(Failure::StorageFull) => "storage_full",
-            _ if self.failure() == Some(Failure::Locked) => "database_busy",
-            Self::Db(_) | Self::Session(_) | Self::Internal(_) => "internal",
-        }
-    }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        if let Self::SignInRequired { next, json: false } = &self {
-            return Redirect::to(&format!("/login?next={}", encode_query(next))).into_response();
-        }
-        let status = self.status();
-        let correlation = status.is_server_error().then(short_id);
-        if let Self::Db(e) = &self {
-            crate::metrics::bump(if crate::db::is_storage_full(e) {
+    /// Counts database failures and logs every server-side error under a fresh correlation id,
+    /// which the answer shows; `None` for client errors.
+    fn record(&self, status: StatusCode) -> Option<String> {
+        if let Self::Db(e) = self {
+            crate::metrics::bump(if e.failure() == Failure::StorageFull {
                 crate::metrics::Counter::StorageFull
             } else {
                 crate::metrics::Counter::DbError
             });
         }
-        if let Some(id) = &correlation {
-            match &self {
-                Self::Unavailable(m) => tracing::warn!(correlation = %id, "unavailable: {m}"),
-                other if other.failure() == Some(Failure::Locked) => {
-                    tracing::warn!(correlation = %id, error = %other, "database locked")
-                }
-                other => tracing::error!(correlation = %id, error = %other, "request failed"),
-            }
+        if !status.is_server_error() {
+            return None;
         }
-        let (title, message) = self.user_text();
-        let mut resp = if let Self::SignInRequired { json: true, .. } = &self {
-            (status, Json(json!({"error": "signed_out", "message": "Your session has ended. Sign in again; your text is kept in this page."}))).into_response()
+        let id = short_id();
+        match self {
+            Self::Unavailable(m) => tracing::warn!(correlation = %id, "unavailable: {m}"),
+            other if other.failure() == Some(Failure::Locked) => {
+                tracing::warn!(correlation = %id, error = %other, "database locked")
+            }
+            other => tracing::error!(correlation = %id, error = %other, "request failed"),
+        }
+        Some(id)
+    }
+
+    /// The answer, as a page for browsers or as JSON (`{"error", "message", "reference"}`) for
+    /// fetch clients. Signed-out browsers are sent to the sign-in page instead.
+    fn respond(self, json: bool) -> Response {
+        if let Self::SignInRequired { next, json: false } = &self
+            && !json
+        {
+            return Redirect::to(&format!("/login?next={}", encode_query(next))).into_response();
+        }
+        let d = self.describe();
+        let correlation = self.record(d.status);
+        let mut resp = if json || matches!(self, Self::SignInRequired { json: true, .. }) {
+            let message = match self {
+                Self::SignInRequired { .. } => {
+                    "Your session has ended. Sign in again; your text is kept in this page.".into()
+                }
+                _ => d.message,
+            };
+            let mut body = json!({"error": d.code, "message": message});
+            if let Some(id) = &correlation {
+                body["reference"] = json!(id);
+            }
+            (d.status, Json(body)).into_response()
         } else {
             let shown = ShownError {
-                title,
-                message: message.clone(),
+                title: d.title,
+                message: d.message.clone(),
                 correlation: correlation.clone(),
             };
-            let mut page = ErrorPage::new(status, title, message, correlation).into_response();
+            let mut page = ErrorPage::new(d.status, d.title, d.message, correlation).into_response();
             page.extensions_mut().insert(shown);
             page
         };
-        *resp.status_mut() = status;
-        self.add_retry_after(&mut resp);
+        *resp.status_mut() = d.status;
+        if let Some(secs) = d.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         resp
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.respond(false)
     }
 }
 
 /// A JSON error body for fetch clients: `{"error": code, "message": text}` with the status.
 pub fn json_error(err: AppError) -> Response {
-    if matches!(err, AppError::SignInRequired { .. }) {
-        return AppError::SignInRequired {
-            next: String::new(),
-            json: true,
-        }
-        .into_response();
-    }
-    let status = err.status();
-    let (_, message) = err.user_text();
-    let code = err.json_code();
-    if let AppError::Db(e) = &err {
-        crate::metrics::bump(if crate::db::is_storage_full(e) {
-            crate::metrics::Counter::StorageFull
-        } else {
-            crate::metrics::Counter::DbError
-        });
-    }
-    let mut body = json!({"error": code, "message": message});
-    if status.is_server_error() {
-        let id = short_id();
-        if err.failure() == Some(Failure::Locked) {
-            tracing::warn!(correlation = %id, error = %err, "database locked");
-        } else {
-            tracing::error!(correlation = %id, error = %err, "request failed");
-        }
-        body["reference"] = json!(id);
-    }
-    let mut resp = (status, Json(body)).into_response();
-    err.add_retry_after(&mut resp);
-    resp
+    err.respond(true)
 }
 
 /// Percent-encodes a path for use as a query value.
