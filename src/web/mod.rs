@@ -75,7 +75,7 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     // `Router::layer` wraps each route on its own: what follows holds per request
     let router = routes::table()
-        .router
+        .into_router(state.clone())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -1,11 +1,16 @@
 //! The route registry: every route with its method, minimum access and whether it changes
-//! state. The router is built from it, so tests that loop over `specs()` (authorization, CSRF,
-//! headers) cover a route the moment it is added.
+//! state. The router is built from it and the registry enforces each route's access (one route
+//! layer, [`Routes::into_router`]), so a handler cannot forget its check; tests that loop over
+//! `specs()` (authorization, CSRF, headers) cover a route the moment it is added.
+
+use std::{collections::HashMap, sync::Arc};
 
 use axum::{
     Router,
-    extract::DefaultBodyLimit,
+    extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Request, State},
     handler::Handler,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 
@@ -13,6 +18,7 @@ use super::{
     LARGE_BODY, account, admin, author, calibration, catalog, debrief, drills, history, home, live,
     ops, practice, retry, review,
 };
+use super::extract::{CurrentUser, RequireAdmin, RequireAuthor, RequireInterviewer};
 use crate::state::AppState;
 
 /// Who may call a route.
@@ -118,6 +124,63 @@ impl Routes {
             access,
         });
         self
+    }
+}
+
+/// Each route's access, looked up by method and route template.
+type AccessTable = HashMap<(&'static str, &'static str), Access>;
+
+impl Routes {
+    /// The router with every route's access enforced before its handler runs. The user found
+    /// here is kept on the request, so the handler's own extractor does not load it again.
+    pub fn into_router(self, state: AppState) -> Router<AppState> {
+        let table: AccessTable = self
+            .specs
+            .iter()
+            .map(|s| ((s.method, s.path), s.access))
+            .collect();
+        self.router.route_layer(middleware::from_fn_with_state(
+            (state, Arc::new(table)),
+            enforce_access,
+        ))
+    }
+}
+
+/// Lets a request through only when its caller has the route's access. A method the route does
+/// not register is not in the table: the route's own 405 answers it.
+async fn enforce_access(
+    State((state, table)): State<(AppState, Arc<AccessTable>)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let method = match req.method().as_str() {
+        "HEAD" => "GET",
+        m => m,
+    };
+    let access = req
+        .extensions()
+        .get::<MatchedPath>()
+        .and_then(|p| table.get(&(method, p.as_str())).copied());
+    let (mut parts, body) = req.into_parts();
+    let checked = match access {
+        Some(Access::Public) => Ok(()),
+        Some(Access::SignedIn) => CurrentUser::from_request_parts(&mut parts, &state)
+            .await
+            .map(drop),
+        Some(Access::Interviewer) => RequireInterviewer::from_request_parts(&mut parts, &state)
+            .await
+            .map(drop),
+        Some(Access::Author) => RequireAuthor::from_request_parts(&mut parts, &state)
+            .await
+            .map(drop),
+        Some(Access::Admin) => RequireAdmin::from_request_parts(&mut parts, &state)
+            .await
+            .map(drop),
+        None => Ok(()),
+    };
+    match checked {
+        Ok(()) => next.run(Request::from_parts(parts, body)).await,
+        Err(e) => e.into_response(),
     }
 }
 
