@@ -89,7 +89,11 @@ impl Passwords {
 
     /// Verifies `password` against `stored`, or against the dummy hash when there is no account.
     /// Returns `false` for an unknown account, always after the same amount of work.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, HashError> {
+    pub async fn verify(
+        &self,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, HashError> {
         let dummy = self.dummy_hash.clone();
         self.run(move || {
             let known = stored.is_some();

@@ -34,6 +34,18 @@ pub fn has_refused_control(text: &str) -> bool {
     text.chars().any(is_refused_control)
 }
 
+/// Why a submit is refused, or `None`: the text rules of [`check_answer`], and an answer must
+/// say something (a candidate who skips a round says so in a sentence).
+pub fn submit_refusal(body: &str) -> Option<String> {
+    match check_answer(body) {
+        Err(problem) => Some(problem.message()),
+        Ok(()) if body.trim().is_empty() => Some(
+            "Write an answer before submitting. If you want to skip the round, say so in a sentence — interviewers read that too.".into(),
+        ),
+        Ok(()) => None,
+    }
+}
+
 /// Checks length and characters (tabs and newlines are fine; other controls are not).
 pub fn check_answer(body: &str) -> Result<(), AnswerProblem> {
     let chars = body.chars().count();

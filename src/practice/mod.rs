@@ -10,5 +10,6 @@ pub mod steps;
 
 pub use answer::{
     AnswerProblem, MAX_CHARS, check_answer, has_refused_control, is_refused_control, locate_quote,
+    submit_refusal,
 };
 pub use steps::{Mode, Part, Step, StepState, current_step, steps};

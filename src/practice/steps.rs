@@ -140,6 +140,59 @@ pub fn guidance_visible(g: &Gauntlet, mode: Mode, states: &[StepState], round: u
     }
 }
 
+/// A submit of a step that is already submitted: the same text again (a double click or a
+/// retried request) lands where the first submit did; a different text is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resubmit {
+    /// Nothing to do: go to the attempt, as the first submit did.
+    SameText,
+    /// The answer can no longer change.
+    Refused,
+}
+
+/// What a submit of `body` does to a step submitted earlier with `submitted`.
+pub fn resubmit(submitted: &str, body: &str) -> Resubmit {
+    if submitted == body {
+        Resubmit::SameText
+    } else {
+        Resubmit::Refused
+    }
+}
+
+/// Where a candidate goes after submitting a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterSubmit {
+    /// Every step is submitted: the attempt is finished (debrief, or a retry's comparison).
+    Finished,
+    /// Study mode, the round is complete: its guidance.
+    Guidance(u32),
+    /// The next step of the attempt.
+    NextStep(Step),
+}
+
+/// The step after submitting `step`, judged on the states with `step` submitted.
+pub fn after_submit(
+    g: &Gauntlet,
+    mode: Mode,
+    states: &[StepState],
+    step: Step,
+    only: Option<u32>,
+) -> AfterSubmit {
+    let mut states = states.to_vec();
+    states.retain(|s| s.step != step);
+    states.push(StepState {
+        step,
+        submitted: true,
+    });
+    match current_step_in(g, &states, only) {
+        None => AfterSubmit::Finished,
+        Some(next) if mode == Mode::Study && next.round != step.round => {
+            AfterSubmit::Guidance(step.round)
+        }
+        Some(next) => AfterSubmit::NextStep(next),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,5 +281,52 @@ mod tests {
             "follow-up still open"
         );
         assert!(!guidance_visible(&g, Mode::Interview, &states, 1));
+    }
+
+    #[test]
+    fn after_a_submit_study_mode_shows_a_finished_round_and_the_last_step_finishes() {
+        let g = gauntlet();
+        let main = |round| Step {
+            round,
+            part: Part::Main,
+        };
+        let follow = Step {
+            round: 2,
+            part: Part::FollowUp,
+        };
+        assert_eq!(
+            after_submit(&g, Mode::Interview, &[], main(1), None),
+            AfterSubmit::NextStep(main(2))
+        );
+        assert_eq!(
+            after_submit(&g, Mode::Study, &[], main(1), None),
+            AfterSubmit::Guidance(1)
+        );
+        // the follow-up belongs to round 2: no guidance in between
+        let states = [done(1, Part::Main)];
+        assert_eq!(
+            after_submit(&g, Mode::Study, &states, main(2), None),
+            AfterSubmit::NextStep(follow)
+        );
+        let states = [
+            done(1, Part::Main),
+            done(2, Part::Main),
+            done(2, Part::FollowUp),
+        ];
+        assert_eq!(
+            after_submit(&g, Mode::Study, &states, main(3), None),
+            AfterSubmit::Finished
+        );
+        // a retry of round 1 ends with that round
+        assert_eq!(
+            after_submit(&g, Mode::Study, &[], main(1), Some(1)),
+            AfterSubmit::Finished
+        );
+    }
+
+    #[test]
+    fn a_second_submit_with_the_same_text_is_harmless_and_a_different_one_is_refused() {
+        assert_eq!(resubmit("text", "text"), Resubmit::SameText);
+        assert_eq!(resubmit("text", "text!"), Resubmit::Refused);
     }
 }

@@ -264,7 +264,8 @@ impl AppError {
                 message: d.message.clone(),
                 correlation: correlation.clone(),
             };
-            let mut page = ErrorPage::new(d.status, d.title, d.message, correlation).into_response();
+            let mut page =
+                ErrorPage::new(d.status, d.title, d.message, correlation).into_response();
             page.extensions_mut().insert(shown);
             page
         };

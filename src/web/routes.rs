@@ -14,11 +14,11 @@ use axum::{
     routing::{get, post},
 };
 
+use super::extract::{CurrentUser, RequireAdmin, RequireAuthor, RequireInterviewer};
 use super::{
     LARGE_BODY, account, admin, author, calibration, catalog, debrief, drills, history, home, live,
     ops, practice, retry, review,
 };
-use super::extract::{CurrentUser, RequireAdmin, RequireAuthor, RequireInterviewer};
 use crate::state::AppState;
 
 /// Who may call a route.
