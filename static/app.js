@@ -118,112 +118,162 @@
     if (e.persisted && $("form[data-autosave]")) window.location.reload();
   });
 
-  // ---- autosave ----------------------------------------------------------------------------
-  var form = $("form[data-autosave]");
-  if (form) { autosave(form); }
-
-  function autosave(form) {
-    var url = form.getAttribute("data-autosave");
-    var key = form.getAttribute("data-backup-key");
-    var textarea = $("textarea[name=body]", form);
-    var versionInput = $("[data-version]", form);
-    var status = $("[data-status]", form);
-    var csrfInput = $("input[name=_csrf]", form);
-    var csrf = csrfInput.value;
-    var conflict = $("[data-conflict]", form);
-    var lastSaved = textarea.value;
-    // a live interview saves about every second while typing, so the console follows closely
-    var liveMode = form.hasAttribute("data-autosave-delay");
-    var delay = Number(form.getAttribute("data-autosave-delay")) || 1500;
-    var livePending = false;
-    var timerId = null, inFlight = false, again = false, backoff = 2000, blocked = false, submitting = false;
-
-    function setStatus(text, kind) {
-      status.textContent = text;
-      status.className = "save-status" + (kind ? " save-" + kind : "");
+  // ---- one autosave client, configured per form (the answer, the review draft) --------------
+  // o.form holds the _csrf input; o.payload() is what a save sends and o.snapshot() what "saved"
+  // compares; o.say(text, kind) shows the state; o.saved(data, clean) and o.refused(r) (true when
+  // the form handled the answer) are the form's own; o.paused() holds saves while it says so.
+  // o.live saves at most every o.delay ms while typing goes on instead of after a pause.
+  var SIGNED_OUT = "Signed out — sign in again in another tab; ";
+  function autosaveClient(o) {
+    var csrfInput = $("input[name=_csrf]", o.form);
+    var lastSaved = o.snapshot();
+    var timerId = null, inFlight = false, again = false, backoff = 2000, submitting = false, livePending = false;
+    var delay = o.delay || 1500;
+    function dirty() { return o.snapshot() !== lastSaved; }
+    function held() { return submitting || (o.paused ? o.paused() : false); }
+    function schedule(ms) { clearTimeout(timerId); timerId = setTimeout(save, ms); }
+    function retry() {
+      o.say("Not saved — retrying", "error");
+      schedule(backoff);
+      backoff = Math.min(backoff * 2, 30000);
     }
-    function dirty() { return textarea.value !== lastSaved; }
-    function backup() {
-      try { localStorage.setItem(key, JSON.stringify({ body: textarea.value, at: Date.now() })); } catch (e) { /* storage full or disabled */ }
+    function signedOut() { o.say(SIGNED_OUT + o.kept, "error"); schedule(10000); }
+    function answered(r, sent) {
+      if (r.status === 200) {
+        lastSaved = sent;
+        backoff = 2000;
+        o.saved(r.data, !dirty());
+      } else if (o.refused && o.refused(r)) {
+        // the form showed what to do (e.g. a conflict)
+      } else if (r.status === 401) {
+        signedOut();
+      } else if (r.status === 403 && r.data.error === "csrf") {
+        // signed in again elsewhere: the session (and its token) changed; fetch the new token
+        refreshToken();
+      } else if ([400, 404, 409, 413, 422].indexOf(r.status) >= 0) {
+        o.say("Not saved — " + (r.data.message || "the server refused this."), "error");
+      } else if (r.status === 503 && r.data.message) {
+        // storage full or the database locked by another program: say so, and keep retrying
+        retry();
+        o.say("Not saved — " + r.data.message, "error");
+      } else {
+        retry();
+      }
     }
-    function clearBackup() { try { localStorage.removeItem(key); } catch (e) { /* ignore */ } }
-    function params(body) {
-      var p = new URLSearchParams();
-      p.set("body", body);
-      p.set("base_version", versionInput.value);
-      return p;
-    }
-    function schedule(delay) {
-      clearTimeout(timerId);
-      timerId = setTimeout(save, delay);
-    }
-
     function save() {
-      if (!dirty() || blocked || submitting) return;
+      if (!dirty() || held()) return;
       if (inFlight) { again = true; return; }
       inFlight = true;
-      var sent = textarea.value;
-      setStatus("Saving…", "busy");
-      fetch(url, {
+      var sent = o.snapshot();
+      o.say("Saving…", "busy");
+      fetch(o.url, {
         method: "POST",
         credentials: "same-origin",
-        headers: { "X-CSRF-Token": csrf, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
-        body: params(sent),
+        headers: { "X-CSRF-Token": csrfInput.value, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
+        body: o.payload(),
       }).then(function (resp) {
         return resp.json().catch(function () { return {}; }).then(function (data) { return { status: resp.status, data: data }; });
       }).then(function (r) {
         inFlight = false;
-        if (r.status === 200) {
-          versionInput.value = r.data.version;
-          lastSaved = sent;
-          backoff = 2000;
-          setStatus("Saved " + localTime(r.data.saved_at), "ok");
-          if (!dirty()) clearBackup();
-        } else if (r.status === 409 && r.data.theirs !== undefined) {
-          showConflict(r.data.theirs, r.data.version);
-        } else if (r.status === 401) {
-          setStatus("Signed out — sign in again in another tab; your text is kept here and saves after that.", "error");
-          schedule(10000);
-        } else if (r.status === 403 && r.data.error === "csrf") {
-          // signed in again elsewhere: the session (and its token) changed; fetch the new token
-          refreshToken();
-        } else if (r.status === 422 || r.status === 413 || r.status === 400 || r.status === 409 || r.status === 404) {
-          setStatus("Not saved — " + (r.data.message || "the server refused this text."), "error");
-        } else if (r.status === 503 && r.data.message) {
-          // storage full or the database locked by another program: say so, and keep retrying
-          retry();
-          setStatus("Not saved — " + r.data.message, "error");
-        } else {
-          retry();
-        }
+        answered(r, sent);
         if (again) { again = false; schedule(200); }
       }).catch(function () {
         inFlight = false;
         retry();
       });
     }
-
     function refreshToken() {
       fetch("/account/csrf.json", { credentials: "same-origin", headers: { "Accept": "application/json" } })
         .then(function (resp) { return resp.ok ? resp.json() : Promise.reject(resp.status); })
-        .then(function (data) { csrf = data.csrf; csrfInput.value = data.csrf; schedule(200); })
-        .catch(function () {
-          setStatus("Signed out — sign in again in another tab; your text is kept here and saves after that.", "error");
-          schedule(10000);
-        });
+        .then(function (data) { csrfInput.value = data.csrf; schedule(200); })
+        .catch(signedOut);
     }
+    // leaving (tab hidden, page left): send what is unsaved without waiting for an answer
+    function flush() {
+      if (!dirty() || held()) return;
+      var body = o.payload();
+      body.set("_csrf", csrfInput.value);
+      if (navigator.sendBeacon) {
+        navigator.sendBeacon(o.beaconUrl, body);
+      } else {
+        fetch(o.beaconUrl, { method: "POST", keepalive: true, credentials: "same-origin", body: body });
+      }
+    }
+    o.form.addEventListener("submit", function () { submitting = true; clearTimeout(timerId); });
+    document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") flush(); });
+    window.addEventListener("pagehide", flush);
+    window.addEventListener("beforeunload", function (e) {
+      if (dirty() && !submitting) { save(); e.preventDefault(); e.returnValue = ""; }
+    });
+    return {
+      changed: function () {
+        if (!o.live) { schedule(delay); return; }
+        if (!livePending) {
+          livePending = true;
+          setTimeout(function () { livePending = false; save(); }, delay);
+        }
+      },
+      saveNow: function () { clearTimeout(timerId); save(); },
+      adopt: function (snapshot) { lastSaved = snapshot; },
+      submitting: function () { submitting = true; },
+    };
+  }
 
-    function retry() {
-      setStatus("Not saved — retrying", "error");
-      schedule(backoff);
-      backoff = Math.min(backoff * 2, 30000);
+  // ---- the answer form: autosave with a local backup and a two-tab conflict ------------------
+  var form = $("form[data-autosave]");
+  if (form) { answerForm(form); }
+
+  function answerForm(form) {
+    var key = form.getAttribute("data-backup-key");
+    var textarea = $("textarea[name=body]", form);
+    var versionInput = $("[data-version]", form);
+    var status = $("[data-status]", form);
+    var conflict = $("[data-conflict]", form);
+    var blocked = false;
+
+    function setStatus(text, kind) {
+      status.textContent = text;
+      status.className = "save-status" + (kind ? " save-" + kind : "");
     }
+    function backup() {
+      try { localStorage.setItem(key, JSON.stringify({ body: textarea.value, at: Date.now() })); } catch (e) { /* storage full or disabled */ }
+    }
+    function clearBackup() { try { localStorage.removeItem(key); } catch (e) { /* ignore */ } }
+    var url = form.getAttribute("data-autosave");
+    var client = autosaveClient({
+      form: form,
+      url: url,
+      beaconUrl: url + "?quiet=1",
+      // a live interview saves about every second while typing, so the console follows closely
+      live: form.hasAttribute("data-autosave-delay"),
+      delay: Number(form.getAttribute("data-autosave-delay")) || 1500,
+      kept: "your text is kept here and saves after that.",
+      snapshot: function () { return textarea.value; },
+      payload: function () {
+        var p = new URLSearchParams();
+        p.set("body", textarea.value);
+        p.set("base_version", versionInput.value);
+        return p;
+      },
+      say: setStatus,
+      paused: function () { return blocked; },
+      saved: function (data, clean) {
+        versionInput.value = data.version;
+        setStatus("Saved " + localTime(data.saved_at), "ok");
+        if (clean) clearBackup();
+      },
+      refused: function (r) {
+        if (r.status !== 409 || r.data.theirs === undefined) return false;
+        showConflict(r.data.theirs, r.data.version);
+        return true;
+      },
+    });
 
     function showConflict(theirs, version) {
       if (theirs === textarea.value) {
         // the server already has exactly this text (e.g. saved as the page was left): adopt it
         versionInput.value = version;
-        lastSaved = theirs;
+        client.adopt(theirs);
         clearBackup();
         setStatus("Saved", "ok");
         return;
@@ -242,14 +292,14 @@
       $("[data-keep-mine]", conflict).onclick = function () {
         versionInput.value = version;
         close();
-        lastSaved = theirs;
-        save();
+        client.adopt(theirs);
+        client.saveNow();
       };
       $("[data-use-theirs]", conflict).onclick = function () {
         backup();
         textarea.value = theirs;
         versionInput.value = version;
-        lastSaved = theirs;
+        client.adopt(theirs);
         close();
         setStatus("Using the saved text", "ok");
       };
@@ -262,9 +312,9 @@
         textarea.value = mergeBox.value;
         backup();
         versionInput.value = version;
-        lastSaved = theirs;
+        client.adopt(theirs);
         close();
-        save();
+        client.saveNow();
       };
       conflict.scrollIntoView({ block: "nearest" });
     }
@@ -272,32 +322,13 @@
     textarea.addEventListener("input", function () {
       backup();
       setStatus("Unsaved changes", "busy");
-      if (!liveMode) { schedule(delay); return; }
-      // live: a save at most every `delay` ms while typing goes on (not after a pause)
-      if (!livePending) {
-        livePending = true;
-        setTimeout(function () { livePending = false; save(); }, delay);
-      }
+      client.changed();
     });
-    form.addEventListener("submit", function () { submitting = true; clearTimeout(timerId); });
-    function flush() {
-      if (!dirty() || submitting || blocked) return;
-      var body = params(textarea.value);
-      body.set("_csrf", csrf);
-      var quietUrl = url + "?quiet=1";
-      if (navigator.sendBeacon) {
-        navigator.sendBeacon(quietUrl, body);
-      } else {
-        fetch(quietUrl, { method: "POST", keepalive: true, credentials: "same-origin", body: body });
-      }
-    }
-    document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") flush(); });
-    window.addEventListener("pagehide", flush);
-    window.addEventListener("beforeunload", function (e) {
-      if (dirty() && !submitting) { save(); e.preventDefault(); e.returnValue = ""; }
-    });
+    offerBackup(form, key, textarea, function () { setStatus("Restored — saving…", "busy"); client.saveNow(); }, clearBackup);
+  }
 
-    // a local copy newer than what the server has (e.g. typed while signed out): offer it back
+  // a local copy newer than what the server has (e.g. typed while signed out): offer it back
+  function offerBackup(form, key, textarea, restored, discard) {
     try {
       var saved = JSON.parse(localStorage.getItem(key) || "null");
       if (saved && saved.body && saved.body !== textarea.value) {
@@ -309,12 +340,12 @@
         restore.type = "button";
         restore.className = "button small";
         restore.textContent = "Restore it";
-        restore.onclick = function () { textarea.value = saved.body; note.remove(); setStatus("Restored — saving…", "busy"); save(); };
+        restore.onclick = function () { textarea.value = saved.body; note.remove(); restored(); };
         var dismiss = document.createElement("button");
         dismiss.type = "button";
         dismiss.className = "button small subtle";
         dismiss.textContent = "Discard";
-        dismiss.onclick = function () { clearBackup(); note.remove(); };
+        dismiss.onclick = function () { discard(); note.remove(); };
         note.appendChild(restore);
         note.appendChild(dismiss);
         form.insertBefore(note, form.firstChild);
@@ -558,10 +589,8 @@
     // submitted review outside edit mode is read-only (its fields are disabled)
     var url = rubric.getAttribute("data-review-autosave");
     var editing = rubric.hasAttribute("data-review-edit");
-    var csrf = $("input[name=_csrf]", rubric).value;
     var statuses = $all("[data-review-status], [data-review-status-bottom], [data-review-status-bar]");
     var bar = $("[data-scorecard]");
-    var timerId = null, submitting = false, dirty = false;
     function say(text, kind) {
       statuses.forEach(function (el) { el.textContent = text; el.className = "save-status" + (kind ? " save-" + kind : ""); });
     }
@@ -574,36 +603,32 @@
       });
       return p;
     }
-    function save() {
-      if (submitting || !url) return;
-      say("Saving…", "busy");
-      fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "X-CSRF-Token": csrf, "Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8" },
-        body: fields(),
-      }).then(function (resp) {
-        return resp.json().catch(function () { return {}; }).then(function (d) { return { status: resp.status, data: d }; });
-      }).then(function (r) {
-        if (r.status === 200) { dirty = false; say("Draft saved " + localTime(r.data.saved_at), "ok"); }
-        else if (r.status === 401) { say("Signed out — sign in again in another tab; your grading is kept in this page.", "error"); }
-        else { say("Not saved — " + (r.data.message || "try again"), "error"); }
-      }).catch(function () { say("Not saved — retrying", "error"); schedule(5000); });
+    var client = url ? autosaveClient({
+      form: rubric,
+      url: url,
+      beaconUrl: url,
+      kept: "your grading is kept in this page and saves after that.",
+      snapshot: function () { return fields().toString(); },
+      payload: fields,
+      say: say,
+      saved: function (data) { say("Draft saved " + localTime(data.saved_at), "ok"); },
+    }) : null;
+    // edit mode saves only on "Save changes": leaving with changes asks first
+    var editedSince = false, submitting = false;
+    rubric.addEventListener("submit", function () { submitting = true; });
+    if (editing) {
+      window.addEventListener("beforeunload", function (e) {
+        if (editedSince && !submitting) { e.preventDefault(); e.returnValue = ""; }
+      });
     }
-    function schedule(delay) { clearTimeout(timerId); timerId = setTimeout(save, delay); }
     function changed() {
-      dirty = true;
-      if (editing) { say("Unsaved changes — the candidate sees them when you press Save changes", "busy"); }
-      else if (url) { say("Unsaved changes", "busy"); schedule(1500); }
+      if (editing) { editedSince = true; say("Unsaved changes — the candidate sees them when you press Save changes", "busy"); }
+      else if (client) { say("Unsaved changes", "busy"); client.changed(); }
       paintBar();
     }
     function ours(el) { return el.form === rubric || el.getAttribute("form") === "rubric"; }
     document.addEventListener("input", function (e) { if (ours(e.target)) changed(); });
     document.addEventListener("change", function (e) { if (ours(e.target)) changed(); });
-    rubric.addEventListener("submit", function () { submitting = true; clearTimeout(timerId); });
-    window.addEventListener("beforeunload", function (e) {
-      if (dirty && !submitting && (url || editing)) { save(); e.preventDefault(); e.returnValue = ""; }
-    });
 
     var cards = $all("[data-round-card]");
     var current = 0;
@@ -647,6 +672,7 @@
       var button = $("[data-sc-submit]") || $("#rubric button.primary");
       if (!button) return;
       if (window.confirm(button.getAttribute("data-confirm") || "Submit?")) {
+        if (client) client.submitting();
         submitting = true;
         rubric.requestSubmit();
       }
@@ -679,7 +705,7 @@
         var summary = $("#summary");
         if (summary && !summary.readOnly) { summary.focus({ preventScroll: true }); summary.scrollIntoView({ block: "center" }); }
         e.preventDefault();
-      } else if (e.key === "s" && url) { clearTimeout(timerId); save(); e.preventDefault(); }
+      } else if (e.key === "s" && client) { client.saveNow(); e.preventDefault(); }
       else if (e.key === "S" && (url || editing)) { submitWithConfirmation(); e.preventDefault(); }
       else if (e.key === "?") { help.hidden = !help.hidden; e.preventDefault(); }
     });

@@ -2479,3 +2479,81 @@ async fn the_mail_reset_and_assignment_pages_fit_a_phone_work_without_javascript
     }
     assert!(report.is_empty(), "problems:\n{}", report.join("\n"));
 }
+
+/// The review draft's summary as stored.
+async fn stored_summary(app: &TestApp) -> String {
+    sqlx::query_scalar("select summary from reviews order by id desc limit 1")
+        .fetch_one(app.pool())
+        .await
+        .unwrap()
+}
+
+/// Types into a field the way the page sees typing (an input event), without a key press, so
+/// the page never gets the user activation that would make leaving it ask first.
+async fn type_into(b: &Browser, css: &str, text: &str) {
+    js(
+        b,
+        &format!(
+            "const el = document.querySelector({css:?}); el.value += {text:?};
+             el.dispatchEvent(new Event('input', {{ bubbles: true }})); return true;"
+        ),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_review_autosave_retries_after_a_failed_save_and_sends_on_leave() {
+    let app = https_app().await;
+    let candidate = app.create_user(Role::Candidate).await;
+    let interviewer = app.create_user(Role::Interviewer).await;
+    let b = https_browser(true).await;
+    let id = requested_seed(&b, &app, &candidate).await;
+    sign_in(&b, &app, &interviewer).await;
+    b.goto(&app.url(&format!("/reviews/{id}"))).await;
+    js(
+        &b,
+        "document.querySelector(\"form[action$='/claim'] button\").click(); return true",
+    )
+    .await;
+    b.wait_for_text("Level for round 1").await;
+    let status = || async { b.text("[data-review-status-bar]").await };
+
+    // every save fails while the trigger is there: the page says so and keeps trying
+    sqlx::query(
+        "create trigger saves_fail before update of summary on reviews
+         begin select raise(abort, 'saves fail in this test'); end",
+    )
+    .execute(app.pool())
+    .await
+    .unwrap();
+    type_into(&b, "#summary", "Clear on routing.").await;
+    wait_until("the failed save", || async {
+        status().await.starts_with("Not saved")
+    })
+    .await;
+    assert_eq!(stored_summary(&app).await, "");
+    sqlx::query("drop trigger saves_fail")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    wait_until("the retried save", || async {
+        status().await.starts_with("Draft saved")
+    })
+    .await;
+    assert_eq!(stored_summary(&app).await, "Clear on routing.");
+
+    // with the page's timers stopped, only leaving the page can send the last change
+    js(
+        &b,
+        "window.setTimeout = function () { return 0; }; return true",
+    )
+    .await;
+    type_into(&b, "#summary", " Sent on leaving.").await;
+    assert_eq!(status().await, "Unsaved changes");
+    b.goto(&app.url("/reviews")).await;
+    wait_until("the change sent on leaving", || async {
+        stored_summary(&app).await == "Clear on routing. Sent on leaving."
+    })
+    .await;
+    b.close().await;
+}

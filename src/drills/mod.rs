@@ -3,11 +3,13 @@
 //! - [`cards`] turns an alignment result and a reviewer's trap flag into drill cards;
 //! - [`schedule`] wraps the FSRS scheduler (`fsrs` crate) — memory state in, next due date out;
 //! - [`next`] picks what to practise next from levels and open cards;
-//! - [`progress`] counts drills done, retention and the streak.
+//! - [`progress`] counts drills done, retention and the streak;
+//! - [`reveal`] says what a drill's reveal shows and how a card is described.
 
 pub mod cards;
 pub mod next;
 pub mod progress;
+pub mod reveal;
 pub mod schedule;
 
 pub use cards::{CardKind, NewCard, Source, WHOLE_TRAP};
@@ -37,6 +39,41 @@ pub fn describe_interval(secs: i64) -> String {
         s if s < 730 * 86_400 => format!("{} months", (s + 15 * 86_400) / (30 * 86_400)),
         s => format!("{} years", s / (365 * 86_400)),
     }
+}
+
+/// When a card is due, as a list says it: "due now", "due later today" or the date and how far.
+pub fn due_label(due_at: i64, now: i64) -> String {
+    if due_at <= now {
+        "due now".to_string()
+    } else if due_at < end_of_day(now) {
+        "due later today".to_string()
+    } else {
+        format!(
+            "due {} (in {})",
+            crate::clock::format_date(due_at),
+            describe_interval(due_at - now)
+        )
+    }
+}
+
+/// What a rating did, as said after it: the next due date, how far off that is, and how many
+/// other cards are due today (`due_left`).
+pub fn rated_note(rating: Rating, outcome: &Outcome, due_left: usize) -> String {
+    let when = if outcome.interval_secs == 0 {
+        "later today".to_string()
+    } else {
+        format!("in {}", describe_interval(outcome.interval_secs))
+    };
+    let left = match due_left {
+        0 => " No more drills due today.".to_string(),
+        1 => " 1 more due today.".to_string(),
+        n => format!(" {n} more due today."),
+    };
+    format!(
+        "{}: next due {} ({when}).{left}",
+        rating.label(),
+        crate::clock::format_date(outcome.due_at),
+    )
 }
 
 #[cfg(test)]

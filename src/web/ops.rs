@@ -78,17 +78,12 @@ fn may_scrape(peer: SocketAddr, headers: &HeaderMap, token: Option<&str>) -> boo
     peer.ip().is_loopback() && !forwarded
 }
 
-/// `GET /static/{file}`: only exact hashed names are served.
-pub async fn static_file(Path(file): Path<String>) -> Result<Response, AppError> {
-    let (body, content_type) = assets::find(&file).ok_or(AppError::NotFound)?;
-    let mut resp = body.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
-    );
-    Ok(resp)
+/// `GET /static/{file}`: only exact hashed names are served (see `assets`).
+pub async fn static_file(
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    assets::respond(&file, &headers).ok_or(AppError::NotFound)
 }
 
 #[cfg(test)]

@@ -340,6 +340,125 @@ async fn t42_static_paths_never_leave_the_embedded_files() {
     }
 }
 
+/// The hashed URLs of the stylesheet, the script and the icon, read from the sign-in page.
+async fn asset_urls(app: &TestApp, client: &Client) -> Vec<String> {
+    let page = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let urls: Vec<String> = page
+        .split('"')
+        .filter(|s| s.starts_with("/static/"))
+        .map(str::to_string)
+        .collect();
+    for ext in [".css", ".js", ".svg"] {
+        assert!(urls.iter().any(|u| u.ends_with(ext)), "{ext} in {urls:?}");
+    }
+    urls
+}
+
+#[tokio::test]
+async fn static_assets_come_brotli_gzip_or_plain_by_accept_encoding_and_stay_cached() {
+    use std::io::Read;
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for url in asset_urls(&app, &client).await {
+        let get = |enc: &'static str| {
+            let mut req = client.get(app.url(&url));
+            if !enc.is_empty() {
+                req = req.header("accept-encoding", enc);
+            }
+            req.send()
+        };
+        let plain = get("").await.unwrap();
+        assert_eq!(plain.status(), StatusCode::OK, "{url}");
+        let h = plain.headers().clone();
+        let expected_type = match url.rsplit('.').next() {
+            Some("css") => "text/css; charset=utf-8",
+            Some("js") => "text/javascript; charset=utf-8",
+            _ => "image/svg+xml",
+        };
+        assert_eq!(h["content-type"], expected_type, "{url}");
+        assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
+        assert_eq!(h["vary"], "accept-encoding", "{url}");
+        assert!(h.get("content-encoding").is_none(), "{url}");
+        let etag = h["etag"].to_str().unwrap().to_string();
+        assert!(etag.starts_with('"') && etag.len() > 10, "{etag}");
+        let original = plain.bytes().await.unwrap();
+
+        for (accept, coding) in [
+            ("gzip, deflate, br", "br"),
+            ("br;q=0, gzip", "gzip"),
+            ("gzip", "gzip"),
+            ("identity", ""),
+            ("br;q=0, gzip;q=0", ""),
+        ] {
+            let r = get(accept).await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK, "{url} {accept}");
+            assert_eq!(r.headers()["content-type"], expected_type);
+            assert_eq!(r.headers()["vary"], "accept-encoding");
+            assert_eq!(r.headers()["etag"].to_str().unwrap(), etag);
+            let sent = r
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            // a file too small to gain from compression may always come plain
+            let tiny = original.len() < 1024 && sent.is_empty();
+            assert!(sent == coding || tiny, "{url} with {accept}: {sent:?}");
+            let body = r.bytes().await.unwrap();
+            let mut decoded = Vec::new();
+            match sent.as_str() {
+                "br" => {
+                    brotli::Decompressor::new(&body[..], 4096)
+                        .read_to_end(&mut decoded)
+                        .unwrap();
+                }
+                "gzip" => {
+                    flate2::read::GzDecoder::new(&body[..])
+                        .read_to_end(&mut decoded)
+                        .unwrap();
+                }
+                _ => decoded = body.to_vec(),
+            }
+            assert_eq!(decoded, original, "{url} with {accept}");
+            if !sent.is_empty() {
+                assert!(body.len() < original.len(), "{url}: {sent} is smaller");
+            }
+        }
+
+        // a current copy is answered with 304 and no body
+        let again = client
+            .get(app.url(&url))
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{url}");
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+        assert!(again.bytes().await.unwrap().is_empty());
+
+        // the same file under its plain name, or under another hash, does not exist
+        let name = url.trim_start_matches("/static/");
+        let mut parts: Vec<&str> = name.split('.').collect();
+        let other_hash = "0".repeat(parts[1].len());
+        let stale = {
+            parts[1] = &other_hash;
+            format!("/static/{}", parts.join("."))
+        };
+        parts.remove(1);
+        let unhashed = format!("/static/{}", parts.join("."));
+        for path in [stale, unhashed] {
+            let r = client.get(app.url(&path)).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn t31_names_with_markup_are_escaped_on_the_admin_page() {
     let app = TestApp::spawn().await;
