@@ -5,8 +5,11 @@
 use gauntlet::auth::Role;
 use reqwest::{Client, StatusCode};
 
-use crate::common::{TestApp, csrf, db_fingerprint, location, post_form};
-use crate::practice::{start, submit};
+use crate::common::{
+    TestApp,
+    attempts::{answer_through, start, submit},
+    csrf, db_fingerprint, field_value, location, post_form,
+};
 
 const DAY: i64 = 86_400;
 
@@ -46,14 +49,6 @@ async fn self_assess(app: &TestApp, client: &Client, id: i64) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
-async fn user_id(app: &TestApp, email: &str) -> i64 {
-    sqlx::query_scalar("select id from users where email = ?")
-        .bind(email)
-        .fetch_one(app.pool())
-        .await
-        .unwrap()
-}
-
 /// (id, round, kind, key, sources, due_at) of a person's cards.
 async fn cards(app: &TestApp, user: i64) -> Vec<(i64, i64, String, String, String, i64)> {
     sqlx::query_as(
@@ -68,17 +63,6 @@ async fn cards(app: &TestApp, user: i64) -> Vec<(i64, i64, String, String, Strin
 async fn page(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
     let r = client.get(app.url(path)).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
-}
-
-/// The `value` of the hidden input `name` of a page.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field"))
-        + marker.len();
-    let end = html[start..].find('"').unwrap() + start;
-    html[start..end].to_string()
 }
 
 /// Reveals card `card` with `answer`; returns the reveal page.
@@ -106,8 +90,8 @@ async fn drill(app: &TestApp, client: &Client, card: i64, rating: &str) -> reqwe
             ("_csrf", token.as_str()),
             ("rating", rating),
             ("answer", answer),
-            ("reviewed", &hidden(&html, "reviewed")),
-            ("reps", &hidden(&html, "reps")),
+            ("reviewed", &field_value(&html, "reviewed").unwrap()),
+            ("reps", &field_value(&html, "reps").unwrap()),
         ])
         .send()
         .await
@@ -126,11 +110,11 @@ async fn due_at(app: &TestApp, card: i64) -> i64 {
 async fn misses_become_cards_that_are_drilled_and_move_their_due_dates() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     let clock = &app.running().state.clock;
 
     let id = start(&app, &client, "interview").await;
-    crate::practice::answer_through(&app, &client, id, 5).await;
+    answer_through(&app, &client, id, 5).await;
     assert!(
         cards(&app, me).await.is_empty(),
         "no cards before the debrief"
@@ -248,7 +232,7 @@ async fn misses_become_cards_that_are_drilled_and_move_their_due_dates() {
 async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     finished_with_misses(&app, &client).await;
     let trap = cards(&app, me)
         .await
@@ -405,7 +389,7 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
 async fn t93_another_persons_cards_are_404_on_every_drill_route_and_never_listed() {
     let app = TestApp::spawn().await;
     let (owner, owner_email) = app.signed_in(Role::Candidate).await;
-    let owner_id = user_id(&app, &owner_email).await;
+    let owner_id = app.user_id(&owner_email).await;
     let attempt = finished_with_misses(&app, &owner).await;
     let card = cards(&app, owner_id).await[0].0;
     let (other, _) = app.signed_in(Role::Candidate).await;
@@ -466,7 +450,7 @@ async fn t93_another_persons_cards_are_404_on_every_drill_route_and_never_listed
 async fn t94_drill_and_retry_posts_without_the_token_or_from_another_origin_change_nothing() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     let attempt = finished_with_misses(&app, &client).await;
     let card = cards(&app, me).await[0].0;
     let token = csrf(&app, &client, "/drills").await;
@@ -514,7 +498,7 @@ async fn t94_drill_and_retry_posts_without_the_token_or_from_another_origin_chan
 async fn t95_a_drill_rated_twice_records_one_review() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     finished_with_misses(&app, &client).await;
     let trap = cards(&app, me)
         .await
@@ -528,8 +512,8 @@ async fn t95_a_drill_rated_twice_records_one_review() {
         ("_csrf", token.clone()),
         ("rating", "4".to_string()),
         ("answer", "an answer".to_string()),
-        ("reviewed", hidden(&html, "reviewed")),
-        ("reps", hidden(&html, "reps")),
+        ("reviewed", field_value(&html, "reviewed").unwrap()),
+        ("reps", field_value(&html, "reps").unwrap()),
     ];
     let first = client
         .post(app.url(&format!("/drills/{trap}/rate")))
@@ -570,7 +554,7 @@ async fn t95_a_drill_rated_twice_records_one_review() {
 async fn t96_drill_answers_with_controls_or_over_the_limit_get_422_and_keep_the_text() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     finished_with_misses(&app, &client).await;
     let trap = cards(&app, me)
         .await
@@ -603,8 +587,8 @@ async fn t96_drill_answers_with_controls_or_over_the_limit_get_422_and_keep_the_
             ("_csrf", token.as_str()),
             ("rating", "3"),
             ("answer", "bad \u{9b} control"),
-            ("reviewed", &hidden(&html, "reviewed")),
-            ("reps", &hidden(&html, "reps")),
+            ("reviewed", &field_value(&html, "reviewed").unwrap()),
+            ("reps", &field_value(&html, "reps").unwrap()),
         ])
         .send()
         .await
@@ -617,9 +601,9 @@ async fn t96_drill_answers_with_controls_or_over_the_limit_get_422_and_keep_the_
 async fn a_final_review_turns_the_flagged_traps_into_the_candidates_cards() {
     let app = TestApp::spawn().await;
     let (candidate, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     let id = start(&app, &candidate, "interview").await;
-    crate::practice::answer_through(&app, &candidate, id, 5).await;
+    answer_through(&app, &candidate, id, 5).await;
     let r = post_form(
         &app,
         &candidate,
@@ -660,7 +644,7 @@ async fn a_final_review_turns_the_flagged_traps_into_the_candidates_cards() {
         "the review also brings the missed points"
     );
     assert!(
-        cards(&app, user_id(&app, &x_email).await).await.is_empty(),
+        cards(&app, app.user_id(&x_email).await).await.is_empty(),
         "none for the reviewer"
     );
     // the whole-trap card reveals the round's Trap Question Variant
