@@ -256,6 +256,12 @@ pub async fn page_text(app: &TestApp, client: &Client, path: &str) -> String {
         .unwrap()
 }
 
+/// The status and body of the page at `path`.
+pub async fn get_page(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
 /// Signs in through the real form.
 pub async fn login(
     app: &TestApp,

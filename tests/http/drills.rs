@@ -8,7 +8,7 @@ use reqwest::{Client, StatusCode};
 use crate::common::{
     TestApp,
     attempts::{answer_through, start, submit},
-    csrf, db_fingerprint, field_value, location, post_form,
+    csrf, db_fingerprint, field_value, get_page, location, post_form,
 };
 
 const DAY: i64 = 86_400;
@@ -58,11 +58,6 @@ async fn cards(app: &TestApp, user: i64) -> Vec<(i64, i64, String, String, Strin
     .fetch_all(app.pool())
     .await
     .unwrap()
-}
-
-async fn page(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
 }
 
 /// Reveals card `card` with `answer`; returns the reveal page.
@@ -140,7 +135,7 @@ async fn misses_become_cards_that_are_drilled_and_move_their_due_dates() {
     assert_eq!(cards(&app, me).await, made);
 
     // home: one drill due today, and a suggestion of what to practise next
-    let (_, home) = page(&app, &client, "/").await;
+    let (_, home) = get_page(&app, &client, "/").await;
     assert!(
         home.contains("<strong class=\"stat-inline\">1</strong> drill due today"),
         "{home}"
@@ -150,7 +145,7 @@ async fn misses_become_cards_that_are_drilled_and_move_their_due_dates() {
     assert!(home.contains(&format!("href=\"/drills/{trap}\"")));
 
     // the card asks without revealing; the reveal shows the Trap Alert and four intervals
-    let (status, html) = page(&app, &client, &format!("/drills/{trap}")).await;
+    let (status, html) = get_page(&app, &client, &format!("/drills/{trap}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("failover strategy"), "the round's prompt");
     assert!(!html.contains("bluffs here") && !html.contains("zero data loss"));
@@ -206,7 +201,7 @@ async fn misses_become_cards_that_are_drilled_and_move_their_due_dates() {
     );
 
     // History: drills done, retention, streak
-    let (_, history) = page(&app, &client, "/history").await;
+    let (_, history) = get_page(&app, &client, "/history").await;
     assert!(history.contains("Drills done"), "{history}");
     assert!(history.contains("<dd>5</dd>"), "five drills");
     assert!(history.contains("80%"), "four of five Good");
@@ -240,7 +235,7 @@ async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
         .find(|c| c.2 == "trap")
         .unwrap()
         .0;
-    let (_, list) = page(&app, &client, "/drills").await;
+    let (_, list) = get_page(&app, &client, "/drills").await;
     assert!(
         list.contains("Trap 1 you fell into") && list.contains("Strong-answer point 2 you missed")
     );
@@ -263,7 +258,7 @@ async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
         (r.status(), location(&r).as_str()),
         (StatusCode::SEE_OTHER, "/drills")
     );
-    let (_, list) = page(&app, &client, "/drills").await;
+    let (_, list) = get_page(&app, &client, "/drills").await;
     assert!(
         list.contains("Dismissed (1)") && list.contains("Due today (0)"),
         "{list}"
@@ -272,7 +267,7 @@ async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
         list.contains("Trap 1 you fell into: “zero data loss”"),
         "a dismissed card shows what it was"
     );
-    let (_, home) = page(&app, &client, "/").await;
+    let (_, home) = get_page(&app, &client, "/").await;
     assert!(home.contains("No drills due today"));
     let (status, _) = reveal(&app, &client, trap, "x").await;
     assert_eq!(
@@ -289,7 +284,7 @@ async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, list) = page(&app, &client, "/drills").await;
+    let (_, list) = get_page(&app, &client, "/drills").await;
     assert!(
         list.contains("Due today (1)") && !list.contains("Dismissed ("),
         "{list}"
@@ -311,7 +306,7 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "only a finished attempt");
     let id = finished_with_misses(&app, &client).await;
-    let (_, debrief) = page(&app, &client, &format!("/attempts/{id}/debrief")).await;
+    let (_, debrief) = get_page(&app, &client, &format!("/attempts/{id}/debrief")).await;
     assert!(debrief.contains(&format!("action=\"/attempts/{id}/rounds/2/retry\"")));
     assert!(debrief.contains("Try this round again"));
 
@@ -328,7 +323,7 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
         .trim_start_matches("/attempts/")
         .parse()
         .unwrap();
-    let (_, html) = page(&app, &client, &format!("/attempts/{retry}")).await;
+    let (_, html) = get_page(&app, &client, &format!("/attempts/{retry}")).await;
     assert!(html.contains("failover strategy"), "round 2's prompt");
     assert!(!html.contains("Design a multi-region"), "not round 1");
     let better = "Aurora Global Database: RPO under a second, RTO 1-5 minutes, plus DNS TTL; I'd measure the lag.";
@@ -345,7 +340,7 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
     )
     .await;
     assert_eq!(location(&r), format!("/attempts/{retry}/compare"));
-    let (status, compare) = page(&app, &client, &format!("/attempts/{retry}/compare")).await;
+    let (status, compare) = get_page(&app, &client, &format!("/attempts/{retry}/compare")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(compare.contains("zero data loss"), "the first answer");
     let new_side = &compare[compare.find("under a second").expect("the new answer")..];
@@ -375,13 +370,13 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     // History marks the retry and links it to the comparison; home counts one finished attempt
-    let (_, history) = page(&app, &client, "/history").await;
+    let (_, history) = get_page(&app, &client, "/history").await;
     assert!(history.contains(&format!("href=\"/attempts/{retry}/compare\"")));
     assert!(history.contains("Round 2 retried"));
-    let (_, home) = page(&app, &client, "/").await;
+    let (_, home) = get_page(&app, &client, "/").await;
     assert!(home.contains("1 finished attempt in"), "{home}");
     // the original's compare page does not exist
-    let (status, _) = page(&app, &client, &format!("/attempts/{id}/compare")).await;
+    let (status, _) = get_page(&app, &client, &format!("/attempts/{id}/compare")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -397,7 +392,7 @@ async fn t93_another_persons_cards_are_404_on_every_drill_route_and_never_listed
     let (admin, _) = app.signed_in(Role::Admin).await;
     let before = db_fingerprint(&app).await;
     for who in [&other, &interviewer, &admin] {
-        let (status, body) = page(&app, who, &format!("/drills/{card}")).await;
+        let (status, body) = get_page(&app, who, &format!("/drills/{card}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(!body.contains("failover") && !body.contains("Design a multi-region"));
         for action in ["reveal", "rate", "dismiss", "restore"] {
@@ -429,9 +424,9 @@ async fn t93_another_persons_cards_are_404_on_every_drill_route_and_never_listed
             StatusCode::NOT_FOUND,
             "retry of another's attempt"
         );
-        let (_, list) = page(&app, who, "/drills").await;
+        let (_, list) = get_page(&app, who, "/drills").await;
         assert!(list.contains("Due today (0)") && !list.contains(&format!("/drills/{card}")));
-        let (_, home) = page(&app, who, "/").await;
+        let (_, home) = get_page(&app, who, "/").await;
         assert!(!home.contains(&format!("/drills/{card}")) && !home.contains("stat-inline"));
         let export: serde_json::Value = who
             .get(app.url("/account/export.json"))
