@@ -1038,10 +1038,7 @@ async fn t102_a_refused_submit_is_shown_only_to_its_author_on_its_step_once() {
     assert_eq!(head.status(), StatusCode::OK);
     let html = show(&client, id).await;
     assert!(html.contains("the limit is 50000"), "the reason is shown");
-    assert!(
-        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;yyyy")
-            || html.contains("&#60;script&#62;alert(1)&#60;/script&#62;yyyy")
-    );
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;yyyy"));
     assert!(!html.contains("<script>alert(1)"));
     let again = show(&client, id).await;
     assert!(!again.contains("yyyyyyyy"), "shown once");

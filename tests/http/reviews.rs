@@ -391,10 +391,7 @@ async fn t104_only_the_author_edits_a_submitted_review_and_the_audit_lines_are_e
     );
     let (admin, _) = app.signed_in(Role::Admin).await;
     let log = page_text(&app, &admin, "/admin/audit").await;
-    assert!(
-        log.contains("Summary changed to “&#60;script&#62;alert(1)")
-            || log.contains("Summary changed to “&lt;script&gt;alert(1)")
-    );
+    assert!(log.contains("Summary changed to “&#60;script&#62;alert(1)"));
     assert!(!log.contains("<script>alert(1)"));
     for who in [&x, &candidate] {
         assert_eq!(
@@ -689,7 +686,7 @@ async fn t105_calibration_is_for_interviewers_never_names_the_candidate_and_esca
         .await;
     }
     let html = page_text(&app, &x, "/calibration").await;
-    assert!(html.contains("&#60;b&#62;Bo") || html.contains("&lt;b&gt;Bo"));
+    assert!(html.contains("&#60;b&#62;Bo"), "the name is shown, escaped");
     assert!(!html.contains("<b>Bo</b>"));
     assert!(
         !html.contains("Test Candidate"),
@@ -1159,8 +1156,7 @@ async fn t100_private_notes_never_reach_the_candidate_or_any_export() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let review = page_text(&app, &y, &format!("/reviews/{id}")).await;
     assert!(
-        review.contains("PRIVATE-&lt;b&gt;x&lt;/b&gt;-NOTE")
-            || review.contains("PRIVATE-&#60;b&#62;x&#60;/b&#62;-NOTE"),
+        review.contains("PRIVATE-&#60;b&#62;x&#60;/b&#62;-NOTE"),
         "{review}"
     );
     assert!(!review.contains("PRIVATE-<b>"));

@@ -155,7 +155,7 @@ async fn t31_markup_in_answers_comments_summaries_and_names_is_escaped_on_every_
     }
     let review = page_text(&app, &x, &format!("/reviews/{id}")).await;
     assert!(
-        review.contains("&#60;script&#62;alert(1)") || review.contains("&lt;script&gt;alert(1)"),
+        review.contains("&#60;script&#62;alert(1)"),
         "the text is shown, escaped"
     );
     let debrief = page_text(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
