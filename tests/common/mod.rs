@@ -2,6 +2,7 @@
 //! client with redirects off, and helpers to create users of each role and sign them in.
 #![allow(dead_code)]
 
+pub mod attempts;
 pub mod smtp;
 
 use std::{path::PathBuf, sync::OnceLock, time::Duration};
@@ -166,6 +167,15 @@ impl TestApp {
             .expect("insert user")
     }
 
+    /// The id of the account with `email`.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        sqlx::query_scalar("select id from users where email = ?")
+            .bind(email)
+            .fetch_one(self.pool())
+            .await
+            .unwrap()
+    }
+
     /// A client signed in as a new user of `role`.
     pub async fn signed_in(&self, role: Role) -> (Client, String) {
         let email = self.create_user(role).await;
@@ -215,28 +225,41 @@ pub async fn password_hash() -> &'static str {
     HASH.get_or_init(|| h)
 }
 
+/// The `value` of the first field named `name` in a page (hidden inputs above all), if any.
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
 /// Reads the `_csrf` hidden field out of a page.
 pub fn csrf_from(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let Some(start) = html.find(marker) else {
-        panic!("page has no CSRF field:\n{}", &html[..html.len().min(3000)]);
-    };
-    let start = start + marker.len();
-    let end = html[start..].find('"').unwrap() + start;
-    html[start..end].to_string()
+    field_value(html, "_csrf")
+        .unwrap_or_else(|| panic!("page has no CSRF field:\n{}", &html[..html.len().min(3000)]))
 }
 
 /// GETs a page and returns its CSRF token.
 pub async fn csrf(app: &TestApp, client: &Client, path: &str) -> String {
-    let html = client
+    csrf_from(&page_text(app, client, path).await)
+}
+
+/// The body of the page at `path`, whatever its status.
+pub async fn page_text(app: &TestApp, client: &Client, path: &str) -> String {
+    client
         .get(app.url(path))
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
-    csrf_from(&html)
+        .unwrap()
+}
+
+/// The status and body of the page at `path`.
+pub async fn get_page(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
+    let r = client.get(app.url(path)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
 }
 
 /// Signs in through the real form.
@@ -344,8 +367,7 @@ pub fn set_visitor_cookie(resp: &reqwest::Response) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with("gauntlet_visitor=") || c.starts_with("__Host-gauntlet_visitor="))
-        .and_then(|c| c.split(';').next())
-        .map(str::to_string)
+        .map(|c| cookie_pair(c).to_string())
 }
 
 /// The `name=value` of the session cookie a response sets, if any.
@@ -356,4 +378,38 @@ pub fn set_session_cookie(resp: &reqwest::Response) -> Option<String> {
         .filter_map(|v| v.to_str().ok())
         .find(|c| c.starts_with("gauntlet_session=") || c.starts_with("__Host-gauntlet="))
         .map(str::to_string)
+}
+
+/// The `name=value` pair of a `Set-Cookie` header, ready to send back in a `Cookie` header.
+pub fn cookie_pair(set_cookie: &str) -> &str {
+    set_cookie.split(';').next().unwrap_or_default()
+}
+
+/// The value alone of a `Set-Cookie` header (`name=value; attributes` → `value`).
+pub fn cookie_value(set_cookie: &str) -> &str {
+    let pair = cookie_pair(set_cookie);
+    pair.split_once('=').map(|(_, v)| v).unwrap()
+}
+
+/// Every text file below the crate's folders `dirs` whose name ends in `.ext` (any name when
+/// `ext` is empty), as (path relative to the crate root, contents), sorted by path.
+pub fn source_files(dirs: &[&str], ext: &str) -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut stack: Vec<PathBuf> = dirs.iter().map(|d| root.join(d)).collect();
+    let mut out = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if (ext.is_empty() || path.extension().is_some_and(|e| e == ext))
+                && let Ok(text) = std::fs::read_to_string(&path)
+            {
+                let rel = path.strip_prefix(root).unwrap().display().to_string();
+                out.push((rel, text));
+            }
+        }
+    }
+    out.sort();
+    out
 }

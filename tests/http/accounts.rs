@@ -3,7 +3,10 @@
 use gauntlet::auth::Role;
 use reqwest::StatusCode;
 
-use crate::common::{self, Options, PASSWORD, TestApp, csrf, location, login, post_form};
+use crate::common::{
+    self, Options, PASSWORD, TestApp, cookie_pair, csrf, location, login, post_form,
+    set_session_cookie,
+};
 
 fn setup_path(app: &TestApp) -> String {
     let link = app
@@ -122,19 +125,6 @@ async fn t18_login_and_logout_end_the_session_on_the_server() {
     assert!(location(&after).starts_with("/login?next="));
 }
 
-fn session_cookie(resp: &reqwest::Response) -> Option<String> {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("gauntlet_session=") || c.starts_with("__Host-gauntlet="))
-        .map(str::to_string)
-}
-
-fn cookie_value(set_cookie: &str) -> String {
-    set_cookie.split(';').next().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn t17_t20_the_session_id_changes_at_login_and_cookie_attributes_are_strict() {
     let app = TestApp::spawn().await;
@@ -146,17 +136,10 @@ async fn t17_t20_the_session_id_changes_at_login_and_cookie_attributes_are_stric
         .unwrap();
     let page = client.get(app.url("/login")).send().await.unwrap();
     assert!(
-        session_cookie(&page).is_none(),
+        set_session_cookie(&page).is_none(),
         "viewing the sign-in form stores no session (T55)"
     );
-    let visitor = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("gauntlet_visitor="))
-        .map(cookie_value)
-        .expect("the form's visitor cookie");
+    let visitor = common::set_visitor_cookie(&page).expect("the form's visitor cookie");
     let token = common::csrf_from(&page.text().await.unwrap());
     let planted = "gauntlet_session=AAAAAAAAAAAAAAAAAAAAAA";
     let resp = client
@@ -171,8 +154,8 @@ async fn t17_t20_the_session_id_changes_at_login_and_cookie_attributes_are_stric
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let after = session_cookie(&resp).expect("login sets a new cookie");
-    assert_ne!(planted, cookie_value(&after), "session id rotated");
+    let after = set_session_cookie(&resp).expect("login sets a new cookie");
+    assert_ne!(planted, cookie_pair(&after), "session id rotated");
     let lower = after.to_lowercase();
     assert!(lower.contains("httponly"));
     assert!(lower.contains("samesite=lax"));
@@ -185,7 +168,7 @@ async fn t17_t20_the_session_id_changes_at_login_and_cookie_attributes_are_stric
     // the new id signs in, the planted one does not
     let r = client
         .get(app.url("/catalog"))
-        .header("cookie", cookie_value(&after))
+        .header("cookie", cookie_pair(&after))
         .send()
         .await
         .unwrap();
@@ -229,7 +212,7 @@ async fn t20_cookies_are_secure_with_host_prefix_behind_https() {
     let token = common::csrf_from(&page.text().await.unwrap());
     let r = client
         .post(app.url("/login"))
-        .header("cookie", cookie_value(&visitor))
+        .header("cookie", cookie_pair(&visitor))
         .header("origin", "https://gauntlet.example.com")
         .form(&[
             ("_csrf", token.as_str()),
@@ -240,7 +223,7 @@ async fn t20_cookies_are_secure_with_host_prefix_behind_https() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let cookie = session_cookie(&r).unwrap();
+    let cookie = set_session_cookie(&r).unwrap();
     assert!(cookie.starts_with("__Host-gauntlet="));
     assert!(cookie.to_lowercase().contains("; secure"));
 }

@@ -9,7 +9,9 @@ use gauntlet::{
 };
 use reqwest::{Client, StatusCode};
 
-use crate::common::{PASSWORD, TestApp, csrf, db_fingerprint, location, login, post_form};
+use crate::common::{
+    PASSWORD, TestApp, csrf, db_fingerprint, get_page, location, login, post_form,
+};
 
 /// A one-round gauntlet the checker accepts; `prompt` is the interviewer's question.
 fn gauntlet(title: &str, prompt: &str) -> String {
@@ -70,11 +72,6 @@ fn head(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
-async fn page(client: &Client, url: String) -> (StatusCode, String) {
-    let r = client.get(url).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
 /// The hidden `base` revision of the editor form.
 fn base_of(html: &str) -> String {
     let marker = "name=\"base\" value=\"";
@@ -87,7 +84,7 @@ async fn draft(app: &TestApp, client: &Client, slug: &str, source: &str) {
     let r = post_form(app, client, "/author", "/author/new", &[("slug", slug)]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "create {slug}");
     assert_eq!(location(&r), format!("/author/gauntlets/{slug}"));
-    let (_, html) = page(client, app.url(&format!("/author/gauntlets/{slug}"))).await;
+    let (_, html) = get_page(app, client, &format!("/author/gauntlets/{slug}")).await;
     let r = post_form(
         app,
         client,
@@ -101,7 +98,7 @@ async fn draft(app: &TestApp, client: &Client, slug: &str, source: &str) {
 
 /// Publishes `source` from the editor; returns the response.
 async fn publish(app: &TestApp, client: &Client, slug: &str, source: &str) -> reqwest::Response {
-    let (_, html) = page(client, app.url(&format!("/author/gauntlets/{slug}"))).await;
+    let (_, html) = get_page(app, client, &format!("/author/gauntlets/{slug}")).await;
     post_form(
         app,
         client,
@@ -161,7 +158,7 @@ async fn t97_candidates_and_interviewers_without_the_permission_never_reach_auth
     assert_eq!(before, db_fingerprint(&app).await, "nothing changed");
     // no "Author" link for either
     for client in [&candidate, &interviewer] {
-        let (_, home) = page(client, app.url("/catalog")).await;
+        let (_, home) = get_page(&app, client, "/catalog").await;
         assert!(!home.contains("href=\"/author\""));
     }
 
@@ -187,12 +184,12 @@ async fn t97_candidates_and_interviewers_without_the_permission_never_reach_auth
         }
     };
     assert_eq!(grant("1").await, StatusCode::SEE_OTHER);
-    let (status, html) = page(&interviewer, app.url("/author")).await;
+    let (status, html) = get_page(&app, &interviewer, "/author").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("href=\"/author\""), "nav link for authors");
     assert_eq!(grant("0").await, StatusCode::SEE_OTHER);
     assert_eq!(
-        page(&interviewer, app.url("/author")).await.0,
+        get_page(&app, &interviewer, "/author").await.0,
         StatusCode::FORBIDDEN
     );
     // candidates cannot be given the permission at all
@@ -210,11 +207,11 @@ async fn t97_candidates_and_interviewers_without_the_permission_never_reach_auth
     .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        page(&candidate, app.url("/author")).await.0,
+        get_page(&app, &candidate, "/author").await.0,
         StatusCode::FORBIDDEN
     );
     // admins always may
-    assert_eq!(page(&admin, app.url("/author")).await.0, StatusCode::OK);
+    assert_eq!(get_page(&app, &admin, "/author").await.0, StatusCode::OK);
 }
 
 #[tokio::test]
@@ -282,7 +279,7 @@ async fn t99_invalid_markdown_is_refused_with_line_numbers_and_nothing_is_publis
         "nothing saved or published"
     );
     assert_eq!(publications(&app, "budget-burn").await, 0);
-    let (status, _) = page(&client, app.url("/gauntlets/budget-burn")).await;
+    let (status, _) = get_page(&app, &client, "/gauntlets/budget-burn").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not in the catalog");
 
     // control characters and over-long texts are refused with the text kept
@@ -329,8 +326,8 @@ async fn t98_two_authors_saving_one_draft_get_a_conflict_not_an_overwrite() {
     let text = gauntlet("Shared Draft", "Both of us edit this.");
     draft(&app, &first, "shared-draft", &text).await;
     // both open the editor at the same revision
-    let (_, a) = page(&first, app.url("/author/gauntlets/shared-draft")).await;
-    let (_, b) = page(&second, app.url("/author/gauntlets/shared-draft")).await;
+    let (_, a) = get_page(&app, &first, "/author/gauntlets/shared-draft").await;
+    let (_, b) = get_page(&app, &second, "/author/gauntlets/shared-draft").await;
     let base = base_of(&a);
     assert_eq!(base, base_of(&b));
     let mine = text.replace("Both of us edit this.", "The first author's question.");
@@ -412,7 +409,7 @@ async fn t98_published_versions_are_pinned_by_attempts_and_listed_with_diffs() {
 
     // a candidate sees it in the catalog, marked new, and starts an attempt on v1
     let (candidate, _) = app.signed_in(Role::Candidate).await;
-    let (_, catalog) = page(&candidate, app.url("/catalog")).await;
+    let (_, catalog) = get_page(&app, &candidate, "/catalog").await;
     let card = &catalog[catalog.find("Pinned Versions").unwrap()..];
     assert!(head(card, 200).contains("New"), "{}", head(card, 200));
     assert!(
@@ -430,7 +427,7 @@ async fn t98_published_versions_are_pinned_by_attempts_and_listed_with_diffs() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let attempt = location(&r);
     assert!(
-        page(&candidate, app.url(&attempt))
+        get_page(&app, &candidate, &attempt)
             .await
             .1
             .contains("Version one asks this.")
@@ -445,7 +442,7 @@ async fn t98_published_versions_are_pinned_by_attempts_and_listed_with_diffs() {
         StatusCode::SEE_OTHER
     );
     assert_eq!(publications(&app, "pinned-versions").await, 2);
-    let old = page(&candidate, app.url(&attempt)).await.1;
+    let old = get_page(&app, &candidate, &attempt).await.1;
     assert!(old.contains("Version one asks this.") && !old.contains("Version two"));
     let (other, _) = app.signed_in(Role::Candidate).await;
     let r = post_form(
@@ -456,19 +453,16 @@ async fn t98_published_versions_are_pinned_by_attempts_and_listed_with_diffs() {
         &[("mode", "interview")],
     )
     .await;
-    let fresh = page(&other, app.url(&location(&r))).await.1;
+    let fresh = get_page(&app, &other, &location(&r)).await.1;
     assert!(fresh.contains("Version two asks this instead."));
 
     // history, the diff between versions, downloads
-    let (_, history) = page(
-        &client,
-        app.url("/author/gauntlets/pinned-versions/history"),
-    )
-    .await;
+    let (_, history) = get_page(&app, &client, "/author/gauntlets/pinned-versions/history").await;
     assert!(history.contains(">v1<") && history.contains(">v2<"));
-    let (status, diff) = page(
+    let (status, diff) = get_page(
+        &app,
         &client,
-        app.url("/author/gauntlets/pinned-versions/diff?from=1&to=2"),
+        "/author/gauntlets/pinned-versions/diff?from=1&to=2",
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -506,7 +500,7 @@ async fn t98_published_versions_are_pinned_by_attempts_and_listed_with_diffs() {
         .execute(app.writer())
         .await
         .unwrap();
-    let (_, catalog) = page(&interviewer, app.url("/catalog")).await;
+    let (_, catalog) = get_page(&app, &interviewer, "/catalog").await;
     let card = &catalog[catalog.find("Pinned Versions").unwrap()..];
     let stats = &card[card.find("data-team-stats").unwrap()..];
     assert!(
@@ -540,7 +534,7 @@ async fn gauntlets_managed_in_files_are_read_only_and_duplicate_to_edit() {
     let app = TestApp::spawn().await;
     let client = author(&app).await;
     let seed = "multi-region-kubernetes";
-    let (status, html) = page(&client, app.url(&format!("/author/gauntlets/{seed}"))).await;
+    let (status, html) = get_page(&app, &client, &format!("/author/gauntlets/{seed}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Managed in files") && html.contains("Duplicate to edit"));
     assert!(!html.contains("/save\""), "no save form");
@@ -577,7 +571,7 @@ async fn gauntlets_managed_in_files_are_read_only_and_duplicate_to_edit() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, copy) = page(&client, app.url("/author/gauntlets/k8s-copy")).await;
+    let (_, copy) = get_page(&app, &client, "/author/gauntlets/k8s-copy").await;
     assert!(copy.contains("Draft, never published") && copy.contains("name=\"source\""));
     // a bad slug on the new-gauntlet form comes back with what was typed
     let r = post_form(
@@ -606,7 +600,7 @@ async fn pasted_page_text_becomes_a_draft_and_a_failed_import_keeps_the_text() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, html) = page(&client, app.url("/author/gauntlets/imported-minimal")).await;
+    let (_, html) = get_page(&app, &client, "/author/gauntlets/imported-minimal").await;
     assert!(html.contains("Minimal Example") && html.contains("No errors: 2 rounds"));
     let md = client
         .get(app.url("/author/gauntlets/imported-minimal/download"))

@@ -5,8 +5,11 @@
 use gauntlet::auth::Role;
 use reqwest::{Client, StatusCode};
 
-use crate::common::{TestApp, csrf, db_fingerprint, location, post_form};
-use crate::practice::{start, submit};
+use crate::common::{
+    TestApp,
+    attempts::{answer_through, start, submit},
+    csrf, db_fingerprint, field_value, get_page, location, post_form,
+};
 
 const DAY: i64 = 86_400;
 
@@ -46,14 +49,6 @@ async fn self_assess(app: &TestApp, client: &Client, id: i64) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 }
 
-async fn user_id(app: &TestApp, email: &str) -> i64 {
-    sqlx::query_scalar("select id from users where email = ?")
-        .bind(email)
-        .fetch_one(app.pool())
-        .await
-        .unwrap()
-}
-
 /// (id, round, kind, key, sources, due_at) of a person's cards.
 async fn cards(app: &TestApp, user: i64) -> Vec<(i64, i64, String, String, String, i64)> {
     sqlx::query_as(
@@ -63,22 +58,6 @@ async fn cards(app: &TestApp, user: i64) -> Vec<(i64, i64, String, String, Strin
     .fetch_all(app.pool())
     .await
     .unwrap()
-}
-
-async fn page(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
-    let r = client.get(app.url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-/// The `value` of the hidden input `name` of a page.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field"))
-        + marker.len();
-    let end = html[start..].find('"').unwrap() + start;
-    html[start..end].to_string()
 }
 
 /// Reveals card `card` with `answer`; returns the reveal page.
@@ -106,8 +85,8 @@ async fn drill(app: &TestApp, client: &Client, card: i64, rating: &str) -> reqwe
             ("_csrf", token.as_str()),
             ("rating", rating),
             ("answer", answer),
-            ("reviewed", &hidden(&html, "reviewed")),
-            ("reps", &hidden(&html, "reps")),
+            ("reviewed", &field_value(&html, "reviewed").unwrap()),
+            ("reps", &field_value(&html, "reps").unwrap()),
         ])
         .send()
         .await
@@ -126,11 +105,11 @@ async fn due_at(app: &TestApp, card: i64) -> i64 {
 async fn misses_become_cards_that_are_drilled_and_move_their_due_dates() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     let clock = &app.running().state.clock;
 
     let id = start(&app, &client, "interview").await;
-    crate::practice::answer_through(&app, &client, id, 5).await;
+    answer_through(&app, &client, id, 5).await;
     assert!(
         cards(&app, me).await.is_empty(),
         "no cards before the debrief"
@@ -156,7 +135,7 @@ async fn misses_become_cards_that_are_drilled_and_move_their_due_dates() {
     assert_eq!(cards(&app, me).await, made);
 
     // home: one drill due today, and a suggestion of what to practise next
-    let (_, home) = page(&app, &client, "/").await;
+    let (_, home) = get_page(&app, &client, "/").await;
     assert!(
         home.contains("<strong class=\"stat-inline\">1</strong> drill due today"),
         "{home}"
@@ -166,7 +145,7 @@ async fn misses_become_cards_that_are_drilled_and_move_their_due_dates() {
     assert!(home.contains(&format!("href=\"/drills/{trap}\"")));
 
     // the card asks without revealing; the reveal shows the Trap Alert and four intervals
-    let (status, html) = page(&app, &client, &format!("/drills/{trap}")).await;
+    let (status, html) = get_page(&app, &client, &format!("/drills/{trap}")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("failover strategy"), "the round's prompt");
     assert!(!html.contains("bluffs here") && !html.contains("zero data loss"));
@@ -222,7 +201,7 @@ async fn misses_become_cards_that_are_drilled_and_move_their_due_dates() {
     );
 
     // History: drills done, retention, streak
-    let (_, history) = page(&app, &client, "/history").await;
+    let (_, history) = get_page(&app, &client, "/history").await;
     assert!(history.contains("Drills done"), "{history}");
     assert!(history.contains("<dd>5</dd>"), "five drills");
     assert!(history.contains("80%"), "four of five Good");
@@ -248,7 +227,7 @@ async fn misses_become_cards_that_are_drilled_and_move_their_due_dates() {
 async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     finished_with_misses(&app, &client).await;
     let trap = cards(&app, me)
         .await
@@ -256,7 +235,7 @@ async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
         .find(|c| c.2 == "trap")
         .unwrap()
         .0;
-    let (_, list) = page(&app, &client, "/drills").await;
+    let (_, list) = get_page(&app, &client, "/drills").await;
     assert!(
         list.contains("Trap 1 you fell into") && list.contains("Strong-answer point 2 you missed")
     );
@@ -279,7 +258,7 @@ async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
         (r.status(), location(&r).as_str()),
         (StatusCode::SEE_OTHER, "/drills")
     );
-    let (_, list) = page(&app, &client, "/drills").await;
+    let (_, list) = get_page(&app, &client, "/drills").await;
     assert!(
         list.contains("Dismissed (1)") && list.contains("Due today (0)"),
         "{list}"
@@ -288,7 +267,7 @@ async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
         list.contains("Trap 1 you fell into: “zero data loss”"),
         "a dismissed card shows what it was"
     );
-    let (_, home) = page(&app, &client, "/").await;
+    let (_, home) = get_page(&app, &client, "/").await;
     assert!(home.contains("No drills due today"));
     let (status, _) = reveal(&app, &client, trap, "x").await;
     assert_eq!(
@@ -305,7 +284,7 @@ async fn a_dismissed_card_leaves_the_due_list_and_can_be_brought_back() {
     )
     .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let (_, list) = page(&app, &client, "/drills").await;
+    let (_, list) = get_page(&app, &client, "/drills").await;
     assert!(
         list.contains("Due today (1)") && !list.contains("Dismissed ("),
         "{list}"
@@ -327,7 +306,7 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "only a finished attempt");
     let id = finished_with_misses(&app, &client).await;
-    let (_, debrief) = page(&app, &client, &format!("/attempts/{id}/debrief")).await;
+    let (_, debrief) = get_page(&app, &client, &format!("/attempts/{id}/debrief")).await;
     assert!(debrief.contains(&format!("action=\"/attempts/{id}/rounds/2/retry\"")));
     assert!(debrief.contains("Try this round again"));
 
@@ -344,7 +323,7 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
         .trim_start_matches("/attempts/")
         .parse()
         .unwrap();
-    let (_, html) = page(&app, &client, &format!("/attempts/{retry}")).await;
+    let (_, html) = get_page(&app, &client, &format!("/attempts/{retry}")).await;
     assert!(html.contains("failover strategy"), "round 2's prompt");
     assert!(!html.contains("Design a multi-region"), "not round 1");
     let better = "Aurora Global Database: RPO under a second, RTO 1-5 minutes, plus DNS TTL; I'd measure the lag.";
@@ -361,7 +340,7 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
     )
     .await;
     assert_eq!(location(&r), format!("/attempts/{retry}/compare"));
-    let (status, compare) = page(&app, &client, &format!("/attempts/{retry}/compare")).await;
+    let (status, compare) = get_page(&app, &client, &format!("/attempts/{retry}/compare")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(compare.contains("zero data loss"), "the first answer");
     let new_side = &compare[compare.find("under a second").expect("the new answer")..];
@@ -391,13 +370,13 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
     .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     // History marks the retry and links it to the comparison; home counts one finished attempt
-    let (_, history) = page(&app, &client, "/history").await;
+    let (_, history) = get_page(&app, &client, "/history").await;
     assert!(history.contains(&format!("href=\"/attempts/{retry}/compare\"")));
     assert!(history.contains("Round 2 retried"));
-    let (_, home) = page(&app, &client, "/").await;
+    let (_, home) = get_page(&app, &client, "/").await;
     assert!(home.contains("1 finished attempt in"), "{home}");
     // the original's compare page does not exist
-    let (status, _) = page(&app, &client, &format!("/attempts/{id}/compare")).await;
+    let (status, _) = get_page(&app, &client, &format!("/attempts/{id}/compare")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -405,7 +384,7 @@ async fn a_retried_round_is_compared_with_the_first_answer() {
 async fn t93_another_persons_cards_are_404_on_every_drill_route_and_never_listed() {
     let app = TestApp::spawn().await;
     let (owner, owner_email) = app.signed_in(Role::Candidate).await;
-    let owner_id = user_id(&app, &owner_email).await;
+    let owner_id = app.user_id(&owner_email).await;
     let attempt = finished_with_misses(&app, &owner).await;
     let card = cards(&app, owner_id).await[0].0;
     let (other, _) = app.signed_in(Role::Candidate).await;
@@ -413,7 +392,7 @@ async fn t93_another_persons_cards_are_404_on_every_drill_route_and_never_listed
     let (admin, _) = app.signed_in(Role::Admin).await;
     let before = db_fingerprint(&app).await;
     for who in [&other, &interviewer, &admin] {
-        let (status, body) = page(&app, who, &format!("/drills/{card}")).await;
+        let (status, body) = get_page(&app, who, &format!("/drills/{card}")).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(!body.contains("failover") && !body.contains("Design a multi-region"));
         for action in ["reveal", "rate", "dismiss", "restore"] {
@@ -445,9 +424,9 @@ async fn t93_another_persons_cards_are_404_on_every_drill_route_and_never_listed
             StatusCode::NOT_FOUND,
             "retry of another's attempt"
         );
-        let (_, list) = page(&app, who, "/drills").await;
+        let (_, list) = get_page(&app, who, "/drills").await;
         assert!(list.contains("Due today (0)") && !list.contains(&format!("/drills/{card}")));
-        let (_, home) = page(&app, who, "/").await;
+        let (_, home) = get_page(&app, who, "/").await;
         assert!(!home.contains(&format!("/drills/{card}")) && !home.contains("stat-inline"));
         let export: serde_json::Value = who
             .get(app.url("/account/export.json"))
@@ -466,7 +445,7 @@ async fn t93_another_persons_cards_are_404_on_every_drill_route_and_never_listed
 async fn t94_drill_and_retry_posts_without_the_token_or_from_another_origin_change_nothing() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     let attempt = finished_with_misses(&app, &client).await;
     let card = cards(&app, me).await[0].0;
     let token = csrf(&app, &client, "/drills").await;
@@ -514,7 +493,7 @@ async fn t94_drill_and_retry_posts_without_the_token_or_from_another_origin_chan
 async fn t95_a_drill_rated_twice_records_one_review() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     finished_with_misses(&app, &client).await;
     let trap = cards(&app, me)
         .await
@@ -528,8 +507,8 @@ async fn t95_a_drill_rated_twice_records_one_review() {
         ("_csrf", token.clone()),
         ("rating", "4".to_string()),
         ("answer", "an answer".to_string()),
-        ("reviewed", hidden(&html, "reviewed")),
-        ("reps", hidden(&html, "reps")),
+        ("reviewed", field_value(&html, "reviewed").unwrap()),
+        ("reps", field_value(&html, "reps").unwrap()),
     ];
     let first = client
         .post(app.url(&format!("/drills/{trap}/rate")))
@@ -570,7 +549,7 @@ async fn t95_a_drill_rated_twice_records_one_review() {
 async fn t96_drill_answers_with_controls_or_over_the_limit_get_422_and_keep_the_text() {
     let app = TestApp::spawn().await;
     let (client, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     finished_with_misses(&app, &client).await;
     let trap = cards(&app, me)
         .await
@@ -603,8 +582,8 @@ async fn t96_drill_answers_with_controls_or_over_the_limit_get_422_and_keep_the_
             ("_csrf", token.as_str()),
             ("rating", "3"),
             ("answer", "bad \u{9b} control"),
-            ("reviewed", &hidden(&html, "reviewed")),
-            ("reps", &hidden(&html, "reps")),
+            ("reviewed", &field_value(&html, "reviewed").unwrap()),
+            ("reps", &field_value(&html, "reps").unwrap()),
         ])
         .send()
         .await
@@ -617,9 +596,9 @@ async fn t96_drill_answers_with_controls_or_over_the_limit_get_422_and_keep_the_
 async fn a_final_review_turns_the_flagged_traps_into_the_candidates_cards() {
     let app = TestApp::spawn().await;
     let (candidate, email) = app.signed_in(Role::Candidate).await;
-    let me = user_id(&app, &email).await;
+    let me = app.user_id(&email).await;
     let id = start(&app, &candidate, "interview").await;
-    crate::practice::answer_through(&app, &candidate, id, 5).await;
+    answer_through(&app, &candidate, id, 5).await;
     let r = post_form(
         &app,
         &candidate,
@@ -660,7 +639,7 @@ async fn a_final_review_turns_the_flagged_traps_into_the_candidates_cards() {
         "the review also brings the missed points"
     );
     assert!(
-        cards(&app, user_id(&app, &x_email).await).await.is_empty(),
+        cards(&app, app.user_id(&x_email).await).await.is_empty(),
         "none for the reviewer"
     );
     // the whole-trap card reveals the round's Trap Question Variant

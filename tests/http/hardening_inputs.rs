@@ -3,50 +3,15 @@
 //! everywhere, and HEAD requests that write nothing. Rows T63, T66 and T68 of the threat matrix.
 
 use gauntlet::{auth::Role, web::routes};
-use reqwest::{Client, StatusCode};
+use reqwest::StatusCode;
 
-use crate::{
-    common::{TestApp, csrf, csrf_from, db_fingerprint, location, post_form},
-    practice::{answer_through, start},
+use crate::common::{
+    TestApp,
+    attempts::{autosave, requested_attempt, start},
+    csrf, csrf_from, db_fingerprint, field_value, location, page_text, post_form,
 };
 
 const SEED: &str = "multi-region-kubernetes";
-
-/// A finished seed attempt of a new candidate that asked for a review.
-async fn requested_attempt(app: &TestApp) -> (Client, i64) {
-    let (candidate, _) = app.signed_in(Role::Candidate).await;
-    let id = start(app, &candidate, "interview").await;
-    answer_through(app, &candidate, id, 5).await;
-    let r = post_form(
-        app,
-        &candidate,
-        "/",
-        &format!("/attempts/{id}/review"),
-        &[("action", "request")],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    (candidate, id)
-}
-
-/// An autosave as the page's script sends it.
-async fn autosave(
-    app: &TestApp,
-    client: &Client,
-    id: i64,
-    body: &str,
-    base: i64,
-) -> reqwest::Response {
-    let token = csrf(app, client, "/").await;
-    client
-        .post(app.url(&format!("/attempts/{id}/steps/1/main/save")))
-        .header("x-csrf-token", token)
-        .header("accept", "application/json")
-        .form(&[("body", body), ("base_version", &base.to_string())])
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn stored_answer(app: &TestApp, id: i64) -> (String, i64) {
     sqlx::query_as(
@@ -56,10 +21,6 @@ async fn stored_answer(app: &TestApp, id: i64) -> (String, i64) {
     .fetch_one(app.pool())
     .await
     .unwrap()
-}
-
-async fn page(client: &Client, url: String) -> String {
-    client.get(url).send().await.unwrap().text().await.unwrap()
 }
 
 /// Every session row in full (id, data, expiry): equal means no session was created, changed,
@@ -82,10 +43,12 @@ async fn t63_c1_controls_get_422_in_answers_notes_comments_summaries_and_invites
     let (writer, _) = app.signed_in(Role::Candidate).await;
     let open = start(&app, &writer, "interview").await;
     assert_eq!(
-        autosave(&app, &writer, open, "kept", 0).await.status(),
+        autosave(&app, &writer, open, 1, "main", "kept", 0)
+            .await
+            .status(),
         StatusCode::OK
     );
-    let (candidate, id) = requested_attempt(&app).await;
+    let (candidate, _, id) = requested_attempt(&app).await;
     let (interviewer, _) = app.signed_in(Role::Interviewer).await;
     let r = post_form(
         &app,
@@ -102,7 +65,7 @@ async fn t63_c1_controls_get_422_in_answers_notes_comments_summaries_and_invites
     // U+0085 (NEL), U+009B (CSI, the C1 escape that starts terminal sequences), U+0080, U+009F
     for c in ['\u{80}', '\u{85}', '\u{9b}', '\u{9f}'] {
         let text = format!("looks fine{c}[31m but is not");
-        let r = autosave(&app, &writer, open, &text, 1).await;
+        let r = autosave(&app, &writer, open, 1, "main", &text, 1).await;
         assert_eq!(
             r.status(),
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -203,7 +166,9 @@ async fn t63_c1_controls_get_422_in_answers_notes_comments_summaries_and_invites
     // tab, newline and the characters right after the C1 block still go through
     let fine = "tab\there\nNBSP\u{a0}é 👩‍💻";
     assert_eq!(
-        autosave(&app, &writer, open, fine, 1).await.status(),
+        autosave(&app, &writer, open, 1, "main", fine, 1)
+            .await
+            .status(),
         StatusCode::OK
     );
     assert_eq!(stored_answer(&app, open).await.0, fine);
@@ -251,13 +216,6 @@ fn decode_references(s: &str) -> String {
     out
 }
 
-/// The value of the hidden input `name` in a page.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap() + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
-
 #[tokio::test]
 async fn t66_an_answer_survives_save_page_save_byte_exact_without_javascript() {
     let app = TestApp::spawn().await;
@@ -272,20 +230,23 @@ async fn t66_an_answer_survives_save_page_save_byte_exact_without_javascript() {
     ];
     let mut version = 0;
     for text in texts {
-        let r = autosave(&app, &client, id, text, version).await;
+        let r = autosave(&app, &client, id, 1, "main", text, version).await;
         assert_eq!(r.status(), StatusCode::OK, "{text:?}");
         version += 1;
         // a plain browser: read the page, post the form back unchanged (CRLF line breaks, as
         // browsers send a textarea's value), three times over
         for _ in 0..3 {
-            let html = page(&client, app.url(&format!("/attempts/{id}"))).await;
+            let html = page_text(&app, &client, &format!("/attempts/{id}")).await;
             let shown = textarea_value(&html, "answer");
             assert_eq!(shown, text, "the page shows the stored text exactly");
             let r = client
                 .post(app.url(&format!("/attempts/{id}/steps/1/main/save")))
                 .form(&[
                     ("_csrf", csrf_from(&html).as_str()),
-                    ("base_version", hidden(&html, "base_version").as_str()),
+                    (
+                        "base_version",
+                        field_value(&html, "base_version").unwrap().as_str(),
+                    ),
                     ("body", shown.replace('\n', "\r\n").as_str()),
                 ])
                 .send()
@@ -308,7 +269,7 @@ async fn t66_limits_count_characters_as_the_server_does_and_no_field_has_maxleng
     let app = TestApp::spawn().await;
     let (client, _) = app.signed_in(Role::Candidate).await;
     let id = start(&app, &client, "interview").await;
-    let html = page(&client, app.url(&format!("/attempts/{id}"))).await;
+    let html = page_text(&app, &client, &format!("/attempts/{id}")).await;
     assert!(html.contains(&format!(
         "data-max-chars=\"{}\"",
         gauntlet::practice::MAX_CHARS
@@ -316,11 +277,13 @@ async fn t66_limits_count_characters_as_the_server_does_and_no_field_has_maxleng
     // 50,000 astral characters are 100,000 UTF-16 units (what maxlength counted): accepted
     let at_limit = "😀".repeat(gauntlet::practice::MAX_CHARS);
     assert_eq!(
-        autosave(&app, &client, id, &at_limit, 0).await.status(),
+        autosave(&app, &client, id, 1, "main", &at_limit, 0)
+            .await
+            .status(),
         StatusCode::OK
     );
     let over = format!("{at_limit}a");
-    let r = autosave(&app, &client, id, &over, 1).await;
+    let r = autosave(&app, &client, id, 1, "main", &over, 1).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let v: serde_json::Value = r.json().await.unwrap();
     let message = v["message"].as_str().unwrap();
@@ -341,7 +304,7 @@ async fn t66_limits_count_characters_as_the_server_does_and_no_field_has_maxleng
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "redirect-after-post");
-    let html = page(&client, app.url(&location(&r))).await;
+    let html = page_text(&app, &client, &location(&r)).await;
     assert!(html.contains("the limit is 50000"));
     assert_eq!(
         textarea_value(&html, "answer"),
@@ -351,7 +314,7 @@ async fn t66_limits_count_characters_as_the_server_does_and_no_field_has_maxleng
     assert_eq!(stored_answer(&app, id).await.0, at_limit);
 
     // every page with a limited field: no maxlength/minlength, one data-max-chars per limit
-    let (candidate, rid) = requested_attempt(&app).await;
+    let (candidate, _, rid) = requested_attempt(&app).await;
     let (interviewer, _) = app.signed_in(Role::Interviewer).await;
     let r = post_form(
         &app,
@@ -372,7 +335,7 @@ async fn t66_limits_count_characters_as_the_server_does_and_no_field_has_maxleng
         (&interviewer, format!("/reviews/{rid}"), vec![5000, 2000]),
         (&admin, "/admin/invites".to_string(), vec![200]),
     ] {
-        let html = page(who, app.url(&path)).await;
+        let html = page_text(&app, who, &path).await;
         assert!(!html.contains("maxlength"), "{path} has maxlength");
         assert!(!html.contains("minlength"), "{path} has minlength");
         for limit in limits {
@@ -431,7 +394,7 @@ async fn t68_head_on_every_get_route_as_every_role_writes_nothing_while_get_stil
     // a fresh attempt: its first GET would create the answer row and start the round's timer
     let (starter, _) = app.signed_in(Role::Candidate).await;
     let fresh = start(&app, &starter, "interview").await;
-    let (candidate, id) = requested_attempt(&app).await;
+    let (candidate, _, id) = requested_attempt(&app).await;
     // a flash message waiting for the candidate's next page
     let r = post_form(
         &app,
@@ -476,7 +439,7 @@ async fn t68_head_on_every_get_route_as_every_role_writes_nothing_while_get_stil
     );
     let stranger = app.client();
 
-    let css = page(&visitor, app.url("/login"))
+    let css = page_text(&app, &visitor, "/login")
         .await
         .split("href=\"")
         .find(|s| s.starts_with("/static/app."))
@@ -538,7 +501,7 @@ async fn t68_head_on_every_get_route_as_every_role_writes_nothing_while_get_stil
     assert!(sent > 150, "{sent}");
 
     // the flash waited for a page that shows it
-    let debrief = page(&candidate, app.url(&format!("/attempts/{id}/debrief"))).await;
+    let debrief = page_text(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
     assert!(
         debrief.contains("Self-assessment saved"),
         "the flash survived HEAD"

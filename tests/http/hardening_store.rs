@@ -9,29 +9,11 @@ use gauntlet::{
 use reqwest::{Client, StatusCode};
 use sqlx::{Connection, SqliteConnection};
 
-use crate::{
-    common::{Options, PASSWORD, TestApp, csrf, location, login},
-    practice::start,
+use crate::common::{
+    Options, PASSWORD, TestApp,
+    attempts::{save_url, save_with, start},
+    csrf, location, login,
 };
-
-/// An autosave as the page's script sends it, with a token fetched beforehand.
-async fn save(
-    app: &TestApp,
-    client: &Client,
-    token: &str,
-    id: i64,
-    body: &str,
-    base: i64,
-) -> reqwest::Response {
-    client
-        .post(app.url(&format!("/attempts/{id}/steps/1/main/save")))
-        .header("x-csrf-token", token)
-        .header("accept", "application/json")
-        .form(&[("body", body), ("base_version", &base.to_string())])
-        .send()
-        .await
-        .unwrap()
-}
 
 /// Saves `body` over `base` and returns the new version.
 async fn save_ok(
@@ -42,7 +24,7 @@ async fn save_ok(
     body: &str,
     base: i64,
 ) -> i64 {
-    let r = save(app, client, token, id, body, base).await;
+    let r = save_with(app, client, token, &save_url(id, 1, "main"), body, base).await;
     assert_eq!(r.status(), StatusCode::OK, "save over version {base}");
     let v: serde_json::Value = r.json().await.unwrap();
     v["version"].as_i64().unwrap()
@@ -87,7 +69,15 @@ async fn t54_an_answer_keeps_its_newest_twenty_versions_and_every_conflict() {
     );
     // losing texts of conflicts are all kept, however many saves follow
     for i in 0..3 {
-        let r = save(&app, &client, &token, id, &format!("stale tab {i}"), 1).await;
+        let r = save_with(
+            &app,
+            &client,
+            &token,
+            &save_url(id, 1, "main"),
+            &format!("stale tab {i}"),
+            1,
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::CONFLICT);
     }
     for i in 40..70 {
@@ -117,7 +107,15 @@ async fn t54_an_account_past_its_storage_limit_gets_413_naming_the_limit() {
     let mut version = 0;
     let mut refused = None;
     for i in 0..40 {
-        let r = save(&app, &client, &token, id, &text(i), version).await;
+        let r = save_with(
+            &app,
+            &client,
+            &token,
+            &save_url(id, 1, "main"),
+            &text(i),
+            version,
+        )
+        .await;
         if r.status() == StatusCode::OK {
             version = r.json::<serde_json::Value>().await.unwrap()["version"]
                 .as_i64()
@@ -387,7 +385,8 @@ async fn t69_a_database_locked_by_another_process_gives_503_with_retry_after_the
         .await
         .unwrap();
 
-    let autosave = save(&app, &client, &token, id, "written while locked", 1);
+    let url = save_url(id, 1, "main");
+    let autosave = save_with(&app, &client, &token, &url, "written while locked", 1);
     let form = client
         .post(app.url("/gauntlets/multi-region-kubernetes/attempts"))
         .form(&[("_csrf", token.as_str()), ("mode", "study")])

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod admin;
+mod assets;
 mod author;
 mod catalog;
 mod drills;
@@ -18,3 +19,9 @@ mod reviews;
 mod security;
 mod team;
 mod threats;
+mod threats_access;
+mod threats_input;
+mod threats_output;
+mod threats_passwords;
+mod threats_sessions;
+mod threats_source;

@@ -4,73 +4,11 @@
 use gauntlet::{auth::Role, web::routes};
 use reqwest::{Client, StatusCode};
 
-use crate::common::{TestApp, csrf, location, post_form};
-
-const SEED: &str = "multi-region-kubernetes";
-
-/// Starts an attempt on the seed gauntlet; returns its id.
-pub async fn start(app: &TestApp, client: &Client, mode: &str) -> i64 {
-    let r = post_form(
-        app,
-        client,
-        &format!("/gauntlets/{SEED}"),
-        &format!("/gauntlets/{SEED}/attempts"),
-        &[("mode", mode)],
-    )
-    .await;
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    location(&r)
-        .trim_start_matches("/attempts/")
-        .parse()
-        .unwrap()
-}
-
-fn save_url(id: i64, round: u32, part: &str) -> String {
-    format!("/attempts/{id}/steps/{round}/{part}/save")
-}
-
-/// An autosave as the page's script sends it.
-async fn autosave(
-    app: &TestApp,
-    client: &Client,
-    id: i64,
-    round: u32,
-    part: &str,
-    body: &str,
-    base: i64,
-) -> reqwest::Response {
-    let token = csrf(app, client, "/").await;
-    client
-        .post(app.url(&save_url(id, round, part)))
-        .header("x-csrf-token", token)
-        .header("accept", "application/json")
-        .form(&[("body", body), ("base_version", &base.to_string())])
-        .send()
-        .await
-        .unwrap()
-}
-
-pub async fn submit(
-    app: &TestApp,
-    client: &Client,
-    id: i64,
-    round: u32,
-    part: &str,
-    body: &str,
-    base: i64,
-) -> reqwest::Response {
-    let token = csrf(app, client, "/").await;
-    client
-        .post(app.url(&format!("/attempts/{id}/steps/{round}/{part}/submit")))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("body", body),
-            ("base_version", &base.to_string()),
-        ])
-        .send()
-        .await
-        .unwrap()
-}
+use crate::common::{
+    TestApp,
+    attempts::{SEED, answer_through, autosave, save_url, start, submit},
+    csrf, location, post_form,
+};
 
 async fn stored(app: &TestApp, id: i64, round: u32, part: &str) -> (String, i64, Option<i64>) {
     sqlx::query_as("select body, version, submitted_at from answers where attempt_id = ? and round_number = ? and part = ?")
@@ -80,36 +18,6 @@ async fn stored(app: &TestApp, id: i64, round: u32, part: &str) -> (String, i64,
         .fetch_one(app.pool())
         .await
         .unwrap()
-}
-
-/// Answers every step of the seed attempt through round `upto`.
-pub async fn answer_through(app: &TestApp, client: &Client, id: i64, upto: u32) {
-    for round in 1..=upto {
-        let r = submit(
-            app,
-            client,
-            id,
-            round,
-            "main",
-            &format!("My answer to round {round}."),
-            0,
-        )
-        .await;
-        assert_eq!(r.status(), StatusCode::SEE_OTHER, "round {round}");
-        if round == 2 {
-            let r = submit(
-                app,
-                client,
-                id,
-                2,
-                "follow_up",
-                "Around 50 to 200 ms; I'd measure it.",
-                0,
-            )
-            .await;
-            assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        }
-    }
 }
 
 /// Texts from the seed that must not appear before their time.
@@ -278,11 +186,7 @@ async fn t19_an_expired_session_gets_401_json_not_a_redirect() {
         .send()
         .await
         .unwrap();
-    assert!(
-        r.status() == StatusCode::UNAUTHORIZED || r.status() == StatusCode::FORBIDDEN,
-        "{}",
-        r.status()
-    );
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.headers().get("location").is_none(), "never a redirect");
     assert!(
         r.headers()["content-type"]
@@ -518,13 +422,16 @@ async fn t46_twenty_parallel_submits_of_one_round_record_one_submission() {
             })
         })
         .collect();
+    let mut accepted = 0;
     for t in tasks {
         let status = t.await.unwrap();
         assert!(
             status == StatusCode::SEE_OTHER || status == StatusCode::CONFLICT,
             "{status}"
         );
+        accepted += usize::from(status == StatusCode::SEE_OTHER);
     }
+    assert!(accepted >= 1, "one of the submits goes through");
     let (body, version, submitted) = stored(&app, id, 1, "main").await;
     assert_eq!(body, "the one answer");
     assert_eq!(version, 1, "one transition");
@@ -1131,10 +1038,7 @@ async fn t102_a_refused_submit_is_shown_only_to_its_author_on_its_step_once() {
     assert_eq!(head.status(), StatusCode::OK);
     let html = show(&client, id).await;
     assert!(html.contains("the limit is 50000"), "the reason is shown");
-    assert!(
-        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;yyyy")
-            || html.contains("&#60;script&#62;alert(1)&#60;/script&#62;yyyy")
-    );
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;yyyy"));
     assert!(!html.contains("<script>alert(1)"));
     let again = show(&client, id).await;
     assert!(!again.contains("yyyyyyyy"), "shown once");

@@ -478,7 +478,7 @@ async fn t31_names_with_markup_are_escaped_on_the_admin_page() {
         .await
         .unwrap();
     assert!(!html.contains("<script>alert(1)"));
-    assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
+    assert!(html.contains("&#60;script&#62;"), "shown, escaped");
     assert!(!html.contains("\" autofocus onfocus"));
 }
 
@@ -694,8 +694,6 @@ async fn t41_sql_like_text_round_trips_and_search_matches_only_real_titles() {
         .text()
         .await
         .unwrap();
-    assert!(
-        !html.contains("<script>alert(1)") && html.contains("&#60;script&#62;alert(1)")
-            || html.contains("&lt;script&gt;alert(1)")
-    );
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(html.contains("&#60;script&#62;alert(1)"), "shown, escaped");
 }

@@ -12,10 +12,12 @@ use tokio::sync::{Mutex, mpsc};
 
 use crate::{
     common::{
-        Options, PASSWORD, TestApp, csrf, db_fingerprint, location, login, post_form,
+        Options, PASSWORD, TestApp,
+        attempts::requested_attempt,
+        csrf, db_fingerprint, location, login, post_form,
         smtp::{SmtpSink, free_port},
     },
-    reviews::{claim, requested_attempt, rubric, send},
+    reviews::{claim, rubric, send},
 };
 
 const FROM: &str = "Gauntlet <gauntlet@team.example>";
@@ -34,15 +36,6 @@ async fn app_with_mail(smtp_url: String, webhook: Option<String>) -> TestApp {
         ..Options::default()
     })
     .await
-}
-
-/// The user id of an email address.
-async fn user_id(app: &TestApp, email: &str) -> i64 {
-    sqlx::query_scalar("select id from users where email = ?")
-        .bind(email)
-        .fetch_one(app.pool())
-        .await
-        .unwrap()
 }
 
 /// Outbox rows as (kind, recipient, status), oldest first.
@@ -484,7 +477,7 @@ async fn round_robin_takes_turns_and_mails_only_the_assigned_interviewer() {
     set_assignment(&app, &admin, "round_robin", false).await;
     let (_, a_email) = app.signed_in(Role::Interviewer).await;
     let (_, b_email) = app.signed_in(Role::Interviewer).await;
-    let (a, b) = (user_id(&app, &a_email).await, user_id(&app, &b_email).await);
+    let (a, b) = (app.user_id(&a_email).await, app.user_id(&b_email).await);
     let mut got = Vec::new();
     for _ in 0..3 {
         let (_, _, id) = requested_attempt(&app).await;
@@ -522,8 +515,8 @@ async fn least_loaded_picks_the_idle_interviewer_and_prefers_those_who_opted_in(
     set_assignment(&app, &admin, "least_loaded", false).await;
     let (busy, busy_email) = app.signed_in(Role::Interviewer).await;
     let (_, idle_email) = app.signed_in(Role::Interviewer).await;
-    let busy_id = user_id(&app, &busy_email).await;
-    let idle_id = user_id(&app, &idle_email).await;
+    let busy_id = app.user_id(&busy_email).await;
+    let idle_id = app.user_id(&idle_email).await;
     let (_, _, first) = requested_attempt(&app).await;
     assert_eq!(
         assignee(&app, first).await,
@@ -570,7 +563,7 @@ async fn an_assignment_not_started_in_time_moves_to_the_next_interviewer_and_adm
     set_assignment(&app, &admin, "round_robin", false).await;
     let (_, a_email) = app.signed_in(Role::Interviewer).await;
     let (_, b_email) = app.signed_in(Role::Interviewer).await;
-    let b = user_id(&app, &b_email).await;
+    let b = app.user_id(&b_email).await;
     let (_, _, id) = requested_attempt(&app).await;
     smtp.next_to(&a_email).await;
     // assigned two hours ago (the setting says one)
@@ -690,8 +683,8 @@ async fn t92_a_disabled_interviewer_is_never_assigned_nor_mailed() {
     set_assignment(&app, &admin, "round_robin", false).await;
     let (_, gone_email) = app.signed_in(Role::Interviewer).await;
     let (_, active_email) = app.signed_in(Role::Interviewer).await;
-    let gone = user_id(&app, &gone_email).await;
-    let active = user_id(&app, &active_email).await;
+    let gone = app.user_id(&gone_email).await;
+    let active = app.user_id(&active_email).await;
     sqlx::query("update users set disabled = 1 where id = ?")
         .bind(gone)
         .execute(app.writer())
@@ -719,7 +712,7 @@ async fn requests_waiting_longer_than_the_reminder_hours_go_out_as_one_digest_a_
     let mut smtp = SmtpSink::start(0).await;
     let app = app_with_mail(smtp.url(), None).await;
     let (_, iris_email) = app.signed_in(Role::Interviewer).await;
-    let iris = user_id(&app, &iris_email).await;
+    let iris = app.user_id(&iris_email).await;
     let (_, _, first) = requested_attempt(&app).await;
     let (_, _, second) = requested_attempt(&app).await;
     for _ in 0..2 {

@@ -1,0 +1,148 @@
+//! Live interviews (issue 16) in two browsers: the console follows the typing and a reveal
+//! reaches the candidate.
+
+use fantoccini::Locator;
+use gauntlet::auth::Role;
+
+use crate::browser::Browser;
+use crate::checks::axe_violations;
+use crate::flows::stored_body;
+use crate::{https_app, https_browser, sign_in, wait_until};
+
+/// The text of the first element matching `css`, or "" while it is not on the page (a page
+/// that reloads itself has it missing for a moment).
+async fn text_or_empty(b: &Browser, css: &str) -> String {
+    match b.client.find(Locator::Css(css)).await {
+        Ok(el) => el.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn live_two_browsers_the_console_follows_the_typing_and_a_reveal_reaches_the_candidate() {
+    let app = https_app().await;
+    let interviewer = app.create_user(Role::Interviewer).await;
+    let candidate = app.create_user(Role::Candidate).await;
+    let bi = https_browser(true).await;
+    let bc = https_browser(true).await;
+    sign_in(&bi, &app, &interviewer).await;
+    sign_in(&bc, &app, &candidate).await;
+
+    bi.goto(&app.url("/gauntlets/multi-region-kubernetes"))
+        .await;
+    bi.fill("#candidate_email", &candidate).await;
+    bi.click("form[data-live-start] button[type=submit]").await;
+    bi.wait_for_text("Interviewing").await;
+
+    // the candidate's home offers the session; joining waits in the lobby
+    bc.goto(&app.url("/")).await;
+    bc.wait_for_text("Join the live interview with").await;
+    bc.click(".live-invite a.button").await;
+    bc.wait_for_text("Please wait").await;
+    bi.wait_for_text("The candidate is on the interview page")
+        .await;
+    bc.wait_for_text("The interviewer is watching").await;
+    let mut axe = Vec::new();
+    for f in axe_violations(&bc).await {
+        axe.push(format!("waiting: {f}"));
+    }
+
+    // round 1 appears on the candidate's page without anyone reloading it
+    bi.click("button[data-control=reveal]").await;
+    bc.wait_for_text("Round 1 of 5").await;
+    wait_until("the answer box", || async {
+        bc.client.find(Locator::Css("#answer")).await.is_ok()
+    })
+    .await;
+
+    // the console shows the text as it is typed, with the hints following it
+    let typed =
+        "A Kubernetes cluster per region, Route 53 latency routing, regional read replicas.";
+    bc.fill("#answer", typed).await;
+    wait_until("the typed text on the console", || async {
+        text_or_empty(&bi, "[data-live-answer]").await == typed
+    })
+    .await;
+    wait_until("the hints on the console", || async {
+        text_or_empty(&bi, "[data-live-coverage]")
+            .await
+            .contains("key points covered")
+    })
+    .await;
+    // the candidate rewrites it; the console follows
+    let rewritten = format!("{typed} Failover by promoting a replica.");
+    bc.fill("#answer", &rewritten).await;
+    wait_until("the rewritten text on the console", || async {
+        text_or_empty(&bi, "[data-live-answer]").await == rewritten
+    })
+    .await;
+
+    // a nudge shows on the candidate's page
+    bi.fill("#nudge", "Think about where the database lives.")
+        .await;
+    bi.click(".nudge-form button[type=submit]").await;
+    bc.wait_for_text("Think about where the database lives.")
+        .await;
+    for f in axe_violations(&bc).await {
+        axe.push(format!("live round: {f}"));
+    }
+    bi.wait_for_text("Interviewing").await;
+    for f in axe_violations(&bi).await {
+        axe.push(format!("console: {f}"));
+    }
+
+    // submitting holds the candidate until the interviewer reveals round 2
+    bc.click(".answer-actions button.primary").await;
+    bc.wait_for_text("The interviewer will reveal the next round")
+        .await;
+    bi.wait_for_text("Interviewing").await;
+    bi.click("button[data-control=reveal]").await;
+    bc.wait_for_text("Round 2 of 5").await;
+    assert_eq!(stored_body(&app, 1, "main").await, rewritten);
+
+    // the interviewer ends the session (after a confirmation); the candidate lands on the debrief
+    bi.wait_for_text("Round 2 of 5").await;
+    bi.click("button[value=end]").await;
+    wait_until("the confirmation", || async {
+        bi.open_dialog().await.is_some()
+    })
+    .await;
+    bi.client.accept_alert().await.unwrap();
+    bi.wait_for_text("This session has ended").await;
+    bc.wait_for_text("Debrief").await;
+
+    // the review replays how round 1 was written
+    let attempt: i64 = sqlx::query_scalar("select attempt_id from live_sessions")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    bi.goto(&app.url(&format!("/reviews/{attempt}"))).await;
+    // clear of the scorecard bar at the bottom of the window
+    bi.client
+        .execute(
+            "document.querySelector('#round-1 details[data-replay] summary').scrollIntoView({block: 'center'}); return null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    bi.click("#round-1 details[data-replay] summary").await;
+    assert_eq!(bi.text("#round-1 [data-replay-text]").await, rewritten);
+    bi.client
+        .execute(
+            "var r = document.querySelector('#round-1 [data-replay-range]'); r.value = 0; r.dispatchEvent(new Event('input')); return null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(bi.text("#round-1 [data-replay-text]").await, typed);
+    for f in axe_violations(&bi).await {
+        axe.push(format!("review with replay: {f}"));
+    }
+    assert!(
+        axe.is_empty(),
+        "accessibility violations:\n{}",
+        axe.join("\n")
+    );
+    bi.close().await;
+    bc.close().await;
+}

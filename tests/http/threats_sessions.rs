@@ -1,0 +1,352 @@
+//! Threat rows about tokens and sessions (T12, T14, T17, T18, T20, T21): foreign form
+//! tokens, login CSRF, fixation, sign-out, session id strength and revocation.
+
+use gauntlet::auth::Role;
+use reqwest::{Client, StatusCode};
+
+use crate::{
+    common::{
+        PASSWORD, TestApp, cookie_pair, cookie_value, csrf, csrf_from, db_fingerprint, location,
+        login, page_text, session_ids, set_session_cookie, set_visitor_cookie,
+    },
+    threats::raw_sign_in,
+};
+
+/// A settings change carrying `token` (as the form field, then as the header) is refused.
+async fn settings_refuse_token(app: &TestApp, client: &Client, token: &str, what: &str) {
+    let by_form = client
+        .post(app.url("/admin/settings"))
+        .form(&[("_csrf", token), ("registration", "open")]);
+    let by_header = client
+        .post(app.url("/admin/settings"))
+        .header("x-csrf-token", token)
+        .form(&[("registration", "open")]);
+    for (how, req) in [("form field", by_form), ("header", by_header)] {
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{what} ({how})");
+    }
+}
+
+#[tokio::test]
+async fn t12_another_users_token_and_the_pre_login_token_are_refused() {
+    let app = TestApp::spawn().await;
+    let (a, _) = app.signed_in(Role::Admin).await;
+    let (b, _) = app.signed_in(Role::Admin).await;
+    let token_b = csrf(&app, &b, "/").await;
+    let token_a = csrf(&app, &a, "/").await;
+    let email = app.create_user(Role::Admin).await;
+    let before = db_fingerprint(&app).await;
+    assert_ne!(token_a, token_b);
+    settings_refuse_token(&app, &a, &token_b, "B's token in A's session").await;
+
+    // the token of the sign-in page stops working at sign-in: the secret rotates
+    let c = app.client();
+    let pre = csrf(&app, &c, "/login").await;
+    let r = c
+        .post(app.url("/login"))
+        .form(&[
+            ("_csrf", pre.as_str()),
+            ("email", email.as_str()),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let post = csrf(&app, &c, "/").await;
+    assert_ne!(pre, post, "a new CSRF secret at sign-in");
+    settings_refuse_token(&app, &c, &pre, "pre-login token after login").await;
+    assert_eq!(before, db_fingerprint(&app).await, "nothing changed");
+}
+
+#[tokio::test]
+async fn t14_a_sign_in_without_the_form_token_is_refused_and_signs_no_one_in() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    // a client with a pre-session (it loaded the form) and one without any cookie
+    let with_session = app.client();
+    csrf(&app, &with_session, "/login").await;
+    for client in [with_session, app.client()] {
+        let r = client
+            .post(app.url("/login"))
+            .form(&[("email", email.as_str()), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(set_session_cookie(&r).is_none(), "no session cookie issued");
+        let r = client
+            .post(app.url("/login"))
+            .form(&[
+                ("_csrf", "forged"),
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let after = client.get(app.url("/catalog")).send().await.unwrap();
+        assert_eq!(after.status(), StatusCode::SEE_OTHER, "still anonymous");
+    }
+    let signed_in: i64 = sqlx::query_scalar(
+        "select count(*) from tower_sessions where instr(hex(data), 'A3756964') > 0",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(signed_in, 0, "no authenticated session was stored");
+}
+
+#[tokio::test]
+async fn t17_a_client_chosen_session_id_is_never_adopted() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let raw = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // well-formed ids (22 base64url characters = 128 bits), chosen by the attacker
+    for chosen in ["AAAAAAAAAAAAAAAAAAAAAA", "ZmFrZS1zZXNzaW9uLWlkMQ"] {
+        let cookie = format!("gauntlet_session={chosen}");
+        let page = raw
+            .get(app.url("/login"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            set_session_cookie(&page).is_none_or(|c| !c.contains(chosen)),
+            "the chosen id was adopted"
+        );
+        let visitor = set_visitor_cookie(&page).expect("the form's visitor cookie");
+        let token = csrf_from(&page.text().await.unwrap());
+        // sign in presenting the chosen id and not the form's cookie: refused, nothing adopted
+        let r = raw
+            .post(app.url("/login"))
+            .header("cookie", &cookie)
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::FORBIDDEN,
+            "the token belongs to another visitor"
+        );
+        // sign in properly, still presenting the chosen id: a new id is issued
+        let r = raw
+            .post(app.url("/login"))
+            .header("cookie", format!("{visitor}; {cookie}"))
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let signed_in = set_session_cookie(&r).unwrap();
+        let signed_in = cookie_pair(&signed_in);
+        assert_ne!(signed_in, cookie, "rotated at sign-in");
+        assert!(!signed_in.contains(chosen));
+        let stale = raw
+            .get(app.url("/catalog"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            stale.status(),
+            StatusCode::SEE_OTHER,
+            "the chosen id signs nobody in"
+        );
+        let ids = session_ids(&app).await;
+        assert!(
+            !ids.iter().any(|i| i == chosen),
+            "the chosen id is not stored"
+        );
+    }
+}
+
+#[tokio::test]
+async fn t18_sign_out_expires_the_cookie_clears_site_data_and_a_replayed_cookie_is_anonymous() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let client = app.client();
+    let r = login(&app, &client, &email, PASSWORD).await;
+    let captured = cookie_pair(&set_session_cookie(&r).unwrap()).to_string();
+    let rows = session_ids(&app).await.len();
+    let token = csrf(&app, &client, "/").await;
+    let out = client
+        .post(app.url("/logout"))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&out), "/login");
+    assert_eq!(
+        out.headers()["clear-site-data"],
+        "\"cache\", \"cookies\", \"storage\""
+    );
+    let expired = set_session_cookie(&out).expect("the cookie is expired");
+    let lower = expired.to_lowercase();
+    assert!(
+        lower.contains("max-age=0") || lower.contains("expires=thu, 01 jan 1970"),
+        "{expired}"
+    );
+    assert_eq!(
+        session_ids(&app).await.len(),
+        rows - 1,
+        "the row is deleted"
+    );
+    let replay = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for path in ["/catalog", "/history", "/account/password"] {
+        let r = replay
+            .get(app.url(path))
+            .header("cookie", &captured)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(location(&r).starts_with("/login?next="));
+    }
+}
+
+#[tokio::test]
+async fn t20_fifty_sign_ins_get_fifty_distinct_128_bit_session_ids() {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let mut ids = std::collections::HashSet::new();
+    for _ in 0..50 {
+        let client = app.client();
+        let r = login(&app, &client, &email, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let cookie = set_session_cookie(&r).unwrap();
+        let value = cookie_value(&cookie).to_string();
+        let bytes = URL_SAFE_NO_PAD.decode(&value).expect("base64url id");
+        assert!(bytes.len() >= 16, "at least 128 bits: {value}");
+        let lower = cookie.to_lowercase();
+        assert!(
+            !lower.contains("max-age") && !lower.contains("expires"),
+            "non-persistent"
+        );
+        assert!(ids.insert(value), "a repeated session id");
+    }
+    assert_eq!(ids.len(), 50);
+}
+
+#[tokio::test]
+async fn t21_a_password_change_gives_this_session_a_new_id_and_the_old_one_is_dead() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let (cookie, token) = raw_sign_in(&app, &email).await;
+    let raw = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = raw
+        .post(app.url("/account/password"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("current", PASSWORD),
+            ("password", "another quiet harbour"),
+            ("confirm", "another quiet harbour"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let new = set_session_cookie(&r).expect("a new session id");
+    let new = cookie_pair(&new);
+    assert_ne!(new, cookie);
+    for (c, expected) in [
+        (cookie.as_str(), StatusCode::SEE_OTHER),
+        (new, StatusCode::OK),
+    ] {
+        let r = raw
+            .get(app.url("/catalog"))
+            .header("cookie", c)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), expected, "{c}");
+    }
+}
+
+#[tokio::test]
+async fn t17_session_rows_are_keyed_by_a_hash_of_the_cookie_id() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let client = app.client();
+    let r = login(&app, &client, &email, PASSWORD).await;
+    let cookie = set_session_cookie(&r).unwrap();
+    let value = cookie_value(&cookie).to_string();
+    let ids = session_ids(&app).await;
+    assert!(!ids.is_empty());
+    assert!(
+        !ids.contains(&value),
+        "a copy of the database holds no usable cookie"
+    );
+    let id: tower_sessions::session::Id = value.parse().unwrap();
+    let stored = gauntlet::auth::session_store::stored_id(&id).to_string();
+    assert!(ids.contains(&stored), "the row is the id's hash");
+}
+
+#[tokio::test]
+async fn t21_an_admin_signs_a_person_out_everywhere() {
+    let app = TestApp::spawn().await;
+    let email = app.create_user(Role::Candidate).await;
+    let (s1, s2) = (app.client(), app.client());
+    for c in [&s1, &s2] {
+        let r = login(&app, c, &email, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let id = app.user_id(&email).await;
+    let page = page_text(&app, &admin, "/admin").await;
+    assert!(page.contains(&format!("/admin/users/{id}/sign-out")));
+    let token = csrf(&app, &admin, "/admin").await;
+    let r = admin
+        .post(app.url(&format!("/admin/users/{id}/sign-out")))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for c in [&s1, &s2] {
+        let r = c.get(app.url("/catalog")).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "signed out on every client"
+        );
+    }
+    let r = admin.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the admin's own session stays");
+    let again = app.client();
+    assert_eq!(
+        login(&app, &again, &email, PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = again.get(app.url("/catalog")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "they can sign in again");
+    let r = admin
+        .post(app.url("/admin/users/999999/sign-out"))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
