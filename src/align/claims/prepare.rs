@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::rules::{ClaimRules, Source, quoted};
+use super::rules::{ClaimRules, Source, context_keys, quoted};
 use super::{HEAVY_WEIGHT, insisted_keys};
 use crate::align::flags::{self, Role};
 use crate::align::stats::LibraryStats;
@@ -54,6 +54,20 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> ClaimR
             rules.push(Source::Truth, sentence, sentence, lexicon, stats);
         }
     }
+    push_traps(&mut rules, &texts, lexicon, stats);
+    push_weak(&mut rules, round, lexicon, stats);
+    insist(&mut rules, lexicon);
+    rules
+}
+
+/// Trap Alerts and Trap Question Variants: warned quotes are beliefs; they and the
+/// interviewer's questions are blanked from the truth the rest of the text holds.
+fn push_traps<'r>(
+    rules: &mut ClaimRules,
+    texts: &dyn Fn(SectionKind) -> Vec<&'r str>,
+    lexicon: &Lexicon,
+    stats: &LibraryStats,
+) {
     for kind in [SectionKind::TrapAlert, SectionKind::TrapQuestionVariant] {
         for t in texts(kind) {
             // Warned quotes are beliefs; they and the interviewer's questions are blanked from
@@ -94,17 +108,39 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> ClaimR
             }
         }
     }
+}
+
+/// Common weak answers: the belief as said (unless it names an absence) and the explanation
+/// as truth. An absence's explanation is about what the absence names ("No plan for a failed
+/// build — it leaves an invalid index behind"), so those keys join its context.
+fn push_weak(rules: &mut ClaimRules, round: &Round, lexicon: &Lexicon, stats: &LibraryStats) {
     for item in round.weak_answers() {
         let (belief, explanation) = split_weak(item);
-        if !belief.is_empty() && !is_absence(belief) {
+        let absence = is_absence(belief);
+        if !belief.is_empty() && !absence {
             rules.push(Source::Weak, item, belief, lexicon, stats);
         }
-        if !explanation.is_empty() {
-            rules.push(Source::Truth, explanation, explanation, lexicon, stats);
+        if explanation.is_empty() {
+            continue;
+        }
+        let from = rules.statements.len();
+        rules.push(Source::Truth, explanation, explanation, lexicon, stats);
+        if absence {
+            let about = context_keys(&lexicon.analyze(belief).units, stats);
+            for s in &mut rules.statements[from..] {
+                for k in &about {
+                    if !s.context.iter().any(|c| c.0 == k.0) {
+                        s.context.push(k.clone());
+                    }
+                }
+            }
         }
     }
-    // What the guidance insists on: the [insisted] practices it names, and the heaviest keys of
-    // the Strong Answer and the trap hedges that no warned belief shares.
+}
+
+/// What the guidance insists on: the [insisted] practices it names, and the heaviest keys of
+/// the Strong Answer and the trap hedges that no warned belief shares.
+fn insist(rules: &mut ClaimRules, lexicon: &Lexicon) {
     let belief_keys: Vec<&str> = rules
         .statements
         .iter()
@@ -132,7 +168,6 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> ClaimR
     }
     rules.heavy = heavy;
     rules.insisted = insisted;
-    rules
 }
 
 pub(super) fn is_absence(belief: &str) -> bool {
