@@ -58,6 +58,8 @@ const QUANTITY_WEIGHT: f64 = 0.5;
 const QUANTITY_REACH: usize = 3;
 /// Key weight from which a guidance key counts as heavy.
 const HEAVY_WEIGHT: f64 = 0.45;
+/// Shortest key that matches a longer key it begins (a word in another form).
+const SAME_WORD_PREFIX: usize = 5;
 /// Longest quoted guidance in a reason.
 const MAX_QUOTE: usize = 220;
 /// Connectives that start a new claim after a comma.
@@ -258,12 +260,24 @@ fn close_together(a: &Analysis, claim: &Claim, belief: &Statement) -> bool {
     hi - lo <= belief.keys.len() * 2 + 3
 }
 
+/// Two keys for one word in different forms ("replica" and "replic" from "replication"): one
+/// is a prefix of the other, at least [`SAME_WORD_PREFIX`] characters long. A paraphrase of a
+/// warned belief or of what the guidance hedges is matched this loosely; plain guidance
+/// statements keep exact keys.
+fn same_word(a: &str, b: &str) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short.len() >= SAME_WORD_PREFIX && !short.contains(' ') && long.starts_with(short)
+}
+
 /// Shared subject weight and count between claim keys and a statement's whole sentence.
 fn overlap_context(keys: &HashMap<&str, bool>, extra: &[String], s: &Statement) -> (f64, usize) {
     let mut w = 0.0;
     let mut n = 0;
     for (k, kw) in &s.context {
-        if keys.contains_key(k.as_str()) || extra.iter().any(|e| e == k) {
+        if keys.contains_key(k.as_str())
+            || ((s.source.belief() || s.hedged) && keys.keys().any(|c| same_word(c, k)))
+            || extra.iter().any(|e| e == k)
+        {
             w += kw;
             n += 1;
         }
