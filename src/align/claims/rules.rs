@@ -9,6 +9,52 @@ use super::{MAX_QUOTE, QUANTITY_REACH, QUANTITY_WEIGHT, cues, key_and_parts, uni
 use crate::align::stats::LibraryStats;
 use crate::align::text::{Analysis, Lexicon, Unit};
 
+/// The content keys of some units with weight and negation (first occurrence), and the
+/// whitespace chunk of each.
+fn keys_of(
+    units: &[Unit],
+    stats: &LibraryStats,
+    with_numbers: bool,
+) -> (Vec<(String, f64, bool)>, Vec<u32>) {
+    let mut keys: Vec<(String, f64, bool)> = Vec::new();
+    let mut chunks = Vec::new();
+    for u in units
+        .iter()
+        .filter(|u| u.content && (with_numbers || !u.number))
+    {
+        for k in key_and_parts(&u.key) {
+            if !keys.iter().any(|x| x.0 == k) {
+                keys.push((k.to_string(), stats.weight(k), u.negated));
+                chunks.push(u.chunk);
+            }
+        }
+    }
+    (keys, chunks)
+}
+
+/// The opposing-pair sides a claim states, as (pair index, side), and the keys of the
+/// words that state them.
+fn sides_of<'a>(
+    a: &'a Analysis,
+    ws: &[Word],
+    r: Range<usize>,
+) -> (Vec<(usize, usize)>, Vec<&'a str>) {
+    let mut sides = Vec::new();
+    let mut cue_keys: Vec<&str> = Vec::new();
+    for (p, pair) in cues().opposites.iter().enumerate() {
+        for (side, list) in pair.iter().enumerate() {
+            let found = find_any(ws, r.clone(), list);
+            if !found.is_empty() {
+                sides.push((p, side));
+            }
+            for (i, e) in found {
+                cue_keys.extend((i..e).filter_map(|wi| unit_key_at(a, ws[wi].start)));
+            }
+        }
+    }
+    (sides, cue_keys)
+}
+
 /// Where a guidance statement comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Source {
@@ -237,40 +283,14 @@ impl ClaimRules {
         claim: &Claim,
         stats: &LibraryStats,
     ) {
-        let units = &a.units[claim.units.clone()];
-        let mut keys: Vec<(String, f64, bool)> = Vec::new();
-        let mut chunks = Vec::new();
         // A belief's numbers are part of what is said ("a 200 means the batch succeeded").
-        let with_numbers = source.belief();
-        for u in units
-            .iter()
-            .filter(|u| u.content && (with_numbers || !u.number))
-        {
-            for k in key_and_parts(&u.key) {
-                if !keys.iter().any(|x| x.0 == k) {
-                    keys.push((k.to_string(), stats.weight(k), u.negated));
-                    chunks.push(u.chunk);
-                }
-            }
-        }
+        let (keys, chunks) = keys_of(&a.units[claim.units.clone()], stats, source.belief());
         if keys.is_empty() {
             return;
         }
         let c = cues();
         let r = claim.words.clone();
-        let mut sides = Vec::new();
-        let mut cue_keys: Vec<&str> = Vec::new();
-        for (p, pair) in c.opposites.iter().enumerate() {
-            for (side, list) in pair.iter().enumerate() {
-                let found = find_any(ws, r.clone(), list);
-                if !found.is_empty() {
-                    sides.push((p, side));
-                }
-                for (i, e) in found {
-                    cue_keys.extend((i..e).filter_map(|wi| unit_key_at(a, ws[wi].start)));
-                }
-            }
-        }
+        let (sides, cue_keys) = sides_of(a, ws, r.clone());
         let context = context_keys(&a.units, stats);
         let size = context
             .iter()
