@@ -265,6 +265,25 @@ impl RoundGuide {
                 weight: p.weight,
             });
         }
+        let coverage = self.coverage((claim_got, claim_all), (term_got, term_all), &index);
+        let mut red_flags = self.trap_flags(answer, &full);
+        merge_claim_flags(&mut red_flags, found);
+        Alignment {
+            coverage,
+            points: out_points,
+            weak_matches: self.weak_matches(&index, coverage),
+            red_flags,
+        }
+    }
+
+    /// Coverage from the credit got of all claim and key-term weight, less the penalty for
+    /// an answer that is mostly a common weak answer.
+    fn coverage(
+        &self,
+        (claim_got, claim_all): (f64, f64),
+        (term_got, term_all): (f64, f64),
+        index: &AnswerIndex<'_>,
+    ) -> f64 {
         let coverage = match (claim_all > 0.0, term_all > 0.0) {
             (true, true) => {
                 CLAIM_SHARE * claim_got / claim_all + (1.0 - CLAIM_SHARE) * term_got / term_all
@@ -282,20 +301,27 @@ impl RoundGuide {
             .map(|w| index.best_window(&w.needs).score)
             .fold(0.0, f64::max);
         let coverage = coverage * (1.0 - WEAK_PENALTY * weak_raw * weak_raw);
-        let coverage = round3(coverage.clamp(0.0, 1.0));
-        let weak_matches = self
-            .weak
+        round3(coverage.clamp(0.0, 1.0))
+    }
+
+    /// How much the answer resembles each common weak answer.
+    fn weak_matches(&self, index: &AnswerIndex<'_>, coverage: f64) -> Vec<WeakMatch> {
+        self.weak
             .iter()
             .map(|w| {
-                let (score, spans) = weak::resemblance(w, &index, coverage);
+                let (score, spans) = weak::resemblance(w, index, coverage);
                 WeakMatch {
                     index: w.index,
                     score: round3(score),
                     answer_spans: spans,
                 }
             })
-            .collect();
-        let mut red_flags: Vec<RedFlag> = flags::check(&self.traps, &full)
+            .collect()
+    }
+
+    /// Warned phrases the answer uses (not where it rejects them) and hedges it misses.
+    fn trap_flags(&self, answer: &str, full: &AnswerIndex<'_>) -> Vec<RedFlag> {
+        flags::check(&self.traps, full)
             .into_iter()
             .filter(|f| f.missing_hedge || !rejected_hit(answer, f))
             .map(|f| RedFlag {
@@ -304,14 +330,7 @@ impl RoundGuide {
                 answer_spans: f.spans,
                 missing_hedge: f.missing_hedge,
             })
-            .collect();
-        merge_claim_flags(&mut red_flags, found);
-        Alignment {
-            coverage,
-            points: out_points,
-            weak_matches,
-            red_flags,
-        }
+            .collect()
     }
 }
 

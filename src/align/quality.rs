@@ -4,8 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{LibraryStats, RoundGuide};
-use crate::content::Gauntlet;
+use super::{Alignment, LibraryStats, RoundGuide};
+use crate::content::{Gauntlet, Round};
 
 /// The label of a hand-written answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -106,6 +106,40 @@ pub fn auc(positives: &[f64], negatives: &[f64]) -> f64 {
     wins / (positives.len() * negatives.len()) as f64
 }
 
+/// Share of the answers labelled `l` with any red flag (0 when there are none).
+fn flagged_share(scored: &[Scored], l: Label) -> f64 {
+    let all: Vec<&Scored> = scored.iter().filter(|s| s.label == l).collect();
+    if all.is_empty() {
+        0.0
+    } else {
+        all.iter().filter(|s| s.flags > 0).count() as f64 / all.len() as f64
+    }
+}
+
+/// Align one round's labelled answers, recording each in `scored`; their (label, coverage).
+fn score_round(
+    slug: &str,
+    round: &Round,
+    answers: &[&LabelledAnswer],
+    stats: &LibraryStats,
+    scored: &mut Vec<Scored>,
+) -> Vec<(Label, f64)> {
+    let guide = RoundGuide::new(round, stats);
+    let mut by_label: Vec<(Label, f64)> = Vec::new();
+    for a in answers {
+        let al = guide.align(&a.text);
+        by_label.push((a.label, al.coverage));
+        scored.push(Scored {
+            gauntlet: slug.to_string(),
+            round: round.number,
+            label: a.label,
+            coverage: al.coverage,
+            flags: al.red_flags.len(),
+        });
+    }
+    by_label
+}
+
 /// Score every fixture answer against its gauntlet and aggregate the quality numbers.
 /// Fixtures whose gauntlet or round is not found are skipped.
 pub fn evaluate(
@@ -130,19 +164,7 @@ pub fn evaluate(
                 continue;
             }
             rounds += 1;
-            let guide = RoundGuide::new(round, stats);
-            let mut by_label: Vec<(Label, f64)> = Vec::new();
-            for a in answers {
-                let al = guide.align(&a.text);
-                by_label.push((a.label, al.coverage));
-                scored.push(Scored {
-                    gauntlet: g.slug.clone(),
-                    round: round.number,
-                    label: a.label,
-                    coverage: al.coverage,
-                    flags: al.red_flags.len(),
-                });
-            }
+            let by_label = score_round(&g.slug, round, &answers, stats, &mut scored);
             let get = |l: Label| by_label.iter().find(|(x, _)| *x == l).map(|(_, c)| *c);
             let pair = |a: Label, b: Label| Some((get(a)?, get(b)?));
             sp.extend(pair(Label::Strong, Label::Partial));
@@ -158,14 +180,6 @@ pub fn evaluate(
             .map(|s| s.coverage)
             .collect()
     };
-    let flagged_share = |l: Label| {
-        let all: Vec<&Scored> = scored.iter().filter(|s| s.label == l).collect();
-        if all.is_empty() {
-            0.0
-        } else {
-            all.iter().filter(|s| s.flags > 0).count() as f64 / all.len() as f64
-        }
-    };
     QualityReport {
         strong_over_partial: rate(&sp),
         partial_over_weak: rate(&pw),
@@ -175,8 +189,8 @@ pub fn evaluate(
             &cov(&[Label::Strong]),
             &cov(&[Label::Weak, Label::OffTopic]),
         ),
-        bluff_detection: flagged_share(Label::Bluff),
-        false_flag_rate: flagged_share(Label::Strong),
+        bluff_detection: flagged_share(&scored, Label::Bluff),
+        false_flag_rate: flagged_share(&scored, Label::Strong),
         rounds,
         scored,
     }
@@ -226,17 +240,108 @@ pub struct DevReport {
     pub misses: Vec<String>,
 }
 
+/// Running counts of a dev-set evaluation.
+#[derive(Default)]
+struct DevTally {
+    misses: Vec<String>,
+    strong: Vec<f64>,
+    partial: Vec<f64>,
+    low: Vec<f64>,
+    bluffs: usize,
+    bluffs_flagged: usize,
+    strongs: usize,
+    strongs_flagged: usize,
+    rounds: usize,
+    ordered_rounds: usize,
+    ordered_ok: usize,
+    scored: usize,
+}
+
+impl DevTally {
+    /// Count one aligned answer of round `number` of gauntlet `slug`.
+    fn answer(&mut self, slug: &str, number: u32, a: &DevAnswer, al: &Alignment) {
+        self.scored += 1;
+        let flags = &al.red_flags;
+        let head: String = a.text.chars().take(60).collect();
+        match a.label {
+            Label::Strong => {
+                self.strong.push(al.coverage);
+                self.strongs += 1;
+                if let Some(f) = flags.first() {
+                    self.strongs_flagged += 1;
+                    self.misses.push(format!(
+                        "{slug} r{number}: strong answer flagged ({}): \"{head}…\" — {}",
+                        f.phrase, f.reason
+                    ));
+                }
+            }
+            Label::Partial => self.partial.push(al.coverage),
+            Label::Weak | Label::OffTopic => self.low.push(al.coverage),
+            Label::Bluff => {
+                self.bluffs += 1;
+                // Caught only by a flag on the answer's own words: a missing hedge says
+                // nothing about the wrong claim.
+                if flags.iter().all(|f| f.missing_hedge) {
+                    self.misses
+                        .push(format!("{slug} r{number}: bluff not flagged: \"{head}…\""));
+                } else {
+                    self.bluffs_flagged += 1;
+                }
+            }
+        }
+    }
+
+    /// Check one round's full ordering: every strong answer above every partial one, every
+    /// partial one above every weak and off-topic one.
+    fn order(&mut self, slug: &str, number: u32, cov: &[(Label, f64)]) {
+        let of = |ls: &[Label]| -> Vec<f64> {
+            cov.iter()
+                .filter(|(l, _)| ls.contains(l))
+                .map(|(_, c)| *c)
+                .collect()
+        };
+        let (s, p, w) = (
+            of(&[Label::Strong]),
+            of(&[Label::Partial]),
+            of(&[Label::Weak, Label::OffTopic]),
+        );
+        if s.is_empty() || p.is_empty() || w.is_empty() {
+            return;
+        }
+        self.ordered_rounds += 1;
+        let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if min(&s) > max(&p) && min(&p) > max(&w) {
+            self.ordered_ok += 1;
+        } else {
+            self.misses.push(format!(
+                "{slug} r{number}: out of order: strong {s:?} partial {p:?} weak/off-topic {w:?}"
+            ));
+        }
+    }
+
+    fn report(self) -> DevReport {
+        let share = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
+        DevReport {
+            answers: self.scored,
+            rounds: self.rounds,
+            auc_strong_vs_low: auc(&self.strong, &self.low),
+            auc_strong_vs_partial: auc(&self.strong, &self.partial),
+            full_ordering: share(self.ordered_ok, self.ordered_rounds),
+            bluff_detection: share(self.bluffs_flagged, self.bluffs),
+            false_flags: share(self.strongs_flagged, self.strongs),
+            misses: self.misses,
+        }
+    }
+}
+
 /// Score a dev set against the given gauntlets (built once per round).
 pub fn evaluate_dev(
     gauntlets: &[Gauntlet],
     answers: &[DevAnswer],
     stats: &LibraryStats,
 ) -> DevReport {
-    let mut misses = Vec::new();
-    let (mut strong, mut partial, mut low) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut bluffs, mut bluffs_flagged, mut strongs, mut strongs_flagged) = (0, 0, 0, 0);
-    let (mut rounds, mut ordered_rounds, mut ordered_ok) = (0, 0, 0);
-    let mut scored = 0;
+    let mut tally = DevTally::default();
     for g in gauntlets {
         for round in &g.rounds {
             let these: Vec<&DevAnswer> = answers
@@ -246,81 +351,18 @@ pub fn evaluate_dev(
             if these.is_empty() {
                 continue;
             }
-            rounds += 1;
+            tally.rounds += 1;
             let guide = RoundGuide::new(round, stats);
             let mut cov: Vec<(Label, f64)> = Vec::new();
             for a in these {
-                scored += 1;
                 let al = guide.align(&a.text);
-                let flags = &al.red_flags;
                 cov.push((a.label, al.coverage));
-                let head: String = a.text.chars().take(60).collect();
-                match a.label {
-                    Label::Strong => {
-                        strong.push(al.coverage);
-                        strongs += 1;
-                        if let Some(f) = flags.first() {
-                            strongs_flagged += 1;
-                            misses.push(format!(
-                                "{} r{}: strong answer flagged ({}): \"{head}…\" — {}",
-                                g.slug, round.number, f.phrase, f.reason
-                            ));
-                        }
-                    }
-                    Label::Partial => partial.push(al.coverage),
-                    Label::Weak | Label::OffTopic => low.push(al.coverage),
-                    Label::Bluff => {
-                        bluffs += 1;
-                        // Caught only by a flag on the answer's own words: a missing hedge
-                        // says nothing about the wrong claim.
-                        if flags.iter().all(|f| f.missing_hedge) {
-                            misses.push(format!(
-                                "{} r{}: bluff not flagged: \"{head}…\"",
-                                g.slug, round.number
-                            ));
-                        } else {
-                            bluffs_flagged += 1;
-                        }
-                    }
-                }
+                tally.answer(&g.slug, round.number, a, &al);
             }
-            let of = |ls: &[Label]| -> Vec<f64> {
-                cov.iter()
-                    .filter(|(l, _)| ls.contains(l))
-                    .map(|(_, c)| *c)
-                    .collect()
-            };
-            let (s, p, w) = (
-                of(&[Label::Strong]),
-                of(&[Label::Partial]),
-                of(&[Label::Weak, Label::OffTopic]),
-            );
-            if !s.is_empty() && !p.is_empty() && !w.is_empty() {
-                ordered_rounds += 1;
-                let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
-                let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                if min(&s) > max(&p) && min(&p) > max(&w) {
-                    ordered_ok += 1;
-                } else {
-                    misses.push(format!(
-                        "{} r{}: out of order: strong {:?} partial {:?} weak/off-topic {:?}",
-                        g.slug, round.number, s, p, w
-                    ));
-                }
-            }
+            tally.order(&g.slug, round.number, &cov);
         }
     }
-    let share = |a: usize, b: usize| if b == 0 { 1.0 } else { a as f64 / b as f64 };
-    DevReport {
-        answers: scored,
-        rounds,
-        auc_strong_vs_low: auc(&strong, &low),
-        auc_strong_vs_partial: auc(&strong, &partial),
-        full_ordering: share(ordered_ok, ordered_rounds),
-        bluff_detection: share(bluffs_flagged, bluffs),
-        false_flags: share(strongs_flagged, strongs),
-        misses,
-    }
+    tally.report()
 }
 
 impl std::fmt::Display for DevReport {
@@ -464,7 +506,7 @@ mod tests {
         assert!(report.rounds >= 45);
         assert!(report.false_flags <= 0.06, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(report.bluff_detection >= 0.66, "target >= 85 %");
+        assert!(report.bluff_detection >= 0.80, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.93, "target >= 0.95");
         assert!(report.full_ordering >= 0.77, "target >= 85 %");
     }

@@ -1,0 +1,210 @@
+//! Preparing a round's claim rules from its prompt, Strong Answer, trap sections and weak
+//! answers.
+
+use std::collections::HashMap;
+
+use super::rules::{ClaimRules, Source, context_keys, quoted};
+use super::{HEAVY_WEIGHT, insisted_keys};
+use crate::align::flags::{self, Role};
+use crate::align::stats::LibraryStats;
+use crate::align::text::Lexicon;
+use crate::content::{Round, SectionKind};
+
+/// Sentences of a text as byte ranges (split after '.', '!' or '?' followed by a space).
+pub(super) fn sentences(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let b = text.as_bytes();
+    for i in 0..b.len() {
+        if matches!(b[i], b'.' | b'!' | b'?')
+            && b.get(i + 1).is_none_or(|c| c.is_ascii_whitespace())
+        {
+            out.push((start, i + 1));
+            start = i + 1;
+        }
+    }
+    if start < text.len() && !text[start..].trim().is_empty() {
+        out.push((start, text.len()));
+    }
+    out
+}
+
+/// Prepare the claim rules of a round: truth statements from the Strong Answer, trap text and
+/// weak-answer explanations; beliefs from quoted trap phrases and weak answers.
+pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> ClaimRules {
+    let mut rules = ClaimRules::default();
+    let texts = |kind: SectionKind| -> Vec<&str> {
+        round
+            .sections
+            .iter()
+            .filter(|s| s.kind() == kind)
+            .flat_map(|s| {
+                std::iter::once(s.text.as_str()).chain(s.items.iter().map(String::as_str))
+            })
+            .filter(|t| !t.trim().is_empty())
+            .collect()
+    };
+    for (s, e) in sentences(&round.prompt) {
+        let sentence = &round.prompt[s..e];
+        rules.push(Source::Truth, sentence, sentence, lexicon, stats);
+    }
+    for t in texts(SectionKind::StrongAnswer) {
+        for (s, e) in sentences(t) {
+            let sentence = &t[s..e];
+            rules.push(Source::Truth, sentence, sentence, lexicon, stats);
+        }
+    }
+    push_traps(&mut rules, &texts, lexicon, stats);
+    push_weak(&mut rules, round, lexicon, stats);
+    insist(&mut rules, lexicon);
+    rules
+}
+
+/// Trap Alerts and Trap Question Variants: warned quotes are beliefs; they and the
+/// interviewer's questions are blanked from the truth the rest of the text holds.
+fn push_traps<'r>(
+    rules: &mut ClaimRules,
+    texts: &dyn Fn(SectionKind) -> Vec<&'r str>,
+    lexicon: &Lexicon,
+    stats: &LibraryStats,
+) {
+    for kind in [SectionKind::TrapAlert, SectionKind::TrapQuestionVariant] {
+        for t in texts(kind) {
+            // Warned quotes are beliefs; they and the interviewer's questions are blanked from
+            // the truth the rest of the text holds.
+            let mut blank: Vec<(usize, usize)> = Vec::new();
+            for (qs, qe) in flags::quotes(t) {
+                let (ss, se) = flags::sentence_around(t, qs, qe);
+                let role =
+                    flags::classify(t.get(ss..qs).unwrap_or(""), t.get(qe..se).unwrap_or(""));
+                match role {
+                    Role::Warned => {
+                        let inner = t.get(qs..qe).unwrap_or("");
+                        let quote = t.get(ss..se).unwrap_or(inner);
+                        rules.push(Source::Warned, quote, inner, lexicon, stats);
+                        blank.push((qs, qe));
+                    }
+                    Role::Neutral if t.get(qs..qe).is_some_and(|q| q.contains('?')) => {
+                        blank.push((qs, qe))
+                    }
+                    Role::Neutral => {}
+                    Role::Hedge | Role::Good => {}
+                }
+            }
+            let mut held = t.to_string();
+            for (a, b) in blank {
+                if t.is_char_boundary(a) && t.is_char_boundary(b) {
+                    held.replace_range(a..b, &" ".repeat(b - a));
+                }
+            }
+            for (s, e) in sentences(t) {
+                let (Some(sentence), Some(truth)) = (t.get(s..e), held.get(s..e)) else {
+                    continue;
+                };
+                if truth.trim_end().ends_with('?') {
+                    continue;
+                }
+                rules.push(Source::Truth, sentence, truth, lexicon, stats);
+            }
+        }
+    }
+}
+
+/// Common weak answers: the belief as said (unless it names an absence) and the explanation
+/// as truth. An absence's explanation is about what the absence names ("No plan for a failed
+/// build — it leaves an invalid index behind"), so those keys join its context.
+fn push_weak(rules: &mut ClaimRules, round: &Round, lexicon: &Lexicon, stats: &LibraryStats) {
+    for item in round.weak_answers() {
+        let (belief, explanation) = split_weak(item);
+        let absence = is_absence(belief);
+        if !belief.is_empty() && !absence {
+            rules.push(Source::Weak, item, belief, lexicon, stats);
+        }
+        if explanation.is_empty() {
+            continue;
+        }
+        let from = rules.statements.len();
+        rules.push(Source::Truth, explanation, explanation, lexicon, stats);
+        if absence {
+            let about = context_keys(&lexicon.analyze(belief).units, stats);
+            for s in &mut rules.statements[from..] {
+                for k in &about {
+                    if !s.context.iter().any(|c| c.0 == k.0) {
+                        s.context.push(k.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What the guidance insists on: the [insisted] practices it names, and the heaviest keys of
+/// the Strong Answer and the trap hedges that no warned belief shares.
+fn insist(rules: &mut ClaimRules, lexicon: &Lexicon) {
+    let belief_keys: Vec<&str> = rules
+        .statements
+        .iter()
+        .filter(|s| s.source.belief())
+        .flat_map(|s| s.keys.iter().map(|k| k.0.as_str()))
+        .collect();
+    let mut insisted: HashMap<String, String> = HashMap::new();
+    let insisted_cues = insisted_keys(lexicon);
+    let mut heavy: HashMap<String, String> = HashMap::new();
+    for s in rules
+        .statements
+        .iter()
+        .filter(|s| s.source == Source::Truth)
+    {
+        for (k, w, neg) in &s.keys {
+            if *neg || belief_keys.contains(&k.as_str()) {
+                continue;
+            }
+            if insisted_cues.contains(k) {
+                insisted.entry(k.clone()).or_insert_with(|| s.quote.clone());
+            } else if *w >= HEAVY_WEIGHT {
+                heavy.entry(k.clone()).or_insert_with(|| s.quote.clone());
+            }
+        }
+    }
+    rules.heavy = heavy;
+    rules.insisted = insisted;
+}
+
+pub(super) fn is_absence(belief: &str) -> bool {
+    let l = belief.trim_start().to_lowercase();
+    [
+        "no ",
+        "not ",
+        "never ",
+        "ignoring",
+        "skipping",
+        "forgetting",
+        "missing",
+        "treating",
+        "without",
+    ]
+    .iter()
+    .any(|p| l.starts_with(p))
+}
+
+/// Split a weak-answer item into the belief (quoted words, or the text before the dash) and
+/// the explanation after it.
+pub(super) fn split_weak(item: &str) -> (&str, &str) {
+    let t = item.trim();
+    if let Some(&(a, b)) = quoted(t).first()
+        && a == 0
+    {
+        let inner = t[a..b].trim_matches(|c| c == '"' || c == '\u{201c}' || c == '\u{201d}');
+        let rest = t[b..]
+            .trim_start()
+            .trim_start_matches(['\u{2014}', '\u{2013}', '-', ':'])
+            .trim();
+        return (inner, rest);
+    }
+    for sep in [" \u{2014} ", " \u{2013} ", " - "] {
+        if let Some((h, r)) = t.split_once(sep) {
+            return (h.trim(), r.trim());
+        }
+    }
+    (t, "")
+}

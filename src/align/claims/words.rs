@@ -1,0 +1,165 @@
+//! Words of a text (stems with byte spans), cue-phrase search, and claim segmentation.
+
+use std::ops::Range;
+
+use super::{CONNECTIVES, cues};
+use crate::align::text::{Analysis, stem};
+
+/// A word of a text: lowercase stem and byte span.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Word {
+    /// Snowball stem of the lowercase word (contractions and numbers kept whole).
+    pub stem: String,
+    /// Byte offset of the first character.
+    pub start: usize,
+    /// Byte offset one past the last character.
+    pub end: usize,
+    /// Written with a leading capital.
+    pub capital: bool,
+}
+
+/// Split a text into words (letters, digits and inner apostrophes).
+pub fn words(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut buf = String::new();
+    let mut capital = false;
+    let mut flush = |start: &mut Option<usize>, buf: &mut String, capital: bool, end: usize| {
+        if let Some(s) = start.take() {
+            let w = buf.trim_end_matches('\'').to_string();
+            if !w.is_empty() {
+                let stem = if w.contains('\'') || w.chars().all(|c| c.is_ascii_digit()) {
+                    w
+                } else {
+                    stem(&w)
+                };
+                out.push(Word {
+                    stem,
+                    start: s,
+                    end,
+                    capital,
+                });
+            }
+            buf.clear();
+        }
+    };
+    for (i, ch) in text.char_indices() {
+        let apostrophe = ch == '\'' || ch == '\u{2019}';
+        if ch.is_alphanumeric() || (apostrophe && start.is_some()) {
+            if start.is_none() {
+                start = Some(i);
+                capital = ch.is_uppercase();
+            }
+            if apostrophe {
+                buf.push('\'');
+            } else {
+                buf.extend(ch.to_lowercase());
+            }
+        } else {
+            flush(&mut start, &mut buf, capital, i);
+        }
+    }
+    flush(&mut start, &mut buf, capital, text.len());
+    out
+}
+
+/// Start indices of `phrase` in `words[range]`.
+pub(super) fn find(words: &[Word], range: Range<usize>, phrase: &[String]) -> Vec<usize> {
+    let n = phrase.len();
+    if n == 0 || range.len() < n {
+        return Vec::new();
+    }
+    (range.start..=range.end - n)
+        .filter(|&i| {
+            words[i..i + n]
+                .iter()
+                .zip(phrase)
+                .all(|(w, p)| w.stem == *p)
+        })
+        .collect()
+}
+
+/// Occurrences (start, end word index) of any phrase of a list.
+pub(super) fn find_any(
+    words: &[Word],
+    range: Range<usize>,
+    list: &[Vec<String>],
+) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = list
+        .iter()
+        .flat_map(|p| {
+            find(words, range.clone(), p)
+                .into_iter()
+                .map(move |i| (i, i + p.len()))
+        })
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+/// Whether a denial word sits within three words before word `i` (in the range).
+pub(super) fn denied(words: &[Word], range: &Range<usize>, i: usize) -> bool {
+    let from = i.saturating_sub(3).max(range.start);
+    cues()
+        .denials
+        .iter()
+        .any(|d| !find(words, from..i, d).is_empty())
+}
+
+/// One claim of an answer: a clause-level run of units.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claim {
+    /// Byte span in the text.
+    pub span: [usize; 2],
+    /// Unit index range in the analysis.
+    pub units: Range<usize>,
+    /// Word index range in [`words`] of the text.
+    pub words: Range<usize>,
+}
+
+/// Segment an analysed text into claims: sentences split at semicolons, colons, dashes,
+/// brackets and comma + connective ("…, but …", "…, so …").
+pub fn segment(text: &str, a: &Analysis, ws: &[Word]) -> Vec<Claim> {
+    let units = &a.units;
+    let content = |r: Range<usize>| units[r].iter().filter(|u| u.content).count();
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    for &(s, e) in &a.sentences {
+        let mut start = s;
+        for k in s + 1..e {
+            let gap = text.get(units[k - 1].end..units[k].start).unwrap_or("");
+            let next = text
+                .get(units[k].start..units[k].end)
+                .unwrap_or("")
+                .to_lowercase();
+            let brk = gap.contains([';', ':', '(', ')', '\u{2014}', '\u{2013}'])
+                || gap.contains(" - ")
+                || (gap.contains(',') && CONNECTIVES.contains(&next.as_str()))
+                || matches!(next.as_str(), "because" | "whereas" | "although");
+            if brk && content(start..k) >= 2 && content(k..e) >= 2 {
+                ranges.push(start..k);
+                start = k;
+            }
+        }
+        if start < e {
+            ranges.push(start..e);
+        }
+    }
+    let mut out = Vec::with_capacity(ranges.len());
+    let mut w = 0;
+    for r in ranges {
+        let span = [units[r.start].start, units[r.end - 1].end];
+        while w < ws.len() && ws[w].start < span[0] {
+            w += 1;
+        }
+        let ws_start = w;
+        while w < ws.len() && ws[w].start < span[1] {
+            w += 1;
+        }
+        out.push(Claim {
+            span,
+            units: r,
+            words: ws_start..w,
+        });
+    }
+    out
+}
