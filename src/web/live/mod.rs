@@ -10,6 +10,7 @@
 mod console;
 mod controls;
 mod events;
+mod invite;
 mod start;
 
 use std::sync::Arc;
@@ -27,6 +28,7 @@ pub use self::{
     console::console,
     controls::{add_note, control, nudge},
     events::{attempt_events, console_events},
+    invite::{invite_console, join_by_invite},
     start::start,
 };
 use super::{

@@ -1,5 +1,6 @@
-//! Starting a live interview from a gauntlet's overview page: the form naming the candidate
-//! and an optional start time.
+//! Starting a live interview from a gauntlet's overview page: the form naming the candidate (an
+//! account, or an address that gets an invite link, see [`super::invite`]) and an optional
+//! start time.
 
 use std::sync::Arc;
 
@@ -9,14 +10,16 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
+use tower_sessions::Session;
 
-use super::{EXPIRES_AFTER_SECS, MAX_SCHEDULE_AHEAD_SECS};
+use super::{EXPIRES_AFTER_SECS, MAX_SCHEDULE_AHEAD_SECS, invite};
 use crate::{
     clock, db,
     practice::Mode,
     state::AppState,
     web::{
         account::MAX_EMAIL_CHARS,
+        admin::plausible_email,
         catalog::{LiveStartForm, overview_page},
         error::{AppError, Result},
         extract::RequireInterviewer,
@@ -42,19 +45,25 @@ fn parse_local(value: &str, offset_minutes: i64) -> Option<i64> {
     Some(t.assume_utc().unix_timestamp() + offset_minutes * 60)
 }
 
-/// Checks the start form: the candidate's active account (not the interviewer's own) and the
-/// optional start time; `Err` holds what the form shows.
+/// Who the start form names.
+enum Candidate {
+    /// An active account.
+    Account(db::users::User),
+    /// Nobody yet: an invite link signs them up into the session (the normalised address).
+    Invite(String),
+}
+
+/// Checks the start form: the candidate's active account (not the interviewer's own) or an
+/// address with no account, and the optional start time; `Err` holds what the form shows.
 async fn check_start(
     state: &AppState,
     form: &StartForm,
     interviewer: i64,
     now: i64,
-) -> Result<std::result::Result<(db::users::User, Option<i64>), String>> {
-    let email = form.candidate_email.trim();
+) -> Result<std::result::Result<(Candidate, Option<i64>), String>> {
+    let email = db::users::normalise_email(&form.candidate_email);
     if email.is_empty() || email.chars().count() > MAX_EMAIL_CHARS {
-        return Ok(Err(
-            "Name the candidate by the email of their account.".into()
-        ));
+        return Ok(Err("Name the candidate by their email address.".into()));
     }
     let scheduled_at = if form.scheduled_at.trim().is_empty() {
         None
@@ -74,18 +83,42 @@ async fn check_start(
         Some(at)
     };
     let mut conn = state.db.get().await?;
-    let Some(candidate) = db::users::by_email(&mut *conn, email)
-        .await?
-        .filter(|c| !c.disabled)
-    else {
-        return Ok(Err("No active account has that email. Invite the candidate first (Admin → Invites), then start the interview.".into()));
+    let candidate = match db::users::by_email(&mut *conn, &email).await? {
+        None if plausible_email(&email) => Candidate::Invite(email),
+        None => return Ok(Err("That does not look like an email address.".into())),
+        Some(c) if c.disabled => return Ok(Err("That account is disabled.".into())),
+        Some(c) if c.id == interviewer => {
+            return Ok(Err(
+                "You cannot interview yourself; name the candidate's account.".into(),
+            ));
+        }
+        Some(c) => Candidate::Account(c),
     };
-    if candidate.id == interviewer {
-        return Ok(Err(
-            "You cannot interview yourself; name the candidate's account.".into(),
-        ));
-    }
     Ok(Ok((candidate, scheduled_at)))
+}
+
+/// The candidate's attempt and the live session on it (in the caller's transaction), with the
+/// start recorded; returns the session's id and the attempt's.
+pub(super) async fn open_session(
+    tx: &mut sqlx::SqliteConnection,
+    (interviewer, candidate): (i64, &db::users::User),
+    (slug, version): (&str, &str),
+    scheduled_at: Option<i64>,
+    expires_at: i64,
+) -> std::result::Result<(i64, i64), sqlx::Error> {
+    let mode = Mode::Interview.as_str();
+    let attempt = db::attempts::create(&mut *tx, candidate.id, slug, version, mode).await?;
+    let id = db::live::create(
+        &mut *tx,
+        attempt,
+        interviewer,
+        candidate.id,
+        scheduled_at,
+        expires_at,
+    )
+    .await?;
+    db::live::record_control(&mut *tx, id, interviewer, "start", &candidate.display_name).await?;
+    Ok((id, attempt))
 }
 
 /// `POST /gauntlets/{slug}/live`: an interviewer starts a live interview with a candidate; a
@@ -93,6 +126,7 @@ async fn check_start(
 pub async fn start(
     RequireInterviewer(user): RequireInterviewer,
     chrome: Chrome,
+    session: Session,
     State(state): State<AppState>,
     Path(slug): Path<String>,
     StrictForm(form): StrictForm<StartForm>,
@@ -117,24 +151,18 @@ pub async fn start(
     let expires_at = scheduled_at.unwrap_or(now).max(now) + EXPIRES_AFTER_SECS;
     let mut tx = db::begin_write(&state.writer).await?;
     db::versions::record(&mut tx, &g.slug, &g.version, &g.title, &entry.source).await?;
-    let attempt = db::attempts::create(
-        &mut tx,
-        candidate.id,
-        &g.slug,
-        &g.version,
-        Mode::Interview.as_str(),
-    )
-    .await?;
-    let id = db::live::create(
-        &mut tx,
-        attempt,
-        user.id,
-        candidate.id,
-        scheduled_at,
-        expires_at,
-    )
-    .await?;
-    db::live::record_control(&mut tx, id, user.id, "start", &candidate.display_name).await?;
+    let candidate = match candidate {
+        Candidate::Account(c) => c,
+        Candidate::Invite(email) => {
+            let to = (g.slug.as_str(), g.version.as_str());
+            let made = (user.id, scheduled_at, expires_at);
+            let id = invite::create(&state, &session, tx, to, &email, made).await?;
+            return Ok(Redirect::to(&format!("/live/invites/{id}")).into_response());
+        }
+    };
+    let to = (g.slug.as_str(), g.version.as_str());
+    let (id, attempt) =
+        open_session(&mut tx, (user.id, &candidate), to, scheduled_at, expires_at).await?;
     tx.commit().await?;
     tracing::info!(
         session = id,
