@@ -942,7 +942,10 @@ async fn live_an_invite_link_signs_a_new_candidate_up_straight_into_the_session(
     let (invite_page, link) = start_invited(&app, &interviewer, "Nadia@New.example").await;
     assert_eq!(count(&app, "select count(*) from live_sessions").await, 0);
     let html = page(&app, &interviewer, &invite_page).await;
-    assert!(html.contains("Waiting for nadia@new.example to sign up"));
+    assert!(
+        html.contains("Waiting for the candidate to sign up")
+            && html.contains("nadia@new.example has no account yet")
+    );
     let (candidate, r) = sign_up(&app, &link, "nadia@new.example").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let landing = location(&r);
