@@ -3,7 +3,11 @@
 //! throughput against a bare SQLite commit loop, and page throughput against a trivial route.
 //! With `ATTACK=1` the candidates autosave while 1,500 silent connections and 200 trickling
 //! request bodies are held open against the same server (each reopened when the server closes
-//! it). Run by hand; numbers go to docs/performance.md. Never part of the test suite.
+//! it). With `LIVE=1`, live interviews instead (see [`live`]). Run by hand; numbers go to
+//! docs/performance.md. Never part of the test suite.
+
+#[path = "load/live.rs"]
+mod live;
 
 use std::{
     sync::{Arc, Mutex},
@@ -141,6 +145,26 @@ fn sha(s: &str) -> Vec<u8> {
     Sha256::digest(s.as_bytes()).to_vec()
 }
 
+/// How many of the acknowledged saves `(attempt, (version, sha256 of the body))` of round 1's
+/// main answer are not in the database as acknowledged.
+async fn missing_acked(pool: &sqlx::SqlitePool, acked: &[(i64, (i64, Vec<u8>))]) -> usize {
+    let mut missing = 0;
+    for (id, (version, hash)) in acked {
+        let (body, stored): (String, i64) = sqlx::query_as(
+            "select body, version from answers where attempt_id = ? and part = 'main' and round_number = 1",
+        )
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+        .unwrap_or_default();
+        if stored != *version || sha(&body) != *hash {
+            missing += 1;
+        }
+    }
+    missing
+}
+
 /// Closed-loop requests/s of GET `path` with `conns` concurrent clients for `secs`.
 async fn throughput(
     base: &str,
@@ -235,6 +259,10 @@ async fn main() {
     let secs: u64 = env("SECONDS", "60").parse().unwrap();
     let interval = Duration::from_millis(env("INTERVAL_MS", "2000").parse().unwrap());
     let work = std::path::PathBuf::from(env("BENCH_DIR", "."));
+    if env("LIVE", "") == "1" {
+        live::run(&base, &db_path).await;
+        return;
+    }
 
     // the attack, when asked for: held for the whole autosave phase
     let attack = (env("ATTACK", "") == "1").then(|| hold_attack(&base));
@@ -319,20 +347,8 @@ async fn main() {
         .unwrap()
         .read_only(true);
     let pool = sqlx::SqlitePool::connect_with(opts).await.unwrap();
-    let mut missing = 0;
     let acked: Vec<_> = acked.lock().unwrap().clone();
-    for (id, (version, hash)) in &acked {
-        let (body, stored): (String, i64) = sqlx::query_as(
-            "select body, version from answers where attempt_id = ? and part = 'main'",
-        )
-        .bind(id)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-        if stored != *version || sha(&body) != *hash {
-            missing += 1;
-        }
-    }
+    let missing = missing_acked(&pool, &acked).await;
     pool.close().await;
     println!(
         "autosave: {users} users every {interval:?} for {secs} s: {} saves, {errors} errors, p50 {:?}, p99 {:?}, max {:?}, acknowledged saves missing: {missing}",

@@ -1,4 +1,4 @@
-//! The `live_sessions`, `live_controls` and `live_notes` tables.
+//! The `live_sessions`, `live_controls`, `live_notes` and `live_invites` tables.
 
 use sqlx::{SqliteConnection, SqliteExecutor};
 
@@ -293,4 +293,93 @@ pub async fn add_note(
     )
     .fetch_one(conn)
     .await
+}
+
+/// A live interview waiting for its candidate to accept the invite (`live_invites`).
+#[derive(Debug, Clone)]
+pub struct PendingInvite {
+    pub id: i64,
+    pub interviewer_id: i64,
+    pub slug: String,
+    pub version: String,
+    pub email: String,
+    pub scheduled_at: Option<i64>,
+    pub expires_at: i64,
+    pub session_id: Option<i64>,
+}
+
+/// Ties the candidate invite `invite_id` to a live interview of `slug`@`version`.
+pub async fn create_invite(
+    conn: &mut SqliteConnection,
+    invite_id: i64,
+    interviewer: i64,
+    (slug, version): (&str, &str),
+    email: &str,
+    scheduled_at: Option<i64>,
+    expires_at: i64,
+) -> Result<i64, sqlx::Error> {
+    let now = clock::now();
+    sqlx::query_scalar!(
+        r#"insert into live_invites (invite_id, interviewer_id, slug, version, email, scheduled_at, expires_at, created_at)
+           values (?, ?, ?, ?, ?, ?, ?, ?) returning id as "id!: i64""#,
+        invite_id,
+        interviewer,
+        slug,
+        version,
+        email,
+        scheduled_at,
+        expires_at,
+        now
+    )
+    .fetch_one(conn)
+    .await
+}
+
+/// One pending live invite by id.
+pub async fn pending_invite(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+) -> Result<Option<PendingInvite>, sqlx::Error> {
+    sqlx::query_as!(
+        PendingInvite,
+        r#"select id as "id!", interviewer_id, slug, version, email, scheduled_at, expires_at,
+                  session_id
+           from live_invites where id = ?"#,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The live interview the invite with this token hash opens, if it has not opened it yet.
+pub async fn invite_to_claim(
+    db: impl SqliteExecutor<'_>,
+    token_hash: &str,
+) -> Result<Option<PendingInvite>, sqlx::Error> {
+    sqlx::query_as!(
+        PendingInvite,
+        r#"select l.id as "id!", l.interviewer_id, l.slug, l.version, l.email, l.scheduled_at,
+                  l.expires_at, l.session_id
+           from live_invites l join invites i on i.id = l.invite_id
+           where i.token_hash = ? and l.session_id is null"#,
+        token_hash
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Records the session a live invite opened.
+pub async fn set_invite_session(
+    conn: &mut SqliteConnection,
+    id: i64,
+    session: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update live_invites set session_id = ? where id = ? and session_id is null",
+        session,
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

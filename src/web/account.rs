@@ -383,13 +383,20 @@ async fn do_register(
         }
         Err(e) => return Err(e.into()),
     };
+    let mut landing = "/".to_string();
     let consumed = match &grant {
         Grant::Setup(t) => {
             users::count(&mut *tx).await? == 1
                 && db::tokens::consume_setup_token(&mut *tx, &tokens::hash_token(t)).await?
         }
         Grant::Invite(t) => {
-            db::tokens::consume_invite(&mut *tx, &tokens::hash_token(t), id).await?
+            let hash = tokens::hash_token(t);
+            let used = db::tokens::consume_invite(&mut *tx, &hash, id).await?;
+            // an invite tied to a live interview opens it: the new account lands there
+            if used && let Some(to) = super::live::join_by_invite(&mut tx, &hash, id).await? {
+                landing = to;
+            }
+            used
         }
         Grant::Open => true,
     };
@@ -410,7 +417,7 @@ async fn do_register(
         format!("Welcome, {name}. Your account is ready."),
     )
     .await?;
-    Ok(Redirect::to("/").into_response())
+    Ok(Redirect::to(&landing).into_response())
 }
 
 fn retry_after(resp: &mut Response, wait: RetryAfter) {

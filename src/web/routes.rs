@@ -242,6 +242,7 @@ pub fn table() -> Routes {
         .post("/drills/{id}/dismiss", SignedIn, drills::dismiss)
         .post("/drills/{id}/restore", SignedIn, drills::restore)
         .post("/gauntlets/{slug}/live", Interviewer, live::start)
+        .get("/live/invites/{id}", Interviewer, live::invite_console)
         .get("/live/{id}", SignedIn, live::console)
         .get("/live/{id}/events", SignedIn, live::console_events)
         .post("/live/{id}/control", SignedIn, live::control)

@@ -6,7 +6,8 @@ use gauntlet::auth::Role;
 
 use crate::browser::Browser;
 use crate::checks::axe_violations;
-use crate::flows::stored_body;
+use crate::common::{self, Options, PASSWORD, TestApp};
+use crate::flows::{stored_body, wait_status};
 use crate::{https_app, https_browser, sign_in, wait_until};
 
 /// The text of the first element matching `css`, or "" while it is not on the page (a page
@@ -144,5 +145,146 @@ async fn live_two_browsers_the_console_follows_the_typing_and_a_reveal_reaches_t
         axe.join("\n")
     );
     bi.close().await;
+    bc.close().await;
+}
+
+/// A TCP relay in front of the app standing in for the candidate's network: `cut` closes every
+/// connection through it and refuses new ones until `restore`.
+struct Relay {
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Relay {
+    /// Relays connections from `listener` to `target`.
+    fn start(listener: tokio::net::TcpListener, target: std::net::SocketAddr) -> Self {
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let conns = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (c, list) = (cut.clone(), conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if c.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: the connection closes at once
+                }
+                list.lock().unwrap().push(tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                }));
+            }
+        });
+        Self { cut, conns }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for c in self.conns.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test]
+async fn live_the_candidates_network_drops_and_comes_back_and_nothing_typed_is_lost() {
+    // the candidate's browser reaches the app (its public URL) through the relay; the
+    // interviewer drives the session over HTTP, straight to the app
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let public = format!("http://{}", listener.local_addr().unwrap());
+    let app = TestApp::spawn_with(Options {
+        public_url: Some(public.clone()),
+        ..Options::default()
+    })
+    .await;
+    let relay = Relay::start(listener, app.running().addr);
+    let via = |path: &str| format!("{public}{path}");
+    let (interviewer, _) = app.signed_in(Role::Interviewer).await;
+    let candidate = app.create_user(Role::Candidate).await;
+    let seed = "/gauntlets/multi-region-kubernetes";
+    let fields = [
+        ("candidate_email", candidate.as_str()),
+        ("scheduled_at", ""),
+    ];
+    let r = common::post_form(&app, &interviewer, seed, &format!("{seed}/live"), &fields).await;
+    let console = common::location(&r);
+    let attempt: i64 = sqlx::query_scalar("select attempt_id from live_sessions")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    let bc = Browser::start(true).await;
+    bc.goto(&via("/login")).await;
+    bc.fill("#email", &candidate).await;
+    bc.fill("#password", PASSWORD).await;
+    bc.click("form.stack button[type=submit]").await;
+    bc.wait_for_text("Welcome back").await;
+    bc.goto(&via(&format!("/attempts/{attempt}"))).await;
+    bc.wait_for_text("Please wait").await;
+    let control = |action: &'static str| {
+        let (app, interviewer, console) = (&app, &interviewer, console.clone());
+        async move {
+            let path = format!("{console}/{action}");
+            let fields: &[(&str, &str)] = if action == "control" {
+                &[("action", "reveal")]
+            } else {
+                &[("text", "Welcome back to the interview.")]
+            };
+            let r = common::post_form(app, interviewer, &console, &path, fields).await;
+            assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "{path}");
+        }
+    };
+    control("control").await;
+    bc.wait_for_text("Round 1 of 5").await;
+    wait_until("the answer box", || async {
+        bc.client.find(Locator::Css("#answer")).await.is_ok()
+    })
+    .await;
+    let before = "One cluster per region behind latency routing.";
+    bc.fill("#answer", before).await;
+    wait_until("the first save", || async {
+        stored_body(&app, 1, "main").await == before
+    })
+    .await;
+
+    // the network drops: the stream breaks and saves fail, typing goes on
+    relay.cut();
+    bc.wait_for_text("Reconnecting…").await;
+    let during = " Written while offline: the replica is promoted on failover.";
+    bc.client
+        .find(Locator::Css("#answer"))
+        .await
+        .unwrap()
+        .send_keys(during)
+        .await
+        .unwrap();
+    wait_status(&bc, "Not saved — retrying").await;
+    assert_eq!(
+        stored_body(&app, 1, "main").await,
+        before,
+        "nothing got through"
+    );
+
+    // back: the text typed offline is saved and the console shows it
+    relay.restore();
+    let full = format!("{before}{during}");
+    wait_until("the offline text saved", || async {
+        stored_body(&app, 1, "main").await == full
+    })
+    .await;
+    assert_eq!(bc.value("#answer").await, full);
+    let html = interviewer
+        .get(app.url(&console))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&full), "the console shows the final text");
+    // the page subscribed again: a nudge arrives without a reload
+    control("nudge").await;
+    bc.wait_for_text("Welcome back to the interview.").await;
     bc.close().await;
 }

@@ -8,7 +8,7 @@ use gauntlet::{auth::Role, live::hub::MAX_PER_USER};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 
-use crate::common::{TestApp, csrf, db_fingerprint, location, page_text, post_form};
+use crate::common::{PASSWORD, TestApp, csrf, db_fingerprint, location, page_text, post_form};
 
 const SEED: &str = "multi-region-kubernetes";
 
@@ -743,12 +743,12 @@ async fn live_sessions_are_started_by_interviewers_for_existing_accounts_and_sho
         start(&candidate, &c_email, "").await.status(),
         StatusCode::FORBIDDEN
     );
-    let r = start(&interviewer, "nobody@team.example", "").await;
+    let r = start(&interviewer, "nobody at team", "").await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = r.text().await.unwrap();
     assert!(
-        html.contains("No active account has that email")
-            && html.contains(r#"value="nobody@team.example""#),
+        html.contains("does not look like an email address")
+            && html.contains(r#"value="nobody at team""#),
         "the form comes back as typed, with the reason"
     );
     assert_eq!(
@@ -866,4 +866,293 @@ async fn live_a_server_restart_mid_session_resumes_from_the_database() {
     assert_eq!(snap.data["answer"]["body"], "Typed before the restart.");
     let html = page_text(&app, &l.candidate, &format!("/attempts/{}", l.attempt)).await;
     assert!(html.contains("Typed before the restart."));
+}
+
+// ---- invite links for candidates without an account ----------------------------------------
+
+/// An interviewer starts a live interview for `email`, which has no account: the invite's page
+/// and the link it shows once.
+async fn start_invited(app: &TestApp, interviewer: &Client, email: &str) -> (String, String) {
+    let r = post_form(
+        app,
+        interviewer,
+        &format!("/gauntlets/{SEED}"),
+        &format!("/gauntlets/{SEED}/live"),
+        &[("candidate_email", email), ("scheduled_at", "")],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let invite_page = location(&r);
+    assert!(invite_page.starts_with("/live/invites/"), "{invite_page}");
+    let html = page_text(app, interviewer, &invite_page).await;
+    let at = html.find("/invite/").expect("the link is shown");
+    let token: String = html[at + 8..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(
+        !page_text(app, interviewer, &invite_page)
+            .await
+            .contains(&token),
+        "the link is shown only once"
+    );
+    (invite_page, format!("/invite/{token}"))
+}
+
+/// Signs up through `link` as `email`; the new client and the response.
+async fn sign_up(app: &TestApp, link: &str, email: &str) -> (Client, reqwest::Response) {
+    let client = app.client();
+    let fields = [
+        ("email", email),
+        ("name", "Nadia New"),
+        ("password", PASSWORD),
+        ("confirm", PASSWORD),
+    ];
+    // the token from the sign-in page: a used or expired link's page is an error without a form
+    let r = post_form(app, &client, "/login", link, &fields).await;
+    (client, r)
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(app.pool()).await.unwrap()
+}
+
+#[tokio::test]
+async fn live_an_invite_link_signs_a_new_candidate_up_straight_into_the_session() {
+    let app = TestApp::spawn().await;
+    let (interviewer, _) = app.signed_in(Role::Interviewer).await;
+    let (invite_page, link) = start_invited(&app, &interviewer, "Nadia@New.example").await;
+    assert_eq!(count(&app, "select count(*) from live_sessions").await, 0);
+    let html = page_text(&app, &interviewer, &invite_page).await;
+    assert!(
+        html.contains("Waiting for the candidate to sign up")
+            && html.contains("nadia@new.example has no account yet")
+    );
+    let (candidate, r) = sign_up(&app, &link, "nadia@new.example").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let landing = location(&r);
+    let (session, attempt, role): (i64, i64, String) = sqlx::query_as(
+        "select s.id, s.attempt_id, u.role from live_sessions s join users u on u.id = s.candidate_id
+         where u.email = 'nadia@new.example'",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(landing, format!("/attempts/{attempt}"));
+    assert_eq!(role, "candidate");
+    let waiting = page_text(&app, &candidate, &landing).await;
+    assert!(
+        waiting.contains("Please wait"),
+        "the candidate is in the lobby"
+    );
+    let r = interviewer.get(app.url(&invite_page)).send().await.unwrap();
+    assert_eq!(
+        location(&r),
+        format!("/live/{session}"),
+        "the console takes over"
+    );
+    let console = page_text(&app, &interviewer, &format!("/live/{session}")).await;
+    assert!(console.contains("Interviewing Nadia New"));
+}
+
+#[tokio::test]
+async fn t111_a_live_invite_link_works_once() {
+    let app = TestApp::spawn().await;
+    let (interviewer, _) = app.signed_in(Role::Interviewer).await;
+    let (_, link) = start_invited(&app, &interviewer, "once@new.example").await;
+    let (_, r) = sign_up(&app, &link, "once@new.example").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let before = db_fingerprint(&app).await;
+    let r = app.client().get(app.url(&link)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let (_, r) = sign_up(&app, &link, "twice@new.example").await;
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "a second sign-up is refused"
+    );
+    assert_eq!(before, db_fingerprint(&app).await);
+    assert_eq!(count(&app, "select count(*) from live_sessions").await, 1);
+}
+
+#[tokio::test]
+async fn t112_a_live_invite_and_its_session_belong_to_their_two_people_only() {
+    let app = TestApp::spawn().await;
+    let (interviewer, _) = app.signed_in(Role::Interviewer).await;
+    let (other, _) = app.signed_in(Role::Interviewer).await;
+    let (admin, _) = app.signed_in(Role::Admin).await;
+    let (invite_page, link) = start_invited(&app, &interviewer, "mine@new.example").await;
+    for client in [&other, &admin] {
+        let r = client.get(app.url(&invite_page)).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::NOT_FOUND,
+            "another interviewer or admin"
+        );
+    }
+    // someone else's session stays closed to the person who signed up with the link
+    let l = start_live(&app).await;
+    let (newcomer, r) = sign_up(&app, &link, "mine@new.example").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    for path in [
+        format!("/live/{}", l.session),
+        format!("/live/{}/events", l.session),
+        format!("/attempts/{}/events", l.attempt),
+        format!("/attempts/{}", l.attempt),
+        invite_page.clone(),
+    ] {
+        let r = newcomer.get(app.url(&path)).send().await.unwrap();
+        assert!(
+            matches!(r.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
+            "{path}: {}",
+            r.status()
+        );
+    }
+    let mine: i64 = count(
+        &app,
+        "select count(*) from live_sessions s join users u on u.id = s.candidate_id where u.email = 'mine@new.example'",
+    )
+    .await;
+    assert_eq!(mine, 1, "the link opened its own session, no other");
+}
+
+#[tokio::test]
+async fn t113_a_live_invite_expires_with_its_session() {
+    let app = TestApp::spawn().await;
+    let (interviewer, _) = app.signed_in(Role::Interviewer).await;
+    let (invite_page, link) = start_invited(&app, &interviewer, "late@new.example").await;
+    let (expires, invite_expires): (i64, i64) = sqlx::query_as(
+        "select l.expires_at, i.expires_at from live_invites l join invites i on i.id = l.invite_id",
+    )
+    .fetch_one(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        expires, invite_expires,
+        "the invite lasts as long as the session"
+    );
+    sqlx::query("update invites set expires_at = 1")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    sqlx::query("update live_invites set expires_at = 1")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    let before = db_fingerprint(&app).await;
+    let (_, r) = sign_up(&app, &link, "late@new.example").await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(before, db_fingerprint(&app).await, "no account, no session");
+    let html = page_text(&app, &interviewer, &invite_page).await;
+    assert!(html.contains("This invite expired"));
+}
+
+#[tokio::test]
+async fn t114_a_live_invite_grants_only_a_candidate_account() {
+    let app = TestApp::spawn().await;
+    let (candidate, _) = app.signed_in(Role::Candidate).await;
+    let before = db_fingerprint(&app).await;
+    let r = post_form(
+        &app,
+        &candidate,
+        &format!("/gauntlets/{SEED}"),
+        &format!("/gauntlets/{SEED}/live"),
+        &[
+            ("candidate_email", "friend@new.example"),
+            ("scheduled_at", ""),
+        ],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "candidates mint no invites"
+    );
+    assert_eq!(before, db_fingerprint(&app).await);
+    let (interviewer, _) = app.signed_in(Role::Interviewer).await;
+    let (_, link) = start_invited(&app, &interviewer, "cand@new.example").await;
+    let role: String = sqlx::query_scalar("select role from invites")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(role, "candidate");
+    let (newcomer, _) = sign_up(&app, &link, "cand@new.example").await;
+    let r = newcomer
+        .get(app.url("/admin/invites"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = post_form(
+        &app,
+        &newcomer,
+        &format!("/gauntlets/{SEED}"),
+        &format!("/gauntlets/{SEED}/live"),
+        &[
+            ("candidate_email", "more@new.example"),
+            ("scheduled_at", ""),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn live_without_javascript_the_candidate_takes_part_by_saving_and_reloading() {
+    let app = TestApp::spawn().await;
+    let l = start_live(&app).await;
+    let round = format!("/attempts/{}", l.attempt);
+    let lobby = page_text(&app, &l.candidate, &round).await;
+    assert!(
+        lobby.contains(&format!(r#"href="{round}""#)),
+        "a reload link"
+    );
+    assert_eq!(
+        control(&app, &l, "reveal").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let html = page_text(&app, &l.candidate, &round).await;
+    assert!(html.contains("<textarea"), "reloading shows round 1");
+    // the plain Save button: a form post, no script, back to the page with the text
+    let token = csrf(&app, &l.candidate, &round).await;
+    let r = l
+        .candidate
+        .post(app.url(&format!("{round}/steps/1/main/save")))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("body", "Saved without a script."),
+            ("base_version", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        page_text(&app, &l.candidate, &round)
+            .await
+            .contains("Saved without a script.")
+    );
+    let console = page_text(&app, &l.interviewer, &format!("/live/{}", l.session)).await;
+    assert!(
+        console.contains("Saved without a script."),
+        "the console shows it"
+    );
+    let r = submit(&app, &l, 1, "main", "Submitted without a script.").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = page_text(&app, &l.candidate, &round).await;
+    assert!(html.contains("Please wait"), "waiting for the next round");
+    let nudge = post_form(
+        &app,
+        &l.interviewer,
+        &format!("/live/{}", l.session),
+        &format!("/live/{}/nudge", l.session),
+        &[("text", "Think about cost")],
+    )
+    .await;
+    assert_eq!(nudge.status(), StatusCode::SEE_OTHER);
+    assert!(
+        page_text(&app, &l.candidate, &round)
+            .await
+            .contains("Think about cost")
+    );
 }
