@@ -235,17 +235,12 @@ fn render_body(
         .map(|i| review_round(&ctx, i, my_rubric.as_ref(), &others))
         .collect::<Result<Vec<_>>>()?;
     let editing = view.editing && mine_final;
-    let id = data.attempt.id;
     let body = ReviewBody {
         chrome,
-        attempt_id: id,
+        attempt_id: data.attempt.id,
         title: pinned.gauntlet.title.clone(),
         candidate: candidate_label(data),
-        finished: data
-            .attempt
-            .finished_at
-            .map(clock::format_datetime)
-            .unwrap_or_default(),
+        finished: finished_label(data),
         claimed: mine.is_some(),
         submitted: mine
             .and_then(|(r, _)| r.submitted_at)
@@ -270,6 +265,14 @@ fn render_body(
             .render()
             .map_err(|e| AppError::Internal(format!("review page: {e}")))?,
     })
+}
+
+/// When the attempt was finished, as the page shows it.
+fn finished_label(data: &PageData) -> String {
+    data.attempt
+        .finished_at
+        .map(clock::format_datetime)
+        .unwrap_or_default()
 }
 
 /// The candidate as the page names them: a number when reviews are blind.
