@@ -22,7 +22,6 @@ pub mod library;
 pub mod live;
 pub mod metrics;
 pub mod notify;
-pub mod page_cache;
 pub mod practice;
 pub mod server;
 pub mod state;

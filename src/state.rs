@@ -11,19 +11,16 @@ use sqlx::SqlitePool;
 use crate::{
     auth::{password::Passwords, throttle::LoginThrottle},
     config::Config,
-    db::{drafts::DraftWriter, readers::Readers, reviews::PageStamp},
+    db::{drafts::DraftWriter, readers::Readers},
     in_transit::BodiesInTransit,
     library::ContentStore,
     live::hub::Hub,
     metrics::Metrics,
-    page_cache::{PageCache, Rendered},
+    web::review::ReviewCache,
 };
 
 /// Read connections at most.
 const READERS: usize = 8;
-
-/// Rendered review pages kept (about 70 KB each for the seed gauntlet).
-const REVIEW_PAGES: usize = 64;
 
 /// How often (in bytes of autosaves per account) the storage limit is checked: a tenth of the
 /// limit, between 64 KB and 4 MB.
@@ -50,9 +47,8 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Request bodies being received, per client address (`in_transit`, used by `web::limits`).
     pub bodies: Arc<BodiesInTransit>,
-    /// Rendered review pages (the part under the site chrome), by attempt, reader and the
-    /// reader's CSRF token (which the page's forms carry).
-    pub review_pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
+    /// Rendered review pages and their rounds (`web::review::cache`).
+    pub review_pages: ReviewCache,
     /// Live interview sessions' event channels (`live::hub`).
     pub live: Arc<Hub>,
     /// Accounts whose personal export is being sent (one at a time per account).
@@ -114,7 +110,7 @@ impl AppState {
             throttle,
             metrics: Metrics::shared(),
             bodies: Arc::default(),
-            review_pages: PageCache::new(REVIEW_PAGES),
+            review_pages: ReviewCache::default(),
             live: Arc::default(),
             exports: ExportSlots::default(),
             clock: crate::clock::Clock::default(),

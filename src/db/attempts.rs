@@ -4,6 +4,12 @@ use sqlx::{SqliteConnection, SqliteExecutor};
 
 use crate::clock;
 
+mod assessments;
+mod revisions;
+
+pub use assessments::*;
+pub use revisions::*;
+
 /// One attempt, as stored.
 #[derive(Debug, Clone)]
 pub struct Attempt {
@@ -94,8 +100,6 @@ pub struct AttemptWithAnswers {
     pub answers: Vec<Answer>,
 }
 
-/// An attempt, its owner's name and all its answers in one query (the hot path of the round
-/// and review pages). With `owner`, only that user's attempt is found.
 /// Starts a retry of one round of `of` (same gauntlet version and mode).
 pub async fn create_retry(
     conn: &mut SqliteConnection,
@@ -118,6 +122,8 @@ pub async fn create_retry(
     .await
 }
 
+/// An attempt, its owner's name and all its answers in one query (the hot path of the round
+/// and review pages). With `owner`, only that user's attempt is found.
 pub async fn with_answers(
     db: impl SqliteExecutor<'_>,
     id: i64,
@@ -191,6 +197,53 @@ pub async fn for_user(
     )
     .fetch_all(db)
     .await
+}
+
+/// A user's attempt with its pinned version's title and how many main answers are submitted.
+#[derive(Debug, Clone)]
+pub struct AttemptSummary {
+    pub attempt: Attempt,
+    /// The title `gauntlet_versions` stored for the pinned version.
+    pub title: String,
+    pub answered: i64,
+}
+
+/// Every attempt of a user, newest first, with its title and progress, in one query (the home
+/// and history pages).
+pub async fn summaries_of_user(
+    db: impl SqliteExecutor<'_>,
+    user_id: i64,
+) -> Result<Vec<AttemptSummary>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode, t.started_at, t.finished_at,
+                  t.review_requested_at, t.retry_of, t.only_round, gv.title,
+                  (select count(*) from answers a where a.attempt_id = t.id and a.part = 'main'
+                     and a.submitted_at is not null) as "answered!: i64"
+           from attempts t join gauntlet_versions gv on gv.slug = t.slug and gv.version = t.version
+           where t.user_id = ? order by t.started_at desc, t.id desc"#,
+        user_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AttemptSummary {
+            attempt: Attempt {
+                id: r.id,
+                user_id: r.user_id,
+                slug: r.slug,
+                version: r.version,
+                mode: r.mode,
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                review_requested_at: r.review_requested_at,
+                retry_of: r.retry_of,
+                only_round: r.only_round,
+            },
+            title: r.title,
+            answered: r.answered,
+        })
+        .collect())
 }
 
 pub async fn answers(
@@ -433,244 +486,4 @@ pub async fn set_review_requested(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// One self-assessed round.
-#[derive(Debug, Clone)]
-pub struct SelfLevel {
-    pub round_number: i64,
-    pub level: i64,
-    pub note: String,
-}
-
-pub async fn self_assessment(
-    db: impl SqliteExecutor<'_>,
-    attempt_id: i64,
-) -> Result<Vec<SelfLevel>, sqlx::Error> {
-    sqlx::query_as!(
-        SelfLevel,
-        "select round_number, level, note from self_assessments where attempt_id = ? order by round_number",
-        attempt_id
-    )
-    .fetch_all(db)
-    .await
-}
-
-pub async fn put_self_level(
-    conn: &mut SqliteConnection,
-    attempt_id: i64,
-    round: i64,
-    level: i64,
-    note: &str,
-) -> Result<(), sqlx::Error> {
-    let now = clock::now();
-    sqlx::query!(
-        "insert into self_assessments (attempt_id, round_number, level, note, updated_at)
-         values (?, ?, ?, ?, ?)
-         on conflict (attempt_id, round_number)
-         do update set level = excluded.level, note = excluded.note, updated_at = excluded.updated_at",
-        attempt_id,
-        round,
-        level,
-        note,
-        now
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Every self-assessed level of a user, with the attempt's gauntlet and finish time (history chart).
-#[derive(Debug, Clone)]
-pub struct LevelPoint {
-    pub attempt_id: i64,
-    pub slug: String,
-    pub version: String,
-    pub round_number: i64,
-    pub level: i64,
-    pub at: i64,
-}
-
-pub async fn self_levels_of_user(
-    db: impl SqliteExecutor<'_>,
-    user_id: i64,
-) -> Result<Vec<LevelPoint>, sqlx::Error> {
-    sqlx::query_as!(
-        LevelPoint,
-        r#"select a.id as "attempt_id!", a.slug, a.version, s.round_number, s.level,
-                  coalesce(a.finished_at, a.started_at) as "at!: i64"
-           from self_assessments s join attempts a on a.id = s.attempt_id
-           where a.user_id = ? order by coalesce(a.finished_at, a.started_at), a.id, s.round_number"#,
-        user_id
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// One kept revision of an answer (the candidate's own export).
-#[derive(Debug, Clone)]
-pub struct Revision {
-    pub id: i64,
-    pub version: i64,
-    pub body: String,
-    pub kind: String,
-    pub saved_at: i64,
-}
-
-/// Up to `limit` revisions of one answer after revision `after_id`, oldest first: the export
-/// reads them a few at a time.
-pub async fn revisions_after(
-    db: impl SqliteExecutor<'_>,
-    answer_id: i64,
-    after_id: i64,
-    limit: i64,
-) -> Result<Vec<Revision>, sqlx::Error> {
-    sqlx::query_as!(
-        Revision,
-        r#"select id as "id!", version, body, kind, saved_at from answer_revisions
-           where answer_id = ? and id > ? order by id limit ?"#,
-        answer_id,
-        after_id,
-        limit
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Bytes a user's answers and their kept revisions take (the account storage limit): each text's
-/// bytes plus 64 for its row, so that many tiny texts count too. Only the rows' headers are read
-/// (`octet_length` of a column does not load the text), so this costs about one index step per
-/// answer and revision.
-pub async fn stored_bytes(db: impl SqliteExecutor<'_>, user_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select (select coalesce(sum(octet_length(a.body) + 64), 0)
-                   from attempts t join answers a on a.attempt_id = t.id
-                   where t.user_id = ?1)
-                + (select coalesce(sum(octet_length(r.body) + 64), 0)
-                   from attempts t join answers a on a.attempt_id = t.id
-                        join answer_revisions r on r.answer_id = a.id
-                   where t.user_id = ?1) as "bytes!: i64""#,
-        user_id
-    )
-    .fetch_one(db)
-    .await
-}
-
-/// Every level interviewers gave a user's attempts in submitted reviews (history chart).
-pub async fn reviewed_levels_of_user(
-    db: impl SqliteExecutor<'_>,
-    user_id: i64,
-) -> Result<Vec<LevelPoint>, sqlx::Error> {
-    sqlx::query_as!(
-        LevelPoint,
-        r#"select a.id as "attempt_id!", a.slug, a.version, rr.round_number, rr.level as "level!: i64",
-                  r.submitted_at as "at!: i64"
-           from review_rounds rr join reviews r on r.id = rr.review_id join attempts a on a.id = r.attempt_id
-           where a.user_id = ? and r.submitted_at is not null and rr.level is not null
-           order by r.submitted_at, a.id, rr.round_number"#,
-        user_id
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Attempts and reviewed levels of one gauntlet (every version), for the team's catalog.
-#[derive(Debug, Clone)]
-pub struct GauntletStats {
-    pub slug: String,
-    pub attempts: i64,
-    /// Attempts with at least one submitted review.
-    pub reviewed: i64,
-    /// The mean of every round level in submitted reviews (`None`: nothing reviewed yet).
-    pub average_level: Option<f64>,
-}
-
-pub async fn stats_by_gauntlet(
-    db: impl SqliteExecutor<'_>,
-) -> Result<Vec<GauntletStats>, sqlx::Error> {
-    sqlx::query_as!(
-        GauntletStats,
-        r#"select a.slug as "slug!", count(*) as "attempts!: i64",
-                  (select count(distinct r.attempt_id) from reviews r join attempts b on b.id = r.attempt_id
-                   where b.slug = a.slug and r.submitted_at is not null) as "reviewed!: i64",
-                  (select avg(rr.level) from review_rounds rr join reviews r on r.id = rr.review_id
-                   join attempts b on b.id = r.attempt_id
-                   where b.slug = a.slug and r.submitted_at is not null and rr.level is not null)
-                      as "average_level?: f64"
-           from attempts a group by a.slug order by a.slug"#
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Where an attempt's reviews stand, as its candidate sees them.
-#[derive(Debug, Clone)]
-pub struct ReviewState {
-    pub attempt_id: i64,
-    /// Reviews claimed (draft or final).
-    pub claimed: i64,
-    /// Reviews submitted.
-    pub finals: i64,
-    /// Changes to what the candidate reads of the submitted reviews (moved by triggers).
-    pub feedback_rev: i64,
-    /// `feedback_rev` when the candidate last opened the debrief.
-    pub seen_rev: i64,
-}
-
-impl ReviewState {
-    /// Submitted feedback the candidate has not opened since it arrived or changed.
-    pub fn new_feedback(&self) -> bool {
-        self.finals > 0 && self.feedback_rev != self.seen_rev
-    }
-}
-
-/// The review state of every attempt of a user that has any review.
-pub async fn review_states_of_user(
-    db: impl SqliteExecutor<'_>,
-    user_id: i64,
-) -> Result<Vec<ReviewState>, sqlx::Error> {
-    sqlx::query_as!(
-        ReviewState,
-        r#"select a.id as "attempt_id!", count(r.id) as "claimed!: i64",
-                  count(r.submitted_at) as "finals!: i64",
-                  a.feedback_rev as "feedback_rev!: i64",
-                  a.feedback_seen_rev as "seen_rev!: i64"
-           from attempts a join reviews r on r.attempt_id = a.id
-           where a.user_id = ?
-           group by a.id"#,
-        user_id
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Whether the attempt's feedback changed since the candidate last opened it.
-pub async fn feedback_unseen(
-    db: impl SqliteExecutor<'_>,
-    attempt_id: i64,
-) -> Result<bool, sqlx::Error> {
-    let unseen = sqlx::query_scalar!(
-        r#"select feedback_rev <> feedback_seen_rev as "unseen!: bool" from attempts where id = ?"#,
-        attempt_id
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(unseen.unwrap_or(false))
-}
-
-/// Records that the candidate opened the attempt's feedback as it stands now (nothing is
-/// written when that was recorded already). Called before the feedback is read, so a review
-/// arriving in between is announced again rather than missed.
-pub async fn mark_feedback_seen(
-    conn: &mut SqliteConnection,
-    attempt_id: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "update attempts set feedback_seen_rev = feedback_rev
-         where id = ? and feedback_seen_rev <> feedback_rev",
-        attempt_id
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }

@@ -65,6 +65,20 @@ pub struct RoundGrade {
     pub private_note: String,
 }
 
+impl RoundGrade {
+    /// Round `round` with nothing graded yet.
+    pub fn empty(round: u32) -> Self {
+        Self {
+            round,
+            level: None,
+            fell_into_trap: false,
+            weak_answers: Vec::new(),
+            comment: String::new(),
+            private_note: String::new(),
+        }
+    }
+}
+
 /// A whole review's rubric.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rubric {

@@ -79,42 +79,9 @@ pub async fn calibration(
 ) -> Result<impl axum::response::IntoResponse> {
     let mut conn = state.db.get().await?;
     let levels = db::reviews::final_levels(&mut *conn).await?;
-    let grades: Vec<Grade> = levels
-        .iter()
-        .filter_map(|l| {
-            Some(Grade {
-                attempt: l.attempt_id,
-                round: u32::try_from(l.round_number).ok()?,
-                reviewer: l.reviewer_id,
-                level: u8::try_from(l.level).ok()?,
-            })
-        })
-        .collect();
-    let flags: Vec<TrapFlag> = levels
-        .iter()
-        .filter_map(|l| {
-            Some(TrapFlag {
-                attempt: l.attempt_id,
-                round: u32::try_from(l.round_number).ok()?,
-                reviewer: l.reviewer_id,
-                fell: l.fell_into_trap,
-            })
-        })
-        .collect();
+    let (grades, flags) = grades_of(&levels);
     // each attempt's gauntlet version, for the titles and round names
-    let mut gauntlets: HashMap<i64, Option<Arc<Pinned>>> = HashMap::new();
-    let mut slugs: HashMap<i64, String> = HashMap::new();
-    for l in &levels {
-        if let std::collections::hash_map::Entry::Vacant(e) = gauntlets.entry(l.attempt_id) {
-            e.insert(
-                state
-                    .content
-                    .pinned(&mut *conn, &l.slug, &l.version)
-                    .await?,
-            );
-            slugs.insert(l.attempt_id, l.slug.clone());
-        }
-    }
+    let (gauntlets, slugs) = pinned_by_attempt(&state, &mut conn, &levels).await?;
     let names: HashMap<i64, String> = db::users::list(&mut *conn)
         .await?
         .into_iter()
@@ -154,9 +121,75 @@ pub async fn calibration(
             }
         })
         .collect();
+    let reviewers = reviewer_rows(&grades, name);
+    Ok(CalibrationPage {
+        chrome,
+        attempts: calibration::attempts_with_multiple_reviewers(&grades).len(),
+        overall: calibration::agreement(&grades),
+        spreads,
+        reviewers,
+        trap_splits: splits.len(),
+        few_pairs: calibration::FEW_PAIRS,
+    })
+}
+
+/// Every final round level as a grade, and every round's trap flag.
+fn grades_of(levels: &[db::reviews::FinalLevel]) -> (Vec<Grade>, Vec<TrapFlag>) {
+    let grades = levels
+        .iter()
+        .filter_map(|l| {
+            Some(Grade {
+                attempt: l.attempt_id,
+                round: u32::try_from(l.round_number).ok()?,
+                reviewer: l.reviewer_id,
+                level: u8::try_from(l.level).ok()?,
+            })
+        })
+        .collect();
+    let flags = levels
+        .iter()
+        .filter_map(|l| {
+            Some(TrapFlag {
+                attempt: l.attempt_id,
+                round: u32::try_from(l.round_number).ok()?,
+                reviewer: l.reviewer_id,
+                fell: l.fell_into_trap,
+            })
+        })
+        .collect();
+    (grades, flags)
+}
+
+/// Pinned gauntlets and slugs by attempt.
+type PinnedByAttempt = (HashMap<i64, Option<Arc<Pinned>>>, HashMap<i64, String>);
+
+/// Each graded attempt's pinned gauntlet (held in memory once loaded) and slug.
+async fn pinned_by_attempt(
+    state: &AppState,
+    conn: &mut sqlx::SqliteConnection,
+    levels: &[db::reviews::FinalLevel],
+) -> Result<PinnedByAttempt> {
+    let mut gauntlets: HashMap<i64, Option<Arc<Pinned>>> = HashMap::new();
+    let mut slugs: HashMap<i64, String> = HashMap::new();
+    for l in levels {
+        if let std::collections::hash_map::Entry::Vacant(e) = gauntlets.entry(l.attempt_id) {
+            e.insert(
+                state
+                    .content
+                    .pinned(&mut *conn, &l.slug, &l.version)
+                    .await?,
+            );
+            slugs.insert(l.attempt_id, l.slug.clone());
+        }
+    }
+    Ok((gauntlets, slugs))
+}
+
+/// One row per reviewer: agreement with the others and mean levels.
+fn reviewer_rows(grades: &[Grade], name: impl Fn(&i64) -> String) -> Vec<ReviewerRow> {
     let fmt_pct = |v: Option<f64>| v.map_or("—".into(), |x| format!("{:.0}%", x * 100.0));
     let fmt_num = |v: Option<f64>| v.map_or("—".into(), |x| format!("{x:.2}"));
-    let reviewers = calibration::per_reviewer(&grades)
+    calibration::per_reviewer(grades)
         .into_iter()
         .map(|r| ReviewerRow {
             name: name(&r.reviewer),
@@ -168,16 +201,7 @@ pub async fn calibration(
             others_mean: format!("{:.2}", r.others_mean),
             few: r.pairs < calibration::FEW_PAIRS,
         })
-        .collect();
-    Ok(CalibrationPage {
-        chrome,
-        attempts: calibration::attempts_with_multiple_reviewers(&grades).len(),
-        overall: calibration::agreement(&grades),
-        spreads,
-        reviewers,
-        trap_splits: splits.len(),
-        few_pairs: calibration::FEW_PAIRS,
-    })
+        .collect()
 }
 
 /// One round of the kit.

@@ -17,15 +17,18 @@ use super::{
     extract::CurrentUser,
     form::StrictForm,
     layout::Chrome,
-    practice::load_owned,
+    practice::{Loaded, load_owned},
     round_view::{self, CommentInput, LEVELS, RoundView},
 };
 use crate::{
     assign,
     auth::session,
     clock,
-    db::{self, reviews::Review},
-    grading::Rubric,
+    db::{
+        self,
+        reviews::{Comment, Review},
+    },
+    grading::{Rubric, visibility::Reader},
     notify,
     practice::{Mode, Part},
     state::AppState,
@@ -117,12 +120,73 @@ pub fn compare(mine: f64, theirs: f64) -> String {
     }
 }
 
+/// Each round of the debrief: the shared round view with the final reviews' comments, the
+/// self-assessment and what each final reviewer gave it.
+fn debrief_rounds(
+    l: &Loaded,
+    self_levels: &[db::attempts::SelfLevel],
+    finals: &[&(Review, Rubric)],
+    comments: &[(String, Comment)],
+) -> Vec<DebriefRound> {
+    let rubrics: Vec<(String, Rubric)> = finals
+        .iter()
+        .map(|(r, rb)| (r.reviewer_name.clone(), rb.clone()))
+        .collect();
+    l.gauntlet()
+        .rounds
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let body = l
+                .answer(r.number, Part::Main)
+                .map_or("", |a| a.body.as_str());
+            let follow = l.answer(r.number, Part::FollowUp).map(|a| a.body.as_str());
+            let round_comments = comments
+                .iter()
+                .filter(|(_, c)| c.round_number == i64::from(r.number))
+                .filter_map(|(author, c)| CommentInput::from_stored(c, author, false))
+                .collect();
+            let mine = self_levels
+                .iter()
+                .find(|s| s.round_number == i64::from(r.number));
+            DebriefRound {
+                v: round_view::build(
+                    &l.pinned,
+                    i,
+                    body,
+                    follow,
+                    &l.pinned.align(i, body),
+                    round_comments,
+                ),
+                self_level: mine.map_or(0, |m| m.level),
+                self_note: mine.map(|m| m.note.clone()).unwrap_or_default(),
+                reviewer_levels: levels_for(&rubrics, r.number),
+                reviewer_notes: notes_for(&rubrics, r.number),
+            }
+        })
+        .collect()
+}
+
 /// A final review as the candidate reads it.
 pub struct ReviewView {
     pub reviewer: String,
     pub recommendation: Option<&'static str>,
     pub summary: String,
     pub submitted: String,
+}
+
+impl ReviewView {
+    fn of(r: &Review) -> Self {
+        Self {
+            reviewer: r.reviewer_name.clone(),
+            recommendation: r.recommendation().map(|x| x.label()),
+            summary: r.summary.clone(),
+            submitted: r
+                .submitted_at
+                .map(clock::format_datetime)
+                .unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -169,74 +233,20 @@ pub async fn debrief(
     }
     let mut conn = state.db.get().await?;
     let self_levels = db::attempts::self_assessment(&mut *conn, id).await?;
-    let all_reviews = db::reviews::for_attempt(&mut *conn, id).await?;
-    let finals: Vec<&Review> = all_reviews
-        .iter()
-        .filter(|r| r.submitted_at.is_some())
-        .collect();
-    let mut rubrics = Vec::new();
-    for r in &finals {
-        rubrics.push((
-            r.reviewer_name.clone(),
-            db::reviews::rubric(&mut *conn, r).await?,
-        ));
-    }
+    let all_reviews = db::reviews::with_rubrics(&mut *conn, id).await?;
+    // what the candidate may read: the grading rule shared with the review page
+    let finals = Reader::Candidate.visible(&all_reviews, |(r, _)| r.state());
     let mut comments = Vec::new();
     if !finals.is_empty() {
-        // only final reviews' comments reach the candidate
         for c in db::reviews::comments_for_attempt(&mut *conn, id).await? {
-            if let Some(r) = finals.iter().find(|r| r.id == c.review_id) {
+            if let Some((r, _)) = finals.iter().find(|(r, _)| r.id == c.review_id) {
                 comments.push((r.reviewer_name.clone(), c));
             }
         }
     }
     drop(conn);
-    let rounds = l
-        .gauntlet()
-        .rounds
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let body = l
-                .answer(r.number, Part::Main)
-                .map_or("", |a| a.body.as_str());
-            let follow = l.answer(r.number, Part::FollowUp).map(|a| a.body.as_str());
-            let round_comments = comments
-                .iter()
-                .filter(|(_, c)| c.round_number == i64::from(r.number))
-                .filter_map(|(author, c)| CommentInput::from_stored(c, author, false))
-                .collect();
-            let mine = self_levels
-                .iter()
-                .find(|s| s.round_number == i64::from(r.number));
-            DebriefRound {
-                v: round_view::build(
-                    &l.pinned,
-                    i,
-                    body,
-                    follow,
-                    &l.pinned.align(i, body),
-                    round_comments,
-                ),
-                self_level: mine.map_or(0, |m| m.level),
-                self_note: mine.map(|m| m.note.clone()).unwrap_or_default(),
-                reviewer_levels: levels_for(&rubrics, r.number),
-                reviewer_notes: notes_for(&rubrics, r.number),
-            }
-        })
-        .collect();
-    let reviews = finals
-        .iter()
-        .map(|r| ReviewView {
-            reviewer: r.reviewer_name.clone(),
-            recommendation: r.recommendation().map(|x| x.label()),
-            summary: r.summary.clone(),
-            submitted: r
-                .submitted_at
-                .map(clock::format_datetime)
-                .unwrap_or_default(),
-        })
-        .collect();
+    let rounds = debrief_rounds(&l, &self_levels, &finals, &comments);
+    let reviews = finals.iter().map(|(r, _)| ReviewView::of(r)).collect();
     Ok(DebriefPage {
         chrome,
         attempt_id: id,
@@ -315,20 +325,12 @@ fn levels_for(rubrics: &[(String, Rubric)], round: u32) -> Vec<(String, u8)> {
 /// The longest self-assessment note accepted, in characters (Unicode scalar values).
 pub const MAX_NOTE_CHARS: usize = 2000;
 
-/// `POST /attempts/{id}/self-assessment`: `level_N` (1–4) and `note_N` per round.
-pub async fn save_self_assessment(
-    CurrentUser(user): CurrentUser,
-    session: Session,
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    StrictForm(form): StrictForm<std::collections::HashMap<String, String>>,
-) -> Result<Response> {
-    let l = load_owned(&state, id, user.id).await?;
-    if l.current().is_some() {
-        return Err(AppError::Conflict(
-            "Finish every round before assessing yourself.".into(),
-        ));
-    }
+/// The self-assessed rounds of a form: (round, level 1–4, note), rounds without a level left
+/// out; notes of at most [`MAX_NOTE_CHARS`] characters without control characters.
+fn self_levels_from_form(
+    l: &Loaded,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<Vec<(i64, i64, String)>> {
     let mut rows = Vec::new();
     for r in &l.gauntlet().rounds {
         let level = form
@@ -362,6 +364,24 @@ pub async fn save_self_assessment(
         }
         rows.push((i64::from(r.number), level, note));
     }
+    Ok(rows)
+}
+
+/// `POST /attempts/{id}/self-assessment`: `level_N` (1–4) and `note_N` per round.
+pub async fn save_self_assessment(
+    CurrentUser(user): CurrentUser,
+    session: Session,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    StrictForm(form): StrictForm<std::collections::HashMap<String, String>>,
+) -> Result<Response> {
+    let l = load_owned(&state, id, user.id).await?;
+    if l.current().is_some() {
+        return Err(AppError::Conflict(
+            "Finish every round before assessing yourself.".into(),
+        ));
+    }
+    let rows = self_levels_from_form(&l, &form)?;
     // the misses become drill cards when the debrief is done (duplicates merge)
     let cards = if l.attempt.only_round.is_none() {
         super::drills::cards_for_attempt(&l.pinned, &l.answers, &[])

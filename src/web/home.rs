@@ -3,6 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
+use sqlx::SqliteConnection;
 use tower_sessions::Session;
 
 use super::{error::Result, layout::Chrome};
@@ -80,94 +81,22 @@ pub async fn home(
     } else {
         (0, 0)
     };
-    let (mut unclaimed, mut my_drafts) = (0, 0);
-    if let Some(u) = chrome.user.as_ref().filter(|u| u.is_interviewer()) {
-        for row in db::reviews::queue(&mut *conn, u.id).await? {
-            if row.reviewers.is_none() {
-                unclaimed += 1;
-            }
-            if row.mine.is_some() && row.mine_submitted.is_none() {
-                my_drafts += 1;
-            }
-        }
-    }
-    let mut in_progress = Vec::new();
-    let mut new_feedback = Vec::new();
-    let mut finished = 0;
-    if let Some(u) = &chrome.user {
-        let states = db::attempts::review_states_of_user(&mut *conn, u.id).await?;
-        for a in db::attempts::for_user(&mut *conn, u.id).await? {
-            if a.finished_at.is_some() {
-                // a retried round is not a finished attempt of its own
-                finished += usize::from(a.only_round.is_none());
-                if let Some(st) = states
-                    .iter()
-                    .find(|s| s.attempt_id == a.id && s.new_feedback())
-                    && let Some(p) = state
-                        .content
-                        .pinned(&mut *conn, &a.slug, &a.version)
-                        .await?
-                {
-                    new_feedback.push(NewFeedback {
-                        id: a.id,
-                        title: p.gauntlet.title.clone(),
-                        reviews: st.finals,
-                    });
-                }
-                continue;
-            }
-            let Some(p) = state
-                .content
-                .pinned(&mut *conn, &a.slug, &a.version)
-                .await?
-            else {
-                continue;
-            };
-            let answered = db::attempts::answers(&mut *conn, a.id)
-                .await?
-                .iter()
-                .filter(|x| x.submitted_at.is_some() && x.part == "main")
-                .count();
-            in_progress.push(InProgress {
-                id: a.id,
-                title: p.gauntlet.title.clone(),
-                started: clock::format_datetime(a.started_at),
-                answered,
-                rounds: p.gauntlet.rounds.len(),
-            });
-        }
-    }
+    let (unclaimed, my_drafts) = match chrome.user.as_ref().filter(|u| u.is_interviewer()) {
+        Some(u) => review_work(&mut conn, u.id).await?,
+        None => (0, 0),
+    };
+    let attempts = match &chrome.user {
+        Some(u) => attempts_of(&state, &mut conn, u.id).await?,
+        None => Attempts::default(),
+    };
     let drills = match &chrome.user {
         Some(u) => Some(super::drills::home_panel(&state, &mut conn, u.id).await?),
         None => None,
     };
-    let mut live = Vec::new();
-    if let Some(u) = &chrome.user {
-        let now = clock::now();
-        for row in db::live::open_for_user(&mut *conn, u.id).await? {
-            if row.is_closed(now) {
-                continue;
-            }
-            let as_candidate = row.candidate_id == u.id;
-            live.push(LiveLink {
-                id: row.id,
-                with: if as_candidate {
-                    row.interviewer_name.clone()
-                } else {
-                    row.candidate_name.clone()
-                },
-                title: lib
-                    .get(&row.slug)
-                    .map_or_else(|| row.slug.clone(), |e| e.gauntlet.title.clone()),
-                as_candidate,
-                scheduled_at: row.scheduled_at,
-                scheduled_label: row
-                    .scheduled_at
-                    .map(clock::format_datetime)
-                    .unwrap_or_default(),
-            });
-        }
-    }
+    let live = match &chrome.user {
+        Some(u) => live_links(&lib, &mut conn, u.id).await?,
+        None => Vec::new(),
+    };
     Ok(HomePage {
         live,
         drills,
@@ -176,11 +105,108 @@ pub async fn home(
         users,
         open_invites,
         content_problems: lib.problems().len(),
-        in_progress,
-        finished,
+        in_progress: attempts.in_progress,
+        finished: attempts.finished,
         unclaimed,
         my_drafts,
         first_visit,
-        new_feedback,
+        new_feedback: attempts.new_feedback,
     })
+}
+
+/// An interviewer's open work: requests nobody claimed, and their own unsubmitted drafts.
+async fn review_work(conn: &mut SqliteConnection, me: i64) -> Result<(usize, usize)> {
+    let (mut unclaimed, mut my_drafts) = (0, 0);
+    for row in db::reviews::queue(&mut *conn, me).await? {
+        if row.reviewers.is_none() {
+            unclaimed += 1;
+        }
+        if row.mine.is_some() && row.mine_submitted.is_none() {
+            my_drafts += 1;
+        }
+    }
+    Ok((unclaimed, my_drafts))
+}
+
+/// The signed-in user's attempts as the home page counts them.
+#[derive(Default)]
+struct Attempts {
+    in_progress: Vec<InProgress>,
+    finished: usize,
+    new_feedback: Vec<NewFeedback>,
+}
+
+/// The user's attempts in progress, finished ones and unread feedback: two queries whatever
+/// the number of attempts (titles and answer counts come with the attempts).
+async fn attempts_of(state: &AppState, conn: &mut SqliteConnection, user: i64) -> Result<Attempts> {
+    let states = db::attempts::review_states_of_user(&mut *conn, user).await?;
+    let mut out = Attempts::default();
+    for s in db::attempts::summaries_of_user(&mut *conn, user).await? {
+        let a = &s.attempt;
+        if a.finished_at.is_some() {
+            // a retried round is not a finished attempt of its own
+            out.finished += usize::from(a.only_round.is_none());
+            if let Some(st) = states
+                .iter()
+                .find(|st| st.attempt_id == a.id && st.new_feedback())
+            {
+                out.new_feedback.push(NewFeedback {
+                    id: a.id,
+                    title: s.title.clone(),
+                    reviews: st.finals,
+                });
+            }
+            continue;
+        }
+        // the round count needs the gauntlet itself (held in memory once loaded)
+        let Some(p) = state
+            .content
+            .pinned(&mut *conn, &a.slug, &a.version)
+            .await?
+        else {
+            continue;
+        };
+        out.in_progress.push(InProgress {
+            id: a.id,
+            title: s.title,
+            started: clock::format_datetime(a.started_at),
+            answered: usize::try_from(s.answered).unwrap_or(0),
+            rounds: p.gauntlet.rounds.len(),
+        });
+    }
+    Ok(out)
+}
+
+/// The user's open live interviews, either side.
+async fn live_links(
+    lib: &crate::content::Library,
+    conn: &mut SqliteConnection,
+    user: i64,
+) -> Result<Vec<LiveLink>> {
+    let now = clock::now();
+    let mut live = Vec::new();
+    for row in db::live::open_for_user(&mut *conn, user).await? {
+        if row.is_closed(now) {
+            continue;
+        }
+        let as_candidate = row.candidate_id == user;
+        live.push(LiveLink {
+            id: row.id,
+            with: if as_candidate {
+                row.interviewer_name.clone()
+            } else {
+                row.candidate_name.clone()
+            },
+            title: lib
+                .get(&row.slug)
+                .map_or_else(|| row.slug.clone(), |e| e.gauntlet.title.clone()),
+            as_candidate,
+            scheduled_at: row.scheduled_at,
+            scheduled_label: row
+                .scheduled_at
+                .map(clock::format_datetime)
+                .unwrap_or_default(),
+        });
+    }
+    Ok(live)
 }

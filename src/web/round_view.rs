@@ -144,6 +144,35 @@ impl RoundView {
     }
 }
 
+/// What the rubric beside a round shows of it: cheap to build (no alignment, no highlights).
+pub struct RoundHead {
+    pub number: u32,
+    pub name: String,
+    pub skill: Option<String>,
+    /// The round's weak answers (for the rubric's "resembles weak answer k" flags).
+    pub weak_answers: Vec<String>,
+    /// Each weak answer's short text, for the flags' labels.
+    pub weak_labels: Vec<String>,
+    /// Whether the round has a trap (Trap Alert or Trap Question Variant).
+    pub has_trap: bool,
+}
+
+/// The head of round `index` of a pinned gauntlet.
+pub fn head(pinned: &Pinned, index: usize) -> RoundHead {
+    let g = &pinned.gauntlet;
+    let r = &g.rounds[index];
+    let weak = r.weak_answers();
+    RoundHead {
+        number: r.number,
+        name: r.name.clone(),
+        skill: g.skill_for(r.number).map(str::to_string),
+        weak_answers: weak.iter().map(|w| w.to_string()).collect(),
+        weak_labels: weak.iter().map(|w| weak_short(w)).collect(),
+        has_trap: r.section(SectionKind::TrapAlert).is_some()
+            || r.section(SectionKind::TrapQuestionVariant).is_some(),
+    }
+}
+
 /// `n` of `m` as a rounded whole percentage (0 when there is nothing to count).
 pub fn percent(n: usize, m: usize) -> usize {
     (n * 100 + m / 2).checked_div(m).unwrap_or(0)
@@ -185,9 +214,16 @@ pub fn build(
     alignment: &Alignment,
     comments: Vec<CommentInput>,
 ) -> RoundView {
-    let g = &pinned.gauntlet;
-    let r = &g.rounds[index];
-    let prefix = format!("r{}", r.number);
+    let r = &pinned.gauntlet.rounds[index];
+    let RoundHead {
+        number,
+        name,
+        skill,
+        weak_answers,
+        weak_labels,
+        has_trap,
+    } = head(pinned, index);
+    let prefix = format!("r{number}");
     let spans: Vec<CommentSpan> = comments.iter().map(|c| (c.id, c.start, c.end)).collect();
     let segs = segments(answer, Some(alignment), &spans, &prefix);
     let anchors: HashSet<&str> = segs.iter().filter_map(|s| s.anchor.as_deref()).collect();
@@ -227,36 +263,47 @@ pub fn build(
         })
         .collect();
     RoundView {
-        number: r.number,
-        name: r.name.clone(),
+        number,
+        name,
         prompt: r.prompt.clone(),
-        skill: g.skill_for(r.number).map(str::to_string),
+        skill,
         answer_empty: answer.is_empty(),
         answer: segs,
-        follow_up: r.follow_up.clone().map(|question| {
-            let answer = follow_up_answer.unwrap_or_default();
-            let fu = pinned.align_follow_up(index, answer);
-            let fu_prefix = format!("{prefix}-fu");
-            let segs = segments(answer, Some(&fu), &[], &fu_prefix);
-            let fu_anchors: HashSet<&str> =
-                segs.iter().filter_map(|s| s.anchor.as_deref()).collect();
-            let flags = flag_views(&fu, &fu_prefix, &fu_anchors);
-            FollowUpView {
-                question,
-                empty: answer.is_empty(),
-                answer: segs,
-                flags,
-            }
-        }),
+        follow_up: r
+            .follow_up
+            .clone()
+            .map(|question| follow_up_view(pinned, index, &prefix, question, follow_up_answer)),
         guidance: guidance_blocks(pinned, index),
         points,
         flags,
         weak_hint,
-        weak_answers: weak.iter().map(|w| w.to_string()).collect(),
-        weak_labels: weak.iter().map(|w| weak_short(w)).collect(),
-        has_trap: r.section(SectionKind::TrapAlert).is_some()
-            || r.section(SectionKind::TrapQuestionVariant).is_some(),
+        weak_answers,
+        weak_labels,
+        has_trap,
         comments,
+    }
+}
+
+/// The follow-up question of round `index`, its answer with the flagged claims marked, and
+/// that answer's red flags.
+fn follow_up_view(
+    pinned: &Pinned,
+    index: usize,
+    prefix: &str,
+    question: String,
+    answer: Option<&str>,
+) -> FollowUpView {
+    let answer = answer.unwrap_or_default();
+    let fu = pinned.align_follow_up(index, answer);
+    let fu_prefix = format!("{prefix}-fu");
+    let segs = segments(answer, Some(&fu), &[], &fu_prefix);
+    let fu_anchors: HashSet<&str> = segs.iter().filter_map(|s| s.anchor.as_deref()).collect();
+    let flags = flag_views(&fu, &fu_prefix, &fu_anchors);
+    FollowUpView {
+        question,
+        empty: answer.is_empty(),
+        answer: segs,
+        flags,
     }
 }
 

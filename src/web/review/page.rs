@@ -1,0 +1,457 @@
+//! The review page: the aligned rounds with the rubric beside each, the other reviewers' work
+//! once the reader's own review is final, and the replay of how each answer was written.
+
+use std::sync::Arc;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    extract::{Path, Query, State},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+
+use super::{
+    cache::RoundKey,
+    load::{PageData, load},
+    pinned_of,
+};
+use crate::{
+    clock,
+    db::{
+        self,
+        attempts::KeptText,
+        reviews::{Comment, Review},
+        users::User,
+    },
+    grading::{Recommendation, Rubric, rubric::RoundGrade, visibility::Reader},
+    library::Pinned,
+    practice::{Part, replay},
+    state::AppState,
+    web::{
+        error::{AppError, Result},
+        extract::RequireInterviewer,
+        layout::Chrome,
+        page_cache::Rendered,
+        round_view::{self, CommentInput, LEVELS, RoundHead, RoundView},
+    },
+};
+
+/// One round of the review page: its head, its rendered block (answer, hints, guidance) and
+/// this reviewer's grade.
+pub struct ReviewRound {
+    pub v: RoundHead,
+    /// `components/round_body.html` rendered (escaped HTML), shared while its inputs are equal.
+    pub block: Arc<str>,
+    pub grade: RoundGrade,
+    pub others: Vec<(String, u8)>,
+    /// Other reviewers' private notes on this round: (reviewer, note).
+    pub private_notes: Vec<(String, String)>,
+    /// How the answer was written, one frame per kept text (empty when saved only once).
+    pub replay: Vec<ReplayFrame>,
+}
+
+/// One step of an answer's replay slider.
+pub struct ReplayFrame {
+    /// When the text was saved, as the page shows it ("earlier" for the oldest kept text).
+    pub label: String,
+    /// Unix seconds, for the reader's local time (0 when unknown).
+    pub at: i64,
+    pub body: String,
+    /// "paused 3 min" when the writer stopped before this text, else empty.
+    pub pause: String,
+}
+
+/// Another reviewer's final review, shown once mine is submitted.
+pub struct OtherReview {
+    pub reviewer: String,
+    pub recommendation: Option<&'static str>,
+    pub summary: String,
+}
+
+/// The review page: the site chrome around a rendered body (reused while unchanged).
+#[derive(Template, WebTemplate)]
+#[template(path = "pages/review/review.html")]
+pub(super) struct ReviewPage {
+    chrome: Chrome,
+    rendered: Arc<Rendered>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/review/review_body.html")]
+struct ReviewBody<'a> {
+    /// Only the CSRF token is used here (the forms carry it); the page renders the rest.
+    chrome: &'a Chrome,
+    attempt_id: i64,
+    title: String,
+    candidate: String,
+    finished: String,
+    claimed: bool,
+    submitted: Option<String>,
+    /// A submitted review opened with "Edit submitted review": the fields are live and nothing
+    /// is saved until "Save changes".
+    editing: bool,
+    /// A submitted review shown read-only (not in edit mode).
+    locked: bool,
+    rounds: Vec<ReviewRound>,
+    recommendation: String,
+    summary: String,
+    others: Vec<OtherReview>,
+    levels: [(i64, &'static str, &'static str); 4],
+    recommendations: [Recommendation; 4],
+    error: Option<String>,
+}
+
+impl ReviewBody<'_> {
+    /// Whether weak answer `index0` (0-based) is flagged for round `r`.
+    fn weak_checked(&self, r: &ReviewRound, index0: &usize) -> bool {
+        u32::try_from(index0 + 1).is_ok_and(|k| r.grade.weak_answers.contains(&k))
+    }
+
+    /// The short text of round `r`'s weak answer `index0` (0-based), for its flag's label.
+    fn weak_label<'r>(&self, r: &'r ReviewRound, index0: &usize) -> &'r str {
+        r.v.weak_labels.get(*index0).map_or("", String::as_str)
+    }
+
+    /// Whether level `n` is the chosen level of round `r`.
+    fn level_checked(&self, r: &ReviewRound, n: &i64) -> bool {
+        r.grade.level.map(i64::from) == Some(*n)
+    }
+}
+
+/// One round's block: the part of the page shared with the debrief.
+#[derive(Template)]
+#[template(source = r#"{% include "components/round_body.html" %}"#, ext = "html")]
+struct RoundBlock<'a> {
+    r: BlockRound<'a>,
+    candidate_view: bool,
+    comment_base: &'a str,
+    chrome: &'a Chrome,
+}
+
+struct BlockRound<'a> {
+    v: &'a RoundView,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// Present (`?edit=1`): open a submitted review in edit mode.
+    edit: Option<String>,
+}
+
+/// `GET /reviews/{id}` (`?edit=1`: edit mode for a submitted review)
+pub async fn page(
+    RequireInterviewer(me): RequireInterviewer,
+    chrome: Chrome,
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response> {
+    let view = View {
+        draft: None,
+        error: None,
+        editing: q.edit.is_some(),
+    };
+    Ok(render_page(&state, chrome, &me, id, view)
+        .await?
+        .into_response())
+}
+
+/// How the review page is shown: a rejected rubric to show again, an error, edit mode.
+pub(super) struct View {
+    pub draft: Option<Rubric>,
+    pub error: Option<String>,
+    pub editing: bool,
+}
+
+/// The review page. A plain view reuses the body rendered before while the attempt's page
+/// stamp is unchanged (see `cache`); a page showing a rejected draft or an error is always
+/// built afresh.
+pub(super) async fn render_page(
+    state: &AppState,
+    chrome: Chrome,
+    me: &User,
+    id: i64,
+    view: View,
+) -> Result<ReviewPage> {
+    let mut conn = state.db.get().await?;
+    let cacheable =
+        view.draft.is_none() && view.error.is_none() && !view.editing && !chrome.csrf.is_empty();
+    if !cacheable {
+        let data = load(&mut conn, id, Reader::Interviewer(me.id)).await?;
+        let pinned = pinned_of(state, &mut conn, &data.attempt).await?;
+        drop(conn);
+        let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, view)?);
+        return Ok(ReviewPage { chrome, rendered });
+    }
+    // read before the page's data: a change in between only makes the entry look stale
+    let stamp = db::reviews::page_stamp(&mut *conn, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let key = (id, me.id, chrome.csrf.clone());
+    if let Some(rendered) = state.review_pages.pages.get(&key, &stamp) {
+        return Ok(ReviewPage { chrome, rendered });
+    }
+    let data = load(&mut conn, id, Reader::Interviewer(me.id)).await?;
+    let pinned = pinned_of(state, &mut conn, &data.attempt).await?;
+    drop(conn);
+    let plain = View {
+        draft: None,
+        error: None,
+        editing: false,
+    };
+    let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, plain)?);
+    state.review_pages.pages.put(key, stamp, rendered.clone());
+    Ok(ReviewPage { chrome, rendered })
+}
+
+/// Renders the body of the review page from its data.
+fn render_body(
+    state: &AppState,
+    pinned: &Pinned,
+    data: &PageData,
+    chrome: &Chrome,
+    me: &User,
+    view: View,
+) -> Result<Rendered> {
+    let reader = Reader::Interviewer(me.id);
+    let visible = data.visible(reader);
+    let mine = visible.iter().find(|(r, _)| reader.wrote(r.state()));
+    let my_rubric = view.draft.or_else(|| mine.map(|(_, rb)| rb.clone()));
+    let mine_final = mine.is_some_and(|(r, _)| r.submitted_at.is_some());
+    let others: Vec<&(Review, Rubric)> = visible
+        .iter()
+        .copied()
+        .filter(|(r, _)| !reader.wrote(r.state()))
+        .collect();
+    let ctx = Ctx {
+        state,
+        pinned,
+        data,
+        chrome,
+        me,
+    };
+    let rounds = (0..pinned.gauntlet.rounds.len())
+        .map(|i| review_round(&ctx, i, my_rubric.as_ref(), &others))
+        .collect::<Result<Vec<_>>>()?;
+    let editing = view.editing && mine_final;
+    let body = ReviewBody {
+        chrome,
+        attempt_id: data.attempt.id,
+        title: pinned.gauntlet.title.clone(),
+        candidate: candidate_label(data),
+        finished: finished_label(data),
+        claimed: mine.is_some(),
+        submitted: mine
+            .and_then(|(r, _)| r.submitted_at)
+            .map(clock::format_datetime),
+        editing,
+        locked: mine_final && !editing,
+        rounds,
+        recommendation: my_rubric
+            .as_ref()
+            .and_then(|r| r.recommendation)
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
+        summary: my_rubric.map(|r| r.summary).unwrap_or_default(),
+        others: other_reviews(&others),
+        levels: LEVELS,
+        recommendations: Recommendation::ALL,
+        error: view.error,
+    };
+    Ok(Rendered {
+        title: body.title.clone(),
+        body: body
+            .render()
+            .map_err(|e| AppError::Internal(format!("review page: {e}")))?,
+    })
+}
+
+/// When the attempt was finished, as the page shows it.
+fn finished_label(data: &PageData) -> String {
+    data.attempt
+        .finished_at
+        .map(clock::format_datetime)
+        .unwrap_or_default()
+}
+
+/// The candidate as the page names them: a number when reviews are blind.
+fn candidate_label(data: &PageData) -> String {
+    if data.blind {
+        format!("Candidate #{}", data.attempt.id)
+    } else {
+        data.candidate.clone()
+    }
+}
+
+/// The other final reviews, summed up under the reader's own once it is final.
+fn other_reviews(others: &[&(Review, Rubric)]) -> Vec<OtherReview> {
+    others
+        .iter()
+        .filter(|(r, _)| r.submitted_at.is_some())
+        .map(|(r, _)| OtherReview {
+            reviewer: r.reviewer_name.clone(),
+            recommendation: r.recommendation().map(|x| x.label()),
+            summary: r.summary.clone(),
+        })
+        .collect()
+}
+
+/// What every round of one rendering is built from.
+struct Ctx<'a> {
+    state: &'a AppState,
+    pinned: &'a Pinned,
+    data: &'a PageData,
+    chrome: &'a Chrome,
+    me: &'a User,
+}
+
+/// Round `index` of the review page: its block (from the cache when its inputs were rendered
+/// before), the reader's grade, and what the other visible reviews say of it.
+fn review_round(
+    ctx: &Ctx<'_>,
+    index: usize,
+    my_rubric: Option<&Rubric>,
+    others: &[&(Review, Rubric)],
+) -> Result<ReviewRound> {
+    let head = round_view::head(ctx.pinned, index);
+    let n = head.number;
+    let grade = my_rubric
+        .and_then(|rb| rb.round(n).cloned())
+        .unwrap_or_else(|| RoundGrade::empty(n));
+    let levels = others
+        .iter()
+        .filter_map(|(r, rb)| {
+            rb.round(n)
+                .and_then(|g| g.level)
+                .map(|l| (r.reviewer_name.clone(), l))
+        })
+        .collect();
+    let private_notes = others
+        .iter()
+        .filter_map(|(r, rb)| {
+            rb.round(n)
+                .filter(|g| !g.private_note.is_empty())
+                .map(|g| (r.reviewer_name.clone(), g.private_note.clone()))
+        })
+        .collect();
+    let main = answer(ctx.data, n, Part::Main);
+    let replay = main
+        .map(|a| replay_frames(&ctx.data.kept, a.id, &a.body, a.updated_at))
+        .unwrap_or_default();
+    Ok(ReviewRound {
+        block: round_block(ctx, index)?,
+        v: head,
+        grade,
+        others: levels,
+        private_notes,
+        replay,
+    })
+}
+
+fn answer(data: &PageData, round: u32, part: Part) -> Option<&db::attempts::Answer> {
+    data.answers
+        .iter()
+        .find(|a| a.round_number == i64::from(round) && a.part == part.as_str())
+}
+
+/// The rendered block of round `index`, built and rendered only when no block with the same
+/// inputs was rendered before (the hints of an answer do not change with the rubric).
+fn round_block(ctx: &Ctx<'_>, index: usize) -> Result<Arc<str>> {
+    let Ctx {
+        state,
+        pinned,
+        data,
+        chrome,
+        me,
+    } = *ctx;
+    let n = pinned.gauntlet.rounds[index].number;
+    let body = answer(data, n, Part::Main).map_or("", |a| a.body.as_str());
+    let follow_up = answer(data, n, Part::FollowUp).map(|a| a.body.as_str());
+    let comments: Vec<(&Comment, &str, bool)> = data
+        .comments
+        .iter()
+        .filter(|c| c.round_number == i64::from(n))
+        .filter_map(|c| {
+            let (r, _) = data.reviews.iter().find(|(r, _)| r.id == c.review_id)?;
+            Some((c, r.reviewer_name.as_str(), r.reviewer_id == me.id))
+        })
+        .collect();
+    let comment_base = format!("/reviews/{}", data.attempt.id);
+    let key = round_key(pinned, index, (body, follow_up), &comments)
+        .text(&chrome.csrf)
+        .text(&comment_base);
+    state.review_pages.round(key, || {
+        let inputs = comments
+            .iter()
+            .filter_map(|(c, author, mine)| CommentInput::from_stored(c, author, *mine))
+            .collect();
+        let v = round_view::build(
+            pinned,
+            index,
+            body,
+            follow_up,
+            &pinned.align(index, body),
+            inputs,
+        );
+        RoundBlock {
+            r: BlockRound { v: &v },
+            candidate_view: false,
+            comment_base: &comment_base,
+            chrome,
+        }
+        .render()
+        .map_err(|e| AppError::Internal(format!("review page round: {e}")))
+    })
+}
+
+/// The round block's key: the pinned version, the round, its answers and visible comments.
+fn round_key(
+    pinned: &Pinned,
+    index: usize,
+    (body, follow_up): (&str, Option<&str>),
+    comments: &[(&Comment, &str, bool)],
+) -> RoundKey {
+    let mut key = RoundKey::default()
+        .text(&pinned.gauntlet.slug)
+        .text(&pinned.gauntlet.version)
+        .number(index as i64)
+        .text(body)
+        .number(i64::from(follow_up.is_some()))
+        .text(follow_up.unwrap_or(""));
+    for (c, author, mine) in comments {
+        key = key
+            .number(c.id)
+            .number(c.span_start)
+            .number(c.span_end)
+            .text(&c.quote)
+            .text(&c.body)
+            .text(author)
+            .number(i64::from(*mine));
+    }
+    key
+}
+
+/// The replay frames of one answer from its kept texts.
+fn replay_frames(kept: &[KeptText], answer: i64, body: &str, updated_at: i64) -> Vec<ReplayFrame> {
+    let texts: Vec<(i64, String)> = kept
+        .iter()
+        .filter(|k| k.answer_id == answer)
+        .map(|k| (k.saved_at, k.body.clone()))
+        .collect();
+    if texts.is_empty() {
+        return Vec::new();
+    }
+    replay::frames(&texts, body, updated_at)
+        .into_iter()
+        .map(|f| ReplayFrame {
+            label: f.at.map_or_else(|| "earlier".into(), clock::format_time),
+            at: f.at.unwrap_or(0),
+            body: f.body,
+            pause: f
+                .pause_before
+                .map(|s| format!("paused {} min", (s + 30) / 60))
+                .unwrap_or_default(),
+        })
+        .collect()
+}
