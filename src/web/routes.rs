@@ -132,7 +132,7 @@ pub fn table() -> Routes {
         .get("/login", Public, account::login_page)
         .post("/login", Public, account::login)
         .post("/logout", Public, account::logout)
-        .post("/auth/oidc/start", Public, sso::start)
+        .get("/auth/oidc/start", Public, sso::start)
         .get("/auth/oidc/callback", Public, sso::callback)
         .get("/setup/{token}", Public, account::setup_page)
         .post("/setup/{token}", Public, account::setup)

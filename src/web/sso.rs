@@ -1,5 +1,7 @@
-//! Single sign-on over HTTP: `POST /auth/oidc/start` sends the browser to the identity
-//! provider with the request kept in the session; `GET /auth/oidc/callback` takes it back and
+//! Single sign-on over HTTP: `GET /auth/oidc/start` sends the browser to the identity
+//! provider with the request kept in the session (a link, not a form: the pages' CSP
+//! `form-action 'self'` would stop a form's redirect to the provider; starting signs nobody in,
+//! and the state ties the callback to this session); `GET /auth/oidc/callback` takes it back and
 //! signs the person in. The checks live in `auth::oidc`, the account rules in
 //! `auth::accounts::sso`; every refusal is a page that says what happened and creates nothing.
 
@@ -35,7 +37,7 @@ fn provider(state: &AppState) -> Result<&Provider> {
     state.oidc.as_ref().ok_or(AppError::NotFound)
 }
 
-/// `POST /auth/oidc/start?next=…`
+/// `GET /auth/oidc/start?next=…`
 pub async fn start(
     session: Session,
     State(state): State<AppState>,
