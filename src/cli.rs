@@ -12,7 +12,7 @@ use std::{
 use clap::{Args, Parser, Subcommand};
 
 use crate::{
-    auth::{Role, password},
+    auth::{Role, accounts, password},
     config::{Cidr, Config, validate_public_url},
     content, db,
     server::{self, DatabaseChoice},
@@ -188,6 +188,45 @@ pub struct ServeArgs {
     /// digest names it.
     #[arg(long, env = "GAUNTLET_REMINDER_HOURS", default_value_t = 48, value_parser = clap::value_parser!(i64).range(1..=24 * 30))]
     pub reminder_hours: i64,
+
+    /// Sign-in through an OpenID Connect provider: its issuer URL, e.g.
+    /// https://id.example.com/realms/team. Needs --oidc-client-id and a client secret.
+    #[arg(long, env = "GAUNTLET_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// The client id Gauntlet is registered under at the provider.
+    #[arg(long, env = "GAUNTLET_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// The client secret (or use --oidc-client-secret-file).
+    #[arg(long, env = "GAUNTLET_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+
+    /// A file holding the client secret (a trailing newline is ignored).
+    #[arg(long, env = "GAUNTLET_OIDC_CLIENT_SECRET_FILE")]
+    pub oidc_client_secret_file: Option<PathBuf>,
+
+    /// The provider's name on the sign-in button: "Sign in with <name>".
+    #[arg(long, env = "GAUNTLET_OIDC_NAME")]
+    pub oidc_name: Option<String>,
+
+    /// The ID token claim listing the person's groups (e.g. groups); with it, the role is
+    /// mapped from the groups at every sign-in.
+    #[arg(long, env = "GAUNTLET_OIDC_ROLE_CLAIM")]
+    pub oidc_role_claim: Option<String>,
+
+    /// Members of this group are admins.
+    #[arg(long, env = "GAUNTLET_OIDC_ADMIN_GROUP")]
+    pub oidc_admin_group: Option<String>,
+
+    /// Members of this group (and not of the admin group) are interviewers.
+    #[arg(long, env = "GAUNTLET_OIDC_INTERVIEWER_GROUP")]
+    pub oidc_interviewer_group: Option<String>,
+
+    /// `off` hides and refuses password sign-in (single sign-on only). The command line still
+    /// creates password accounts; restart with `on` to let them sign in (the break-glass).
+    #[arg(long, env = "GAUNTLET_PASSWORD_LOGIN", default_value = "on", value_parser = ["on", "off"])]
+    pub password_login: String,
 }
 
 impl ServeArgs {
@@ -202,6 +241,34 @@ impl ServeArgs {
             smtp_url: self.smtp_url.as_deref(),
             mail_from: self.mail_from.as_deref(),
             webhook_url: self.webhook_url.as_deref(),
+        }
+    }
+
+    /// The `--oidc-*` flags as given.
+    fn oidc_flags(&self) -> crate::auth::oidc::setup::OidcFlags<'_> {
+        crate::auth::oidc::setup::OidcFlags {
+            issuer: self.oidc_issuer.as_deref(),
+            client_id: self.oidc_client_id.as_deref(),
+            client_secret: self.oidc_client_secret.as_deref(),
+            client_secret_file: self.oidc_client_secret_file.as_deref(),
+            name: self.oidc_name.as_deref(),
+            role_claim: self.oidc_role_claim.as_deref(),
+            admin_group: self.oidc_admin_group.as_deref(),
+            interviewer_group: self.oidc_interviewer_group.as_deref(),
+        }
+    }
+
+    /// What `doctor` checks of sign-in.
+    fn doctor_sign_in(&self) -> crate::doctor::SignIn {
+        let public = self
+            .public_url
+            .as_deref()
+            .and_then(|u| validate_public_url(u).ok())
+            .unwrap_or_else(|| format!("http://{}", self.bind));
+        crate::doctor::SignIn {
+            oidc: crate::auth::oidc::setup::oidc_from_flags(self.oidc_flags()),
+            password_login: self.password_login == "on",
+            public_url: public,
         }
     }
 }
@@ -289,7 +356,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         },
         Command::Migrate { check } => return migrate(&cli, *check).await,
         Command::Doctor(args) => {
-            return crate::doctor::run(&cli.database(), args.doctor_setup()).await;
+            let sign_in = args.doctor_sign_in();
+            return crate::doctor::run(&cli.database(), args.doctor_setup(), &sign_in).await;
         }
     };
     match result {
@@ -332,6 +400,15 @@ async fn serve(cli: &Cli, args: &ServeArgs) -> CliResult {
         None => None,
     };
     config.mail.reminder_hours = args.reminder_hours;
+    config.oidc = crate::auth::oidc::setup::oidc_from_flags(args.oidc_flags())?;
+    config.password_login = args.password_login == "on";
+    if !config.password_login && config.oidc.is_none() {
+        return Err("--password-login off needs single sign-on (--oidc-issuer, --oidc-client-id and a client secret): nobody could sign in".into());
+    }
+    if let Some(oidc) = &config.oidc {
+        // a malformed issuer or public URL stops the start, not the first sign-in
+        crate::auth::oidc::Provider::new(oidc.clone(), config.link(crate::auth::oidc::CALLBACK))?;
+    }
     if let Some(dir) = &config.content_dir
         && !dir.is_dir()
     {
@@ -351,30 +428,28 @@ async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> 
     let name = name
         .map(str::to_string)
         .unwrap_or_else(|| email.split('@').next().unwrap_or("user").to_string());
-    if let Some(problem) =
-        crate::web::account::validate_registration(&email, &name, &password, &password)
-    {
+    if let Some(problem) = accounts::validate_registration(&email, &name, &password, &password) {
         return Err(problem.into());
     }
     let choice = cli.database();
     let pool = db::open(&choice.path, choice.create).await?;
-    let hash = password::Passwords::new().hash(password).await?;
-    let new = db::users::NewUser {
-        email: &email,
-        display_name: &name,
-        password_hash: &hash,
+    let made = accounts::create_with_password(
+        &pool,
+        &password::Passwords::new(),
+        &email,
+        &name,
+        password,
         role,
-    };
-    let mut tx = db::begin_write(&pool).await?;
-    let id = match db::users::insert(&mut *tx, &new).await {
+    )
+    .await;
+    pool.close().await;
+    let id = match made {
         Ok(id) => id,
-        Err(e) if db::is_unique_violation(&e) => {
+        Err(accounts::RegisterError::Exists) => {
             return Err(format!("an account with email {email} already exists").into());
         }
         Err(e) => return Err(e.into()),
     };
-    tx.commit().await?;
-    pool.close().await;
     println!("created {role} {email} (id {id})");
     Ok(())
 }

@@ -51,7 +51,42 @@ pub struct Config {
     pub max_account_storage: u64,
     /// Mail, webhook and reminder settings.
     pub mail: MailConfig,
+    /// OpenID Connect sign-in (`--oidc-*`), when set up.
+    pub oidc: Option<OidcConfig>,
+    /// Whether the password form is offered and accepted (`--password-login`).
+    pub password_login: bool,
 }
+
+/// A value that must not reach a log line: `Debug` prints a mask.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("\"********\"")
+    }
+}
+
+/// The identity provider people may sign in through.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// The issuer URL; discovery is read from `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// Shown on the button: "Sign in with <name>".
+    pub name: String,
+    /// The ID token claim holding the person's groups (`--oidc-role-claim`); without it roles
+    /// are left as they are.
+    pub role_claim: Option<String>,
+    /// Members of this group are admins.
+    pub admin_group: Option<String>,
+    /// Members of this group (and not of the admin group) are interviewers.
+    pub interviewer_group: Option<String>,
+}
+
+/// The default of `--oidc-name`.
+pub const DEFAULT_OIDC_NAME: &str = "single sign-on";
 
 /// Notifications: where mail and webhook calls go, and how often the sender looks around.
 #[derive(Debug, Clone)]
@@ -134,21 +169,47 @@ pub fn validate_smtp_url(url: &str) -> Result<String, String> {
     Ok(format!("{url}{joiner}tls=required"))
 }
 
-/// Checks a `--webhook-url`: http or https with a host, no user name or password in it.
+/// Checks a `--webhook-url`: http or https with a host, no user name or password in it. The
+/// error shows the URL masked (a hook's path is its password).
 pub fn validate_webhook_url(url: &str) -> Result<String, String> {
     let url = url.trim();
     let lower = url.to_ascii_lowercase();
+    let shown = mask_url(url);
     let rest = lower
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"))
-        .ok_or_else(|| format!("webhook URL {url:?} must start with http:// or https://"))?;
+        .ok_or_else(|| format!("webhook URL {shown} must start with http:// or https://"))?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || host.contains('@') || url.chars().any(|c| c.is_control() || c == ' ') {
         return Err(format!(
-            "webhook URL {url:?} needs a plain host and no spaces"
+            "webhook URL {shown} needs a plain host and no spaces"
         ));
     }
     Ok(url.to_string())
+}
+
+/// A URL fit for a message: the scheme and host (without any user name or password), the rest
+/// replaced by `…`. Control characters are dropped.
+pub fn mask_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host: String = host.chars().filter(|c| !c.is_control()).take(100).collect();
+    let scheme: String = scheme
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(10)
+        .collect();
+    let tail = if rest.len() > authority.len() || authority.contains('@') {
+        "/…"
+    } else {
+        ""
+    };
+    if scheme.is_empty() {
+        format!("\"{host}{tail}\"")
+    } else {
+        format!("\"{scheme}://{host}{tail}\"")
+    }
 }
 
 /// Login throttling: per client address and per submitted account name.
@@ -255,6 +316,8 @@ impl Config {
             per_client_anonymous: 16,
             max_account_storage: DEFAULT_MAX_ACCOUNT_STORAGE_MB * MB,
             mail: MailConfig::default(),
+            oidc: None,
+            password_login: true,
         }
     }
 
@@ -438,6 +501,26 @@ mod tests {
         ] {
             assert!(validate_webhook_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn webhook_errors_never_echo_the_secret_part() {
+        for bad in [
+            "https://user:hunter2@hooks.example.com/services/T0/B0/sekrit",
+            "ftp://hooks.example.com/services/T0/B0/sekrit",
+            "https://hooks.example.com/services/T0/B0/sekrit with space",
+        ] {
+            let err = validate_webhook_url(bad).unwrap_err();
+            assert!(!err.contains("sekrit") && !err.contains("hunter2"), "{err}");
+            assert!(err.contains("hooks.example.com"), "{err}");
+        }
+        assert_eq!(mask_url("https://h.example/x?y"), "\"https://h.example/…\"");
+    }
+
+    #[test]
+    fn secrets_are_masked_in_debug_output() {
+        let s = Secret("hunter2".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
     }
 
     #[test]

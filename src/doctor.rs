@@ -7,7 +7,7 @@ use std::{net::SocketAddr, path::Path, process::ExitCode};
 use sqlx::{Connection, SqliteConnection};
 
 use crate::{
-    config::{validate_public_url, validate_smtp_url, validate_webhook_url},
+    config::{OidcConfig, validate_public_url, validate_smtp_url, validate_webhook_url},
     content,
     db::{self, schema},
     server::DatabaseChoice,
@@ -24,6 +24,16 @@ pub struct Setup<'a> {
     pub smtp_url: Option<&'a str>,
     pub mail_from: Option<&'a str>,
     pub webhook_url: Option<&'a str>,
+}
+
+/// How people sign in, as `serve` would resolve it.
+#[derive(Debug)]
+pub struct SignIn {
+    /// The identity provider from the `--oidc-*` flags, or why they do not make one.
+    pub oidc: Result<Option<OidcConfig>, String>,
+    pub password_login: bool,
+    /// The public URL the callback is under.
+    pub public_url: String,
 }
 
 /// The findings, in the order they are printed.
@@ -95,8 +105,9 @@ fn mask(value: &str) -> String {
 }
 
 /// Runs every check and prints the report; exit 1 when something is wrong.
-pub async fn run(database: &DatabaseChoice, args: Setup<'_>) -> ExitCode {
-    let report = check(database, args).await;
+pub async fn run(database: &DatabaseChoice, args: Setup<'_>, sign_in: &SignIn) -> ExitCode {
+    let mut report = check(database, args).await;
+    single_sign_on(&mut report, sign_in).await;
     println!("{report}");
     if report.is_ok() {
         ExitCode::SUCCESS
@@ -234,10 +245,56 @@ fn configuration(r: &mut Report, args: Setup<'_>) {
         }
     }
     mail(r, args);
-    r.info(
-        "sign-in",
-        "Gauntlet's own passwords (single sign-on is not available yet)",
+}
+
+/// The identity provider: complete flags, discovery and keys readable, the secret masked.
+pub async fn single_sign_on(r: &mut Report, s: &SignIn) {
+    let passwords = if s.password_login {
+        "passwords on"
+    } else {
+        "passwords off (--password-login off)"
+    };
+    let c = match &s.oidc {
+        Err(e) => {
+            return r.fail(
+                "single sign-on",
+                e,
+                "set the missing --oidc-* flags (or GAUNTLET_OIDC_*), or unset the others",
+            );
+        }
+        Ok(None) if !s.password_login => {
+            return r.fail(
+                "sign-in",
+                "--password-login off without single sign-on: nobody could sign in",
+                "set --oidc-issuer, --oidc-client-id and --oidc-client-secret, or --password-login on",
+            );
+        }
+        Ok(None) => return r.info("sign-in", "Gauntlet's own passwords; no single sign-on"),
+        Ok(Some(c)) => c,
+    };
+    let callback = format!("{}{}", s.public_url, crate::auth::oidc::CALLBACK);
+    r.ok(
+        "single sign-on",
+        format!(
+            "{} ({}), client {}, secret {}, redirect URL {callback}; {passwords}",
+            c.issuer,
+            c.name,
+            c.client_id,
+            mask(&c.client_secret.0)
+        ),
     );
+    let checked = match crate::auth::oidc::Provider::new(c.clone(), callback) {
+        Ok(p) => p.check().await.map_err(|e| e.to_string()),
+        Err(e) => Err(e),
+    };
+    match checked {
+        Ok(()) => r.ok("identity provider", "discovery and signing keys read"),
+        Err(e) => r.fail(
+            "identity provider",
+            e,
+            "check --oidc-issuer (its /.well-known/openid-configuration must answer) and that this host can reach it",
+        ),
+    }
 }
 
 async fn database_file(r: &mut Report, path: &Path) {
@@ -439,5 +496,51 @@ mod tests {
         let mut r = Report::default();
         mail(&mut r, setup(None, None, Some("gopher://x")));
         assert!(!r.is_ok());
+    }
+
+    #[tokio::test]
+    async fn single_sign_on_is_checked_with_the_secret_masked() {
+        let sign_in = |oidc, password_login| SignIn {
+            oidc,
+            password_login,
+            public_url: "https://g.example.com".into(),
+        };
+        let mut r = Report::default();
+        single_sign_on(&mut r, &sign_in(Ok(None), true)).await;
+        assert!(r.is_ok(), "{r}");
+        let mut r = Report::default();
+        single_sign_on(&mut r, &sign_in(Ok(None), false)).await;
+        assert!(!r.is_ok() && r.to_string().contains("fix:"));
+        let mut r = Report::default();
+        let half = crate::auth::oidc::setup::oidc_from_flags(crate::auth::oidc::setup::OidcFlags {
+            issuer: Some("https://id.example.com"),
+            ..Default::default()
+        });
+        single_sign_on(&mut r, &sign_in(half, true)).await;
+        assert!(
+            !r.is_ok() && r.to_string().contains("--oidc-client-id"),
+            "{r}"
+        );
+        // complete, but nobody answers at the issuer
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let full = crate::auth::oidc::setup::oidc_from_flags(crate::auth::oidc::setup::OidcFlags {
+            issuer: Some(&format!("http://127.0.0.1:{port}")),
+            client_id: Some("gauntlet"),
+            client_secret: Some("hunter2hunter2"),
+            ..Default::default()
+        });
+        let mut r = Report::default();
+        single_sign_on(&mut r, &sign_in(full, true)).await;
+        let text = r.to_string();
+        assert!(!r.is_ok() && text.contains("identity provider"), "{text}");
+        assert!(
+            text.contains("https://g.example.com/auth/oidc/callback"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2"), "{text}");
     }
 }

@@ -9,7 +9,11 @@ use std::{
 use sqlx::SqlitePool;
 
 use crate::{
-    auth::{password::Passwords, throttle::LoginThrottle},
+    auth::{
+        oidc::{self, Provider},
+        password::Passwords,
+        throttle::LoginThrottle,
+    },
     config::Config,
     db::{drafts::DraftWriter, readers::Readers},
     in_transit::BodiesInTransit,
@@ -59,6 +63,8 @@ pub struct Inner {
     pub scheduler: crate::drills::Scheduler,
     /// Wakes the notification sender after a handler committed outbox rows.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The identity provider people may sign in through (`--oidc-*`), when set up.
+    pub oidc: Option<Provider>,
 }
 
 /// The accounts whose personal export is under way.
@@ -97,6 +103,11 @@ impl AppState {
     /// made with the same options.
     pub fn new(db: &SqlitePool, writer: SqlitePool, config: Config, content: ContentStore) -> Self {
         let throttle = LoginThrottle::new(config.throttle.clone());
+        let oidc = config.oidc.clone().and_then(|c| {
+            Provider::new(c, config.link(oidc::CALLBACK))
+                .inspect_err(|e| tracing::error!(error = %e, "single sign-on is off"))
+                .ok()
+        });
         Self(Arc::new(Inner {
             db: Readers::new(db.connect_options(), READERS),
             drafts: DraftWriter::start(
@@ -116,6 +127,7 @@ impl AppState {
             clock: crate::clock::Clock::default(),
             scheduler: crate::drills::Scheduler::new(),
             outbox_wake: Arc::default(),
+            oidc,
         }))
     }
 }

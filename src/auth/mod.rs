@@ -1,6 +1,9 @@
 //! Authentication rules without HTTP: roles, password hashing and policy, session contents,
-//! login throttling and one-time tokens. The HTTP side (extractors, CSRF guard) is in `web`.
+//! login throttling, one-time tokens, the account use cases and OpenID Connect sign-in. The
+//! HTTP side (extractors, CSRF guard) is in `web`.
 
+pub mod accounts;
+pub mod oidc;
 pub mod password;
 pub mod session;
 pub mod session_store;

@@ -5,6 +5,7 @@ pub mod authored;
 pub mod backup;
 pub mod drafts;
 pub mod drills;
+pub mod identities;
 pub mod live;
 pub mod outbox;
 pub mod readers;

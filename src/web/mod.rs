@@ -27,6 +27,7 @@ pub mod retry;
 pub mod review;
 pub mod round_view;
 pub mod routes;
+pub mod sso;
 pub mod visitor;
 
 use std::time::Instant;

@@ -17,7 +17,7 @@ use axum::{
 use super::extract::{CurrentUser, RequireAdmin, RequireAuthor, RequireInterviewer};
 use super::{
     LARGE_BODY, account, admin, author, calibration, catalog, debrief, drills, history, home, live,
-    ops, practice, retry, review,
+    ops, practice, retry, review, sso,
 };
 use crate::state::AppState;
 
@@ -195,6 +195,8 @@ pub fn table() -> Routes {
         .get("/login", Public, account::login_page)
         .post("/login", Public, account::login)
         .post("/logout", Public, account::logout)
+        .get("/auth/oidc/start", Public, sso::start)
+        .get("/auth/oidc/callback", Public, sso::callback)
         .get("/setup/{token}", Public, account::setup_page)
         .post("/setup/{token}", Public, account::setup)
         .get("/invite/{token}", Public, account::invite_page)

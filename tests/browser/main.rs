@@ -19,6 +19,7 @@ mod live;
 mod practice;
 mod reviews;
 mod security;
+mod sso;
 mod team;
 
 use std::time::{Duration, Instant};

@@ -14,6 +14,7 @@ mod hardening_accounts;
 mod hardening_inputs;
 mod hardening_store;
 mod live;
+mod oidc;
 mod practice;
 mod reviews;
 mod security;

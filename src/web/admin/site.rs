@@ -35,6 +35,9 @@ struct SettingsPage {
     assignment: &'static str,
     assignment_hours: i64,
     assignment_categories: bool,
+    /// The identity provider's name, when single sign-on is set up.
+    sso_name: Option<String>,
+    oidc_join: bool,
 }
 
 /// `GET /admin/settings`
@@ -43,7 +46,9 @@ pub async fn settings_page(
     chrome: Chrome,
     State(state): State<AppState>,
 ) -> Result<impl IntoResponse> {
-    let s = db::settings::load(&mut *state.db.get().await?).await?;
+    let mut conn = state.db.get().await?;
+    let s = db::settings::load(&mut *conn).await?;
+    let oidc_join = db::identities::may_join(&mut *conn).await?;
     Ok(SettingsPage {
         chrome,
         open_registration: s.registration == RegistrationMode::Open,
@@ -51,6 +56,8 @@ pub async fn settings_page(
         assignment: s.assignment.as_str(),
         assignment_hours: s.assignment_hours,
         assignment_categories: s.assignment_categories,
+        sso_name: state.oidc.as_ref().map(|p| p.name().to_string()),
+        oidc_join,
     })
 }
 
@@ -65,6 +72,8 @@ pub struct SettingsForm {
     assignment_hours: Option<String>,
     #[serde(default)]
     assignment_categories: Option<String>,
+    #[serde(default)]
+    oidc_join: Option<String>,
 }
 
 /// `POST /admin/settings`
@@ -104,6 +113,9 @@ pub async fn save_settings(
     };
     let mut tx = db::begin_write(&state.writer).await?;
     db::settings::save(&mut tx, &settings).await?;
+    if state.oidc.is_some() {
+        db::identities::set_may_join(&mut *tx, form.oidc_join.as_deref() == Some("on")).await?;
+    }
     tx.commit().await?;
     tracing::info!(admin = me.id, "settings changed");
     session::flash(&session, "success", "Settings saved.").await?;

@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use super::start::open_session;
 use crate::{
-    auth::{Role, tokens},
+    auth::{Role, accounts, tokens},
     clock, db,
     state::AppState,
     web::{
@@ -73,7 +73,23 @@ pub(super) async fn create(
 
 /// Called when invite `token_hash` was accepted by the new account `user` (in the sign-up's
 /// transaction): opens the live interview tied to it, if any, and returns where to land.
-pub async fn join_by_invite(
+/// The live interviews' part of a sign-up through an invite (see `auth::accounts`).
+#[derive(Debug)]
+pub struct LiveInvites;
+
+#[async_trait::async_trait]
+impl accounts::InviteFollowUp for LiveInvites {
+    async fn opened(
+        &self,
+        tx: &mut sqlx::SqliteConnection,
+        token_hash: &str,
+        user: i64,
+    ) -> std::result::Result<Option<String>, sqlx::Error> {
+        join_by_invite(tx, token_hash, user).await
+    }
+}
+
+async fn join_by_invite(
     tx: &mut sqlx::SqliteConnection,
     token_hash: &str,
     user: i64,

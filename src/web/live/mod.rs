@@ -28,7 +28,7 @@ pub use self::{
     console::console,
     controls::{add_note, control, nudge},
     events::{attempt_events, console_events},
-    invite::{invite_console, join_by_invite},
+    invite::{LiveInvites, invite_console},
     start::start,
 };
 use super::{
