@@ -64,7 +64,10 @@ fn t33_escaping_is_turned_off_only_in_allowlisted_places() {
 #[test]
 fn t41_every_sql_string_in_src_is_a_literal() {
     let mut calls = 0;
+    // product code only: a test that arranges a database (dropping tables it lists, say) is no
+    // way in for a visitor
     for (rel, src) in source_files(&["src"], "rs") {
+        let src = without_test_items(&src);
         assert!(
             !src.contains("QueryBuilder"),
             "{}: QueryBuilder builds SQL from strings",

@@ -94,31 +94,31 @@ mod tests {
             .await
             .expect("open");
         MIGRATOR.run(&mut conn).await.expect("migrate");
-        let rows = [
+        sqlx::raw_sql(
             "insert into users (id, email, display_name, password_hash, role, created_at, updated_at)
              values (1, 'c@x.test', 'Cand', 'x', 'candidate', 0, 0),
                     (2, 'r@x.test', 'Rev', 'x', 'interviewer', 0, 0),
-                    (3, 's@x.test', 'Sec', 'x', 'interviewer', 0, 0)",
-            "insert into gauntlet_versions (slug, version, title, source, first_seen_at)
-             values ('g', 'v1', 'G', '', 0)",
-            "insert into attempts (id, user_id, slug, version, mode, started_at, finished_at,
+                    (3, 's@x.test', 'Sec', 'x', 'interviewer', 0, 0);
+             insert into gauntlet_versions (slug, version, title, source, first_seen_at)
+             values ('g', 'v1', 'G', '', 0);
+             insert into attempts (id, user_id, slug, version, mode, started_at, finished_at,
                                    review_requested_at)
-             values (1, 1, 'g', 'v1', 'interview', 0, 1, 2)",
-            "insert into answers (id, attempt_id, round_number, part, body, version,
+             values (1, 1, 'g', 'v1', 'interview', 0, 1, 2);
+             insert into answers (id, attempt_id, round_number, part, body, version,
                                   first_viewed_at, updated_at)
-             values (1, 1, 1, 'main', 'first', 1, 0, 0)",
-            "update answers set body = 'second', version = 2 where id = 1",
-            "update answers set submitted_at = 3 where id = 1",
-            "insert into reviews (id, attempt_id, reviewer_id, claimed_at, updated_at, submitted_at)
-             values (1, 1, 2, 0, 0, 5), (2, 1, 3, 1, 1, null)",
-            "insert into review_rounds (review_id, round_number, level) values (1, 1, 3)",
-            "insert into review_comments (review_id, round_number, span_start, span_end, quote,
+             values (1, 1, 1, 'main', 'first', 1, 0, 0);
+             update answers set body = 'second', version = 2 where id = 1;
+             update answers set submitted_at = 3 where id = 1;
+             insert into reviews (id, attempt_id, reviewer_id, claimed_at, updated_at, submitted_at)
+             values (1, 1, 2, 0, 0, 5), (2, 1, 3, 1, 1, null);
+             insert into review_rounds (review_id, round_number, level) values (1, 1, 3);
+             insert into review_comments (review_id, round_number, span_start, span_end, quote,
                                           body, created_at)
-             values (1, 1, 0, 3, 'sec', 'why?', 0)",
-        ];
-        for sql in rows {
-            sqlx::query(sql).execute(&mut conn).await.expect(sql);
-        }
+             values (1, 1, 0, 3, 'sec', 'why?', 0);",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("arrange the rows");
         conn
     }
 
