@@ -597,7 +597,14 @@ async fn delete_user(cli: &Cli, email: &str, yes: bool) -> CliResult {
         let Some(user) = db::users::by_email(&mut *tx, &email).await? else {
             return Err(format!("no account with email {email}").into());
         };
-        let (_, removal) = db::users::remove(&mut tx, user.id, None, "command line").await?;
+        let (_, removal) = db::users::remove(
+            &mut tx,
+            user.id,
+            None,
+            "command line",
+            crate::auth::session_store::stored_user,
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(user = user.id, role = %user.role, "account deleted from the command line");
         Ok::<_, Box<dyn std::error::Error + Send + Sync>>((user, removal))

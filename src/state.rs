@@ -20,7 +20,7 @@ use crate::{
     library::ContentStore,
     live::hub::Hub,
     metrics::Metrics,
-    web::review::ReviewCache,
+    page_cache::ReviewCache,
 };
 
 /// Read connections at most.

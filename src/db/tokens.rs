@@ -2,7 +2,7 @@
 
 use sqlx::{SqliteExecutor, SqlitePool};
 
-use crate::{auth::Role, clock};
+use crate::{clock, role::Role};
 
 /// A stored invitation, as an admin sees it.
 #[derive(Debug, Clone)]

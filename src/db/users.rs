@@ -2,7 +2,7 @@
 
 use sqlx::SqliteExecutor;
 
-use crate::{auth::Role, clock};
+use crate::{clock, role::Role};
 
 /// A stored account.
 #[derive(Debug, Clone)]
@@ -289,12 +289,13 @@ pub async fn remove(
     id: i64,
     actor_id: Option<i64>,
     actor: &str,
+    owner: SessionOwner,
 ) -> Result<(User, Removal), RemoveError> {
     let user = by_id(&mut *conn, id).await?.ok_or(RemoveError::NotFound)?;
     if user.role == Role::Admin && !user.disabled && active_admins(&mut *conn).await? <= 1 {
         return Err(RemoveError::LastAdmin);
     }
-    let r = preview(&mut *conn, id).await?;
+    let r = preview(&mut *conn, id, owner).await?;
     sqlx::query!(
         "delete from reviews where reviewer_id = ? and submitted_at is null
            and attempt_id not in (select id from attempts where user_id = ?)",
@@ -317,7 +318,7 @@ pub async fn remove(
     )
     .execute(&mut *conn)
     .await?;
-    for row_id in session_rows(&mut *conn, id).await? {
+    for row_id in session_rows(&mut *conn, id, owner).await? {
         sqlx::query("delete from tower_sessions where id = ?")
             .bind(row_id)
             .execute(&mut *conn)
@@ -348,7 +349,11 @@ pub async fn remove(
 }
 
 /// What removing the account would take (the confirmation page shows it; `remove` logs it).
-pub async fn preview(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Removal, sqlx::Error> {
+pub async fn preview(
+    conn: &mut sqlx::SqliteConnection,
+    id: i64,
+    owner: SessionOwner,
+) -> Result<Removal, sqlx::Error> {
     Ok(Removal {
         attempts: sqlx::query_scalar!(
             r#"select count(*) as "n!: i64" from attempts where user_id = ?"#,
@@ -387,7 +392,7 @@ pub async fn preview(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Remov
         )
         .fetch_one(&mut *conn)
         .await?,
-        sessions: session_rows(&mut *conn, id).await?.len() as i64,
+        sessions: session_rows(&mut *conn, id, owner).await?.len() as i64,
         invites: sqlx::query_scalar!(
             r#"select count(*) as "n!: i64" from invites
                where used_by = ? or (created_by = ? and used_at is null)"#,
@@ -399,12 +404,17 @@ pub async fn preview(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<Remov
     })
 }
 
+/// Reads the account a stored session row belongs to. The session store owns the rows' format,
+/// so callers pass its reader (`auth::session_store::stored_user`).
+pub type SessionOwner = fn(&[u8]) -> Option<i64>;
+
 /// The stored session rows of an account. Rows are keyed by a hash of the cookie, so the
 /// account is read from each row's record. The table belongs to the session store and may not
 /// exist yet in a database that was never served.
 async fn session_rows(
     conn: &mut sqlx::SqliteConnection,
     id: i64,
+    owner: SessionOwner,
 ) -> Result<Vec<String>, sqlx::Error> {
     let exists: i64 = sqlx::query_scalar(
         "select count(*) from sqlite_schema where type = 'table' and name = 'tower_sessions'",
@@ -419,7 +429,7 @@ async fn session_rows(
         .await?;
     Ok(rows
         .into_iter()
-        .filter(|(_, data)| crate::auth::session_store::stored_user(data) == Some(id))
+        .filter(|(_, data)| owner(data) == Some(id))
         .map(|(row_id, _)| row_id)
         .collect())
 }

@@ -20,7 +20,7 @@ pub mod layout;
 pub mod limits;
 pub mod live;
 pub mod ops;
-pub mod page_cache;
+
 pub mod personal_export;
 pub mod practice;
 pub mod retry;

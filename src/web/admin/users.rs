@@ -17,6 +17,7 @@ use crate::web::{
     layout::Chrome,
 };
 use crate::{
+    auth::session_store::stored_user,
     auth::{
         Role, session,
         throttle::{LockedName, RetryAfter},
@@ -316,7 +317,7 @@ pub async fn delete_user_page(
     let target = db::users::by_id(&mut *conn, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let removal = db::users::preview(&mut conn, id).await?;
+    let removal = db::users::preview(&mut conn, id, stored_user).await?;
     Ok(DeleteUserPage {
         chrome,
         target,
@@ -353,16 +354,17 @@ pub async fn delete_user(
         ));
     }
     let actor = format!("admin {}", me.email);
-    let (target, removal) = match db::users::remove(&mut tx, id, Some(me.id), &actor).await {
-        Ok(done) => done,
-        Err(db::users::RemoveError::NotFound) => return Err(AppError::NotFound),
-        Err(db::users::RemoveError::LastAdmin) => {
-            return Err(AppError::Conflict(
-                "This is the only active admin. Make someone else an admin first.".into(),
-            ));
-        }
-        Err(db::users::RemoveError::Db(e)) => return Err(e.into()),
-    };
+    let (target, removal) =
+        match db::users::remove(&mut tx, id, Some(me.id), &actor, stored_user).await {
+            Ok(done) => done,
+            Err(db::users::RemoveError::NotFound) => return Err(AppError::NotFound),
+            Err(db::users::RemoveError::LastAdmin) => {
+                return Err(AppError::Conflict(
+                    "This is the only active admin. Make someone else an admin first.".into(),
+                ));
+            }
+            Err(db::users::RemoveError::Db(e)) => return Err(e.into()),
+        };
     tx.commit().await?;
     tracing::info!(
         admin = me.id,

@@ -12,7 +12,7 @@ use axum::{
 use sqlx::{Sqlite, Transaction};
 use tower_sessions::Session;
 
-use super::start::open_session;
+use super::open::open_session;
 use crate::{
     auth::{Role, accounts, tokens},
     clock, db,

@@ -11,6 +11,7 @@ mod console;
 mod controls;
 mod events;
 mod invite;
+mod open;
 mod start;
 
 use std::sync::Arc;

@@ -12,10 +12,9 @@ use axum::{
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{EXPIRES_AFTER_SECS, MAX_SCHEDULE_AHEAD_SECS, invite};
+use super::{EXPIRES_AFTER_SECS, MAX_SCHEDULE_AHEAD_SECS, invite, open::open_session};
 use crate::{
     clock, db,
-    practice::Mode,
     state::AppState,
     web::{
         account::MAX_EMAIL_CHARS,
@@ -95,30 +94,6 @@ async fn check_start(
         Some(c) => Candidate::Account(c),
     };
     Ok(Ok((candidate, scheduled_at)))
-}
-
-/// The candidate's attempt and the live session on it (in the caller's transaction), with the
-/// start recorded; returns the session's id and the attempt's.
-pub(super) async fn open_session(
-    tx: &mut sqlx::SqliteConnection,
-    (interviewer, candidate): (i64, &db::users::User),
-    (slug, version): (&str, &str),
-    scheduled_at: Option<i64>,
-    expires_at: i64,
-) -> std::result::Result<(i64, i64), sqlx::Error> {
-    let mode = Mode::Interview.as_str();
-    let attempt = db::attempts::create(&mut *tx, candidate.id, slug, version, mode).await?;
-    let id = db::live::create(
-        &mut *tx,
-        attempt,
-        interviewer,
-        candidate.id,
-        scheduled_at,
-        expires_at,
-    )
-    .await?;
-    db::live::record_control(&mut *tx, id, interviewer, "start", &candidate.display_name).await?;
-    Ok((id, attempt))
 }
 
 /// `POST /gauntlets/{slug}/live`: an interviewer starts a live interview with a candidate; a

@@ -15,16 +15,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::{
-    db::reviews::PageStamp,
-    web::page_cache::{PageCache, Rendered},
-};
-
-/// Rendered review pages kept (about 70 KB each for the seed gauntlet).
-const PAGES: usize = 64;
-
-/// Rendered round blocks kept (about 12 KB each).
-const ROUNDS: usize = 320;
+pub use crate::page_cache::{Rendered, ReviewCache};
 
 /// How a table's changes reach a kept review page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,23 +41,6 @@ pub const TABLES_SHOWN: &[(&str, Kept)] = &[
     ("review_rounds", Kept::ByTrigger),
     ("review_comments", Kept::ByTrigger),
 ];
-
-/// The review page's caches (one per server).
-pub struct ReviewCache {
-    /// Bodies under the site chrome, by (attempt, reader, reader's CSRF token).
-    pub pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
-    /// Round blocks by [`RoundKey`].
-    pub rounds: PageCache<[u8; 32], (), str>,
-}
-
-impl Default for ReviewCache {
-    fn default() -> Self {
-        Self {
-            pages: PageCache::new(PAGES),
-            rounds: PageCache::new(ROUNDS),
-        }
-    }
-}
 
 impl ReviewCache {
     /// The round block rendered for `key`, or `render`'s result (then kept).

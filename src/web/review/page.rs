@@ -32,7 +32,7 @@ use crate::{
         error::{AppError, Result},
         extract::RequireInterviewer,
         layout::Chrome,
-        page_cache::Rendered,
+        review::cache::Rendered,
         round_view::{self, CommentInput, LEVELS, RoundHead, RoundView},
     },
 };

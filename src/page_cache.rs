@@ -8,6 +8,8 @@ use std::{
     sync::{Arc, Mutex, MutexGuard},
 };
 
+use crate::db::reviews::PageStamp;
+
 /// A page's rendered body (escaped HTML) and its title (plain text).
 pub struct Rendered {
     pub title: String,
@@ -48,6 +50,30 @@ impl<K: Eq + Hash, S: Eq, V: ?Sized> PageCache<K, S, V> {
 
     fn lock(&self) -> MutexGuard<'_, HashMap<K, (S, Arc<V>)>> {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Rendered review pages kept (about 70 KB each for the seed gauntlet).
+const PAGES: usize = 64;
+
+/// Rendered round blocks kept (about 12 KB each).
+const ROUNDS: usize = 320;
+
+/// The review page's caches (one per server). It lives here, below `state`, because the
+/// server state holds it; what it keeps and why that is correct is `web::review::cache`.
+pub struct ReviewCache {
+    /// Bodies under the site chrome, by (attempt, reader, reader's CSRF token).
+    pub pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
+    /// Round blocks by [`RoundKey`].
+    pub rounds: PageCache<[u8; 32], (), str>,
+}
+
+impl Default for ReviewCache {
+    fn default() -> Self {
+        Self {
+            pages: PageCache::new(PAGES),
+            rounds: PageCache::new(ROUNDS),
+        }
     }
 }
 
