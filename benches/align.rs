@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use gauntlet::align::RoundGuide;
 use gauntlet::content::parse::parse_gauntlet;
-use gauntlet::library::pinned_stats;
+use gauntlet::content_store::pinned_stats;
 
 const SEED: &str = include_str!("../content/multi-region-kubernetes.md");
 

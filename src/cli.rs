@@ -765,7 +765,7 @@ fn align_command(args: &AlignArgs) -> ExitCode {
     }
     // the term weights a pinned version of this file gets on the server: the built-ins
     // plus this file
-    let stats = crate::library::pinned_stats(&g);
+    let stats = crate::content_store::pinned_stats(&g);
     let report = crate::align::align_round(round, &answer, &stats);
     match serde_json::to_string_pretty(&report) {
         Ok(s) => {

@@ -29,8 +29,8 @@ use self::connection::{Activity, HeaderedIo, TrackedBody};
 use crate::{
     auth::{session_store::CachedStore, tokens},
     config::Config,
+    content_store::ContentStore,
     db::{self, Create},
-    library::ContentStore,
     notify,
     state::AppState,
     web,

@@ -1,22 +1,17 @@
-//! For interviewers and admins: the calibration page (where reviewers disagree) and the
-//! interviewer kit (a whole gauntlet with all its guidance on one printable page).
+//! For interviewers and admins: the calibration page (where reviewers disagree). The
+//! interviewer kit is part of the catalog (`catalog::kit`).
 
 use std::{collections::HashMap, sync::Arc};
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::State;
 
-use super::{
-    error::{AppError, Result},
-    extract::RequireInterviewer,
-    layout::Chrome,
-    round_view::{GuidanceBlock, guidance_blocks},
-};
+use super::{error::Result, extract::RequireInterviewer, layout::Chrome};
 use crate::{
+    content_store::Pinned,
     db,
     grading::calibration::{self, Agreement, Grade, TrapFlag, TrapSplit},
-    library::Pinned,
     state::AppState,
 };
 
@@ -202,80 +197,4 @@ fn reviewer_rows(grades: &[Grade], name: impl Fn(&i64) -> String) -> Vec<Reviewe
             few: r.pairs < calibration::FEW_PAIRS,
         })
         .collect()
-}
-
-/// One round of the kit.
-pub struct KitRound {
-    pub number: u32,
-    pub name: String,
-    pub prompt: String,
-    pub testing: Option<String>,
-    pub follow_up: Option<String>,
-    pub skill: Option<String>,
-    pub guidance: Vec<GuidanceBlock>,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "pages/review/kit.html")]
-struct KitPage {
-    chrome: Chrome,
-    title: String,
-    meta: Vec<(&'static str, String)>,
-    rounds: Vec<KitRound>,
-    skills: Vec<(u32, String)>,
-}
-
-/// `GET /gauntlets/{slug}/kit`: every prompt with all its guidance, printable.
-pub async fn kit(
-    RequireInterviewer(_): RequireInterviewer,
-    chrome: Chrome,
-    State(state): State<AppState>,
-    Path(slug): Path<String>,
-) -> Result<impl axum::response::IntoResponse> {
-    let lib = state.content.current();
-    let entry = lib.get(&slug).ok_or(AppError::NotFound)?;
-    let g = &entry.gauntlet;
-    let pinned = state
-        .content
-        .pinned(&mut *state.db.get().await?, &g.slug, &g.version)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut meta = Vec::new();
-    for (label, v) in [
-        ("Category", &g.category),
-        ("Difficulty", &g.difficulty),
-        ("Duration", &g.duration),
-    ] {
-        if let Some(v) = v {
-            meta.push((label, v.clone()));
-        }
-    }
-    if !g.domains.is_empty() {
-        meta.push(("Domains", g.domains.join(", ")));
-    }
-    let rounds = g
-        .rounds
-        .iter()
-        .enumerate()
-        .map(|(i, r)| KitRound {
-            number: r.number,
-            name: r.name.clone(),
-            prompt: r.prompt.clone(),
-            testing: r.testing.clone(),
-            follow_up: r.follow_up.clone(),
-            skill: g.skill_for(r.number).map(str::to_string),
-            guidance: guidance_blocks(&pinned, i),
-        })
-        .collect();
-    Ok(KitPage {
-        chrome,
-        title: g.title.clone(),
-        meta,
-        rounds,
-        skills: g
-            .skills
-            .iter()
-            .map(|s| (s.round, s.skill.clone()))
-            .collect(),
-    })
 }

@@ -75,10 +75,10 @@ impl From<HashError> for AppError {
     }
 }
 
-impl From<crate::library::ReloadError> for AppError {
-    fn from(e: crate::library::ReloadError) -> Self {
+impl From<crate::content_store::ReloadError> for AppError {
+    fn from(e: crate::content_store::ReloadError) -> Self {
         match e {
-            crate::library::ReloadError::Db(e) => e.into(),
+            crate::content_store::ReloadError::Db(e) => e.into(),
             other => Self::Internal(other.to_string()),
         }
     }

@@ -25,12 +25,12 @@ use super::{
 use crate::{
     auth::session,
     clock,
+    content_store::Pinned,
     db::{
         self,
         attempts::{Attempt, AttemptWithAnswers},
         reviews::QueueRow,
     },
-    library::Pinned,
     state::AppState,
 };
 

@@ -7,7 +7,7 @@ use std::{collections::HashSet, sync::Arc};
 use crate::{
     align::{Alignment, PointKind},
     content::SectionKind,
-    library::Pinned,
+    content_store::Pinned,
 };
 
 use super::highlight::{CommentSpan, Segment, segments};

@@ -282,7 +282,7 @@ pub fn table() -> Routes {
             review::delete_comment,
         )
         .get("/calibration", Interviewer, calibration::calibration)
-        .get("/gauntlets/{slug}/kit", Interviewer, calibration::kit)
+        .get("/gauntlets/{slug}/kit", Interviewer, catalog::kit)
         .get("/admin", Admin, admin::users_page)
         .post("/admin/users/{id}/role", Admin, admin::set_role)
         .post("/admin/users/{id}/status", Admin, admin::set_status)

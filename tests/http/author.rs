@@ -514,7 +514,7 @@ async fn t98_published_versions_are_pinned_by_attempts_and_listed_with_diffs() {
 
     // a restart (the start-up path: files loaded, then the stored publications joined) keeps
     // the newest published version and the drafts
-    let restarted = gauntlet::library::ContentStore::load(None);
+    let restarted = gauntlet::content_store::ContentStore::load(None);
     restarted.record_current(app.writer()).await.unwrap();
     let lib = restarted.current();
     let entry = lib

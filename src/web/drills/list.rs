@@ -12,9 +12,9 @@ use sqlx::SqliteConnection;
 
 use crate::web::{error::Result, extract::CurrentUser, layout::Chrome};
 use crate::{
+    content_store::Pinned,
     db::{self, drills::Card},
     drills::{self, CardKind, reveal},
-    library::Pinned,
     state::AppState,
 };
 

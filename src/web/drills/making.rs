@@ -5,9 +5,9 @@ use sqlx::SqliteConnection;
 
 use crate::web::error::Result;
 use crate::{
+    content_store::Pinned,
     db::{self, attempts::Answer},
     drills::{NewCard, cards},
-    library::Pinned,
     practice::Part,
     state::AppState,
 };

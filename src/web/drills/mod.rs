@@ -8,9 +8,9 @@
 
 use super::error::{AppError, Result};
 use crate::{
+    content_store::Pinned,
     db::{self, drills::Card},
     drills::CardKind,
-    library::Pinned,
     state::AppState,
 };
 

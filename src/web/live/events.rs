@@ -20,8 +20,9 @@ use super::{
 };
 use crate::{
     align::PointKind,
-    clock, db,
-    library::Pinned,
+    clock,
+    content_store::Pinned,
+    db,
     live::hub::{Event, Kind, Refusal, Side},
     practice,
     state::AppState,

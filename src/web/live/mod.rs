@@ -39,8 +39,8 @@ use super::{
 use crate::{
     clock,
     content::Gauntlet,
+    content_store::Pinned,
     db::{self, attempts::Answer, live::LiveRow},
-    library::Pinned,
     live::{
         Control, Phase, Progress, Session,
         hub::{Event, Kind, Side},

@@ -28,11 +28,11 @@ use crate::{
     clock,
     config::Config,
     content::Gauntlet,
+    content_store::Pinned,
     db::{
         self,
         attempts::{Answer, Attempt},
     },
-    library::Pinned,
     practice::{Mode, Part, Step, StepState, steps},
     state::AppState,
     web::{

@@ -18,6 +18,7 @@ use super::{
 };
 use crate::{
     clock,
+    content_store::Pinned,
     db::{
         self,
         attempts::KeptText,
@@ -25,7 +26,6 @@ use crate::{
         users::User,
     },
     grading::{Recommendation, Rubric, rubric::RoundGrade, visibility::Reader},
-    library::Pinned,
     practice::{Part, replay},
     state::AppState,
     web::{

@@ -1,4 +1,5 @@
-//! The live content library: built-in gauntlets plus the optional content folder, reloadable
+//! The content store: the live library of built-in gauntlets plus the optional content folder
+//! (`content::Library`, parsed files), reloadable
 //! at run time (SIGHUP or the admin button), with every loaded version recorded in the database
 //! so attempts can pin the exact text they were answered on. Gauntlets written and published in
 //! the browser (`db::authored`) join the files' library; a file keeps its slug. Pinned versions
@@ -8,6 +9,9 @@
 //! the built-in gauntlets plus that version itself, never from whatever library happened to be
 //! loaded when it was first used, so the same answer gets the same hints whatever the cache
 //! history, reloads or content folder.
+//!
+//! It stands above `content`, `align` and `db` (it records versions and keeps term statistics),
+//! which is why it is not a part of `content`: the content model stays free of the database.
 
 use std::{
     collections::HashMap,

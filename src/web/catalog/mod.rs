@@ -4,6 +4,10 @@
 //! "new" badge on recently published gauntlets; interviewers and admins also see each
 //! gauntlet's attempts and average reviewed level.
 
+mod kit;
+
+pub use kit::kit;
+
 use std::{
     collections::{BTreeSet, HashMap, HashSet},
     sync::Arc,
