@@ -11,7 +11,7 @@ use tower_sessions::Session;
 
 use super::{
     error::AppError,
-    layout::{Chrome, UserView},
+    layout::{Chrome, Section, UserView},
     visitor::VisitorToken,
 };
 use crate::{
@@ -255,21 +255,6 @@ fn parse_node(node: &str) -> Option<IpAddr> {
     inner.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
 }
 
-fn section_of(path: &str) -> &'static str {
-    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
-    match first {
-        "" => "home",
-        "catalog" | "gauntlets" => "catalog",
-        "history" | "attempts" => "history",
-        "admin" => "admin",
-        "reviews" | "calibration" => "reviews",
-        "account" => "account",
-        "author" => "author",
-        "drills" => "drills",
-        _ => "",
-    }
-}
-
 impl FromRequestParts<AppState> for Chrome {
     type Rejection = AppError;
 
@@ -291,7 +276,7 @@ impl FromRequestParts<AppState> for Chrome {
             user: user.as_ref().map(|u| UserView::from(&u.0)),
             csrf,
             flash,
-            section: section_of(parts.uri.path()),
+            section: Section::of_path(parts.uri.path()),
             visitor: parts.extensions.get::<VisitorToken>().cloned(),
             head: parts.method == Method::HEAD,
             ..Self::bare()

@@ -58,8 +58,8 @@ pub struct Chrome {
     /// The session's CSRF token ("" when the visitor has no session; forms then create one).
     pub csrf: String,
     pub flash: Option<Flash>,
-    /// Which navigation entry is current: "home", "catalog", "admin", "account".
-    pub section: &'static str,
+    /// The part of the site the page belongs to (its navigation entry is marked current).
+    pub section: Option<Section>,
     pub css: String,
     pub js: String,
     pub favicon: String,
@@ -69,14 +69,94 @@ pub struct Chrome {
     pub head: bool,
 }
 
+/// A part of the site with an entry in the header's navigation (the account pages have none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Home,
+    Catalog,
+    History,
+    Drills,
+    Reviews,
+    Author,
+    Admin,
+}
+
+impl Section {
+    /// The section a request path belongs to, by its first segment.
+    pub fn of_path(path: &str) -> Option<Self> {
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        Some(match first {
+            "" => Self::Home,
+            "catalog" | "gauntlets" => Self::Catalog,
+            "history" | "attempts" => Self::History,
+            "admin" => Self::Admin,
+            "reviews" | "calibration" => Self::Reviews,
+            "author" => Self::Author,
+            "drills" => Self::Drills,
+            _ => return None,
+        })
+    }
+
+    /// Where its navigation entry leads and what it says.
+    fn entry(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Home => ("/", "Home"),
+            Self::Catalog => ("/catalog", "Catalog"),
+            Self::History => ("/history", "History"),
+            Self::Drills => ("/drills", "Drills"),
+            Self::Reviews => ("/reviews", "Reviews"),
+            Self::Author => ("/author", "Author"),
+            Self::Admin => ("/admin", "Admin"),
+        }
+    }
+}
+
+/// One entry of the header's navigation.
+#[derive(Debug, Clone)]
+pub struct NavEntry {
+    pub href: &'static str,
+    pub label: &'static str,
+    /// The page belongs to this entry (`aria-current="page"`).
+    pub current: bool,
+}
+
 impl Chrome {
+    /// The header's navigation for the signed-in user: the entries their role reaches, the
+    /// page's own marked current. Empty for visitors.
+    pub fn nav(&self) -> Vec<NavEntry> {
+        let Some(u) = &self.user else {
+            return Vec::new();
+        };
+        let shown = [
+            (Section::Home, true),
+            (Section::Catalog, true),
+            (Section::History, true),
+            (Section::Drills, true),
+            (Section::Reviews, u.is_interviewer()),
+            (Section::Author, u.author),
+            (Section::Admin, u.is_admin()),
+        ];
+        shown
+            .into_iter()
+            .filter(|(_, show)| *show)
+            .map(|(section, _)| {
+                let (href, label) = section.entry();
+                NavEntry {
+                    href,
+                    label,
+                    current: self.section == Some(section),
+                }
+            })
+            .collect()
+    }
+
     /// Chrome for pages rendered without a request (error pages).
     pub fn bare() -> Self {
         Self {
             user: None,
             csrf: String::new(),
             flash: None,
-            section: "",
+            section: None,
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             favicon: assets::url("favicon.svg"),

@@ -54,8 +54,90 @@ pub struct QueueItem {
     pub final_reviews: i64,
     /// Who the request is assigned to: "you", a name, or empty.
     pub assigned: String,
-    /// "unclaimed", "mine", "mine-done" or "others".
-    pub state: &'static str,
+    pub state: QueueState,
+}
+
+/// Where an attempt in the queue stands for the interviewer reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueState {
+    /// Nobody claimed it.
+    Unclaimed,
+    /// The reader's review is in progress.
+    Mine,
+    /// The reader's review is submitted.
+    MineDone,
+    /// Others claimed it; the reader has not.
+    Others,
+}
+
+impl QueueState {
+    fn of(row: &QueueRow) -> Self {
+        match (row.mine, row.mine_submitted, row.reviewers.is_some()) {
+            (Some(_), Some(_), _) => Self::MineDone,
+            (Some(_), None, _) => Self::Mine,
+            (None, _, false) => Self::Unclaimed,
+            (None, _, true) => Self::Others,
+        }
+    }
+}
+
+/// The queue's tabs (`?show=`); anything else shows everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueFilter {
+    All,
+    Unclaimed,
+    Mine,
+    Done,
+}
+
+impl QueueFilter {
+    const TABS: [(Self, &'static str, &'static str); 4] = [
+        (Self::All, "/reviews", "All"),
+        (Self::Unclaimed, "/reviews?show=unclaimed", "Unclaimed"),
+        (Self::Mine, "/reviews?show=mine", "Mine in progress"),
+        (Self::Done, "/reviews?show=done", "Done"),
+    ];
+
+    fn from_query(show: &str) -> Self {
+        match show {
+            "unclaimed" => Self::Unclaimed,
+            "mine" => Self::Mine,
+            "done" => Self::Done,
+            _ => Self::All,
+        }
+    }
+
+    /// Whether an attempt in `state` with `final_reviews` submitted reviews is shown.
+    fn keeps(self, state: QueueState, final_reviews: i64) -> bool {
+        match self {
+            Self::All => true,
+            Self::Unclaimed => state == QueueState::Unclaimed,
+            Self::Mine => state == QueueState::Mine,
+            Self::Done => state == QueueState::MineDone || final_reviews > 0,
+        }
+    }
+}
+
+/// One tab of the queue: where it leads, what it says, whether it is the one shown.
+pub struct QueueTab {
+    pub href: &'static str,
+    pub label: String,
+    pub current: bool,
+}
+
+fn tabs(shown: QueueFilter, total: usize) -> Vec<QueueTab> {
+    QueueFilter::TABS
+        .iter()
+        .map(|&(filter, href, label)| QueueTab {
+            href,
+            label: if filter == QueueFilter::All {
+                format!("{label} ({total})")
+            } else {
+                label.to_string()
+            },
+            current: filter == shown,
+        })
+        .collect()
 }
 
 impl QueueItem {
@@ -80,7 +162,7 @@ struct QueuePage {
     waiting: Vec<QueueItem>,
     /// Attempts whose every claimed review is submitted.
     reviewed: Vec<QueueItem>,
-    show: String,
+    tabs: Vec<QueueTab>,
     total: usize,
 }
 
@@ -103,22 +185,12 @@ pub async fn queue(
     let blind = db::settings::load(&mut *conn).await?.blind_review;
     let rows = db::reviews::queue(&mut *conn, me.id).await?;
     let total = rows.len();
+    let filter = QueueFilter::from_query(&q.show);
     let (mut waiting, mut reviewed) = (Vec::new(), Vec::new());
     for row in rows {
         let done = QueueItem::is_reviewed(row.final_reviews, row.claims);
-        let st = match (row.mine, row.mine_submitted, row.reviewers.is_some()) {
-            (Some(_), Some(_), _) => "mine-done",
-            (Some(_), None, _) => "mine",
-            (None, _, false) => "unclaimed",
-            (None, _, true) => "others",
-        };
-        let keep = match q.show.as_str() {
-            "unclaimed" => st == "unclaimed",
-            "mine" => st == "mine",
-            "done" => st == "mine-done" || row.final_reviews > 0,
-            _ => true,
-        };
-        if !keep {
+        let st = QueueState::of(&row);
+        if !filter.keeps(st, row.final_reviews) {
             continue;
         }
         let list = if done { &mut reviewed } else { &mut waiting };
@@ -145,7 +217,7 @@ pub async fn queue(
         chrome,
         waiting,
         reviewed,
-        show: q.show,
+        tabs: tabs(filter, total),
         total,
     })
 }
