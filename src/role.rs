@@ -4,7 +4,8 @@
 use std::{fmt, str::FromStr};
 
 /// What a user may do. Ordered: an admin may do everything an interviewer may, and so on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
 pub enum Role {
     Candidate,
     Interviewer,

@@ -2,7 +2,10 @@
 
 use sqlx::{SqliteConnection, SqliteExecutor};
 
-use crate::clock;
+use crate::{
+    clock,
+    practice::{Mode, Part},
+};
 
 mod assessments;
 mod revisions;
@@ -17,7 +20,7 @@ pub struct Attempt {
     pub user_id: i64,
     pub slug: String,
     pub version: String,
-    pub mode: String,
+    pub mode: Mode,
     pub started_at: i64,
     pub finished_at: Option<i64>,
     pub review_requested_at: Option<i64>,
@@ -32,7 +35,7 @@ pub struct Attempt {
 pub struct Answer {
     pub id: i64,
     pub round_number: i64,
-    pub part: String,
+    pub part: Part,
     pub body: String,
     pub version: i64,
     pub first_viewed_at: i64,
@@ -130,10 +133,10 @@ pub async fn with_answers(
     owner: Option<i64>,
 ) -> Result<Option<AttemptWithAnswers>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode, t.started_at,
+        r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode as "mode: Mode", t.started_at,
                   t.finished_at, t.review_requested_at, t.retry_of, t.only_round,
                   u.display_name as owner_name,
-                  a.id as "answer_id?", a.round_number as "round_number?", a.part as "part?",
+                  a.id as "answer_id?", a.round_number as "round_number?", a.part as "part?: Part",
                   a.body as "body?", a.version as "answer_version?",
                   a.first_viewed_at as "first_viewed_at?", a.updated_at as "updated_at?",
                   a.submitted_at as "submitted_at?"
@@ -190,7 +193,7 @@ pub async fn for_user(
 ) -> Result<Vec<Attempt>, sqlx::Error> {
     sqlx::query_as!(
         Attempt,
-        r#"select id as "id!", user_id, slug, version, mode, started_at, finished_at, review_requested_at,
+        r#"select id as "id!", user_id, slug, version, mode as "mode: Mode", started_at, finished_at, review_requested_at,
                   retry_of, only_round
            from attempts where user_id = ? order by started_at desc, id desc"#,
         user_id
@@ -215,7 +218,7 @@ pub async fn summaries_of_user(
     user_id: i64,
 ) -> Result<Vec<AttemptSummary>, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode, t.started_at, t.finished_at,
+        r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode as "mode: Mode", t.started_at, t.finished_at,
                   t.review_requested_at, t.retry_of, t.only_round, gv.title,
                   (select count(*) from answers a where a.attempt_id = t.id and a.part = 'main'
                      and a.submitted_at is not null) as "answered!: i64"
@@ -252,7 +255,7 @@ pub async fn answers(
 ) -> Result<Vec<Answer>, sqlx::Error> {
     sqlx::query_as!(
         Answer,
-        r#"select id as "id!", round_number, part, body, version, first_viewed_at, updated_at, submitted_at
+        r#"select id as "id!", round_number, part as "part: Part", body, version, first_viewed_at, updated_at, submitted_at
            from answers where attempt_id = ? order by round_number, part desc"#,
         attempt_id
     )
@@ -281,7 +284,7 @@ pub async fn ensure_answer(
     .await?;
     sqlx::query_as!(
         Answer,
-        r#"select id as "id!", round_number, part, body, version, first_viewed_at, updated_at, submitted_at
+        r#"select id as "id!", round_number, part as "part: Part", body, version, first_viewed_at, updated_at, submitted_at
            from answers where attempt_id = ? and round_number = ? and part = ?"#,
         attempt_id,
         round,

@@ -39,7 +39,7 @@ impl Invite {
 
 struct InviteRow {
     id: i64,
-    role: String,
+    role: Role,
     note: String,
     created_at: i64,
     expires_at: i64,
@@ -52,7 +52,7 @@ impl From<InviteRow> for Invite {
     fn from(r: InviteRow) -> Self {
         Self {
             id: r.id,
-            role: r.role.parse().unwrap_or(Role::Candidate),
+            role: r.role,
             note: r.note,
             created_at: r.created_at,
             expires_at: r.expires_at,
@@ -148,7 +148,7 @@ pub async fn create_invite(
 pub async fn list_invites(db: impl SqliteExecutor<'_>) -> Result<Vec<Invite>, sqlx::Error> {
     let rows = sqlx::query_as!(
         InviteRow,
-        r#"select i.id as "id!: i64", i.role, i.note, i.created_at, i.expires_at, i.used_at,
+        r#"select i.id as "id!: i64", i.role as "role: Role", i.note, i.created_at, i.expires_at, i.used_at,
                   u.email as "used_by_email?", i.revoked_at
            from invites i left join users u on u.id = i.used_by
            order by i.created_at desc, i.id desc limit 200"#
@@ -165,14 +165,14 @@ pub async fn open_invite_role(
 ) -> Result<Option<Role>, sqlx::Error> {
     let now = clock::now();
     let role = sqlx::query_scalar!(
-        "select role from invites
-         where token_hash = ? and used_at is null and revoked_at is null and expires_at > ?",
+        r#"select role as "role: Role" from invites
+         where token_hash = ? and used_at is null and revoked_at is null and expires_at > ?"#,
         token_hash,
         now
     )
     .fetch_optional(db)
     .await?;
-    Ok(role.and_then(|r| r.parse().ok()))
+    Ok(role)
 }
 
 /// Marks an open invite used by `user_id`; `false` when it was no longer open.

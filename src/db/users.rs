@@ -32,7 +32,7 @@ struct UserRow {
     email: String,
     display_name: String,
     password_hash: String,
-    role: String,
+    role: Role,
     disabled: bool,
     auth_epoch: i64,
     created_at: i64,
@@ -46,8 +46,8 @@ impl From<UserRow> for User {
             email: r.email,
             display_name: r.display_name,
             password_hash: r.password_hash,
-            // the CHECK constraint guarantees a known role; fall back to the least privilege
-            role: r.role.parse().unwrap_or(Role::Candidate),
+            // an unknown stored role is a decoding error, never a silent default
+            role: r.role,
             disabled: r.disabled,
             auth_epoch: r.auth_epoch,
             created_at: r.created_at,
@@ -79,7 +79,7 @@ pub async fn count(db: impl SqliteExecutor<'_>) -> Result<i64, sqlx::Error> {
 pub async fn by_id(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<User>, sqlx::Error> {
     let row = sqlx::query_as!(
         UserRow,
-        r#"select id as "id!", email, display_name, password_hash, role, disabled as "disabled: bool",
+        r#"select id as "id!", email, display_name, password_hash, role as "role: Role", disabled as "disabled: bool",
                   auth_epoch, created_at, can_author as "can_author: bool"
            from users where id = ?"#,
         id
@@ -96,7 +96,7 @@ pub async fn by_email(
     let email = normalise_email(email);
     let row = sqlx::query_as!(
         UserRow,
-        r#"select id as "id!", email, display_name, password_hash, role, disabled as "disabled: bool",
+        r#"select id as "id!", email, display_name, password_hash, role as "role: Role", disabled as "disabled: bool",
                   auth_epoch, created_at, can_author as "can_author: bool"
            from users where email = ?"#,
         email
@@ -109,7 +109,7 @@ pub async fn by_email(
 pub async fn list(db: impl SqliteExecutor<'_>) -> Result<Vec<User>, sqlx::Error> {
     let rows = sqlx::query_as!(
         UserRow,
-        r#"select id as "id!", email, display_name, password_hash, role, disabled as "disabled: bool",
+        r#"select id as "id!", email, display_name, password_hash, role as "role: Role", disabled as "disabled: bool",
                   auth_epoch, created_at, can_author as "can_author: bool"
            from users order by disabled, role, email"#
     )

@@ -4,8 +4,10 @@ use std::{fmt, str::FromStr};
 
 use crate::content::Gauntlet;
 
-/// Which part of a round an answer belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which part of a round an answer belongs to (stored as "main" or "follow_up").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, sqlx::Type, serde::Serialize)]
+#[sqlx(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Part {
     /// The answer to the interviewer's prompt.
     Main,
@@ -40,8 +42,10 @@ impl FromStr for Part {
     }
 }
 
-/// How guidance is revealed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How guidance is revealed (stored as "interview" or "study").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type, serde::Serialize)]
+#[sqlx(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Guidance only in the debrief, after the last round (as in a real interview).
     Interview,

@@ -8,7 +8,7 @@ use axum::{extract::State, response::IntoResponse};
 use sqlx::SqliteConnection;
 
 use super::{error::Result, extract::CurrentUser, layout::Chrome};
-use crate::{clock, db, state::AppState};
+use crate::{clock, db, practice::Mode, state::AppState};
 
 /// The export of all the candidate's own data (routed as `history::export`).
 pub use super::personal_export::export;
@@ -149,7 +149,7 @@ fn attempt_row(
         id: a.id,
         title: s.title.clone(),
         started: clock::format_datetime(a.started_at),
-        mode: if a.mode == "study" {
+        mode: if a.mode == Mode::Study {
             "Study"
         } else {
             "Interview"

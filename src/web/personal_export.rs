@@ -28,7 +28,6 @@ use crate::{
         self,
         attempts::{AnswerCursor, Attempt, ExportAnswer, UserSelfLevel},
     },
-    practice::Part,
     state::{AppState, ExportSlot},
 };
 
@@ -134,7 +133,7 @@ impl Answers {
                         started_at: last.started_at,
                         attempt_id: last.attempt_id,
                         round_number: last.answer.round_number,
-                        part: last.answer.part.clone(),
+                        part: last.answer.part.as_str().to_string(),
                     });
                 }
                 self.buffer.extend(page);
@@ -254,7 +253,7 @@ impl ExportDoc {
             let ans = &next.answer;
             let answer = json!({
                 "round": ans.round_number,
-                "part": if ans.part == Part::FollowUp.as_str() { "follow_up" } else { "main" },
+                "part": ans.part.as_str(),
                 "body": ans.body,
                 "version": ans.version,
                 "first_viewed_at": clock::iso8601(ans.first_viewed_at),

@@ -3,6 +3,8 @@
 
 use sqlx::SqliteExecutor;
 
+use crate::practice::Part;
+
 /// One kept revision of an answer (the candidate's own export).
 #[derive(Debug, Clone)]
 pub struct Revision {
@@ -155,7 +157,7 @@ pub async fn answers_page(
     };
     let rows = sqlx::query!(
         r#"select t.id as "attempt_id!: i64", t.started_at, a.id as "id!: i64", a.round_number,
-                  a.part, a.body, a.version, a.first_viewed_at, a.updated_at, a.submitted_at,
+                  a.part as "part: Part", a.body, a.version, a.first_viewed_at, a.updated_at, a.submitted_at,
                   (select count(*) from answer_revisions r where r.answer_id = a.id) as "revisions!: i64"
            from attempts t join answers a on a.attempt_id = t.id
            where t.user_id = ?1

@@ -23,7 +23,7 @@ pub fn cards_for_attempt(
     for (i, r) in pinned.gauntlet.rounds.iter().enumerate() {
         let Some(a) = answers
             .iter()
-            .find(|a| a.round_number == i64::from(r.number) && a.part == Part::Main.as_str())
+            .find(|a| a.round_number == i64::from(r.number) && a.part == Part::Main)
         else {
             continue;
         };

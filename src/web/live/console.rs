@@ -17,7 +17,7 @@ use crate::{
     clock,
     db::{self, attempts::Answer},
     live::hub::Side,
-    practice,
+    practice::{self, Part},
     state::AppState,
     web::{
         error::Result,
@@ -149,7 +149,7 @@ async fn console_page(
         expired: row.ended_at.is_none() && row.is_closed(now),
         scheduled_at: row.scheduled_at,
         body: latest.map(|a| a.body.clone()).unwrap_or_default(),
-        part: latest.map_or_else(|| "main".into(), |a| a.part.clone()),
+        part: latest.map_or(Part::Main, |a| a.part).as_str().to_string(),
         saved_label: latest
             .filter(|a| a.version > 0)
             .map(|a| clock::format_time(a.updated_at))

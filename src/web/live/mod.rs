@@ -58,9 +58,7 @@ const MAX_SCHEDULE_AHEAD_SECS: i64 = 90 * 24 * 3600;
 pub fn progress(g: &Gauntlet, answers: &[Answer], round: u32) -> Progress {
     let done = |part: Part| {
         answers.iter().any(|a| {
-            a.round_number == i64::from(round)
-                && a.part == part.as_str()
-                && a.submitted_at.is_some()
+            a.round_number == i64::from(round) && a.part == part && a.submitted_at.is_some()
         })
     };
     Progress {
@@ -228,7 +226,7 @@ fn states(answers: &[Answer]) -> Vec<practice::StepState> {
             Some(practice::StepState {
                 step: Step {
                     round: u32::try_from(a.round_number).ok()?,
-                    part: a.part.parse().ok()?,
+                    part: a.part,
                 },
                 submitted: a.submitted_at.is_some(),
             })
@@ -320,7 +318,7 @@ fn latest_answer(answers: &[Answer], round: u32) -> Option<&Answer> {
     let of = |part: Part| {
         answers
             .iter()
-            .find(|a| a.round_number == i64::from(round) && a.part == part.as_str())
+            .find(|a| a.round_number == i64::from(round) && a.part == part)
     };
     of(Part::FollowUp).or_else(|| of(Part::Main))
 }
@@ -328,7 +326,7 @@ fn latest_answer(answers: &[Answer], round: u32) -> Option<&Answer> {
 fn answer_text(answers: &[Answer], round: i64) -> &str {
     answers
         .iter()
-        .find(|a| a.round_number == round && a.part == "main")
+        .find(|a| a.round_number == round && a.part == Part::Main)
         .map_or("", |a| a.body.as_str())
 }
 

@@ -56,7 +56,7 @@ impl Loaded {
     }
 
     pub fn mode(&self) -> Mode {
-        self.attempt.mode.parse().unwrap_or(Mode::Interview)
+        self.attempt.mode
     }
 
     pub fn states(&self) -> Vec<StepState> {
@@ -66,7 +66,7 @@ impl Loaded {
                 Some(StepState {
                     step: Step {
                         round: u32::try_from(a.round_number).ok()?,
-                        part: a.part.parse().ok()?,
+                        part: a.part,
                     },
                     submitted: a.submitted_at.is_some(),
                 })
@@ -100,7 +100,7 @@ impl Loaded {
     pub fn answer(&self, round: u32, part: Part) -> Option<&Answer> {
         self.answers
             .iter()
-            .find(|a| a.round_number == i64::from(round) && a.part == part.as_str())
+            .find(|a| a.round_number == i64::from(round) && a.part == part)
     }
 }
 

@@ -240,7 +240,7 @@ pub async fn add_comment(
     let answer = db::attempts::answers(&mut *state.db.get().await?, id)
         .await?
         .into_iter()
-        .find(|a| a.round_number == i64::from(round) && a.part == Part::Main.as_str())
+        .find(|a| a.round_number == i64::from(round) && a.part == Part::Main)
         .map(|a| a.body)
         .unwrap_or_default();
     let quote = form.quote.trim();

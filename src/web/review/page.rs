@@ -352,7 +352,7 @@ fn review_round(
 fn answer(data: &PageData, round: u32, part: Part) -> Option<&db::attempts::Answer> {
     data.answers
         .iter()
-        .find(|a| a.round_number == i64::from(round) && a.part == part.as_str())
+        .find(|a| a.round_number == i64::from(round) && a.part == part)
 }
 
 /// The rendered block of round `index`, built and rendered only when no block with the same
