@@ -157,7 +157,7 @@ pub async fn with_answers(
         user_id: first.user_id,
         slug: first.slug.clone(),
         version: first.version.clone(),
-        mode: first.mode.clone(),
+        mode: first.mode,
         started_at: first.started_at,
         finished_at: first.finished_at,
         review_requested_at: first.review_requested_at,
