@@ -230,6 +230,18 @@ pub fn valid_email(email: &str) -> bool {
         && !email.contains(|c: char| c.is_whitespace() || c.is_control())
 }
 
+/// An address Gauntlet may mail (an invite's): stricter than [`valid_email`] — one line, at
+/// most 254 characters, a dotted domain, and what the mail library accepts (it checks again
+/// before sending).
+pub fn mailable_email(s: &str) -> bool {
+    s.chars().count() <= MAX_EMAIL_CHARS
+        && !s.chars().any(|c| c.is_control() || c.is_whitespace())
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        })
+        && s.parse::<lettre::Address>().is_ok()
+}
+
 /// Checks the sign-up fields; the message says what to fix.
 pub fn validate_registration(
     email: &str,

@@ -11,7 +11,7 @@ use tower_sessions::Session;
 
 use crate::web::{error::Result, extract::RequireAdmin, form::StrictForm, layout::Chrome};
 use crate::{
-    auth::{Role, session, tokens},
+    auth::{Role, accounts, session, tokens},
     clock,
     db::{self, tokens::Invite},
     notify,
@@ -81,17 +81,6 @@ pub struct InviteForm {
     email: String,
 }
 
-/// A single address `local@domain`, one line, at most 254 characters (the mail library checks
-/// it again before sending).
-pub fn plausible_email(s: &str) -> bool {
-    s.chars().count() <= crate::web::account::MAX_EMAIL_CHARS
-        && !s.chars().any(|c| c.is_control() || c.is_whitespace())
-        && s.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.contains('@')
-        })
-        && s.parse::<lettre::Address>().is_ok()
-}
-
 /// The longest invite note accepted, in characters (Unicode scalar values).
 pub const MAX_INVITE_NOTE_CHARS: usize = 200;
 
@@ -115,7 +104,7 @@ fn check_invite(
             "Mail is not set up on this site (--smtp-url); leave the address empty and copy the link.",
         );
     }
-    if !email.is_empty() && !plausible_email(email) {
+    if !email.is_empty() && !accounts::mailable_email(email) {
         return Err("That does not look like an email address.");
     }
     let role = role.ok_or("Choose a role for the invite.")?;

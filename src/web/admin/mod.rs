@@ -10,9 +10,7 @@ mod site;
 mod users;
 
 pub use audit::{audit_page, export};
-pub use invites::{
-    MAX_INVITE_NOTE_CHARS, create_invite, invites_page, plausible_email, revoke_invite,
-};
+pub use invites::{MAX_INVITE_NOTE_CHARS, create_invite, invites_page, revoke_invite};
 pub use mail::{mail_page, retry_mail, waiting_page};
 pub use site::{content_page, reload_content, save_settings, settings_page};
 pub use users::{

@@ -14,11 +14,11 @@ use tower_sessions::Session;
 
 use super::{EXPIRES_AFTER_SECS, MAX_SCHEDULE_AHEAD_SECS, invite, open::open_session};
 use crate::{
+    auth::accounts,
     clock, db,
     state::AppState,
     web::{
         account::MAX_EMAIL_CHARS,
-        admin::plausible_email,
         catalog::{LiveStartForm, overview_page},
         error::{AppError, Result},
         extract::RequireInterviewer,
@@ -83,7 +83,7 @@ async fn check_start(
     };
     let mut conn = state.db.get().await?;
     let candidate = match db::users::by_email(&mut *conn, &email).await? {
-        None if plausible_email(&email) => Candidate::Invite(email),
+        None if accounts::mailable_email(&email) => Candidate::Invite(email),
         None => return Ok(Err("That does not look like an email address.".into())),
         Some(c) if c.disabled => return Ok(Err("That account is disabled.".into())),
         Some(c) if c.id == interviewer => {
