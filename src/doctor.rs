@@ -186,14 +186,7 @@ pub async fn check(database: &DatabaseChoice, args: Setup<'_>) -> Report {
 }
 
 fn configuration(r: &mut Report, args: Setup<'_>) {
-    let mut vars: Vec<(String, String)> = std::env::vars()
-        .filter(|(k, _)| k.starts_with("GAUNTLET_"))
-        .collect();
-    vars.sort();
-    for (k, v) in vars {
-        let shown = if is_secret(&k) { mask(&v) } else { v };
-        r.info("environment", format!("{k}={shown}"));
-    }
+    environment(r);
     r.info("bind", args.bind.to_string());
     r.info(
         "login limits",
@@ -202,6 +195,28 @@ fn configuration(r: &mut Report, args: Setup<'_>) {
             args.login_per_minute, args.login_per_hour
         ),
     );
+    public_url(r, args);
+    match args.content {
+        None => r.ok("content", "built-in gauntlets only"),
+        Some(dir) => content_folder(r, dir),
+    }
+    mail(r, args);
+}
+
+/// Every `GAUNTLET_*` variable set, secrets masked.
+fn environment(r: &mut Report) {
+    let mut vars: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| k.starts_with("GAUNTLET_"))
+        .collect();
+    vars.sort();
+    for (k, v) in vars {
+        let shown = if is_secret(&k) { mask(&v) } else { v };
+        r.info("environment", format!("{k}={shown}"));
+    }
+}
+
+/// The public URL is well formed, and not plain HTTP unless the site listens on loopback.
+fn public_url(r: &mut Report, args: Setup<'_>) {
     let public = args
         .public_url
         .map_or_else(|| format!("http://{}", args.bind), str::to_owned);
@@ -218,33 +233,33 @@ fn configuration(r: &mut Report, args: Setup<'_>) {
         ),
         Ok(url) => r.ok("public URL", url),
     }
-    match args.content {
-        None => r.ok("content", "built-in gauntlets only"),
-        Some(dir) if !dir.is_dir() => r.fail(
+}
+
+/// The `--content` folder exists and every file in it parses.
+fn content_folder(r: &mut Report, dir: &Path) {
+    if !dir.is_dir() {
+        return r.fail(
             "content",
             format!("folder {} does not exist", dir.display()),
             "create it, or unset --content (GAUNTLET_CONTENT)",
-        ),
-        Some(dir) => {
-            let checked = content::check::check_paths(&[dir.to_path_buf()]);
-            if checked.is_ok() {
-                r.ok(
-                    "content",
-                    format!("{}: {}", dir.display(), checked.summary()),
-                );
-            } else {
-                r.fail(
-                    "content",
-                    format!("{}: {}", dir.display(), checked.summary()),
-                    format!(
-                        "run `gauntlet content check {}` and fix the files",
-                        dir.display()
-                    ),
-                );
-            }
-        }
+        );
     }
-    mail(r, args);
+    let checked = content::check::check_paths(&[dir.to_path_buf()]);
+    if checked.is_ok() {
+        r.ok(
+            "content",
+            format!("{}: {}", dir.display(), checked.summary()),
+        );
+    } else {
+        r.fail(
+            "content",
+            format!("{}: {}", dir.display(), checked.summary()),
+            format!(
+                "run `gauntlet content check {}` and fix the files",
+                dir.display()
+            ),
+        );
+    }
 }
 
 /// The identity provider: complete flags, discovery and keys readable, the secret masked.
@@ -297,6 +312,7 @@ pub async fn single_sign_on(r: &mut Report, s: &SignIn) {
     }
 }
 
+/// The database file: present, its size, permissions, folder, schema and integrity.
 async fn database_file(r: &mut Report, path: &Path) {
     let shown = std::path::absolute(path)
         .unwrap_or_else(|_| path.to_path_buf())
@@ -310,14 +326,7 @@ async fn database_file(r: &mut Report, path: &Path) {
         );
         return;
     };
-    let sides: Vec<std::path::PathBuf> = ["-wal", "-shm"]
-        .iter()
-        .map(|suffix| {
-            let mut side = path.as_os_str().to_owned();
-            side.push(suffix);
-            side.into()
-        })
-        .collect();
+    let sides = companions(path);
     let size = meta.len()
         + sides
             .iter()
@@ -344,39 +353,63 @@ async fn database_file(r: &mut Report, path: &Path) {
             return;
         }
     };
-    match schema::status(&mut conn).await {
-        Err(e) => r.fail(
-            "schema",
-            e.to_string(),
-            "restore the database from a backup",
-        ),
-        Ok(s) => {
-            if let Some(message) = s.downgrade_message(&shown) {
-                r.fail(
-                    "schema",
-                    message,
-                    "run the newer release, or restore the pre-upgrade copy",
-                );
-            } else if s.pending.is_empty() {
-                r.ok(
-                    "schema",
-                    format!("version {} (up to date)", s.current_or_zero()),
-                );
-            } else {
-                r.info(
-                    "schema",
-                    format!(
-                        "version {}; {} migration(s) to version {} are applied at the next start (`gauntlet migrate --check` lists them)",
-                        s.current_or_zero(),
-                        s.pending.len(),
-                        s.latest
-                    ),
-                );
-            }
+    schema_version(r, &mut conn, &shown).await;
+    integrity(r, &mut conn).await;
+    let _ = conn.close().await;
+}
+
+/// The files SQLite keeps beside the database: its write-ahead log and shared-memory index.
+fn companions(path: &Path) -> Vec<std::path::PathBuf> {
+    ["-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let mut side = path.as_os_str().to_owned();
+            side.push(suffix);
+            side.into()
+        })
+        .collect()
+}
+
+/// The schema is this release's, or older with the migrations the next start applies.
+async fn schema_version(r: &mut Report, conn: &mut SqliteConnection, shown: &str) {
+    let s = match schema::status(conn).await {
+        Ok(s) => s,
+        Err(e) => {
+            return r.fail(
+                "schema",
+                e.to_string(),
+                "restore the database from a backup",
+            );
         }
+    };
+    if let Some(message) = s.downgrade_message(shown) {
+        r.fail(
+            "schema",
+            message,
+            "run the newer release, or restore the pre-upgrade copy",
+        );
+    } else if s.pending.is_empty() {
+        r.ok(
+            "schema",
+            format!("version {} (up to date)", s.current_or_zero()),
+        );
+    } else {
+        r.info(
+            "schema",
+            format!(
+                "version {}; {} migration(s) to version {} are applied at the next start (`gauntlet migrate --check` lists them)",
+                s.current_or_zero(),
+                s.pending.len(),
+                s.latest
+            ),
+        );
     }
+}
+
+/// SQLite's own integrity check finds nothing.
+async fn integrity(r: &mut Report, conn: &mut SqliteConnection) {
     let check: Result<Vec<String>, _> = sqlx::query_scalar("pragma integrity_check")
-        .fetch_all(&mut conn)
+        .fetch_all(conn)
         .await;
     match check {
         Ok(rows) if rows == ["ok"] => r.ok("integrity", "ok"),
@@ -391,7 +424,6 @@ async fn database_file(r: &mut Report, path: &Path) {
             "stop the site and restore the newest backup",
         ),
     }
-    let _ = conn.close().await;
 }
 
 /// The database and its companions must not be readable by anyone but the owner.
@@ -433,6 +465,18 @@ fn directory(r: &mut Report, dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_companions_are_the_wal_and_shm_files_beside_the_database() {
+        let sides = companions(Path::new("/srv/data/gauntlet.db"));
+        assert_eq!(
+            sides,
+            [
+                Path::new("/srv/data/gauntlet.db-wal"),
+                Path::new("/srv/data/gauntlet.db-shm")
+            ]
+        );
+    }
 
     #[test]
     fn secrets_are_masked_and_nothing_else_is() {

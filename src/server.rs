@@ -17,8 +17,8 @@ use hyper_util::{
 };
 use sqlx::SqlitePool;
 use tokio::{
-    net::TcpListener,
-    sync::{Semaphore, oneshot},
+    net::{TcpListener, TcpStream},
+    sync::{OwnedSemaphorePermit, Semaphore, oneshot},
     task::JoinHandle,
 };
 use tower::ServiceExt as _;
@@ -95,40 +95,10 @@ pub async fn start(
             "created a new, empty database at {}", database.path.display()
         );
     }
-    let dir = config.content_dir.clone();
-    let content = tokio::task::spawn_blocking(move || ContentStore::load(dir)).await?;
-    let summary = content.record_current(&writer).await?;
-    tracing::info!(
-        gauntlets = summary.gauntlets,
-        broken_files = summary.broken_files,
-        "content loaded"
-    );
-    if summary.broken_files > 0 {
-        tracing::warn!(
-            "some content files have errors; see the admin content page or run `gauntlet content check`"
-        );
-    }
-
-    let sessions = SqliteStore::new(writer.clone());
-    sessions.migrate().await?;
-    tokio::spawn(
-        sessions
-            .clone()
-            .continuously_delete_expired(Duration::from_secs(600)),
-    );
-
-    let listener = TcpListener::bind(config.bind)
-        .await
-        .map_err(|e| bind_error(config.bind, e))?;
+    let content = load_content(&writer, config.content_dir.clone()).await?;
+    let sessions = session_store(&writer).await?;
+    let listener = listen(&mut config).await?;
     let addr = listener.local_addr()?;
-    if config.public_url == format!("http://{}", config.bind) {
-        config.public_url = format!("http://{addr}");
-    }
-    if !config.is_https() && !addr.ip().is_loopback() {
-        tracing::warn!(
-            "serving plain HTTP on a non-loopback address: put a TLS proxy in front and set --public-url https://…"
-        );
-    }
     let setup_link = setup_link_if_needed(&writer, &config).await?;
     let transport: Arc<dyn notify::sender::Transport> =
         Arc::new(notify::sender::Live::from_config(&config)?);
@@ -145,17 +115,104 @@ pub async fn start(
             "no users yet: create the first admin at {link} (single use, valid 24 hours)"
         );
     }
-
     let (stop_tx, stop_rx) = oneshot::channel();
-    let reload_state = state.clone();
-    let task = tokio::spawn(async move {
-        let reload = tokio::spawn(reload_on_sighup(reload_state.clone()));
-        let upkeep = tokio::spawn(metrics_upkeep(reload_state.metrics.clone()));
-        let hub = reload_state.live.clone();
+    let serving = Serving {
+        listener,
+        app,
+        config,
+        state: state.clone(),
+        writer,
+        transport,
+    };
+    Ok(Running {
+        addr,
+        state,
+        setup_link,
+        stop: Some(stop_tx),
+        task: tokio::spawn(serving.run(stop_rx)),
+    })
+}
+
+/// Loads the gauntlets (built-in and from `dir`) and records their current versions.
+async fn load_content(
+    writer: &SqlitePool,
+    dir: Option<PathBuf>,
+) -> Result<ContentStore, Box<dyn std::error::Error + Send + Sync>> {
+    let content = tokio::task::spawn_blocking(move || ContentStore::load(dir)).await?;
+    let summary = content.record_current(writer).await?;
+    tracing::info!(
+        gauntlets = summary.gauntlets,
+        broken_files = summary.broken_files,
+        "content loaded"
+    );
+    if summary.broken_files > 0 {
+        tracing::warn!(
+            "some content files have errors; see the admin content page or run `gauntlet content check`"
+        );
+    }
+    Ok(content)
+}
+
+/// The session store, its table created, with expired sessions deleted every ten minutes.
+async fn session_store(writer: &SqlitePool) -> Result<SqliteStore, sqlx::Error> {
+    let sessions = SqliteStore::new(writer.clone());
+    sessions.migrate().await?;
+    tokio::spawn(
+        sessions
+            .clone()
+            .continuously_delete_expired(Duration::from_secs(600)),
+    );
+    Ok(sessions)
+}
+
+/// Binds `config.bind`; a default public URL follows the port actually bound (port 0).
+async fn listen(
+    config: &mut Config,
+) -> Result<TcpListener, Box<dyn std::error::Error + Send + Sync>> {
+    let listener = TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| bind_error(config.bind, e))?;
+    let addr = listener.local_addr()?;
+    if config.public_url == format!("http://{}", config.bind) {
+        config.public_url = format!("http://{addr}");
+    }
+    if !config.is_https() && !addr.ip().is_loopback() {
+        tracing::warn!(
+            "serving plain HTTP on a non-loopback address: put a TLS proxy in front and set --public-url https://…"
+        );
+    }
+    Ok(listener)
+}
+
+/// Everything the serving task owns once the site is set up.
+struct Serving {
+    listener: TcpListener,
+    app: Router,
+    config: Config,
+    state: AppState,
+    writer: SqlitePool,
+    transport: Arc<dyn notify::sender::Transport>,
+}
+
+impl Serving {
+    /// Runs the background tasks and the accept loop until `stop` fires, then stops them and
+    /// closes the database.
+    async fn run(self, stop: oneshot::Receiver<()>) {
+        let Self {
+            listener,
+            app,
+            config,
+            state,
+            writer,
+            transport,
+        } = self;
+        let reload = tokio::spawn(reload_on_sighup(state.clone()));
+        let upkeep = tokio::spawn(metrics_upkeep(state.metrics.clone()));
+        let hub = state.live.clone();
         // the one notification sender: handlers only insert outbox rows and wake it
-        let sender = tokio::spawn(background::run(reload_state.clone(), transport));
+        let sender = tokio::spawn(background::run(state, transport));
         accept_loop(listener, app, &config, async {
-            let _ = stop_rx.await;
+            let _ = stop.await;
             // open event streams end now, or they would hold the shutdown for its whole grace
             hub.close();
         })
@@ -165,14 +222,7 @@ pub async fn start(
         sender.abort();
         let _ = sender.await;
         close_database(&writer).await;
-    });
-    Ok(Running {
-        addr,
-        state,
-        setup_link,
-        stop: Some(stop_tx),
-        task,
-    })
+    }
 }
 
 async fn setup_link_if_needed(
@@ -195,19 +245,9 @@ async fn accept_loop(
     config: &Config,
     stop: impl Future<Output = ()>,
 ) {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(Duration::from_secs(20)))
-        .keep_alive_timeout(Duration::from_secs(10));
+    let connections = Connections::new(app, config);
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let mut refused = RateLimitedWarning::default();
-    let graceful = GracefulShutdown::new();
     tokio::pin!(stop);
     loop {
         let (stream, peer) = tokio::select! {
@@ -227,9 +267,49 @@ async fn accept_loop(
             refused.note("connection limit reached: closing new connections (--max-connections)");
             continue;
         };
+        connections.serve(stream, peer, permit);
+    }
+    drop(listener);
+    tracing::info!("shutting down: finishing in-flight requests");
+    connections.drain(config.shutdown_grace).await;
+}
+
+/// How accepted connections are served: HTTP/1 and HTTP/2 with their timers, each one watched
+/// for the graceful shutdown and closed when it stays idle too long.
+struct Connections {
+    builder: auto::Builder<TokioExecutor>,
+    graceful: GracefulShutdown,
+    app: Router,
+    first_head: Duration,
+    keep_alive: Duration,
+}
+
+impl Connections {
+    fn new(app: Router, config: &Config) -> Self {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout);
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .keep_alive_interval(Some(Duration::from_secs(20)))
+            .keep_alive_timeout(Duration::from_secs(10));
+        Self {
+            builder,
+            graceful: GracefulShutdown::new(),
+            app,
+            first_head: config.header_read_timeout,
+            keep_alive: config.keep_alive_timeout,
+        }
+    }
+
+    /// Serves one connection on its own task, holding `permit` until it ends.
+    fn serve(&self, stream: TcpStream, peer: SocketAddr, permit: OwnedSemaphorePermit) {
         let activity = Activity::new();
         let requests = Arc::clone(&activity);
-        let app = app.clone();
+        let app = self.app.clone();
         let svc = tower::service_fn(move |mut req: axum::http::Request<Incoming>| {
             let busy = requests.begin();
             req.extensions_mut().insert(ConnectInfo(peer));
@@ -240,9 +320,11 @@ async fn accept_loop(
             }
         });
         let io = TokioIo::new(HeaderedIo::new(stream));
-        let conn = builder.serve_connection_with_upgrades(io, TowerToHyperService::new(svc));
-        let conn = graceful.watch(conn.into_owned());
-        let (first_head, keep_alive) = (config.header_read_timeout, config.keep_alive_timeout);
+        let conn = self
+            .builder
+            .serve_connection_with_upgrades(io, TowerToHyperService::new(svc));
+        let conn = self.graceful.watch(conn.into_owned());
+        let (first_head, keep_alive) = (self.first_head, self.keep_alive);
         tokio::spawn(async move {
             let _permit = permit;
             tokio::select! {
@@ -256,13 +338,15 @@ async fn accept_loop(
             }
         });
     }
-    drop(listener);
-    tracing::info!("shutting down: finishing in-flight requests");
-    if tokio::time::timeout(config.shutdown_grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("some connections did not finish within the grace period");
+
+    /// Waits up to `grace` for the open connections to finish their requests.
+    async fn drain(self, grace: Duration) {
+        if tokio::time::timeout(grace, self.graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("some connections did not finish within the grace period");
+        }
     }
 }
 

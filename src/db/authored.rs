@@ -125,59 +125,112 @@ pub async fn save(
     else {
         return Ok(None);
     };
-    let now = clock::now();
-    if row.revision != base {
-        if row.draft != draft {
-            sqlx::query!(
-                "insert into authored_draft_revisions (slug, revision, draft, kind, saved_by, saved_at)
-                 values (?, ?, ?, 'conflict', ?, ?)",
-                slug,
-                base,
-                draft,
-                user_id,
-                now
-            )
-            .execute(&mut *conn)
-            .await?;
-            return Ok(Some(SaveOutcome::Conflict {
+    let write = DraftWrite {
+        slug,
+        draft,
+        user_id,
+        now: clock::now(),
+    };
+    let outcome = match save_step(row.revision, &row.draft, base, draft) {
+        SaveStep::Unchanged => SaveOutcome::Saved {
+            revision: row.revision,
+        },
+        SaveStep::Conflict => {
+            keep_conflict(conn, &write, base).await?;
+            SaveOutcome::Conflict {
                 current: row.draft,
                 revision: row.revision,
-            }));
+            }
         }
-        // both sides wrote the same text: nothing is lost
-        return Ok(Some(SaveOutcome::Saved {
-            revision: row.revision,
-        }));
+        SaveStep::Replace => SaveOutcome::Saved {
+            revision: replace_draft(conn, &write, row.revision, &row.draft).await?,
+        },
+    };
+    Ok(Some(outcome))
+}
+
+/// What a draft save does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SaveStep {
+    /// The text is the stored draft already (whichever revision it started from).
+    Unchanged,
+    /// The draft moved on since the save's base revision.
+    Conflict,
+    /// The save started from the current revision: its text becomes the draft.
+    Replace,
+}
+
+/// Decides a save of `draft`, started from revision `base`, over the stored draft.
+fn save_step(stored_revision: i64, stored_draft: &str, base: i64, draft: &str) -> SaveStep {
+    if stored_draft == draft {
+        SaveStep::Unchanged
+    } else if stored_revision != base {
+        SaveStep::Conflict
+    } else {
+        SaveStep::Replace
     }
-    if row.draft == draft {
-        return Ok(Some(SaveOutcome::Saved {
-            revision: row.revision,
-        }));
-    }
+}
+
+/// One save's text, author and time.
+struct DraftWrite<'a> {
+    slug: &'a str,
+    draft: &'a str,
+    user_id: i64,
+    now: i64,
+}
+
+/// Keeps a save that lost to a newer draft as a `conflict` revision of `base`.
+async fn keep_conflict(
+    conn: &mut SqliteConnection,
+    w: &DraftWrite<'_>,
+    base: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "insert into authored_draft_revisions (slug, revision, draft, kind, saved_by, saved_at)
+                 values (?, ?, ?, 'conflict', ?, ?)",
+        w.slug,
+        base,
+        w.draft,
+        w.user_id,
+        w.now
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Keeps the stored draft as an `overwritten` revision, writes the new one and returns its
+/// revision number.
+async fn replace_draft(
+    conn: &mut SqliteConnection,
+    w: &DraftWrite<'_>,
+    stored_revision: i64,
+    stored_draft: &str,
+) -> Result<i64, sqlx::Error> {
     sqlx::query!(
         "insert into authored_draft_revisions (slug, revision, draft, kind, saved_by, saved_at)
          values (?, ?, ?, 'overwritten', ?, ?)",
-        slug,
-        row.revision,
-        row.draft,
-        user_id,
-        now
+        w.slug,
+        stored_revision,
+        stored_draft,
+        w.user_id,
+        w.now
     )
     .execute(&mut *conn)
     .await?;
-    let revision = row.revision + 1;
+    let revision = stored_revision + 1;
     sqlx::query!(
         "update authored_gauntlets set draft = ?, revision = ?, updated_by = ?, updated_at = ?
          where slug = ?",
-        draft,
+        w.draft,
         revision,
-        user_id,
-        now,
-        slug
+        w.user_id,
+        w.now,
+        w.slug
     )
     .execute(&mut *conn)
     .await?;
-    Ok(Some(SaveOutcome::Saved { revision }))
+    Ok(revision)
 }
 
 /// Records `source` (already checked) as the next published version of `slug`; returns its
@@ -281,4 +334,17 @@ pub async fn first_published(
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.slug, r.first)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_save_from_the_current_revision_replaces_and_the_same_text_never_conflicts() {
+        assert_eq!(save_step(3, "a", 3, "b"), SaveStep::Replace);
+        assert_eq!(save_step(4, "a", 3, "b"), SaveStep::Conflict);
+        assert_eq!(save_step(4, "a", 3, "a"), SaveStep::Unchanged);
+        assert_eq!(save_step(3, "a", 3, "a"), SaveStep::Unchanged);
+    }
 }

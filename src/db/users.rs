@@ -296,6 +296,24 @@ pub async fn remove(
         return Err(RemoveError::LastAdmin);
     }
     let r = preview(&mut *conn, id, owner).await?;
+    remove_belongings(conn, &user, owner).await?;
+    log_removal(conn, &user, actor_id, actor, &r).await?;
+    // the foreign keys do the rest: attempts → answers → revisions, self-assessments and reviews
+    // of them cascade; reviews and audit entries they wrote elsewhere keep a null author
+    sqlx::query!("delete from users where id = ?", id)
+        .execute(&mut *conn)
+        .await?;
+    Ok((user, r))
+}
+
+/// Deletes what the foreign keys do not take with the account: its unfinished review claims on
+/// other people's attempts, its invites, mail addressed to it and its sessions.
+async fn remove_belongings(
+    conn: &mut sqlx::SqliteConnection,
+    user: &User,
+    owner: SessionOwner,
+) -> Result<(), sqlx::Error> {
+    let id = user.id;
     sqlx::query!(
         "delete from reviews where reviewer_id = ? and submitted_at is null
            and attempt_id not in (select id from attempts where user_id = ?)",
@@ -324,9 +342,21 @@ pub async fn remove(
             .execute(&mut *conn)
             .await?;
     }
+    Ok(())
+}
+
+/// Writes the `account_removals` row: who removed whom, with the counts (no email or name).
+async fn log_removal(
+    conn: &mut sqlx::SqliteConnection,
+    user: &User,
+    actor_id: Option<i64>,
+    actor: &str,
+    r: &Removal,
+) -> Result<(), sqlx::Error> {
+    let id = user.id;
     let role = user.role.as_str();
     let now = clock::now();
-    let detail = serde_json::to_string(&r).unwrap_or_default();
+    let detail = serde_json::to_string(r).unwrap_or_default();
     sqlx::query!(
         "insert into account_removals (at, actor_id, actor, subject_id, auth_epoch, role, detail)
          values (?, ?, ?, ?, ?, ?, ?)",
@@ -340,12 +370,7 @@ pub async fn remove(
     )
     .execute(&mut *conn)
     .await?;
-    // the foreign keys do the rest: attempts → answers → revisions, self-assessments and reviews
-    // of them cascade; reviews and audit entries they wrote elsewhere keep a null author
-    sqlx::query!("delete from users where id = ?", id)
-        .execute(&mut *conn)
-        .await?;
-    Ok((user, r))
+    Ok(())
 }
 
 /// What removing the account would take (the confirmation page shows it; `remove` logs it).

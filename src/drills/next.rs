@@ -50,6 +50,56 @@ pub fn suggest(
     options: &[Choice],
     now: i64,
 ) -> Option<Suggestion> {
+    let weakest = weakest_kind(observations, open_cards)?;
+    let weak_words: BTreeSet<String> = observations
+        .iter()
+        .filter(|o| norm(&o.round_kind) == weakest.kind && o.level <= 2.0)
+        .filter_map(|o| o.skill.as_deref())
+        .flat_map(words)
+        .collect();
+    let recent = now - RECENT_DAYS * 86_400;
+    let (choice, round_name) = best_choice(options, &weakest.kind, &weak_words, recent)?;
+    Some(Suggestion {
+        slug: choice.slug.clone(),
+        title: choice.title.clone(),
+        round_kind: round_name.clone(),
+        reason: weakest.reason(round_name),
+    })
+}
+
+/// The round kind with the lowest mean level.
+#[derive(Debug, Clone, PartialEq)]
+struct Weakest {
+    /// Normalised (see [`norm`]).
+    kind: String,
+    mean: f64,
+    /// Open drill cards among the evidence.
+    cards: usize,
+}
+
+impl Weakest {
+    /// Why, in a sentence, naming the round as `round_name`.
+    fn reason(&self, round_name: &str) -> String {
+        if self.cards > 0 {
+            format!(
+                "{} is your weakest round (average {:.1} of 4 with {} open drill{}).",
+                round_name,
+                self.mean,
+                self.cards,
+                if self.cards == 1 { "" } else { "s" }
+            )
+        } else {
+            format!(
+                "{} is your weakest round (average {:.1} of 4).",
+                round_name, self.mean
+            )
+        }
+    }
+}
+
+/// The round kind with the lowest mean level, each open drill card counting as a level of
+/// [`CARD_LEVEL`]; a tie goes to the first name.
+fn weakest_kind(observations: &[Observation], open_cards: &[String]) -> Option<Weakest> {
     let mut by_kind: BTreeMap<String, (f64, usize, usize)> = BTreeMap::new();
     for o in observations {
         let e = by_kind.entry(norm(&o.round_kind)).or_default();
@@ -64,24 +114,33 @@ pub fn suggest(
     }
     let (kind, (sum, n, cards)) =
         by_kind
-            .iter()
+            .into_iter()
             .filter(|(_, (_, n, _))| *n > 0)
             .min_by(|a, b| {
                 let ma = a.1.0 / a.1.1 as f64;
                 let mb = b.1.0 / b.1.1 as f64;
-                ma.total_cmp(&mb).then_with(|| a.0.cmp(b.0))
+                ma.total_cmp(&mb).then_with(|| a.0.cmp(&b.0))
             })?;
-    let weak_words: BTreeSet<String> = observations
-        .iter()
-        .filter(|o| norm(&o.round_kind) == *kind && o.level <= 2.0)
-        .filter_map(|o| o.skill.as_deref())
-        .flat_map(words)
-        .collect();
-    let recent = now - RECENT_DAYS * 86_400;
-    let best = options
+    Some(Weakest {
+        kind,
+        mean: sum / n as f64,
+        cards,
+    })
+}
+
+/// The gauntlet to practise round kind `kind` in, with that round's name as it writes it:
+/// one not started since `recent`; never done first, then the most skill words shared with
+/// `weak_words`, then longest ago, then by title.
+fn best_choice<'a>(
+    options: &'a [Choice],
+    kind: &str,
+    weak_words: &BTreeSet<String>,
+    recent: i64,
+) -> Option<(&'a Choice, &'a String)> {
+    let (choice, name, _) = options
         .iter()
         .filter_map(|g| {
-            let (name, skill) = g.rounds.iter().find(|(k, _)| norm(k) == *kind)?;
+            let (name, skill) = g.rounds.iter().find(|(k, _)| norm(k) == kind)?;
             let overlap = skill
                 .as_deref()
                 .map_or(0, |s| words(s).filter(|w| weak_words.contains(w)).count());
@@ -89,7 +148,6 @@ pub fn suggest(
         })
         .filter(|(g, _, _)| g.last_attempt.is_none_or(|t| t < recent))
         .min_by(|a, b| {
-            // never done first, then most skill overlap, then longest ago, then title
             (
                 a.0.last_attempt.is_some(),
                 std::cmp::Reverse(a.2),
@@ -102,27 +160,7 @@ pub fn suggest(
                 ))
                 .then_with(|| a.0.title.cmp(&b.0.title))
         })?;
-    let mean = sum / *n as f64;
-    let reason = if *cards > 0 {
-        format!(
-            "{} is your weakest round (average {:.1} of 4 with {} open drill{}).",
-            best.1,
-            mean,
-            cards,
-            if *cards == 1 { "" } else { "s" }
-        )
-    } else {
-        format!(
-            "{} is your weakest round (average {:.1} of 4).",
-            best.1, mean
-        )
-    };
-    Some(Suggestion {
-        slug: best.0.slug.clone(),
-        title: best.0.title.clone(),
-        round_kind: best.1.clone(),
-        reason,
-    })
+    Some((choice, name))
 }
 
 fn norm(kind: &str) -> String {
@@ -160,6 +198,30 @@ mod tests {
             ],
             last_attempt: last,
         }
+    }
+
+    #[test]
+    fn the_weakest_kind_counts_open_cards_and_breaks_ties_by_name() {
+        assert_eq!(weakest_kind(&[], &[]), None);
+        let o = [
+            obs("The Probe", "x", 2.0),
+            obs("Opening", "y", 3.0),
+            obs("the opening", "y", 1.0),
+        ];
+        assert_eq!(
+            weakest_kind(&o, &[]),
+            Some(Weakest {
+                kind: "opening".into(),
+                mean: 2.0,
+                cards: 0
+            })
+        );
+        let w = weakest_kind(&o, &["The Probe".to_string()]).unwrap();
+        assert_eq!((w.kind.as_str(), w.mean, w.cards), ("probe", 1.75, 1));
+        assert_eq!(
+            w.reason("The Probe"),
+            "The Probe is your weakest round (average 1.8 of 4 with 1 open drill)."
+        );
     }
 
     #[test]

@@ -87,6 +87,83 @@ pub struct Rubric {
     pub summary: String,
 }
 
+/// Round `n`'s grade from the form, which lists `weak_count` weak answers for it.
+fn round_grade(
+    form: &HashMap<String, String>,
+    n: u32,
+    weak_count: u32,
+) -> Result<RoundGrade, String> {
+    let level = match form.get(&format!("level_{n}")).map(|s| s.trim()) {
+        None | Some("") => None,
+        Some(v) => Some(
+            v.parse::<u8>()
+                .ok()
+                .filter(|l| (1..=4).contains(l))
+                .ok_or_else(|| format!("Round {n}: the level must be 1, 2, 3 or 4."))?,
+        ),
+    };
+    let comment = checked_text(
+        form,
+        &format!("comment_{n}"),
+        format!("Round {n}: keep the comment under {MAX_TEXT} characters."),
+        format!("Round {n}: {CONTROL_MESSAGE}"),
+    )?;
+    let private_note = checked_text(
+        form,
+        &format!("private_{n}"),
+        format!("Round {n}: keep the private note under {MAX_TEXT} characters."),
+        format!("Round {n}: private note: {CONTROL_MESSAGE}"),
+    )?;
+    let ticked = |key: String| form.get(&key).is_some_and(|v| v == "on");
+    Ok(RoundGrade {
+        round: n,
+        level,
+        fell_into_trap: ticked(format!("trap_{n}")),
+        weak_answers: (1..=weak_count)
+            .filter(|k| ticked(format!("weak_{n}_{k}")))
+            .collect(),
+        comment,
+        private_note,
+    })
+}
+
+/// The trimmed text of field `key` (empty when absent); refused with `too_long` past
+/// [`MAX_TEXT`] characters and with `control` when it holds control characters.
+fn checked_text(
+    form: &HashMap<String, String>,
+    key: &str,
+    too_long: String,
+    control: String,
+) -> Result<String, String> {
+    let text = form
+        .get(key)
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    if text.chars().count() > MAX_TEXT {
+        return Err(too_long);
+    }
+    if has_refused_control(&text) {
+        return Err(control);
+    }
+    Ok(text)
+}
+
+/// A field the form should not have: not one of `shape`'s rounds or weak answers, nor the
+/// recommendation, summary or CSRF token.
+fn unknown_field<'f>(form: &'f HashMap<String, String>, shape: &RubricShape) -> Option<&'f String> {
+    let known = |k: &str| {
+        shape.rounds.iter().any(|&(n, weak)| {
+            k == format!("level_{n}")
+                || k == format!("trap_{n}")
+                || k == format!("comment_{n}")
+                || k == format!("private_{n}")
+                || (1..=weak).any(|w| k == format!("weak_{n}_{w}"))
+        })
+    };
+    form.keys()
+        .find(|k| !known(k) && !matches!(k.as_str(), "recommendation" | "summary" | "_csrf"))
+}
+
 /// What the form may contain: each round's number and how many weak answers it lists.
 #[derive(Debug, Clone)]
 pub struct RubricShape {
@@ -98,69 +175,12 @@ impl Rubric {
     /// `summary`.
     /// Unknown rounds or weak answers and out-of-range levels are errors that say what to fix.
     pub fn from_form(form: &HashMap<String, String>, shape: &RubricShape) -> Result<Self, String> {
-        let mut rounds = Vec::new();
-        for &(n, weak_count) in &shape.rounds {
-            let level = match form.get(&format!("level_{n}")).map(|s| s.trim()) {
-                None | Some("") => None,
-                Some(v) => Some(
-                    v.parse::<u8>()
-                        .ok()
-                        .filter(|l| (1..=4).contains(l))
-                        .ok_or_else(|| format!("Round {n}: the level must be 1, 2, 3 or 4."))?,
-                ),
-            };
-            let comment = form
-                .get(&format!("comment_{n}"))
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default();
-            if comment.chars().count() > MAX_TEXT {
-                return Err(format!(
-                    "Round {n}: keep the comment under {MAX_TEXT} characters."
-                ));
-            }
-            if has_refused_control(&comment) {
-                return Err(format!("Round {n}: {CONTROL_MESSAGE}"));
-            }
-            let private_note = form
-                .get(&format!("private_{n}"))
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default();
-            if private_note.chars().count() > MAX_TEXT {
-                return Err(format!(
-                    "Round {n}: keep the private note under {MAX_TEXT} characters."
-                ));
-            }
-            if has_refused_control(&private_note) {
-                return Err(format!("Round {n}: private note: {CONTROL_MESSAGE}"));
-            }
-            let weak_answers = (1..=weak_count)
-                .filter(|k| {
-                    form.get(&format!("weak_{n}_{k}"))
-                        .is_some_and(|v| v == "on")
-                })
-                .collect();
-            rounds.push(RoundGrade {
-                round: n,
-                level,
-                fell_into_trap: form.get(&format!("trap_{n}")).is_some_and(|v| v == "on"),
-                weak_answers,
-                comment,
-                private_note,
-            });
-        }
-        let known = |k: &str| {
-            shape.rounds.iter().any(|&(n, weak)| {
-                k == format!("level_{n}")
-                    || k == format!("trap_{n}")
-                    || k == format!("comment_{n}")
-                    || k == format!("private_{n}")
-                    || (1..=weak).any(|w| k == format!("weak_{n}_{w}"))
-            })
-        };
-        if let Some(bad) = form
-            .keys()
-            .find(|k| !known(k) && !matches!(k.as_str(), "recommendation" | "summary" | "_csrf"))
-        {
+        let rounds = shape
+            .rounds
+            .iter()
+            .map(|&(n, weak_count)| round_grade(form, n, weak_count))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(bad) = unknown_field(form, shape) {
             return Err(format!(
                 "The form names something this gauntlet does not have ({bad}); reload the page."
             ));
@@ -171,16 +191,12 @@ impl Rubric {
                 Some(Recommendation::parse(v).ok_or("Choose Not yet, Almost, Ready or Strong.")?)
             }
         };
-        let summary = form
-            .get("summary")
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default();
-        if summary.chars().count() > MAX_TEXT {
-            return Err(format!("Keep the summary under {MAX_TEXT} characters."));
-        }
-        if has_refused_control(&summary) {
-            return Err(format!("The summary: {CONTROL_MESSAGE}"));
-        }
+        let summary = checked_text(
+            form,
+            "summary",
+            format!("Keep the summary under {MAX_TEXT} characters."),
+            format!("The summary: {CONTROL_MESSAGE}"),
+        )?;
         Ok(Self {
             rounds,
             recommendation,

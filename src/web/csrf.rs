@@ -49,64 +49,98 @@ pub async fn guard(
     ) {
         return next.run(req).await;
     }
-    let json = wants_json(req.headers());
-    let path = req.uri().path().to_string();
-    let reject = move |why: &str, detail: &str| {
+    let reject = Rejection {
+        json: wants_json(req.headers()),
+        path: req.uri().path().to_string(),
+    };
+    if let Some(why) = foreign_origin(req.headers(), state.config.public_origin()) {
+        return reject.answer(why, FOREIGN);
+    }
+    let expected = match expected_token(&session, req.headers(), &state.config, &reject).await {
+        Ok(t) => t,
+        Err(resp) => return resp,
+    };
+    match with_sent_token(req, &expected, &reject).await {
+        Ok(req) => next.run(req).await,
+        Err(resp) => resp,
+    }
+}
+
+/// How the guard answers a request it refuses: counted, logged with the path, and told as
+/// JSON to a fetch or as a page to a form.
+struct Rejection {
+    json: bool,
+    path: String,
+}
+
+impl Rejection {
+    fn answer(&self, why: &str, detail: &str) -> Response {
         metrics::bump(metrics::Counter::CsrfRejected);
-        tracing::warn!(path = %path, reason = why, "csrf rejection");
+        tracing::warn!(path = %self.path, reason = why, "csrf rejection");
         let err = AppError::Csrf(detail.to_string());
-        if json {
+        if self.json {
             json_error(err)
         } else {
             err.into_response()
         }
-    };
-    if let Some(why) = foreign_origin(req.headers(), state.config.public_origin()) {
-        return reject(why, FOREIGN);
     }
-    let expected = match session::csrf_token(&session).await {
-        Ok(Some(t)) => t,
+}
+
+/// The token the request must carry: the session's, or for a visitor's form the visitor
+/// cookie's. Without either, the refusal.
+async fn expected_token(
+    session: &Session,
+    headers: &HeaderMap,
+    config: &Config,
+    reject: &Rejection,
+) -> Result<String, Response> {
+    match session::csrf_token(session).await {
+        Ok(Some(t)) => Ok(t),
         // a visitor's form (sign-in, sign-up, invite, setup): the token is the visitor cookie
-        Ok(None) if !json && visitor_cookie(req.headers(), &state.config).is_some() => {
-            visitor_cookie(req.headers(), &state.config).unwrap_or_default()
+        Ok(None) if !reject.json && visitor_cookie(headers, config).is_some() => {
+            Ok(visitor_cookie(headers, config).unwrap_or_default())
         }
         // a fetch from a page whose session has ended: say so, so the page can ask to sign in
-        Ok(None) if json => {
-            return json_error(AppError::SignInRequired {
-                next: String::new(),
-                json: true,
-            });
-        }
-        Ok(None) => return reject("no session token", EXPIRED),
-        Err(e) => return AppError::from(e).into_response(),
-    };
-    let header_token = req
+        Ok(None) if reject.json => Err(json_error(AppError::SignInRequired {
+            next: String::new(),
+            json: true,
+        })),
+        Ok(None) => Err(reject.answer("no session token", EXPIRED)),
+        Err(e) => Err(AppError::from(e).into_response()),
+    }
+}
+
+/// The request back, its body intact, when the token it sends matches `expected`: in the
+/// `X-CSRF-Token` header, or else the `_csrf` field of a urlencoded form.
+async fn with_sent_token(
+    req: Request,
+    expected: &str,
+    reject: &Rejection,
+) -> Result<Request, Response> {
+    let header_matches = req
         .headers()
         .get("x-csrf-token")
-        .map(|v| v.as_bytes().to_vec());
-    if let Some(sent) = header_token {
-        if tokens_match(&sent, &expected) {
-            return next.run(req).await;
-        }
-        return reject("header token mismatch", EXPIRED);
+        .map(|sent| tokens_match(sent.as_bytes(), expected));
+    match header_matches {
+        Some(true) => return Ok(req),
+        Some(false) => return Err(reject.answer("header token mismatch", EXPIRED)),
+        None => {}
     }
     if !is_urlencoded(req.headers()) {
-        return reject("no token", EXPIRED);
+        return Err(reject.answer("no token", EXPIRED));
     }
     let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, MAX_FORM_BODY).await {
-        Ok(b) => b,
-        Err(_) => return AppError::TooLarge.into_response(),
+    let Ok(bytes) = to_bytes(body, MAX_FORM_BODY).await else {
+        return Err(AppError::TooLarge.into_response());
     };
     let sent = form_urlencoded::parse(&bytes)
         .find(|(k, _)| k == "_csrf")
         .map(|(_, v)| v.into_owned());
     match sent {
-        Some(t) if tokens_match(t.as_bytes(), &expected) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
+        Some(t) if tokens_match(t.as_bytes(), expected) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
         }
-        _ => reject("form token mismatch", EXPIRED),
+        _ => Err(reject.answer("form token mismatch", EXPIRED)),
     }
 }
 

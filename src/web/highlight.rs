@@ -77,7 +77,45 @@ pub fn segments(
     comments: &[CommentSpan],
     prefix: &str,
 ) -> Vec<Segment> {
-    let mut marks: Vec<(usize, usize, Mark)> = Vec::new();
+    let marks = marks(alignment, comments);
+    let mut seen_anchor = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for w in cuts(answer, &marks).windows(2) {
+        let (a, b) = (w[0], w[1]);
+        if a >= b {
+            continue;
+        }
+        let mut seg = Segment {
+            text: answer[a..b].to_string(),
+            points: Vec::new(),
+            flagged: false,
+            comments: Vec::new(),
+            anchor: None,
+        };
+        for (_, _, m) in marks.iter().filter(|(s, e, _)| *s <= a && b <= *e) {
+            match m {
+                Mark::Point(i) => seg.points.push(*i),
+                Mark::Flag(_) => seg.flagged = true,
+                Mark::Comment(c) => seg.comments.push(*c),
+            }
+            let id = m.anchor(prefix);
+            if seg.anchor.is_none() && seen_anchor.insert(id.clone()) {
+                seg.anchor = Some(id);
+            }
+        }
+        seg.points.sort_unstable();
+        seg.points.dedup();
+        out.push(seg);
+    }
+    out
+}
+
+/// A marked byte range of the answer: start, end and what marks it.
+type MarkSpan = (usize, usize, Mark);
+
+/// The spans of the covered points, the red flags and the comments.
+fn marks(alignment: Option<&Alignment>, comments: &[CommentSpan]) -> Vec<MarkSpan> {
+    let mut marks: Vec<MarkSpan> = Vec::new();
     if let Some(alignment) = alignment {
         for (i, p) in alignment
             .points
@@ -92,8 +130,14 @@ pub fn segments(
         }
     }
     marks.extend(comments.iter().map(|&(id, s, e)| (s, e, Mark::Comment(id))));
+    marks
+}
+
+/// Where the answer is cut, sorted and unique: its ends and the ends of every usable span
+/// (not empty, inside the answer, on character boundaries).
+fn cuts(answer: &str, marks: &[MarkSpan]) -> Vec<usize> {
     let mut cuts: Vec<usize> = vec![0, answer.len()];
-    for (s, e, _) in &marks {
+    for (s, e, _) in marks {
         if *s < *e
             && *e <= answer.len()
             && answer.is_char_boundary(*s)
@@ -105,42 +149,7 @@ pub fn segments(
     }
     cuts.sort_unstable();
     cuts.dedup();
-    let mut seen_anchor = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for w in cuts.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        if a >= b {
-            continue;
-        }
-        let mut seg = Segment {
-            text: answer[a..b].to_string(),
-            points: Vec::new(),
-            flagged: false,
-            comments: Vec::new(),
-            anchor: None,
-        };
-        for (s, e, m) in &marks {
-            if *s <= a && b <= *e {
-                match m {
-                    Mark::Point(i) => seg.points.push(*i),
-                    Mark::Flag(_) => seg.flagged = true,
-                    Mark::Comment(c) => seg.comments.push(*c),
-                }
-                let id = match m {
-                    Mark::Point(i) => format!("{prefix}-p{i}"),
-                    Mark::Flag(i) => format!("{prefix}-f{i}"),
-                    Mark::Comment(c) => format!("{prefix}-c{c}"),
-                };
-                if seg.anchor.is_none() && seen_anchor.insert(id.clone()) {
-                    seg.anchor = Some(id);
-                }
-            }
-        }
-        seg.points.sort_unstable();
-        seg.points.dedup();
-        out.push(seg);
-    }
-    out
+    cuts
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -148,6 +157,17 @@ enum Mark {
     Point(usize),
     Flag(usize),
     Comment(i64),
+}
+
+impl Mark {
+    /// The id of the mark's anchor: `r2-p0`, `r2-f1`, `r2-c9`.
+    fn anchor(self, prefix: &str) -> String {
+        match self {
+            Mark::Point(i) => format!("{prefix}-p{i}"),
+            Mark::Flag(i) => format!("{prefix}-f{i}"),
+            Mark::Comment(c) => format!("{prefix}-c{c}"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -166,6 +186,21 @@ mod tests {
             score: 1.0,
             weight: 1.0,
         }
+    }
+
+    #[test]
+    fn cuts_skip_empty_out_of_range_and_mid_character_spans() {
+        let answer = "naïve plan";
+        let marks = [
+            (0, 5, Mark::Point(0)),
+            (6, 6, Mark::Flag(0)),
+            (3, 4, Mark::Comment(1)),
+            (8, 40, Mark::Comment(2)),
+            (6, 11, Mark::Comment(3)),
+            (0, 5, Mark::Flag(1)),
+        ];
+        assert_eq!(cuts(answer, &marks), [0, 5, 6, 11]);
+        assert_eq!(cuts("", &[]), [0]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt;
 
 use super::{
@@ -44,32 +44,13 @@ pub async fn read_body_in_time(
         return next.run(req).await;
     }
     let json = wants_json(req.headers());
-    let refuse = |status: StatusCode, title: &'static str, text: &str| -> Response {
-        let mut resp = if json {
-            let mut r = json_error(super::error::AppError::BadRequest(text.to_string()));
-            *r.status_mut() = status;
-            r
-        } else {
-            let mut r = ErrorPage::new(status, title, text.to_string(), None).into_response();
-            *r.status_mut() = status;
-            r
-        };
-        // the rest of a refused body is never read: end the connection after this reply
-        resp.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        resp
-    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > LARGE_BODY) {
-        return refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Too large",
-            "What you sent is larger than this page accepts.",
-        );
+        return Refusal::TooLarge.response(json);
     }
     let peer = req
         .extensions()
@@ -77,11 +58,22 @@ pub async fn read_body_in_time(
         .map_or(IpAddr::from([127, 0, 0, 1]), |c| c.0.ip());
     // behind a trusted proxy, each forwarded client has its own slots
     let ip = client_address(peer, req.headers(), &state.config.trusted_proxies);
-    let (parts, mut body) = req.into_parts();
+    let (parts, body) = req.into_parts();
+    match read_in_time(body, &state, ip).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(refusal) => refusal.response(json),
+    }
+}
+
+/// Reads `body` to its end within `config.body_deadline`. A body not in within [`FAST`] takes
+/// one of its address's slots until it is.
+async fn read_in_time(mut body: Body, state: &AppState, ip: IpAddr) -> Result<Bytes, Refusal> {
     let started = Instant::now();
     let deadline = started + state.config.body_deadline;
     let mut buf = BytesMut::new();
-    // a body that is not in within FAST takes one of its address's slots until it is
     let mut slot = None;
     loop {
         let until = if slot.is_none() {
@@ -94,50 +86,80 @@ pub async fn read_body_in_time(
             Ok(Some(Ok(frame))) => {
                 if let Ok(data) = frame.into_data() {
                     if buf.len() + data.len() > LARGE_BODY {
-                        return refuse(
-                            StatusCode::PAYLOAD_TOO_LARGE,
-                            "Too large",
-                            "What you sent is larger than this page accepts.",
-                        );
+                        return Err(Refusal::TooLarge);
                     }
                     buf.extend_from_slice(&data);
                 }
             }
-            Ok(Some(Err(_))) => {
-                return refuse(
-                    StatusCode::BAD_REQUEST,
-                    "Upload broke off",
-                    "The request body broke off before it was complete. Send it again.",
+            Ok(Some(Err(_))) => return Err(Refusal::BrokeOff),
+            Err(_) if slot.is_none() => {
+                slot = Some(
+                    state
+                        .bodies
+                        .enter(ip, BODIES_PER_ADDRESS)
+                        .ok_or(Refusal::TooManySlow)?,
                 );
             }
-            Err(_) if slot.is_none() => match state.bodies.enter(ip, BODIES_PER_ADDRESS) {
-                Some(s) => slot = Some(s),
-                None => {
-                    let mut resp = refuse(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "Too many slow requests",
-                        "Your address is already sending several slow requests. Wait a moment, then try again.",
-                    );
-                    resp.headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
-                    return resp;
-                }
-            },
-            Err(_) => {
-                return refuse(
-                    StatusCode::REQUEST_TIMEOUT,
-                    "Too slow",
-                    &format!(
-                        "The request took longer than {} seconds to arrive, so it was dropped. Check your connection and send it again.",
-                        state.config.body_deadline.as_secs()
-                    ),
-                );
-            }
+            Err(_) => return Err(Refusal::TooSlow(state.config.body_deadline.as_secs())),
         }
     }
     drop(slot);
-    next.run(Request::from_parts(parts, Body::from(buf.freeze())))
-        .await
+    Ok(buf.freeze())
+}
+
+/// Why a body was refused before the router saw it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    TooLarge,
+    BrokeOff,
+    /// The address already has [`BODIES_PER_ADDRESS`] slow bodies in transit.
+    TooManySlow,
+    /// Not in within the deadline, in seconds.
+    TooSlow(u64),
+}
+
+impl Refusal {
+    /// The reply, as JSON or a page. The rest of a refused body is never read, so the
+    /// connection ends after it.
+    fn response(self, json: bool) -> Response {
+        let (status, title, text) = match self {
+            Self::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Too large",
+                "What you sent is larger than this page accepts.".to_string(),
+            ),
+            Self::BrokeOff => (
+                StatusCode::BAD_REQUEST,
+                "Upload broke off",
+                "The request body broke off before it was complete. Send it again.".to_string(),
+            ),
+            Self::TooManySlow => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many slow requests",
+                "Your address is already sending several slow requests. Wait a moment, then try again.".to_string(),
+            ),
+            Self::TooSlow(secs) => (
+                StatusCode::REQUEST_TIMEOUT,
+                "Too slow",
+                format!(
+                    "The request took longer than {secs} seconds to arrive, so it was dropped. Check your connection and send it again."
+                ),
+            ),
+        };
+        let mut resp = if json {
+            json_error(super::error::AppError::BadRequest(text))
+        } else {
+            ErrorPage::new(status, title, text, None).into_response()
+        };
+        *resp.status_mut() = status;
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        if self == Self::TooManySlow {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
+        }
+        resp
+    }
 }
 
 fn has_body(req: &Request) -> bool {
@@ -173,6 +195,27 @@ fn is_plain_id(id: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_refusal_closes_the_connection_and_only_the_slow_one_says_when_to_retry() {
+        for (refusal, status) in [
+            (Refusal::TooLarge, StatusCode::PAYLOAD_TOO_LARGE),
+            (Refusal::BrokeOff, StatusCode::BAD_REQUEST),
+            (Refusal::TooManySlow, StatusCode::TOO_MANY_REQUESTS),
+            (Refusal::TooSlow(20), StatusCode::REQUEST_TIMEOUT),
+        ] {
+            for json in [false, true] {
+                let resp = refusal.response(json);
+                assert_eq!(resp.status(), status, "{refusal:?} json={json}");
+                assert_eq!(resp.headers()[header::CONNECTION], "close");
+                assert_eq!(
+                    resp.headers().contains_key(header::RETRY_AFTER),
+                    refusal == Refusal::TooManySlow,
+                    "{refusal:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn t70_only_short_plain_request_ids_are_kept() {

@@ -52,6 +52,7 @@ use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
 
 use crate::{
     auth::{session_store::CachedStore, tokens::short_id},
+    config::Config,
     state::AppState,
 };
 
@@ -65,16 +66,6 @@ const MAX_IN_FLIGHT: usize = 256;
 /// The whole application: routes, sessions, CSRF, limits, headers, tracing.
 pub fn app(state: AppState, sessions: CachedStore) -> Router {
     let cfg = &state.config;
-    let session_layer = SessionManagerLayer::new(sessions)
-        .with_name(cfg.cookie_name())
-        .with_secure(cfg.is_https())
-        .with_http_only(true)
-        .with_same_site(SameSite::Lax)
-        .with_path("/")
-        // a browser-session cookie; idle and absolute lifetimes are enforced on the server
-        // (`extract::load_user`), and the row is written only when something changes
-        .with_expiry(Expiry::OnSessionEnd);
-
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     // `Router::layer` wraps each route on its own: what follows holds per request
     let router = routes::table()
@@ -85,7 +76,7 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
             error::with_user_chrome,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
-        .layer(session_layer)
+        .layer(session_layer(sessions, cfg))
         .layer(middleware::from_fn(session_save_failed))
         // outside the session layer, so it sees the session cookie a sign-in sets
         .layer(middleware::from_fn_with_state(state.clone(), csrf::visitor))
@@ -99,20 +90,7 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
             ServiceBuilder::new()
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(SetRequestIdLayer::new(request_id.clone(), RandomId))
-                .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                    let id = req
-                        .extensions()
-                        .get::<RequestId>()
-                        .and_then(|id| id.header_value().to_str().ok())
-                        .unwrap_or("-");
-                    // the route template, never the raw path: setup and invite links carry
-                    // their secret in the path
-                    let route = req
-                        .extensions()
-                        .get::<MatchedPath>()
-                        .map_or("unmatched", MatchedPath::as_str);
-                    tracing::info_span!("request", id, method = %req.method(), route)
-                }))
+                .layer(TraceLayer::new_for_http().make_span_with(request_span))
                 .layer(PropagateRequestIdLayer::new(request_id)),
         )
         .with_state(state.clone());
@@ -139,6 +117,35 @@ pub fn app(state: AppState, sessions: CachedStore) -> Router {
         ))
         .service(router);
     Router::new().fallback_service(service)
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Secure under https, for the browser session.
+fn session_layer(sessions: CachedStore, cfg: &Config) -> SessionManagerLayer<CachedStore> {
+    SessionManagerLayer::new(sessions)
+        .with_name(cfg.cookie_name())
+        .with_secure(cfg.is_https())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        // a browser-session cookie; idle and absolute lifetimes are enforced on the server
+        // (`extract::load_user`), and the row is written only when something changes
+        .with_expiry(Expiry::OnSessionEnd)
+}
+
+/// The log span of one request: its id, method and route.
+fn request_span(req: &Request) -> tracing::Span {
+    let id = req
+        .extensions()
+        .get::<RequestId>()
+        .and_then(|id| id.header_value().to_str().ok())
+        .unwrap_or("-");
+    // the route template, never the raw path: setup and invite links carry their secret in
+    // the path
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!("request", id, method = %req.method(), route)
 }
 
 async fn not_found() -> Response {

@@ -5,7 +5,7 @@
 use std::{collections::HashSet, sync::Arc};
 
 use crate::{
-    align::{Alignment, PointKind},
+    align::{Alignment, PointKind, WeakMatch},
     content::SectionKind,
     content_store::Pinned,
 };
@@ -227,41 +227,9 @@ pub fn build(
     let spans: Vec<CommentSpan> = comments.iter().map(|c| (c.id, c.start, c.end)).collect();
     let segs = segments(answer, Some(alignment), &spans, &prefix);
     let anchors: HashSet<&str> = segs.iter().filter_map(|s| s.anchor.as_deref()).collect();
-    let anchor_of = |id: String| anchors.contains(id.as_str()).then_some(id);
-    let points = alignment
-        .points
-        .iter()
-        .enumerate()
-        .map(|(i, p)| PointView {
-            index: i,
-            text: p.text.clone(),
-            covered: p.covered,
-            is_claim: p.kind == PointKind::Claim,
-            anchor: anchor_of(format!("{prefix}-p{i}")),
-        })
-        .collect();
+    let points = point_views(alignment, &prefix, &anchors);
     let flags = flag_views(alignment, &prefix, &anchors);
-    let weak = r.weak_answers();
-    let weak_hint = alignment
-        .weak_matches
-        .iter()
-        .filter(|w| w.score >= 0.5)
-        .max_by(|a, b| a.score.total_cmp(&b.score))
-        .and_then(|w| {
-            weak.get(w.index)
-                .map(|t| format!("Resembles weak answer {}: {}", w.index + 1, t))
-        });
-    let comments = comments
-        .into_iter()
-        .map(|c| CommentView {
-            anchor: format!("{prefix}-c{}", c.id),
-            id: c.id,
-            quote: c.quote,
-            body: c.body,
-            author: c.author,
-            mine: c.mine,
-        })
-        .collect();
+    let weak_hint = weak_hint(&alignment.weak_matches, &r.weak_answers());
     RoundView {
         number,
         name,
@@ -280,7 +248,7 @@ pub fn build(
         weak_answers,
         weak_labels,
         has_trap,
-        comments,
+        comments: comment_views(comments, &prefix),
     }
 }
 
@@ -324,6 +292,53 @@ pub fn weak_short(text: &str) -> String {
     }
 }
 
+/// The key points of an alignment, each with the anchor of its first marked run when shown.
+fn point_views(alignment: &Alignment, prefix: &str, anchors: &HashSet<&str>) -> Vec<PointView> {
+    alignment
+        .points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let id = format!("{prefix}-p{i}");
+            PointView {
+                index: i,
+                text: p.text.clone(),
+                covered: p.covered,
+                is_claim: p.kind == PointKind::Claim,
+                anchor: anchors.contains(id.as_str()).then_some(id),
+            }
+        })
+        .collect()
+}
+
+/// "Resembles weak answer k: …" for the weak answer the answer resembles most, if at least
+/// half.
+fn weak_hint(matches: &[WeakMatch], weak: &[&str]) -> Option<String> {
+    matches
+        .iter()
+        .filter(|w| w.score >= 0.5)
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+        .and_then(|w| {
+            weak.get(w.index)
+                .map(|t| format!("Resembles weak answer {}: {}", w.index + 1, t))
+        })
+}
+
+/// The comments as shown beside the answer, each anchored on its marked run.
+fn comment_views(comments: Vec<CommentInput>, prefix: &str) -> Vec<CommentView> {
+    comments
+        .into_iter()
+        .map(|c| CommentView {
+            anchor: format!("{prefix}-c{}", c.id),
+            id: c.id,
+            quote: c.quote,
+            body: c.body,
+            author: c.author,
+            mine: c.mine,
+        })
+        .collect()
+}
+
 /// The red flags of an alignment, each with the anchor of its marked phrase when shown.
 fn flag_views(alignment: &Alignment, prefix: &str, anchors: &HashSet<&str>) -> Vec<FlagView> {
     alignment
@@ -362,6 +377,23 @@ mod tests {
             short.ends_with('…') && short.chars().count() <= 80,
             "{short}"
         );
+    }
+
+    #[test]
+    fn the_hint_names_the_closest_weak_answer_from_half_a_resemblance_up() {
+        let at = |index, score| WeakMatch {
+            index,
+            score,
+            answer_spans: Vec::new(),
+        };
+        let weak = ["Just use a CDN.", "Add more servers."];
+        assert_eq!(
+            weak_hint(&[at(0, 0.6), at(1, 0.8)], &weak).as_deref(),
+            Some("Resembles weak answer 2: Add more servers.")
+        );
+        assert_eq!(weak_hint(&[at(0, 0.49)], &weak), None);
+        assert_eq!(weak_hint(&[at(5, 0.9)], &weak), None);
+        assert_eq!(weak_hint(&[], &weak), None);
     }
 
     #[test]
