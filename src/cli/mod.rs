@@ -226,7 +226,6 @@ async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> 
 /// standard input (one trailing newline dropped), so `printf … | gauntlet user create` keeps
 /// working in scripts.
 fn read_new_password() -> Result<String, CliError> {
-    use std::io::IsTerminal;
     if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password (12–128 characters, not shown): ")?;
         let again = rpassword::prompt_password("Same password again: ")?;

@@ -408,6 +408,48 @@ pub async fn save_draft(
     }))
 }
 
+/// An answer written by [`save_drafts`], with its new version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedDraft {
+    pub attempt_id: i64,
+    pub round_number: i64,
+    pub part: String,
+    pub version: i64,
+    pub saved_at: i64,
+}
+
+/// Many autosaves in one statement, each under the rules of [`save_draft`]: `drafts` is a JSON
+/// array of `{"a": attempt id, "u": user id, "r": round, "p": part, "v": base version, "b":
+/// body}`, at most one per answer (two drafts of one answer would race for the same row). The
+/// drafts that applied come back; the others did not change anything. One statement instead
+/// of one per draft: the writer hands SQLite the whole batch at once.
+pub async fn save_drafts(
+    db: impl SqliteExecutor<'_>,
+    drafts: &str,
+) -> Result<Vec<SavedDraft>, sqlx::Error> {
+    let now = clock::now();
+    sqlx::query_as!(
+        SavedDraft,
+        r#"update answers set body = d.body, version = answers.version + 1, updated_at = ?
+         from (select value ->> 'a' as attempt_id, value ->> 'u' as user_id,
+                      value ->> 'r' as round_number, value ->> 'p' as part,
+                      value ->> 'v' as base_version, value ->> 'b' as body
+               from json_each(?)) as d
+         where answers.attempt_id = d.attempt_id and answers.round_number = d.round_number
+           and answers.part = d.part and answers.version = d.base_version
+           and answers.submitted_at is null
+           and exists (select 1 from attempts where attempts.id = d.attempt_id
+                                                and attempts.user_id = d.user_id)
+         returning answers.attempt_id as "attempt_id!", answers.round_number as "round_number!",
+                   answers.part as "part!", answers.version as "version!",
+                   answers.updated_at as "saved_at!""#,
+        now,
+        drafts
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Submits an answer with its final text; submitted answers never change again.
 pub async fn submit(
     conn: &mut SqliteConnection,

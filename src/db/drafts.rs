@@ -47,6 +47,16 @@ pub struct Draft {
 }
 
 impl Draft {
+    /// The answer this draft writes: attempt, round and part.
+    fn answer(&self) -> (i64, i64, &'static str) {
+        (self.attempt_id, self.round, self.part)
+    }
+
+    /// Whether `saved` is this draft's answer.
+    fn writes(&self, saved: &attempts::SavedDraft) -> bool {
+        (saved.attempt_id, saved.round_number, saved.part.as_str()) == self.answer()
+    }
+
     /// Writes this draft on `db` (see [`attempts::save_draft`]).
     async fn apply(
         &self,
@@ -191,13 +201,63 @@ async fn write_batch(
         // alone: one statement is its own transaction (and takes the write lock first)
         return Ok(vec![d.apply(writer).await?]);
     }
+    let drafts: Vec<&Draft> = jobs.iter().map(|(d, _)| d).collect();
+    let (together, later) = first_per_answer(&drafts);
     let mut tx = super::begin_write(writer).await?;
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    for (d, _) in jobs {
-        outcomes.push(d.apply(&mut *tx).await?);
+    let saved = attempts::save_drafts(&mut *tx, &as_json(&drafts, &together)?).await?;
+    let mut outcomes: Vec<Option<SaveOutcome>> = drafts
+        .iter()
+        .map(|d| {
+            saved
+                .iter()
+                .find(|s| d.writes(s))
+                .map(|s| SaveOutcome::Saved {
+                    version: s.version,
+                    saved_at: s.saved_at,
+                })
+        })
+        .collect();
+    // a second draft of the same answer in this batch, in the order they came
+    for i in later {
+        outcomes[i] = drafts[i].apply(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// Splits a batch into the first draft of each answer (written together) and the later
+/// drafts of an answer already in the batch (written one by one after them).
+fn first_per_answer(drafts: &[&Draft]) -> (Vec<usize>, Vec<usize>) {
+    let mut seen = std::collections::HashSet::new();
+    (0..drafts.len()).partition(|&i| seen.insert(drafts[i].answer()))
+}
+
+/// The drafts at `indices` in the shape [`attempts::save_drafts`] reads.
+fn as_json(drafts: &[&Draft], indices: &[usize]) -> Result<String, sqlx::Error> {
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        a: i64,
+        u: i64,
+        r: i64,
+        p: &'a str,
+        v: i64,
+        b: &'a str,
+    }
+    let rows: Vec<Row<'_>> = indices
+        .iter()
+        .map(|&i| {
+            let d = drafts[i];
+            Row {
+                a: d.attempt_id,
+                u: d.user_id,
+                r: d.round,
+                p: d.part,
+                v: d.base_version,
+                b: &d.body,
+            }
+        })
+        .collect();
+    serde_json::to_string(&rows).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
 #[cfg(test)]
@@ -224,5 +284,80 @@ mod tests {
         assert!(unchecked.add(&draft(1, 60)), "and starts counting again");
         assert!(!unchecked.add(&draft(2, 60)));
         assert!(!unchecked.add(&draft(3, 101)), "one draft over the mark");
+    }
+
+    /// A batch writes the first draft of each answer in one statement and any later draft of
+    /// the same answer after it, in order; drafts that do not apply change nothing.
+    #[tokio::test]
+    async fn a_batch_saves_each_answer_in_order_and_skips_what_does_not_apply() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("d.db"), crate::db::Create::IfMissing)
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "insert into users (id, email, display_name, password_hash, role, created_at, updated_at)
+             values (1, 'a@x.test', 'A', 'x', 'candidate', 0, 0),
+                    (2, 'b@x.test', 'B', 'x', 'candidate', 0, 0);
+             insert into gauntlet_versions (slug, version, title, source, first_seen_at)
+             values ('g', 'v1', 'G', '', 0);
+             insert into attempts (id, user_id, slug, version, mode, started_at)
+             values (1, 1, 'g', 'v1', 'study', 0), (2, 2, 'g', 'v1', 'study', 0);
+             insert into answers (attempt_id, round_number, part, body, version,
+                                  first_viewed_at, updated_at)
+             values (1, 1, 'main', 'old', 0, 0, 0), (1, 1, 'follow_up', '', 0, 0, 0),
+                    (2, 1, 'main', '', 0, 0, 0);",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let d = |attempt_id, user_id, part, base_version, body: &str| {
+            let (tx, _) = oneshot::channel();
+            let draft = Draft {
+                attempt_id,
+                user_id,
+                round: 1,
+                part,
+                base_version,
+                body: body.into(),
+            };
+            (draft, tx)
+        };
+        let jobs = vec![
+            d(1, 1, "main", 0, "first"),
+            d(1, 1, "main", 1, "second, after the first"),
+            d(1, 1, "main", 1, "third, from a stale tab"),
+            d(1, 1, "follow_up", 0, "follow-up"),
+            d(2, 1, "main", 0, "not user 1's attempt"),
+            d(2, 2, "main", 5, "a version that never was"),
+        ];
+        let versions: Vec<Option<i64>> = write_batch(&pool, &jobs)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|o| match o {
+                Some(SaveOutcome::Saved { version, .. }) => Some(version),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(versions, [Some(1), Some(2), None, Some(1), None, None]);
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "select attempt_id, part, body, version from answers order by attempt_id, part",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (1, "follow_up".into(), "follow-up".into(), 1),
+                (1, "main".into(), "second, after the first".into(), 2),
+                (2, "main".into(), String::new(), 0),
+            ]
+        );
+        let kept: Vec<String> = sqlx::query_scalar("select body from answer_revisions order by id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(kept, ["old", "first"], "each overwritten text is kept");
     }
 }

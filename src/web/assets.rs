@@ -83,12 +83,21 @@ fn content_type(name: &str) -> &'static str {
 fn brotli_of(data: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     {
-        // quality 11 (the best), 4 MiB window: done once per file per process
-        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
+        // quality 11 (the best), done once per file per process, with a window just big enough
+        // for the file: a wider one compresses no better and its working memory would stay
+        // with the allocator after start-up (about 20 MB of idle RSS for a 4 MiB window)
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 11, window_bits(data.len()));
         w.write_all(data).ok()?;
         w.flush().ok()?;
     }
     Some(out)
+}
+
+/// The brotli window (log2 of its size) that holds `len` bytes: 10 to 22 (4 MiB). A window
+/// of 2^n bytes holds 2^n − 16 of them.
+fn window_bits(len: usize) -> u32 {
+    let needed = usize::BITS - len.saturating_add(15).leading_zeros();
+    needed.clamp(10, 22)
 }
 
 fn gzip_of(data: &[u8]) -> Option<Vec<u8>> {
@@ -190,6 +199,15 @@ pub fn respond(hashed: &str, headers: &HeaderMap) -> Option<Response> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_brotli_window_just_holds_the_file() {
+        assert_eq!(window_bits(0), 10);
+        assert_eq!(window_bits(40_816), 16);
+        assert_eq!(window_bits(65_520), 16);
+        assert_eq!(window_bits(65_521), 17);
+        assert_eq!(window_bits(usize::MAX), 22);
+    }
 
     #[test]
     fn urls_carry_a_content_hash() {
