@@ -29,6 +29,7 @@ pub mod quality;
 pub mod stats;
 pub mod terms;
 pub mod text;
+pub mod topic;
 pub mod weak;
 
 use std::sync::Arc;
@@ -51,6 +52,9 @@ const CLAIM_SHARE: f64 = 0.7;
 const WEAK_PENALTY: f64 = 0.3;
 /// Credit for a missed claim or term per unit of partial score.
 const PARTIAL_CREDIT: f64 = 0.6;
+/// Share of the coverage an answer not yet covered can gain by stating the trap guidance's
+/// explanations (`topic`): a correct discussion of the trap counts towards a strong answer.
+const TOPIC_SHARE: f64 = 0.3;
 
 /// The alignment of one answer with one round's guidance. Serialises to the documented JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -124,6 +128,8 @@ pub struct RoundGuide {
     weak: Vec<weak::WeakPattern>,
     traps: flags::TrapRules,
     claims: claims::ClaimRules,
+    /// Claims of the trap guidance's explanations.
+    topic: Vec<KeyPoint>,
     /// Content keys of the round's follow-up question: what a follow-up answer is about.
     follow_up_subject: Vec<String>,
 }
@@ -155,6 +161,7 @@ impl RoundGuide {
         // the practices the guidance insists on (claims' cue data), which hedges may name
         let traps = flags::prepare(round, &lexicon, stats, &claims::insisted_keys(&lexicon));
         let claims = claims::prepare(round, &lexicon, stats);
+        let topic = topic::prepare(round, &lexicon, stats);
         let mut follow_up_subject: Vec<String> = Vec::new();
         if let Some(q) = &round.follow_up {
             for u in lexicon.analyze(q).units {
@@ -169,6 +176,7 @@ impl RoundGuide {
             weak,
             traps,
             claims,
+            topic,
             follow_up_subject,
         }
     }
@@ -276,8 +284,9 @@ impl RoundGuide {
         }
     }
 
-    /// Coverage from the credit got of all claim and key-term weight, less the penalty for
-    /// an answer that is mostly a common weak answer.
+    /// Coverage from the credit got of all claim and key-term weight, raised by the trap
+    /// explanations the answer states, less the penalty for an answer that is mostly a
+    /// common weak answer.
     fn coverage(
         &self,
         (claim_got, claim_all): (f64, f64),
@@ -292,6 +301,8 @@ impl RoundGuide {
             (false, true) => term_got / term_all,
             (false, false) => 0.0,
         };
+        let topic = topic::agreement(&self.topic, index);
+        let coverage = coverage + TOPIC_SHARE * topic * (1.0 - coverage);
         // An answer that is mostly a common weak answer gets less credit for the words it
         // shares with the Strong Answer.
         let weak_raw = self
