@@ -41,6 +41,8 @@ const SUBJECT_WEIGHT: f64 = 0.6;
 const SUBJECT_WEIGHT_SMALL: f64 = 0.2;
 /// An opposing pair is a strong cue: a smaller shared subject is enough.
 const OPPOSITE_SUBJECT_WEIGHT: f64 = 0.35;
+/// With a certainty word in the claim as well, this much shared subject is enough.
+const OPPOSITE_SUBJECT_WEIGHT_CERTAIN: f64 = 0.25;
 /// A claim restates a warned belief when it holds this share of the belief's weight.
 const BELIEF_SHARE: f64 = 0.75;
 /// With a certainty word, a smaller share of a warned belief is enough.
