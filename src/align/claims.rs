@@ -84,6 +84,7 @@ struct Cues {
     qualifiers: Vec<Vec<String>>,
     choices: Vec<Vec<String>>,
     approximate: Vec<Vec<String>>,
+    intensifiers: Vec<Vec<String>>,
 }
 
 fn cues() -> &'static Cues {
@@ -127,6 +128,7 @@ fn parse_cues(data: &str) -> Cues {
             "qualifiers" => c.qualifiers.extend(list(line)),
             "choices" => c.choices.extend(list(line)),
             "approximate" => c.approximate.extend(list(line)),
+            "intensifiers" => c.intensifiers.extend(list(line)),
             _ => {}
         }
     }

@@ -224,7 +224,9 @@ impl<'a> Probe<'a> {
                 find(ws, r.clone(), p).into_iter().any(|i| {
                     // A capitalised certainty word mid-sentence is a name ("rotationPolicy Never").
                     let capital = i > r.start && ws[i].capital;
-                    if capital || denied(ws, r, i) {
+                    // "no lock whatsoever": an intensifier strengthens the denial before it.
+                    let intensifier = c.intensifiers.contains(p);
+                    if capital || (denied(ws, r, i) && !intensifier) {
                         return false;
                     }
                     // "instant only once granted", "zero unless …": a qualified certainty.
