@@ -62,6 +62,8 @@ const QUANTITY_REACH: usize = 3;
 const HEAVY_WEIGHT: f64 = 0.45;
 /// Shortest key that matches a longer key it begins (a word in another form).
 const SAME_WORD_PREFIX: usize = 5;
+/// How many units after a named belief a negator rejects it.
+const REJECT_REACH: usize = 5;
 /// Longest quoted guidance in a reason.
 const MAX_QUOTE: usize = 220;
 /// Connectives that start a new claim after a comma.
@@ -85,6 +87,7 @@ struct Cues {
     choices: Vec<Vec<String>>,
     approximate: Vec<Vec<String>>,
     intensifiers: Vec<Vec<String>>,
+    softeners: Vec<Vec<String>>,
 }
 
 fn cues() -> &'static Cues {
@@ -129,6 +132,7 @@ fn parse_cues(data: &str) -> Cues {
             "choices" => c.choices.extend(list(line)),
             "approximate" => c.approximate.extend(list(line)),
             "intensifiers" => c.intensifiers.extend(list(line)),
+            "softeners" => c.softeners.extend(list(line)),
             _ => {}
         }
     }
@@ -245,23 +249,38 @@ fn unit_key_at(a: &Analysis, at: usize) -> Option<&str> {
         .map(|u| u.key.as_str())
 }
 
+/// Where the belief's keys sit in the claim (first occurrence of each found).
+fn belief_units(a: &Analysis, claim: &Claim, belief: &Statement) -> Vec<usize> {
+    belief
+        .keys
+        .iter()
+        .filter_map(|(k, _, _)| {
+            claim
+                .units
+                .clone()
+                .find(|&i| key_and_parts(&a.units[i].key).any(|x| x == k))
+        })
+        .collect()
+}
+
 /// Whether the belief's keys found in the claim sit close together (a phrase, not words
 /// scattered over a long clause).
 fn close_together(a: &Analysis, claim: &Claim, belief: &Statement) -> bool {
-    let mut at: Vec<usize> = Vec::new();
-    for (k, _, _) in &belief.keys {
-        if let Some(i) = claim
-            .units
-            .clone()
-            .find(|&i| key_and_parts(&a.units[i].key).any(|x| x == k))
-        {
-            at.push(i);
-        }
-    }
+    let at = belief_units(a, claim, belief);
     let (Some(lo), Some(hi)) = (at.iter().min(), at.iter().max()) else {
         return false;
     };
     hi - lo <= belief.keys.len() * 2 + 3
+}
+
+/// Whether the claim rejects the belief it names: a negator within [`REJECT_REACH`] units
+/// after the belief's last key ("skipping the bad offset isn't free").
+fn rejected_in_claim(a: &Analysis, claim: &Claim, belief: &Statement) -> bool {
+    let Some(&hi) = belief_units(a, claim, belief).iter().max() else {
+        return false;
+    };
+    let end = (hi + 1 + REJECT_REACH).min(claim.units.end);
+    a.units[hi + 1..end].iter().any(|u| u.negator)
 }
 
 /// Two keys for one word in different forms ("replica" and "replic" from "replication"): one

@@ -9,7 +9,7 @@ use super::words::{Claim, Word, denied, find, find_any};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, Context, Cues, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
     OPPOSITE_SUBJECT_WEIGHT, OPPOSITE_SUBJECT_WEIGHT_CERTAIN, SUBJECT_KEYS, SUBJECT_WEIGHT_SMALL,
-    close_together, overlap, overlap_context, shares_subject, unit_key_at,
+    close_together, overlap, overlap_context, rejected_in_claim, shares_subject, unit_key_at,
 };
 use crate::align::text::{Analysis, Unit};
 
@@ -229,6 +229,11 @@ impl<'a> Probe<'a> {
                     if capital || (denied(ws, r, i) && !intensifier) {
                         return false;
                     }
+                    // "almost always", "nearly zero": softened, not absolute.
+                    let before = i.saturating_sub(1).max(r.start)..i;
+                    if !find_any(ws, before, &c.softeners).is_empty() {
+                        return false;
+                    }
                     // "instant only once granted", "zero unless …": a qualified certainty.
                     let next = i + p.len()..(i + p.len() + 3).min(r.end);
                     if !find_any(ws, next, &c.qualifiers).is_empty() {
@@ -268,6 +273,7 @@ impl<'a> Probe<'a> {
                     && n >= 2
                     && !hypothetical
                     && close_together(self.a, self.claim, s)
+                    && !rejected_in_claim(self.a, self.claim, s)
             } else {
                 share >= BELIEF_SHARE_CERTAIN && n >= 2
             };
