@@ -345,10 +345,11 @@ impl RoundGuide {
     }
 }
 
-/// A warned phrase found in the answer only where the answer rejects it ("raising it to ten
-/// minutes wouldn't fix it"): not a red flag.
+/// A warned phrase the answer rejects where it says it ("raising it to ten minutes wouldn't
+/// fix it"): not a red flag. One rejected piece is enough, since the phrase's words may be
+/// gathered from both sides of the denial.
 fn rejected_hit(answer: &str, f: &flags::FlagHit) -> bool {
-    !f.spans.is_empty() && f.spans.iter().all(|&s| claims::rejected(answer, s))
+    f.spans.iter().any(|&s| claims::rejected(answer, s))
 }
 
 /// Add claim flags after the warned-phrase flags (a claim already flagged for a warned phrase
