@@ -836,6 +836,69 @@ mod tests {
         let bluff = "The fix is easy: just raise session.timeout.ms to ten minutes.";
         assert!(flagged(&guide.align(bluff), bluff, "ten minutes"));
     }
+
+    #[test]
+    fn a_correct_discussion_of_the_trap_outscores_a_partial_answer() {
+        let guide = builtin_guide("jvm-memory-leak", 2);
+        let trap = "Shallow size is an object's own header and fields; retained size is what \
+            would be freed if it became unreachable. To find the leak I sort the dominator tree \
+            by retained size, since byte arrays and Strings top nearly every histogram and say \
+            nothing about who holds them.";
+        let partial = "I'd take a class histogram a few hours apart and later open one heap \
+            dump in Eclipse MAT.";
+        let off = "I'd shorten sprint planning to one hour.";
+        assert!(topic_of(&guide, trap) >= 0.5, "{}", topic_of(&guide, trap));
+        assert!(topic_of(&guide, off) < 0.05, "{}", topic_of(&guide, off));
+        let (t, p) = (guide.align(trap), guide.align(partial));
+        assert!(t.coverage > p.coverage, "{} vs {}", t.coverage, p.coverage);
+        assert!(t.red_flags.is_empty(), "{:?}", t.red_flags);
+    }
+
+    fn topic_of(guide: &RoundGuide, answer: &str) -> f64 {
+        let a = guide.lexicon.analyze(answer);
+        topic::agreement(&guide.topic, &AnswerIndex::new(&a))
+    }
+
+    #[test]
+    fn a_certainty_intensifying_a_denial_is_still_a_certainty() {
+        let guide = builtin_guide("zero-downtime-schema-migration", 2);
+        let answer = "I'd build it with CREATE INDEX CONCURRENTLY, which holds no lock whatsoever.";
+        let al = guide.align(answer);
+        assert!(
+            flagged(&al, answer, "no lock whatsoever"),
+            "{:?}",
+            al.red_flags
+        );
+    }
+
+    #[test]
+    fn a_softened_certainty_and_a_belief_rejected_in_place_are_not_flags() {
+        let jvm = builtin_guide("jvm-memory-leak", 2);
+        let hard = "The top of a histogram is always byte arrays and strings.";
+        assert!(!jvm.align(hard).red_flags.is_empty());
+        let soft = "The top of a histogram is almost always byte arrays and strings.";
+        assert!(jvm.align(soft).red_flags.is_empty());
+        let kafka = builtin_guide("kafka-consumer-lag", 4);
+        let said = "I'd just skip the bad offset and move on.";
+        assert!(flagged(&kafka.align(said), said, "skip"));
+        let rejected = "Skipping the bad offset isn't free: I'd capture the record first.";
+        let al = kafka.align(rejected);
+        assert!(!flagged(&al, rejected, "Skipping"), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn nothing_dismisses_a_sign_off_and_a_certain_pair_side_needs_less_subject() {
+        let mk = builtin_guide("multi-region-kubernetes", 3);
+        let dismissal =
+            "Restore takes longer, so there's nothing the business needs to sign off on.";
+        let al = mk.align(dismissal);
+        assert!(flagged(&al, dismissal, "sign off"), "{:?}", al.red_flags);
+        let pg = builtin_guide("postgres-index-under-load", 3);
+        let cleanup =
+            "If the build fails nothing is left behind, PostgreSQL cleans it up automatically.";
+        let al = pg.align(cleanup);
+        assert!(flagged(&al, cleanup, "cleans it up"), "{:?}", al.red_flags);
+    }
 }
 
 #[cfg(test)]
