@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use super::text::{Analysis, CONCEPT_DATA, Lexicon, Unit};
+use super::text::{Analysis, CONCEPT_DATA, Lexicon, Unit, data_lines};
 use check::Probe;
 use rules::{Statement, clip};
 use words::find_any;
@@ -101,20 +101,11 @@ fn phrase(s: &str) -> Vec<String> {
 
 fn parse_cues(data: &str) -> Cues {
     let mut c = Cues::default();
-    let mut section = String::new();
-    for line in data.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if line.starts_with('[') && line.ends_with(']') {
-            section = line[1..line.len() - 1].to_string();
-            continue;
-        }
+    for (section, line) in data_lines(data) {
         let list = |s: &str| -> Vec<Vec<String>> {
             s.split(',').map(phrase).filter(|p| !p.is_empty()).collect()
         };
-        match section.as_str() {
+        match section {
             "opposites" => {
                 if let Some((a, b)) = line.split_once('|') {
                     c.opposites.push([list(a), list(b)]);

@@ -8,7 +8,8 @@
 //! - **weak-answer resemblance** for each of `Round::weak_answers()` (0-based `index`);
 //! - **red flags**: phrases the Trap Alert / Trap Question Variant warn against found in the
 //!   answer, and expected hedges that are missing (empty `answer_spans`);
-//! - a **coverage** score in 0..=1 weighted by importance (library-wide IDF).
+//! - a **coverage** score in 0..=1 weighted by importance (library-wide IDF), raised for an
+//!   answer that states the trap guidance's explanations (`topic`).
 //!
 //! Matching survives real wording: case, punctuation, Snowball stemming, number formats
 //! ("50-200ms" = "50 to 200 ms"), acronym ↔ expansion (data plus pairs learned from "Long Form
@@ -59,7 +60,8 @@ const TOPIC_SHARE: f64 = 0.3;
 /// The alignment of one answer with one round's guidance. Serialises to the documented JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alignment {
-    /// Weighted share of the Strong Answer's key points the answer covers, 0..=1.
+    /// Weighted share of the Strong Answer's key points the answer covers, 0..=1, raised by
+    /// part of what is left for stating the trap guidance's explanations.
     pub coverage: f64,
     /// Claims first, then key terms, each in Strong Answer order.
     pub points: Vec<PointMatch>,

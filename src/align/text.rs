@@ -155,6 +155,23 @@ fn looks_like_acronym(word: &str) -> bool {
     upper >= 2 && core.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
+/// The lines of a data file in the `synonyms.txt` format, trimmed, each with the `[section]`
+/// it belongs to; blank lines, `#` comments and the headers themselves are skipped.
+pub(crate) fn data_lines(data: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut section = "";
+    data.lines().filter_map(move |line| {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name;
+            return None;
+        }
+        Some((section, line))
+    })
+}
+
 /// The sections of the lexicon data, read line by line before the tables are built.
 #[derive(Default)]
 struct RawData {
@@ -172,17 +189,8 @@ impl RawData {
     /// Read `[section]` headers and their comma-separated (or `a = long`) lines.
     fn parse(data: &str) -> Self {
         let mut raw = RawData::default();
-        let mut section = String::new();
-        for line in data.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if line.starts_with('[') && line.ends_with(']') {
-                section = line[1..line.len() - 1].to_string();
-                continue;
-            }
-            raw.add_line(&section, line);
+        for (section, line) in data_lines(data) {
+            raw.add_line(section, line);
         }
         raw
     }

@@ -22,17 +22,17 @@ pub(super) struct RawToken {
     pub(super) chunk: u32,
 }
 
+/// Where a token sits: its sentence, clause and whitespace chunk indices.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Pos {
+    sentence: u32,
+    clause: u32,
+    chunk: u32,
+}
+
 impl RawToken {
     /// A token that is neither a number nor written with capitals.
-    fn plain(
-        start: usize,
-        end: usize,
-        lower: String,
-        base: String,
-        sentence: u32,
-        clause: u32,
-        chunk: u32,
-    ) -> Self {
+    fn plain(start: usize, end: usize, lower: String, base: String, at: Pos) -> Self {
         RawToken {
             start,
             end,
@@ -42,9 +42,9 @@ impl RawToken {
             acronym: false,
             capital: false,
             inner_capital: false,
-            sentence,
-            clause,
-            chunk,
+            sentence: at.sentence,
+            clause: at.clause,
+            chunk: at.chunk,
         }
     }
 }
@@ -79,27 +79,27 @@ fn word_end(chars: &[(usize, char)], i: usize) -> usize {
 }
 
 /// Advance the sentence and clause counters for the punctuation at `chars[i]`.
-fn boundary(chars: &[(usize, char)], i: usize, sentence: &mut u32, clause: &mut u32) {
+fn boundary(chars: &[(usize, char)], i: usize, at: &mut Pos) {
     let next_char = |j: usize| chars.get(j).map(|&(_, c)| c);
     match chars[i].1 {
         '.' | '!' | '?' => {
             let nxt = next_char(i + 1);
             if nxt.is_none_or(|c| c.is_whitespace() || c == '"' || c == '\u{201d}' || c == ')') {
-                *sentence += 1;
-                *clause += 1;
+                at.sentence += 1;
+                at.clause += 1;
             }
         }
         ',' | ';' | ':' | '(' | ')' | '[' | ']' | '\u{2014}' | '\u{2013}' | '"' | '\u{201c}'
-        | '\u{201d}' => *clause += 1,
+        | '\u{201d}' => at.clause += 1,
         '\n' if next_char(i + 1) == Some('\n') => {
-            *sentence += 1;
-            *clause += 1;
+            at.sentence += 1;
+            at.clause += 1;
         }
         '-' if next_char(i + 1).is_some_and(char::is_whitespace)
             && i > 0
             && chars[i - 1].1.is_whitespace() =>
         {
-            *clause += 1
+            at.clause += 1
         }
         _ => {}
     }
@@ -111,44 +111,34 @@ impl Lexicon {
     pub(super) fn raw_tokens(&self, text: &str) -> Vec<RawToken> {
         let mut out: Vec<RawToken> = Vec::new();
         let chars: Vec<(usize, char)> = text.char_indices().collect();
-        let mut sentence = 0u32;
-        let mut clause = 0u32;
-        let mut chunk = 0u32;
+        let mut at = Pos::default();
         let mut i = 0;
         while i < chars.len() {
             let (pos, c) = chars[i];
             if c.is_alphanumeric() {
                 let j = word_end(&chars, i);
                 let end = chars.get(j).map_or(text.len(), |&(p, _)| p);
-                self.push_word(&mut out, &text[pos..end], pos, sentence, clause, chunk);
+                self.push_word(&mut out, &text[pos..end], pos, at);
                 i = j;
                 continue;
             }
             if c == '%' {
                 let end = pos + c.len_utf8();
-                let t = RawToken::plain(pos, end, "%".into(), "%".into(), sentence, clause, chunk);
+                let t = RawToken::plain(pos, end, "%".into(), "%".into(), at);
                 out.push(t);
             } else {
-                boundary(&chars, i, &mut sentence, &mut clause);
+                boundary(&chars, i, &mut at);
             }
             if c.is_whitespace() {
-                chunk += 1;
+                at.chunk += 1;
             }
             i += 1;
         }
         out
     }
 
-    pub(super) fn push_word(
-        &self,
-        out: &mut Vec<RawToken>,
-        word: &str,
-        start: usize,
-        sentence: u32,
-        clause: u32,
-        chunk: u32,
-    ) {
-        if self.push_number_prefixed(out, word, start, sentence, clause, chunk) {
+    pub(super) fn push_word(&self, out: &mut Vec<RawToken>, word: &str, start: usize, at: Pos) {
+        if self.push_number_prefixed(out, word, start, at) {
             return;
         }
         let lower: String = word
@@ -161,18 +151,18 @@ impl Lexicon {
             .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
             && let Ok(v) = lower.replace(',', "").parse::<f64>()
         {
-            out.push(self.number_token(start, start + word.len(), v, sentence, clause, chunk));
+            out.push(self.number_token(start, start + word.len(), v, at));
             return;
         }
         if let Some(v) = word_number(&lower) {
-            out.push(self.number_token(start, start + word.len(), v, sentence, clause, chunk));
+            out.push(self.number_token(start, start + word.len(), v, at));
             return;
         }
         // "k" right after a number is a thousands suffix ("$15 k" is rare; "15k" handled above).
         let acronym = word.len() >= 2 && looks_like_acronym(word);
         let base = self.base_of(&lower, acronym);
         let end = start + word.len();
-        let mut t = RawToken::plain(start, end, lower, base, sentence, clause, chunk);
+        let mut t = RawToken::plain(start, end, lower, base, at);
         t.acronym = acronym;
         t.capital = word.chars().next().is_some_and(char::is_uppercase);
         t.inner_capital = word.chars().skip(1).any(char::is_uppercase);
@@ -186,9 +176,7 @@ impl Lexicon {
         out: &mut Vec<RawToken>,
         word: &str,
         start: usize,
-        sentence: u32,
-        clause: u32,
-        chunk: u32,
+        at: Pos,
     ) -> bool {
         let starts_digit = word.chars().next().is_some_and(|c| c.is_ascii_digit());
         let Some(split) = word
@@ -205,47 +193,21 @@ impl Lexicon {
         let rest_lower = rest.to_lowercase();
         if rest_lower == "k" {
             v *= 1000.0;
-            out.push(self.number_token(start, end, v, sentence, clause, chunk));
+            out.push(self.number_token(start, end, v, at));
             return true;
         }
-        out.push(self.number_token(start, start + split, v, sentence, clause, chunk));
+        out.push(self.number_token(start, start + split, v, at));
         let base = self.base_of(&rest_lower, false);
-        let t = RawToken::plain(
-            start + split,
-            end,
-            rest_lower,
-            base,
-            sentence,
-            clause,
-            chunk,
-        );
+        let t = RawToken::plain(start + split, end, rest_lower, base, at);
         out.push(t);
         true
     }
 
-    pub(super) fn number_token(
-        &self,
-        start: usize,
-        end: usize,
-        v: f64,
-        sentence: u32,
-        clause: u32,
-        chunk: u32,
-    ) -> RawToken {
+    pub(super) fn number_token(&self, start: usize, end: usize, v: f64, at: Pos) -> RawToken {
         let key = number_key(v);
-        RawToken {
-            start,
-            end,
-            lower: key.clone(),
-            base: key,
-            number: true,
-            acronym: false,
-            capital: false,
-            inner_capital: false,
-            sentence,
-            clause,
-            chunk,
-        }
+        let mut t = RawToken::plain(start, end, key.clone(), key, at);
+        t.number = true;
+        t
     }
 
     pub(super) fn is_negator_word(&self, lower: &str) -> bool {
