@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use super::text::{Analysis, CONCEPT_DATA, Lexicon, Unit};
+use super::text::{Analysis, CONCEPT_DATA, Lexicon, Unit, data_lines};
 use check::Probe;
 use rules::{Statement, clip};
 use words::find_any;
@@ -41,6 +41,8 @@ const SUBJECT_WEIGHT: f64 = 0.6;
 const SUBJECT_WEIGHT_SMALL: f64 = 0.2;
 /// An opposing pair is a strong cue: a smaller shared subject is enough.
 const OPPOSITE_SUBJECT_WEIGHT: f64 = 0.35;
+/// With a certainty word in the claim as well, this much shared subject is enough.
+const OPPOSITE_SUBJECT_WEIGHT_CERTAIN: f64 = 0.25;
 /// A claim restates a warned belief when it holds this share of the belief's weight.
 const BELIEF_SHARE: f64 = 0.75;
 /// With a certainty word, a smaller share of a warned belief is enough.
@@ -60,6 +62,8 @@ const QUANTITY_REACH: usize = 3;
 const HEAVY_WEIGHT: f64 = 0.45;
 /// Shortest key that matches a longer key it begins (a word in another form).
 const SAME_WORD_PREFIX: usize = 5;
+/// How many units after a named belief a negator rejects it.
+const REJECT_REACH: usize = 5;
 /// Longest quoted guidance in a reason.
 const MAX_QUOTE: usize = 220;
 /// Connectives that start a new claim after a comma.
@@ -82,6 +86,8 @@ struct Cues {
     qualifiers: Vec<Vec<String>>,
     choices: Vec<Vec<String>>,
     approximate: Vec<Vec<String>>,
+    intensifiers: Vec<Vec<String>>,
+    softeners: Vec<Vec<String>>,
 }
 
 fn cues() -> &'static Cues {
@@ -95,20 +101,11 @@ fn phrase(s: &str) -> Vec<String> {
 
 fn parse_cues(data: &str) -> Cues {
     let mut c = Cues::default();
-    let mut section = String::new();
-    for line in data.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if line.starts_with('[') && line.ends_with(']') {
-            section = line[1..line.len() - 1].to_string();
-            continue;
-        }
+    for (section, line) in data_lines(data) {
         let list = |s: &str| -> Vec<Vec<String>> {
             s.split(',').map(phrase).filter(|p| !p.is_empty()).collect()
         };
-        match section.as_str() {
+        match section {
             "opposites" => {
                 if let Some((a, b)) = line.split_once('|') {
                     c.opposites.push([list(a), list(b)]);
@@ -125,6 +122,8 @@ fn parse_cues(data: &str) -> Cues {
             "qualifiers" => c.qualifiers.extend(list(line)),
             "choices" => c.choices.extend(list(line)),
             "approximate" => c.approximate.extend(list(line)),
+            "intensifiers" => c.intensifiers.extend(list(line)),
+            "softeners" => c.softeners.extend(list(line)),
             _ => {}
         }
     }
@@ -241,23 +240,38 @@ fn unit_key_at(a: &Analysis, at: usize) -> Option<&str> {
         .map(|u| u.key.as_str())
 }
 
+/// Where the belief's keys sit in the claim (first occurrence of each found).
+fn belief_units(a: &Analysis, claim: &Claim, belief: &Statement) -> Vec<usize> {
+    belief
+        .keys
+        .iter()
+        .filter_map(|(k, _, _)| {
+            claim
+                .units
+                .clone()
+                .find(|&i| key_and_parts(&a.units[i].key).any(|x| x == k))
+        })
+        .collect()
+}
+
 /// Whether the belief's keys found in the claim sit close together (a phrase, not words
 /// scattered over a long clause).
 fn close_together(a: &Analysis, claim: &Claim, belief: &Statement) -> bool {
-    let mut at: Vec<usize> = Vec::new();
-    for (k, _, _) in &belief.keys {
-        if let Some(i) = claim
-            .units
-            .clone()
-            .find(|&i| key_and_parts(&a.units[i].key).any(|x| x == k))
-        {
-            at.push(i);
-        }
-    }
+    let at = belief_units(a, claim, belief);
     let (Some(lo), Some(hi)) = (at.iter().min(), at.iter().max()) else {
         return false;
     };
     hi - lo <= belief.keys.len() * 2 + 3
+}
+
+/// Whether the claim rejects the belief it names: a negator within [`REJECT_REACH`] units
+/// after the belief's last key ("skipping the bad offset isn't free").
+fn rejected_in_claim(a: &Analysis, claim: &Claim, belief: &Statement) -> bool {
+    let Some(&hi) = belief_units(a, claim, belief).iter().max() else {
+        return false;
+    };
+    let end = (hi + 1 + REJECT_REACH).min(claim.units.end);
+    a.units[hi + 1..end].iter().any(|u| u.negator)
 }
 
 /// Two keys for one word in different forms ("replica" and "replic" from "replication"): one

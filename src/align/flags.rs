@@ -272,30 +272,41 @@ pub fn prepare(
                 }
             }
         }
-        for (_, needs) in &group.hedges {
-            for n in needs {
-                if insisted.contains(&n.key)
-                    && n.weight >= PRACTICE_WEIGHT
-                    && !n.negated
-                    && !group.practices.iter().any(|p| p.key == n.key)
-                {
-                    group.practices.push(n.clone());
-                }
-            }
-        }
-        for (phrase, _) in &group.hedges {
-            for part in phrase.split(['\u{2014}', '\u{2013}', ';', ',']) {
-                let needs = needs_of(&lexicon.analyze(part).units, weight);
-                if needs.len() >= 3 {
-                    group.parts.push(needs);
-                }
-            }
-        }
         if !group.hedges.is_empty() {
+            complete_group(&mut group, lexicon, weight, insisted);
             rules.hedges.push(group);
         }
     }
     rules
+}
+
+/// Fill a hedge group's practices (insisted practices its hedges name) and parts (clauses
+/// of its hedges with three or more keys).
+fn complete_group(
+    group: &mut HedgeGroup,
+    lexicon: &Lexicon,
+    weight: impl Fn(&super::text::Unit) -> f64 + Copy,
+    insisted: &[String],
+) {
+    for (_, needs) in &group.hedges {
+        for n in needs {
+            if insisted.contains(&n.key)
+                && n.weight >= PRACTICE_WEIGHT
+                && !n.negated
+                && !group.practices.iter().any(|p| p.key == n.key)
+            {
+                group.practices.push(n.clone());
+            }
+        }
+    }
+    for (phrase, _) in &group.hedges {
+        for part in phrase.split(['\u{2014}', '\u{2013}', ';', ',']) {
+            let needs = needs_of(&lexicon.analyze(part).units, weight);
+            if needs.len() >= 3 {
+                group.parts.push(needs);
+            }
+        }
+    }
 }
 
 /// A red flag found for an answer (before conversion to the public type).

@@ -8,7 +8,8 @@
 //! - **weak-answer resemblance** for each of `Round::weak_answers()` (0-based `index`);
 //! - **red flags**: phrases the Trap Alert / Trap Question Variant warn against found in the
 //!   answer, and expected hedges that are missing (empty `answer_spans`);
-//! - a **coverage** score in 0..=1 weighted by importance (library-wide IDF).
+//! - a **coverage** score in 0..=1 weighted by importance (library-wide IDF), raised for an
+//!   answer that states the trap guidance's explanations (`topic`).
 //!
 //! Matching survives real wording: case, punctuation, Snowball stemming, number formats
 //! ("50-200ms" = "50 to 200 ms"), acronym ↔ expansion (data plus pairs learned from "Long Form
@@ -29,6 +30,7 @@ pub mod quality;
 pub mod stats;
 pub mod terms;
 pub mod text;
+pub mod topic;
 pub mod weak;
 
 use std::sync::Arc;
@@ -51,11 +53,15 @@ const CLAIM_SHARE: f64 = 0.7;
 const WEAK_PENALTY: f64 = 0.3;
 /// Credit for a missed claim or term per unit of partial score.
 const PARTIAL_CREDIT: f64 = 0.6;
+/// Share of the coverage an answer not yet covered can gain by stating the trap guidance's
+/// explanations (`topic`): a correct discussion of the trap counts towards a strong answer.
+const TOPIC_SHARE: f64 = 0.3;
 
 /// The alignment of one answer with one round's guidance. Serialises to the documented JSON.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alignment {
-    /// Weighted share of the Strong Answer's key points the answer covers, 0..=1.
+    /// Weighted share of the Strong Answer's key points the answer covers, 0..=1, raised by
+    /// part of what is left for stating the trap guidance's explanations.
     pub coverage: f64,
     /// Claims first, then key terms, each in Strong Answer order.
     pub points: Vec<PointMatch>,
@@ -124,6 +130,8 @@ pub struct RoundGuide {
     weak: Vec<weak::WeakPattern>,
     traps: flags::TrapRules,
     claims: claims::ClaimRules,
+    /// Claims of the trap guidance's explanations.
+    topic: Vec<KeyPoint>,
     /// Content keys of the round's follow-up question: what a follow-up answer is about.
     follow_up_subject: Vec<String>,
 }
@@ -155,6 +163,7 @@ impl RoundGuide {
         // the practices the guidance insists on (claims' cue data), which hedges may name
         let traps = flags::prepare(round, &lexicon, stats, &claims::insisted_keys(&lexicon));
         let claims = claims::prepare(round, &lexicon, stats);
+        let topic = topic::prepare(round, &lexicon, stats);
         let mut follow_up_subject: Vec<String> = Vec::new();
         if let Some(q) = &round.follow_up {
             for u in lexicon.analyze(q).units {
@@ -169,6 +178,7 @@ impl RoundGuide {
             weak,
             traps,
             claims,
+            topic,
             follow_up_subject,
         }
     }
@@ -276,8 +286,9 @@ impl RoundGuide {
         }
     }
 
-    /// Coverage from the credit got of all claim and key-term weight, less the penalty for
-    /// an answer that is mostly a common weak answer.
+    /// Coverage from the credit got of all claim and key-term weight, raised by the trap
+    /// explanations the answer states, less the penalty for an answer that is mostly a
+    /// common weak answer.
     fn coverage(
         &self,
         (claim_got, claim_all): (f64, f64),
@@ -292,6 +303,8 @@ impl RoundGuide {
             (false, true) => term_got / term_all,
             (false, false) => 0.0,
         };
+        let topic = topic::agreement(&self.topic, index);
+        let coverage = coverage + TOPIC_SHARE * topic * (1.0 - coverage);
         // An answer that is mostly a common weak answer gets less credit for the words it
         // shares with the Strong Answer.
         let weak_raw = self
@@ -334,10 +347,11 @@ impl RoundGuide {
     }
 }
 
-/// A warned phrase found in the answer only where the answer rejects it ("raising it to ten
-/// minutes wouldn't fix it"): not a red flag.
+/// A warned phrase the answer rejects where it says it ("raising it to ten minutes wouldn't
+/// fix it"): not a red flag. One rejected piece is enough, since the phrase's words may be
+/// gathered from both sides of the denial.
 fn rejected_hit(answer: &str, f: &flags::FlagHit) -> bool {
-    !f.spans.is_empty() && f.spans.iter().all(|&s| claims::rejected(answer, s))
+    f.spans.iter().any(|&s| claims::rejected(answer, s))
 }
 
 /// Add claim flags after the warned-phrase flags (a claim already flagged for a warned phrase
@@ -823,6 +837,69 @@ mod tests {
         assert!(!flagged(&al, rejected, "ten minutes"), "{:?}", al.red_flags);
         let bluff = "The fix is easy: just raise session.timeout.ms to ten minutes.";
         assert!(flagged(&guide.align(bluff), bluff, "ten minutes"));
+    }
+
+    #[test]
+    fn a_correct_discussion_of_the_trap_outscores_a_partial_answer() {
+        let guide = builtin_guide("jvm-memory-leak", 2);
+        let trap = "Shallow size is an object's own header and fields; retained size is what \
+            would be freed if it became unreachable. To find the leak I sort the dominator tree \
+            by retained size, since byte arrays and Strings top nearly every histogram and say \
+            nothing about who holds them.";
+        let partial = "I'd take a class histogram a few hours apart and later open one heap \
+            dump in Eclipse MAT.";
+        let off = "I'd shorten sprint planning to one hour.";
+        assert!(topic_of(&guide, trap) >= 0.5, "{}", topic_of(&guide, trap));
+        assert!(topic_of(&guide, off) < 0.05, "{}", topic_of(&guide, off));
+        let (t, p) = (guide.align(trap), guide.align(partial));
+        assert!(t.coverage > p.coverage, "{} vs {}", t.coverage, p.coverage);
+        assert!(t.red_flags.is_empty(), "{:?}", t.red_flags);
+    }
+
+    fn topic_of(guide: &RoundGuide, answer: &str) -> f64 {
+        let a = guide.lexicon.analyze(answer);
+        topic::agreement(&guide.topic, &AnswerIndex::new(&a))
+    }
+
+    #[test]
+    fn a_certainty_intensifying_a_denial_is_still_a_certainty() {
+        let guide = builtin_guide("zero-downtime-schema-migration", 2);
+        let answer = "I'd build it with CREATE INDEX CONCURRENTLY, which holds no lock whatsoever.";
+        let al = guide.align(answer);
+        assert!(
+            flagged(&al, answer, "no lock whatsoever"),
+            "{:?}",
+            al.red_flags
+        );
+    }
+
+    #[test]
+    fn a_softened_certainty_and_a_belief_rejected_in_place_are_not_flags() {
+        let jvm = builtin_guide("jvm-memory-leak", 2);
+        let hard = "The top of a histogram is always byte arrays and strings.";
+        assert!(!jvm.align(hard).red_flags.is_empty());
+        let soft = "The top of a histogram is almost always byte arrays and strings.";
+        assert!(jvm.align(soft).red_flags.is_empty());
+        let kafka = builtin_guide("kafka-consumer-lag", 4);
+        let said = "I'd just skip the bad offset and move on.";
+        assert!(flagged(&kafka.align(said), said, "skip"));
+        let rejected = "Skipping the bad offset isn't free: I'd capture the record first.";
+        let al = kafka.align(rejected);
+        assert!(!flagged(&al, rejected, "Skipping"), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn nothing_dismisses_a_sign_off_and_a_certain_pair_side_needs_less_subject() {
+        let mk = builtin_guide("multi-region-kubernetes", 3);
+        let dismissal =
+            "Restore takes longer, so there's nothing the business needs to sign off on.";
+        let al = mk.align(dismissal);
+        assert!(flagged(&al, dismissal, "sign off"), "{:?}", al.red_flags);
+        let pg = builtin_guide("postgres-index-under-load", 3);
+        let cleanup =
+            "If the build fails nothing is left behind, PostgreSQL cleans it up automatically.";
+        let al = pg.align(cleanup);
+        assert!(flagged(&al, cleanup, "cleans it up"), "{:?}", al.red_flags);
     }
 }
 

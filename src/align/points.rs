@@ -115,15 +115,28 @@ pub fn derive(
 ) -> Vec<KeyPoint> {
     let a = lexicon.analyze(text);
     let found = terms::extract(text, &a, lexicon);
+    let mut points = claim_points(text, item, &a, &found, stats);
+    points.extend(term_points(text, item, &a, found, stats));
+    points
+}
+
+/// The claims of an analysed text as key points.
+fn claim_points(
+    text: &str,
+    item: Option<usize>,
+    a: &Analysis,
+    found: &[terms::FoundTerm],
+    stats: &LibraryStats,
+) -> Vec<KeyPoint> {
     let mut in_term = vec![false; a.units.len()];
-    for t in &found {
+    for t in found {
         for k in t.units.clone() {
             in_term[k] = true;
         }
     }
     let unit_index = |u: &Unit| a.units.iter().position(|x| std::ptr::eq(x, u));
     let mut claims = Vec::new();
-    for (s, e) in claim_ranges(text, &a) {
+    for (s, e) in claim_ranges(text, a) {
         let slice = &a.units[s..e];
         let needs = needs_of(slice.iter().filter(|u| u.content), |u| {
             let boost = unit_index(u).map_or(1.0, |k| if in_term[k] { TERM_BOOST } else { 1.0 });
@@ -149,7 +162,18 @@ pub fn derive(
             needs,
         });
     }
-    let mut term_points = Vec::new();
+    claims
+}
+
+/// The key terms of an analysed text as key points.
+fn term_points(
+    text: &str,
+    item: Option<usize>,
+    a: &Analysis,
+    found: Vec<terms::FoundTerm>,
+    stats: &LibraryStats,
+) -> Vec<KeyPoint> {
+    let mut points = Vec::new();
     for t in found {
         let slice = &a.units[t.units.clone()];
         let needs = needs_of(slice, |u| if u.unit { 0.5 } else { stats.weight(&u.key) });
@@ -158,7 +182,7 @@ pub fn derive(
         }
         let span = [slice[0].start, slice[slice.len() - 1].end];
         let mean = needs.iter().map(|n| n.weight).sum::<f64>() / needs.len() as f64;
-        term_points.push(KeyPoint {
+        points.push(KeyPoint {
             kind: PointKind::Term(t.kind),
             text: text.get(span[0]..span[1]).unwrap_or("").to_string(),
             span,
@@ -167,8 +191,7 @@ pub fn derive(
             needs,
         });
     }
-    claims.extend(term_points);
-    claims
+    points
 }
 
 /// Match one key point against an answer.

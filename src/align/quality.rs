@@ -504,12 +504,24 @@ mod tests {
             "every answer names a known round"
         );
         assert!(report.rounds >= 45);
-        assert!(report.false_flags <= 0.06, "target <= 8 %");
+        // the whole set, with the answers added after the first 288
+        assert!(report.false_flags <= 0.04, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(report.bluff_detection >= 0.80, "target >= 85 %");
-        assert!(report.auc_strong_vs_partial >= 0.93, "target >= 0.95");
-        assert!(report.full_ordering >= 0.77, "target >= 85 %");
+        assert!(report.auc_strong_vs_partial >= 0.98, "target >= 0.95");
+        assert!(report.full_ordering >= 0.93, "target >= 85 %");
+        // the original 288 answers meet every target
+        let original = evaluate_dev(&gauntlets, &answers[..ORIGINAL_DEV], &stats);
+        print!("{original}");
+        assert!(original.false_flags <= 0.04, "target <= 8 %");
+        assert!(original.auc_strong_vs_low >= 0.99, "target >= 0.97");
+        assert!(original.bluff_detection >= 0.85, "target >= 85 %");
+        assert!(original.auc_strong_vs_partial >= 0.98, "target >= 0.95");
+        assert!(original.full_ordering >= 0.93, "target >= 85 %");
     }
+
+    /// How many lines of dev.jsonl are the original set (later answers are appended).
+    const ORIGINAL_DEV: usize = 288;
 
     #[test]
     fn jsonl_errors_name_the_line() {

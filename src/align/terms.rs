@@ -51,8 +51,31 @@ pub fn extract(text: &str, a: &Analysis, lexicon: &Lexicon) -> Vec<FoundTerm> {
     let units = &a.units;
     let mut found: Vec<FoundTerm> = Vec::new();
     let mut covered = vec![false; units.len()];
+    names(units, &mut found, &mut covered);
+    identifiers(text, units, &mut found, &mut covered);
+    numbers(units, &mut found, &covered);
+    verbs(units, lexicon, &mut found, &covered);
+    found.sort_by_key(|t| t.units.start);
+    dedupe(units, &mut found);
+    found
+}
+
+/// Record a found term and mark its units covered.
+fn push_covering(
+    found: &mut Vec<FoundTerm>,
+    covered: &mut [bool],
+    kind: TermKind,
+    r: Range<usize>,
+) {
+    for c in &mut covered[r.clone()] {
+        *c = true;
+    }
+    found.push(FoundTerm { kind, units: r });
+}
+
+/// Names and acronyms: runs of capitalised units, with trailing numbers ("Route 53").
+fn names(units: &[Unit], found: &mut Vec<FoundTerm>, covered: &mut [bool]) {
     let mut i = 0;
-    // Names and acronyms: runs of capitalised units, with trailing numbers ("Route 53").
     while i < units.len() {
         let u = &units[i];
         if !is_name_unit(u) {
@@ -67,45 +90,48 @@ pub fn extract(text: &str, a: &Analysis, lexicon: &Lexicon) -> Vec<FoundTerm> {
         {
             j += 1;
         }
-        let run = &units[i..j];
         let single = j - i == 1;
         let keep = if single {
             u.acronym || u.inner_capital || !u.sentence_start
         } else {
             true
         };
-        // A sentence-initial capital alone is just a capital ("Deployments are staggered").
-        let start = if !single && u.sentence_start && !u.acronym && !u.inner_capital {
-            // Keep the rest of the run when the first word is only capitalised by position.
-            if run.len() >= 3
-                || units
-                    .get(i + 1)
-                    .is_some_and(|n| n.acronym || n.inner_capital)
-            {
-                i
-            } else {
-                i + 1
-            }
-        } else {
-            i
-        };
+        let start = name_start(units, i, j);
         if keep && start < j {
             let kind = if j - start == 1 && units[start].acronym {
                 TermKind::Acronym
             } else {
                 TermKind::Name
             };
-            found.push(FoundTerm {
-                kind,
-                units: start..j,
-            });
-            for c in &mut covered[start..j] {
-                *c = true;
-            }
+            push_covering(found, covered, kind, start..j);
         }
         i = j;
     }
-    // Identifiers: one whitespace chunk with several units and a digit ("us-east-1").
+}
+
+/// Where a name run `i..j` starts: a sentence-initial capital alone is just a capital
+/// ("Deployments are staggered"), so the first word is dropped unless the run is long or
+/// its next word is an acronym or an inner-capital name.
+fn name_start(units: &[Unit], i: usize, j: usize) -> usize {
+    let u = &units[i];
+    let single = j - i == 1;
+    if !single && u.sentence_start && !u.acronym && !u.inner_capital {
+        if j - i >= 3
+            || units
+                .get(i + 1)
+                .is_some_and(|n| n.acronym || n.inner_capital)
+        {
+            i
+        } else {
+            i + 1
+        }
+    } else {
+        i
+    }
+}
+
+/// Identifiers: one whitespace chunk with several units and a digit ("us-east-1").
+fn identifiers(text: &str, units: &[Unit], found: &mut Vec<FoundTerm>, covered: &mut [bool]) {
     let mut i = 0;
     while i < units.len() {
         let chunk = units[i].chunk;
@@ -122,17 +148,14 @@ pub fn extract(text: &str, a: &Analysis, lexicon: &Lexicon) -> Vec<FoundTerm> {
             && span_text.contains('-')
             && !covered[i..j].iter().any(|&c| c)
         {
-            found.push(FoundTerm {
-                kind: TermKind::Identifier,
-                units: i..j,
-            });
-            for c in &mut covered[i..j] {
-                *c = true;
-            }
+            push_covering(found, covered, TermKind::Identifier, i..j);
         }
         i = j;
     }
-    // Numbers with units: number (number)* unit.
+}
+
+/// Numbers with units: number (number)* unit.
+fn numbers(units: &[Unit], found: &mut Vec<FoundTerm>, covered: &[bool]) {
     let mut i = 0;
     while i < units.len() {
         if !units[i].number || covered[i] {
@@ -153,13 +176,16 @@ pub fn extract(text: &str, a: &Analysis, lexicon: &Lexicon) -> Vec<FoundTerm> {
             i = j;
         }
     }
-    // Decisive verbs from the lexicon.
+}
+
+/// Decisive verbs from the lexicon (first occurrence of each).
+fn verbs(units: &[Unit], lexicon: &Lexicon, found: &mut Vec<FoundTerm>, covered: &[bool]) {
+    let content: Vec<usize> = (0..units.len()).filter(|&k| units[k].content).collect();
     for verb in lexicon.verbs() {
         let n = verb.len();
         if n == 0 || n > units.len() {
             continue;
         }
-        let content: Vec<usize> = (0..units.len()).filter(|&k| units[k].content).collect();
         for w in content.windows(n) {
             if w.iter().zip(verb).all(|(&k, v)| units[k].key == *v) && !covered[w[0]] {
                 found.push(FoundTerm {
@@ -170,8 +196,10 @@ pub fn extract(text: &str, a: &Analysis, lexicon: &Lexicon) -> Vec<FoundTerm> {
             }
         }
     }
-    found.sort_by_key(|t| t.units.start);
-    // Deduplicate by key sequence.
+}
+
+/// Deduplicate by key sequence, keeping the first.
+fn dedupe(units: &[Unit], found: &mut Vec<FoundTerm>) {
     let mut seen: Vec<Vec<&str>> = Vec::new();
     found.retain(|t| {
         let keys: Vec<&str> = units[t.units.clone()]
@@ -186,5 +214,4 @@ pub fn extract(text: &str, a: &Analysis, lexicon: &Lexicon) -> Vec<FoundTerm> {
             true
         }
     });
-    found
 }

@@ -155,6 +155,81 @@ fn looks_like_acronym(word: &str) -> bool {
     upper >= 2 && core.chars().all(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
+/// The lines of a data file in the `synonyms.txt` format, trimmed, each with the `[section]`
+/// it belongs to; blank lines, `#` comments and the headers themselves are skipped.
+pub(crate) fn data_lines(data: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut section = "";
+    data.lines().filter_map(move |line| {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return None;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name;
+            return None;
+        }
+        Some((section, line))
+    })
+}
+
+/// The sections of the lexicon data, read line by line before the tables are built.
+#[derive(Default)]
+struct RawData {
+    synonyms: Vec<Vec<String>>,
+    acronyms: Vec<(String, String)>,
+    units: Vec<Vec<String>>,
+    verbs: Vec<String>,
+    framing: Vec<String>,
+    negators: HashSet<String>,
+    negator_phrases: Vec<Vec<String>>,
+    stopwords: HashSet<String>,
+}
+
+impl RawData {
+    /// Read `[section]` headers and their comma-separated (or `a = long`) lines.
+    fn parse(data: &str) -> Self {
+        let mut raw = RawData::default();
+        for (section, line) in data_lines(data) {
+            raw.add_line(section, line);
+        }
+        raw
+    }
+
+    fn add_line(&mut self, section: &str, line: &str) {
+        let entries = || {
+            line.split(',')
+                .map(|e| e.trim().to_lowercase())
+                .filter(|e| !e.is_empty())
+        };
+        match section {
+            "synonyms" | "concepts" => self.synonyms.push(entries().collect()),
+            "units" => self.units.push(entries().collect()),
+            "acronyms" => {
+                if let Some((a, long)) = line.split_once('=') {
+                    self.acronyms
+                        .push((a.trim().to_lowercase(), long.trim().to_lowercase()));
+                }
+            }
+            "verbs" => self.verbs.push(line.to_lowercase()),
+            "negators" => {
+                let words: Vec<String> = line
+                    .to_lowercase()
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect();
+                match words.len() {
+                    0 => {}
+                    1 => self.negators.extend(words),
+                    _ => self.negator_phrases.push(words),
+                }
+            }
+            "stopwords" => self.stopwords.extend(entries()),
+            "framing" => self.framing.extend(entries()),
+            _ => {}
+        }
+    }
+}
+
 impl Lexicon {
     /// Build a lexicon from lexicon data in the `synonyms.txt` format.
     pub fn from_data(data: &str) -> Self {
@@ -170,80 +245,18 @@ impl Lexicon {
             stopwords: HashSet::new(),
             framing: HashSet::new(),
         };
-        let mut section = String::new();
-        let mut synonyms: Vec<Vec<String>> = Vec::new();
-        let mut acronyms: Vec<(String, String)> = Vec::new();
-        let mut units: Vec<Vec<String>> = Vec::new();
-        let mut verbs: Vec<String> = Vec::new();
-        let mut framing: Vec<String> = Vec::new();
-        for line in data.lines() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if line.starts_with('[') && line.ends_with(']') {
-                section = line[1..line.len() - 1].to_string();
-                continue;
-            }
-            let entries = || {
-                line.split(',')
-                    .map(|e| e.trim().to_lowercase())
-                    .filter(|e| !e.is_empty())
-            };
-            match section.as_str() {
-                "synonyms" | "concepts" => synonyms.push(entries().collect()),
-                "units" => units.push(entries().collect()),
-                "acronyms" => {
-                    if let Some((a, long)) = line.split_once('=') {
-                        acronyms.push((a.trim().to_lowercase(), long.trim().to_lowercase()));
-                    }
-                }
-                "verbs" => verbs.push(line.to_lowercase()),
-                "negators" => {
-                    let words: Vec<String> = line
-                        .to_lowercase()
-                        .split_whitespace()
-                        .map(str::to_string)
-                        .collect();
-                    match words.len() {
-                        0 => {}
-                        1 => {
-                            lex.negators.extend(words);
-                        }
-                        _ => lex.negator_phrases.push(words),
-                    }
-                }
-                "stopwords" => lex.stopwords.extend(entries()),
-                "framing" => framing.extend(entries()),
-                _ => {}
-            }
-        }
-        for (a, _) in &acronyms {
+        let raw = RawData::parse(data);
+        lex.negators = raw.negators;
+        lex.negator_phrases = raw.negator_phrases;
+        lex.stopwords = raw.stopwords;
+        for (a, _) in &raw.acronyms {
             lex.acronyms.insert(a.clone());
         }
-        for (a, long) in acronyms {
+        for (a, long) in raw.acronyms {
             lex.add_acronym(&a, &long);
         }
-        for group in synonyms {
-            let Some(first) = group.first() else { continue };
-            let canonical = lex.base_keys(first).join(" ");
-            for entry in &group {
-                let keys = lex.base_keys(entry);
-                if !keys.is_empty() {
-                    lex.phrases.entry(keys).or_insert_with(|| canonical.clone());
-                }
-            }
-        }
-        for group in units {
-            let Some(first) = group.first() else { continue };
-            let canonical = format!("u:{first}");
-            for entry in &group {
-                let keys = lex.base_keys(entry);
-                if !keys.is_empty() {
-                    lex.units.entry(keys).or_insert_with(|| canonical.clone());
-                }
-            }
-        }
+        lex.add_groups(raw.synonyms, |_| None, false);
+        lex.add_groups(raw.units, |first| Some(format!("u:{first}")), true);
         lex.phrase_starts = lex
             .phrases
             .keys()
@@ -255,24 +268,57 @@ impl Lexicon {
             .keys()
             .filter_map(|k| k.first().cloned())
             .collect();
+        lex.add_framing_and_verbs(raw.framing, raw.verbs);
+        lex
+    }
+
+    /// Map every entry of each group to the group's canonical key (`canonical` is given the
+    /// group's first entry, or `None` to use the base keys of that entry); into the unit map
+    /// when `unit`, else into the phrase map. The first mapping of an entry wins.
+    fn add_groups(
+        &mut self,
+        groups: Vec<Vec<String>>,
+        canonical: impl Fn(&str) -> Option<String>,
+        unit: bool,
+    ) {
+        for group in groups {
+            let Some(first) = group.first() else { continue };
+            let canonical = canonical(first).unwrap_or_else(|| self.base_keys(first).join(" "));
+            for entry in &group {
+                let keys = self.base_keys(entry);
+                if keys.is_empty() {
+                    continue;
+                }
+                let map = if unit {
+                    &mut self.units
+                } else {
+                    &mut self.phrases
+                };
+                map.entry(keys).or_insert_with(|| canonical.clone());
+            }
+        }
+    }
+
+    /// Learn the framing words' keys and the decisive verbs' key sequences (both need the
+    /// finished phrase tables, so they come last).
+    fn add_framing_and_verbs(&mut self, framing: Vec<String>, verbs: Vec<String>) {
         for f in framing {
-            if let Some(u) = lex.analyze(&f).units.into_iter().find(|u| u.content) {
-                lex.framing.insert(u.key);
+            if let Some(u) = self.analyze(&f).units.into_iter().find(|u| u.content) {
+                self.framing.insert(u.key);
             }
         }
         for v in verbs {
-            let keys: Vec<String> = lex
+            let keys: Vec<String> = self
                 .analyze(&v)
                 .units
                 .iter()
                 .filter(|u| u.content)
                 .map(|u| u.key.clone())
                 .collect();
-            if !keys.is_empty() && !lex.verbs.contains(&keys) {
-                lex.verbs.push(keys);
+            if !keys.is_empty() && !self.verbs.contains(&keys) {
+                self.verbs.push(keys);
             }
         }
-        lex
     }
 
     /// Register an acronym and its long form; both then analyse to the same key.

@@ -8,8 +8,8 @@ use super::rules::{ClaimRules, Quantity, Source, Statement, quantities};
 use super::words::{Claim, Word, denied, find, find_any};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, Context, Cues, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
-    OPPOSITE_SUBJECT_WEIGHT, SUBJECT_KEYS, SUBJECT_WEIGHT_SMALL, close_together, overlap,
-    overlap_context, shares_subject, unit_key_at,
+    OPPOSITE_SUBJECT_WEIGHT, OPPOSITE_SUBJECT_WEIGHT_CERTAIN, SUBJECT_KEYS, SUBJECT_WEIGHT_SMALL,
+    close_together, overlap, overlap_context, rejected_in_claim, shares_subject, unit_key_at,
 };
 use crate::align::text::{Analysis, Unit};
 
@@ -63,6 +63,13 @@ impl<'a> Probe<'a> {
     fn opposite(&self) -> Option<String> {
         let (c, ws, r) = (self.c, self.ws, &self.r);
         let hedged_claim = !find_any(ws, r.clone(), &c.hedges).is_empty();
+        // A pair side said with certainty ("nothing is left, it cleans up automatically") is
+        // two cues at once: a smaller shared subject is enough.
+        let min_subject = if self.certain().is_empty() {
+            OPPOSITE_SUBJECT_WEIGHT
+        } else {
+            OPPOSITE_SUBJECT_WEIGHT_CERTAIN
+        };
         // A claim that names a choice ("depends on whether …") asserts neither side of a pair.
         if !find_any(ws, r.clone(), &c.choices).is_empty() {
             return None;
@@ -83,7 +90,7 @@ impl<'a> Probe<'a> {
             }
             let side = usize::from(a1);
             let keys = self.pair_subject(pair);
-            if let Some(s) = self.pair_statement(p, side, &keys) {
+            if let Some(s) = self.pair_statement(p, side, &keys, min_subject) {
                 let other = s.sides.contains(&(p, 1 - side));
                 let same = s.sides.contains(&(p, side));
                 if other && !(same && hedged_claim) {
@@ -126,11 +133,12 @@ impl<'a> Probe<'a> {
         p: usize,
         side: usize,
         keys: &HashMap<&str, bool>,
+        min_subject: f64,
     ) -> Option<&'a Statement> {
         let subject = self.subject;
         let n_subject = keys.len() + subject.len();
         let shares = |ov: (f64, usize)| {
-            (ov.1 >= SUBJECT_KEYS && ov.0 >= OPPOSITE_SUBJECT_WEIGHT)
+            (ov.1 >= SUBJECT_KEYS && ov.0 >= min_subject)
                 || (ov.1 >= 1 && ov.1 >= n_subject && ov.0 >= SUBJECT_WEIGHT_SMALL)
         };
         let mut top = 0.0f64;
@@ -216,7 +224,14 @@ impl<'a> Probe<'a> {
                 find(ws, r.clone(), p).into_iter().any(|i| {
                     // A capitalised certainty word mid-sentence is a name ("rotationPolicy Never").
                     let capital = i > r.start && ws[i].capital;
-                    if capital || denied(ws, r, i) {
+                    // "no lock whatsoever": an intensifier strengthens the denial before it.
+                    let intensifier = c.intensifiers.contains(p);
+                    if capital || (denied(ws, r, i) && !intensifier) {
+                        return false;
+                    }
+                    // "almost always", "nearly zero": softened, not absolute.
+                    let before = i.saturating_sub(1).max(r.start)..i;
+                    if !find_any(ws, before, &c.softeners).is_empty() {
                         return false;
                     }
                     // "instant only once granted", "zero unless …": a qualified certainty.
@@ -258,6 +273,7 @@ impl<'a> Probe<'a> {
                     && n >= 2
                     && !hypothetical
                     && close_together(self.a, self.claim, s)
+                    && !rejected_in_claim(self.a, self.claim, s)
             } else {
                 share >= BELIEF_SHARE_CERTAIN && n >= 2
             };

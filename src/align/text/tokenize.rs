@@ -22,144 +22,124 @@ pub(super) struct RawToken {
     pub(super) chunk: u32,
 }
 
+/// Where a token sits: its sentence, clause and whitespace chunk indices.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Pos {
+    sentence: u32,
+    clause: u32,
+    chunk: u32,
+}
+
+impl RawToken {
+    /// A token that is neither a number nor written with capitals.
+    fn plain(start: usize, end: usize, lower: String, base: String, at: Pos) -> Self {
+        RawToken {
+            start,
+            end,
+            lower,
+            base,
+            number: false,
+            acronym: false,
+            capital: false,
+            inner_capital: false,
+            sentence: at.sentence,
+            clause: at.clause,
+            chunk: at.chunk,
+        }
+    }
+}
+
+/// Index one past the word starting at `chars[i]`: letters and digits, a decimal point or
+/// thousands comma inside a number, an apostrophe inside a word ("can't").
+fn word_end(chars: &[(usize, char)], i: usize) -> usize {
+    let next_char = |j: usize| chars.get(j).map(|&(_, c)| c);
+    let mut j = i;
+    let mut all_digits = true;
+    while j < chars.len() {
+        let cj = chars[j].1;
+        if cj.is_alphanumeric() {
+            if !cj.is_ascii_digit() {
+                all_digits = false;
+            }
+            j += 1;
+            continue;
+        }
+        let nxt = next_char(j + 1);
+        if (cj == '.' || cj == ',') && all_digits && nxt.is_some_and(|c| c.is_ascii_digit()) {
+            j += 1;
+            continue;
+        }
+        if is_apostrophe(cj) && !all_digits && nxt.is_some_and(char::is_alphabetic) {
+            j += 1;
+            continue;
+        }
+        break;
+    }
+    j
+}
+
+/// Advance the sentence and clause counters for the punctuation at `chars[i]`.
+fn boundary(chars: &[(usize, char)], i: usize, at: &mut Pos) {
+    let next_char = |j: usize| chars.get(j).map(|&(_, c)| c);
+    match chars[i].1 {
+        '.' | '!' | '?' => {
+            let nxt = next_char(i + 1);
+            if nxt.is_none_or(|c| c.is_whitespace() || c == '"' || c == '\u{201d}' || c == ')') {
+                at.sentence += 1;
+                at.clause += 1;
+            }
+        }
+        ',' | ';' | ':' | '(' | ')' | '[' | ']' | '\u{2014}' | '\u{2013}' | '"' | '\u{201c}'
+        | '\u{201d}' => at.clause += 1,
+        '\n' if next_char(i + 1) == Some('\n') => {
+            at.sentence += 1;
+            at.clause += 1;
+        }
+        '-' if next_char(i + 1).is_some_and(char::is_whitespace)
+            && i > 0
+            && chars[i - 1].1.is_whitespace() =>
+        {
+            at.clause += 1
+        }
+        _ => {}
+    }
+}
+
 /// The word lists and maps used for normalisation, built from [`LEXICON_DATA`] plus acronyms
 impl Lexicon {
     /// Split text into raw tokens with byte spans, sentence and clause indices.
     pub(super) fn raw_tokens(&self, text: &str) -> Vec<RawToken> {
         let mut out: Vec<RawToken> = Vec::new();
         let chars: Vec<(usize, char)> = text.char_indices().collect();
-        let mut sentence = 0u32;
-        let mut clause = 0u32;
-        let mut chunk = 0u32;
+        let mut at = Pos::default();
         let mut i = 0;
-        let n = chars.len();
-        let next_char = |j: usize| chars.get(j).map(|&(_, c)| c);
-        while i < n {
+        while i < chars.len() {
             let (pos, c) = chars[i];
             if c.is_alphanumeric() {
-                let start = pos;
-                let mut j = i;
-                let mut all_digits = true;
-                while j < n {
-                    let cj = chars[j].1;
-                    if cj.is_alphanumeric() {
-                        if !cj.is_ascii_digit() {
-                            all_digits = false;
-                        }
-                        j += 1;
-                        continue;
-                    }
-                    let nxt = next_char(j + 1);
-                    if (cj == '.' || cj == ',')
-                        && all_digits
-                        && nxt.is_some_and(|c| c.is_ascii_digit())
-                    {
-                        j += 1;
-                        continue;
-                    }
-                    if is_apostrophe(cj) && !all_digits && nxt.is_some_and(char::is_alphabetic) {
-                        j += 1;
-                        continue;
-                    }
-                    break;
-                }
+                let j = word_end(&chars, i);
                 let end = chars.get(j).map_or(text.len(), |&(p, _)| p);
-                let word = &text[start..end];
-                self.push_word(&mut out, word, start, sentence, clause, chunk);
+                self.push_word(&mut out, &text[pos..end], pos, at);
                 i = j;
                 continue;
             }
-            match c {
-                '%' => out.push(RawToken {
-                    start: pos,
-                    end: pos + c.len_utf8(),
-                    lower: "%".into(),
-                    base: "%".into(),
-                    number: false,
-                    acronym: false,
-                    capital: false,
-                    inner_capital: false,
-                    sentence,
-                    clause,
-                    chunk,
-                }),
-                '.' | '!' | '?' => {
-                    let nxt = next_char(i + 1);
-                    if nxt.is_none_or(|c| {
-                        c.is_whitespace() || c == '"' || c == '\u{201d}' || c == ')'
-                    }) {
-                        sentence += 1;
-                        clause += 1;
-                    }
-                }
-                ',' | ';' | ':' | '(' | ')' | '[' | ']' | '\u{2014}' | '\u{2013}' | '"'
-                | '\u{201c}' | '\u{201d}' => clause += 1,
-                '\n' if next_char(i + 1) == Some('\n') => {
-                    sentence += 1;
-                    clause += 1;
-                }
-                '-' if next_char(i + 1).is_some_and(char::is_whitespace)
-                    && i > 0
-                    && chars[i - 1].1.is_whitespace() =>
-                {
-                    clause += 1
-                }
-                _ => {}
+            if c == '%' {
+                let end = pos + c.len_utf8();
+                let t = RawToken::plain(pos, end, "%".into(), "%".into(), at);
+                out.push(t);
+            } else {
+                boundary(&chars, i, &mut at);
             }
             if c.is_whitespace() {
-                chunk += 1;
+                at.chunk += 1;
             }
             i += 1;
         }
         out
     }
 
-    pub(super) fn push_word(
-        &self,
-        out: &mut Vec<RawToken>,
-        word: &str,
-        start: usize,
-        sentence: u32,
-        clause: u32,
-        chunk: u32,
-    ) {
-        // "200ms", "5k", "1.5s": a leading number followed by letters splits in two.
-        let starts_digit = word.chars().next().is_some_and(|c| c.is_ascii_digit());
-        if starts_digit && let Some(split) = word.find(|c: char| c.is_alphabetic()) {
-            let (num, rest) = word.split_at(split);
-            let num_clean = num.replace(',', "");
-            if let Ok(mut v) = num_clean.parse::<f64>() {
-                let rest_lower = rest.to_lowercase();
-                let (rest_lower, rest_start) = if rest_lower == "k" {
-                    v *= 1000.0;
-                    (String::new(), start + word.len())
-                } else {
-                    (rest_lower, start + split)
-                };
-                out.push(self.number_token(start, start + split, v, sentence, clause, chunk));
-                if let Some(last) = out.last_mut()
-                    && rest_lower.is_empty()
-                {
-                    last.end = start + word.len();
-                }
-                if !rest_lower.is_empty() {
-                    let base = self.base_of(&rest_lower, false);
-                    out.push(RawToken {
-                        start: rest_start,
-                        end: start + word.len(),
-                        lower: rest_lower,
-                        base,
-                        number: false,
-                        acronym: false,
-                        capital: false,
-                        inner_capital: false,
-                        sentence,
-                        clause,
-                        chunk,
-                    });
-                }
-                return;
-            }
+    pub(super) fn push_word(&self, out: &mut Vec<RawToken>, word: &str, start: usize, at: Pos) {
+        if self.push_number_prefixed(out, word, start, at) {
+            return;
         }
         let lower: String = word
             .chars()
@@ -171,56 +151,63 @@ impl Lexicon {
             .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
             && let Ok(v) = lower.replace(',', "").parse::<f64>()
         {
-            out.push(self.number_token(start, start + word.len(), v, sentence, clause, chunk));
+            out.push(self.number_token(start, start + word.len(), v, at));
             return;
         }
         if let Some(v) = word_number(&lower) {
-            out.push(self.number_token(start, start + word.len(), v, sentence, clause, chunk));
+            out.push(self.number_token(start, start + word.len(), v, at));
             return;
         }
         // "k" right after a number is a thousands suffix ("$15 k" is rare; "15k" handled above).
         let acronym = word.len() >= 2 && looks_like_acronym(word);
-        let capital = word.chars().next().is_some_and(char::is_uppercase);
-        let inner_capital = word.chars().skip(1).any(char::is_uppercase);
         let base = self.base_of(&lower, acronym);
-        out.push(RawToken {
-            start,
-            end: start + word.len(),
-            lower,
-            base,
-            number: false,
-            acronym,
-            capital,
-            inner_capital,
-            sentence,
-            clause,
-            chunk,
-        });
+        let end = start + word.len();
+        let mut t = RawToken::plain(start, end, lower, base, at);
+        t.acronym = acronym;
+        t.capital = word.chars().next().is_some_and(char::is_uppercase);
+        t.inner_capital = word.chars().skip(1).any(char::is_uppercase);
+        out.push(t);
     }
 
-    pub(super) fn number_token(
+    /// "200ms", "5k", "1.5s": a leading number followed by letters splits in two.
+    /// Returns whether the word was handled so.
+    fn push_number_prefixed(
         &self,
+        out: &mut Vec<RawToken>,
+        word: &str,
         start: usize,
-        end: usize,
-        v: f64,
-        sentence: u32,
-        clause: u32,
-        chunk: u32,
-    ) -> RawToken {
-        let key = number_key(v);
-        RawToken {
-            start,
-            end,
-            lower: key.clone(),
-            base: key,
-            number: true,
-            acronym: false,
-            capital: false,
-            inner_capital: false,
-            sentence,
-            clause,
-            chunk,
+        at: Pos,
+    ) -> bool {
+        let starts_digit = word.chars().next().is_some_and(|c| c.is_ascii_digit());
+        let Some(split) = word
+            .find(|c: char| c.is_alphabetic())
+            .filter(|_| starts_digit)
+        else {
+            return false;
+        };
+        let (num, rest) = word.split_at(split);
+        let Ok(mut v) = num.replace(',', "").parse::<f64>() else {
+            return false;
+        };
+        let end = start + word.len();
+        let rest_lower = rest.to_lowercase();
+        if rest_lower == "k" {
+            v *= 1000.0;
+            out.push(self.number_token(start, end, v, at));
+            return true;
         }
+        out.push(self.number_token(start, start + split, v, at));
+        let base = self.base_of(&rest_lower, false);
+        let t = RawToken::plain(start + split, end, rest_lower, base, at);
+        out.push(t);
+        true
+    }
+
+    pub(super) fn number_token(&self, start: usize, end: usize, v: f64, at: Pos) -> RawToken {
+        let key = number_key(v);
+        let mut t = RawToken::plain(start, end, key.clone(), key, at);
+        t.number = true;
+        t
     }
 
     pub(super) fn is_negator_word(&self, lower: &str) -> bool {
@@ -239,100 +226,94 @@ impl Lexicon {
                 .rev()
                 .find(|u: &&Unit| !matches!(u.key.as_str(), "per" | "a" | "an" | "each" | "everi"))
                 .is_some_and(|u| u.number || u.unit);
-            // Multi-word negators ("instead of", "rather than").
-            if let Some(len) = self.negator_phrases.iter().find_map(|p| {
-                let ok =
-                    p.len() <= raw.len() - i && p.iter().zip(&raw[i..]).all(|(w, r)| *w == r.lower);
-                ok.then_some(p.len())
-            }) {
+            if let Some(len) = self.negator_len(&raw, i) {
                 units.push(self.unit_from(&raw[i..i + len], "not".into(), false, true));
                 i += len;
                 continue;
             }
-            if self.is_negator_word(&t.lower) {
-                units.push(self.unit_from(&raw[i..=i], "not".into(), false, true));
-                i += 1;
+            if prev_number
+                && !t.number
+                && let Some((len, key)) = self.unit_at(&raw, i)
+            {
+                let mut u = self.unit_from(&raw[i..i + len], key, false, false);
+                u.unit = true;
+                units.push(u);
+                i += len;
                 continue;
             }
-            // Units after a number, longest first.
-            if prev_number && !t.number && self.unit_starts.contains(&t.base) {
-                let mut found = None;
-                for len in (1..=MAX_PHRASE.min(raw.len() - i)).rev() {
-                    let keys: Vec<String> =
-                        raw[i..i + len].iter().map(|r| r.base.clone()).collect();
-                    if let Some(u) = self.units.get(&keys) {
-                        found = Some((len, u.clone()));
-                        break;
-                    }
-                }
-                if let Some((len, key)) = found {
-                    let mut u = self.unit_from(&raw[i..i + len], key, false, false);
-                    u.unit = true;
-                    units.push(u);
-                    i += len;
-                    continue;
-                }
-            }
-            // Phrases and synonyms, longest first; sentences do not merge.
-            let mut found = None;
-            let max_len = if self.phrase_starts.contains(&t.base) {
-                MAX_PHRASE.min(raw.len() - i)
-            } else {
-                1
-            };
-            for len in (1..=max_len).rev() {
-                let slice = &raw[i..i + len];
-                if slice.iter().any(|r| r.sentence != t.sentence) {
-                    continue;
-                }
-                let keys: Vec<String> = slice.iter().map(|r| r.base.clone()).collect();
-                if let Some(c) = self.phrases.get(&keys) {
-                    found = Some((len, c.clone()));
-                    break;
-                }
-            }
-            match found {
-                Some((len, key)) if len >= 2 => {
-                    units.push(self.unit_from(&raw[i..i + len], key, true, false));
-                    i += len;
-                }
-                Some((_, key)) => {
-                    let content = !self.stopwords.contains(&t.lower);
-                    units.push(self.unit_from(&raw[i..=i], key, content, false));
-                    i += 1;
-                }
-                None => {
-                    let content = t.number || !self.stopwords.contains(&t.lower);
-                    let key = if t.lower == "%" {
-                        "u:%".to_string()
-                    } else {
-                        t.base.clone()
-                    };
-                    let mut u = self.unit_from(&raw[i..=i], key, content, false);
-                    if t.lower == "%" {
-                        u.unit = true;
-                        u.content = false;
-                    }
-                    units.push(u);
-                    i += 1;
-                }
-            }
+            let (len, u) = self.word_unit(&raw, i);
+            units.push(u);
+            i += len;
         }
         mark_negation(&mut units);
-        let mut sentences = Vec::new();
-        let mut s = 0;
-        for k in 1..=units.len() {
-            if k == units.len() || units[k].sentence != units[k - 1].sentence {
-                sentences.push((s, k));
-                s = k;
-            }
-        }
-        for &(a, _) in &sentences {
-            if let Some(u) = units.get_mut(a) {
-                u.sentence_start = true;
-            }
-        }
+        let sentences = sentence_ranges(&mut units);
         Analysis { units, sentences }
+    }
+
+    /// Length of a negator (multi-word ones first: "instead of") starting at `raw[i]`.
+    fn negator_len(&self, raw: &[RawToken], i: usize) -> Option<usize> {
+        self.negator_phrases
+            .iter()
+            .find_map(|p| {
+                let ok =
+                    p.len() <= raw.len() - i && p.iter().zip(&raw[i..]).all(|(w, r)| *w == r.lower);
+                ok.then_some(p.len())
+            })
+            .or_else(|| self.is_negator_word(&raw[i].lower).then_some(1))
+    }
+
+    /// A unit spelling (after a number) starting at `raw[i]`, longest first.
+    fn unit_at(&self, raw: &[RawToken], i: usize) -> Option<(usize, String)> {
+        if !self.unit_starts.contains(&raw[i].base) {
+            return None;
+        }
+        (1..=MAX_PHRASE.min(raw.len() - i)).rev().find_map(|len| {
+            let keys: Vec<String> = raw[i..i + len].iter().map(|r| r.base.clone()).collect();
+            self.units.get(&keys).map(|u| (len, u.clone()))
+        })
+    }
+
+    /// The unit for a word, a synonym or a multi-word phrase (longest first; sentences do
+    /// not merge) starting at `raw[i]`, with how many raw tokens it takes.
+    fn word_unit(&self, raw: &[RawToken], i: usize) -> (usize, Unit) {
+        let t = &raw[i];
+        let max_len = if self.phrase_starts.contains(&t.base) {
+            MAX_PHRASE.min(raw.len() - i)
+        } else {
+            1
+        };
+        let found = (1..=max_len).rev().find_map(|len| {
+            let slice = &raw[i..i + len];
+            if slice.iter().any(|r| r.sentence != t.sentence) {
+                return None;
+            }
+            let keys: Vec<String> = slice.iter().map(|r| r.base.clone()).collect();
+            self.phrases.get(&keys).map(|c| (len, c.clone()))
+        });
+        match found {
+            Some((len, key)) if len >= 2 => {
+                (len, self.unit_from(&raw[i..i + len], key, true, false))
+            }
+            Some((_, key)) => {
+                let content = !self.stopwords.contains(&t.lower);
+                (1, self.unit_from(&raw[i..=i], key, content, false))
+            }
+            None => {
+                let content = t.number || !self.stopwords.contains(&t.lower);
+                let percent = t.lower == "%";
+                let key = if percent {
+                    "u:%".to_string()
+                } else {
+                    t.base.clone()
+                };
+                let mut u = self.unit_from(&raw[i..=i], key, content, false);
+                if percent {
+                    u.unit = true;
+                    u.content = false;
+                }
+                (1, u)
+            }
+        }
     }
 
     pub(super) fn unit_from(
@@ -362,6 +343,24 @@ impl Lexicon {
             chunk: first.chunk,
         }
     }
+}
+
+/// The sentences as unit index ranges; marks each sentence's first unit.
+fn sentence_ranges(units: &mut [Unit]) -> Vec<(usize, usize)> {
+    let mut sentences = Vec::new();
+    let mut s = 0;
+    for k in 1..=units.len() {
+        if k == units.len() || units[k].sentence != units[k - 1].sentence {
+            sentences.push((s, k));
+            s = k;
+        }
+    }
+    for &(a, _) in &sentences {
+        if let Some(u) = units.get_mut(a) {
+            u.sentence_start = true;
+        }
+    }
+    sentences
 }
 
 /// Mark content units that a negator precedes within [`NEGATION_REACH`] meaningful units
