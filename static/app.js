@@ -122,7 +122,8 @@
   // o.form holds the _csrf input; o.payload() is what a save sends and o.snapshot() what "saved"
   // compares; o.say(text, kind) shows the state; o.saved(data, clean) and o.refused(r) (true when
   // the form handled the answer) are the form's own; o.paused() holds saves while it says so.
-  // o.live saves at most every o.delay ms while typing goes on instead of after a pause.
+  // o.live saves at most every o.delay ms while typing goes on instead of after a pause. A save
+  // sent as the page is left goes to o.url + "?quiet=1", which answers 204 instead of a page.
   var SIGNED_OUT = "Signed out — sign in again in another tab; ";
   function autosaveClient(o) {
     var csrfInput = $("input[name=_csrf]", o.form);
@@ -194,9 +195,9 @@
       var body = o.payload();
       body.set("_csrf", csrfInput.value);
       if (navigator.sendBeacon) {
-        navigator.sendBeacon(o.beaconUrl, body);
+        navigator.sendBeacon(o.url + "?quiet=1", body);
       } else {
-        fetch(o.beaconUrl, { method: "POST", keepalive: true, credentials: "same-origin", body: body });
+        fetch(o.url + "?quiet=1", { method: "POST", keepalive: true, credentials: "same-origin", body: body });
       }
     }
     o.form.addEventListener("submit", function () { submitting = true; clearTimeout(timerId); });
@@ -243,7 +244,6 @@
     var client = autosaveClient({
       form: form,
       url: url,
-      beaconUrl: url + "?quiet=1",
       // a live interview saves about every second while typing, so the console follows closely
       live: form.hasAttribute("data-autosave-delay"),
       delay: Number(form.getAttribute("data-autosave-delay")) || 1500,
@@ -606,7 +606,6 @@
     var client = url ? autosaveClient({
       form: rubric,
       url: url,
-      beaconUrl: url,
       kept: "your grading is kept in this page and saves after that.",
       snapshot: function () { return fields().toString(); },
       payload: fields,

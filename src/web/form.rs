@@ -6,7 +6,7 @@ use axum::{
     extract::{FromRequest, Request},
     http::header,
 };
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, de::DeserializeOwned};
 
 use super::error::AppError;
 
@@ -40,6 +40,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for StrictForm<T> {
         T::deserialize(serde_json::Value::Object(object))
             .map(StrictForm)
             .map_err(|e| AppError::Unprocessable(format!("The form was incomplete: {e}.")))
+    }
+}
+
+/// The query of an autosave sent while its page is being left (`?quiet=1`): nobody reads the
+/// answer, so it is 204 (or the error) rather than JSON or a redirect to the page.
+#[derive(Debug, Default, Deserialize)]
+pub struct Leaving {
+    quiet: Option<String>,
+}
+
+impl Leaving {
+    /// Whether the save was sent as the page was left.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet.is_some()
     }
 }
 

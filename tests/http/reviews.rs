@@ -405,6 +405,53 @@ async fn t104_only_the_author_edits_a_submitted_review_and_the_audit_lines_are_e
     }
 }
 
+/// A review draft sent as the page is left (`?quiet=1`, as the autosave client's beacon does)
+/// is saved and answered 204, not redirected to the whole review page; refused, it says why.
+#[tokio::test]
+async fn a_review_draft_sent_on_leaving_the_page_is_saved_without_a_page() {
+    let app = TestApp::spawn().await;
+    let (_, _, id) = requested_attempt(&app).await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    let mut draft = vec![("_csrf".to_string(), csrf(&app, &x, "/").await)];
+    draft.extend(rubric(["2", "", "", "", ""], "", "typed as I left"));
+    let r = x
+        .post(app.url(&format!("/reviews/{id}/save?quiet=1")))
+        .form(&draft)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert!(r.text().await.unwrap().is_empty());
+    let summary: String = sqlx::query_scalar("select summary from reviews")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(summary, "typed as I left");
+
+    let mut wrong = vec![("_csrf".to_string(), csrf(&app, &x, "/").await)];
+    wrong.extend(rubric(
+        ["9", "", "", "", ""],
+        "",
+        "a level that does not exist",
+    ));
+    let r = x
+        .post(app.url(&format!("/reviews/{id}/save?quiet=1")))
+        .form(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let summary: String = sqlx::query_scalar("select summary from reviews")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        summary, "typed as I left",
+        "a refused draft changes nothing"
+    );
+}
+
 #[tokio::test]
 async fn t49_two_interviewers_saving_at_once_never_mix_their_rubrics() {
     let app = TestApp::spawn().await;

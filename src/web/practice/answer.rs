@@ -13,8 +13,8 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use super::{
-    AnswerForm, Loaded, REFUSED_SUBMIT, RefusedSubmit, SaveQuery, already_submitted,
-    check_live_step, check_storage, load_owned, parse_version, step_of,
+    AnswerForm, Loaded, REFUSED_SUBMIT, RefusedSubmit, already_submitted, check_live_step,
+    check_storage, load_owned, parse_version, step_of,
 };
 use crate::{
     clock,
@@ -31,7 +31,7 @@ use crate::{
     web::{
         error::{AppError, Result, json_error},
         extract::{CurrentUser, wants_json},
-        form::StrictForm,
+        form::{Leaving, StrictForm},
         layout::Chrome,
         live,
     },
@@ -44,7 +44,7 @@ pub async fn save(
     headers: HeaderMap,
     State(state): State<AppState>,
     Path((id, round, part)): Path<(i64, u32, String)>,
-    Query(q): Query<SaveQuery>,
+    Query(leaving): Query<Leaving>,
     form: Result<StrictForm<AnswerForm>, AppError>,
 ) -> Response {
     let json = wants_json(&headers);
@@ -53,7 +53,7 @@ pub async fn save(
         // after the commit: a watching console shows the text within a second of the save
         live::publish_answer(&state, id, (round, &part), body, *version, *saved_at);
     }
-    if q.quiet.is_some() {
+    if leaving.is_quiet() {
         // a save sent while the page is being left: nobody reads the answer
         return match result {
             Ok((SaveOutcome::Saved { .. }, _)) => StatusCode::NO_CONTENT.into_response(),

@@ -199,11 +199,6 @@ const REFUSED_SUBMIT: &str = "refused_submit";
 type RefusedSubmit = (i64, u32, String, String, String);
 
 #[derive(Deserialize)]
-pub struct SaveQuery {
-    quiet: Option<String>,
-}
-
-#[derive(Deserialize)]
 pub struct AnswerForm {
     body: String,
     base_version: String,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use axum::{
     Json,
-    extract::{Path, State},
+    extract::{Path, Query, State},
     http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
 };
@@ -27,7 +27,7 @@ use crate::{
     web::{
         error::{AppError, Result, json_error},
         extract::{RequireInterviewer, wants_json},
-        form::StrictForm,
+        form::{Leaving, StrictForm},
         layout::Chrome,
     },
 };
@@ -86,6 +86,7 @@ pub async fn save(
     headers: HeaderMap,
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    Query(leaving): Query<Leaving>,
     StrictForm(form): StrictForm<HashMap<String, String>>,
 ) -> Response {
     let json = wants_json(&headers);
@@ -101,6 +102,13 @@ pub async fn save(
         Ok::<_, AppError>(rubric)
     }
     .await;
+    if leaving.is_quiet() {
+        // sent as the page was left: nobody reads the answer
+        return match result {
+            Ok(_) => axum::http::StatusCode::NO_CONTENT.into_response(),
+            Err(e) => json_error(e),
+        };
+    }
     match (result, json) {
         (Ok(_), true) => {
             let now = clock::now();
