@@ -931,6 +931,32 @@ mod tests {
             al.red_flags
         );
     }
+
+    #[test]
+    fn an_equal_or_complete_claim_is_a_certainty() {
+        let limiter = builtin_guide("rate-limiter-public-api", 3);
+        let equal = "Each pod's local bucket is just as exact as asking Redis every time.";
+        let al = limiter.align(equal);
+        assert!(flagged(&al, equal, "exact"), "{:?}", al.red_flags);
+        let plain = "Each pod's local bucket is as exact as asking Redis every time.";
+        let al = limiter.align(plain);
+        assert!(
+            al.red_flags.iter().all(|f| f.missing_hedge),
+            "{:?}",
+            al.red_flags
+        );
+        let jvm = builtin_guide("jvm-memory-leak", 4);
+        let all = "I'd turn on NMT, since it accounts for every allocation the process makes.";
+        let al = jvm.align(all);
+        assert!(flagged(&al, all, "every allocation"), "{:?}", al.red_flags);
+        let some = "I'd turn on NMT, since it reports the allocations the process makes.";
+        let al = jvm.align(some);
+        assert!(
+            al.red_flags.iter().all(|f| f.missing_hedge),
+            "{:?}",
+            al.red_flags
+        );
+    }
 }
 
 #[cfg(test)]
