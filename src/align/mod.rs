@@ -901,6 +901,62 @@ mod tests {
         let al = pg.align(cleanup);
         assert!(flagged(&al, cleanup, "cleans it up"), "{:?}", al.red_flags);
     }
+
+    #[test]
+    fn a_weak_answer_treating_one_thing_as_another_names_a_belief() {
+        let search = builtin_guide("search-build-vs-buy", 3);
+        let held = "Managed hosting fits, and the $4,000 bill is the full cost of search.";
+        let al = search.align(held);
+        assert!(flagged(&al, held, "full cost"), "{:?}", al.red_flags);
+        let honest = "The $4,000 covers infrastructure only, so I'd add engineer time to it.";
+        let al = search.align(honest);
+        assert!(
+            al.red_flags.iter().all(|f| f.missing_hedge),
+            "{:?}",
+            al.red_flags
+        );
+    }
+
+    #[test]
+    fn clients_doing_it_themselves_is_the_automatic_side() {
+        let tls = builtin_guide("tls-certificate-expiry-outage", 2);
+        let claim = "Java and Android get hold of a missing intermediate themselves.";
+        let al = tls.align(claim);
+        assert!(flagged(&al, claim, "intermediate"), "{:?}", al.red_flags);
+        let plain = "Java and Android get hold of a missing intermediate.";
+        let al = tls.align(plain);
+        assert!(
+            al.red_flags.iter().all(|f| f.missing_hedge),
+            "{:?}",
+            al.red_flags
+        );
+    }
+
+    #[test]
+    fn an_equal_or_complete_claim_is_a_certainty() {
+        let limiter = builtin_guide("rate-limiter-public-api", 3);
+        let equal = "Each pod's local bucket is just as exact as asking Redis every time.";
+        let al = limiter.align(equal);
+        assert!(flagged(&al, equal, "exact"), "{:?}", al.red_flags);
+        let plain = "Each pod's local bucket is as exact as asking Redis every time.";
+        let al = limiter.align(plain);
+        assert!(
+            al.red_flags.iter().all(|f| f.missing_hedge),
+            "{:?}",
+            al.red_flags
+        );
+        let jvm = builtin_guide("jvm-memory-leak", 4);
+        let all = "I'd turn on NMT, since it accounts for every allocation the process makes.";
+        let al = jvm.align(all);
+        assert!(flagged(&al, all, "every allocation"), "{:?}", al.red_flags);
+        let some = "I'd turn on NMT, since it reports the allocations the process makes.";
+        let al = jvm.align(some);
+        assert!(
+            al.red_flags.iter().all(|f| f.missing_hedge),
+            "{:?}",
+            al.red_flags
+        );
+    }
 }
 
 #[cfg(test)]

@@ -507,7 +507,7 @@ mod tests {
         // the whole set, with the answers added after the first 288
         assert!(report.false_flags <= 0.04, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(report.bluff_detection >= 0.80, "target >= 85 %");
+        assert!(report.bluff_detection >= 0.86, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.98, "target >= 0.95");
         assert!(report.full_ordering >= 0.93, "target >= 85 %");
         // the original 288 answers meet every target
@@ -515,7 +515,7 @@ mod tests {
         print!("{original}");
         assert!(original.false_flags <= 0.04, "target <= 8 %");
         assert!(original.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(original.bluff_detection >= 0.85, "target >= 85 %");
+        assert!(original.bluff_detection >= 0.89, "target >= 85 %");
         assert!(original.auc_strong_vs_partial >= 0.98, "target >= 0.95");
         assert!(original.full_ordering >= 0.93, "target >= 85 %");
     }

@@ -119,6 +119,9 @@ fn push_weak(rules: &mut ClaimRules, round: &Round, lexicon: &Lexicon, stats: &L
         let absence = is_absence(belief);
         if !belief.is_empty() && !absence {
             rules.push(Source::Weak, item, belief, lexicon, stats);
+        } else if let Some(held) = treated_as(belief) {
+            // "Treating the budget as the full cost" names a mistaken belief, as a warning does.
+            rules.push(Source::Warned, item, held, lexicon, stats);
         }
         if explanation.is_empty() {
             continue;
@@ -185,6 +188,13 @@ pub(super) fn is_absence(belief: &str) -> bool {
     ]
     .iter()
     .any(|p| l.starts_with(p))
+}
+
+/// The belief inside "Treating X as Y" ("X as Y"), if the item has that form.
+fn treated_as(belief: &str) -> Option<&str> {
+    let t = belief.trim_start();
+    let head = t.get(..9)?;
+    (head.eq_ignore_ascii_case("treating ") && t.contains(" as ")).then(|| &t[9..])
 }
 
 /// Split a weak-answer item into the belief (quoted words, or the text before the dash) and
