@@ -356,14 +356,6 @@ pub fn check(rules: &ClaimRules, text: &str, a: &Analysis, subject: &[String]) -
             subject,
         }
         .check();
-        if std::env::var_os("ALIGN_DEBUG").is_some() {
-            eprintln!(
-                "CLAIM {:?} keys={:?} -> {:?}",
-                text.get(claim.span[0]..claim.span[1]),
-                ctx.near,
-                reason
-            );
-        }
         if let Some(reason) = reason {
             out.push(ClaimFlag {
                 phrase: clip(text.get(claim.span[0]..claim.span[1]).unwrap_or("")),
