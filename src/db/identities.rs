@@ -74,16 +74,5 @@ pub async fn may_join(db: impl SqliteExecutor<'_>) -> Result<bool, sqlx::Error> 
 
 /// Turns joining through the identity provider on or off.
 pub async fn set_may_join(db: impl SqliteExecutor<'_>, on: bool) -> Result<(), sqlx::Error> {
-    let now = clock::now();
-    let value = if on { "on" } else { "off" };
-    sqlx::query!(
-        "insert into settings (key, value, updated_at) values (?, ?, ?)
-         on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at",
-        JOIN_KEY,
-        value,
-        now
-    )
-    .execute(db)
-    .await?;
-    Ok(())
+    super::settings::put(db, JOIN_KEY, if on { "on" } else { "off" }).await
 }

@@ -146,7 +146,12 @@ pub async fn set_last_assigned(db: impl SqliteExecutor<'_>, user: i64) -> Result
     put(db, "assignment_last", &user.to_string()).await
 }
 
-async fn put(db: impl SqliteExecutor<'_>, key: &str, value: &str) -> Result<(), sqlx::Error> {
+/// Stores one setting, replacing its value.
+pub(super) async fn put(
+    db: impl SqliteExecutor<'_>,
+    key: &str,
+    value: &str,
+) -> Result<(), sqlx::Error> {
     let now = clock::now();
     sqlx::query!(
         "insert into settings (key, value, updated_at) values (?, ?, ?)
