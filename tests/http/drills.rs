@@ -642,6 +642,35 @@ async fn a_final_review_turns_the_flagged_traps_into_the_candidates_cards() {
         cards(&app, app.user_id(&x_email).await).await.is_empty(),
         "none for the reviewer"
     );
+
+    // editing the submitted review to flag round 2 as well adds that round's card; the cards
+    // already made keep their schedule
+    for (k, v) in fields.iter_mut() {
+        if k == "_csrf" {
+            *v = csrf(&app, &x, "/").await;
+        }
+    }
+    fields.push(("trap_2".into(), "on".into()));
+    let r = x
+        .post(app.url(&format!("/reviews/{id}/submit")))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let after_edit = cards(&app, me).await;
+    let trap_rounds: Vec<i64> = after_edit
+        .iter()
+        .filter(|c| c.2 == "trap")
+        .map(|c| c.1)
+        .collect();
+    assert_eq!(trap_rounds, [4, 2], "{after_edit:?}");
+    assert_eq!(
+        &after_edit[..made.len()],
+        &made[..],
+        "the earlier cards are unchanged"
+    );
+
     // the whole-trap card reveals the round's Trap Question Variant
     let (status, html) = reveal(
         &app,

@@ -11,6 +11,7 @@ use axum::{
 };
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::SqliteConnection;
 use tower_sessions::Session;
 
 use super::{
@@ -55,25 +56,21 @@ async fn my_review(state: &AppState, me: &User, id: i64) -> Result<(Review, Rubr
 
 /// Saves the rubric; after submission the change set is written to the audit log as one row.
 /// `false` when a submitted review did not change.
-async fn store(state: &AppState, me: &User, review: &Review, rubric: &Rubric) -> Result<bool> {
-    let mut tx = db::begin_write(&state.writer).await?;
+async fn store(
+    tx: &mut SqliteConnection,
+    me: &User,
+    review: &Review,
+    rubric: &Rubric,
+) -> Result<bool> {
     let mut changed = true;
     if review.submitted_at.is_some() {
         let before = db::reviews::rubric(&mut *tx, review).await?;
         changed = &before != rubric;
         if changed {
-            db::reviews::audit(
-                &mut tx,
-                review.id,
-                me.id,
-                &before.to_json(),
-                &rubric.to_json(),
-            )
-            .await?;
+            db::reviews::audit(tx, review.id, me.id, &before.to_json(), &rubric.to_json()).await?;
         }
     }
-    db::reviews::save_rubric(&mut tx, review.id, rubric).await?;
-    tx.commit().await?;
+    db::reviews::save_rubric(tx, review.id, rubric).await?;
     Ok(changed)
 }
 
@@ -98,7 +95,9 @@ pub async fn save(
             ));
         }
         let rubric = Rubric::from_form(&form, &shape).map_err(AppError::Unprocessable)?;
-        store(&state, &me, &review, &rubric).await?;
+        let mut tx = db::begin_write(&state.writer).await?;
+        store(&mut tx, &me, &review, &rubric).await?;
+        tx.commit().await?;
         Ok::<_, AppError>(rubric)
     }
     .await;
@@ -160,7 +159,28 @@ pub async fn submit(
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(resp);
     }
-    let changed = store(&state, &me, &review, &rubric).await?;
+    let trap_rounds: Vec<u32> = rubric
+        .rounds
+        .iter()
+        .filter(|g| g.fell_into_trap)
+        .map(|g| g.round)
+        .collect();
+    let mut tx = db::begin_write(&state.writer).await?;
+    let changed = store(&mut tx, &me, &review, &rubric).await?;
+    let first = !editing && db::reviews::submit(&mut tx, review.id).await?;
+    // a final review turns the attempt's misses and the flagged traps into the candidate's
+    // cards; an edit that flags another trap adds its card (cards already made keep their
+    // schedule)
+    if changed {
+        crate::web::drills::cards_after_review(&state, &mut tx, id, &trap_rounds).await?;
+    }
+    if first {
+        let owner = requested_attempt(&mut tx, id).await?.attempt;
+        let title = crate::notify::title_of(&state, &owner.slug);
+        crate::notify::review_ready(&mut tx, &state.config, id, owner.user_id, &title).await?;
+    }
+    tx.commit().await?;
+    state.outbox_wake.notify_one();
     if editing {
         let msg = if changed {
             "Changes saved. The candidate sees them now, and the audit log lists what changed."
@@ -170,23 +190,6 @@ pub async fn submit(
         session::flash(&session, "success", msg).await?;
         return Ok(Redirect::to(&format!("/reviews/{id}")).into_response());
     }
-    let trap_rounds: Vec<u32> = rubric
-        .rounds
-        .iter()
-        .filter(|g| g.fell_into_trap)
-        .map(|g| g.round)
-        .collect();
-    let mut tx = db::begin_write(&state.writer).await?;
-    let first = db::reviews::submit(&mut tx, review.id).await?;
-    // a final review turns the attempt's misses and the flagged traps into the candidate's cards
-    crate::web::drills::cards_after_review(&state, &mut tx, id, &trap_rounds).await?;
-    if first {
-        let owner = requested_attempt(&mut tx, id).await?.attempt;
-        let title = crate::notify::title_of(&state, &owner.slug);
-        crate::notify::review_ready(&mut tx, &state.config, id, owner.user_id, &title).await?;
-    }
-    tx.commit().await?;
-    state.outbox_wake.notify_one();
     if first {
         tracing::info!(reviewer = me.id, attempt = id, "review submitted");
         session::flash(&session, "success", "Review submitted. The candidate can read it now, and you can see the other reviews of this attempt.").await?;
