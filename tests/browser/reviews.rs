@@ -247,6 +247,19 @@ async fn the_scorecard_shows_each_keys_effect_and_the_comment_form_opens_beside_
         .unwrap();
     assert_eq!(summary, "Clear about failover.");
 
+    // the submitted review is read-only: its keyboard help lists no grading keys
+    press(&b, "?").await;
+    let help = b.text("#keys-help").await;
+    assert!(
+        help.contains("next / previous round") && !help.contains("set the level"),
+        "{help}"
+    );
+    b.shot("review-keys-help-read-only-1280").await;
+    b.phone(true).await;
+    assert!(!b.overflows().await, "the help fits a phone");
+    b.shot("review-keys-help-read-only-390").await;
+    b.phone(false).await;
+
     // edit mode: keys change the page, nothing is saved until Save changes
     b.goto(&app.url(&format!("/reviews/{id}?edit=1"))).await;
     b.wait_for_text("Editing the submitted review").await;

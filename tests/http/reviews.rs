@@ -229,6 +229,11 @@ async fn t103_a_submitted_review_changes_only_through_save_changes_with_one_audi
     assert!(shown.contains("name=\"level_1\" value=\"3\" checked disabled"));
     assert!(!shown.contains("data-review-autosave") && !shown.contains("data-review-edit"));
     assert!(
+        !shown.contains("set the level of the current round")
+            && shown.contains("The grading keys work once you press"),
+        "the keyboard help of a read-only review lists no grading keys"
+    );
+    assert!(
         !shown.contains("data-add-comment"),
         "no comment form outside edit mode"
     );
@@ -257,6 +262,9 @@ async fn t103_a_submitted_review_changes_only_through_save_changes_with_one_audi
     assert!(edit.contains("data-review-edit") && !edit.contains("data-review-autosave"));
     assert!(edit.contains("name=\"level_1\" value=\"3\" checked>"));
     assert!(edit.contains("Save changes") && edit.contains(">Cancel</a>"));
+    assert!(
+        edit.contains("set the level of the current round") && edit.contains("save the changes")
+    );
     let missing = send(
         &app,
         &x,
