@@ -205,18 +205,16 @@ async fn write_batch(
     let (together, later) = first_per_answer(&drafts);
     let mut tx = super::begin_write(writer).await?;
     let saved = attempts::save_drafts(&mut *tx, &as_json(&drafts, &together)?).await?;
-    let mut outcomes: Vec<Option<SaveOutcome>> = drafts
-        .iter()
-        .map(|d| {
-            saved
-                .iter()
-                .find(|s| d.writes(s))
-                .map(|s| SaveOutcome::Saved {
-                    version: s.version,
-                    saved_at: s.saved_at,
-                })
-        })
-        .collect();
+    let mut outcomes: Vec<Option<SaveOutcome>> = vec![None; drafts.len()];
+    for i in together {
+        outcomes[i] = saved
+            .iter()
+            .find(|s| drafts[i].writes(s))
+            .map(|s| SaveOutcome::Saved {
+                version: s.version,
+                saved_at: s.saved_at,
+            });
+    }
     // a second draft of the same answer in this batch, in the order they came
     for i in later {
         outcomes[i] = drafts[i].apply(&mut *tx).await?;
