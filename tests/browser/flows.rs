@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::Locator;
+use fantoccini::{Locator, wd::WindowHandle};
 
 use crate::browser::Browser;
 use crate::common::TestApp;
@@ -121,4 +121,41 @@ pub(crate) async fn requested_seed(b: &Browser, app: &TestApp, candidate: &str) 
     b.wait_for_text("Review requested").await;
     sign_out(b).await;
     attempt.trim_start_matches("/attempts/").to_string()
+}
+
+/// Opens `attempt` in a second tab of the same browser and switches to it at round 1. Returns
+/// (the first tab, the second).
+pub(crate) async fn second_tab(
+    b: &Browser,
+    app: &TestApp,
+    attempt: &str,
+) -> (WindowHandle, WindowHandle) {
+    let first = b.client.window().await.unwrap();
+    let second = b.client.new_window(true).await.unwrap().handle;
+    b.client.switch_to_window(second.clone()).await.unwrap();
+    b.goto(&app.url(attempt)).await;
+    b.wait_for_text("Round 1 of 5").await;
+    (first, second)
+}
+
+/// On the debrief: rates round 1 at level 3, saves the self-assessment and asks for a review.
+pub(crate) async fn self_assess_and_request_review(b: &Browser) {
+    b.click("input[name=level_1][value='3']").await;
+    b.click("#self-assessment-form button[type=submit]").await;
+    b.wait_for_text("Self-assessment saved").await;
+    b.click("form[action$='/review'] button[type=submit]").await;
+    b.wait_for_text("Review requested").await;
+}
+
+/// Claims attempt `id` for review as the signed-in interviewer and waits for the rubric.
+pub(crate) async fn claim_review(b: &Browser, app: &TestApp, id: &str) {
+    b.goto(&app.url(&format!("/reviews/{id}"))).await;
+    b.client
+        .execute(
+            "document.querySelector(\"form[action$='/claim'] button\").click(); return true",
+            vec![],
+        )
+        .await
+        .unwrap();
+    b.wait_for_text("Level for round 1").await;
 }

@@ -6,8 +6,8 @@ use gauntlet::auth::Role;
 use crate::browser::Browser;
 use crate::checks::{axe_violations, in_view, page_overflow};
 use crate::common::TestApp;
-use crate::flows::{answer_whole_seed, requested_seed, start_seed};
-use crate::{https_app, https_browser, js, sign_in, sign_out};
+use crate::flows::{answer_whole_seed, claim_review, requested_seed, start_seed};
+use crate::{https_app, https_browser, sign_in, sign_out};
 
 #[tokio::test]
 async fn the_main_pages_have_no_serious_accessibility_violations() {
@@ -42,15 +42,7 @@ async fn the_main_pages_have_no_serious_accessibility_violations() {
     b.goto(&app.url("/reviews")).await;
     check("queue", axe_violations(&b).await);
     let id = attempt.trim_start_matches("/attempts/");
-    b.goto(&app.url(&format!("/reviews/{id}"))).await;
-    b.client
-        .execute(
-            "document.querySelector(\"form[action$='/claim'] button\").click()",
-            vec![],
-        )
-        .await
-        .unwrap();
-    b.wait_for_text("Level for round 1").await;
+    claim_review(&b, &app, id).await;
     check("review", axe_violations(&b).await);
     for page in [
         "/admin",
@@ -111,13 +103,7 @@ async fn no_main_page_overflows_a_390_px_phone_for_any_role() {
     let id = requested_seed(&b, &app, &candidate).await;
     // the interviewer claims it, so the review page shows the level picker
     sign_in(&b, &app, &interviewer).await;
-    b.goto(&app.url(&format!("/reviews/{id}"))).await;
-    js(
-        &b,
-        "document.querySelector(\"form[action$='/claim'] button\").click()",
-    )
-    .await;
-    b.wait_for_text("Level for round 1").await;
+    claim_review(&b, &app, &id).await;
     sign_out(&b).await;
 
     b.cdp(

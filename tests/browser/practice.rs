@@ -6,7 +6,10 @@ use fantoccini::Locator;
 use gauntlet::auth::Role;
 
 use crate::common::PASSWORD;
-use crate::flows::{answer_whole_seed, press, start_seed, stored_body, wait_status};
+use crate::flows::{
+    answer_whole_seed, press, second_tab, self_assess_and_request_review, start_seed, stored_body,
+    wait_status,
+};
 use crate::{https_app, https_browser, sign_in};
 
 #[tokio::test]
@@ -63,11 +66,7 @@ async fn two_tabs_get_a_conflict_and_nothing_is_lost() {
     let b = https_browser(true).await;
     sign_in(&b, &app, &email).await;
     let attempt = start_seed(&b, &app).await;
-    let tab_a = b.client.window().await.unwrap();
-    let tab_b = b.client.new_window(true).await.unwrap().handle;
-    b.client.switch_to_window(tab_b.clone()).await.unwrap();
-    b.goto(&app.url(&attempt)).await;
-    b.wait_for_text("Round 1 of 5").await;
+    let (tab_a, _) = second_tab(&b, &app, &attempt).await;
     b.fill("#answer", "written in tab B").await;
     wait_status(&b, "Saved").await;
 
@@ -171,11 +170,7 @@ async fn the_whole_seed_gauntlet_end_to_end_with_the_follow_up() {
     start_seed(&b, &app).await;
     answer_whole_seed(&b, &app).await;
     // self-assess and ask for a review from the debrief
-    b.click("input[name=level_1][value='3']").await;
-    b.click("#self-assessment-form button[type=submit]").await;
-    b.wait_for_text("Self-assessment saved").await;
-    b.click("form[action$='/review'] button[type=submit]").await;
-    b.wait_for_text("Review requested").await;
+    self_assess_and_request_review(&b).await;
     b.close().await;
 }
 
@@ -256,11 +251,7 @@ async fn the_two_tab_conflict_shows_a_word_diff_and_a_merge_can_be_saved() {
     let b = https_browser(true).await;
     sign_in(&b, &app, &email).await;
     let attempt = start_seed(&b, &app).await;
-    let tab_a = b.client.window().await.unwrap();
-    let tab_b = b.client.new_window(true).await.unwrap().handle;
-    b.client.switch_to_window(tab_b.clone()).await.unwrap();
-    b.goto(&app.url(&attempt)).await;
-    b.wait_for_text("Round 1 of 5").await;
+    let (tab_a, tab_b) = second_tab(&b, &app, &attempt).await;
     b.fill("#answer", "one cluster per region and a CDN in front")
         .await;
     wait_status(&b, "Saved").await;
@@ -405,11 +396,7 @@ async fn without_javascript_the_conflict_page_shows_the_word_diff_and_keeps_the_
     let b = https_browser(false).await;
     sign_in(&b, &app, &email).await;
     let attempt = start_seed(&b, &app).await;
-    let tab_a = b.client.window().await.unwrap();
-    let tab_b = b.client.new_window(true).await.unwrap().handle;
-    b.client.switch_to_window(tab_b).await.unwrap();
-    b.goto(&app.url(&attempt)).await;
-    b.wait_for_text("Round 1 of 5").await;
+    let (tab_a, _) = second_tab(&b, &app, &attempt).await;
     b.fill("#answer", "one cluster per region and a CDN in front")
         .await;
     b.click(".answer-actions button[formaction]").await;

@@ -7,7 +7,10 @@ use gauntlet::auth::Role;
 use crate::browser::Browser;
 use crate::checks::in_view;
 use crate::common::TestApp;
-use crate::flows::{answer_whole_seed, press, requested_seed, review_levels, start_seed};
+use crate::flows::{
+    answer_whole_seed, claim_review, press, requested_seed, review_levels,
+    self_assess_and_request_review, start_seed,
+};
 use crate::{https_app, https_browser, js, sign_in, sign_out, wait_until};
 
 #[tokio::test]
@@ -124,13 +127,7 @@ async fn the_scorecard_shows_each_keys_effect_and_the_comment_form_opens_beside_
     let id = requested_seed(&b, &app, &candidate).await;
 
     sign_in(&b, &app, &interviewer).await;
-    b.goto(&app.url(&format!("/reviews/{id}"))).await;
-    js(
-        &b,
-        "document.querySelector(\"form[action$='/claim'] button\").click()",
-    )
-    .await;
-    b.wait_for_text("Level for round 1").await;
+    claim_review(&b, &app, &id).await;
     assert!(
         in_view(&b, "[data-scorecard]").await,
         "the bar is in the window"
@@ -372,11 +369,7 @@ async fn a_candidate_reads_two_reviews_on_the_debrief_history_and_home_at_deskto
     sign_in(&b, &app, &email).await;
     start_seed(&b, &app).await;
     answer_whole_seed(&b, &app).await;
-    b.click("input[name=level_1][value='3']").await;
-    b.click("#self-assessment-form button[type=submit]").await;
-    b.wait_for_text("Self-assessment saved").await;
-    b.click("form[action$='/review'] button[type=submit]").await;
-    b.wait_for_text("Review requested").await;
+    self_assess_and_request_review(&b).await;
     let debrief = b.path().await;
     submitted_review(&app, "Ana Reviewer", [3, 2, 3, 3, 2], true).await;
     submitted_review(&app, "Ben Reviewer", [2, 2, 2, 2, 2], false).await;
@@ -544,13 +537,7 @@ async fn the_review_autosave_retries_after_a_failed_save_and_sends_on_leave() {
     let b = https_browser(true).await;
     let id = requested_seed(&b, &app, &candidate).await;
     sign_in(&b, &app, &interviewer).await;
-    b.goto(&app.url(&format!("/reviews/{id}"))).await;
-    js(
-        &b,
-        "document.querySelector(\"form[action$='/claim'] button\").click(); return true",
-    )
-    .await;
-    b.wait_for_text("Level for round 1").await;
+    claim_review(&b, &app, &id).await;
     let status = || async { b.text("[data-review-status-bar]").await };
 
     // every save fails while the trigger is there: the page says so and keeps trying

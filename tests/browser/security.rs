@@ -8,7 +8,8 @@ use gauntlet::auth::Role;
 use crate::browser::Browser;
 use crate::common::{Options, TestApp};
 use crate::flows::{
-    answer_seed, answer_whole_seed, review_levels, start_seed, stored_body, wait_status,
+    answer_seed, answer_whole_seed, claim_review, review_levels, start_seed, stored_body,
+    wait_status,
 };
 use crate::{https_browser, js, sign_in, sign_out, wait_until};
 
@@ -91,9 +92,7 @@ async fn t20_t37_over_https_without_javascript_the_host_cookie_works_and_every_f
     let interviewer = app.create_user(Role::Interviewer).await;
     sign_in(&b, &app, &interviewer).await;
     let review = attempt.replace("/attempts/", "/reviews/");
-    b.goto(&app.url(&review)).await;
-    b.click("form[action$='/claim'] button").await;
-    b.wait_for_text("Level for round 1").await;
+    claim_review(&b, &app, attempt.trim_start_matches("/attempts/")).await;
     for round in 1..=5 {
         b.click(&format!("input[name=level_{round}][value='3']"))
             .await;
@@ -389,9 +388,7 @@ async fn t31_t34_t35_payloads_stay_text_no_page_breaks_the_csp_and_no_page_can_b
     b.goto(&app.url("/reviews")).await;
     check_page(&b, "review queue", &[admin_name, cand_name], &mut report).await;
     let id = attempt.trim_start_matches("/attempts/");
-    b.goto(&app.url(&format!("/reviews/{id}"))).await;
-    b.click("form[action$='/claim'] button").await;
-    b.wait_for_text("Level for round 1").await;
+    claim_review(&b, &app, id).await;
     check_page(&b, "review", &everything, &mut report).await;
     // a comment whose quote and body are payloads (the quote also goes into an aria-label)
     let quote = "\"><img src=x onerror=alert(1)>";
