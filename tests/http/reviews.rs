@@ -234,6 +234,10 @@ async fn t103_a_submitted_review_changes_only_through_save_changes_with_one_audi
         "the keyboard help of a read-only review lists no grading keys"
     );
     assert!(
+        shown.contains("data-keys-help data-js-only hidden"),
+        "without JavaScript there is no keyboard button that does nothing"
+    );
+    assert!(
         !shown.contains("data-add-comment"),
         "no comment form outside edit mode"
     );
