@@ -10,7 +10,10 @@ use std::{
 
 use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
-    password_hash::{SaltString, rand_core::OsRng},
+    password_hash::{
+        Output, ParamsString, SaltString,
+        rand_core::{OsRng, RngCore as _},
+    },
 };
 use tokio::sync::Semaphore;
 
@@ -54,8 +57,7 @@ impl Passwords {
     /// `permits` hashes at once (one thread each); waits at most `permit_wait` for a slot.
     pub fn with_limits(permits: usize, permit_wait: Duration) -> Self {
         let cores = permits.max(1);
-        let dummy = hash_now("not a real password, only here for timing")
-            .expect("argon2 with default parameters hashes");
+        let dummy = dummy_hash();
         let (jobs, queue) = mpsc::channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
         for i in 0..cores {
@@ -76,7 +78,7 @@ impl Passwords {
         Self {
             permits: Arc::new(Semaphore::new(cores)),
             jobs,
-            dummy_hash: dummy.into(),
+            dummy_hash: dummy,
             permit_wait,
         }
     }
@@ -126,6 +128,24 @@ impl Default for Passwords {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A stored-hash string with the current parameters, a random salt and a random output, which
+/// no password matches: verifying against it costs a full Argon2 run, like a real account.
+/// Made without hashing, so start-up neither waits for a hash nor keeps its 19 MiB.
+fn dummy_hash() -> Arc<str> {
+    let salt = SaltString::generate(&mut OsRng);
+    let mut output = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    OsRng.fill_bytes(&mut output);
+    let params = Params::default();
+    let hash = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).expect("the default parameters are a PHC string"),
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&output).expect("the default output length is allowed")),
+    };
+    hash.to_string().into()
 }
 
 fn hash_now(password: &str) -> Result<String, argon2::password_hash::Error> {
@@ -255,6 +275,20 @@ mod tests {
             p.hash("a long enough secret".into()).await.is_ok(),
             "free again"
         );
+    }
+
+    #[test]
+    fn t25_the_unknown_account_hash_costs_a_full_run_and_matches_nothing() {
+        let dummy = dummy_hash();
+        // the current parameters, so it costs what a real account's verification costs
+        assert!(!needs_rehash(&dummy), "{dummy}");
+        let parsed = PasswordHash::new(&dummy).unwrap();
+        // a mismatch found by hashing, not a string Argon2 refuses before doing the work
+        assert_eq!(
+            Argon2::default().verify_password(b"any guess at all", &parsed),
+            Err(argon2::password_hash::Error::Password)
+        );
+        assert_ne!(dummy, dummy_hash(), "a fresh salt and output per process");
     }
 
     #[tokio::test]
