@@ -103,6 +103,9 @@ pub struct AttemptWithAnswers {
     pub attempt: Attempt,
     pub owner_name: String,
     pub answers: Vec<Answer>,
+    /// The live interview running for the attempt (not ended), if any: its id, so that pages
+    /// load the session only when there is one.
+    pub live_session: Option<i64>,
 }
 
 /// Starts a retry of one round of `of` (same gauntlet version and mode).
@@ -138,6 +141,8 @@ pub async fn with_answers(
         r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode as "mode: Mode", t.started_at,
                   t.finished_at, t.review_requested_at, t.retry_of, t.only_round,
                   u.display_name as owner_name,
+                  (select s.id from live_sessions s where s.attempt_id = t.id and s.ended_at is null)
+                      as "live_session?: i64",
                   a.id as "answer_id?", a.round_number as "round_number?", a.part as "part?: Part",
                   a.body as "body?", a.version as "answer_version?",
                   a.first_viewed_at as "first_viewed_at?", a.updated_at as "updated_at?",
@@ -167,6 +172,7 @@ pub async fn with_answers(
         only_round: first.only_round,
     };
     let owner_name = first.owner_name.clone();
+    let live_session = first.live_session;
     let answers = rows
         .into_iter()
         .filter_map(|r| {
@@ -186,6 +192,7 @@ pub async fn with_answers(
         attempt,
         owner_name,
         answers,
+        live_session,
     }))
 }
 

@@ -48,6 +48,8 @@ pub struct Loaded {
     pub attempt: Attempt,
     pub pinned: Arc<Pinned>,
     pub answers: Vec<Answer>,
+    /// The live interview running for the attempt, if any (`db::attempts::with_answers`).
+    pub live_session: Option<i64>,
 }
 
 impl Loaded {
@@ -108,7 +110,10 @@ impl Loaded {
 pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loaded> {
     let mut conn = state.db.get().await?;
     let db::attempts::AttemptWithAnswers {
-        attempt, answers, ..
+        attempt,
+        answers,
+        live_session,
+        ..
     } = db::attempts::with_answers(&mut *conn, id, Some(user_id))
         .await?
         .ok_or(AppError::NotFound)?;
@@ -126,6 +131,7 @@ pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loade
         attempt,
         pinned,
         answers,
+        live_session,
     })
 }
 
@@ -227,6 +233,9 @@ fn step_of(l: &Loaded, round: u32, part: &str) -> Result<Step> {
 /// In a live interview, only the steps the interviewer has opened can be written; returns the
 /// live part of the round page (for a page shown again after a refused submit).
 async fn check_live_step(state: &AppState, l: &Loaded, step: Step) -> Result<Option<LiveBar>> {
+    if l.live_session.is_none() {
+        return Ok(None);
+    }
     let mut conn = state.db.get().await?;
     let Some(row) = live::running_for_attempt(&mut conn, l.attempt.id).await? else {
         return Ok(None);

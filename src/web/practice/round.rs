@@ -182,9 +182,10 @@ pub async fn show(
         }
         return Ok(Redirect::to(&l.finished_url()).into_response());
     };
-    let mut conn = state.db.get().await?;
-    let live_row = live::running_for_attempt(&mut conn, id).await?;
-    drop(conn);
+    let live_row = match l.live_session {
+        Some(_) => live::running_for_attempt(&mut *state.db.get().await?, id).await?,
+        None => None,
+    };
     if let Some(row) = &live_row
         && let live::Gate::Wait(page) =
             live::gate(&state, &chrome, row, l.gauntlet(), &l.answers, step, writes).await?

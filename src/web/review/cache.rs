@@ -27,9 +27,13 @@ pub enum Kept {
     /// answers are submitted (and so are their kept texts), a pinned version is never
     /// rewritten, and the attempt's request time is in the stamp itself.
     Fixed,
+    /// Read by a query the page shares with other pages, but nothing of it reaches this page
+    /// (so its changes need not move the stamp).
+    NotShown,
 }
 
-/// Every table the review page's body is built from (`page::load` reads nothing else).
+/// Every table the review page's body is built from, and the ones its queries read without
+/// showing (`page::load` reads nothing else).
 pub const TABLES_SHOWN: &[(&str, Kept)] = &[
     ("attempts", Kept::Fixed),
     ("answers", Kept::Fixed),
@@ -40,6 +44,8 @@ pub const TABLES_SHOWN: &[(&str, Kept)] = &[
     ("reviews", Kept::ByTrigger),
     ("review_rounds", Kept::ByTrigger),
     ("review_comments", Kept::ByTrigger),
+    // `db::attempts::with_answers` names the running live session for the practice pages
+    ("live_sessions", Kept::NotShown),
 ];
 
 impl ReviewCache {

@@ -47,6 +47,7 @@ pub async fn load(conn: &mut SqliteConnection, id: i64, reader: Reader) -> Resul
         attempt,
         owner_name: candidate,
         answers,
+        ..
     } = requested_attempt(&mut *conn, id).await?;
     let reviews = db::reviews::with_rubrics(&mut *conn, id).await?;
     let visible: Vec<i64> = reader
