@@ -581,6 +581,27 @@ fn align_eval_prints_the_quality_numbers_of_a_dev_set() {
 }
 
 #[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/content/multi-region-kubernetes.md"
+    );
+    // `gauntlet content show … | head -0`: the pipe is closed before the first line
+    let mut child = gauntlet(dir.path())
+        .args(["content", "show", seed])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn backup_copies_a_live_database_consistently_and_never_overwrites() {
     let dir = tempfile::tempdir().unwrap();
     create_account(

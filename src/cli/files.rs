@@ -62,7 +62,7 @@ pub(super) fn content_command(cmd: &ContentCommand) -> ExitCode {
         ContentCommand::Check { paths } => {
             let report = content::check::check_paths(paths);
             for line in &report.lines {
-                println!("{line}");
+                out!("{line}");
             }
             eprintln!("{}", report.summary());
             if !report.is_ok() {
@@ -81,26 +81,26 @@ fn show(file: &Path, json: bool) -> ExitCode {
     match load_gauntlet(file) {
         Ok(g) if json => match serde_json::to_string_pretty(&g) {
             Ok(s) => {
-                println!("{s}");
+                out!("{s}");
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e.to_string()),
         },
         Ok(g) => {
-            println!(
+            out!(
                 "{} ({} rounds, version {})",
                 g.title,
                 g.rounds.len(),
                 g.version
             );
             for r in &g.rounds {
-                println!("  Round {}: {} — {}", r.number, r.name, r.prompt);
+                out!("  Round {}: {} — {}", r.number, r.name, r.prompt);
             }
             ExitCode::SUCCESS
         }
         Err(lines) => {
             for l in lines {
-                println!("{l}");
+                out!("{l}");
             }
             ExitCode::FAILURE
         }
@@ -115,13 +115,13 @@ fn import(file: &Path) -> ExitCode {
     };
     match content::import::import_page_text(&text) {
         Ok(md) => {
-            print!("{md}");
+            out!("{}", md.trim_end_matches('\n'));
             ExitCode::SUCCESS
         }
         Err(errors) => {
             let shown = file.display().to_string();
             for e in errors {
-                println!("{}", e.display_in(&shown));
+                out!("{}", e.display_in(&shown));
             }
             ExitCode::FAILURE
         }
@@ -145,7 +145,7 @@ fn align_eval(file: &Path) -> ExitCode {
         .collect();
     let stats = crate::align::LibraryStats::from_gauntlets(&gauntlets);
     let report = crate::align::quality::evaluate_dev(&gauntlets, &answers, &stats);
-    print!("{report}");
+    out!("{}", report.to_string().trim_end_matches('\n'));
     ExitCode::SUCCESS
 }
 
@@ -192,7 +192,7 @@ pub(super) fn align_command(args: &AlignArgs) -> ExitCode {
     let report = crate::align::align_round(round, &answer, &stats);
     match serde_json::to_string_pretty(&report) {
         Ok(s) => {
-            println!("{s}");
+            out!("{s}");
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e.to_string()),

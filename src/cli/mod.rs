@@ -2,6 +2,14 @@
 //! `backup`, `migrate` and `doctor`. Every option can also be set through a `GAUNTLET_*`
 //! environment variable.
 
+/// Like `println!`, through [`write_out`]: a reader that stops early (`| head`) ends the
+/// command quietly instead of with a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))
+    };
+}
+
 mod files;
 mod serve_args;
 
@@ -218,7 +226,7 @@ async fn create_user(cli: &Cli, email: &str, role: Role, name: Option<&str>) -> 
         }
         Err(e) => return Err(e.into()),
     };
-    println!("created {role} {email} (id {id})");
+    out!("created {role} {email} (id {id})");
     Ok(())
 }
 
@@ -253,7 +261,7 @@ async fn backup(cli: &Cli, path: &Path) -> CliResult {
     let report = db::backup::backup(&pool, path).await;
     pool.close().await;
     let report = report?;
-    println!(
+    out!(
         "backed up {} to {} ({}, {}, {}; integrity ok)",
         choice.path.display(),
         report.path.display(),
@@ -281,7 +289,7 @@ async fn backup_dated(cli: &Cli, dir: &Path, keep: Option<u32>) -> CliResult {
     backup(cli, &dest).await?;
     if let Some(keep) = keep {
         for removed in db::backup::rotate(dir, keep as usize)? {
-            println!("removed old backup {}", removed.display());
+            out!("removed old backup {}", removed.display());
         }
     }
     Ok(())
@@ -295,7 +303,7 @@ async fn migrate(cli: &Cli, check: bool) -> ExitCode {
         return match db::open(&choice.path, db::Create::Never).await {
             Ok(pool) => {
                 pool.close().await;
-                println!(
+                out!(
                     "{shown} is at schema version {}",
                     db::schema::known().last().map_or(0, |s| s.version)
                 );
@@ -318,19 +326,19 @@ async fn migrate(cli: &Cli, check: bool) -> ExitCode {
     if let Some(message) = status.downgrade_message(&shown) {
         return fail(&message);
     }
-    println!(
+    out!(
         "{shown}: schema version {}, this release knows {}",
         status.current_or_zero(),
         status.latest
     );
     if status.pending.is_empty() {
-        println!("no pending migrations");
+        out!("no pending migrations");
         return ExitCode::SUCCESS;
     }
     for step in &status.pending {
-        println!("pending {} {}", step.version, step.description);
+        out!("pending {} {}", step.version, step.description);
     }
-    println!(
+    out!(
         "{} pending migration(s); `gauntlet migrate` or the next start applies them after copying the database aside",
         status.pending.len()
     );
@@ -379,7 +387,7 @@ async fn delete_user(cli: &Cli, email: &str, yes: bool) -> CliResult {
     .await;
     pool.close().await;
     let (user, r) = result?;
-    println!(
+    out!(
         "deleted {} {email} (id {}): {} attempts, {} answers, {} revisions, {} reviews, {} sessions, {} invites; {} reviews of other people's attempts kept as \"former interviewer\"",
         user.role,
         user.id,
@@ -404,11 +412,27 @@ async fn export(cli: &Cli, format: &str) -> CliResult {
     } else {
         crate::export::to_csv(&rows)
     };
-    print!("{out}");
     if format == "json" {
-        println!();
+        out!("{out}");
+    } else {
+        // the CSV ends with its own line break
+        out!("{}", out.trim_end_matches('\n'));
     }
     Ok(())
+}
+
+/// Writes one line to standard output. When the reader has gone (a closed pipe) the rest of
+/// the output is not wanted: the command stops with success. Any other failure to write ends
+/// it with an error on standard error.
+pub fn write_out(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    if let Err(e) = writeln!(std::io::stdout().lock(), "{line}") {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: writing the output: {e}");
+        std::process::exit(1);
+    }
 }
 
 fn fail(msg: &str) -> ExitCode {

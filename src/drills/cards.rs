@@ -80,21 +80,32 @@ fn clip(s: &str) -> String {
     s.trim().chars().take(MAX_KEY_CHARS).collect()
 }
 
-/// Cards from one round's alignment: every missed claim of the Strong Answer and every
-/// warned-against phrase found in the answer. Key terms are not drilled on their own (a term
-/// out of its sentence makes a poor question); a missing expected hedge is not a trap fallen
-/// into.
+/// Missed claims drilled per round and attempt. A thin answer misses a dozen claims a round;
+/// sixty cards from one attempt would bury its traps, so the weightiest few come first and the
+/// next attempt brings the rest (cards merge on their key).
+pub const POINT_CARDS_PER_ROUND: usize = 3;
+
+/// Cards from one round's alignment: the weightiest missed claims of the Strong Answer (at
+/// most [`POINT_CARDS_PER_ROUND`], in the guidance's order) and every warned-against phrase
+/// found in the answer. Key terms are not drilled on their own (a term out of its sentence
+/// makes a poor question); a missing expected hedge is not a trap fallen into.
 pub fn from_alignment(round: u32, a: &Alignment) -> Vec<NewCard> {
-    let points = a
+    let mut missed: Vec<(usize, &crate::align::PointMatch)> = a
         .points
         .iter()
         .filter(|p| p.kind == PointKind::Claim && !p.covered && !p.text.trim().is_empty())
-        .map(|p| NewCard {
-            round,
-            kind: CardKind::Point,
-            key: clip(&p.text),
-            sources: vec![Source::Alignment],
-        });
+        .enumerate()
+        .collect();
+    // heaviest first, the guidance's order among equals; then back to the guidance's order
+    missed.sort_by(|(i, p), (j, q)| q.weight.total_cmp(&p.weight).then(i.cmp(j)));
+    missed.truncate(POINT_CARDS_PER_ROUND);
+    missed.sort_by_key(|(i, _)| *i);
+    let points = missed.into_iter().map(|(_, p)| NewCard {
+        round,
+        kind: CardKind::Point,
+        key: clip(&p.text),
+        sources: vec![Source::Alignment],
+    });
     let traps = a
         .red_flags
         .iter()
@@ -253,6 +264,41 @@ mod tests {
         let merged = merge(cards);
         assert_eq!(merged.len(), 2);
         assert_eq!(sources_to_string(&merged[1].sources), "alignment,reviewer");
+    }
+
+    #[test]
+    fn a_thin_answer_gets_its_weightiest_missed_claims_as_cards_and_every_trap() {
+        let mut a = alignment();
+        a.points = (0..12)
+            .map(|i| {
+                let mut p = point(&format!("claim {i}"), false, PointKind::Claim);
+                p.weight = if i % 4 == 1 { 2.0 } else { 1.0 };
+                p
+            })
+            .collect();
+        let cards = from_alignment(1, &a);
+        let points: Vec<_> = cards
+            .iter()
+            .filter(|c| c.kind == CardKind::Point)
+            .map(|c| c.key.as_str())
+            .collect();
+        assert_eq!(
+            points,
+            ["claim 1", "claim 5", "claim 9"],
+            "heaviest, in order"
+        );
+        let traps = cards.iter().filter(|c| c.kind == CardKind::Trap).count();
+        assert_eq!(traps, 1, "the found trap phrase is never left out");
+        // equal weights: the first ones the guidance states
+        for p in &mut a.points {
+            p.weight = 1.0;
+        }
+        let first: Vec<_> = from_alignment(1, &a)
+            .into_iter()
+            .filter(|c| c.kind == CardKind::Point)
+            .map(|c| c.key)
+            .collect();
+        assert_eq!(first, ["claim 0", "claim 1", "claim 2"]);
     }
 
     #[test]

@@ -148,6 +148,45 @@ async fn a_new_person_joins_with_the_role_their_groups_give_and_it_is_reapplied(
 }
 
 #[tokio::test]
+async fn t115_the_only_admin_stays_an_admin_when_the_providers_groups_drop_them() {
+    let (idp, app) = idp_and_app().await;
+    allow_joining(&app).await;
+    idp.set_person(json!({
+        "sub": "grace-1", "email": "grace@example.com", "email_verified": true,
+        "groups": ["gauntlet-admins"],
+    }));
+    assert_eq!(
+        sign_in(&app, &app.client()).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (id, role) = user_by_email(&app, "grace@example.com").await.unwrap();
+    assert_eq!(role, "admin");
+    // the groups changed at the provider, but nobody else could run the site
+    idp.set_person(json!({
+        "sub": "grace-1", "email": "grace@example.com", "email_verified": true,
+        "groups": ["sales"],
+    }));
+    let client = app.client();
+    assert_eq!(sign_in(&app, &client).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        user_by_email(&app, "grace@example.com").await,
+        Some((id, "admin".into()))
+    );
+    let admin_page = client.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(admin_page.status(), StatusCode::OK, "still an admin");
+    // once another admin exists, the mapping applies
+    app.create_user(Role::Admin).await;
+    assert_eq!(
+        sign_in(&app, &app.client()).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        user_by_email(&app, "grace@example.com").await,
+        Some((id, "candidate".into()))
+    );
+}
+
+#[tokio::test]
 async fn t106_a_callback_with_a_wrong_or_used_state_signs_nobody_in() {
     let (idp, app) = idp_and_app().await;
     allow_joining(&app).await;

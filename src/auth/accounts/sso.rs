@@ -1,6 +1,7 @@
 //! Signing in through the identity provider: the account of `(issuer, subject)`, linked to an
 //! existing account only through a verified email, or created just in time when the site lets
-//! such people join; the role mapped from the groups claim is applied at every sign-in.
+//! such people join; the role mapped from the groups claim is applied at every sign-in, except
+//! that the only active admin stays an admin.
 
 use sqlx::SqlitePool;
 
@@ -52,9 +53,18 @@ pub async fn sign_in(writer: &SqlitePool, who: &Identity) -> Result<User, SsoErr
         return Err(SsoError::Disabled);
     }
     if let Some(role) = who.role.filter(|r| *r != user.role) {
-        // ends the account's other sessions, as an admin's change does
-        users::set_role(&mut *tx, id, role).await?;
-        tracing::info!(user = id, from = %user.role, to = %role, "role mapped from the identity provider");
+        if user.role == Role::Admin && users::active_admins(&mut *tx).await? <= 1 {
+            // as on the admin page: the site never loses its last admin
+            tracing::warn!(
+                user = id,
+                mapped = %role,
+                "the provider's groups no longer make the only active admin an admin; the role is kept until another admin exists"
+            );
+        } else {
+            // ends the account's other sessions, as an admin's change does
+            users::set_role(&mut *tx, id, role).await?;
+            tracing::info!(user = id, from = %user.role, to = %role, "role mapped from the identity provider");
+        }
     }
     identities::seen(&mut *tx, &who.issuer, &who.subject).await?;
     let user = users::by_id(&mut *tx, id)
