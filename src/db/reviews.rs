@@ -117,6 +117,16 @@ pub struct PageStamp {
     requested_at: i64,
     users: i64,
     settings: i64,
+    /// The blind-review setting, read with the stamp so that a page built after it needs no
+    /// query of its own for it.
+    blind_review: bool,
+}
+
+impl PageStamp {
+    /// Whether reviewers work blind (the `blind_review` setting when the stamp was read).
+    pub fn blind_review(&self) -> bool {
+        self.blind_review
+    }
 }
 
 /// The review page stamp of an attempt that asked for a review (`None` otherwise).
@@ -128,7 +138,9 @@ pub async fn page_stamp(
         PageStamp,
         r#"select a.review_rev, a.review_requested_at as "requested_at!",
                   (select n from change_counters where name = 'users') as "users!: i64",
-                  (select n from change_counters where name = 'settings') as "settings!: i64"
+                  (select n from change_counters where name = 'settings') as "settings!: i64",
+                  coalesce((select value = 'on' from settings where key = 'blind_review'), 0)
+                      as "blind_review!: bool"
            from attempts a where a.id = ? and a.review_requested_at is not null"#,
         attempt_id
     )

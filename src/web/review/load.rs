@@ -1,7 +1,7 @@
 //! Everything the review page's body shows, read on one connection in at most five queries
 //! (the attempt with its answers, the reviews with their rubrics, the comments, the kept texts
-//! and the site settings), whatever the number of rounds and reviewers. Only the tables in
-//! `cache::TABLES_SHOWN` are read here.
+//! and the site settings, which the page stamp brings when it was read first), whatever the
+//! number of rounds and reviewers. Only the tables in `cache::TABLES_SHOWN` are read here.
 
 use sqlx::SqliteConnection;
 
@@ -42,7 +42,13 @@ impl PageData {
 }
 
 /// Reads the review page's data of a requested attempt for `reader` (404 if not requested).
-pub async fn load(conn: &mut SqliteConnection, id: i64, reader: Reader) -> Result<PageData> {
+/// `blind`: the blind-review setting when the caller read it already (with the page stamp).
+pub async fn load(
+    conn: &mut SqliteConnection,
+    id: i64,
+    reader: Reader,
+    blind: Option<bool>,
+) -> Result<PageData> {
     let AttemptWithAnswers {
         attempt,
         owner_name: candidate,
@@ -65,7 +71,10 @@ pub async fn load(conn: &mut SqliteConnection, id: i64, reader: Reader) -> Resul
             .collect()
     };
     let kept = db::attempts::overwritten_of_attempt(&mut *conn, id, REPLAY_ROWS).await?;
-    let blind = db::settings::load(&mut *conn).await?.blind_review;
+    let blind = match blind {
+        Some(b) => b,
+        None => db::settings::load(&mut *conn).await?.blind_review,
+    };
     Ok(PageData {
         attempt,
         candidate,
@@ -167,7 +176,7 @@ mod tests {
                 .await
                 .expect("drop");
         }
-        let data = load(&mut conn, 1, Reader::Interviewer(2))
+        let data = load(&mut conn, 1, Reader::Interviewer(2), None)
             .await
             .unwrap_or_else(|e| panic!("the page read a table without a trigger: {e:?}"));
         assert_eq!(data.reviews.len(), 2);
@@ -178,7 +187,7 @@ mod tests {
             1,
             "a draft sees itself only"
         );
-        let shown = load(&mut conn, 1, Reader::Interviewer(3))
+        let shown = load(&mut conn, 1, Reader::Interviewer(3), Some(false))
             .await
             .expect("load");
         assert!(shown.comments.is_empty(), "a draft reads no other comments");

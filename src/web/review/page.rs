@@ -178,7 +178,7 @@ pub(super) async fn render_page(
     let cacheable =
         view.draft.is_none() && view.error.is_none() && !view.editing && !chrome.csrf.is_empty();
     if !cacheable {
-        let data = load(&mut conn, id, Reader::Interviewer(me.id)).await?;
+        let data = load(&mut conn, id, Reader::Interviewer(me.id), None).await?;
         let pinned = pinned_of(state, &mut conn, &data.attempt).await?;
         drop(conn);
         let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, view)?);
@@ -192,7 +192,8 @@ pub(super) async fn render_page(
     if let Some(rendered) = state.review_pages.pages.get(&key, &stamp) {
         return Ok(ReviewPage { chrome, rendered });
     }
-    let data = load(&mut conn, id, Reader::Interviewer(me.id)).await?;
+    let blind = Some(stamp.blind_review());
+    let data = load(&mut conn, id, Reader::Interviewer(me.id), blind).await?;
     let pinned = pinned_of(state, &mut conn, &data.attempt).await?;
     drop(conn);
     let plain = View {
