@@ -152,8 +152,10 @@ fn cuts(answer: &str, marks: &[MarkSpan]) -> Vec<usize> {
     cuts
 }
 
+/// What a marked run of the answer stands for; its anchor id links the run and the list
+/// entry beside the answer (`round_view`).
 #[derive(Debug, Clone, Copy)]
-enum Mark {
+pub enum Mark {
     Point(usize),
     Flag(usize),
     Comment(i64),
@@ -161,7 +163,7 @@ enum Mark {
 
 impl Mark {
     /// The id of the mark's anchor: `r2-p0`, `r2-f1`, `r2-c9`.
-    fn anchor(self, prefix: &str) -> String {
+    pub fn anchor(self, prefix: &str) -> String {
         match self {
             Mark::Point(i) => format!("{prefix}-p{i}"),
             Mark::Flag(i) => format!("{prefix}-f{i}"),

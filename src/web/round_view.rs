@@ -10,7 +10,7 @@ use crate::{
     content_store::Pinned,
 };
 
-use super::highlight::{CommentSpan, Segment, segments};
+use super::highlight::{CommentSpan, Mark, Segment, segments};
 
 /// The rubric's anchored levels, shared by self-assessment and reviews.
 pub const LEVELS: [(i64, &str, &str); 4] = [
@@ -299,7 +299,7 @@ fn point_views(alignment: &Alignment, prefix: &str, anchors: &HashSet<&str>) -> 
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let id = format!("{prefix}-p{i}");
+            let id = Mark::Point(i).anchor(prefix);
             PointView {
                 index: i,
                 text: p.text.clone(),
@@ -329,7 +329,7 @@ fn comment_views(comments: Vec<CommentInput>, prefix: &str) -> Vec<CommentView> 
     comments
         .into_iter()
         .map(|c| CommentView {
-            anchor: format!("{prefix}-c{}", c.id),
+            anchor: Mark::Comment(c.id).anchor(prefix),
             id: c.id,
             quote: c.quote,
             body: c.body,
@@ -346,7 +346,7 @@ fn flag_views(alignment: &Alignment, prefix: &str, anchors: &HashSet<&str>) -> V
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let id = format!("{prefix}-f{i}");
+            let id = Mark::Flag(i).anchor(prefix);
             FlagView {
                 phrase: f.phrase.clone(),
                 reason: f.reason.clone(),
