@@ -1779,6 +1779,49 @@ fn t79_the_service_units_pass_systemd_analyze_verify() {
 }
 
 #[test]
+fn t89_a_webhooks_secret_path_never_reaches_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    create_account(
+        dir.path(),
+        "ana@team.example",
+        "admin",
+        "river stone lantern",
+    );
+    // a chat webhook's path is its password: a refused URL is named by scheme and host only
+    let (ok, out, err) = run(gauntlet(dir.path()).args([
+        "--database",
+        "g.db",
+        "serve",
+        "--webhook-url",
+        "ftp://hooks.example/T0/B1/canary-hook-secret",
+    ]));
+    assert!(!ok, "{out}{err}");
+    assert!(err.contains("ftp://hooks.example/…"), "{err}");
+    assert!(
+        !format!("{out}{err}").contains("canary-hook-secret"),
+        "{out}{err}"
+    );
+    // the doctor names a good one and a broken one the same way
+    for (url, row) in [
+        (
+            "https://hooks.example/services/canary-hook-secret",
+            "ok   webhook: https://hooks.example/********",
+        ),
+        (
+            "https://user:pw@hooks.example/canary-hook-secret",
+            "FAIL webhook: webhook URL \"https://hooks.example/…\"",
+        ),
+    ] {
+        let (_, out, err) =
+            run(gauntlet(dir.path()).args(["--database", "g.db", "doctor", "--webhook-url", url]));
+        let all = format!("{out}{err}");
+        assert!(all.lines().any(|l| l.starts_with(row)), "{row}: {all}");
+        assert!(!all.contains("canary-hook-secret"), "{all}");
+        assert!(!all.contains(":pw@"), "{all}");
+    }
+}
+
+#[test]
 fn t79_doctor_passes_a_good_set_up_and_explains_a_broken_one() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
