@@ -40,6 +40,9 @@ const ACCOUNTS_TRACKED: usize = 10_000;
 pub struct Draft {
     pub attempt_id: i64,
     pub user_id: i64,
+    /// The auth epoch the writer's session was signed in under: the draft applies only while
+    /// the account is enabled and still has it.
+    pub auth_epoch: i64,
     pub round: i64,
     pub part: &'static str,
     pub base_version: i64,
@@ -66,7 +69,7 @@ impl Draft {
         attempts::save_draft(
             db,
             self.attempt_id,
-            self.user_id,
+            (self.user_id, self.auth_epoch),
             step,
             self.base_version,
             &self.body,
@@ -81,8 +84,8 @@ type Reply = oneshot::Sender<(Draft, Result<Option<SaveOutcome>, DbError>)>;
 #[derive(Debug)]
 pub enum Written {
     Saved(SaveOutcome),
-    /// It did not apply (no row yet, a conflict, submitted, not the user's), or the account is
-    /// due a storage check: the draft comes back for the careful path ([`attempts::save`]),
+    /// It did not apply (no row yet, a conflict, submitted, not the user's, an account disabled
+    /// or changed since the session began), or the account is due a storage check: the draft comes back for the careful path ([`attempts::save`]),
     /// which tells these apart.
     NotApplied(Draft),
 }
@@ -236,6 +239,7 @@ fn as_json(drafts: &[&Draft], indices: &[usize]) -> Result<String, sqlx::Error> 
     struct Row<'a> {
         a: i64,
         u: i64,
+        e: i64,
         r: i64,
         p: &'a str,
         v: i64,
@@ -248,6 +252,7 @@ fn as_json(drafts: &[&Draft], indices: &[usize]) -> Result<String, sqlx::Error> 
             Row {
                 a: d.attempt_id,
                 u: d.user_id,
+                e: d.auth_epoch,
                 r: d.round,
                 p: d.part,
                 v: d.base_version,
@@ -266,6 +271,7 @@ mod tests {
         Draft {
             attempt_id: 1,
             user_id,
+            auth_epoch: 0,
             round: 1,
             part: "main",
             base_version: 0,
@@ -284,10 +290,9 @@ mod tests {
         assert!(!unchecked.add(&draft(3, 101)), "one draft over the mark");
     }
 
-    /// A batch writes the first draft of each answer in one statement and any later draft of
-    /// the same answer after it, in order; drafts that do not apply change nothing.
-    #[tokio::test]
-    async fn a_batch_saves_each_answer_in_order_and_skips_what_does_not_apply() {
+    /// Two candidates' attempts, each at round 1: attempt 1 (user 1) with a main answer
+    /// reading "old" and an empty follow-up, attempt 2 (user 2) with an empty main answer.
+    async fn two_attempts() -> (tempfile::TempDir, SqlitePool) {
         let dir = tempfile::tempdir().unwrap();
         let pool = crate::db::open(&dir.path().join("d.db"), crate::db::Create::IfMissing)
             .await
@@ -308,17 +313,81 @@ mod tests {
         .execute(&pool)
         .await
         .unwrap();
+        (dir, pool)
+    }
+
+    /// A writer's job: a round-1 draft of `attempt` by `(user, auth epoch)` over `base_version`.
+    fn job(
+        attempt_id: i64,
+        (user_id, auth_epoch): (i64, i64),
+        part: &'static str,
+        base_version: i64,
+        body: &str,
+    ) -> (Draft, Reply) {
+        let (tx, _) = oneshot::channel();
+        let draft = Draft {
+            attempt_id,
+            user_id,
+            auth_epoch,
+            round: 1,
+            part,
+            base_version,
+            body: body.into(),
+        };
+        (draft, tx)
+    }
+
+    /// A draft applies only while its account is enabled and has the draft's auth epoch, alone
+    /// or in a batch: the write itself is the autosave's account check.
+    #[tokio::test]
+    async fn a_draft_of_a_disabled_or_changed_account_does_not_apply() {
+        let (_dir, pool) = two_attempts().await;
+        sqlx::raw_sql(
+            "update users set auth_epoch = 3 where id = 1;
+             update users set disabled = 1 where id = 2;",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let saved = |outcomes: Vec<Option<SaveOutcome>>| -> Vec<bool> {
+            outcomes.iter().map(Option::is_some).collect()
+        };
+        // alone: a stale epoch, then a disabled account
+        for one in [
+            job(1, (1, 2), "main", 0, "text"),
+            job(2, (2, 0), "main", 0, "text"),
+        ] {
+            assert_eq!(saved(write_batch(&pool, &[one]).await.unwrap()), [false]);
+        }
+        // in a batch: only the draft of the enabled account at its current epoch applies
+        let jobs = [
+            job(1, (1, 2), "main", 0, "text"),
+            job(1, (1, 3), "follow_up", 0, "text"),
+            job(2, (2, 0), "main", 0, "text"),
+        ];
+        assert_eq!(
+            saved(write_batch(&pool, &jobs).await.unwrap()),
+            [false, true, false]
+        );
+        let bodies: Vec<String> =
+            sqlx::query_scalar("select body from answers order by attempt_id, part")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            bodies,
+            ["text", "old", ""],
+            "follow_up, main of 1, main of 2"
+        );
+    }
+
+    /// A batch writes the first draft of each answer in one statement and any later draft of
+    /// the same answer after it, in order; drafts that do not apply change nothing.
+    #[tokio::test]
+    async fn a_batch_saves_each_answer_in_order_and_skips_what_does_not_apply() {
+        let (_dir, pool) = two_attempts().await;
         let d = |attempt_id, user_id, part, base_version, body: &str| {
-            let (tx, _) = oneshot::channel();
-            let draft = Draft {
-                attempt_id,
-                user_id,
-                round: 1,
-                part,
-                base_version,
-                body: body.into(),
-            };
-            (draft, tx)
+            job(attempt_id, (user_id, 0), part, base_version, body)
         };
         let jobs = vec![
             d(1, 1, "main", 0, "first"),

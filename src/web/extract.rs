@@ -15,7 +15,10 @@ use super::{
     visitor::VisitorToken,
 };
 use crate::{
-    auth::{Role, session},
+    auth::{
+        Role,
+        session::{self, SessionUser},
+    },
     clock,
     config::Cidr,
     db::users::{self, User},
@@ -53,24 +56,21 @@ async fn session_of(parts: &mut Parts, state: &AppState) -> Result<Session, AppE
         .map_err(|(_, msg)| AppError::Internal(format!("session layer missing: {msg}")))
 }
 
-/// Loads the session's user and checks it is still allowed in: enabled, same auth epoch (no
-/// role change or disable since sign-in), within the absolute lifetime and not idle too long.
-async fn load_user(parts: &mut Parts, state: &AppState) -> Result<Option<User>, AppError> {
+/// The session's signed-in user while the session itself is still valid: within its absolute
+/// lifetime and not idle too long. A session past either is ended here. The account row is not
+/// read: [`account_of`] does that.
+async fn signed_in_session(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Option<(Session, SessionUser)>, AppError> {
     let session = session_of(parts, state).await?;
     let Some(su) = session::user(&session).await? else {
         return Ok(None);
     };
-    let user = users::by_id(&mut *state.db.get().await?, su.user_id).await?;
     let now = clock::now();
     let absolute = state.config.absolute_timeout.as_secs() as i64;
     let idle = state.config.idle_timeout.as_secs() as i64;
-    let valid = user.as_ref().is_some_and(|u| {
-        !u.disabled
-            && u.auth_epoch == su.epoch
-            && now - su.started < absolute
-            && now - su.last_seen < idle
-    });
-    if !valid {
+    if now - su.started >= absolute || now - su.last_seen >= idle {
         session::sign_out(&session).await?;
         return Ok(None);
     }
@@ -78,18 +78,50 @@ async fn load_user(parts: &mut Parts, state: &AppState) -> Result<Option<User>, 
     if parts.method != Method::HEAD {
         session::touch(&session, &su, now).await?;
     }
+    Ok(Some((session, su)))
+}
+
+/// The session's account when it may still use the site: it exists, is enabled and has the
+/// auth epoch the session was signed in under (no role change or disable since). Otherwise the
+/// session is ended and `None` comes back.
+async fn account_of(
+    session: &Session,
+    su: &SessionUser,
+    state: &AppState,
+) -> Result<Option<User>, AppError> {
+    let user = users::by_id(&mut *state.db.get().await?, su.user_id).await?;
+    let valid = user
+        .as_ref()
+        .is_some_and(|u| !u.disabled && u.auth_epoch == su.epoch);
+    if !valid {
+        session::sign_out(session).await?;
+        return Ok(None);
+    }
     Ok(user)
 }
 
+/// Loads the session's user and checks it is still allowed in: a valid session (see
+/// [`signed_in_session`]) of a valid account (see [`account_of`]).
+async fn load_user(parts: &mut Parts, state: &AppState) -> Result<Option<User>, AppError> {
+    match signed_in_session(parts, state).await? {
+        Some((session, su)) => account_of(&session, &su, state).await,
+        None => Ok(None),
+    }
+}
+
 fn sign_in_required(parts: &Parts) -> AppError {
-    let next = parts
-        .uri
-        .path_and_query()
-        .map_or("/".to_string(), |p| p.as_str().to_string());
     AppError::SignInRequired {
-        next,
+        next: come_back_to(parts),
         json: wants_json(&parts.headers),
     }
+}
+
+/// Where sign-in sends the user back to: this request's path and query.
+fn come_back_to(parts: &Parts) -> String {
+    parts
+        .uri
+        .path_and_query()
+        .map_or("/".to_string(), |p| p.as_str().to_string())
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -120,6 +152,76 @@ impl OptionalFromRequestParts<AppState> for CurrentUser {
             Err(AppError::SignInRequired { .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+/// A signed-in session whose account row is not read before the handler runs: for a route
+/// that checks the account inside its own write (the autosave, see
+/// [`AccountCheck::InWrite`](super::routes::AccountCheck)). The write applies only while the
+/// account is enabled and still has [`auth_epoch`](Self::auth_epoch); when it does not apply,
+/// the handler calls [`verify`](Self::verify) before anything else, which reads the account
+/// as [`CurrentUser`] does and ends the session of a disabled or changed one. Either way a
+/// disable or a role change stops the route at the next request.
+#[derive(Debug, Clone)]
+pub struct SessionAccount {
+    pub user_id: i64,
+    /// The account's epoch when the session was signed in.
+    pub auth_epoch: i64,
+    session: Session,
+    user: SessionUser,
+    /// Where to come back after signing in (the request's path and query).
+    next: String,
+    /// Whether the caller wants JSON errors.
+    json: bool,
+}
+
+impl SessionAccount {
+    /// The account, read and checked as for [`CurrentUser`]; a refusal to sign in when it may
+    /// no longer use the site (its session is then ended).
+    pub async fn verify(&self, state: &AppState) -> Result<User, AppError> {
+        account_of(&self.session, &self.user, state)
+            .await?
+            .ok_or_else(|| AppError::SignInRequired {
+                next: self.next.clone(),
+                json: self.json,
+            })
+    }
+
+    /// The layout's chrome for a page this route answers with, once [`verify`](Self::verify)
+    /// has given the account.
+    pub async fn chrome(&self, user: &User) -> Result<Chrome, AppError> {
+        Ok(Chrome {
+            user: Some(UserView::from(user)),
+            csrf: session::csrf_token(&self.session)
+                .await?
+                .unwrap_or_default(),
+            flash: session::take_flash(&self.session).await?,
+            section: Section::of_path(self.next.split('?').next().unwrap_or_default()),
+            ..Chrome::bare()
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for SessionAccount {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if let Some(a) = parts.extensions.get::<SessionAccount>() {
+            return Ok(a.clone());
+        }
+        let (session, user) = signed_in_session(parts, state)
+            .await?
+            .ok_or_else(|| sign_in_required(parts))?;
+        let account = SessionAccount {
+            user_id: user.user_id,
+            auth_epoch: user.epoch,
+            session,
+            user,
+            next: come_back_to(parts),
+            json: wants_json(&parts.headers),
+        };
+        parts.extensions.insert(account.clone());
+        Ok(account)
     }
 }
 

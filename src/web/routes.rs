@@ -14,7 +14,9 @@ use axum::{
     routing::{get, post},
 };
 
-use super::extract::{CurrentUser, RequireAdmin, RequireAuthor, RequireInterviewer};
+use super::extract::{
+    CurrentUser, RequireAdmin, RequireAuthor, RequireInterviewer, SessionAccount,
+};
 use super::{
     LARGE_BODY, account, admin, author, calibration, catalog, debrief, drills, history, home, live,
     ops, practice, retry, review, sso,
@@ -36,6 +38,18 @@ pub enum Access {
     Admin,
 }
 
+/// Where a signed-in route reads the caller's account row (enabled, same auth epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountCheck {
+    /// Before the handler: the route layer reads it ([`CurrentUser`]).
+    Layer,
+    /// In the handler's own write, which applies only for an enabled account of the session's
+    /// epoch; the layer checks the session alone ([`SessionAccount`]). When the write does not
+    /// apply, the handler reads the account before anything else
+    /// ([`SessionAccount::verify`]). Only the autosave does this: one read less per save.
+    InWrite,
+}
+
 /// One registered route.
 #[derive(Debug, Clone, Copy)]
 pub struct RouteSpec {
@@ -43,6 +57,7 @@ pub struct RouteSpec {
     /// The template, e.g. `/admin/users/{id}/role`.
     pub path: &'static str,
     pub access: Access,
+    pub account: AccountCheck,
 }
 
 impl RouteSpec {
@@ -89,6 +104,7 @@ impl Routes {
             method: "GET",
             path,
             access,
+            account: AccountCheck::Layer,
         });
         self
     }
@@ -104,6 +120,7 @@ impl Routes {
             method: "POST",
             path,
             access,
+            account: AccountCheck::Layer,
         });
         self
     }
@@ -122,13 +139,24 @@ impl Routes {
             method: "POST",
             path,
             access,
+            account: AccountCheck::Layer,
         });
         self
     }
+
+    /// The autosave: a signed-in POST with an answer's body limit, whose handler checks the
+    /// account inside its write ([`AccountCheck::InWrite`]).
+    fn post_autosave<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
+        let mut routes = self.post_answer(path, Access::SignedIn, h);
+        if let Some(spec) = routes.specs.last_mut() {
+            spec.account = AccountCheck::InWrite;
+        }
+        routes
+    }
 }
 
-/// Each route's access, looked up by method and route template.
-type AccessTable = HashMap<(&'static str, &'static str), Access>;
+/// Each route's access and account check, looked up by method and route template.
+type AccessTable = HashMap<(&'static str, &'static str), (Access, AccountCheck)>;
 
 impl Routes {
     /// The router with every route's access enforced before its handler runs. The user found
@@ -137,7 +165,7 @@ impl Routes {
         let table: AccessTable = self
             .specs
             .iter()
-            .map(|s| ((s.method, s.path), s.access))
+            .map(|s| ((s.method, s.path), (s.access, s.account)))
             .collect();
         self.router.route_layer(middleware::from_fn_with_state(
             (state, Arc::new(table)),
@@ -163,17 +191,26 @@ async fn enforce_access(
         .and_then(|p| table.get(&(method, p.as_str())).copied());
     let (mut parts, body) = req.into_parts();
     let checked = match access {
-        Some(Access::Public) => Ok(()),
-        Some(Access::SignedIn) => CurrentUser::from_request_parts(&mut parts, &state)
+        Some((Access::Public, _)) => Ok(()),
+        Some((Access::SignedIn, AccountCheck::InWrite)) => {
+            SessionAccount::from_request_parts(&mut parts, &state)
+                .await
+                .map(drop)
+        }
+        Some((Access::SignedIn, AccountCheck::Layer)) => {
+            CurrentUser::from_request_parts(&mut parts, &state)
+                .await
+                .map(drop)
+        }
+        Some((Access::Interviewer, _)) => {
+            RequireInterviewer::from_request_parts(&mut parts, &state)
+                .await
+                .map(drop)
+        }
+        Some((Access::Author, _)) => RequireAuthor::from_request_parts(&mut parts, &state)
             .await
             .map(drop),
-        Some(Access::Interviewer) => RequireInterviewer::from_request_parts(&mut parts, &state)
-            .await
-            .map(drop),
-        Some(Access::Author) => RequireAuthor::from_request_parts(&mut parts, &state)
-            .await
-            .map(drop),
-        Some(Access::Admin) => RequireAdmin::from_request_parts(&mut parts, &state)
+        Some((Access::Admin, _)) => RequireAdmin::from_request_parts(&mut parts, &state)
             .await
             .map(drop),
         None => Ok(()),
@@ -208,11 +245,7 @@ pub fn table() -> Routes {
         .post("/gauntlets/{slug}/attempts", SignedIn, practice::start)
         .get("/attempts/{id}", SignedIn, practice::show)
         .get("/attempts/{id}/events", SignedIn, live::attempt_events)
-        .post_answer(
-            "/attempts/{id}/steps/{round}/{part}/save",
-            SignedIn,
-            practice::save,
-        )
+        .post_autosave("/attempts/{id}/steps/{round}/{part}/save", practice::save)
         .post_answer(
             "/attempts/{id}/steps/{round}/{part}/submit",
             SignedIn,

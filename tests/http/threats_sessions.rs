@@ -1,13 +1,19 @@
-//! Threat rows about tokens and sessions (T12, T14, T17, T18, T20, T21): foreign form
-//! tokens, login CSRF, fixation, sign-out, session id strength and revocation.
+//! Threat rows about tokens and sessions (T12, T14, T17, T18, T20, T21, T116): foreign form
+//! tokens, login CSRF, fixation, sign-out, session id strength, revocation, and the autosave
+//! that checks the account in its own write.
 
-use gauntlet::auth::Role;
+use gauntlet::{
+    auth::Role,
+    web::routes::{self, AccountCheck},
+};
 use reqwest::{Client, StatusCode};
 
 use crate::{
     common::{
-        PASSWORD, TestApp, cookie_pair, cookie_value, csrf, csrf_from, db_fingerprint, location,
-        login, page_text, session_ids, set_session_cookie, set_visitor_cookie,
+        PASSWORD, TestApp,
+        attempts::{save_url, save_with, start},
+        cookie_pair, cookie_value, csrf, csrf_from, db_fingerprint, location, login, page_text,
+        session_ids, set_session_cookie, set_visitor_cookie,
     },
     threats::raw_sign_in,
 };
@@ -349,4 +355,82 @@ async fn t21_an_admin_signs_a_person_out_everywhere() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+/// The autosave reads no account row before its write: the write applies only for an enabled
+/// account of the session's epoch. A disable or a role change made behind the server's back
+/// (here straight in the database) still stops the next autosave, JSON or form, changes
+/// nothing and ends the session.
+#[tokio::test]
+async fn t116_an_autosave_after_a_disable_or_an_epoch_change_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let in_write: Vec<&str> = routes::specs()
+        .into_iter()
+        .filter(|s| s.account == AccountCheck::InWrite)
+        .map(|s| s.path)
+        .collect();
+    assert_eq!(
+        in_write,
+        ["/attempts/{id}/steps/{round}/{part}/save"],
+        "each route that checks the account in its write needs its own test here"
+    );
+    let changes = [
+        ("update users set disabled = 1 where id = ?", true),
+        (
+            "update users set auth_epoch = auth_epoch + 1 where id = ?",
+            false,
+        ),
+    ];
+    for (change, json) in changes {
+        let (client, email) = app.signed_in(Role::Candidate).await;
+        let user = app.user_id(&email).await;
+        let attempt = start(&app, &client, "study").await;
+        let token = csrf(&app, &client, &format!("/attempts/{attempt}")).await;
+        let url = save_url(attempt, 1, "main");
+        let first = save_with(&app, &client, &token, &url, "saved before the change", 0).await;
+        assert_eq!(first.status(), StatusCode::OK, "{change}");
+        sqlx::query(change)
+            .bind(user)
+            .execute(app.writer())
+            .await
+            .unwrap();
+        let before = db_fingerprint(&app).await;
+        let r = if json {
+            save_with(&app, &client, &token, &url, "written after the change", 1).await
+        } else {
+            client
+                .post(app.url(&url))
+                .form(&[
+                    ("_csrf", token.as_str()),
+                    ("body", "written after the change"),
+                    ("base_version", "1"),
+                ])
+                .send()
+                .await
+                .unwrap()
+        };
+        if json {
+            assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{change}");
+            let v: serde_json::Value = r.json().await.unwrap();
+            assert_eq!(v["error"], "signed_out", "{change}");
+        } else {
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{change}");
+            assert!(location(&r).starts_with("/login?next="), "{change}");
+        }
+        assert_eq!(before, db_fingerprint(&app).await, "{change}");
+        let body: String = sqlx::query_scalar(
+            "select body from answers where attempt_id = ? and round_number = 1 and part = 'main'",
+        )
+        .bind(attempt)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+        assert_eq!(body, "saved before the change", "{change}");
+        let after = client.get(app.url("/catalog")).send().await.unwrap();
+        assert_eq!(
+            after.status(),
+            StatusCode::SEE_OTHER,
+            "session ended: {change}"
+        );
+    }
 }

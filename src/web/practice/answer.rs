@@ -30,17 +30,18 @@ use crate::{
     state::AppState,
     web::{
         error::{AppError, Result, json_error},
-        extract::{CurrentUser, wants_json},
+        extract::{CurrentUser, SessionAccount, wants_json},
         form::{Leaving, StrictForm},
         layout::Chrome,
         live,
     },
 };
 
-/// `POST /attempts/{id}/steps/{round}/{part}/save`: autosave (JSON) or the Save button.
+/// `POST /attempts/{id}/steps/{round}/{part}/save`: autosave (JSON) or the Save button. The
+/// account is checked in the draft's write (see [`SessionAccount`]), or read first when that
+/// write does not apply.
 pub async fn save(
-    CurrentUser(user): CurrentUser,
-    chrome: Chrome,
+    account: SessionAccount,
     headers: HeaderMap,
     State(state): State<AppState>,
     Path((id, round, part)): Path<(i64, u32, String)>,
@@ -48,7 +49,7 @@ pub async fn save(
     form: Result<StrictForm<AnswerForm>, AppError>,
 ) -> Response {
     let json = wants_json(&headers);
-    let result = save_inner(&state, user.id, id, round, &part, form).await;
+    let result = save_inner(&state, &account, id, round, &part, form).await;
     if let Ok((SaveOutcome::Saved { version, saved_at }, Some(body))) = &result {
         // after the commit: a watching console shows the text within a second of the save
         live::publish_answer(&state, id, (round, &part), body, *version, *saved_at);
@@ -81,7 +82,15 @@ pub async fn save(
             .into_response(),
         // the text typed in this tab goes back into the box: it was not saved anywhere
         (Ok((SaveOutcome::Conflict { current, version }, mine)), false) => {
-            conflict_page(chrome, id, round, &part, current, version, mine).await
+            // a conflict comes from the careful path, which has checked the account
+            let chrome = match account.verify(&state).await {
+                Ok(user) => account.chrome(&user).await,
+                Err(e) => Err(e),
+            };
+            match chrome {
+                Ok(chrome) => conflict_page(chrome, id, round, &part, current, version, mine).await,
+                Err(e) => e.into_response(),
+            }
         }
         (Ok((SaveOutcome::Submitted, _)), j) => {
             let e = AppError::Conflict("This answer was already submitted and can no longer change.".into());
@@ -94,7 +103,7 @@ pub async fn save(
 
 async fn save_inner(
     state: &AppState,
-    user_id: i64,
+    account: &SessionAccount,
     id: i64,
     round: u32,
     part: &str,
@@ -106,7 +115,8 @@ async fn save_inner(
     let base = parse_version(&form.base_version)?;
     let draft = Draft {
         attempt_id: id,
-        user_id,
+        user_id: account.user_id,
+        auth_epoch: account.auth_epoch,
         round: i64::from(round),
         part: parsed.as_str(),
         base_version: base,
@@ -118,6 +128,8 @@ async fn save_inner(
         Written::Saved(saved) => return Ok((saved, watched)),
         Written::NotApplied(draft) => draft,
     };
+    // the careful path: the account first, as every other route reads it before its handler
+    let user_id = account.verify(state).await?.id;
     let l = load_owned(state, id, user_id).await?;
     let step = step_of(&l, round, part)?;
     check_live_step(state, &l, step).await?;
