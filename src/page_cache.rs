@@ -8,7 +8,7 @@ use std::{
     sync::{Arc, Mutex, MutexGuard},
 };
 
-use crate::db::reviews::PageStamp;
+use crate::db::reviews::{PageStamp, SubmittedWork};
 
 /// A page's rendered body (escaped HTML) and its title (plain text).
 pub struct Rendered {
@@ -59,6 +59,9 @@ const PAGES: usize = 64;
 /// Rendered round blocks kept (about 12 KB each).
 const ROUNDS: usize = 320;
 
+/// Fixed parts of review pages kept (an attempt's answers and kept texts, tens of KB each).
+const SUBMITTED: usize = 64;
+
 /// The review page's caches (one per server). It lives here, below `state`, because the
 /// server state holds it; what it keeps and why that is correct is `web::review::cache`.
 pub struct ReviewCache {
@@ -66,6 +69,9 @@ pub struct ReviewCache {
     pub pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
     /// Round blocks by [`RoundKey`].
     pub rounds: PageCache<[u8; 32], (), str>,
+    /// Each attempt's fixed part ([`SubmittedWork`]), by attempt, with the part of
+    /// the page stamp it depends on.
+    pub submitted: PageCache<i64, (i64, i64), SubmittedWork>,
 }
 
 impl Default for ReviewCache {
@@ -73,6 +79,7 @@ impl Default for ReviewCache {
         Self {
             pages: PageCache::new(PAGES),
             rounds: PageCache::new(ROUNDS),
+            submitted: PageCache::new(SUBMITTED),
         }
     }
 }

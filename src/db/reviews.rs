@@ -10,6 +10,7 @@ pub use reports::*;
 
 use crate::{
     clock,
+    db::attempts::{Answer, Attempt, KeptText},
     grading::{
         Recommendation, RoundGrade, Rubric,
         rubric::{format_weak_list, parse_weak_list},
@@ -109,6 +110,17 @@ impl Review {
     }
 }
 
+/// What a requested attempt's review page shows that cannot change while the request stands
+/// (the attempt, its submitted answers and their kept texts), with the candidate's name: right
+/// while [`PageStamp::submitted_part`] is unchanged.
+pub struct SubmittedWork {
+    pub attempt: Attempt,
+    pub candidate: String,
+    pub answers: Vec<Answer>,
+    /// Overwritten texts of the main answers, oldest first per answer (the replay).
+    pub kept: Vec<KeptText>,
+}
+
 /// What an attempt's review page shows besides its answers (which are all submitted, so fixed),
 /// as revision numbers kept by triggers: while the stamp is unchanged, so is the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +138,13 @@ impl PageStamp {
     /// Whether reviewers work blind (the `blind_review` setting when the stamp was read).
     pub fn blind_review(&self) -> bool {
         self.blind_review
+    }
+
+    /// The part of the stamp that the attempt's submitted answers and its candidate's name
+    /// depend on: the request time (answers cannot change while it stands) and the users'
+    /// change counter (a renamed candidate). A grading save moves neither.
+    pub fn submitted_part(&self) -> (i64, i64) {
+        (self.requested_at, self.users)
     }
 }
 

@@ -10,6 +10,10 @@
 //!   pinned version, the answers, the visible comments, the reader's token), so they need no
 //!   stamp: after a grading save the page is rebuilt around the same round blocks, and the
 //!   hints of an answer are rendered once.
+//! - **Fixed parts** (`submitted`), by attempt: the attempt, its answers and kept texts (the
+//!   `Kept::Fixed` tables) with the candidate's name, kept while the request time and the
+//!   users' counter in the stamp are unchanged. A grading save moves neither, so the first
+//!   view after it reads only the reviews and comments again.
 
 use std::sync::Arc;
 

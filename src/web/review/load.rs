@@ -1,7 +1,11 @@
 //! Everything the review page's body shows, read on one connection in at most five queries
 //! (the attempt with its answers, the reviews with their rubrics, the comments, the kept texts
 //! and the site settings, which the page stamp brings when it was read first), whatever the
-//! number of rounds and reviewers. Only the tables in `cache::TABLES_SHOWN` are read here.
+//! number of rounds and reviewers. The attempt, its answers and kept texts are the fixed part
+//! ([`SubmittedWork`]), which the page keeps between views; a grading save re-reads only the
+//! reviews and comments. Only the tables in `cache::TABLES_SHOWN` are read here.
+
+use std::sync::Arc;
 
 use sqlx::SqliteConnection;
 
@@ -9,8 +13,8 @@ use super::requested_attempt;
 use crate::{
     db::{
         self,
-        attempts::{Answer, Attempt, AttemptWithAnswers, KeptText},
-        reviews::{Comment, Review},
+        attempts::{Attempt, AttemptWithAnswers},
+        reviews::{Comment, Review, SubmittedWork},
     },
     grading::{Rubric, visibility::Reader},
     web::error::Result,
@@ -22,15 +26,11 @@ const REPLAY_ROWS: i64 = 200;
 
 /// What one reader's review page is built from.
 pub struct PageData {
-    pub attempt: Attempt,
-    pub candidate: String,
-    pub answers: Vec<Answer>,
+    pub submitted: Arc<SubmittedWork>,
     /// Every review of the attempt with its rubric, oldest claim first.
     pub reviews: Vec<(Review, Rubric)>,
     /// The comments of the reviews the reader may see.
     pub comments: Vec<Comment>,
-    /// Overwritten texts of the main answers, oldest first per answer (the replay).
-    pub kept: Vec<KeptText>,
     pub blind: bool,
 }
 
@@ -39,22 +39,45 @@ impl PageData {
     pub fn visible(&self, reader: Reader) -> Vec<&(Review, Rubric)> {
         reader.visible(&self.reviews, |(r, _)| r.state())
     }
+
+    pub fn attempt(&self) -> &Attempt {
+        &self.submitted.attempt
+    }
 }
 
 /// Reads the review page's data of a requested attempt for `reader` (404 if not requested).
-/// `blind`: the blind-review setting when the caller read it already (with the page stamp).
-pub async fn load(
-    conn: &mut SqliteConnection,
-    id: i64,
-    reader: Reader,
-    blind: Option<bool>,
-) -> Result<PageData> {
+pub async fn load(conn: &mut SqliteConnection, id: i64, reader: Reader) -> Result<PageData> {
+    let submitted = Arc::new(submitted(&mut *conn, id).await?);
+    with_reviews(conn, submitted, reader, None).await
+}
+
+/// The fixed part of a requested attempt's page (404 if not requested): two queries.
+pub async fn submitted(conn: &mut SqliteConnection, id: i64) -> Result<SubmittedWork> {
     let AttemptWithAnswers {
         attempt,
         owner_name: candidate,
         answers,
         ..
     } = requested_attempt(&mut *conn, id).await?;
+    let kept = db::attempts::overwritten_of_attempt(&mut *conn, id, REPLAY_ROWS).await?;
+    Ok(SubmittedWork {
+        attempt,
+        candidate,
+        answers,
+        kept,
+    })
+}
+
+/// The rest of the page's data around its fixed part: the reviews with their rubrics and the
+/// comments `reader` may see, and the blind-review setting unless the caller read it already
+/// (`blind`, read with the page stamp).
+pub async fn with_reviews(
+    conn: &mut SqliteConnection,
+    submitted: Arc<SubmittedWork>,
+    reader: Reader,
+    blind: Option<bool>,
+) -> Result<PageData> {
+    let id = submitted.attempt.id;
     let reviews = db::reviews::with_rubrics(&mut *conn, id).await?;
     let visible: Vec<i64> = reader
         .visible(&reviews, |(r, _)| r.state())
@@ -70,18 +93,14 @@ pub async fn load(
             .filter(|c| visible.contains(&c.review_id))
             .collect()
     };
-    let kept = db::attempts::overwritten_of_attempt(&mut *conn, id, REPLAY_ROWS).await?;
     let blind = match blind {
         Some(b) => b,
         None => db::settings::load(&mut *conn).await?.blind_review,
     };
     Ok(PageData {
-        attempt,
-        candidate,
-        answers,
+        submitted,
         reviews,
         comments,
-        kept,
         blind,
     })
 }
@@ -176,18 +195,19 @@ mod tests {
                 .await
                 .expect("drop");
         }
-        let data = load(&mut conn, 1, Reader::Interviewer(2), None)
+        let data = load(&mut conn, 1, Reader::Interviewer(2))
             .await
             .unwrap_or_else(|e| panic!("the page read a table without a trigger: {e:?}"));
         assert_eq!(data.reviews.len(), 2);
         assert_eq!(data.comments.len(), 1, "the reader's own comment");
-        assert_eq!(data.kept.len(), 1, "the overwritten first text");
+        assert_eq!(data.submitted.kept.len(), 1, "the overwritten first text");
         assert_eq!(
             data.visible(Reader::Interviewer(3)).len(),
             1,
             "a draft sees itself only"
         );
-        let shown = load(&mut conn, 1, Reader::Interviewer(3), Some(false))
+        let submitted = Arc::new(submitted(&mut conn, 1).await.expect("the fixed part"));
+        let shown = with_reviews(&mut conn, submitted, Reader::Interviewer(3), Some(false))
             .await
             .expect("load");
         assert!(shown.comments.is_empty(), "a draft reads no other comments");

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{
     cache::RoundKey,
-    load::{PageData, load},
+    load::{self, PageData},
     pinned_of,
 };
 use crate::{
@@ -178,8 +178,8 @@ pub(super) async fn render_page(
     let cacheable =
         view.draft.is_none() && view.error.is_none() && !view.editing && !chrome.csrf.is_empty();
     if !cacheable {
-        let data = load(&mut conn, id, Reader::Interviewer(me.id), None).await?;
-        let pinned = pinned_of(state, &mut conn, &data.attempt).await?;
+        let data = load::load(&mut conn, id, Reader::Interviewer(me.id)).await?;
+        let pinned = pinned_of(state, &mut conn, data.attempt()).await?;
         drop(conn);
         let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, view)?);
         return Ok(ReviewPage { chrome, rendered });
@@ -192,9 +192,19 @@ pub(super) async fn render_page(
     if let Some(rendered) = state.review_pages.pages.get(&key, &stamp) {
         return Ok(ReviewPage { chrome, rendered });
     }
+    // the answers are read again only when the request or a name changed, not after a grade
+    let part = stamp.submitted_part();
+    let submitted = match state.review_pages.submitted.get(&id, &part) {
+        Some(kept) => kept,
+        None => {
+            let read = Arc::new(load::submitted(&mut conn, id).await?);
+            state.review_pages.submitted.put(id, part, read.clone());
+            read
+        }
+    };
     let blind = Some(stamp.blind_review());
-    let data = load(&mut conn, id, Reader::Interviewer(me.id), blind).await?;
-    let pinned = pinned_of(state, &mut conn, &data.attempt).await?;
+    let data = load::with_reviews(&mut conn, submitted, Reader::Interviewer(me.id), blind).await?;
+    let pinned = pinned_of(state, &mut conn, data.attempt()).await?;
     drop(conn);
     let plain = View {
         draft: None,
@@ -238,7 +248,7 @@ fn render_body(
     let editing = view.editing && mine_final;
     let body = ReviewBody {
         chrome,
-        attempt_id: data.attempt.id,
+        attempt_id: data.attempt().id,
         title: pinned.gauntlet.title.clone(),
         candidate: candidate_label(data),
         finished: finished_label(data),
@@ -270,7 +280,7 @@ fn render_body(
 
 /// When the attempt was finished, as the page shows it.
 fn finished_label(data: &PageData) -> String {
-    data.attempt
+    data.attempt()
         .finished_at
         .map(clock::format_datetime)
         .unwrap_or_default()
@@ -279,9 +289,9 @@ fn finished_label(data: &PageData) -> String {
 /// The candidate as the page names them: a number when reviews are blind.
 fn candidate_label(data: &PageData) -> String {
     if data.blind {
-        format!("Candidate #{}", data.attempt.id)
+        format!("Candidate #{}", data.attempt().id)
     } else {
-        data.candidate.clone()
+        data.submitted.candidate.clone()
     }
 }
 
@@ -338,7 +348,7 @@ fn review_round(
         .collect();
     let main = answer(ctx.data, n, Part::Main);
     let replay = main
-        .map(|a| replay_frames(&ctx.data.kept, a.id, &a.body, a.updated_at))
+        .map(|a| replay_frames(&ctx.data.submitted.kept, a.id, &a.body, a.updated_at))
         .unwrap_or_default();
     Ok(ReviewRound {
         block: round_block(ctx, index)?,
@@ -351,7 +361,8 @@ fn review_round(
 }
 
 fn answer(data: &PageData, round: u32, part: Part) -> Option<&db::attempts::Answer> {
-    data.answers
+    data.submitted
+        .answers
         .iter()
         .find(|a| a.round_number == i64::from(round) && a.part == part)
 }
@@ -378,7 +389,7 @@ fn round_block(ctx: &Ctx<'_>, index: usize) -> Result<Arc<str>> {
             Some((c, r.reviewer_name.as_str(), r.reviewer_id == me.id))
         })
         .collect();
-    let comment_base = format!("/reviews/{}", data.attempt.id);
+    let comment_base = format!("/reviews/{}", data.attempt().id);
     let key = round_key(pinned, index, (body, follow_up), &comments)
         .text(&chrome.csrf)
         .text(&comment_base);
