@@ -288,3 +288,51 @@ async fn live_the_candidates_network_drops_and_comes_back_and_nothing_typed_is_l
     bc.wait_for_text("Welcome back to the interview.").await;
     bc.close().await;
 }
+
+/// A live invite for someone without an account: its sign-up form shows the invited address
+/// read-only (at 1280 and 390 px, nothing sticking out), and signing up with it lands the
+/// newcomer in the interview.
+#[tokio::test]
+async fn live_an_invited_newcomer_signs_up_with_the_address_shown_and_lands_in_the_interview() {
+    let app = https_app().await;
+    let interviewer = app.create_user(Role::Interviewer).await;
+    let bi = https_browser(true).await;
+    sign_in(&bi, &app, &interviewer).await;
+    bi.goto(&app.url("/gauntlets/multi-region-kubernetes"))
+        .await;
+    bi.fill("#candidate_email", "Newcomer@New.example").await;
+    bi.click("form[data-live-start] button[type=submit]").await;
+    bi.wait_for_text("has no account yet").await;
+    let link = bi.value("#join-link").await;
+    assert!(link.contains("/invite/"), "{link}");
+
+    let bc = https_browser(true).await;
+    bc.goto(&link).await;
+    assert_eq!(bc.value("#email").await, "newcomer@new.example");
+    let read_only = bc
+        .client
+        .execute("return document.querySelector('#email').readOnly", vec![])
+        .await
+        .unwrap();
+    assert_eq!(read_only, serde_json::json!(true));
+    assert!(
+        bc.text("#email-hint")
+            .await
+            .contains("made for this address")
+    );
+    bc.shot("live-invite-sign-up-1280").await;
+    bc.phone(true).await;
+    assert!(!bc.overflows().await, "the sign-up form fits a phone");
+    bc.shot("live-invite-sign-up-390").await;
+    bc.phone(false).await;
+    bc.fill("#name", "Nadia Newcomer").await;
+    bc.fill("#password", PASSWORD).await;
+    bc.fill("#confirm", PASSWORD).await;
+    bc.click("form.stack button[type=submit]").await;
+    wait_until("the newcomer lands in the interview", || async {
+        bc.path().await.starts_with("/attempts/")
+    })
+    .await;
+    bi.close().await;
+    bc.close().await;
+}

@@ -1047,6 +1047,38 @@ async fn t113_a_live_invite_expires_with_its_session() {
     assert!(html.contains("This invite expired"));
 }
 
+/// A live invite is bound to the address it was made for: its sign-up form shows that address
+/// read-only, and a sign-up with another one is refused, creates nothing and leaves the link
+/// usable by the invited address (in any letter case).
+#[tokio::test]
+async fn t117_a_live_invite_signs_up_only_the_address_it_was_made_for() {
+    let app = TestApp::spawn().await;
+    let (interviewer, _) = app.signed_in(Role::Interviewer).await;
+    let (_, link) = start_invited(&app, &interviewer, "Invited@New.example").await;
+    let locked = r#"value="invited@new.example" readonly"#;
+    assert!(page_text(&app, &app.client(), &link).await.contains(locked));
+    let before = db_fingerprint(&app).await;
+    let (_, r) = sign_up(&app, &link, "someone.else@new.example").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("This invite was made for invited@new.example"),
+        "says which address"
+    );
+    assert!(
+        page.contains(locked),
+        "the form shows the invited address again"
+    );
+    assert!(
+        page.contains(r#"value="Nadia New""#),
+        "and keeps the name typed"
+    );
+    assert_eq!(before, db_fingerprint(&app).await, "nothing was created");
+    let (_, r) = sign_up(&app, &link, "INVITED@new.example").await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(location(&r).starts_with("/attempts/"), "{}", location(&r));
+}
+
 #[tokio::test]
 async fn t114_a_live_invite_grants_only_a_candidate_account() {
     let app = TestApp::spawn().await;

@@ -49,6 +49,37 @@ pub trait InviteFollowUp: Send + Sync {
         token_hash: &str,
         user: i64,
     ) -> Result<Option<String>, sqlx::Error>;
+
+    /// The address the invite with `token_hash` was made for, when it is bound to one: the
+    /// account it creates must have that address.
+    async fn addressed_to(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        token_hash: &str,
+    ) -> Result<Option<String>, sqlx::Error>;
+}
+
+/// The address an account made through `grant` must have, when the grant is an invite bound
+/// to one (a live interview's invite names its candidate's address); `None`: any address.
+pub async fn bound_address(deps: Deps<'_>, grant: &Grant) -> Result<Option<String>, sqlx::Error> {
+    let (Grant::Invite(token), Some(follow)) = (grant, deps.invite_follow_up) else {
+        return Ok(None);
+    };
+    if !tokens::looks_like_token(token) {
+        return Ok(None);
+    }
+    let mut conn = deps.db.get().await?;
+    let bound = follow
+        .addressed_to(&mut conn, &tokens::hash_token(token))
+        .await?;
+    Ok(bound.map(|a| users::normalise_email(&a)))
+}
+
+/// What the sign-up form says when the address typed is not the one the invite is for.
+pub fn wrong_address(bound: &str) -> String {
+    format!(
+        "This invite was made for {bound}, so the account must use that address. If that is not your address, ask the person who invited you for a new invite."
+    )
 }
 
 /// A new account and where it lands (`None`: home).
@@ -136,7 +167,12 @@ pub async fn register(
     };
     let email = users::normalise_email(&form.email);
     let name = form.name.trim().to_string();
-    if let Some(problem) = validate_registration(&email, &name, &form.password, &form.confirm) {
+    let bound = bound_address(deps, grant).await?;
+    let problem = match bound {
+        Some(bound) if bound != email => Some(wrong_address(&bound)),
+        _ => validate_registration(&email, &name, &form.password, &form.confirm),
+    };
+    if let Some(problem) = problem {
         if let Some(t) = ticket {
             // a typo costs nothing; asking about an existing address does
             deps.throttle.signup_refund(t);

@@ -36,6 +36,8 @@ struct RegisterPage {
     intro: String,
     action: String,
     email: String,
+    /// The invite is for `email` only: the field is read-only.
+    email_bound: bool,
     name: String,
     error: Option<String>,
 }
@@ -107,16 +109,29 @@ async fn show_register(
 ) -> Result<Response> {
     let role = role_or_unusable(state, &grant).await?;
     let (heading, intro) = heading(&grant, role);
+    let bound = accounts::bound_address(deps(state), &grant).await?;
     Ok(RegisterPage {
         chrome: chrome.with_csrf(session).await?,
         heading,
         intro,
         action: action(&grant),
-        email: String::new(),
+        email_bound: bound.is_some(),
+        email: bound.unwrap_or_default(),
         name: String::new(),
         error: None,
     }
     .into_response())
+}
+
+/// What the account use cases need from the running site.
+fn deps(state: &AppState) -> accounts::Deps<'_> {
+    accounts::Deps {
+        db: &state.db,
+        writer: &state.writer,
+        passwords: &state.passwords,
+        throttle: &state.throttle,
+        invite_follow_up: Some(&live::LiveInvites),
+    }
 }
 
 /// Hands the form to the use case; a problem to fix shows the form again with what was typed.
@@ -129,20 +144,13 @@ async fn do_register(
     form: RegisterForm,
 ) -> Result<Response> {
     let (email, name) = (form.email.clone(), form.name.clone());
-    let deps = accounts::Deps {
-        db: &state.db,
-        writer: &state.writer,
-        passwords: &state.passwords,
-        throttle: &state.throttle,
-        invite_follow_up: Some(&live::LiveInvites),
-    };
     let typed = Registration {
         email: form.email,
         name: form.name,
         password: form.password,
         confirm: form.confirm,
     };
-    let (error, status, wait) = match accounts::register(deps, &grant, ip, typed).await {
+    let (error, status, wait) = match accounts::register(deps(state), &grant, ip, typed).await {
         Ok(done) => return welcome(session, done.user, done.landing).await,
         Err(RegisterError::Throttled(wait)) => {
             tracing::warn!(%ip, "sign-up throttled");
@@ -162,12 +170,14 @@ async fn do_register(
     };
     let role = role_or_unusable(state, &grant).await?;
     let (heading, intro) = heading(&grant, role);
+    let bound = accounts::bound_address(deps(state), &grant).await?;
     let mut resp = RegisterPage {
         chrome: chrome.with_csrf(session).await?,
         heading,
         intro,
         action: action(&grant),
-        email,
+        email_bound: bound.is_some(),
+        email: bound.unwrap_or(email),
         name,
         error: Some(error),
     }

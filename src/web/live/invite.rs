@@ -87,6 +87,16 @@ impl accounts::InviteFollowUp for LiveInvites {
     ) -> std::result::Result<Option<String>, sqlx::Error> {
         join_by_invite(tx, token_hash, user).await
     }
+
+    async fn addressed_to(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        token_hash: &str,
+    ) -> std::result::Result<Option<String>, sqlx::Error> {
+        Ok(db::live::invite_to_claim(&mut *conn, token_hash)
+            .await?
+            .map(|pending| pending.email))
+    }
 }
 
 async fn join_by_invite(
