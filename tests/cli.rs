@@ -1,6 +1,9 @@
 //! The `gauntlet` binary as an operator uses it: start-up rules for the database, graceful
 //! shutdown with a request in flight, `user create`, and the content commands.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::{
     io::{BufRead, BufReader, Read, Write},
     net::TcpStream,
@@ -184,17 +187,13 @@ fn sigterm_lets_an_in_flight_request_finish() {
     .unwrap();
     let mut page = String::new();
     s.read_to_string(&mut page).unwrap();
-    let cookie = page
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: "))
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let marker = "name=\"_csrf\" value=\"";
-    let i = page.find(marker).unwrap() + marker.len();
-    let token = &page[i..i + page[i..].find('"').unwrap()];
+    let cookie = common::cookie_pair(
+        page.lines()
+            .find_map(|l| l.strip_prefix("set-cookie: "))
+            .expect("a cookie for the form"),
+    )
+    .to_string();
+    let token = common::csrf_from(&page);
 
     let body = format!("_csrf={token}&email=nobody%40team.example&password=not+the+password");
     let (first, rest) = body.split_at(body.len() / 2);
@@ -675,7 +674,7 @@ async fn signed_in_client(base: &str, email: &str, password: &str) -> reqwest::C
         .text()
         .await
         .unwrap();
-    let token = csrf_of(&page);
+    let token = common::csrf_from(&page);
     let r = client
         .post(format!("{base}/login"))
         .form(&[
@@ -688,12 +687,6 @@ async fn signed_in_client(base: &str, email: &str, password: &str) -> reqwest::C
         .unwrap();
     assert_eq!(r.status(), 303, "sign in");
     client
-}
-
-fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let i = html.find(marker).expect("csrf field") + marker.len();
-    html[i..i + html[i..].find('"').unwrap()].to_string()
 }
 
 #[test]
@@ -724,7 +717,10 @@ fn t50_kill_9_during_a_burst_of_autosaves_loses_no_acknowledged_save() {
                     .unwrap();
                 let r = client
                     .post(format!("{base}/gauntlets/multi-region-kubernetes/attempts"))
-                    .form(&[("_csrf", csrf_of(&page).as_str()), ("mode", "interview")])
+                    .form(&[
+                        ("_csrf", common::csrf_from(&page).as_str()),
+                        ("mode", "interview"),
+                    ])
                     .send()
                     .await
                     .unwrap();
@@ -744,7 +740,7 @@ fn t50_kill_9_during_a_burst_of_autosaves_loses_no_acknowledged_save() {
             (client, attempts)
         });
         let token = rt.block_on(async {
-            csrf_of(
+            common::csrf_from(
                 &client
                     .get(format!("{base}/"))
                     .send()
@@ -895,20 +891,6 @@ fn sighup_reloads_the_content_folder() {
     assert!(wait_exit(&mut server, Duration::from_secs(25)).success());
 }
 
-/// The `name=value` of the cookie `name` set by a response.
-fn cookie_of(resp: &reqwest::Response, name: &str) -> String {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.strip_prefix(name).is_some_and(|r| r.starts_with('=')))
-        .expect("the cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 #[test]
 fn t22_no_password_session_id_csrf_token_or_answer_text_reaches_the_log() {
     const PASSWORD: &str = "LOG-CANARY-secret 9f2c";
@@ -936,8 +918,8 @@ fn t22_no_password_session_id_csrf_token_or_answer_text_reaches_the_log() {
             assert!(r.status().is_client_error(), "{kind}: {}", r.status());
         }
         let page = c.get(format!("{base}/login")).send().await.unwrap();
-        let pre = cookie_of(&page, "gauntlet_visitor");
-        let pre_token = csrf_of(&page.text().await.unwrap());
+        let pre = common::set_visitor_cookie(&page).expect("the visitor cookie");
+        let pre_token = common::csrf_from(&page.text().await.unwrap());
         let form = |pw: &'static str, token: &str| {
             vec![
                 ("_csrf", token.to_string()),
@@ -961,7 +943,8 @@ fn t22_no_password_session_id_csrf_token_or_answer_text_reaches_the_log() {
             .await
             .unwrap();
         assert_eq!(r.status(), 303);
-        let sid = cookie_of(&r, "gauntlet_session");
+        let sid = common::cookie_pair(&common::set_session_cookie(&r).expect("the session cookie"))
+            .to_string();
         let get = |url: String| {
             let c = c.clone();
             let sid = sid.clone();
@@ -977,7 +960,7 @@ fn t22_no_password_session_id_csrf_token_or_answer_text_reaches_the_log() {
             }
         };
         let home = get(format!("{base}/")).await;
-        let token = csrf_of(&home);
+        let token = common::csrf_from(&home);
         // the token appears in pages only as a form field's value, never in a URL
         for page in [
             &home,
@@ -1238,7 +1221,7 @@ fn t56_t57_wrong_current_passwords_are_logged_and_trusted_proxies_come_from_the_
                     .unwrap();
                 c.post(format!("{base}/account/password"))
                     .form(&[
-                        ("_csrf", csrf_of(&page).as_str()),
+                        ("_csrf", common::csrf_from(&page).as_str()),
                         ("current", current),
                         ("password", "a brand new passphrase"),
                         ("confirm", "a brand new passphrase"),
@@ -1269,7 +1252,7 @@ fn t56_t57_wrong_current_passwords_are_logged_and_trusted_proxies_come_from_the_
             .post(format!("{base}/login"))
             .header("x-forwarded-for", "203.0.113.77")
             .form(&[
-                ("_csrf", csrf_of(&page).as_str()),
+                ("_csrf", common::csrf_from(&page).as_str()),
                 ("email", "ines@team.example"),
                 ("password", "wrong password again"),
             ])
