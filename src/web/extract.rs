@@ -83,7 +83,8 @@ async fn signed_in_session(
 
 /// The session's account when it may still use the site: it exists, is enabled and has the
 /// auth epoch the session was signed in under (no role change or disable since). Otherwise the
-/// session is ended and `None` comes back.
+/// session is ended and `None` comes back. The autosave's write checks the same rule in SQL
+/// (`db::attempts::autosave`): a change to the rule changes both (T116 tests the pair).
 async fn account_of(
     session: &Session,
     su: &SessionUser,

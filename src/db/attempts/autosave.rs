@@ -13,7 +13,8 @@ use crate::clock;
 /// user's, an account disabled or changed): the caller then takes the careful path
 /// ([`save`](super::save)), which tells these apart. Checking the account here, in the write
 /// that would change the answer, is what lets the autosave route skip its own read of the
-/// account row.
+/// account row; the rule is the one `web::extract` applies to every other request, and a
+/// change to it changes both.
 ///
 /// An unsubmitted answer row exists only for the attempt's current step (rows are created when
 /// a step is reached), so this cannot write to a step the candidate has not reached. A single
