@@ -26,11 +26,14 @@ const REPLAY_ROWS: i64 = 200;
 
 /// What one reader's review page is built from.
 pub struct PageData {
+    /// The attempt, its answers and kept texts, and the candidate's name (shared between
+    /// readers and views while they cannot change).
     pub submitted: Arc<SubmittedWork>,
     /// Every review of the attempt with its rubric, oldest claim first.
     pub reviews: Vec<(Review, Rubric)>,
     /// The comments of the reviews the reader may see.
     pub comments: Vec<Comment>,
+    /// Whether reviewers work blind (the candidate is shown as a number).
     pub blind: bool,
 }
 
@@ -40,6 +43,7 @@ impl PageData {
         reader.visible(&self.reviews, |(r, _)| r.state())
     }
 
+    /// The attempt the page is about.
     pub fn attempt(&self) -> &Attempt {
         &self.submitted.attempt
     }
