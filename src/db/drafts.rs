@@ -85,8 +85,8 @@ type Reply = oneshot::Sender<(Draft, Result<Option<SaveOutcome>, DbError>)>;
 pub enum Written {
     Saved(SaveOutcome),
     /// It did not apply (no row yet, a conflict, submitted, not the user's, an account disabled
-    /// or changed since the session began), or the account is due a storage check: the draft comes back for the careful path ([`attempts::save`]),
-    /// which tells these apart.
+    /// or changed since the session began), or the account is due a storage check: the draft
+    /// comes back for the careful path ([`attempts::save`]), which tells these apart.
     NotApplied(Draft),
 }
 

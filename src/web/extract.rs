@@ -1,12 +1,16 @@
 //! Request extractors: the signed-in user (checked against the database on every request),
 //! role guards, the client address, and the layout's chrome.
 
-use std::net::{IpAddr, SocketAddr};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 use axum::{
     extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts},
     http::{HeaderMap, Method, header, request::Parts},
 };
+use tokio::sync::OnceCell;
 use tower_sessions::Session;
 
 use super::{
@@ -170,6 +174,9 @@ pub struct SessionAccount {
     pub auth_epoch: i64,
     session: Session,
     user: SessionUser,
+    /// The account once [`verify`](Self::verify) has read and accepted it (read at most once
+    /// per request).
+    verified: Arc<OnceCell<User>>,
     /// Where to come back after signing in (the request's path and query).
     next: String,
     /// Whether the caller wants JSON errors.
@@ -178,28 +185,31 @@ pub struct SessionAccount {
 
 impl SessionAccount {
     /// The account, read and checked as for [`CurrentUser`]; a refusal to sign in when it may
-    /// no longer use the site (its session is then ended).
+    /// no longer use the site (its session is then ended). Read once per request.
     pub async fn verify(&self, state: &AppState) -> Result<User, AppError> {
-        account_of(&self.session, &self.user, state)
-            .await?
-            .ok_or_else(|| AppError::SignInRequired {
-                next: self.next.clone(),
-                json: self.json,
+        let user = self
+            .verified
+            .get_or_try_init(|| async {
+                account_of(&self.session, &self.user, state)
+                    .await?
+                    .ok_or_else(|| AppError::SignInRequired {
+                        next: self.next.clone(),
+                        json: self.json,
+                    })
             })
+            .await?;
+        Ok(user.clone())
     }
 
     /// The layout's chrome for a page this route answers with, once [`verify`](Self::verify)
     /// has given the account.
     pub async fn chrome(&self, user: &User) -> Result<Chrome, AppError> {
-        Ok(Chrome {
-            user: Some(UserView::from(user)),
-            csrf: session::csrf_token(&self.session)
-                .await?
-                .unwrap_or_default(),
-            flash: session::take_flash(&self.session).await?,
-            section: Section::of_path(self.next.split('?').next().unwrap_or_default()),
-            ..Chrome::bare()
-        })
+        let request = ChromeRequest {
+            path: self.next.split('?').next().unwrap_or_default(),
+            head: false,
+            visitor: None,
+        };
+        chrome_for(&self.session, Some(user), request).await
     }
 }
 
@@ -218,6 +228,7 @@ impl FromRequestParts<AppState> for SessionAccount {
             auth_epoch: user.epoch,
             session,
             user,
+            verified: Arc::default(),
             next: come_back_to(parts),
             json: wants_json(&parts.headers),
         };
@@ -368,23 +379,44 @@ impl FromRequestParts<AppState> for Chrome {
         let session = Session::from_request_parts(parts, state)
             .await
             .map_err(|(_, m)| AppError::Internal(m.to_string()))?;
-        let csrf = session::csrf_token(&session).await?.unwrap_or_default();
-        // a HEAD response has no body to show the message in: it stays for the next page
-        let flash = if parts.method == Method::HEAD {
-            session::peek_flash(&session).await?
-        } else {
-            session::take_flash(&session).await?
-        };
-        Ok(Self {
-            user: user.as_ref().map(|u| UserView::from(&u.0)),
-            csrf,
-            flash,
-            section: Section::of_path(parts.uri.path()),
-            visitor: parts.extensions.get::<VisitorToken>().cloned(),
+        let request = ChromeRequest {
+            path: parts.uri.path(),
             head: parts.method == Method::HEAD,
-            ..Self::bare()
-        })
+            visitor: parts.extensions.get::<VisitorToken>().cloned(),
+        };
+        chrome_for(&session, user.as_ref().map(|u| &u.0), request).await
     }
+}
+
+/// What of a request the layout's chrome depends on besides the session and the user.
+struct ChromeRequest<'a> {
+    path: &'a str,
+    head: bool,
+    visitor: Option<VisitorToken>,
+}
+
+/// The layout's chrome of a page answering `request` on `session`, signed in as `user` or not.
+async fn chrome_for(
+    session: &Session,
+    user: Option<&User>,
+    request: ChromeRequest<'_>,
+) -> Result<Chrome, AppError> {
+    let csrf = session::csrf_token(session).await?.unwrap_or_default();
+    // a HEAD response has no body to show the message in: it stays for the next page
+    let flash = if request.head {
+        session::peek_flash(session).await?
+    } else {
+        session::take_flash(session).await?
+    };
+    Ok(Chrome {
+        user: user.map(UserView::from),
+        csrf,
+        flash,
+        section: Section::of_path(request.path),
+        visitor: request.visitor,
+        head: request.head,
+        ..Chrome::bare()
+    })
 }
 
 #[cfg(test)]

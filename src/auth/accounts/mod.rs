@@ -76,7 +76,7 @@ pub async fn bound_address(deps: Deps<'_>, grant: &Grant) -> Result<Option<Strin
 }
 
 /// What the sign-up form says when the address typed is not the one the invite is for.
-pub fn wrong_address(bound: &str) -> String {
+fn wrong_address(bound: &str) -> String {
     format!(
         "This invite was made for {bound}, so the account must use that address. If that is not your address, ask the person who invited you for a new invite."
     )

@@ -68,9 +68,9 @@ pub struct SavedDraft {
 
 /// Many autosaves in one statement, each under the rules of [`save_draft`]: `drafts` is a JSON
 /// array of `{"a": attempt id, "u": user id, "e": auth epoch, "r": round, "p": part, "v": base
-/// version, "b": body}`, at most one per answer (two drafts of one answer would race for the same row). The
-/// drafts that applied come back; the others did not change anything. One statement instead
-/// of one per draft: the writer hands SQLite the whole batch at once.
+/// version, "b": body}`, at most one per answer (two drafts of one answer would race for the
+/// same row). The drafts that applied come back; the others did not change anything. One
+/// statement instead of one per draft: the writer hands SQLite the whole batch at once.
 pub async fn save_drafts(
     db: impl SqliteExecutor<'_>,
     drafts: &str,
@@ -80,7 +80,8 @@ pub async fn save_drafts(
         SavedDraft,
         r#"update answers set body = d.body, version = answers.version + 1, updated_at = ?
          from (select value ->> 'a' as attempt_id, value ->> 'u' as user_id,
-                      value ->> 'e' as auth_epoch, value ->> 'r' as round_number, value ->> 'p' as part,
+                      value ->> 'e' as auth_epoch, value ->> 'r' as round_number,
+                      value ->> 'p' as part,
                       value ->> 'v' as base_version, value ->> 'b' as body
                from json_each(?)) as d
          where answers.attempt_id = d.attempt_id and answers.round_number = d.round_number

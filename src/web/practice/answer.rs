@@ -82,7 +82,7 @@ pub async fn save(
             .into_response(),
         // the text typed in this tab goes back into the box: it was not saved anywhere
         (Ok((SaveOutcome::Conflict { current, version }, mine)), false) => {
-            // a conflict comes from the careful path, which has checked the account
+            // a conflict comes from the careful path, which has read the account already
             let chrome = match account.verify(&state).await {
                 Ok(user) => account.chrome(&user).await,
                 Err(e) => Err(e),
