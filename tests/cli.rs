@@ -14,6 +14,11 @@ use std::{
 
 const BIN: &str = env!("CARGO_BIN_EXE_gauntlet");
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/content");
+/// The built-in seed gauntlet's Markdown.
+const SEED_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/content/multi-region-kubernetes.md"
+);
 
 fn gauntlet(dir: &Path) -> Command {
     let mut c = Command::new(BIN);
@@ -411,12 +416,8 @@ fn content_check_explains_every_error_with_file_and_line_and_fails() {
 #[test]
 fn content_show_json_has_the_documented_shape() {
     let dir = tempfile::tempdir().unwrap();
-    let file = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/content/multi-region-kubernetes.md"
-    );
     let out = gauntlet(dir.path())
-        .args(["content", "show", file, "--json"])
+        .args(["content", "show", SEED_FILE, "--json"])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -497,12 +498,16 @@ fn content_import_turns_page_text_into_markdown_that_parses_the_same() {
 #[test]
 fn align_prints_the_report_for_one_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let file = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/content/multi-region-kubernetes.md"
-    );
     let mut child = gauntlet(dir.path())
-        .args(["align", "--gauntlet", file, "--round", "2", "--answer", "-"])
+        .args([
+            "align",
+            "--gauntlet",
+            SEED_FILE,
+            "--round",
+            "2",
+            "--answer",
+            "-",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -533,7 +538,15 @@ fn align_prints_the_report_for_one_answer() {
     assert_eq!(&answer[start..end].to_lowercase(), "zero data loss");
 
     let missing = gauntlet(dir.path())
-        .args(["align", "--gauntlet", file, "--round", "9", "--answer", "-"])
+        .args([
+            "align",
+            "--gauntlet",
+            SEED_FILE,
+            "--round",
+            "9",
+            "--answer",
+            "-",
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -582,13 +595,9 @@ fn align_eval_prints_the_quality_numbers_of_a_dev_set() {
 #[test]
 fn a_reader_that_stops_early_ends_the_output_quietly() {
     let dir = tempfile::tempdir().unwrap();
-    let seed = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/content/multi-region-kubernetes.md"
-    );
     // `gauntlet content show … | head -0`: the pipe is closed before the first line
     let mut child = gauntlet(dir.path())
-        .args(["content", "show", seed])
+        .args(["content", "show", SEED_FILE])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
