@@ -373,7 +373,7 @@ async fn main() {
     );
 
     // 2. durable autosave throughput against a bare commit loop: alternating pairs (autosaves
-    // for 4 s, then the bare loop for 4 s), the median ratio with every pair's
+    // for 4 s, then the bare loop for 4 s), reported as the median ratio and every pair
     let writers: Vec<_> = vus.iter().take(32).cloned().collect();
     let mut rates = Vec::new();
     for _ in 0..AUTOSAVE_PAIRS {
@@ -459,30 +459,21 @@ async fn durable_autosaves(
             tokio::spawn(async move {
                 let mut version = 0i64;
                 let body = "y".repeat(2000);
+                let save = |text: String, base_version: i64| {
+                    client
+                        .post(format!("{base}/attempts/{id}/steps/1/main/save"))
+                        .header("x-csrf-token", &token)
+                        .header("accept", "application/json")
+                        .form(&[("body", text), ("base_version", base_version.to_string())])
+                        .send()
+                };
                 // find the current version by saving with a stale one first
-                let r = client
-                    .post(format!("{base}/attempts/{id}/steps/1/main/save"))
-                    .header("x-csrf-token", &token)
-                    .header("accept", "application/json")
-                    .form(&[("body", "probe"), ("base_version", "-1")])
-                    .send()
-                    .await
-                    .unwrap();
+                let r = save("probe".into(), -1).await.unwrap();
                 if let Ok(v) = r.json::<serde_json::Value>().await {
                     version = v["version"].as_i64().unwrap_or(0);
                 }
                 while Instant::now() < deadline {
-                    let r = client
-                        .post(format!("{base}/attempts/{id}/steps/1/main/save"))
-                        .header("x-csrf-token", &token)
-                        .header("accept", "application/json")
-                        .form(&[
-                            ("body", format!("{body}{version}").as_str()),
-                            ("base_version", &version.to_string()),
-                        ])
-                        .send()
-                        .await
-                        .unwrap();
+                    let r = save(format!("{body}{version}"), version).await.unwrap();
                     if r.status() == 200 {
                         let v: serde_json::Value = r.json().await.unwrap();
                         version = v["version"].as_i64().unwrap();
