@@ -3,7 +3,9 @@
 use sqlx::{SqliteConnection, SqliteExecutor};
 
 use crate::{
+    auth::Role,
     clock,
+    db::users::{User, account_row},
     practice::{Mode, Part},
 };
 
@@ -97,11 +99,13 @@ pub async fn create(
     .await
 }
 
-/// An attempt with its owner's display name and all its answers.
+/// An attempt with its owner's account row and all its answers.
 #[derive(Debug, Clone)]
 pub struct AttemptWithAnswers {
     pub attempt: Attempt,
-    pub owner_name: String,
+    /// The owner's account as it is now, read in the same statement as the attempt (the round
+    /// page checks its caller's account with it, without a read of its own).
+    pub owner: User,
     pub answers: Vec<Answer>,
     /// The live interview running for the attempt (not ended), if any: its id, so that pages
     /// load the session only when there is one.
@@ -130,8 +134,8 @@ pub async fn create_retry(
     .await
 }
 
-/// An attempt, its owner's name and all its answers in one query (the hot path of the round
-/// and review pages). With `owner`, only that user's attempt is found.
+/// An attempt, its owner's account row and all its answers in one query (the hot path of the
+/// round and review pages). With `owner`, only that user's attempt is found.
 pub async fn with_answers(
     db: impl SqliteExecutor<'_>,
     id: i64,
@@ -140,7 +144,9 @@ pub async fn with_answers(
     let rows = sqlx::query!(
         r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode as "mode: Mode", t.started_at,
                   t.finished_at, t.review_requested_at, t.retry_of, t.only_round,
-                  u.display_name as owner_name,
+                  u.email, u.display_name, u.password_hash, u.role as "role: Role",
+                  u.disabled as "disabled: bool", u.auth_epoch, u.created_at,
+                  u.can_author as "can_author: bool",
                   (select s.id from live_sessions s where s.attempt_id = t.id and s.ended_at is null)
                       as "live_session?: i64",
                   a.id as "answer_id?", a.round_number as "round_number?", a.part as "part?: Part",
@@ -171,7 +177,7 @@ pub async fn with_answers(
         retry_of: first.retry_of,
         only_round: first.only_round,
     };
-    let owner_name = first.owner_name.clone();
+    let owner = account_row!(first, first.user_id);
     let live_session = first.live_session;
     let answers = rows
         .into_iter()
@@ -190,7 +196,7 @@ pub async fn with_answers(
         .collect();
     Ok(Some(AttemptWithAnswers {
         attempt,
-        owner_name,
+        owner,
         answers,
         live_session,
     }))

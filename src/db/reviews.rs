@@ -9,8 +9,12 @@ pub use assignment::*;
 pub use reports::*;
 
 use crate::{
+    auth::Role,
     clock,
-    db::attempts::{Answer, Attempt, KeptText},
+    db::{
+        attempts::{Answer, Attempt, KeptText},
+        users::{User, account_row},
+    },
     grading::{
         Recommendation, RoundGrade, Rubric,
         rubric::{format_weak_list, parse_weak_list},
@@ -148,23 +152,44 @@ impl PageStamp {
     }
 }
 
-/// The review page stamp of an attempt that asked for a review (`None` otherwise).
+/// The account row of `reader` (`None` when there is no such account) with the review page
+/// stamp of an attempt that asked for a review (`None` otherwise), in one statement: the page
+/// checks its reader's account with that row instead of a read of its own.
 pub async fn page_stamp(
     db: impl SqliteExecutor<'_>,
     attempt_id: i64,
-) -> Result<Option<PageStamp>, sqlx::Error> {
-    sqlx::query_as!(
-        PageStamp,
-        r#"select a.review_rev, a.review_requested_at as "requested_at!",
+    reader: i64,
+) -> Result<Option<(User, Option<PageStamp>)>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"select u.id as "id!", u.email, u.display_name, u.password_hash, u.role as "role: Role",
+                  u.disabled as "disabled: bool", u.auth_epoch, u.created_at,
+                  u.can_author as "can_author: bool",
+                  a.review_rev as "review_rev?: i64", a.review_requested_at as "requested_at?: i64",
                   (select n from change_counters where name = 'users') as "users!: i64",
                   (select n from change_counters where name = 'settings') as "settings!: i64",
                   coalesce((select value = 'on' from settings where key = 'blind_review'), 0)
                       as "blind_review!: bool"
-           from attempts a where a.id = ? and a.review_requested_at is not null"#,
-        attempt_id
+           from users u left join attempts a on a.id = ?1 and a.review_requested_at is not null
+           where u.id = ?2"#,
+        attempt_id,
+        reader
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(|r| {
+        let stamp = r
+            .review_rev
+            .zip(r.requested_at)
+            .map(|(review_rev, requested_at)| PageStamp {
+                review_rev,
+                requested_at,
+                users: r.users,
+                settings: r.settings,
+                blind_review: r.blind_review,
+            });
+        let reader = account_row!(r, r.id);
+        (reader, stamp)
+    }))
 }
 
 /// Every review of an attempt, oldest claim first.

@@ -39,20 +39,30 @@ struct UserRow {
     can_author: bool,
 }
 
+/// A [`User`] from a query's record holding the account's columns under their own names (as
+/// [`by_id`] selects them) and its id in `$id`: for a statement that reads the account row
+/// beside what a page shows (`db::attempts::with_answers`, `db::reviews::page_stamp`).
+macro_rules! account_row {
+    ($r:expr, $id:expr) => {
+        $crate::db::users::User {
+            id: $id,
+            email: $r.email.clone(),
+            display_name: $r.display_name.clone(),
+            password_hash: $r.password_hash.clone(),
+            role: $r.role,
+            disabled: $r.disabled,
+            auth_epoch: $r.auth_epoch,
+            created_at: $r.created_at,
+            can_author: $r.can_author,
+        }
+    };
+}
+pub(crate) use account_row;
+
 impl From<UserRow> for User {
     fn from(r: UserRow) -> Self {
-        Self {
-            id: r.id,
-            email: r.email,
-            display_name: r.display_name,
-            password_hash: r.password_hash,
-            // an unknown stored role is a decoding error, never a silent default
-            role: r.role,
-            disabled: r.disabled,
-            auth_epoch: r.auth_epoch,
-            created_at: r.created_at,
-            can_author: r.can_author,
-        }
+        // an unknown stored role is a decoding error, never a silent default
+        account_row!(r, r.id)
     }
 }
 

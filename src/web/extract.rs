@@ -85,24 +85,34 @@ async fn signed_in_session(
     Ok(Some((session, su)))
 }
 
-/// The session's account when it may still use the site: it exists, is enabled and has the
-/// auth epoch the session was signed in under (no role change or disable since). Otherwise the
-/// session is ended and `None` comes back. The autosave's write checks the same rule in SQL
-/// (`db::attempts::autosave`): a change to the rule changes both (T116 tests the pair).
+/// The session's account when it may still use the site (see [`accepted`]), read by id.
 async fn account_of(
     session: &Session,
     su: &SessionUser,
     state: &AppState,
 ) -> Result<Option<User>, AppError> {
     let user = users::by_id(&mut *state.db.get().await?, su.user_id).await?;
-    let valid = user
-        .as_ref()
-        .is_some_and(|u| !u.disabled && u.auth_epoch == su.epoch);
-    if !valid {
-        session::sign_out(session).await?;
-        return Ok(None);
+    accepted(session, su, user).await
+}
+
+/// `user`, the session's account row as read just now, when it may still use the site: it
+/// exists, is enabled and has the auth epoch the session was signed in under (no role change
+/// or disable since). Otherwise the session is ended and `None` comes back. Every account
+/// check of a request comes here, whoever read the row; the autosave's write checks the same
+/// rule in SQL (`db::attempts::autosave`): a change to the rule changes both (T116 tests the
+/// pair).
+async fn accepted(
+    session: &Session,
+    su: &SessionUser,
+    user: Option<User>,
+) -> Result<Option<User>, AppError> {
+    match user {
+        Some(u) if u.id == su.user_id && !u.disabled && u.auth_epoch == su.epoch => Ok(Some(u)),
+        _ => {
+            session::sign_out(session).await?;
+            Ok(None)
+        }
     }
-    Ok(user)
 }
 
 /// Loads the session's user and checks it is still allowed in: a valid session (see
@@ -161,12 +171,16 @@ impl OptionalFromRequestParts<AppState> for CurrentUser {
 }
 
 /// A signed-in session whose account row is not read before the handler runs: for a route
-/// that checks the account inside its own write (the autosave, see
-/// [`AccountCheck::InWrite`](super::routes::AccountCheck)). The write applies only while the
-/// account is enabled and still has [`auth_epoch`](Self::auth_epoch); when it does not apply,
-/// the handler calls [`verify`](Self::verify) before anything else, which reads the account
-/// as [`CurrentUser`] does and ends the session of a disabled or changed one. Either way a
-/// disable or a role change stops the route at the next request.
+/// that checks the account in its own statement ([`AccountCheck::InStatement`]). Either the
+/// statement reads the account row along with what the handler needs and the handler checks
+/// it with [`check`](Self::check) before anything else (the round and review pages), or the statement
+/// is a write that applies only while the account is enabled and still has
+/// [`auth_epoch`](Self::auth_epoch) (the autosave). Whenever the statement gives no account to
+/// check, the handler calls [`verify`](Self::verify) first, which reads the account as
+/// [`CurrentUser`] does. In every case a disabled or changed account is signed out, and a
+/// disable or role change stops the route at the next request.
+///
+/// [`AccountCheck::InStatement`]: super::routes::AccountCheck::InStatement
 #[derive(Debug, Clone)]
 pub struct SessionAccount {
     pub user_id: i64,
@@ -174,52 +188,78 @@ pub struct SessionAccount {
     pub auth_epoch: i64,
     session: Session,
     user: SessionUser,
-    /// The account once [`verify`](Self::verify) has read and accepted it (read at most once
-    /// per request).
+    /// The account once [`check`](Self::check) has accepted it
+    /// (checked at most once per request).
     verified: Arc<OnceCell<User>>,
     /// Where to come back after signing in (the request's path and query).
     next: String,
+    /// Whether the request is a HEAD (its page leaves a flash message for the next one).
+    head: bool,
+    /// The visitor cookie's token, as for [`Chrome`].
+    visitor: Option<VisitorToken>,
     /// Whether the caller wants JSON errors.
     json: bool,
+    /// The lowest role the route admits (set by the route layer from the registry).
+    min_role: Role,
 }
 
 impl SessionAccount {
-    /// The account, read and checked as for [`CurrentUser`]; a refusal to sign in when it may
-    /// no longer use the site (its session is then ended). Read once per request.
+    /// The account, read and checked as for [`CurrentUser`] (and held to the route's minimum
+    /// role); a refusal to sign in when it may no longer use the site (its session is then
+    /// ended), 403 when its role is below the route's. Checked once per request.
     pub async fn verify(&self, state: &AppState) -> Result<User, AppError> {
+        self.check(state, None).await
+    }
+
+    /// `row`, the session's account row as the route's own statement read it, checked as
+    /// [`verify`](Self::verify) checks the row it reads (the same rule, [`accepted`], and the
+    /// route's minimum role). `None` (the statement found no row to check) reads it as
+    /// [`verify`](Self::verify) does.
+    pub async fn check(&self, state: &AppState, row: Option<User>) -> Result<User, AppError> {
         let user = self
             .verified
             .get_or_try_init(|| async {
-                account_of(&self.session, &self.user, state)
-                    .await?
-                    .ok_or_else(|| AppError::SignInRequired {
-                        next: self.next.clone(),
-                        json: self.json,
-                    })
+                let user = match row {
+                    Some(row) => accepted(&self.session, &self.user, Some(row)).await?,
+                    None => account_of(&self.session, &self.user, state).await?,
+                };
+                let user = user.ok_or_else(|| AppError::SignInRequired {
+                    next: self.next.clone(),
+                    json: self.json,
+                })?;
+                at_least(&user, self.min_role, self.path())?;
+                Ok::<_, AppError>(user)
             })
             .await?;
         Ok(user.clone())
     }
 
+    /// The request's path, without its query.
+    fn path(&self) -> &str {
+        self.next.split('?').next().unwrap_or_default()
+    }
+
     /// The layout's chrome for a page this route answers with, once [`verify`](Self::verify)
-    /// has given the account.
+    /// or [`check`](Self::check) has given the account.
     pub async fn chrome(&self, user: &User) -> Result<Chrome, AppError> {
         let request = ChromeRequest {
-            path: self.next.split('?').next().unwrap_or_default(),
-            head: false,
-            visitor: None,
+            path: self.path(),
+            head: self.head,
+            visitor: self.visitor.clone(),
         };
         chrome_for(&self.session, Some(user), request).await
     }
 }
 
-impl FromRequestParts<AppState> for SessionAccount {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        if let Some(a) = parts.extensions.get::<SessionAccount>() {
-            return Ok(a.clone());
-        }
+impl SessionAccount {
+    /// The session of a route whose lowest admitted role is `min_role`, kept on the request
+    /// for the handler's extractor: what the route layer does for a route that checks the
+    /// account in its own statement.
+    pub async fn for_route(
+        parts: &mut Parts,
+        state: &AppState,
+        min_role: Role,
+    ) -> Result<(), AppError> {
         let (session, user) = signed_in_session(parts, state)
             .await?
             .ok_or_else(|| sign_in_required(parts))?;
@@ -230,20 +270,46 @@ impl FromRequestParts<AppState> for SessionAccount {
             user,
             verified: Arc::default(),
             next: come_back_to(parts),
+            head: parts.method == Method::HEAD,
+            visitor: parts.extensions.get::<VisitorToken>().cloned(),
             json: wants_json(&parts.headers),
+            min_role,
         };
-        parts.extensions.insert(account.clone());
-        Ok(account)
+        parts.extensions.insert(account);
+        Ok(())
     }
+}
+
+impl FromRequestParts<AppState> for SessionAccount {
+    type Rejection = AppError;
+
+    /// The session the route layer kept; without one (a route the registry does not mark),
+    /// the session is checked here and any signed-in role is admitted.
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        if parts.extensions.get::<SessionAccount>().is_none() {
+            Self::for_route(parts, state, Role::Candidate).await?;
+        }
+        parts
+            .extensions
+            .get::<SessionAccount>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("the session account was not kept".into()))
+    }
+}
+
+/// Refuses (403, logged) a user whose role is below `min`.
+fn at_least(user: &User, min: Role, path: &str) -> Result<(), AppError> {
+    if user.role < min {
+        tracing::warn!(user = user.id, path = %path, "authorization failure");
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
 }
 
 async fn require(parts: &mut Parts, state: &AppState, min: Role) -> Result<User, AppError> {
     let CurrentUser(user) =
         <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
-    if user.role < min {
-        tracing::warn!(user = user.id, path = %parts.uri.path(), "authorization failure");
-        return Err(AppError::Forbidden);
-    }
+    at_least(&user, min, parts.uri.path())?;
     Ok(user)
 }
 

@@ -21,7 +21,7 @@ use super::{
     LARGE_BODY, account, admin, author, calibration, catalog, debrief, drills, history, home, live,
     ops, practice, retry, review, sso,
 };
-use crate::state::AppState;
+use crate::{auth::Role, state::AppState};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -43,11 +43,16 @@ pub enum Access {
 pub enum AccountCheck {
     /// Before the handler: the route layer reads it ([`CurrentUser`]).
     Layer,
-    /// In the handler's own write, which applies only for an enabled account of the session's
-    /// epoch; the layer checks the session alone ([`SessionAccount`]). When the write does not
-    /// apply, the handler reads the account before anything else
-    /// ([`SessionAccount::verify`]). Only the autosave does this: one read less per save.
-    InWrite,
+    /// In the handler's own statement, which saves a round trip on the busiest routes; the
+    /// layer checks the session alone and keeps the route's minimum role with it
+    /// ([`SessionAccount`]). The round page's query reads the account row with the attempt,
+    /// the review page's with the page stamp, and the handler checks that row before anything
+    /// else ([`SessionAccount::check`]: the layer's rule and the route's role); the autosave's
+    /// write applies only for an enabled account of the session's epoch. When the statement
+    /// gives nothing to check, the handler reads the account first
+    /// ([`SessionAccount::verify`]). Only for signed-in and interviewer routes, marked with
+    /// [`Routes::account_in_statement`].
+    InStatement,
 }
 
 /// One registered route.
@@ -145,13 +150,34 @@ impl Routes {
     }
 
     /// The autosave: a signed-in POST with an answer's body limit, whose handler checks the
-    /// account inside its write ([`AccountCheck::InWrite`]).
+    /// account inside its write ([`AccountCheck::InStatement`]).
     fn post_autosave<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
-        let mut routes = self.post_answer(path, Access::SignedIn, h);
-        if let Some(spec) = routes.specs.last_mut() {
-            spec.account = AccountCheck::InWrite;
+        self.post_answer(path, Access::SignedIn, h)
+            .account_in_statement()
+    }
+
+    /// A signed-in page of the caller's own attempt, whose handler checks the account row that
+    /// the attempt's query reads with it ([`AccountCheck::InStatement`]).
+    fn get_own_attempt<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        h: H,
+    ) -> Self {
+        self.get(path, Access::SignedIn, h).account_in_statement()
+    }
+
+    /// Marks the route registered last as checking the account in its own statement (a
+    /// signed-in or interviewer route; the router is not built otherwise).
+    fn account_in_statement(mut self) -> Self {
+        if let Some(spec) = self.specs.last_mut() {
+            assert!(
+                matches!(spec.access, Access::SignedIn | Access::Interviewer),
+                "{} checks the account in its statement: only signed-in and interviewer routes may",
+                spec.path
+            );
+            spec.account = AccountCheck::InStatement;
         }
-        routes
+        self
     }
 }
 
@@ -192,10 +218,11 @@ async fn enforce_access(
     let (mut parts, body) = req.into_parts();
     let checked = match access {
         Some((Access::Public, _)) => Ok(()),
-        Some((Access::SignedIn, AccountCheck::InWrite)) => {
-            SessionAccount::from_request_parts(&mut parts, &state)
-                .await
-                .map(drop)
+        Some((Access::SignedIn, AccountCheck::InStatement)) => {
+            SessionAccount::for_route(&mut parts, &state, Role::Candidate).await
+        }
+        Some((Access::Interviewer, AccountCheck::InStatement)) => {
+            SessionAccount::for_route(&mut parts, &state, Role::Interviewer).await
         }
         Some((Access::SignedIn, AccountCheck::Layer)) => {
             CurrentUser::from_request_parts(&mut parts, &state)
@@ -243,7 +270,7 @@ pub fn table() -> Routes {
         .get("/catalog", SignedIn, catalog::catalog)
         .get("/gauntlets/{slug}", SignedIn, catalog::overview)
         .post("/gauntlets/{slug}/attempts", SignedIn, practice::start)
-        .get("/attempts/{id}", SignedIn, practice::show)
+        .get_own_attempt("/attempts/{id}", practice::show)
         .get("/attempts/{id}/events", SignedIn, live::attempt_events)
         .post_autosave("/attempts/{id}/steps/{round}/{part}/save", practice::save)
         .post_answer(
@@ -304,6 +331,7 @@ pub fn table() -> Routes {
         .post("/account/password", SignedIn, account::change_password)
         .get("/reviews", Interviewer, review::queue)
         .get("/reviews/{id}", Interviewer, review::page)
+        .account_in_statement()
         .post("/reviews/{id}/claim", Interviewer, review::claim)
         .post("/reviews/{id}/release", Interviewer, review::release)
         .post("/reviews/{id}/save", Interviewer, review::save)

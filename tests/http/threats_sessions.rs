@@ -1,6 +1,7 @@
-//! Threat rows about tokens and sessions (T12, T14, T17, T18, T20, T21, T116): foreign form
-//! tokens, login CSRF, fixation, sign-out, session id strength, revocation, and the autosave
-//! that checks the account in its own write.
+//! Threat rows about tokens and sessions (T12, T14, T17, T18, T20, T21, T116, T118, T119):
+//! foreign form tokens, login CSRF, fixation, sign-out, session id strength, revocation, and the
+//! routes that check the account in their own statement (the autosave, the round and review
+//! pages).
 
 use gauntlet::{
     auth::Role,
@@ -11,9 +12,9 @@ use reqwest::{Client, StatusCode};
 use crate::{
     common::{
         PASSWORD, TestApp,
-        attempts::{save_url, save_with, start},
-        cookie_pair, cookie_value, csrf, csrf_from, db_fingerprint, location, login, page_text,
-        session_ids, set_session_cookie, set_visitor_cookie,
+        attempts::{requested_attempt, save_url, save_with, start},
+        cookie_pair, cookie_value, csrf, csrf_from, db_fingerprint, get_page, location, login,
+        page_text, session_ids, set_session_cookie, set_visitor_cookie,
     },
     threats::raw_sign_in,
 };
@@ -364,15 +365,19 @@ async fn t21_an_admin_signs_a_person_out_everywhere() {
 #[tokio::test]
 async fn t116_an_autosave_after_a_disable_or_an_epoch_change_is_refused_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let in_write: Vec<&str> = routes::specs()
+    let in_statement: Vec<(&str, &str)> = routes::specs()
         .into_iter()
-        .filter(|s| s.account == AccountCheck::InWrite)
-        .map(|s| s.path)
+        .filter(|s| s.account == AccountCheck::InStatement)
+        .map(|s| (s.method, s.path))
         .collect();
     assert_eq!(
-        in_write,
-        ["/attempts/{id}/steps/{round}/{part}/save"],
-        "each route that checks the account in its write needs its own test here"
+        in_statement,
+        [
+            ("GET", "/attempts/{id}"),
+            ("POST", "/attempts/{id}/steps/{round}/{part}/save"),
+            ("GET", "/reviews/{id}"),
+        ],
+        "each route that checks the account in its own statement needs its own test (T116, T118, T119)"
     );
     let changes = [
         ("update users set disabled = 1 where id = ?", true),
@@ -432,5 +437,128 @@ async fn t116_an_autosave_after_a_disable_or_an_epoch_change_is_refused_and_chan
             StatusCode::SEE_OTHER,
             "session ended: {change}"
         );
+    }
+}
+
+/// The round page reads no account row before its query: the attempt's query brings its
+/// owner's row and the handler checks it first. A disable or a role change made behind the
+/// server's back (here straight in the database) still stops the next view of the round page,
+/// GET or HEAD, of the caller's attempt or of one they do not own: the sign-in redirect, no
+/// write (a first view would start the round's timer), the session ended. Without a change the
+/// page shows and another candidate's attempt stays a 404.
+#[tokio::test]
+async fn t118_the_round_page_after_a_disable_or_an_epoch_change_signs_out_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let (other, _) = app.signed_in(Role::Candidate).await;
+    let foreign = start(&app, &other, "interview").await;
+    let (client, _) = app.signed_in(Role::Candidate).await;
+    let own = start(&app, &client, "interview").await;
+    let shown = page_text(&app, &client, &format!("/attempts/{own}")).await;
+    assert!(shown.contains("Round 1"), "{shown}");
+    for id in [foreign, foreign + 1000] {
+        let r = client
+            .get(app.url(&format!("/attempts/{id}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "attempt {id}");
+    }
+
+    let changes = [
+        "update users set disabled = 1 where id = ?",
+        "update users set auth_epoch = auth_epoch + 1 where id = ?",
+    ];
+    for change in changes {
+        for (target, method) in [("own", "GET"), ("own", "HEAD"), ("foreign", "GET")] {
+            let (client, email) = app.signed_in(Role::Candidate).await;
+            let user = app.user_id(&email).await;
+            // not viewed yet: the first GET would create the round's answer row
+            let attempt = start(&app, &client, "interview").await;
+            let id = if target == "own" { attempt } else { foreign };
+            sqlx::query(change)
+                .bind(user)
+                .execute(app.writer())
+                .await
+                .unwrap();
+            let before = db_fingerprint(&app).await;
+            let url = app.url(&format!("/attempts/{id}"));
+            let r = match method {
+                "HEAD" => client.head(url).send().await.unwrap(),
+                _ => client.get(url).send().await.unwrap(),
+            };
+            let case = format!("{change}: {method} of the {target} attempt");
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{case}");
+            assert!(location(&r).starts_with("/login?next="), "{case}");
+            assert_eq!(before, db_fingerprint(&app).await, "{case}");
+            let after = client.get(app.url("/catalog")).send().await.unwrap();
+            assert_eq!(
+                after.status(),
+                StatusCode::SEE_OTHER,
+                "session ended: {case}"
+            );
+        }
+    }
+}
+
+/// The review page reads no account row before its stamp: the stamp's statement brings the
+/// reader's row and the handler checks it first, by the route layer's rule and the registry's
+/// interviewer role. A candidate is refused (403) whether the attempt exists or not; a disable
+/// or a role change made straight in the database stops the next view, even of a page kept
+/// from an earlier view, with the sign-in redirect, no write and the session ended.
+#[tokio::test]
+async fn t119_the_review_page_checks_its_readers_account_and_role_with_the_stamp() {
+    let app = TestApp::spawn().await;
+    let (candidate, _, id) = requested_attempt(&app).await;
+    let missing = id + 1000;
+    for target in [id, missing] {
+        let r = candidate
+            .get(app.url(&format!("/reviews/{target}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::FORBIDDEN,
+            "a candidate, attempt {target}"
+        );
+    }
+    let (reader, _) = app.signed_in(Role::Interviewer).await;
+    let (status, _) = get_page(&app, &reader, &format!("/reviews/{missing}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let changes = [
+        "update users set disabled = 1 where id = ?",
+        "update users set auth_epoch = auth_epoch + 1 where id = ?",
+    ];
+    for change in changes {
+        for target in [id, missing] {
+            let (client, email) = app.signed_in(Role::Interviewer).await;
+            let user = app.user_id(&email).await;
+            // shown (and kept) before the change
+            let (status, page) = get_page(&app, &client, &format!("/reviews/{id}")).await;
+            assert_eq!(status, StatusCode::OK, "{change}");
+            assert!(page.contains("Claim"), "{change}: {page}");
+            sqlx::query(change)
+                .bind(user)
+                .execute(app.writer())
+                .await
+                .unwrap();
+            let before = db_fingerprint(&app).await;
+            let r = client
+                .get(app.url(&format!("/reviews/{target}")))
+                .send()
+                .await
+                .unwrap();
+            let case = format!("{change}: the review page of attempt {target}");
+            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{case}");
+            assert!(location(&r).starts_with("/login?next="), "{case}");
+            assert_eq!(before, db_fingerprint(&app).await, "{case}");
+            let after = client.get(app.url("/catalog")).send().await.unwrap();
+            assert_eq!(
+                after.status(),
+                StatusCode::SEE_OTHER,
+                "session ended: {case}"
+            );
+        }
     }
 }

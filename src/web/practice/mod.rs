@@ -32,12 +32,13 @@ use crate::{
     db::{
         self,
         attempts::{Answer, Attempt},
+        users::User,
     },
     practice::{Mode, Part, Step, StepState, steps},
     state::AppState,
     web::{
         error::{AppError, Result},
-        extract::CurrentUser,
+        extract::{CurrentUser, SessionAccount},
         form::StrictForm,
         live,
     },
@@ -109,14 +110,46 @@ impl Loaded {
 /// Loads an attempt only if it belongs to `user_id` (otherwise 404: its existence is not confirmed).
 pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loaded> {
     let mut conn = state.db.get().await?;
+    let read = db::attempts::with_answers(&mut *conn, id, Some(user_id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    with_pinned(state, &mut conn, read).await
+}
+
+/// Loads the caller's own attempt for a route that checks the account in its own statement
+/// ([`AccountCheck::InStatement`](crate::web::routes::AccountCheck)): the attempt's query
+/// brings its owner's account row, which is checked as the route layer would
+/// ([`SessionAccount::check`]) before anything else is done. When the caller owns no such
+/// attempt, the account is read and checked on its own first, so a disabled or changed account
+/// is signed out rather than told 404.
+pub async fn load_own(
+    state: &AppState,
+    id: i64,
+    account: &SessionAccount,
+) -> Result<(User, Loaded)> {
+    let mut conn = state.db.get().await?;
+    let Some(read) = db::attempts::with_answers(&mut *conn, id, Some(account.user_id)).await?
+    else {
+        drop(conn);
+        account.verify(state).await?;
+        return Err(AppError::NotFound);
+    };
+    let user = account.check(state, Some(read.owner.clone())).await?;
+    Ok((user, with_pinned(state, &mut conn, read).await?))
+}
+
+/// The loaded attempt around its pinned gauntlet version.
+async fn with_pinned(
+    state: &AppState,
+    conn: &mut SqliteConnection,
+    read: db::attempts::AttemptWithAnswers,
+) -> Result<Loaded> {
     let db::attempts::AttemptWithAnswers {
         attempt,
         answers,
         live_session,
         ..
-    } = db::attempts::with_answers(&mut *conn, id, Some(user_id))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    } = read;
     let pinned = state
         .content
         .pinned(&mut *conn, &attempt.slug, &attempt.version)

@@ -10,7 +10,7 @@ use axum::{
 };
 use tower_sessions::Session;
 
-use super::{Loaded, REFUSED_SUBMIT, RefusedSubmit, load_owned};
+use super::{Loaded, REFUSED_SUBMIT, RefusedSubmit, load_own};
 use crate::{
     clock,
     content::{Gauntlet, Round},
@@ -19,7 +19,7 @@ use crate::{
     state::AppState,
     web::{
         error::Result,
-        extract::CurrentUser,
+        extract::SessionAccount,
         layout::Chrome,
         live,
         round_view::{GuidanceBlock, guidance_blocks},
@@ -164,16 +164,18 @@ fn context_rounds(l: &Loaded, current: Step) -> Vec<ContextRound> {
 /// The first GET of a step starts its timer (the answer row records when it was first viewed)
 /// and a GET after the last step marks the attempt finished. A HEAD request (axum answers HEAD
 /// with the GET handler) writes neither: it sees the same page, with the timer shown from now.
+///
+/// The account is checked with the row the attempt's query brings (see [`load_own`]).
 pub async fn show(
-    CurrentUser(user): CurrentUser,
-    chrome: Chrome,
+    account: SessionAccount,
     session: Session,
     method: Method,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let writes = method == Method::GET;
-    let mut l = load_owned(&state, id, user.id).await?;
+    let (user, mut l) = load_own(&state, id, &account).await?;
+    let chrome = account.chrome(&user).await?;
     let Some(step) = l.current() else {
         if writes && l.attempt.finished_at.is_none() {
             let mut tx = db::begin_write(&state.writer).await?;

@@ -59,14 +59,14 @@ pub async fn load(conn: &mut SqliteConnection, id: i64, reader: Reader) -> Resul
 pub async fn submitted(conn: &mut SqliteConnection, id: i64) -> Result<SubmittedWork> {
     let AttemptWithAnswers {
         attempt,
-        owner_name: candidate,
+        owner,
         answers,
         ..
     } = requested_attempt(&mut *conn, id).await?;
     let kept = db::attempts::overwritten_of_attempt(&mut *conn, id, REPLAY_ROWS).await?;
     Ok(SubmittedWork {
         attempt,
-        candidate,
+        candidate: owner.display_name,
         answers,
         kept,
     })

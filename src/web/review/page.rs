@@ -22,7 +22,7 @@ use crate::{
     db::{
         self,
         attempts::KeptText,
-        reviews::{Comment, Review},
+        reviews::{Comment, PageStamp, Review},
         users::User,
     },
     grading::{Recommendation, Rubric, rubric::RoundGrade, visibility::Reader},
@@ -30,7 +30,7 @@ use crate::{
     state::AppState,
     web::{
         error::{AppError, Result},
-        extract::RequireInterviewer,
+        extract::SessionAccount,
         layout::Chrome,
         review::cache::Rendered,
         round_view::{self, CommentInput, LEVELS, RoundHead, RoundView},
@@ -139,22 +139,40 @@ pub struct PageQuery {
     edit: Option<String>,
 }
 
-/// `GET /reviews/{id}` (`?edit=1`: edit mode for a submitted review)
+/// `GET /reviews/{id}` (`?edit=1`: edit mode for a submitted review). The reader's account row
+/// comes with the page stamp and is checked before anything else
+/// ([`SessionAccount::check`]), so a view reads no account row of its own.
 pub async fn page(
-    RequireInterviewer(me): RequireInterviewer,
-    chrome: Chrome,
+    account: SessionAccount,
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response> {
+    let mut conn = state.db.get().await?;
+    let Some((row, stamp)) = db::reviews::page_stamp(&mut *conn, id, account.user_id).await? else {
+        // no account row: the check reads it again and ends the session
+        drop(conn);
+        account.verify(&state).await?;
+        return Err(AppError::NotFound);
+    };
+    let me = account.check(&state, Some(row)).await?;
+    let chrome = account.chrome(&me).await?;
     let view = View {
         draft: None,
         error: None,
         editing: q.edit.is_some(),
     };
-    Ok(render_page(&state, chrome, &me, id, view)
-        .await?
-        .into_response())
+    let page = match stamp {
+        Some(stamp) if view.is_plain(&chrome) => {
+            kept_or_rendered(&state, conn, chrome, &me, id, stamp).await?
+        }
+        Some(_) => {
+            drop(conn);
+            render_page(&state, chrome, &me, id, view).await?
+        }
+        None => return Err(AppError::NotFound),
+    };
+    Ok(page.into_response())
 }
 
 /// How the review page is shown: a rejected rubric to show again, an error, edit mode.
@@ -162,6 +180,14 @@ pub(super) struct View {
     pub draft: Option<Rubric>,
     pub error: Option<String>,
     pub editing: bool,
+}
+
+impl View {
+    /// Whether this view shows the page as anyone would see it again (no rejected draft, no
+    /// error, no edit mode) on a session with a form token: only such a body is kept.
+    fn is_plain(&self, chrome: &Chrome) -> bool {
+        self.draft.is_none() && self.error.is_none() && !self.editing && !chrome.csrf.is_empty()
+    }
 }
 
 /// The review page. A plain view reuses the body rendered before while the attempt's page
@@ -175,9 +201,7 @@ pub(super) async fn render_page(
     view: View,
 ) -> Result<ReviewPage> {
     let mut conn = state.db.get().await?;
-    let cacheable =
-        view.draft.is_none() && view.error.is_none() && !view.editing && !chrome.csrf.is_empty();
-    if !cacheable {
+    if !view.is_plain(&chrome) {
         let data = load::load(&mut conn, id, Reader::Interviewer(me.id)).await?;
         let pinned = pinned_of(state, &mut conn, data.attempt()).await?;
         drop(conn);
@@ -185,9 +209,23 @@ pub(super) async fn render_page(
         return Ok(ReviewPage { chrome, rendered });
     }
     // read before the page's data: a change in between only makes the entry look stale
-    let stamp = db::reviews::page_stamp(&mut *conn, id)
+    let stamp = db::reviews::page_stamp(&mut *conn, id, me.id)
         .await?
+        .and_then(|(_, stamp)| stamp)
         .ok_or(AppError::NotFound)?;
+    kept_or_rendered(state, conn, chrome, me, id, stamp).await
+}
+
+/// The plain review page at `stamp` (read before the page's data, so a change in between only
+/// makes the kept entry look stale): the body kept for it, or one rendered now and kept.
+async fn kept_or_rendered(
+    state: &AppState,
+    mut conn: db::readers::Reader<'_>,
+    chrome: Chrome,
+    me: &User,
+    id: i64,
+    stamp: PageStamp,
+) -> Result<ReviewPage> {
     let key = (id, me.id, chrome.csrf.clone());
     if let Some(rendered) = state.review_pages.pages.get(&key, &stamp) {
         return Ok(ReviewPage { chrome, rendered });
