@@ -33,13 +33,15 @@ pub struct SmtpSink {
 /// The Python with Debian's `python3-aiosmtpd` (not a virtual environment's).
 const PYTHON: &str = "/usr/bin/python3";
 
-/// A loopback port nobody listens on right now (for a server started later, or never).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .unwrap()
-        .port()
+/// A loopback port held by a socket that is bound but not listening: connections to it are
+/// refused at once (a mail server that is down), and no other test's server can be handed the
+/// port meanwhile (a listener there would leave the sender waiting for a greeting until its
+/// timeout). Drop the socket just before starting the server that comes up on the port.
+pub fn refused_port() -> (tokio::net::TcpSocket, u16) {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(([127, 0, 0, 1], 0).into()).expect("bind");
+    let port = socket.local_addr().expect("address").port();
+    (socket, port)
 }
 
 impl SmtpSink {

@@ -15,7 +15,7 @@ use crate::{
         Options, PASSWORD, TestApp,
         attempts::requested_attempt,
         csrf, db_fingerprint, location, login, post_form,
-        smtp::{SmtpSink, free_port},
+        smtp::{SmtpSink, refused_port},
     },
     reviews::{claim, rubric, send},
 };
@@ -123,7 +123,7 @@ async fn an_interviewer_gets_review_requested_and_the_candidate_review_ready_by_
 
 #[tokio::test]
 async fn t86_mail_waits_in_the_outbox_while_the_server_is_down_and_goes_out_once_it_is_back() {
-    let port = free_port();
+    let (down, port) = refused_port();
     let app = app_with_mail(format!("smtp://127.0.0.1:{port}"), None).await;
     let (_, iris_email) = app.signed_in(Role::Interviewer).await;
     let (admin, _) = app.signed_in(Role::Admin).await;
@@ -155,6 +155,7 @@ async fn t86_mail_waits_in_the_outbox_while_the_server_is_down_and_goes_out_once
         "the admin sees it waiting, with the error"
     );
     // the server comes up on that port: the next retry delivers, once
+    drop(down);
     let mut smtp = SmtpSink::start(port).await;
     let (m, _) = smtp.next_to(&iris_email).await;
     assert!(m.text.contains(&app.url(&format!("/reviews/{id}"))));

@@ -487,15 +487,7 @@ async fn t118_the_round_page_after_a_disable_or_an_epoch_change_signs_out_and_wr
                 _ => client.get(url).send().await.unwrap(),
             };
             let case = format!("{change}: {method} of the {target} attempt");
-            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{case}");
-            assert!(location(&r).starts_with("/login?next="), "{case}");
-            assert_eq!(before, db_fingerprint(&app).await, "{case}");
-            let after = client.get(app.url("/catalog")).send().await.unwrap();
-            assert_eq!(
-                after.status(),
-                StatusCode::SEE_OTHER,
-                "session ended: {case}"
-            );
+            signed_out_and_unchanged(&app, &client, &r, &before, &case).await;
         }
     }
 }
@@ -550,15 +542,28 @@ async fn t119_the_review_page_checks_its_readers_account_and_role_with_the_stamp
                 .await
                 .unwrap();
             let case = format!("{change}: the review page of attempt {target}");
-            assert_eq!(r.status(), StatusCode::SEE_OTHER, "{case}");
-            assert!(location(&r).starts_with("/login?next="), "{case}");
-            assert_eq!(before, db_fingerprint(&app).await, "{case}");
-            let after = client.get(app.url("/catalog")).send().await.unwrap();
-            assert_eq!(
-                after.status(),
-                StatusCode::SEE_OTHER,
-                "session ended: {case}"
-            );
+            signed_out_and_unchanged(&app, &client, &r, &before, &case).await;
         }
     }
+}
+
+/// `r` answered a session whose account was disabled or changed: the sign-in redirect, the
+/// database as it was `before` the request, and the session ended (the next page asks for a
+/// sign-in too).
+async fn signed_out_and_unchanged(
+    app: &TestApp,
+    client: &Client,
+    r: &reqwest::Response,
+    before: &[(String, String)],
+    case: &str,
+) {
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{case}");
+    assert!(location(r).starts_with("/login?next="), "{case}");
+    assert_eq!(before, db_fingerprint(app).await, "{case}");
+    let after = client.get(app.url("/catalog")).send().await.unwrap();
+    assert_eq!(
+        after.status(),
+        StatusCode::SEE_OTHER,
+        "session ended: {case}"
+    );
 }
