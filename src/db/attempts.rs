@@ -3,10 +3,10 @@
 use sqlx::{SqliteConnection, SqliteExecutor};
 
 use crate::{
-    auth::Role,
     clock,
     db::users::{User, account_row},
     practice::{Mode, Part},
+    role::Role,
 };
 
 mod assessments;

@@ -9,7 +9,6 @@ pub use assignment::*;
 pub use reports::*;
 
 use crate::{
-    auth::Role,
     clock,
     db::{
         attempts::{Answer, Attempt, KeptText},
@@ -20,6 +19,7 @@ use crate::{
         rubric::{format_weak_list, parse_weak_list},
         visibility::ReviewState,
     },
+    role::Role,
 };
 
 /// How many reviews (draft or final) an attempt has.
