@@ -394,12 +394,7 @@ async fn t116_an_autosave_after_a_disable_or_an_epoch_change_is_refused_and_chan
         let url = save_url(attempt, 1, "main");
         let first = save_with(&app, &client, &token, &url, "saved before the change", 0).await;
         assert_eq!(first.status(), StatusCode::OK, "{change}");
-        sqlx::query(change)
-            .bind(user)
-            .execute(app.writer())
-            .await
-            .unwrap();
-        let before = db_fingerprint(&app).await;
+        let before = changed_behind_the_server(&app, change, user).await;
         let r = if json {
             save_with(&app, &client, &token, &url, "written after the change", 1).await
         } else {
@@ -475,12 +470,7 @@ async fn t118_the_round_page_after_a_disable_or_an_epoch_change_signs_out_and_wr
             // not viewed yet: the first GET would create the round's answer row
             let attempt = start(&app, &client, "interview").await;
             let id = if target == "own" { attempt } else { foreign };
-            sqlx::query(change)
-                .bind(user)
-                .execute(app.writer())
-                .await
-                .unwrap();
-            let before = db_fingerprint(&app).await;
+            let before = changed_behind_the_server(&app, change, user).await;
             let url = app.url(&format!("/attempts/{id}"));
             let r = match method {
                 "HEAD" => client.head(url).send().await.unwrap(),
@@ -503,13 +493,9 @@ async fn t119_the_review_page_checks_its_readers_account_and_role_with_the_stamp
     let (candidate, _, id) = requested_attempt(&app).await;
     let missing = id + 1000;
     for target in [id, missing] {
-        let r = candidate
-            .get(app.url(&format!("/reviews/{target}")))
-            .send()
-            .await
-            .unwrap();
+        let (status, _) = get_page(&app, &candidate, &format!("/reviews/{target}")).await;
         assert_eq!(
-            r.status(),
+            status,
             StatusCode::FORBIDDEN,
             "a candidate, attempt {target}"
         );
@@ -530,12 +516,7 @@ async fn t119_the_review_page_checks_its_readers_account_and_role_with_the_stamp
             let (status, page) = get_page(&app, &client, &format!("/reviews/{id}")).await;
             assert_eq!(status, StatusCode::OK, "{change}");
             assert!(page.contains("Claim"), "{change}: {page}");
-            sqlx::query(change)
-                .bind(user)
-                .execute(app.writer())
-                .await
-                .unwrap();
-            let before = db_fingerprint(&app).await;
+            let before = changed_behind_the_server(&app, change, user).await;
             let r = client
                 .get(app.url(&format!("/reviews/{target}")))
                 .send()
@@ -566,4 +547,19 @@ async fn signed_out_and_unchanged(
         StatusCode::SEE_OTHER,
         "session ended: {case}"
     );
+}
+
+/// Runs `change` (a statement whose one parameter is the account's id) straight in the
+/// database, as another program would, and returns the database's fingerprint after it.
+async fn changed_behind_the_server(
+    app: &TestApp,
+    change: &str,
+    user: i64,
+) -> Vec<(String, String)> {
+    sqlx::query(change)
+        .bind(user)
+        .execute(app.writer())
+        .await
+        .unwrap();
+    db_fingerprint(app).await
 }
