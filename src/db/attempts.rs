@@ -141,7 +141,7 @@ pub async fn with_answers(
     id: i64,
     owner: Option<i64>,
 ) -> Result<Option<AttemptWithAnswers>, sqlx::Error> {
-    let rows = sqlx::query!(
+    let mut rows = sqlx::query!(
         r#"select t.id as "id!", t.user_id, t.slug, t.version, t.mode as "mode: Mode", t.started_at,
                   t.finished_at, t.review_requested_at, t.retry_of, t.only_round,
                   u.email, u.display_name, u.password_hash, u.role as "role: Role",
@@ -162,7 +162,7 @@ pub async fn with_answers(
     )
     .fetch_all(db)
     .await?;
-    let Some(first) = rows.first() else {
+    let Some(first) = rows.first_mut() else {
         return Ok(None);
     };
     let attempt = Attempt {
@@ -177,6 +177,7 @@ pub async fn with_answers(
         retry_of: first.retry_of,
         only_round: first.only_round,
     };
+    // the account's text moves out of the first row; the answers below need none of it
     let owner = account_row!(first, first.user_id);
     let live_session = first.live_session;
     let answers = rows

@@ -176,7 +176,7 @@ pub async fn page_stamp(
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|r| {
+    Ok(row.map(|mut r| {
         let stamp = r
             .review_rev
             .zip(r.requested_at)

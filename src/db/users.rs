@@ -41,14 +41,15 @@ struct UserRow {
 
 /// A [`User`] from a query's record holding the account's columns under their own names (as
 /// [`by_id`] selects them) and its id in `$id`: for a statement that reads the account row
-/// beside what a page shows (`db::attempts::with_answers`, `db::reviews::page_stamp`).
+/// beside what a page shows (`db::attempts::with_answers`, `db::reviews::page_stamp`). The
+/// text columns are moved out of `$r` (a mutable place), which keeps empty strings.
 macro_rules! account_row {
     ($r:expr, $id:expr) => {
         $crate::db::users::User {
             id: $id,
-            email: $r.email.clone(),
-            display_name: $r.display_name.clone(),
-            password_hash: $r.password_hash.clone(),
+            email: ::std::mem::take(&mut $r.email),
+            display_name: ::std::mem::take(&mut $r.display_name),
+            password_hash: ::std::mem::take(&mut $r.password_hash),
             role: $r.role,
             disabled: $r.disabled,
             auth_epoch: $r.auth_epoch,
@@ -60,7 +61,7 @@ macro_rules! account_row {
 pub(crate) use account_row;
 
 impl From<UserRow> for User {
-    fn from(r: UserRow) -> Self {
+    fn from(mut r: UserRow) -> Self {
         // an unknown stored role is a decoding error, never a silent default
         account_row!(r, r.id)
     }

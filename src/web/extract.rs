@@ -1,5 +1,6 @@
-//! Request extractors: the signed-in user (checked against the database on every request),
-//! role guards, the client address, and the layout's chrome.
+//! Request extractors: the signed-in user (its account row checked on every request, before
+//! the handler or, for the routes marked so, with the handler's own statement), role guards,
+//! the client address, and the layout's chrome.
 
 use std::{
     net::{IpAddr, SocketAddr},
@@ -183,9 +184,6 @@ impl OptionalFromRequestParts<AppState> for CurrentUser {
 /// [`AccountCheck::InStatement`]: super::routes::AccountCheck::InStatement
 #[derive(Debug, Clone)]
 pub struct SessionAccount {
-    pub user_id: i64,
-    /// The account's epoch when the session was signed in.
-    pub auth_epoch: i64,
     session: Session,
     user: SessionUser,
     /// The account once [`check`](Self::check) has accepted it
@@ -204,6 +202,16 @@ pub struct SessionAccount {
 }
 
 impl SessionAccount {
+    /// The signed-in account's id.
+    pub fn user_id(&self) -> i64 {
+        self.user.user_id
+    }
+
+    /// The account's epoch when the session was signed in.
+    pub fn auth_epoch(&self) -> i64 {
+        self.user.epoch
+    }
+
     /// The account, read and checked as for [`CurrentUser`] (and held to the route's minimum
     /// role); a refusal to sign in when it may no longer use the site (its session is then
     /// ended), 403 when its role is below the route's. Checked once per request.
@@ -234,6 +242,31 @@ impl SessionAccount {
         Ok(user.clone())
     }
 
+    /// The session of a route whose lowest admitted role is `min_role`, kept on the request
+    /// for the handler's extractor: what the route layer does for a route that checks the
+    /// account in its own statement.
+    pub async fn for_route(
+        parts: &mut Parts,
+        state: &AppState,
+        min_role: Role,
+    ) -> Result<(), AppError> {
+        let (session, user) = signed_in_session(parts, state)
+            .await?
+            .ok_or_else(|| sign_in_required(parts))?;
+        let account = SessionAccount {
+            session,
+            user,
+            verified: Arc::default(),
+            next: come_back_to(parts),
+            head: parts.method == Method::HEAD,
+            visitor: parts.extensions.get::<VisitorToken>().cloned(),
+            json: wants_json(&parts.headers),
+            min_role,
+        };
+        parts.extensions.insert(account);
+        Ok(())
+    }
+
     /// The request's path, without its query.
     fn path(&self) -> &str {
         self.next.split('?').next().unwrap_or_default()
@@ -251,49 +284,23 @@ impl SessionAccount {
     }
 }
 
-impl SessionAccount {
-    /// The session of a route whose lowest admitted role is `min_role`, kept on the request
-    /// for the handler's extractor: what the route layer does for a route that checks the
-    /// account in its own statement.
-    pub async fn for_route(
-        parts: &mut Parts,
-        state: &AppState,
-        min_role: Role,
-    ) -> Result<(), AppError> {
-        let (session, user) = signed_in_session(parts, state)
-            .await?
-            .ok_or_else(|| sign_in_required(parts))?;
-        let account = SessionAccount {
-            user_id: user.user_id,
-            auth_epoch: user.epoch,
-            session,
-            user,
-            verified: Arc::default(),
-            next: come_back_to(parts),
-            head: parts.method == Method::HEAD,
-            visitor: parts.extensions.get::<VisitorToken>().cloned(),
-            json: wants_json(&parts.headers),
-            min_role,
-        };
-        parts.extensions.insert(account);
-        Ok(())
-    }
-}
-
 impl FromRequestParts<AppState> for SessionAccount {
     type Rejection = AppError;
 
-    /// The session the route layer kept; without one (a route the registry does not mark),
-    /// the session is checked here and any signed-in role is admitted.
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        if parts.extensions.get::<SessionAccount>().is_none() {
-            Self::for_route(parts, state, Role::Candidate).await?;
-        }
+    /// The session the route layer kept ([`for_route`](Self::for_route)). A handler of a route
+    /// the registry does not mark `InStatement` gets an error rather than a session whose role
+    /// nobody checked.
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, AppError> {
         parts
             .extensions
             .get::<SessionAccount>()
             .cloned()
-            .ok_or_else(|| AppError::Internal("the session account was not kept".into()))
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "{} is not marked to check the account in its statement",
+                    parts.uri.path()
+                ))
+            })
     }
 }
 

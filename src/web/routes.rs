@@ -149,23 +149,6 @@ impl Routes {
         self
     }
 
-    /// The autosave: a signed-in POST with an answer's body limit, whose handler checks the
-    /// account inside its write ([`AccountCheck::InStatement`]).
-    fn post_autosave<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, h: H) -> Self {
-        self.post_answer(path, Access::SignedIn, h)
-            .account_in_statement()
-    }
-
-    /// A signed-in page of the caller's own attempt, whose handler checks the account row that
-    /// the attempt's query reads with it ([`AccountCheck::InStatement`]).
-    fn get_own_attempt<H: Handler<T, AppState>, T: 'static>(
-        self,
-        path: &'static str,
-        h: H,
-    ) -> Self {
-        self.get(path, Access::SignedIn, h).account_in_statement()
-    }
-
     /// Marks the route registered last as checking the account in its own statement (a
     /// signed-in or interviewer route; the router is not built otherwise).
     fn account_in_statement(mut self) -> Self {
@@ -270,9 +253,15 @@ pub fn table() -> Routes {
         .get("/catalog", SignedIn, catalog::catalog)
         .get("/gauntlets/{slug}", SignedIn, catalog::overview)
         .post("/gauntlets/{slug}/attempts", SignedIn, practice::start)
-        .get_own_attempt("/attempts/{id}", practice::show)
+        .get("/attempts/{id}", SignedIn, practice::show)
+        .account_in_statement()
         .get("/attempts/{id}/events", SignedIn, live::attempt_events)
-        .post_autosave("/attempts/{id}/steps/{round}/{part}/save", practice::save)
+        .post_answer(
+            "/attempts/{id}/steps/{round}/{part}/save",
+            SignedIn,
+            practice::save,
+        )
+        .account_in_statement()
         .post_answer(
             "/attempts/{id}/steps/{round}/{part}/submit",
             SignedIn,

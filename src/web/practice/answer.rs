@@ -115,8 +115,8 @@ async fn save_inner(
     let base = parse_version(&form.base_version)?;
     let draft = Draft {
         attempt_id: id,
-        user_id: account.user_id,
-        auth_epoch: account.auth_epoch,
+        user_id: account.user_id(),
+        auth_epoch: account.auth_epoch(),
         round: i64::from(round),
         part: parsed.as_str(),
         base_version: base,

@@ -128,7 +128,7 @@ pub async fn load_own(
     account: &SessionAccount,
 ) -> Result<(User, Loaded)> {
     let mut conn = state.db.get().await?;
-    let Some(read) = db::attempts::with_answers(&mut *conn, id, Some(account.user_id)).await?
+    let Some(read) = db::attempts::with_answers(&mut *conn, id, Some(account.user_id())).await?
     else {
         drop(conn);
         account.verify(state).await?;

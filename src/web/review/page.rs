@@ -149,7 +149,8 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> Result<Response> {
     let mut conn = state.db.get().await?;
-    let Some((row, stamp)) = db::reviews::page_stamp(&mut *conn, id, account.user_id).await? else {
+    let Some((row, stamp)) = db::reviews::page_stamp(&mut *conn, id, account.user_id()).await?
+    else {
         // no account row: the check reads it again and ends the session
         drop(conn);
         account.verify(&state).await?;
