@@ -39,12 +39,19 @@ async fn sign_in(base: &str, email: &str) -> reqwest::Client {
     sign_in_from(base, email, source_of(0)).await
 }
 
+/// Connections each page measurement keeps open (one per concurrent GET loop). Every client
+/// keeps that many idle, so a loop reuses its connection as a browser or `wrk` would: with
+/// fewer kept, each GET past them opened a new connection, and the closed ones' TIME_WAIT
+/// entries piled up until the kernel's search for a free local port stalled the load
+/// generator (the "first-view stall" of earlier runs).
+const PAGE_CONNECTIONS: usize = 32;
+
 async fn sign_in_from(base: &str, email: &str, source: std::net::IpAddr) -> reqwest::Client {
     let client = reqwest::Client::builder()
         .local_address(source)
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(2)
+        .pool_max_idle_per_host(PAGE_CONNECTIONS)
         .build()
         .unwrap();
     let page = client
@@ -505,11 +512,11 @@ async fn pairs(
 ) -> String {
     let mut rates = Vec::new();
     for _ in 0..PAIRS {
-        let t = throughput(base, trivial_client, trivial, 32, PAIR_SECS).await;
+        let t = throughput(base, trivial_client, trivial, PAGE_CONNECTIONS, PAIR_SECS).await;
         let p = if first_views {
-            first_view_rate(base, client, path, 32, PAIR_SECS).await
+            first_view_rate(base, client, path, PAGE_CONNECTIONS, PAIR_SECS).await
         } else {
-            throughput(base, client, path, 32, PAIR_SECS).await
+            throughput(base, client, path, PAGE_CONNECTIONS, PAIR_SECS).await
         };
         rates.push((p, t));
     }
