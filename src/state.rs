@@ -16,7 +16,10 @@ use crate::{
     },
     config::Config,
     content_store::ContentStore,
-    db::{drafts::DraftWriter, readers::Readers},
+    db::{
+        attempts::AttemptWithAnswers, commit_watch::CommitWatch, drafts::DraftWriter,
+        fresh_copies::FreshCopies, readers::Readers,
+    },
     in_transit::BodiesInTransit,
     live::hub::Hub,
     metrics::Metrics,
@@ -25,6 +28,16 @@ use crate::{
 
 /// Read connections at most.
 const READERS: usize = 8;
+
+/// Bytes of round page reads kept between commits at most (`AppState::round_reads`).
+const ROUND_READS_BUDGET: usize = 8 * 1024 * 1024;
+
+/// What a kept round page read weighs: its text, and a little for the rest.
+fn round_read_weight(read: &AttemptWithAnswers) -> usize {
+    let owner = &read.owner;
+    let text: usize = read.answers.iter().map(|a| a.body.len() + 64).sum();
+    512 + text + owner.email.len() + owner.display_name.len() + owner.password_hash.len()
+}
 
 /// How often (in bytes of autosaves per account) the storage limit is checked: a tenth of the
 /// limit, between 64 KB and 4 MB.
@@ -40,6 +53,9 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     /// Every read: `state.db.get().await?` gives a connection (see `db::readers`).
     pub db: Readers,
+    /// The round page's read of an attempt with its answers and owner, by (attempt, owner),
+    /// served again while nothing is committed (see `db::fresh_copies`).
+    pub round_reads: FreshCopies<(i64, i64), AttemptWithAnswers>,
     /// Every write goes through this one connection (see `db::open_writer`).
     pub writer: SqlitePool,
     /// Autosaves, committed in groups on `writer`.
@@ -108,8 +124,11 @@ impl AppState {
                 .inspect_err(|e| tracing::error!(error = %e, "single sign-on is off"))
                 .ok()
         });
+        let options = db.connect_options();
+        let watch = Arc::new(CommitWatch::new(options.get_filename()));
         Self(Arc::new(Inner {
-            db: Readers::new(db.connect_options(), READERS),
+            round_reads: FreshCopies::new(watch, ROUND_READS_BUDGET, round_read_weight),
+            db: Readers::new(options, READERS),
             drafts: DraftWriter::start(
                 writer.clone(),
                 storage_check_every(config.max_account_storage),

@@ -3,8 +3,10 @@
 pub mod attempts;
 pub mod authored;
 pub mod backup;
+pub mod commit_watch;
 pub mod drafts;
 pub mod drills;
+pub mod fresh_copies;
 pub mod identities;
 pub mod live;
 pub mod outbox;

@@ -1,4 +1,4 @@
-//! Threat rows about tokens and sessions (T12, T14, T17, T18, T20, T21, T116, T118, T119):
+//! Threat rows about tokens and sessions (T12, T14, T17, T18, T20, T21, T116, T118–T120):
 //! foreign form tokens, login CSRF, fixation, sign-out, session id strength, revocation, and the
 //! routes that check the account in their own statement (the autosave, the round and review
 //! pages).
@@ -525,6 +525,59 @@ async fn t119_the_review_page_checks_its_readers_account_and_role_with_the_stamp
             let case = format!("{change}: the review page of attempt {target}");
             signed_out_and_unchanged(&app, &client, &r, &before, &case).await;
         }
+    }
+}
+
+/// The round page serves its read of the attempt, answers and owner from memory while nothing
+/// has been committed since (`db::fresh_copies`). Anything committed by anyone, here by the
+/// tests' own connections as another program would, is seen by the very next view: a changed
+/// answer is shown, and a disable or an epoch change signs out with nothing written.
+#[tokio::test]
+async fn t120_a_round_page_kept_between_commits_never_outlives_a_commit_made_anywhere() {
+    let app = TestApp::spawn().await;
+    let served = || app.running().state.round_reads.served();
+    let changes = [
+        "update users set disabled = 1 where id = ?",
+        "update users set auth_epoch = auth_epoch + 1 where id = ?",
+    ];
+    for change in changes {
+        let (client, email) = app.signed_in(Role::Candidate).await;
+        let user = app.user_id(&email).await;
+        let id = start(&app, &client, "interview").await;
+        let url = format!("/attempts/{id}");
+        // the first view starts the round's timer (a commit); the two after it read nothing new
+        for _ in 0..3 {
+            page_text(&app, &client, &url).await;
+        }
+        let kept = served();
+        assert!(page_text(&app, &client, &url).await.contains("Round 1"));
+        assert_eq!(
+            served(),
+            kept + 1,
+            "{change}: a view with no commit since is kept"
+        );
+
+        sqlx::query(
+            "update answers set body = 'Changed by another program', version = version + 1 \
+             where attempt_id = ?",
+        )
+        .bind(id)
+        .execute(app.pool())
+        .await
+        .unwrap();
+        let shown = page_text(&app, &client, &url).await;
+        assert!(
+            shown.contains("Changed by another program"),
+            "{change}: {shown}"
+        );
+        assert_eq!(served(), kept + 1, "{change}: read again after the commit");
+        page_text(&app, &client, &url).await;
+        assert_eq!(served(), kept + 2, "{change}: kept again");
+
+        let before = changed_behind_the_server(&app, change, user).await;
+        let r = client.get(app.url(&url)).send().await.unwrap();
+        let case = format!("{change}: a round page kept before it");
+        signed_out_and_unchanged(&app, &client, &r, &before, &case).await;
     }
 }
 

@@ -121,15 +121,17 @@ pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loade
 /// brings its owner's account row, which is checked as the route layer would
 /// ([`SessionAccount::check`]) before anything else is done. When the caller owns no such
 /// attempt, the account is read and checked on its own first, so a disabled or changed account
-/// is signed out rather than told 404.
+/// is signed out rather than told 404. The read is served from memory while nothing was
+/// committed since it last ran (`AppState::round_reads`), so the check sees the row as it is.
 pub async fn load_own(
     state: &AppState,
     id: i64,
     account: &SessionAccount,
 ) -> Result<(User, Loaded)> {
     let mut conn = state.db.get().await?;
-    let Some(read) = db::attempts::with_answers(&mut *conn, id, Some(account.user_id())).await?
-    else {
+    let owner = account.user_id();
+    let read = db::attempts::with_answers(&mut *conn, id, Some(owner));
+    let Some(read) = state.round_reads.get_or_read((id, owner), read).await? else {
         drop(conn);
         account.verify(state).await?;
         return Err(AppError::NotFound);
