@@ -192,6 +192,27 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for HeaderedIo<S> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
+    /// hyper writes a response's head and its body chunks in one call when the socket takes
+    /// vectored writes, instead of first copying them into one buffer. Its own error replies
+    /// are one head alone, checked as in `poll_write`.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(self.drain(cx))?;
+        if let Some(first) = bufs.iter().find(|b| !b.is_empty())
+            && with_security_headers(first).is_some()
+        {
+            return self.poll_write(cx, first);
+        }
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.drain(cx))?;
         Pin::new(&mut self.inner).poll_flush(cx)
