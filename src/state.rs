@@ -18,7 +18,7 @@ use crate::{
     content_store::ContentStore,
     db::{
         attempts::AttemptWithAnswers, commit_watch::CommitWatch, drafts::DraftWriter,
-        fresh_copies::FreshCopies, readers::Readers,
+        fresh_copies::FreshCopies, readers::Readers, reviews::PageRead,
     },
     in_transit::BodiesInTransit,
     live::hub::Hub,
@@ -29,14 +29,40 @@ use crate::{
 /// Read connections at most.
 const READERS: usize = 8;
 
-/// Bytes of round page reads kept between commits at most (`AppState::round_reads`).
-const ROUND_READS_BUDGET: usize = 8 * 1024 * 1024;
+/// Bytes of round page reads, and of review page reads, kept between commits at most
+/// (`AppState::round_reads`, `AppState::review_reads`).
+const READS_BUDGET: usize = 8 * 1024 * 1024;
 
 /// What a kept round page read weighs: its text, and a little for the rest.
 fn round_read_weight(read: &AttemptWithAnswers) -> usize {
     let owner = &read.owner;
     let text: usize = read.answers.iter().map(|a| a.body.len() + 64).sum();
     512 + text + owner.email.len() + owner.display_name.len() + owner.password_hash.len()
+}
+
+/// What a kept review page read weighs: its text, and a little for the rest.
+fn review_read_weight(read: &Arc<PageRead>) -> usize {
+    let Some((_, all)) = &read.page else {
+        return 512;
+    };
+    let reviews: usize = all
+        .reviews
+        .iter()
+        .map(|(r, rubric)| {
+            let rounds: usize = rubric
+                .rounds
+                .iter()
+                .map(|g| g.comment.len() + g.private_note.len() + 64)
+                .sum();
+            256 + r.reviewer_name.len() + r.reviewer_email.len() + r.summary.len() + rounds
+        })
+        .sum();
+    let comments: usize = all
+        .comments
+        .iter()
+        .map(|c| c.quote.len() + c.body.len() + 64)
+        .sum();
+    512 + reviews + comments
 }
 
 /// How often (in bytes of autosaves per account) the storage limit is checked: a tenth of the
@@ -56,6 +82,9 @@ pub struct Inner {
     /// The round page's read of an attempt with its answers and owner, by (attempt, owner),
     /// served again while nothing is committed (see `db::fresh_copies`).
     pub round_reads: FreshCopies<(i64, i64), AttemptWithAnswers>,
+    /// The review page's read (reader's account, page stamp, reviews), by (attempt, reader),
+    /// served again while nothing is committed (see `db::fresh_copies`).
+    pub review_reads: FreshCopies<(i64, i64), Arc<PageRead>>,
     /// Every write goes through this one connection (see `db::open_writer`).
     pub writer: SqlitePool,
     /// Autosaves, committed in groups on `writer`.
@@ -127,7 +156,8 @@ impl AppState {
         let options = db.connect_options();
         let watch = Arc::new(CommitWatch::new(options.get_filename()));
         Self(Arc::new(Inner {
-            round_reads: FreshCopies::new(watch, ROUND_READS_BUDGET, round_read_weight),
+            round_reads: FreshCopies::new(watch.clone(), READS_BUDGET, round_read_weight),
+            review_reads: FreshCopies::new(watch, READS_BUDGET, review_read_weight),
             db: Readers::new(options, READERS),
             drafts: DraftWriter::start(
                 writer.clone(),

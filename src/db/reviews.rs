@@ -3,23 +3,21 @@
 use sqlx::{SqliteConnection, SqliteExecutor};
 
 mod assignment;
+mod page;
 mod reports;
 
 pub use assignment::*;
+pub use page::{PageRead, PageStamp, page_read};
 pub use reports::*;
 
 use crate::{
     clock,
-    db::{
-        attempts::{Answer, Attempt, KeptText},
-        users::{User, account_row},
-    },
+    db::attempts::{Answer, Attempt, KeptText},
     grading::{
         Recommendation, RoundGrade, Rubric,
         rubric::{format_weak_list, parse_weak_list},
         visibility::ReviewState,
     },
-    role::Role,
 };
 
 /// How many reviews (draft or final) an attempt has.
@@ -125,73 +123,6 @@ pub struct SubmittedWork {
     pub kept: Vec<KeptText>,
 }
 
-/// What an attempt's review page shows besides its answers (which are all submitted, so fixed),
-/// as revision numbers kept by triggers: while the stamp is unchanged, so is the page.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PageStamp {
-    review_rev: i64,
-    requested_at: i64,
-    users: i64,
-    settings: i64,
-    /// The blind-review setting, read with the stamp so that a page built after it needs no
-    /// query of its own for it.
-    blind_review: bool,
-}
-
-impl PageStamp {
-    /// Whether reviewers work blind (the `blind_review` setting when the stamp was read).
-    pub fn blind_review(&self) -> bool {
-        self.blind_review
-    }
-
-    /// The part of the stamp that the attempt's submitted answers and its candidate's name
-    /// depend on: the request time (answers cannot change while it stands) and the users'
-    /// change counter (a renamed candidate). A grading save moves neither.
-    pub fn submitted_part(&self) -> (i64, i64) {
-        (self.requested_at, self.users)
-    }
-}
-
-/// The account row of `reader` (`None` when there is no such account) with the review page
-/// stamp of an attempt that asked for a review (`None` otherwise), in one statement: the page
-/// checks its reader's account with that row instead of a read of its own.
-pub async fn page_stamp(
-    db: impl SqliteExecutor<'_>,
-    attempt_id: i64,
-    reader: i64,
-) -> Result<Option<(User, Option<PageStamp>)>, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"select u.id as "id!", u.email, u.display_name, u.password_hash, u.role as "role: Role",
-                  u.disabled as "disabled: bool", u.auth_epoch, u.created_at,
-                  u.can_author as "can_author: bool",
-                  a.review_rev as "review_rev?: i64", a.review_requested_at as "requested_at?: i64",
-                  (select n from change_counters where name = 'users') as "users!: i64",
-                  (select n from change_counters where name = 'settings') as "settings!: i64",
-                  coalesce((select value = 'on' from settings where key = 'blind_review'), 0)
-                      as "blind_review!: bool"
-           from users u left join attempts a on a.id = ?1 and a.review_requested_at is not null
-           where u.id = ?2"#,
-        attempt_id,
-        reader
-    )
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|mut r| {
-        let stamp = r
-            .review_rev
-            .zip(r.requested_at)
-            .map(|(review_rev, requested_at)| PageStamp {
-                review_rev,
-                requested_at,
-                users: r.users,
-                settings: r.settings,
-                blind_review: r.blind_review,
-            });
-        let reader = account_row!(r, r.id);
-        (reader, stamp)
-    }))
-}
-
 /// Every review of an attempt, oldest claim first.
 pub async fn for_attempt(
     db: impl SqliteExecutor<'_>,
@@ -259,61 +190,107 @@ pub async fn rubric(db: impl SqliteExecutor<'_>, review: &Review) -> Result<Rubr
     ))
 }
 
-/// Every review of an attempt with its rubric, oldest claim first, in one query.
-pub async fn with_rubrics(
+/// One review and one of its rubric rounds, from a row naming the review's columns as
+/// [`of_attempt`] does (`review_id` is `None` in a row without a review). The text moves out.
+macro_rules! review_row {
+    ($r:expr) => {
+        $r.review_id.map(|id| {
+            let review = Review {
+                id,
+                attempt_id: $r.attempt_id,
+                reviewer_id: $r.reviewer_id,
+                reviewer_name: ::std::mem::take(&mut $r.reviewer_name),
+                reviewer_email: ::std::mem::take(&mut $r.reviewer_email),
+                recommendation: $r.recommendation.take(),
+                summary: ::std::mem::take(&mut $r.summary),
+                claimed_at: $r.claimed_at,
+                updated_at: $r.updated_at,
+                submitted_at: $r.submitted_at,
+            };
+            let round = $r.round_number.map(|round_number| RoundRow {
+                round_number,
+                level: $r.level,
+                fell_into_trap: $r.fell_into_trap.unwrap_or(false),
+                weak_answers: $r.weak_answers.take().unwrap_or_default(),
+                comment: $r.round_comment.take().unwrap_or_default(),
+                private_note: $r.private_note.take().unwrap_or_default(),
+            });
+            (review, round)
+        })
+    };
+}
+use review_row;
+
+/// Reviews with their rubrics from rows of one review and at most one round each, in review
+/// order (rows without a review are skipped).
+fn fold_reviews(
+    rows: impl Iterator<Item = Option<(Review, Option<RoundRow>)>>,
+) -> Vec<(Review, Rubric)> {
+    let mut out: Vec<(Review, Vec<RoundGrade>)> = Vec::new();
+    for (review, round) in rows.flatten() {
+        if out.last().is_none_or(|(r, _)| r.id != review.id) {
+            out.push((review, Vec::new()));
+        }
+        if let (Some(round), Some((_, rounds))) = (round, out.last_mut()) {
+            rounds.push(RoundGrade::from(round));
+        }
+    }
+    out.into_iter()
+        .map(|(review, rounds)| {
+            let rubric = rubric_of(&review, rounds);
+            (review, rubric)
+        })
+        .collect()
+}
+
+/// The comments of a statement's JSON column (see [`of_attempt`]); none without a row.
+fn comments_json(column: Option<&str>) -> Result<Vec<Comment>, sqlx::Error> {
+    column.map_or(Ok(Vec::new()), |json| {
+        serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    })
+}
+
+/// An attempt's reviews and the comments on them.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptReviews {
+    /// Every review with its rubric, oldest claim first.
+    pub reviews: Vec<(Review, Rubric)>,
+    /// Every comment of those reviews, by round and place in the answer (callers keep the
+    /// ones the reader may see).
+    pub comments: Vec<Comment>,
+}
+
+/// Every review of an attempt with its rubric and every comment on them, in one query: the
+/// comments come as one JSON array, the same on each row.
+pub async fn of_attempt(
     db: impl SqliteExecutor<'_>,
     attempt_id: i64,
-) -> Result<Vec<(Review, Rubric)>, sqlx::Error> {
+) -> Result<AttemptReviews, sqlx::Error> {
     let rows = sqlx::query!(
-        r#"select r.id as "id!", r.attempt_id, coalesce(r.reviewer_id, 0) as "reviewer_id!: i64",
+        r#"select r.id as "review_id?: i64", r.attempt_id, coalesce(r.reviewer_id, 0) as "reviewer_id!: i64",
                   coalesce(u.display_name, 'former interviewer') as "reviewer_name!: String",
                   coalesce(u.email, '') as "reviewer_email!: String", r.recommendation, r.summary,
                   r.claimed_at, r.updated_at, r.submitted_at,
                   rr.round_number as "round_number?: i64", rr.level as "level?: i64",
                   rr.fell_into_trap as "fell_into_trap?: bool", rr.weak_answers as "weak_answers?: String",
-                  rr.comment as "round_comment?: String", rr.private_note as "private_note?: String"
+                  rr.comment as "round_comment?: String", rr.private_note as "private_note?: String",
+                  (select json_group_array(json_object(
+                              'id', c.id, 'review_id', c.review_id, 'round_number', c.round_number,
+                              'span_start', c.span_start, 'span_end', c.span_end,
+                              'quote', c.quote, 'body', c.body)
+                              order by c.round_number, c.span_start, c.id)
+                   from review_comments c join reviews cr on cr.id = c.review_id
+                   where cr.attempt_id = ?1) as "comments!: String"
            from reviews r left join users u on u.id = r.reviewer_id
                 left join review_rounds rr on rr.review_id = r.id
-           where r.attempt_id = ? order by r.claimed_at, r.id, rr.round_number"#,
+           where r.attempt_id = ?1 order by r.claimed_at, r.id, rr.round_number"#,
         attempt_id
     )
     .fetch_all(db)
     .await?;
-    let mut out: Vec<(Review, Vec<RoundGrade>)> = Vec::new();
-    for row in rows {
-        if out.last().is_none_or(|(r, _)| r.id != row.id) {
-            let review = Review {
-                id: row.id,
-                attempt_id: row.attempt_id,
-                reviewer_id: row.reviewer_id,
-                reviewer_name: row.reviewer_name,
-                reviewer_email: row.reviewer_email,
-                recommendation: row.recommendation,
-                summary: row.summary,
-                claimed_at: row.claimed_at,
-                updated_at: row.updated_at,
-                submitted_at: row.submitted_at,
-            };
-            out.push((review, Vec::new()));
-        }
-        if let (Some(round_number), Some(rounds)) = (row.round_number, out.last_mut()) {
-            rounds.1.push(RoundGrade::from(RoundRow {
-                round_number,
-                level: row.level,
-                fell_into_trap: row.fell_into_trap.unwrap_or(false),
-                weak_answers: row.weak_answers.unwrap_or_default(),
-                comment: row.round_comment.unwrap_or_default(),
-                private_note: row.private_note.unwrap_or_default(),
-            }));
-        }
-    }
-    Ok(out
-        .into_iter()
-        .map(|(review, rounds)| {
-            let rubric = rubric_of(&review, rounds);
-            (review, rubric)
-        })
-        .collect())
+    let comments = comments_json(rows.first().map(|r| r.comments.as_str()))?;
+    let reviews = fold_reviews(rows.into_iter().map(|mut r| review_row!(r)));
+    Ok(AttemptReviews { reviews, comments })
 }
 
 /// Replaces the review's rubric (inside the caller's write transaction).
@@ -393,7 +370,7 @@ pub async fn audit(
 }
 
 /// A comment anchored to a span of a round's answer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct Comment {
     pub id: i64,
     pub review_id: i64,
@@ -402,22 +379,6 @@ pub struct Comment {
     pub span_end: i64,
     pub quote: String,
     pub body: String,
-}
-
-/// Every comment on an attempt, from all its reviews (callers pick the ones the reader may see).
-pub async fn comments_for_attempt(
-    db: impl SqliteExecutor<'_>,
-    attempt_id: i64,
-) -> Result<Vec<Comment>, sqlx::Error> {
-    sqlx::query_as!(
-        Comment,
-        r#"select c.id as "id!", c.review_id, c.round_number, c.span_start, c.span_end, c.quote, c.body
-           from review_comments c join reviews r on r.id = c.review_id
-           where r.attempt_id = ? order by c.round_number, c.span_start, c.id"#,
-        attempt_id
-    )
-    .fetch_all(db)
-    .await
 }
 
 pub async fn add_comment(

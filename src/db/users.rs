@@ -41,7 +41,7 @@ struct UserRow {
 
 /// A [`User`] from a query's record holding the account's columns under their own names (as
 /// [`by_id`] selects them) and its id in `$id`: for a statement that reads the account row
-/// beside what a page shows (`db::attempts::with_answers`, `db::reviews::page_stamp`). The
+/// beside what a page shows (`db::attempts::with_answers`, `db::reviews::page_read`). The
 /// text columns are moved out of `$r` (a mutable place), which keeps empty strings.
 macro_rules! account_row {
     ($r:expr, $id:expr) => {

@@ -233,18 +233,18 @@ pub async fn debrief(
     }
     let mut conn = state.db.get().await?;
     let self_levels = db::attempts::self_assessment(&mut *conn, id).await?;
-    let all_reviews = db::reviews::with_rubrics(&mut *conn, id).await?;
-    // what the candidate may read: the grading rule shared with the review page
-    let finals = Reader::Candidate.visible(&all_reviews, |(r, _)| r.state());
-    let mut comments = Vec::new();
-    if !finals.is_empty() {
-        for c in db::reviews::comments_for_attempt(&mut *conn, id).await? {
-            if let Some((r, _)) = finals.iter().find(|(r, _)| r.id == c.review_id) {
-                comments.push((r.reviewer_name.clone(), c));
-            }
-        }
-    }
+    let all = db::reviews::of_attempt(&mut *conn, id).await?;
     drop(conn);
+    // what the candidate may read: the grading rule shared with the review page
+    let finals = Reader::Candidate.visible(&all.reviews, |(r, _)| r.state());
+    let comments: Vec<_> = all
+        .comments
+        .into_iter()
+        .filter_map(|c| {
+            let (r, _) = finals.iter().find(|(r, _)| r.id == c.review_id)?;
+            Some((r.reviewer_name.clone(), c))
+        })
+        .collect();
     let rounds = debrief_rounds(&l, &self_levels, &finals, &comments);
     let reviews = finals.iter().map(|(r, _)| ReviewView::of(r)).collect();
     Ok(DebriefPage {
@@ -260,7 +260,7 @@ pub async fn debrief(
             .unwrap_or_default(),
         rounds,
         review_requested: l.attempt.review_requested_at.is_some(),
-        claimed: all_reviews.len(),
+        claimed: all.reviews.len(),
         submitted: finals.len(),
         self_locked: !finals.is_empty(),
         reviews,

@@ -581,6 +581,61 @@ async fn t120_a_round_page_kept_between_commits_never_outlives_a_commit_made_any
     }
 }
 
+/// The review page's read (the reader's account, the stamp, the reviews) is kept the same way:
+/// a grade saved or an account changed by another program is seen by the very next view.
+#[tokio::test]
+async fn t120_a_review_page_kept_between_commits_never_outlives_a_commit_made_anywhere() {
+    let app = TestApp::spawn().await;
+    let (_, _, id) = requested_attempt(&app).await;
+    let served = || app.running().state.review_reads.served();
+    let url = format!("/reviews/{id}");
+    let changes = [
+        "update users set disabled = 1 where id = ?",
+        "update users set auth_epoch = auth_epoch + 1 where id = ?",
+    ];
+    for change in changes {
+        let (client, email) = app.signed_in(Role::Interviewer).await;
+        let user = app.user_id(&email).await;
+        let (status, _) = get_page(&app, &client, &url).await;
+        assert_eq!(status, StatusCode::OK, "{change}");
+        let kept = served();
+        let (_, page) = get_page(&app, &client, &url).await;
+        assert!(page.contains("Claim and start grading"), "{change}: {page}");
+        assert_eq!(
+            served(),
+            kept + 1,
+            "{change}: a view with no commit since is kept"
+        );
+
+        // another program claims the review for this reader: the next view shows it claimed
+        sqlx::query(
+            "insert into reviews (attempt_id, reviewer_id, claimed_at, updated_at) \
+             values (?, ?, 0, 0)",
+        )
+        .bind(id)
+        .bind(user)
+        .execute(app.pool())
+        .await
+        .unwrap();
+        let (_, page) = get_page(&app, &client, &url).await;
+        assert!(
+            !page.contains("Claim and start grading"),
+            "{change}: claimed behind the server: {page}"
+        );
+        assert!(page.contains("Submit review"), "{change}: {page}");
+
+        let before = changed_behind_the_server(&app, change, user).await;
+        let r = client.get(app.url(&url)).send().await.unwrap();
+        let case = format!("{change}: a review page kept before it");
+        signed_out_and_unchanged(&app, &client, &r, &before, &case).await;
+        sqlx::query("delete from reviews where reviewer_id = ?")
+            .bind(user)
+            .execute(app.pool())
+            .await
+            .unwrap();
+    }
+}
+
 /// `r` answered a session whose account was disabled or changed: the sign-in redirect, the
 /// database as it was `before` the request, and the session ended (the next page asks for a
 /// sign-in too).

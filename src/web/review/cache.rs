@@ -1,7 +1,7 @@
 //! What the review page keeps between views, and why that is correct.
 //!
 //! - **Whole bodies** (`pages`), by attempt, reader and CSRF token, each with the page stamp it
-//!   was rendered at (`db::reviews::page_stamp`). A kept body is right only while every table
+//!   was rendered at (`db::reviews::page_read`). A kept body is right only while every table
 //!   the page shows either moves that stamp through a trigger on every insert, update and
 //!   delete, or cannot change under a requested attempt. [`TABLES_SHOWN`] lists them; the test
 //!   below fails when the page reads a table that is not listed, or when a listed table lost
@@ -10,6 +10,9 @@
 //!   pinned version, the answers, the visible comments, the reader's token), so they need no
 //!   stamp: after a grading save the page is rebuilt around the same round blocks, and the
 //!   hints of an answer are rendered once.
+//! - **The page's read** (`AppState::review_reads`, outside this cache): the reader's account,
+//!   the stamp and the reviews, served again only while nothing at all has been committed to
+//!   the database (`db::fresh_copies`), so it needs no trigger of its own.
 //! - **Fixed parts** (`submitted`), by attempt: the attempt, its answers and kept texts (the
 //!   `Kept::Fixed` tables) with the candidate's name, kept while the request time and the
 //!   users' counter in the stamp are unchanged. A grading save moves neither, so the first

@@ -1,9 +1,10 @@
-//! Everything the review page's body shows, read on one connection in at most five queries
-//! (the attempt with its answers, the reviews with their rubrics, the comments, the kept texts
-//! and the site settings, which the page stamp brings when it was read first), whatever the
-//! number of rounds and reviewers. The attempt, its answers and kept texts are the fixed part
-//! ([`SubmittedWork`]), which the page keeps between views; a grading save re-reads only the
-//! reviews and comments. Only the tables in `cache::TABLES_SHOWN` are read here.
+//! Everything the review page's body shows, read on one connection in at most four queries
+//! (the attempt with its answers, the reviews with their rubrics and comments, the kept texts
+//! and the site settings), whatever the number of rounds and reviewers. A plain view has the
+//! reviews and settings from its page read (`db::reviews::page_read`) already. The attempt,
+//! its answers and kept texts are the fixed part ([`SubmittedWork`]), which the page keeps
+//! between views; a grading save re-reads only the reviews and comments. Only the tables in
+//! `cache::TABLES_SHOWN` are read here.
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use crate::{
     db::{
         self,
         attempts::{Attempt, AttemptWithAnswers},
-        reviews::{Comment, Review, SubmittedWork},
+        reviews::{AttemptReviews, Comment, Review, SubmittedWork},
     },
     grading::{Rubric, visibility::Reader},
     web::error::Result,
@@ -52,7 +53,9 @@ impl PageData {
 /// Reads the review page's data of a requested attempt for `reader` (404 if not requested).
 pub async fn load(conn: &mut SqliteConnection, id: i64, reader: Reader) -> Result<PageData> {
     let submitted = Arc::new(submitted(&mut *conn, id).await?);
-    with_reviews(conn, submitted, reader, None).await
+    let reviews = db::reviews::of_attempt(&mut *conn, id).await?;
+    let blind = db::settings::load(&mut *conn).await?.blind_review;
+    Ok(page_data(submitted, reviews, reader, blind))
 }
 
 /// The fixed part of a requested attempt's page (404 if not requested): two queries.
@@ -72,41 +75,30 @@ pub async fn submitted(conn: &mut SqliteConnection, id: i64) -> Result<Submitted
     })
 }
 
-/// The rest of the page's data around its fixed part: the reviews with their rubrics and the
-/// comments `reader` may see, and the blind-review setting unless the caller read it already
-/// (`blind`, read with the page stamp).
-pub async fn with_reviews(
-    conn: &mut SqliteConnection,
+/// The page's data from its fixed part and the attempt's reviews: the comments kept are those
+/// of the reviews `reader` may see.
+pub fn page_data(
     submitted: Arc<SubmittedWork>,
+    all: AttemptReviews,
     reader: Reader,
-    blind: Option<bool>,
-) -> Result<PageData> {
-    let id = submitted.attempt.id;
-    let reviews = db::reviews::with_rubrics(&mut *conn, id).await?;
+    blind: bool,
+) -> PageData {
+    let AttemptReviews {
+        reviews,
+        mut comments,
+    } = all;
     let visible: Vec<i64> = reader
         .visible(&reviews, |(r, _)| r.state())
         .iter()
         .map(|(r, _)| r.id)
         .collect();
-    let comments = if visible.is_empty() {
-        Vec::new()
-    } else {
-        db::reviews::comments_for_attempt(&mut *conn, id)
-            .await?
-            .into_iter()
-            .filter(|c| visible.contains(&c.review_id))
-            .collect()
-    };
-    let blind = match blind {
-        Some(b) => b,
-        None => db::settings::load(&mut *conn).await?.blind_review,
-    };
-    Ok(PageData {
+    comments.retain(|c| visible.contains(&c.review_id));
+    PageData {
         submitted,
         reviews,
         comments,
         blind,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -155,6 +147,118 @@ mod tests {
         conn
     }
 
+    /// The comments come back from the reviews' statement as they were stored, whatever their
+    /// text, in the order of the answer (round, then place, then id), with an empty list when
+    /// there is none.
+    #[tokio::test]
+    async fn comments_read_with_the_reviews_keep_their_text_and_order() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = arranged(dir.path()).await;
+        let texts = [
+            (
+                2,
+                4,
+                "quote \"double\" and 'single'",
+                "</script><b>not bold</b>",
+            ),
+            (1, 9, "line one\nline two\ttab", "emoji 🦀 and accents é"),
+            (1, 1, "back\\slash", "{\"looks\": [\"like json\"]}"),
+        ];
+        for (round, start, quote, body) in texts {
+            sqlx::query(
+                "insert into review_comments (review_id, round_number, span_start, span_end,
+                                              quote, body, created_at) values (1, ?, ?, ?, ?, ?, 0)",
+            )
+            .bind(round)
+            .bind(start)
+            .bind(start + 2)
+            .bind(quote)
+            .bind(body)
+            .execute(&mut conn)
+            .await
+            .expect("insert");
+        }
+        let read = db::reviews::of_attempt(&mut conn, 1).await.expect("read");
+        assert_eq!(read.reviews.len(), 2);
+        let order: Vec<(i64, i64)> = read
+            .comments
+            .iter()
+            .map(|c| (c.round_number, c.span_start))
+            .collect();
+        assert_eq!(order, [(1, 0), (1, 1), (1, 9), (2, 4)]);
+        for (round, start, quote, body) in texts {
+            let c = read
+                .comments
+                .iter()
+                .find(|c| c.round_number == round && c.span_start == start)
+                .expect("stored comment");
+            assert_eq!((c.quote.as_str(), c.body.as_str()), (quote, body));
+            assert_eq!((c.review_id, c.span_end), (1, start + 2));
+        }
+        sqlx::query("delete from review_comments")
+            .execute(&mut conn)
+            .await
+            .expect("delete");
+        let read = db::reviews::of_attempt(&mut conn, 1).await.expect("read");
+        assert!(read.comments.is_empty());
+        assert_eq!(read.reviews.len(), 2);
+        let none = db::reviews::of_attempt(&mut conn, 99).await.expect("read");
+        assert!(none.reviews.is_empty() && none.comments.is_empty());
+    }
+
+    /// The page read brings the reader's account, the stamp, and the same reviews and comments
+    /// as the attempt's own read; no page for an attempt that asks for no review, nothing for an
+    /// unknown reader.
+    #[tokio::test]
+    async fn the_page_read_is_the_account_the_stamp_and_the_attempts_reviews() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut conn = arranged(dir.path()).await;
+        let read = db::reviews::page_read(&mut conn, 1, 3)
+            .await
+            .expect("read")
+            .expect("the reader's account");
+        assert_eq!(
+            (read.reader.id, read.reader.email.as_str()),
+            (3, "s@x.test")
+        );
+        let (stamp, all) = read.page.expect("a requested attempt has a page");
+        let own = db::reviews::of_attempt(&mut conn, 1).await.expect("read");
+        let summary = |a: &AttemptReviews| {
+            let reviews: Vec<_> = a
+                .reviews
+                .iter()
+                .map(|(r, rubric)| (r.id, r.reviewer_name.clone(), rubric.rounds.len()))
+                .collect();
+            let comments: Vec<_> = a.comments.iter().map(|c| (c.id, c.body.clone())).collect();
+            (reviews, comments)
+        };
+        assert_eq!(summary(&all), summary(&own));
+        assert_eq!(
+            summary(&all).0,
+            [(1, "Rev".to_string(), 1), (2, "Sec".to_string(), 0)]
+        );
+        assert!(!stamp.blind_review());
+
+        assert!(
+            db::reviews::page_read(&mut conn, 1, 99)
+                .await
+                .expect("read")
+                .is_none()
+        );
+        sqlx::query("update attempts set review_requested_at = null where id = 1")
+            .execute(&mut conn)
+            .await
+            .expect("withdraw");
+        for attempt in [1, 42] {
+            let read = db::reviews::page_read(&mut conn, attempt, 2)
+                .await
+                .expect("read")
+                .expect("the reader's account");
+            assert_eq!(read.reader.id, 2);
+            assert!(read.page.is_none(), "attempt {attempt} has no review page");
+        }
+    }
+
     /// Every table not in `TABLES_SHOWN` is dropped before the page's data is read: a read of
     /// any other table fails with "no such table".
     #[tokio::test]
@@ -190,9 +294,10 @@ mod tests {
             .execute(&mut conn)
             .await
             .expect("pragma");
+        // the stamp's own counters stay: the page read (`db::reviews::page_read`) reads them
         for t in tables
             .iter()
-            .filter(|t| !TABLES_SHOWN.iter().any(|(n, _)| n == t))
+            .filter(|t| !TABLES_SHOWN.iter().any(|(n, _)| n == t) && *t != "change_counters")
         {
             sqlx::query(&format!("drop table \"{t}\""))
                 .execute(&mut conn)
@@ -202,6 +307,13 @@ mod tests {
         let data = load(&mut conn, 1, Reader::Interviewer(2))
             .await
             .unwrap_or_else(|e| panic!("the page read a table without a trigger: {e:?}"));
+        let read = db::reviews::page_read(&mut conn, 1, 2)
+            .await
+            .unwrap_or_else(|e| panic!("the page read a table without a trigger: {e:?}"))
+            .expect("the reader's account");
+        let (_, all) = read.page.expect("a requested attempt has a page");
+        assert_eq!(all.reviews.len(), 2);
+        assert_eq!(all.comments.len(), 1);
         assert_eq!(data.reviews.len(), 2);
         assert_eq!(data.comments.len(), 1, "the reader's own comment");
         assert_eq!(data.submitted.kept.len(), 1, "the overwritten first text");
@@ -211,9 +323,10 @@ mod tests {
             "a draft sees itself only"
         );
         let submitted = Arc::new(submitted(&mut conn, 1).await.expect("the fixed part"));
-        let shown = with_reviews(&mut conn, submitted, Reader::Interviewer(3), Some(false))
+        let all = db::reviews::of_attempt(&mut conn, 1)
             .await
-            .expect("load");
+            .expect("reviews");
+        let shown = page_data(submitted, all, Reader::Interviewer(3), false);
         assert!(shown.comments.is_empty(), "a draft reads no other comments");
     }
 }

@@ -22,7 +22,7 @@ use crate::{
     db::{
         self,
         attempts::KeptText,
-        reviews::{Comment, PageStamp, Review},
+        reviews::{AttemptReviews, Comment, PageStamp, Review},
         users::User,
     },
     grading::{Recommendation, Rubric, rubric::RoundGrade, visibility::Reader},
@@ -139,9 +139,10 @@ pub struct PageQuery {
     edit: Option<String>,
 }
 
-/// `GET /reviews/{id}` (`?edit=1`: edit mode for a submitted review). The reader's account row
-/// comes with the page stamp and is checked before anything else
-/// ([`SessionAccount::check`]), so a view reads no account row of its own.
+/// `GET /reviews/{id}` (`?edit=1`: edit mode for a submitted review). One statement reads the
+/// reader's account row, the page stamp and the reviews (`db::reviews::page_read`), served
+/// again from memory while nothing has been committed since (`AppState::review_reads`); the
+/// account is checked before anything else ([`SessionAccount::check`]).
 pub async fn page(
     account: SessionAccount,
     State(state): State<AppState>,
@@ -149,29 +150,32 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> Result<Response> {
     let mut conn = state.db.get().await?;
-    let Some((row, stamp)) = db::reviews::page_stamp(&mut *conn, id, account.user_id()).await?
-    else {
+    let reader = account.user_id();
+    let read = async {
+        let read = db::reviews::page_read(&mut *conn, id, reader).await?;
+        Ok::<_, sqlx::Error>(read.map(Arc::new))
+    };
+    let Some(read) = state.review_reads.get_or_read((id, reader), read).await? else {
         // no account row: the check reads it again and ends the session
         drop(conn);
         account.verify(&state).await?;
         return Err(AppError::NotFound);
     };
-    let me = account.check(&state, Some(row)).await?;
+    let me = account.check(&state, Some(read.reader.clone())).await?;
     let chrome = account.chrome(&me).await?;
     let view = View {
         draft: None,
         error: None,
         editing: q.edit.is_some(),
     };
-    let page = match stamp {
-        Some(stamp) if view.is_plain(&chrome) => {
-            kept_or_rendered(&state, conn, chrome, &me, id, stamp).await?
-        }
-        Some(_) => {
-            drop(conn);
-            render_page(&state, chrome, &me, id, view).await?
-        }
-        None => return Err(AppError::NotFound),
+    let Some((stamp, reviews)) = &read.page else {
+        return Err(AppError::NotFound);
+    };
+    let page = if view.is_plain(&chrome) {
+        kept_or_rendered(&state, conn, chrome, &me, id, (stamp, reviews)).await?
+    } else {
+        drop(conn);
+        render_page(&state, chrome, &me, id, view).await?
     };
     Ok(page.into_response())
 }
@@ -191,9 +195,8 @@ impl View {
     }
 }
 
-/// The review page. A plain view reuses the body rendered before while the attempt's page
-/// stamp is unchanged (see `cache`); a page showing a rejected draft or an error is always
-/// built afresh.
+/// The review page built afresh from the database, for a view that is not kept: a rejected
+/// draft or an error to show, or edit mode.
 pub(super) async fn render_page(
     state: &AppState,
     chrome: Chrome,
@@ -202,33 +205,25 @@ pub(super) async fn render_page(
     view: View,
 ) -> Result<ReviewPage> {
     let mut conn = state.db.get().await?;
-    if !view.is_plain(&chrome) {
-        let data = load::load(&mut conn, id, Reader::Interviewer(me.id)).await?;
-        let pinned = pinned_of(state, &mut conn, data.attempt()).await?;
-        drop(conn);
-        let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, view)?);
-        return Ok(ReviewPage { chrome, rendered });
-    }
-    // read before the page's data: a change in between only makes the entry look stale
-    let stamp = db::reviews::page_stamp(&mut *conn, id, me.id)
-        .await?
-        .and_then(|(_, stamp)| stamp)
-        .ok_or(AppError::NotFound)?;
-    kept_or_rendered(state, conn, chrome, me, id, stamp).await
+    let data = load::load(&mut conn, id, Reader::Interviewer(me.id)).await?;
+    let pinned = pinned_of(state, &mut conn, data.attempt()).await?;
+    drop(conn);
+    let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, view)?);
+    Ok(ReviewPage { chrome, rendered })
 }
 
-/// The plain review page at `stamp` (read before the page's data, so a change in between only
-/// makes the kept entry look stale): the body kept for it, or one rendered now and kept.
+/// The plain review page at `stamp`, which `reviews` were read with: the body kept for it, or
+/// one rendered now and kept.
 async fn kept_or_rendered(
     state: &AppState,
     mut conn: db::readers::Reader<'_>,
     chrome: Chrome,
     me: &User,
     id: i64,
-    stamp: PageStamp,
+    (stamp, reviews): (&PageStamp, &AttemptReviews),
 ) -> Result<ReviewPage> {
     let key = (id, me.id, chrome.csrf.clone());
-    if let Some(rendered) = state.review_pages.pages.get(&key, &stamp) {
+    if let Some(rendered) = state.review_pages.pages.get(&key, stamp) {
         return Ok(ReviewPage { chrome, rendered });
     }
     // the answers are read again only when the request or a name changed, not after a grade
@@ -241,8 +236,8 @@ async fn kept_or_rendered(
             read
         }
     };
-    let blind = Some(stamp.blind_review());
-    let data = load::with_reviews(&mut conn, submitted, Reader::Interviewer(me.id), blind).await?;
+    let reader = Reader::Interviewer(me.id);
+    let data = load::page_data(submitted, reviews.clone(), reader, stamp.blind_review());
     let pinned = pinned_of(state, &mut conn, data.attempt()).await?;
     drop(conn);
     let plain = View {
@@ -251,7 +246,10 @@ async fn kept_or_rendered(
         editing: false,
     };
     let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, plain)?);
-    state.review_pages.pages.put(key, stamp, rendered.clone());
+    state
+        .review_pages
+        .pages
+        .put(key, stamp.clone(), rendered.clone());
     Ok(ReviewPage { chrome, rendered })
 }
 
