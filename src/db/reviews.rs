@@ -191,7 +191,7 @@ pub async fn rubric(db: impl SqliteExecutor<'_>, review: &Review) -> Result<Rubr
 }
 
 /// One review and one of its rubric rounds, from a row naming the review's columns as
-/// [`of_attempt`] does (`review_id` is `None` in a row without a review). The text moves out.
+/// [`page_read`] does (`review_id` is `None` in a row without a review). The text moves out.
 macro_rules! review_row {
     ($r:expr) => {
         $r.review_id.map(|id| {
@@ -243,7 +243,7 @@ fn fold_reviews(
         .collect()
 }
 
-/// The comments of a statement's JSON column (see [`of_attempt`]); none without a row.
+/// The comments of a statement's JSON column (see [`page_read`]); none without a row.
 fn comments_json(column: Option<&str>) -> Result<Vec<Comment>, sqlx::Error> {
     column.map_or(Ok(Vec::new()), |json| {
         serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
@@ -258,39 +258,6 @@ pub struct AttemptReviews {
     /// Every comment of those reviews, by round and place in the answer (callers keep the
     /// ones the reader may see).
     pub comments: Vec<Comment>,
-}
-
-/// Every review of an attempt with its rubric and every comment on them, in one query: the
-/// comments come as one JSON array, the same on each row.
-pub async fn of_attempt(
-    db: impl SqliteExecutor<'_>,
-    attempt_id: i64,
-) -> Result<AttemptReviews, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"select r.id as "review_id?: i64", r.attempt_id, coalesce(r.reviewer_id, 0) as "reviewer_id!: i64",
-                  coalesce(u.display_name, 'former interviewer') as "reviewer_name!: String",
-                  coalesce(u.email, '') as "reviewer_email!: String", r.recommendation, r.summary,
-                  r.claimed_at, r.updated_at, r.submitted_at,
-                  rr.round_number as "round_number?: i64", rr.level as "level?: i64",
-                  rr.fell_into_trap as "fell_into_trap?: bool", rr.weak_answers as "weak_answers?: String",
-                  rr.comment as "round_comment?: String", rr.private_note as "private_note?: String",
-                  (select json_group_array(json_object(
-                              'id', c.id, 'review_id', c.review_id, 'round_number', c.round_number,
-                              'span_start', c.span_start, 'span_end', c.span_end,
-                              'quote', c.quote, 'body', c.body)
-                              order by c.round_number, c.span_start, c.id)
-                   from review_comments c join reviews cr on cr.id = c.review_id
-                   where cr.attempt_id = ?1) as "comments!: String"
-           from reviews r left join users u on u.id = r.reviewer_id
-                left join review_rounds rr on rr.review_id = r.id
-           where r.attempt_id = ?1 order by r.claimed_at, r.id, rr.round_number"#,
-        attempt_id
-    )
-    .fetch_all(db)
-    .await?;
-    let comments = comments_json(rows.first().map(|r| r.comments.as_str()))?;
-    let reviews = fold_reviews(rows.into_iter().map(|mut r| review_row!(r)));
-    Ok(AttemptReviews { reviews, comments })
 }
 
 /// Replaces the review's rubric (inside the caller's write transaction).

@@ -233,7 +233,12 @@ pub async fn debrief(
     }
     let mut conn = state.db.get().await?;
     let self_levels = db::attempts::self_assessment(&mut *conn, id).await?;
-    let all = db::reviews::of_attempt(&mut *conn, id).await?;
+    // the reviews as the review page reads them (none until the attempt asks for a review)
+    let all = db::reviews::page_read(&mut *conn, id, user.id)
+        .await?
+        .and_then(|read| read.page)
+        .map(|(_, all)| all)
+        .unwrap_or_default();
     drop(conn);
     // what the candidate may read: the grading rule shared with the review page
     let finals = Reader::Candidate.visible(&all.reviews, |(r, _)| r.state());

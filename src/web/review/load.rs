@@ -1,7 +1,7 @@
-//! Everything the review page's body shows, read on one connection in at most four queries
-//! (the attempt with its answers, the reviews with their rubrics and comments, the kept texts
-//! and the site settings), whatever the number of rounds and reviewers. A plain view has the
-//! reviews and settings from its page read (`db::reviews::page_read`) already. The attempt,
+//! Everything the review page's body shows, read on one connection in at most three queries
+//! (the attempt with its answers, the kept texts, and the page read: the reader's account, the
+//! stamp with the settings it needs, the reviews with their rubrics and comments), whatever the
+//! number of rounds and reviewers. A plain view has its page read already. The attempt,
 //! its answers and kept texts are the fixed part ([`SubmittedWork`]), which the page keeps
 //! between views; a grading save re-reads only the reviews and comments. Only the tables in
 //! `cache::TABLES_SHOWN` are read here.
@@ -18,7 +18,7 @@ use crate::{
         reviews::{AttemptReviews, Comment, Review, SubmittedWork},
     },
     grading::{Rubric, visibility::Reader},
-    web::error::Result,
+    web::error::{AppError, Result},
 };
 
 /// Kept texts read for one answer's replay at most (the store keeps the newest 20 overwritten
@@ -50,12 +50,16 @@ impl PageData {
     }
 }
 
-/// Reads the review page's data of a requested attempt for `reader` (404 if not requested).
-pub async fn load(conn: &mut SqliteConnection, id: i64, reader: Reader) -> Result<PageData> {
+/// Reads the review page's data of a requested attempt for the interviewer `me` (404 if not
+/// requested): the fixed part, then the page read (`db::reviews::page_read`).
+pub async fn load(conn: &mut SqliteConnection, id: i64, me: i64) -> Result<PageData> {
     let submitted = Arc::new(submitted(&mut *conn, id).await?);
-    let reviews = db::reviews::of_attempt(&mut *conn, id).await?;
-    let blind = db::settings::load(&mut *conn).await?.blind_review;
-    Ok(page_data(submitted, reviews, reader, blind))
+    let (stamp, reviews) = db::reviews::page_read(&mut *conn, id, me)
+        .await?
+        .and_then(|read| read.page)
+        .ok_or(AppError::NotFound)?;
+    let reader = Reader::Interviewer(me);
+    Ok(page_data(submitted, reviews, reader, stamp.blind_review()))
 }
 
 /// The fixed part of a requested attempt's page (404 if not requested): two queries.
@@ -178,7 +182,7 @@ mod tests {
             .await
             .expect("insert");
         }
-        let read = db::reviews::of_attempt(&mut conn, 1).await.expect("read");
+        let read = reviews_of(&mut conn, 1).await;
         assert_eq!(read.reviews.len(), 2);
         let order: Vec<(i64, i64)> = read
             .comments
@@ -199,16 +203,16 @@ mod tests {
             .execute(&mut conn)
             .await
             .expect("delete");
-        let read = db::reviews::of_attempt(&mut conn, 1).await.expect("read");
+        let read = reviews_of(&mut conn, 1).await;
         assert!(read.comments.is_empty());
         assert_eq!(read.reviews.len(), 2);
-        let none = db::reviews::of_attempt(&mut conn, 99).await.expect("read");
+        let none = reviews_of(&mut conn, 99).await;
         assert!(none.reviews.is_empty() && none.comments.is_empty());
     }
 
-    /// The page read brings the reader's account, the stamp, and the same reviews and comments
-    /// as the attempt's own read; no page for an attempt that asks for no review, nothing for an
-    /// unknown reader.
+    /// The page read brings the reader's account, the stamp, and the attempt's reviews and
+    /// comments, the same whoever reads (the page keeps what each reader may see); no page for
+    /// an attempt that asks for no review, nothing for an unknown reader.
     #[tokio::test]
     async fn the_page_read_is_the_account_the_stamp_and_the_attempts_reviews() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -222,7 +226,7 @@ mod tests {
             (3, "s@x.test")
         );
         let (stamp, all) = read.page.expect("a requested attempt has a page");
-        let own = db::reviews::of_attempt(&mut conn, 1).await.expect("read");
+        let own = reviews_of(&mut conn, 1).await;
         let summary = |a: &AttemptReviews| {
             let reviews: Vec<_> = a
                 .reviews
@@ -257,6 +261,16 @@ mod tests {
             assert_eq!(read.reader.id, 2);
             assert!(read.page.is_none(), "attempt {attempt} has no review page");
         }
+    }
+
+    /// The attempt's reviews and comments, as interviewer 2 reads them.
+    async fn reviews_of(conn: &mut SqliteConnection, id: i64) -> AttemptReviews {
+        db::reviews::page_read(conn, id, 2)
+            .await
+            .expect("read")
+            .and_then(|read| read.page)
+            .map(|(_, all)| all)
+            .unwrap_or_default()
     }
 
     /// Every table not in `TABLES_SHOWN` is dropped before the page's data is read: a read of
@@ -304,7 +318,7 @@ mod tests {
                 .await
                 .expect("drop");
         }
-        let data = load(&mut conn, 1, Reader::Interviewer(2))
+        let data = load(&mut conn, 1, 2)
             .await
             .unwrap_or_else(|e| panic!("the page read a table without a trigger: {e:?}"));
         let read = db::reviews::page_read(&mut conn, 1, 2)
@@ -323,9 +337,7 @@ mod tests {
             "a draft sees itself only"
         );
         let submitted = Arc::new(submitted(&mut conn, 1).await.expect("the fixed part"));
-        let all = db::reviews::of_attempt(&mut conn, 1)
-            .await
-            .expect("reviews");
+        let all = reviews_of(&mut conn, 1).await;
         let shown = page_data(submitted, all, Reader::Interviewer(3), false);
         assert!(shown.comments.is_empty(), "a draft reads no other comments");
     }

@@ -205,7 +205,7 @@ pub(super) async fn render_page(
     view: View,
 ) -> Result<ReviewPage> {
     let mut conn = state.db.get().await?;
-    let data = load::load(&mut conn, id, Reader::Interviewer(me.id)).await?;
+    let data = load::load(&mut conn, id, me.id).await?;
     let pinned = pinned_of(state, &mut conn, data.attempt()).await?;
     drop(conn);
     let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, view)?);
