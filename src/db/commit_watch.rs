@@ -11,6 +11,11 @@
 //!
 //! Anything unexpected (no `-shm` file yet, the copies differing mid-write, another header
 //! format) gives no stamp, which callers treat as "changed".
+//!
+//! The file is only read, and never closed while this process's connections may use it:
+//! closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+//! included. It is let go only once SQLite has deleted it (then no connection of ours uses
+//! it), and never on drop.
 
 use std::{
     fs::File,
@@ -42,6 +47,16 @@ pub struct CommitWatch {
     shm_path: PathBuf,
     /// The open `-shm` file; reopened when SQLite deleted it (the last connection closed).
     shm: Mutex<Option<File>>,
+}
+
+impl Drop for CommitWatch {
+    fn drop(&mut self) {
+        // kept open to the end of the process (see the module's last paragraph)
+        if let Some(file) = self.shm.get_mut().unwrap_or_else(|p| p.into_inner()).take() {
+            #[allow(clippy::mem_forget)]
+            std::mem::forget(file);
+        }
+    }
 }
 
 impl CommitWatch {
