@@ -81,7 +81,7 @@ impl<K: Hash + Eq, V: Clone> FreshCopies<K, V> {
     fn copy(&self, key: &K, now: Stamp) -> Option<V> {
         let mut kept = self.lock();
         if kept.stamp != Some(now) {
-            kept.drop_all(Some(now));
+            kept.drop_all(now);
             return None;
         }
         kept.copies.get(key).cloned()
@@ -91,7 +91,7 @@ impl<K: Hash + Eq, V: Clone> FreshCopies<K, V> {
         let weight = (self.weight)(&value);
         let mut kept = self.lock();
         if kept.stamp != Some(stamp) {
-            kept.drop_all(Some(stamp));
+            kept.drop_all(stamp);
         }
         if let Some(old) = kept.copies.get(&key) {
             kept.bytes -= (self.weight)(old);
@@ -111,8 +111,9 @@ impl<K: Hash + Eq, V: Clone> FreshCopies<K, V> {
 }
 
 impl<K, V> Kept<K, V> {
-    fn drop_all(&mut self, stamp: Option<Stamp>) {
-        self.stamp = stamp;
+    /// Forgets every copy: the database is at `stamp` now.
+    fn drop_all(&mut self, stamp: Stamp) {
+        self.stamp = Some(stamp);
         self.copies.clear();
         self.bytes = 0;
     }
