@@ -23,6 +23,7 @@ pub mod live;
 pub mod metrics;
 pub mod notify;
 pub mod page_cache;
+pub mod pieces;
 pub mod practice;
 pub mod role;
 pub mod server;

@@ -8,12 +8,18 @@ use std::{
     sync::{Arc, Mutex, MutexGuard},
 };
 
-use crate::db::reviews::{PageStamp, SubmittedWork};
+use bytes::Bytes;
 
-/// A page's rendered body (escaped HTML) and its title (plain text).
+use crate::{
+    db::reviews::{PageStamp, SubmittedWork},
+    pieces::Pieces,
+};
+
+/// A page's rendered body (escaped HTML, with its kept round blocks in it by reference) and
+/// its title (plain text).
 pub struct Rendered {
     pub title: String,
-    pub body: String,
+    pub body: Pieces,
 }
 
 /// Rendered bodies by key, each with the stamp it was rendered at.
@@ -68,7 +74,7 @@ pub struct ReviewCache {
     /// Bodies under the site chrome, by (attempt, reader, reader's CSRF token).
     pub pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
     /// Round blocks by [`RoundKey`].
-    pub rounds: PageCache<[u8; 32], (), str>,
+    pub rounds: PageCache<[u8; 32], (), Bytes>,
     /// Each attempt's fixed part ([`SubmittedWork`]), by attempt, with the part of
     /// the page stamp it depends on.
     pub submitted: PageCache<i64, (i64, i64), SubmittedWork>,

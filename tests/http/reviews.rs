@@ -939,6 +939,40 @@ async fn a_reused_review_page_shows_every_change_made_by_any_writer() {
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
 }
 
+/// The review page goes out as pieces (the kept body and its round blocks by reference, see
+/// `gauntlet::pieces`): the response still declares its whole length, carries the page's
+/// headers, and has every round's block once and no slot marker, kept or rendered afresh.
+#[tokio::test]
+async fn the_review_page_is_sent_whole_with_its_length_declared() {
+    let app = TestApp::spawn().await;
+    let (_, _, id) = requested_attempt(&app).await;
+    let (x, _) = app.signed_in(Role::Interviewer).await;
+    claim(&app, &x, id).await;
+    let path = format!("/reviews/{id}");
+    for view in ["first", "kept", "edit"] {
+        let url = if view == "edit" {
+            app.url(&format!("{path}?edit=1"))
+        } else {
+            app.url(&path)
+        };
+        let resp = x.get(url).send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{view}");
+        let headers = resp.headers().clone();
+        assert_eq!(
+            headers["content-type"], "text/html; charset=utf-8",
+            "{view}"
+        );
+        assert!(headers.contains_key("content-security-policy"), "{view}");
+        let declared: usize = headers["content-length"].to_str().unwrap().parse().unwrap();
+        let body = resp.text().await.unwrap();
+        assert_eq!(declared, body.len(), "{view}");
+        assert!(body.starts_with("<!doctype html>"), "{view}");
+        assert!(body.trim_end().ends_with("</html>"), "{view}");
+        assert_eq!(body.matches("data-round-card=").count(), 5, "{view}");
+        assert_eq!(body.matches(gauntlet::pieces::SLOT).count(), 0, "{view}");
+    }
+}
+
 /// Issue 13 point 14: once every claimed review is submitted the attempt moves from "Waiting
 /// for review" to "Reviewed" (no primary Claim button), and the weak-answer flags name the
 /// weak answer they stand for.

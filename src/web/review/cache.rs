@@ -20,6 +20,7 @@
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
 pub use crate::page_cache::{Rendered, ReviewCache};
@@ -61,13 +62,13 @@ impl ReviewCache {
         &self,
         key: RoundKey,
         render: impl FnOnce() -> Result<String, E>,
-    ) -> Result<Arc<str>, E> {
+    ) -> Result<Bytes, E> {
         let key = key.finish();
         if let Some(block) = self.rounds.get(&key, &()) {
-            return Ok(block);
+            return Ok(Bytes::clone(&block));
         }
-        let block: Arc<str> = Arc::from(render()?);
-        self.rounds.put(key, (), block.clone());
+        let block = Bytes::from(render()?);
+        self.rounds.put(key, (), Arc::new(block.clone()));
         Ok(block)
     }
 }
@@ -123,7 +124,7 @@ mod tests {
                     Ok::<_, ()>("<p>block</p>".to_string())
                 })
                 .unwrap();
-            assert_eq!(&*block, "<p>block</p>");
+            assert_eq!(&block[..], b"<p>block</p>");
         }
         assert_eq!(renders, 1);
     }

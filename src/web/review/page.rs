@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use askama::Template;
-use askama_web::WebTemplate;
 use axum::{
+    body::{Body, Bytes},
     extract::{Path, Query, State},
+    http::header,
     response::{IntoResponse, Response},
 };
 use serde::Deserialize;
@@ -26,6 +27,7 @@ use crate::{
         users::User,
     },
     grading::{Recommendation, Rubric, rubric::RoundGrade, visibility::Reader},
+    pieces::Pieces,
     practice::{Part, replay},
     state::AppState,
     web::{
@@ -41,8 +43,9 @@ use crate::{
 /// this reviewer's grade.
 pub struct ReviewRound {
     pub v: RoundHead,
-    /// `components/round_body.html` rendered (escaped HTML), shared while its inputs are equal.
-    pub block: Arc<str>,
+    /// `components/round_body.html` rendered (escaped HTML), shared while its inputs are equal;
+    /// placed in the page by reference (the template's slot), not copied.
+    pub block: Bytes,
     pub grade: RoundGrade,
     pub others: Vec<(String, u8)>,
     /// Other reviewers' private notes on this round: (reviewer, note).
@@ -69,12 +72,33 @@ pub struct OtherReview {
     pub summary: String,
 }
 
-/// The review page: the site chrome around a rendered body (reused while unchanged).
-#[derive(Template, WebTemplate)]
+/// The review page: the site chrome around a rendered body (reused while unchanged), which
+/// goes into the response by reference (the template's slot).
+#[derive(Template)]
 #[template(path = "pages/review/review.html")]
 pub(super) struct ReviewPage {
     chrome: Chrome,
     rendered: Arc<Rendered>,
+}
+
+impl IntoResponse for ReviewPage {
+    fn into_response(self) -> Response {
+        let page = self
+            .render()
+            .map_err(|e| AppError::Internal(format!("review page: {e}")))
+            .and_then(|chrome| {
+                Pieces::fill(chrome, vec![self.rendered.body.clone()])
+                    .map_err(|e| AppError::Internal(format!("review page: {e}")))
+            });
+        match page {
+            Ok(page) => (
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                Body::new(page.into_body()),
+            )
+                .into_response(),
+            Err(e) => e.into_response(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -307,11 +331,14 @@ fn render_body(
         recommendations: Recommendation::ALL,
         error: view.error,
     };
+    let text = body
+        .render()
+        .map_err(|e| AppError::Internal(format!("review page: {e}")))?;
+    let blocks = body.rounds.iter().map(|r| r.block.clone().into()).collect();
     Ok(Rendered {
-        title: body.title.clone(),
-        body: body
-            .render()
+        body: Pieces::fill(text, blocks)
             .map_err(|e| AppError::Internal(format!("review page: {e}")))?,
+        title: body.title,
     })
 }
 
@@ -406,7 +433,7 @@ fn answer(data: &PageData, round: u32, part: Part) -> Option<&db::attempts::Answ
 
 /// The rendered block of round `index`, built and rendered only when no block with the same
 /// inputs was rendered before (the hints of an answer do not change with the rubric).
-fn round_block(ctx: &Ctx<'_>, index: usize) -> Result<Arc<str>> {
+fn round_block(ctx: &Ctx<'_>, index: usize) -> Result<Bytes> {
     let Ctx {
         state,
         pinned,

@@ -1,0 +1,163 @@
+//! A page as a list of shared pieces: text rendered for this response, with kept renderings
+//! (a review page's body, its round blocks) placed in it by reference instead of copied, and
+//! the body that sends them in order with their total length.
+//!
+//! A template marks where a kept piece goes with [`SLOT`]. The marker starts with `<`, which
+//! escaped text never contains, so only the template itself can write it.
+
+use std::{
+    collections::VecDeque,
+    convert::Infallible,
+    pin::Pin,
+    task::{Context, Poll},
+};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+
+/// Where a template places a kept piece (a constant, written with the `safe` filter).
+pub const SLOT: &str = "<!--piece-->";
+
+/// Text in order, each piece shared rather than copied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pieces(Vec<Bytes>);
+
+/// A rendering whose [`SLOT`]s did not match the pieces given for them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{slots} slots in the template, {fills} pieces for them")]
+pub struct SlotMismatch {
+    pub slots: usize,
+    pub fills: usize,
+}
+
+impl Pieces {
+    /// `rendered` with its slots filled, in order, by `fills`: the text between the slots is
+    /// cut out of `rendered` without copying, and each fill goes in as it is.
+    pub fn fill(rendered: String, fills: Vec<Pieces>) -> Result<Self, SlotMismatch> {
+        let at: Vec<usize> = rendered.match_indices(SLOT).map(|(i, _)| i).collect();
+        if at.len() != fills.len() {
+            return Err(SlotMismatch {
+                slots: at.len(),
+                fills: fills.len(),
+            });
+        }
+        let text = Bytes::from(rendered);
+        let mut pieces = Vec::with_capacity(2 * at.len() + 1);
+        let mut start = 0;
+        for (slot, fill) in at.into_iter().zip(fills) {
+            pieces.push(text.slice(start..slot));
+            pieces.extend(fill.0);
+            start = slot + SLOT.len();
+        }
+        pieces.push(text.slice(start..));
+        pieces.retain(|p| !p.is_empty());
+        Ok(Self(pieces))
+    }
+
+    /// The whole text as bytes in one buffer (for tests and callers that need one).
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.0.concat()
+    }
+
+    /// Bytes in all.
+    pub fn len(&self) -> usize {
+        self.0.iter().map(Bytes::len).sum()
+    }
+
+    /// Whether there is no text at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A response body sending the pieces in order, with their total length known up front.
+    pub fn into_body(self) -> PiecesBody {
+        PiecesBody {
+            remaining: self.len() as u64,
+            pieces: self.0.into(),
+        }
+    }
+}
+
+impl From<Bytes> for Pieces {
+    fn from(piece: Bytes) -> Self {
+        Self(vec![piece])
+    }
+}
+
+/// The body of a page sent as [`Pieces`]: one frame per piece, and an exact size, so the
+/// response carries a `Content-Length`.
+#[derive(Debug)]
+pub struct PiecesBody {
+    pieces: VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl http_body::Body for PiecesBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let next = self.pieces.pop_front();
+        if let Some(piece) = &next {
+            self.remaining -= piece.len() as u64;
+        }
+        Poll::Ready(next.map(|p| Ok(Frame::data(p))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http_body::Body as _;
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    fn text(s: &'static str) -> Pieces {
+        Pieces::from(Bytes::from_static(s.as_bytes()))
+    }
+
+    #[test]
+    fn slots_are_filled_in_order_and_the_text_around_them_kept() {
+        let page = format!("<main>{SLOT}<hr>{SLOT}</main>");
+        let filled = Pieces::fill(page, vec![text("one"), text("two")]).unwrap();
+        assert_eq!(filled.to_vec(), b"<main>one<hr>two</main>");
+        assert_eq!(filled.len(), 23);
+        let nested = Pieces::fill(format!("a{SLOT}c"), vec![filled]).unwrap();
+        assert_eq!(nested.to_vec(), b"a<main>one<hr>two</main>c");
+    }
+
+    #[test]
+    fn slots_and_fills_that_do_not_match_are_refused() {
+        assert_eq!(
+            Pieces::fill(format!("{SLOT}{SLOT}"), vec![text("x")]),
+            Err(SlotMismatch { slots: 2, fills: 1 })
+        );
+        assert_eq!(
+            Pieces::fill("no slot".into(), vec![text("x")]),
+            Err(SlotMismatch { slots: 0, fills: 1 })
+        );
+        let plain = Pieces::fill("no slot".into(), Vec::new()).unwrap();
+        assert_eq!(plain.to_vec(), b"no slot");
+    }
+
+    #[tokio::test]
+    async fn the_body_sends_every_piece_and_says_its_length_first() {
+        let body = Pieces::fill(format!("<p>{SLOT}</p>"), vec![text("ü")])
+            .unwrap()
+            .into_body();
+        assert_eq!(body.size_hint().exact(), Some(9));
+        let sent = body.collect().await.unwrap().to_bytes();
+        assert_eq!(&sent[..], "<p>ü</p>".as_bytes());
+    }
+}
