@@ -73,29 +73,53 @@ pub enum SectionKind {
 }
 
 impl SectionKind {
-    /// Classify a label ("strong answer", "The Senior Signal:", ...).
+    /// Classify a label ("strong answer", "The Senior Signal:", ...): its words in any case,
+    /// with any spacing, a leading "the" and a trailing colon. Allocates nothing, since pages
+    /// look sections up by kind on every view.
     pub fn of_label(label: &str) -> Self {
-        let norm: String = label
-            .trim()
-            .trim_end_matches(':')
-            .trim()
-            .to_lowercase()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
-        let norm = norm.strip_prefix("the ").unwrap_or(&norm);
-        match norm {
-            "strong answer" | "strong answers" => Self::StrongAnswer,
-            "common weak answers" | "common weak answer" | "weak answers" | "weak answer" => {
-                Self::WeakAnswers
-            }
-            "trap alert" => Self::TrapAlert,
-            "trap question variant" | "trap question" => Self::TrapQuestionVariant,
-            "senior signal" => Self::SeniorSignal,
-            "follow-up" | "follow up" | "followup" | "follow-up question" => Self::FollowUp,
-            _ => Self::Other,
+        const KINDS: &[(&str, SectionKind)] = &[
+            ("strong answer", SectionKind::StrongAnswer),
+            ("strong answers", SectionKind::StrongAnswer),
+            ("common weak answers", SectionKind::WeakAnswers),
+            ("common weak answer", SectionKind::WeakAnswers),
+            ("weak answers", SectionKind::WeakAnswers),
+            ("weak answer", SectionKind::WeakAnswers),
+            ("trap alert", SectionKind::TrapAlert),
+            ("trap question variant", SectionKind::TrapQuestionVariant),
+            ("trap question", SectionKind::TrapQuestionVariant),
+            ("senior signal", SectionKind::SeniorSignal),
+            ("follow-up", SectionKind::FollowUp),
+            ("follow up", SectionKind::FollowUp),
+            ("followup", SectionKind::FollowUp),
+            ("follow-up question", SectionKind::FollowUp),
+        ];
+        let label = label.trim().trim_end_matches(':');
+        let mut words = label.split_whitespace();
+        let mut rest = words.clone();
+        // "the" goes only when a word follows it ("The Senior Signal", not "The")
+        if rest.next().is_some_and(|w| same_word(w, "the")) && rest.clone().next().is_some() {
+            words = rest;
         }
+        KINDS
+            .iter()
+            .find(|(phrase, _)| {
+                let mut theirs = phrase.split(' ');
+                let mut ours = words.clone();
+                loop {
+                    match (ours.next(), theirs.next()) {
+                        (None, None) => return true,
+                        (Some(a), Some(b)) if same_word(a, b) => {}
+                        _ => return false,
+                    }
+                }
+            })
+            .map_or(Self::Other, |(_, kind)| *kind)
     }
+}
+
+/// Whether `word` is `lower` (all lower case) in any case.
+fn same_word(word: &str, lower: &str) -> bool {
+    word.chars().flat_map(char::to_lowercase).eq(lower.chars())
 }
 
 impl Section {
@@ -178,6 +202,24 @@ mod tests {
         assert_eq!(SectionKind::of_label("TRAP ALERT"), SectionKind::TrapAlert);
         assert_eq!(SectionKind::of_label("Follow-up:"), SectionKind::FollowUp);
         assert_eq!(SectionKind::of_label("Whiteboard Hint"), SectionKind::Other);
+        assert_eq!(
+            SectionKind::of_label("  The   COMMON weak\tAnswers :"),
+            SectionKind::WeakAnswers
+        );
+        assert_eq!(SectionKind::of_label("The"), SectionKind::Other);
+        assert_eq!(
+            SectionKind::of_label("the the senior signal"),
+            SectionKind::Other
+        );
+        assert_eq!(SectionKind::of_label("Senior"), SectionKind::Other);
+        assert_eq!(
+            SectionKind::of_label("senior signal extra"),
+            SectionKind::Other
+        );
+        assert_eq!(
+            SectionKind::of_label("Follow-Up Question:"),
+            SectionKind::FollowUp
+        );
     }
 
     #[test]
