@@ -379,6 +379,10 @@ async fn main() {
         lat.last().copied().unwrap_or_default()
     );
 
+    if env("ONLY", "") == "first-views" {
+        return first_views_only(&base).await;
+    }
+
     // 2. durable autosave throughput against a bare commit loop: alternating pairs (autosaves
     // for 4 s, then the bare loop for 4 s), reported as the median ratio and every pair
     let writers: Vec<_> = vus.iter().take(32).cloned().collect();
@@ -413,8 +417,20 @@ async fn main() {
         "round page vs the stylesheet: {round}; {} bytes",
         size_of_page(&base, client, &round_path).await
     );
-    let review = reviewable_attempt(&base).await;
-    let reviewer = sign_in(&base, "reviewer@bench.test").await;
+    let (reviewer, review_path) = claimed_review(&base).await;
+    let unchanged = pairs(&base, client, &css, &reviewer, &review_path, false).await;
+    println!("review page vs the stylesheet, views of an unchanged page: {unchanged}");
+    let first = pairs(&base, client, &css, &reviewer, &review_path, true).await;
+    println!(
+        "review page vs the stylesheet, first views after a change: {first}; {} bytes",
+        size_of_page(&base, &reviewer, &review_path).await
+    );
+}
+
+/// A reviewer's client that claimed a finished attempt, and the path of its review page.
+async fn claimed_review(base: &str) -> (reqwest::Client, String) {
+    let review = reviewable_attempt(base).await;
+    let reviewer = sign_in(base, "reviewer@bench.test").await;
     let page = reviewer
         .get(format!("{base}/reviews"))
         .send()
@@ -429,13 +445,20 @@ async fn main() {
         .send()
         .await
         .unwrap();
-    let review_path = format!("/reviews/{review}");
-    let unchanged = pairs(&base, client, &css, &reviewer, &review_path, false).await;
-    println!("review page vs the stylesheet, views of an unchanged page: {unchanged}");
-    let first = pairs(&base, client, &css, &reviewer, &review_path, true).await;
+    (reviewer, format!("/reviews/{review}"))
+}
+
+/// `ONLY=first-views`: review page first views alone for `FIRST_VIEW_SECS` (10) seconds, with
+/// no stylesheet halves, so a profiler attached to the server for that window sees one kind
+/// of request (`bench/instructions` divides the server's instructions by the views).
+async fn first_views_only(base: &str) {
+    let secs: u64 = env("FIRST_VIEW_SECS", "10").parse().unwrap();
+    let (reviewer, path) = claimed_review(base).await;
+    println!("first views only, for {secs} s …");
+    let rate = first_view_rate(base, &reviewer, &path, PAGE_CONNECTIONS, secs).await;
     println!(
-        "review page vs the stylesheet, first views after a change: {first}; {} bytes",
-        size_of_page(&base, &reviewer, &review_path).await
+        "first views only: {rate:.0} views/s, {:.0} views",
+        rate * secs as f64
     );
 }
 
