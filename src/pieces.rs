@@ -34,7 +34,7 @@ impl Pieces {
     /// `rendered` with its slots filled, in order, by `fills`: the text between the slots is
     /// cut out of `rendered` without copying, and each fill goes in as it is.
     pub fn fill(rendered: String, fills: Vec<Pieces>) -> Result<Self, SlotMismatch> {
-        let at: Vec<usize> = rendered.match_indices(SLOT).map(|(i, _)| i).collect();
+        let at: Vec<usize> = memchr::memmem::find_iter(rendered.as_bytes(), SLOT).collect();
         if at.len() != fills.len() {
             return Err(SlotMismatch {
                 slots: at.len(),

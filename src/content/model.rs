@@ -77,41 +77,45 @@ impl SectionKind {
     /// with any spacing, a leading "the" and a trailing colon. Allocates nothing, since pages
     /// look sections up by kind on every view.
     pub fn of_label(label: &str) -> Self {
-        const KINDS: &[(&str, SectionKind)] = &[
-            ("strong answer", SectionKind::StrongAnswer),
-            ("strong answers", SectionKind::StrongAnswer),
-            ("common weak answers", SectionKind::WeakAnswers),
-            ("common weak answer", SectionKind::WeakAnswers),
-            ("weak answers", SectionKind::WeakAnswers),
-            ("weak answer", SectionKind::WeakAnswers),
-            ("trap alert", SectionKind::TrapAlert),
-            ("trap question variant", SectionKind::TrapQuestionVariant),
-            ("trap question", SectionKind::TrapQuestionVariant),
-            ("senior signal", SectionKind::SeniorSignal),
-            ("follow-up", SectionKind::FollowUp),
-            ("follow up", SectionKind::FollowUp),
-            ("followup", SectionKind::FollowUp),
-            ("follow-up question", SectionKind::FollowUp),
+        const KINDS: &[(&[&str], SectionKind)] = &[
+            (&["strong", "answer"], SectionKind::StrongAnswer),
+            (&["strong", "answers"], SectionKind::StrongAnswer),
+            (&["common", "weak", "answers"], SectionKind::WeakAnswers),
+            (&["common", "weak", "answer"], SectionKind::WeakAnswers),
+            (&["weak", "answers"], SectionKind::WeakAnswers),
+            (&["weak", "answer"], SectionKind::WeakAnswers),
+            (&["trap", "alert"], SectionKind::TrapAlert),
+            (
+                &["trap", "question", "variant"],
+                SectionKind::TrapQuestionVariant,
+            ),
+            (&["trap", "question"], SectionKind::TrapQuestionVariant),
+            (&["senior", "signal"], SectionKind::SeniorSignal),
+            (&["follow-up"], SectionKind::FollowUp),
+            (&["follow", "up"], SectionKind::FollowUp),
+            (&["followup"], SectionKind::FollowUp),
+            (&["follow-up", "question"], SectionKind::FollowUp),
         ];
-        let label = label.trim().trim_end_matches(':');
-        let mut words = label.split_whitespace();
-        let mut rest = words.clone();
+        // no known label has more than three words after "the"
+        let mut words = [""; 4];
+        let mut n = 0;
+        for word in label.trim().trim_end_matches(':').split_whitespace() {
+            let Some(slot) = words.get_mut(n) else {
+                return Self::Other;
+            };
+            *slot = word;
+            n += 1;
+        }
+        let mut words = &words[..n];
         // "the" goes only when a word follows it ("The Senior Signal", not "The")
-        if rest.next().is_some_and(|w| same_word(w, "the")) && rest.clone().next().is_some() {
-            words = rest;
+        if words.len() > 1 && same_word(words[0], "the") {
+            words = &words[1..];
         }
         KINDS
             .iter()
             .find(|(phrase, _)| {
-                let mut theirs = phrase.split(' ');
-                let mut ours = words.clone();
-                loop {
-                    match (ours.next(), theirs.next()) {
-                        (None, None) => return true,
-                        (Some(a), Some(b)) if same_word(a, b) => {}
-                        _ => return false,
-                    }
-                }
+                phrase.len() == words.len()
+                    && phrase.iter().zip(words).all(|(p, w)| same_word(w, p))
             })
             .map_or(Self::Other, |(_, kind)| *kind)
     }
@@ -119,7 +123,11 @@ impl SectionKind {
 
 /// Whether `word` is `lower` (all lower case) in any case.
 fn same_word(word: &str, lower: &str) -> bool {
-    word.chars().flat_map(char::to_lowercase).eq(lower.chars())
+    if word.is_ascii() {
+        word.eq_ignore_ascii_case(lower)
+    } else {
+        word.chars().flat_map(char::to_lowercase).eq(lower.chars())
+    }
 }
 
 impl Section {
