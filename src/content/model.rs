@@ -199,35 +199,27 @@ mod tests {
 
     #[test]
     fn labels_are_recognised_in_any_case_and_with_or_without_colon() {
-        assert_eq!(
-            SectionKind::of_label("Strong Answer:"),
-            SectionKind::StrongAnswer
-        );
-        assert_eq!(
-            SectionKind::of_label("the senior signal"),
-            SectionKind::SeniorSignal
-        );
-        assert_eq!(SectionKind::of_label("TRAP ALERT"), SectionKind::TrapAlert);
-        assert_eq!(SectionKind::of_label("Follow-up:"), SectionKind::FollowUp);
-        assert_eq!(SectionKind::of_label("Whiteboard Hint"), SectionKind::Other);
-        assert_eq!(
-            SectionKind::of_label("  The   COMMON weak\tAnswers :"),
-            SectionKind::WeakAnswers
-        );
-        assert_eq!(SectionKind::of_label("The"), SectionKind::Other);
-        assert_eq!(
-            SectionKind::of_label("the the senior signal"),
-            SectionKind::Other
-        );
-        assert_eq!(SectionKind::of_label("Senior"), SectionKind::Other);
-        assert_eq!(
-            SectionKind::of_label("senior signal extra"),
-            SectionKind::Other
-        );
-        assert_eq!(
-            SectionKind::of_label("Follow-Up Question:"),
-            SectionKind::FollowUp
-        );
+        use SectionKind::*;
+        let cases = [
+            ("Strong Answer:", StrongAnswer),
+            ("the senior signal", SeniorSignal),
+            ("TRAP ALERT", TrapAlert),
+            ("Follow-up:", FollowUp),
+            ("Follow-Up Question:", FollowUp),
+            ("  The   COMMON weak\tAnswers :", WeakAnswers),
+            ("The Trap Question Variant", TrapQuestionVariant),
+            // a letter whose lower case is ASCII (the Kelvin sign) reads as that letter
+            ("Wea\u{212A} answer", WeakAnswers),
+            ("Whiteboard Hint", Other),
+            ("The", Other),
+            ("the the senior signal", Other),
+            ("Senior", Other),
+            ("senior signal extra", Other),
+            ("a b c d e", Other),
+        ];
+        for (label, kind) in cases {
+            assert_eq!(SectionKind::of_label(label), kind, "{label:?}");
+        }
     }
 
     #[test]

@@ -195,12 +195,7 @@ pub async fn page(
     let Some((stamp, reviews)) = &read.page else {
         return Err(AppError::NotFound);
     };
-    let page = if view.is_plain(&chrome) {
-        kept_or_rendered(&state, conn, chrome, &me, id, (stamp, reviews)).await?
-    } else {
-        drop(conn);
-        render_page(&state, chrome, &me, id, view).await?
-    };
+    let page = page_at(&state, conn, chrome, &me, id, (stamp, reviews), view).await?;
     Ok(page.into_response())
 }
 
@@ -219,8 +214,8 @@ impl View {
     }
 }
 
-/// The review page built afresh from the database, for a view that is not kept: a rejected
-/// draft or an error to show, or edit mode.
+/// The review page built afresh from the database, after a grading route's write: a rejected
+/// draft or an error to show, or the page as it is now.
 pub(super) async fn render_page(
     state: &AppState,
     chrome: Chrome,
@@ -236,18 +231,25 @@ pub(super) async fn render_page(
     Ok(ReviewPage { chrome, rendered })
 }
 
-/// The plain review page at `stamp`, which `reviews` were read with: the body kept for it, or
-/// one rendered now and kept.
-async fn kept_or_rendered(
+/// The review page at `stamp`, which `reviews` were read with. A plain view is the body kept
+/// for that stamp, or one rendered now and kept; edit mode is rendered from the same read and
+/// not kept.
+async fn page_at(
     state: &AppState,
     mut conn: db::readers::Reader<'_>,
     chrome: Chrome,
     me: &User,
     id: i64,
     (stamp, reviews): (&PageStamp, &AttemptReviews),
+    view: View,
 ) -> Result<ReviewPage> {
-    let key = (id, me.id, chrome.csrf.clone());
-    if let Some(rendered) = state.review_pages.pages.get(&key, stamp) {
+    let key = view
+        .is_plain(&chrome)
+        .then(|| (id, me.id, chrome.csrf.clone()));
+    if let Some(rendered) = key
+        .as_ref()
+        .and_then(|key| state.review_pages.pages.get(key, stamp))
+    {
         return Ok(ReviewPage { chrome, rendered });
     }
     // the answers are read again only when the request or a name changed, not after a grade
@@ -264,16 +266,13 @@ async fn kept_or_rendered(
     let data = load::page_data(submitted, reviews.clone(), reader, stamp.blind_review());
     let pinned = pinned_of(state, &mut conn, data.attempt()).await?;
     drop(conn);
-    let plain = View {
-        draft: None,
-        error: None,
-        editing: false,
-    };
-    let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, plain)?);
-    state
-        .review_pages
-        .pages
-        .put(key, stamp.clone(), rendered.clone());
+    let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, view)?);
+    if let Some(key) = key {
+        state
+            .review_pages
+            .pages
+            .put(key, stamp.clone(), rendered.clone());
+    }
     Ok(ReviewPage { chrome, rendered })
 }
 
