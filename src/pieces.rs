@@ -54,25 +54,15 @@ impl Pieces {
         Ok(Self(pieces))
     }
 
-    /// The whole text as bytes in one buffer (for tests and callers that need one).
-    pub fn to_vec(&self) -> Vec<u8> {
-        self.0.concat()
-    }
-
     /// Bytes in all.
-    pub fn len(&self) -> usize {
+    fn byte_len(&self) -> usize {
         self.0.iter().map(Bytes::len).sum()
-    }
-
-    /// Whether there is no text at all.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// A response body sending the pieces in order, with their total length known up front.
     pub fn into_body(self) -> PiecesBody {
         PiecesBody {
-            remaining: self.len() as u64,
+            remaining: self.byte_len() as u64,
             pieces: self.0.into(),
         }
     }
@@ -127,14 +117,18 @@ mod tests {
         Pieces::from(Bytes::from_static(s.as_bytes()))
     }
 
+    fn joined(p: &Pieces) -> Vec<u8> {
+        p.0.concat()
+    }
+
     #[test]
     fn slots_are_filled_in_order_and_the_text_around_them_kept() {
         let page = format!("<main>{SLOT}<hr>{SLOT}</main>");
         let filled = Pieces::fill(page, vec![text("one"), text("two")]).unwrap();
-        assert_eq!(filled.to_vec(), b"<main>one<hr>two</main>");
-        assert_eq!(filled.len(), 23);
+        assert_eq!(joined(&filled), b"<main>one<hr>two</main>");
+        assert_eq!(filled.byte_len(), 23);
         let nested = Pieces::fill(format!("a{SLOT}c"), vec![filled]).unwrap();
-        assert_eq!(nested.to_vec(), b"a<main>one<hr>two</main>c");
+        assert_eq!(joined(&nested), b"a<main>one<hr>two</main>c");
     }
 
     #[test]
@@ -148,7 +142,7 @@ mod tests {
             Err(SlotMismatch { slots: 0, fills: 1 })
         );
         let plain = Pieces::fill("no slot".into(), Vec::new()).unwrap();
-        assert_eq!(plain.to_vec(), b"no slot");
+        assert_eq!(joined(&plain), b"no slot");
     }
 
     #[tokio::test]

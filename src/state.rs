@@ -33,38 +33,6 @@ const READERS: usize = 8;
 /// (`AppState::round_reads`, `AppState::review_reads`).
 const READS_BUDGET: usize = 8 * 1024 * 1024;
 
-/// What a kept round page read weighs: its text, and a little for the rest.
-fn round_read_weight(read: &AttemptWithAnswers) -> usize {
-    let owner = &read.owner;
-    let text: usize = read.answers.iter().map(|a| a.body.len() + 64).sum();
-    512 + text + owner.email.len() + owner.display_name.len() + owner.password_hash.len()
-}
-
-/// What a kept review page read weighs: its text, and a little for the rest.
-fn review_read_weight(read: &Arc<PageRead>) -> usize {
-    let Some((_, all)) = &read.page else {
-        return 512;
-    };
-    let reviews: usize = all
-        .reviews
-        .iter()
-        .map(|(r, rubric)| {
-            let rounds: usize = rubric
-                .rounds
-                .iter()
-                .map(|g| g.comment.len() + g.private_note.len() + 64)
-                .sum();
-            256 + r.reviewer_name.len() + r.reviewer_email.len() + r.summary.len() + rounds
-        })
-        .sum();
-    let comments: usize = all
-        .comments
-        .iter()
-        .map(|c| c.quote.len() + c.body.len() + 64)
-        .sum();
-    512 + reviews + comments
-}
-
 /// How often (in bytes of autosaves per account) the storage limit is checked: a tenth of the
 /// limit, between 64 KB and 4 MB.
 fn storage_check_every(limit: u64) -> u64 {
@@ -156,8 +124,10 @@ impl AppState {
         let options = db.connect_options();
         let watch = Arc::new(CommitWatch::new(options.get_filename()));
         Self(Arc::new(Inner {
-            round_reads: FreshCopies::new(watch.clone(), READS_BUDGET, round_read_weight),
-            review_reads: FreshCopies::new(watch, READS_BUDGET, review_read_weight),
+            round_reads: FreshCopies::new(watch.clone(), READS_BUDGET, AttemptWithAnswers::weight),
+            review_reads: FreshCopies::new(watch, READS_BUDGET, |read: &Arc<PageRead>| {
+                read.weight()
+            }),
             db: Readers::new(options, READERS),
             drafts: DraftWriter::start(
                 writer.clone(),

@@ -112,6 +112,16 @@ pub struct AttemptWithAnswers {
     pub live_session: Option<i64>,
 }
 
+impl AttemptWithAnswers {
+    /// About how many bytes this read holds (for `db::fresh_copies`' budget): its text, and a
+    /// little for the rest.
+    pub fn weight(&self) -> usize {
+        let owner = &self.owner;
+        let text: usize = self.answers.iter().map(|a| a.body.len() + 64).sum();
+        512 + text + owner.email.len() + owner.display_name.len() + owner.password_hash.len()
+    }
+}
+
 /// Starts a retry of one round of `of` (same gauntlet version and mode).
 pub async fn create_retry(
     conn: &mut SqliteConnection,

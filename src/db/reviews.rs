@@ -7,7 +7,7 @@ mod page;
 mod reports;
 
 pub use assignment::*;
-pub use page::{PageRead, PageStamp, page_read};
+pub use page::{AttemptReviews, PageRead, PageStamp, page_read};
 pub use reports::*;
 
 use crate::{
@@ -188,76 +188,6 @@ pub async fn rubric(db: impl SqliteExecutor<'_>, review: &Review) -> Result<Rubr
         review,
         rows.into_iter().map(RoundGrade::from).collect(),
     ))
-}
-
-/// One review and one of its rubric rounds, from a row naming the review's columns as
-/// [`page_read`] does (`review_id` is `None` in a row without a review). The text moves out.
-macro_rules! review_row {
-    ($r:expr) => {
-        $r.review_id.map(|id| {
-            let review = Review {
-                id,
-                attempt_id: $r.attempt_id,
-                reviewer_id: $r.reviewer_id,
-                reviewer_name: ::std::mem::take(&mut $r.reviewer_name),
-                reviewer_email: ::std::mem::take(&mut $r.reviewer_email),
-                recommendation: $r.recommendation.take(),
-                summary: ::std::mem::take(&mut $r.summary),
-                claimed_at: $r.claimed_at,
-                updated_at: $r.updated_at,
-                submitted_at: $r.submitted_at,
-            };
-            let round = $r.round_number.map(|round_number| RoundRow {
-                round_number,
-                level: $r.level,
-                fell_into_trap: $r.fell_into_trap.unwrap_or(false),
-                weak_answers: $r.weak_answers.take().unwrap_or_default(),
-                comment: $r.round_comment.take().unwrap_or_default(),
-                private_note: $r.private_note.take().unwrap_or_default(),
-            });
-            (review, round)
-        })
-    };
-}
-use review_row;
-
-/// Reviews with their rubrics from rows of one review and at most one round each, in review
-/// order (rows without a review are skipped).
-fn fold_reviews(
-    rows: impl Iterator<Item = Option<(Review, Option<RoundRow>)>>,
-) -> Vec<(Review, Rubric)> {
-    let mut out: Vec<(Review, Vec<RoundGrade>)> = Vec::new();
-    for (review, round) in rows.flatten() {
-        if out.last().is_none_or(|(r, _)| r.id != review.id) {
-            out.push((review, Vec::new()));
-        }
-        if let (Some(round), Some((_, rounds))) = (round, out.last_mut()) {
-            rounds.push(RoundGrade::from(round));
-        }
-    }
-    out.into_iter()
-        .map(|(review, rounds)| {
-            let rubric = rubric_of(&review, rounds);
-            (review, rubric)
-        })
-        .collect()
-}
-
-/// The comments of a statement's JSON column (see [`page_read`]); none without a row.
-fn comments_json(column: Option<&str>) -> Result<Vec<Comment>, sqlx::Error> {
-    column.map_or(Ok(Vec::new()), |json| {
-        serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
-    })
-}
-
-/// An attempt's reviews and the comments on them.
-#[derive(Debug, Clone, Default)]
-pub struct AttemptReviews {
-    /// Every review with its rubric, oldest claim first.
-    pub reviews: Vec<(Review, Rubric)>,
-    /// Every comment of those reviews, by round and place in the answer (callers keep the
-    /// ones the reader may see).
-    pub comments: Vec<Comment>,
 }
 
 /// Replaces the review's rubric (inside the caller's write transaction).

@@ -3,9 +3,10 @@
 
 use sqlx::SqliteExecutor;
 
-use super::{AttemptReviews, Review, RoundRow, comments_json, fold_reviews, review_row};
+use super::{Comment, Review, RoundRow, rubric_of};
 use crate::{
     db::users::{User, account_row},
+    grading::{RoundGrade, Rubric},
     role::Role,
 };
 
@@ -34,6 +35,16 @@ impl PageStamp {
     pub fn submitted_part(&self) -> (i64, i64) {
         (self.requested_at, self.users)
     }
+}
+
+/// An attempt's reviews and the comments on them.
+#[derive(Debug, Clone, Default)]
+pub struct AttemptReviews {
+    /// Every review with its rubric, oldest claim first.
+    pub reviews: Vec<(Review, Rubric)>,
+    /// Every comment of those reviews, by round and place in the answer (callers keep the
+    /// ones the reader may see).
+    pub comments: Vec<Comment>,
 }
 
 /// What one statement reads for the review page (see [`page_read`]).
@@ -111,10 +122,82 @@ pub async fn page_read(
     let Some(stamp) = stamp else {
         return Ok(Some(PageRead { reader, page: None }));
     };
-    let comments = comments_json(Some(first.comments.as_str()))?;
-    let reviews = fold_reviews(rows.into_iter().map(|mut r| review_row!(r)));
+    let comments: Vec<Comment> =
+        serde_json::from_str(&first.comments).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    // one row per review round (or one for a review without rounds); the text moves out
+    let reviews = fold_reviews(rows.into_iter().filter_map(|mut r| {
+        let review = Review {
+            id: r.review_id?,
+            attempt_id: r.attempt_id,
+            reviewer_id: r.reviewer_id,
+            reviewer_name: std::mem::take(&mut r.reviewer_name),
+            reviewer_email: std::mem::take(&mut r.reviewer_email),
+            recommendation: r.recommendation.take(),
+            summary: std::mem::take(&mut r.summary),
+            claimed_at: r.claimed_at,
+            updated_at: r.updated_at,
+            submitted_at: r.submitted_at,
+        };
+        let round = r.round_number.map(|round_number| RoundRow {
+            round_number,
+            level: r.level,
+            fell_into_trap: r.fell_into_trap.unwrap_or(false),
+            weak_answers: r.weak_answers.take().unwrap_or_default(),
+            comment: r.round_comment.take().unwrap_or_default(),
+            private_note: r.private_note.take().unwrap_or_default(),
+        });
+        Some((review, round))
+    }));
     Ok(Some(PageRead {
         reader,
         page: Some((stamp, AttemptReviews { reviews, comments })),
     }))
+}
+
+/// Reviews with their rubrics from rows of one review and at most one round each, in review
+/// order.
+fn fold_reviews(rows: impl Iterator<Item = (Review, Option<RoundRow>)>) -> Vec<(Review, Rubric)> {
+    let mut out: Vec<(Review, Vec<RoundGrade>)> = Vec::new();
+    for (review, round) in rows {
+        if out.last().is_none_or(|(r, _)| r.id != review.id) {
+            out.push((review, Vec::new()));
+        }
+        if let (Some(round), Some((_, rounds))) = (round, out.last_mut()) {
+            rounds.push(RoundGrade::from(round));
+        }
+    }
+    out.into_iter()
+        .map(|(review, rounds)| {
+            let rubric = rubric_of(&review, rounds);
+            (review, rubric)
+        })
+        .collect()
+}
+
+impl PageRead {
+    /// About how many bytes this read holds (for `db::fresh_copies`' budget): its text, and a
+    /// little for the rest.
+    pub fn weight(&self) -> usize {
+        let Some((_, all)) = &self.page else {
+            return 512;
+        };
+        let reviews: usize = all
+            .reviews
+            .iter()
+            .map(|(r, rubric)| {
+                let rounds: usize = rubric
+                    .rounds
+                    .iter()
+                    .map(|g| g.comment.len() + g.private_note.len() + 64)
+                    .sum();
+                256 + r.reviewer_name.len() + r.reviewer_email.len() + r.summary.len() + rounds
+            })
+            .sum();
+        let comments: usize = all
+            .comments
+            .iter()
+            .map(|c| c.quote.len() + c.body.len() + 64)
+            .sum();
+        512 + reviews + comments
+    }
 }
