@@ -83,20 +83,16 @@ pub(super) struct ReviewPage {
 
 impl IntoResponse for ReviewPage {
     fn into_response(self) -> Response {
-        let page = self
-            .render()
-            .map_err(|e| AppError::Internal(format!("review page: {e}")))
-            .and_then(|chrome| {
-                Pieces::fill(chrome, vec![self.rendered.body.clone()])
-                    .map_err(|e| AppError::Internal(format!("review page: {e}")))
-            });
+        let page = self.render().map_err(|e| e.to_string()).and_then(|chrome| {
+            Pieces::fill(chrome, vec![self.rendered.body.clone()]).map_err(|e| e.to_string())
+        });
         match page {
             Ok(page) => (
                 [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
                 Body::new(page.into_body()),
             )
                 .into_response(),
-            Err(e) => e.into_response(),
+            Err(e) => AppError::Internal(format!("review page: {e}")).into_response(),
         }
     }
 }
@@ -173,15 +169,15 @@ pub async fn page(
     Path(id): Path<i64>,
     Query(q): Query<PageQuery>,
 ) -> Result<Response> {
-    let mut conn = state.db.get().await?;
     let reader = account.user_id();
+    // a connection only when the read is not kept
     let read = async {
+        let mut conn = state.db.get().await?;
         let read = db::reviews::page_read(&mut *conn, id, reader).await?;
         Ok::<_, sqlx::Error>(read.map(Arc::new))
     };
     let Some(read) = state.review_reads.get_or_read((id, reader), read).await? else {
         // no account row: the check reads it again and ends the session
-        drop(conn);
         account.verify(&state).await?;
         return Err(AppError::NotFound);
     };
@@ -195,7 +191,7 @@ pub async fn page(
     let Some((stamp, reviews)) = &read.page else {
         return Err(AppError::NotFound);
     };
-    let page = page_at(&state, conn, chrome, &me, id, (stamp, reviews), view).await?;
+    let page = page_at(&state, chrome, &me, id, (stamp, reviews), view).await?;
     Ok(page.into_response())
 }
 
@@ -236,7 +232,6 @@ pub(super) async fn render_page(
 /// not kept.
 async fn page_at(
     state: &AppState,
-    mut conn: db::readers::Reader<'_>,
     chrome: Chrome,
     me: &User,
     id: i64,
@@ -252,6 +247,7 @@ async fn page_at(
     {
         return Ok(ReviewPage { chrome, rendered });
     }
+    let mut conn = state.db.get().await?;
     // the answers are read again only when the request or a name changed, not after a grade
     let part = stamp.submitted_part();
     let submitted = match state.review_pages.submitted.get(&id, &part) {
