@@ -1,6 +1,6 @@
 //! Reviews in the browser: an interviewer grading with the keyboard, the scorecard bar and
 //! its shortcuts (issue 13 point 11), and what a candidate reads of two reviews on the debrief,
-//! history and home at desktop and phone width.
+//! history and home at desktop and phone width; the review page without JavaScript.
 
 use gauntlet::auth::Role;
 
@@ -578,4 +578,42 @@ async fn the_review_autosave_retries_after_a_failed_save_and_sends_on_leave() {
     })
     .await;
     b.close().await;
+}
+
+/// Without JavaScript the review page (sent in pieces: the kept body and each round's block)
+/// still claims, shows all five rounds with their hints, saves a draft that comes back checked,
+/// and fits a phone.
+#[tokio::test]
+async fn without_javascript_an_interviewer_claims_grades_and_saves_a_draft() {
+    let app = https_app().await;
+    let candidate = app.create_user(Role::Candidate).await;
+    let interviewer = app.create_user(Role::Interviewer).await;
+    let b = https_browser(false).await;
+    let id = requested_seed(&b, &app, &candidate).await;
+
+    sign_in(&b, &app, &interviewer).await;
+    b.goto(&app.url(&format!("/reviews/{id}"))).await;
+    b.click("form[action$='/claim'] button[type=submit]").await;
+    b.wait_for_text("Level for round 1").await;
+    let html = b.html().await;
+    assert_eq!(html.matches("data-round-card=").count(), 5);
+    assert!(!html.contains(gauntlet::pieces::SLOT));
+    b.click("input[name=level_1][value='3']").await;
+    b.click("button[data-save-draft]").await;
+    b.wait_for_text("Level for round 1").await;
+    assert_eq!(review_levels(&app).await.first(), Some(&3));
+    let checked = b
+        .client
+        .find(fantoccini::Locator::Css("input[name=level_1][value='3']"))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(checked.as_deref(), Some("true"), "the saved level shows");
+    b.shot("review-nojs-1280").await;
+    b.phone(true).await;
+    assert!(!b.overflows().await, "the review page fits a phone");
+    b.shot("review-nojs-390").await;
+    b.phone(false).await;
 }
