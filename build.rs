@@ -5,6 +5,8 @@ use std::{env, fs, path::Path};
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
     println!("cargo:rerun-if-changed=content");
+    // askama reads it when deriving every template, but cargo does not know that
+    println!("cargo:rerun-if-changed=askama.toml");
     let root = env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let content = Path::new(&root).join("content");
     let mut files: Vec<_> = fs::read_dir(&content)
