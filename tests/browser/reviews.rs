@@ -600,8 +600,14 @@ async fn without_javascript_an_interviewer_claims_grades_and_saves_a_draft() {
     assert!(!html.contains(gauntlet::pieces::SLOT));
     b.click("input[name=level_1][value='3']").await;
     b.click("button[data-save-draft]").await;
+    // the page clicked on still shows the text and the checked radio: wait for the saved
+    // level, then load the page afresh so that what is checked comes from the server
+    wait_until("the draft saved", || async {
+        review_levels(&app).await.first() == Some(&3)
+    })
+    .await;
+    b.goto(&app.url(&format!("/reviews/{id}"))).await;
     b.wait_for_text("Level for round 1").await;
-    assert_eq!(review_levels(&app).await.first(), Some(&3));
     let checked = b
         .client
         .find(fantoccini::Locator::Css("input[name=level_1][value='3']"))
