@@ -4,7 +4,7 @@
 use gauntlet::auth::Role;
 
 use crate::checks::axe_violations;
-use crate::{https_app, https_browser, sign_in, wait_until};
+use crate::{https_app, https_browser, js, sign_in, wait_until};
 
 /// A one-round gauntlet for the authoring test; `prompt` is the interviewer's question.
 fn authored(prompt: &str) -> String {
@@ -78,6 +78,22 @@ async fn t98_an_author_writes_sees_errors_fixes_previews_publishes_and_revises_w
     assert!(preview.contains("The error budget alert fired. What do you check first?"));
     assert!(preview.to_lowercase().contains("the interviewer sees"));
     assert_eq!(b.text("[data-check-errors]").await, "");
+    // the preview lists the key points the alignment looks for: nothing is covered or missed
+    // yet, so no item carries the ✓ / ✗ that the debrief and review page draw
+    let marks = js(
+        &b,
+        "return Array.from(document.querySelectorAll('[data-preview] .points li, [data-preview] .term'))\
+           .map(function (e) { return getComputedStyle(e, '::before').content; })",
+    )
+    .await;
+    let marks = marks.as_array().expect("an array");
+    assert!(!marks.is_empty(), "the preview lists key points");
+    assert!(marks.iter().all(|m| m == "none"), "{marks:?}");
+    b.shot("author-preview-1280").await;
+    b.phone(true).await;
+    assert!(!b.overflows().await, "the editor and its preview fit a phone");
+    b.shot("author-preview-390").await;
+    b.phone(false).await;
     axe.extend(axe_violations(&b).await);
 
     b.click("button[formaction$='/publish']").await;
