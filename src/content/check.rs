@@ -62,7 +62,8 @@ impl CheckReport {
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
+/// `n` and `word`, plural unless `n` is 1 ("1 round", "2 rounds"); `word` takes an "s".
+pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
     } else {

@@ -91,7 +91,10 @@ async fn t98_an_author_writes_sees_errors_fixes_previews_publishes_and_revises_w
     assert!(marks.iter().all(|m| m == "none"), "{marks:?}");
     b.shot("author-preview-1280").await;
     b.phone(true).await;
-    assert!(!b.overflows().await, "the editor and its preview fit a phone");
+    assert!(
+        !b.overflows().await,
+        "the editor and its preview fit a phone"
+    );
     b.shot("author-preview-390").await;
     b.phone(false).await;
     axe.extend(axe_violations(&b).await);

@@ -12,7 +12,7 @@ use crate::web::{
 };
 use crate::{
     align::{LibraryStats, PointKind, RoundGuide},
-    content::{ContentError, Gauntlet, SectionKind, markdown_to_html},
+    content::{ContentError, Gauntlet, SectionKind, check::plural, markdown_to_html},
 };
 
 /// One round of the preview: the candidate's side and the interviewer's side.
@@ -101,19 +101,49 @@ pub(super) fn check_source(slug: &str, source: &str, stats: &LibraryStats) -> Re
         Ok(g) => Ok(Checked {
             errors: Vec::new(),
             summary: format!(
-                "No errors: {} rounds. This is what candidates and interviewers will see.",
-                g.rounds.len()
+                "No errors: {}. This is what candidates and interviewers will see.",
+                plural(g.rounds.len(), "round")
             ),
             preview: Some(Preview::of(&g, stats).html()?),
         }),
         Err(errors) => Ok(Checked {
             summary: format!(
-                "{} {} to fix before publishing.",
-                errors.len(),
-                if errors.len() == 1 { "error" } else { "errors" }
+                "{} to fix before publishing.",
+                plural(errors.len(), "error")
             ),
             errors,
             preview: None,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(source: &str) -> String {
+        match check_source("g", source, &LibraryStats::default()) {
+            Ok(checked) => checked.summary,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn the_verdict_counts_rounds_and_errors_in_the_singular_and_the_plural() {
+        let one = include_str!("../../../tests/fixtures/content/valid/code-and-markup.md");
+        let two = include_str!("../../../tests/fixtures/content/valid/minimal.md");
+        assert!(
+            summary(one).starts_with("No errors: 1 round. "),
+            "{}",
+            summary(one)
+        );
+        assert!(
+            summary(two).starts_with("No errors: 2 rounds. "),
+            "{}",
+            summary(two)
+        );
+        assert_eq!(summary(""), "1 error to fix before publishing.");
+        let broken = two.replacen("## Round 1", "## Round one", 1);
+        assert_eq!(summary(&broken), "2 errors to fix before publishing.");
     }
 }
