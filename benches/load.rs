@@ -396,6 +396,9 @@ async fn main() {
         "durable autosaves vs bare SQLite commits (WAL, FULL), 32 clients: {}",
         ratio_summary(&rates, "saves/commits per s")
     );
+    if env("ONLY", "") == "autosaves" {
+        return;
+    }
 
     // 3. pages against a trivial route
     let (client, id, _) = &vus[0];

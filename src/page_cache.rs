@@ -65,6 +65,11 @@ const PAGES: usize = 64;
 /// Rendered round blocks kept (about 12 KB each).
 const ROUNDS: usize = 320;
 
+/// Rendered grading parts of rounds kept (about 2 KB each, more with a replay). Apart from the
+/// blocks, so that the new part every grading save renders never pushes out a block, which
+/// costs an alignment to render again.
+const FORMS: usize = 320;
+
 /// Fixed parts of review pages kept (an attempt's answers and kept texts, tens of KB each).
 const SUBMITTED: usize = 64;
 
@@ -75,6 +80,8 @@ pub struct ReviewCache {
     pub pages: PageCache<(i64, i64, String), PageStamp, Rendered>,
     /// Round blocks by [`RoundKey`].
     pub rounds: PageCache<[u8; 32], (), Bytes>,
+    /// Rounds' grading parts by [`RoundKey`].
+    pub forms: PageCache<[u8; 32], (), Bytes>,
     /// Each attempt's fixed part ([`SubmittedWork`]), by attempt, with the part of
     /// the page stamp it depends on.
     pub submitted: PageCache<i64, (i64, i64), SubmittedWork>,
@@ -85,6 +92,7 @@ impl Default for ReviewCache {
         Self {
             pages: PageCache::new(PAGES),
             rounds: PageCache::new(ROUNDS),
+            forms: PageCache::new(FORMS),
             submitted: PageCache::new(SUBMITTED),
         }
     }

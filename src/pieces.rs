@@ -1,6 +1,7 @@
 //! A page as a list of shared pieces: text rendered for this response, with kept renderings
 //! (a review page's body, its round blocks) placed in it by reference instead of copied, and
-//! the body that sends them in order with their total length.
+//! the body that sends them in order with their total length. Short pieces are copied together
+//! so that a page goes out in few buffers.
 //!
 //! A template marks where a kept piece goes with [`SLOT`]. The marker starts with `<`, which
 //! escaped text never contains, so only the template itself can write it.
@@ -12,7 +13,7 @@ use std::{
     task::{Context, Poll},
 };
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http_body::{Frame, SizeHint};
 
 /// Where a template places a kept piece (a constant, written with the `safe` filter).
@@ -42,16 +43,15 @@ impl Pieces {
             });
         }
         let text = Bytes::from(rendered);
-        let mut pieces = Vec::with_capacity(2 * at.len() + 1);
+        let mut pieces = Joined::default();
         let mut start = 0;
         for (slot, fill) in at.into_iter().zip(fills) {
             pieces.push(text.slice(start..slot));
-            pieces.extend(fill.0);
+            fill.0.into_iter().for_each(|p| pieces.push(p));
             start = slot + SLOT.len();
         }
         pieces.push(text.slice(start..));
-        pieces.retain(|p| !p.is_empty());
-        Ok(Self(pieces))
+        Ok(pieces.finish())
     }
 
     /// Bytes in all.
@@ -65,6 +65,41 @@ impl Pieces {
             remaining: self.byte_len() as u64,
             pieces: self.0.into(),
         }
+    }
+}
+
+/// Pieces shorter than this are copied together with their short neighbours rather than sent
+/// as buffers of their own: hyper writes at most 16 buffers at once, and a response in more
+/// than one write costs another system call and another segment. Longer pieces (the kept
+/// round blocks) still go by reference.
+const COPY_UNDER: usize = 4096;
+
+/// [`Pieces`] being put together: long pieces by reference, runs of short ones copied into one.
+#[derive(Default)]
+struct Joined {
+    pieces: Vec<Bytes>,
+    run: BytesMut,
+}
+
+impl Joined {
+    fn push(&mut self, piece: Bytes) {
+        if piece.len() >= COPY_UNDER {
+            self.end_run();
+            self.pieces.push(piece);
+        } else {
+            self.run.extend_from_slice(&piece);
+        }
+    }
+
+    fn end_run(&mut self) {
+        if !self.run.is_empty() {
+            self.pieces.push(self.run.split().freeze());
+        }
+    }
+
+    fn finish(mut self) -> Pieces {
+        self.end_run();
+        Pieces(self.pieces)
     }
 }
 
@@ -129,6 +164,22 @@ mod tests {
         assert_eq!(filled.byte_len(), 23);
         let nested = Pieces::fill(format!("a{SLOT}c"), vec![filled]).unwrap();
         assert_eq!(joined(&nested), b"a<main>one<hr>two</main>c");
+    }
+
+    #[test]
+    fn short_pieces_are_joined_and_long_ones_sent_by_reference() {
+        let long = Bytes::from(vec![b'x'; COPY_UNDER]);
+        let page = format!("<a>{SLOT}<b>{SLOT}<c>{SLOT}{SLOT}<d>");
+        let fills = vec![text("1"), Pieces::from(long.clone()), text("2"), text("3")];
+        let filled = Pieces::fill(page, fills).unwrap();
+        assert_eq!(filled.0.len(), 3, "short run, the long piece, short run");
+        assert_eq!(&filled.0[0][..], b"<a>1<b>");
+        assert_eq!(filled.0[1].as_ptr(), long.as_ptr(), "not copied");
+        assert_eq!(&filled.0[2][..], b"<c>23<d>");
+        let mut expected = b"<a>1<b>".to_vec();
+        expected.extend_from_slice(&long);
+        expected.extend_from_slice(b"<c>23<d>");
+        assert_eq!(joined(&filled), expected);
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub mod cache;
 mod grade;
 mod load;
 mod page;
+mod round_form;
 
 pub use cache::ReviewCache;
 pub use grade::{MAX_COMMENT_CHARS, add_comment, delete_comment, save, submit};

@@ -10,6 +10,9 @@
 //!   pinned version, the answers, the visible comments, the reader's token), so they need no
 //!   stamp: after a grading save the page is rebuilt around the same round blocks, and the
 //!   hints of an answer are rendered once.
+//! - **Rendered grading parts** (`forms`), each round's replay, rubric fields and comment form,
+//!   keyed the same way by everything they show (`round_form`): a grading save renders again
+//!   only the rounds whose grade it moved.
 //! - **The page's read** (`AppState::review_reads`, outside this cache): the reader's account,
 //!   the stamp and the reviews, served again only while nothing at all has been committed to
 //!   the database (`db::fresh_copies`), so it needs no trigger of its own.
@@ -23,6 +26,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use crate::page_cache::PageCache;
 pub use crate::page_cache::{Rendered, ReviewCache};
 
 /// How a table's changes reach a kept review page.
@@ -63,14 +67,31 @@ impl ReviewCache {
         key: RoundKey,
         render: impl FnOnce() -> Result<String, E>,
     ) -> Result<Bytes, E> {
-        let key = key.finish();
-        if let Some(block) = self.rounds.get(&key, &()) {
-            return Ok(Bytes::clone(&block));
-        }
-        let block = Bytes::from(render()?);
-        self.rounds.put(key, (), Arc::new(block.clone()));
-        Ok(block)
+        kept_or_rendered(&self.rounds, key, render)
     }
+
+    /// The round's grading part rendered for `key`, or `render`'s result (then kept).
+    pub fn form<E>(
+        &self,
+        key: RoundKey,
+        render: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Bytes, E> {
+        kept_or_rendered(&self.forms, key, render)
+    }
+}
+
+fn kept_or_rendered<E>(
+    cache: &PageCache<[u8; 32], (), Bytes>,
+    key: RoundKey,
+    render: impl FnOnce() -> Result<String, E>,
+) -> Result<Bytes, E> {
+    let key = key.finish();
+    if let Some(piece) = cache.get(&key, &()) {
+        return Ok(Bytes::clone(&piece));
+    }
+    let piece = Bytes::from(render()?);
+    cache.put(key, (), Arc::new(piece.clone()));
+    Ok(piece)
 }
 
 /// A hash of everything one round's block shows; fields are written with their lengths, so

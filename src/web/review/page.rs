@@ -15,54 +15,39 @@ use serde::Deserialize;
 use super::{
     cache::RoundKey,
     load::{self, PageData},
-    pinned_of,
+    pinned_of, round_form,
 };
 use crate::{
     clock,
     content_store::Pinned,
     db::{
         self,
-        attempts::KeptText,
         reviews::{AttemptReviews, Comment, PageStamp, Review},
         users::User,
     },
     grading::{Recommendation, Rubric, rubric::RoundGrade, visibility::Reader},
     pieces::Pieces,
-    practice::{Part, replay},
+    practice::Part,
     state::AppState,
     web::{
         error::{AppError, Result},
         extract::SessionAccount,
         layout::Chrome,
         review::cache::Rendered,
-        round_view::{self, CommentInput, LEVELS, RoundHead, RoundView},
+        round_view::{self, CommentInput, RoundView},
     },
 };
 
-/// One round of the review page: its head, its rendered block (answer, hints, guidance) and
-/// this reviewer's grade.
-pub struct ReviewRound {
-    pub v: RoundHead,
-    /// `components/round_body.html` rendered (escaped HTML), shared while its inputs are equal;
-    /// placed in the page by reference (the template's slot), not copied.
+/// One round of the review page: its name and two pieces placed by reference (the template's
+/// slots), each shared while its inputs are equal.
+pub struct ReviewRound<'a> {
+    pub number: u32,
+    pub name: &'a str,
+    pub skill: Option<&'a str>,
+    /// `components/round_body.html` rendered (answer, hints, guidance).
     pub block: Bytes,
-    pub grade: RoundGrade,
-    pub others: Vec<(String, u8)>,
-    /// Other reviewers' private notes on this round: (reviewer, note).
-    pub private_notes: Vec<(String, String)>,
-    /// How the answer was written, one frame per kept text (empty when saved only once).
-    pub replay: Vec<ReplayFrame>,
-}
-
-/// One step of an answer's replay slider.
-pub struct ReplayFrame {
-    /// When the text was saved, as the page shows it ("earlier" for the oldest kept text).
-    pub label: String,
-    /// Unix seconds, for the reader's local time (0 when unknown).
-    pub at: i64,
-    pub body: String,
-    /// "paused 3 min" when the writer stopped before this text, else empty.
-    pub pause: String,
+    /// The round's grading part ([`round_form`]).
+    pub form: Bytes,
 }
 
 /// Another reviewer's final review, shown once mine is submitted.
@@ -113,30 +98,12 @@ struct ReviewBody<'a> {
     editing: bool,
     /// A submitted review shown read-only (not in edit mode).
     locked: bool,
-    rounds: Vec<ReviewRound>,
+    rounds: Vec<ReviewRound<'a>>,
     recommendation: String,
     summary: String,
     others: Vec<OtherReview>,
-    levels: [(i64, &'static str, &'static str); 4],
     recommendations: [Recommendation; 4],
     error: Option<String>,
-}
-
-impl ReviewBody<'_> {
-    /// Whether weak answer `index0` (0-based) is flagged for round `r`.
-    fn weak_checked(&self, r: &ReviewRound, index0: &usize) -> bool {
-        u32::try_from(index0 + 1).is_ok_and(|k| r.grade.weak_answers.contains(&k))
-    }
-
-    /// The short text of round `r`'s weak answer `index0` (0-based), for its flag's label.
-    fn weak_label<'r>(&self, r: &'r ReviewRound, index0: &usize) -> &'r str {
-        r.v.weak_labels.get(*index0).map_or("", String::as_str)
-    }
-
-    /// Whether level `n` is the chosen level of round `r`.
-    fn level_checked(&self, r: &ReviewRound, n: &i64) -> bool {
-        r.grade.level.map(i64::from) == Some(*n)
-    }
 }
 
 /// One round's block: the part of the page shared with the debrief.
@@ -291,6 +258,7 @@ fn render_body(
         .copied()
         .filter(|(r, _)| !reader.wrote(r.state()))
         .collect();
+    let editing = view.editing && mine_final;
     let ctx = Ctx {
         state,
         pinned,
@@ -298,10 +266,19 @@ fn render_body(
         chrome,
         me,
     };
+    let form = round_form::FormContext {
+        pinned,
+        attempt_id: data.attempt().id,
+        csrf: &chrome.csrf,
+        claimed: mine.is_some(),
+        locked: mine_final && !editing,
+        editing,
+        others: &others,
+        kept: &data.submitted.kept,
+    };
     let rounds = (0..pinned.gauntlet.rounds.len())
-        .map(|i| review_round(&ctx, i, my_rubric.as_ref(), &others))
+        .map(|i| review_round(&ctx, &form, i, my_rubric.as_ref()))
         .collect::<Result<Vec<_>>>()?;
-    let editing = view.editing && mine_final;
     let body = ReviewBody {
         chrome,
         attempt_id: data.attempt().id,
@@ -322,14 +299,17 @@ fn render_body(
             .unwrap_or_default(),
         summary: my_rubric.map(|r| r.summary).unwrap_or_default(),
         others: other_reviews(&others),
-        levels: LEVELS,
         recommendations: Recommendation::ALL,
         error: view.error,
     };
     let text = body
         .render()
         .map_err(|e| AppError::Internal(format!("review page: {e}")))?;
-    let blocks = body.rounds.iter().map(|r| r.block.clone().into()).collect();
+    let blocks = body
+        .rounds
+        .iter()
+        .flat_map(|r| [r.block.clone().into(), r.form.clone().into()])
+        .collect();
     Ok(Rendered {
         body: Pieces::fill(text, blocks)
             .map_err(|e| AppError::Internal(format!("review page: {e}")))?,
@@ -376,46 +356,26 @@ struct Ctx<'a> {
     me: &'a User,
 }
 
-/// Round `index` of the review page: its block (from the cache when its inputs were rendered
-/// before), the reader's grade, and what the other visible reviews say of it.
-fn review_round(
-    ctx: &Ctx<'_>,
+/// Round `index` of the review page: its block and its grading part, each from the cache when
+/// its inputs were rendered before.
+fn review_round<'a>(
+    ctx: &Ctx<'a>,
+    form: &round_form::FormContext<'_>,
     index: usize,
     my_rubric: Option<&Rubric>,
-    others: &[&(Review, Rubric)],
-) -> Result<ReviewRound> {
-    let head = round_view::head(ctx.pinned, index);
-    let n = head.number;
-    let grade = my_rubric
-        .and_then(|rb| rb.round(n).cloned())
-        .unwrap_or_else(|| RoundGrade::empty(n));
-    let levels = others
-        .iter()
-        .filter_map(|(r, rb)| {
-            rb.round(n)
-                .and_then(|g| g.level)
-                .map(|l| (r.reviewer_name.clone(), l))
-        })
-        .collect();
-    let private_notes = others
-        .iter()
-        .filter_map(|(r, rb)| {
-            rb.round(n)
-                .filter(|g| !g.private_note.is_empty())
-                .map(|g| (r.reviewer_name.clone(), g.private_note.clone()))
-        })
-        .collect();
+) -> Result<ReviewRound<'a>> {
+    let g = &ctx.pinned.gauntlet;
+    let round = &g.rounds[index];
+    let n = round.number;
+    let empty = RoundGrade::empty(n);
+    let grade = my_rubric.and_then(|rb| rb.round(n)).unwrap_or(&empty);
     let main = answer(ctx.data, n, Part::Main);
-    let replay = main
-        .map(|a| replay_frames(&ctx.data.submitted.kept, a.id, &a.body, a.updated_at))
-        .unwrap_or_default();
     Ok(ReviewRound {
+        number: n,
+        name: &round.name,
+        skill: g.skill_for(n),
         block: round_block(ctx, index)?,
-        v: head,
-        grade,
-        others: levels,
-        private_notes,
-        replay,
+        form: round_form::render(&ctx.state.review_pages, form, index, main, grade)?,
     })
 }
 
@@ -501,28 +461,4 @@ fn round_key(
             .number(i64::from(*mine));
     }
     key
-}
-
-/// The replay frames of one answer from its kept texts.
-fn replay_frames(kept: &[KeptText], answer: i64, body: &str, updated_at: i64) -> Vec<ReplayFrame> {
-    let texts: Vec<(i64, String)> = kept
-        .iter()
-        .filter(|k| k.answer_id == answer)
-        .map(|k| (k.saved_at, k.body.clone()))
-        .collect();
-    if texts.is_empty() {
-        return Vec::new();
-    }
-    replay::frames(&texts, body, updated_at)
-        .into_iter()
-        .map(|f| ReplayFrame {
-            label: f.at.map_or_else(|| "earlier".into(), clock::format_time),
-            at: f.at.unwrap_or(0),
-            body: f.body,
-            pause: f
-                .pause_before
-                .map(|s| format!("paused {} min", (s + 30) / 60))
-                .unwrap_or_default(),
-        })
-        .collect()
 }
