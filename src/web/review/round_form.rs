@@ -297,7 +297,7 @@ mod tests {
         let again = form(&ctx("tok1", false, &refs_a), trap_round, &grade);
         assert_eq!(plain, again, "kept");
 
-        let mut changed = |grade: &RoundGrade, wanted: &str| {
+        let changed = |grade: &RoundGrade, wanted: &str| {
             let page = form(&ctx("tok1", false, &refs_a), trap_round, grade);
             assert!(page.contains(wanted), "{wanted} in {page}");
         };
