@@ -385,6 +385,8 @@ mod tests {
     /// the same answer after it, in order; drafts that do not apply change nothing.
     #[tokio::test]
     async fn a_batch_saves_each_answer_in_order_and_skips_what_does_not_apply() {
+        // a text that JSON escapes, stored exactly as typed
+        const TRICKY: &str = "follow-up: \"quoted\", a\\b, ünïcødé 🚀\n\tindented";
         let (_dir, pool) = two_attempts().await;
         let d = |attempt_id, user_id, part, base_version, body: &str| {
             job(attempt_id, (user_id, 0), part, base_version, body)
@@ -393,7 +395,7 @@ mod tests {
             d(1, 1, "main", 0, "first"),
             d(1, 1, "main", 1, "second, after the first"),
             d(1, 1, "main", 1, "third, from a stale tab"),
-            d(1, 1, "follow_up", 0, "follow-up"),
+            d(1, 1, "follow_up", 0, TRICKY),
             d(2, 1, "main", 0, "not user 1's attempt"),
             d(2, 2, "main", 5, "a version that never was"),
         ];
@@ -416,7 +418,7 @@ mod tests {
         assert_eq!(
             rows,
             [
-                (1, "follow_up".into(), "follow-up".into(), 1),
+                (1, "follow_up".into(), TRICKY.into(), 1),
                 (1, "main".into(), "second, after the first".into(), 2),
                 (2, "main".into(), String::new(), 0),
             ]
