@@ -1,7 +1,7 @@
 //! A page as a list of shared pieces: text rendered for this response, with kept renderings
 //! (a review page's body, its round blocks) placed in it by reference instead of copied, and
-//! the body that sends them in order with their total length. Short pieces are copied together
-//! so that a page goes out in few buffers.
+//! the body that sends them in order with their total length. A rendering kept for many
+//! responses can have its short pieces copied together once, so that it goes out in few buffers.
 //!
 //! A template marks where a kept piece goes with [`SLOT`]. The marker starts with `<`, which
 //! escaped text never contains, so only the template itself can write it.
@@ -35,6 +35,21 @@ impl Pieces {
     /// `rendered` with its slots filled, in order, by `fills`: the text between the slots is
     /// cut out of `rendered` without copying, and each fill goes in as it is.
     pub fn fill(rendered: String, fills: Vec<Pieces>) -> Result<Self, SlotMismatch> {
+        Self::filled(rendered, fills, Joined::by_reference())
+    }
+
+    /// Like [`fill`](Self::fill), but runs of pieces shorter than [`COPY_UNDER`] are copied
+    /// into one, so the result has few pieces: for a rendering that is kept and sent many
+    /// times, which then pays the copy once.
+    pub fn fill_compact(rendered: String, fills: Vec<Pieces>) -> Result<Self, SlotMismatch> {
+        Self::filled(rendered, fills, Joined::compact())
+    }
+
+    fn filled(
+        rendered: String,
+        fills: Vec<Pieces>,
+        mut pieces: Joined,
+    ) -> Result<Self, SlotMismatch> {
         let at: Vec<usize> = memchr::memmem::find_iter(rendered.as_bytes(), SLOT).collect();
         if at.len() != fills.len() {
             return Err(SlotMismatch {
@@ -43,7 +58,6 @@ impl Pieces {
             });
         }
         let text = Bytes::from(rendered);
-        let mut pieces = Joined::default();
         let mut start = 0;
         for (slot, fill) in at.into_iter().zip(fills) {
             pieces.push(text.slice(start..slot));
@@ -68,22 +82,40 @@ impl Pieces {
     }
 }
 
-/// Pieces shorter than this are copied together with their short neighbours rather than sent
-/// as buffers of their own: hyper writes at most 16 buffers at once, and a response in more
-/// than one write costs another system call and another segment. Longer pieces (the kept
-/// round blocks) still go by reference.
+/// In [`Pieces::fill_compact`], pieces shorter than this are copied together with their short
+/// neighbours rather than kept as buffers of their own: hyper writes at most 16 buffers at
+/// once, and a response in more than one write costs another system call and segment. Longer
+/// pieces (the kept round blocks) still go by reference.
 const COPY_UNDER: usize = 4096;
 
-/// [`Pieces`] being put together: long pieces by reference, runs of short ones copied into one.
-#[derive(Default)]
+/// [`Pieces`] being put together: long pieces by reference, and (when compacting) runs of
+/// short ones copied into one.
 struct Joined {
     pieces: Vec<Bytes>,
     run: BytesMut,
+    copy_under: usize,
 }
 
 impl Joined {
+    fn by_reference() -> Self {
+        Self::copying_under(1)
+    }
+
+    fn compact() -> Self {
+        Self::copying_under(COPY_UNDER)
+    }
+
+    /// Copies only pieces shorter than `copy_under` (1: only empty ones, which vanish).
+    fn copying_under(copy_under: usize) -> Self {
+        Self {
+            pieces: Vec::new(),
+            run: BytesMut::new(),
+            copy_under,
+        }
+    }
+
     fn push(&mut self, piece: Bytes) {
-        if piece.len() >= COPY_UNDER {
+        if piece.len() >= self.copy_under {
             self.end_run();
             self.pieces.push(piece);
         } else {
@@ -167,12 +199,15 @@ mod tests {
     }
 
     #[test]
-    fn short_pieces_are_joined_and_long_ones_sent_by_reference() {
+    fn compacting_joins_short_pieces_and_keeps_long_ones_by_reference() {
         let long = Bytes::from(vec![b'x'; COPY_UNDER]);
         let page = format!("<a>{SLOT}<b>{SLOT}<c>{SLOT}{SLOT}<d>");
         let fills = vec![text("1"), Pieces::from(long.clone()), text("2"), text("3")];
-        let filled = Pieces::fill(page, fills).unwrap();
+        let plain = Pieces::fill(page.clone(), fills.clone()).unwrap();
+        assert_eq!(plain.0.len(), 8, "every non-empty piece by reference");
+        let filled = Pieces::fill_compact(page, fills).unwrap();
         assert_eq!(filled.0.len(), 3, "short run, the long piece, short run");
+        assert_eq!(joined(&plain), joined(&filled));
         assert_eq!(&filled.0[0][..], b"<a>1<b>");
         assert_eq!(filled.0[1].as_ptr(), long.as_ptr(), "not copied");
         assert_eq!(&filled.0[2][..], b"<c>23<d>");

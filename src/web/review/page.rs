@@ -311,7 +311,7 @@ fn render_body(
         .flat_map(|r| [r.block.clone().into(), r.form.clone().into()])
         .collect();
     Ok(Rendered {
-        body: Pieces::fill(text, blocks)
+        body: Pieces::fill_compact(text, blocks)
             .map_err(|e| AppError::Internal(format!("review page: {e}")))?,
         title: body.title,
     })
