@@ -1,8 +1,8 @@
 //! One round's grading part of the review page: the replay of how its answer was written, the
 //! reader's rubric fields with what the other visible reviews say of the round, and the form
-//! for a comment on a passage. Rendered once per set of inputs and kept like the round blocks
-//! (`ReviewCache::round`): after a grading save only the rounds whose grade moved are rendered
-//! again.
+//! for a comment on a passage. Rendered once per set of inputs and kept like the round blocks,
+//! in a cache of its own (`ReviewCache::form`): after a grading save only the rounds whose
+//! grade moved are rendered again.
 
 use askama::Template;
 use bytes::Bytes;
@@ -98,8 +98,8 @@ fn others_on<'a>(others: &[&'a (Review, Rubric)], number: u32) -> OthersOnRound<
     }
 }
 
-/// A hash of everything the grading part shows. The replay is named by its answer's id and
-/// version: the kept texts of a submitted answer cannot change (`cache::Kept::Fixed`), and its
+/// A hash of everything the grading part shows. The replay is named by its answer's id,
+/// version and save time: the kept texts of a submitted answer cannot change (`cache::Kept::Fixed`), and its
 /// version moved with every save that kept one.
 fn key(
     ctx: &FormContext<'_>,
