@@ -197,15 +197,41 @@ async fn throughput(
     views(base, client, path, conns, secs, None).await
 }
 
-/// GETs of `path` per second over `conns` connections for `secs` seconds; with `outside`, the
-/// review page stamp is moved through that pool before each GET.
+/// What another connection commits before each GET of a page (see [`first_view_rate`]).
+#[derive(Clone, Copy)]
+enum Change {
+    /// A commit that moves the review page stamp (the settings' change counter, as a grading
+    /// save moves the attempt's): the page must be read again and its body built again.
+    Stamp,
+    /// A commit to a row the page never reads (a counter of the bench's own): the server's
+    /// kept read is stale and the statement runs again after another connection's commit, but
+    /// the stamp it finds is the same, so the kept body is served. The difference between this
+    /// and [`Change::Stamp`] is what building the body costs; between this and an unchanged
+    /// view, what the statement costs.
+    Elsewhere,
+}
+
+impl Change {
+    fn statement(self) -> &'static str {
+        match self {
+            Change::Stamp => "update change_counters set n = n + 1 where name = 'settings'",
+            Change::Elsewhere => {
+                "insert into change_counters (name, n) values ('bench', 1)
+                 on conflict (name) do update set n = n + 1"
+            }
+        }
+    }
+}
+
+/// GETs of `path` per second over `conns` connections for `secs` seconds; with `outside`, that
+/// pool commits its [`Change`] before each GET.
 async fn views(
     base: &str,
     client: &reqwest::Client,
     path: &str,
     conns: usize,
     secs: u64,
-    outside: Option<sqlx::SqlitePool>,
+    outside: Option<(sqlx::SqlitePool, Change)>,
 ) -> f64 {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -215,11 +241,8 @@ async fn views(
             let outside = outside.clone();
             tokio::spawn(async move {
                 while Instant::now() < deadline {
-                    if let Some(db) = &outside {
-                        sqlx::query("update change_counters set n = n + 1 where name = 'settings'")
-                            .execute(db)
-                            .await
-                            .unwrap();
+                    if let Some((db, change)) = &outside {
+                        sqlx::query(change.statement()).execute(db).await.unwrap();
                     }
                     let r = client.get(&url).send().await.unwrap();
                     assert!(r.status().is_success(), "{url}: {}", r.status());
@@ -379,8 +402,10 @@ async fn main() {
         lat.last().copied().unwrap_or_default()
     );
 
-    if env("ONLY", "") == "first-views" {
-        return first_views_only(&base).await;
+    match env("ONLY", "").as_str() {
+        "first-views" => return first_views_only(&base).await,
+        "first-view-parts" => return first_view_parts(&base, &vus[0].0).await,
+        _ => {}
     }
 
     // 2. durable autosave throughput against a bare commit loop: alternating pairs (autosaves
@@ -402,18 +427,7 @@ async fn main() {
 
     // 3. pages against a trivial route
     let (client, id, _) = &vus[0];
-    let css = {
-        let home = client
-            .get(format!("{base}/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let i = home.find("/static/app.").unwrap();
-        home[i..i + home[i..].find('"').unwrap()].to_string()
-    };
+    let css = stylesheet_path(&base, client).await;
     let round_path = format!("/attempts/{id}");
     let round = pairs(&base, client, &css, client, &round_path, false).await;
     println!(
@@ -463,11 +477,79 @@ async fn first_views_only(base: &str) {
     assert!(first.status().is_success(), "{path}: {}", first.status());
     first.bytes().await.unwrap();
     println!("first views only, for {secs} s …");
-    let rate = first_view_rate(base, &reviewer, &path, PAGE_CONNECTIONS, secs).await;
+    let rate = first_view_rate(
+        base,
+        &reviewer,
+        &path,
+        PAGE_CONNECTIONS,
+        secs,
+        Change::Stamp,
+    )
+    .await;
     println!(
         "first views only: {rate:.0} views/s, {:.0} views",
         rate * secs as f64
     );
+}
+
+/// `ONLY=first-view-parts`: what a review page first view costs beyond a view of an unchanged
+/// page, in two parts. Five rounds of four 2-second halves (the stylesheet, unchanged views,
+/// views after a commit elsewhere, views after a commit that moves the stamp), each page rate
+/// as its ratio to the stylesheet in the same round, and the median time per view on the
+/// server's one core (the server is busy throughout, so a view's share of it is 1 / rate).
+async fn first_view_parts(base: &str, client: &reqwest::Client) {
+    let css = stylesheet_path(base, client).await;
+    let (reviewer, path) = claimed_review(base).await;
+    let kinds = [None, Some(Change::Elsewhere), Some(Change::Stamp)];
+    let mut rates: Vec<Vec<(f64, f64)>> = vec![Vec::new(); kinds.len()];
+    for _ in 0..PAIRS {
+        let sheet = throughput(base, client, &css, PAGE_CONNECTIONS, PAIR_SECS).await;
+        for (kind, rates) in kinds.iter().zip(&mut rates) {
+            let page = match kind {
+                None => throughput(base, &reviewer, &path, PAGE_CONNECTIONS, PAIR_SECS).await,
+                Some(change) => {
+                    let (conns, secs) = (PAGE_CONNECTIONS, PAIR_SECS);
+                    first_view_rate(base, &reviewer, &path, conns, secs, *change).await
+                }
+            };
+            rates.push((page, sheet));
+        }
+    }
+    let median_us = |rates: &[(f64, f64)], pick: fn(&(f64, f64)) -> f64| {
+        let mut us: Vec<f64> = rates.iter().map(|r| 1e6 / pick(r)).collect();
+        us.sort_by(f64::total_cmp);
+        us[us.len() / 2]
+    };
+    println!(
+        "stylesheet: median {:.1} µs per request",
+        median_us(&rates[0], |r| r.1)
+    );
+    let names = [
+        "unchanged views",
+        "views after a commit elsewhere (the statement again, the kept body)",
+        "first views after a change (the statement again, the body built again)",
+    ];
+    for (name, rates) in names.iter().zip(&rates) {
+        println!(
+            "review page, {name}: median {:.1} µs per view; vs the stylesheet {}",
+            median_us(rates, |r| r.0),
+            ratio_summary(rates, "page/stylesheet req/s")
+        );
+    }
+}
+
+/// The stylesheet's hashed path, as the home page links it.
+async fn stylesheet_path(base: &str, client: &reqwest::Client) -> String {
+    let home = client
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let i = home.find("/static/app.").unwrap();
+    home[i..i + home[i..].find('"').unwrap()].to_string()
 }
 
 /// The body size of one GET of `path`.
@@ -545,7 +627,15 @@ async fn pairs(
     for _ in 0..PAIRS {
         let t = throughput(base, trivial_client, trivial, PAGE_CONNECTIONS, PAIR_SECS).await;
         let p = if first_views {
-            first_view_rate(base, client, path, PAGE_CONNECTIONS, PAIR_SECS).await
+            first_view_rate(
+                base,
+                client,
+                path,
+                PAGE_CONNECTIONS,
+                PAIR_SECS,
+                Change::Stamp,
+            )
+            .await
         } else {
             throughput(base, client, path, PAGE_CONNECTIONS, PAIR_SECS).await
         };
@@ -573,7 +663,8 @@ fn ratio_summary(rates: &[(f64, f64)], what: &str) -> String {
 }
 
 /// Like [`throughput`], but before each view another connection (as the command line would open)
-/// moves the page stamp, so no view can reuse an earlier rendering of the page. That connection
+/// commits `change`: with [`Change::Stamp`] it moves the page stamp, so no view can reuse an
+/// earlier rendering of the page. That connection
 /// commits without waiting for the disk (`synchronous = OFF`): the fsync belongs to the grading
 /// save that moves the stamp, not to the view measured here, and one fsync per view would cap
 /// the rate near the bare commit loop's (about 3,000/s here), whatever the page costs.
@@ -583,6 +674,7 @@ async fn first_view_rate(
     path: &str,
     conns: usize,
     secs: u64,
+    change: Change,
 ) -> f64 {
     let db = std::path::PathBuf::from(env("GAUNTLET_BENCH_DB", "bench.db"));
     let outside = sqlx::sqlite::SqlitePoolOptions::new()
@@ -593,7 +685,7 @@ async fn first_view_rate(
         )
         .await
         .unwrap();
-    views(base, client, path, conns, secs, Some(outside)).await
+    views(base, client, path, conns, secs, Some((outside, change))).await
 }
 
 /// A finished seed attempt (with the round 2 follow-up) that asked for a review.
