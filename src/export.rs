@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::{clock, db::reviews::ExportRow, grading::rubric::parse_weak_list};
 
 /// The columns, in order (also the JSON field names).
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 20] = [
     "attempt_id",
     "candidate_email",
     "gauntlet",
@@ -27,6 +27,7 @@ pub const COLUMNS: [&str; 19] = [
     "self_level",
     "recommendation",
     "summary",
+    "round_comment",
 ];
 
 /// One exported row with typed values, in `COLUMNS` order.
@@ -51,6 +52,7 @@ pub struct Row {
     pub self_level: Option<i64>,
     pub recommendation: Option<String>,
     pub summary: String,
+    pub round_comment: String,
 }
 
 impl From<&ExportRow> for Row {
@@ -75,6 +77,7 @@ impl From<&ExportRow> for Row {
             self_level: r.self_level,
             recommendation: r.recommendation.clone(),
             summary: r.summary.clone(),
+            round_comment: r.round_comment.clone(),
         }
     }
 }
@@ -113,6 +116,7 @@ pub fn to_csv(rows: &[ExportRow]) -> String {
             opt(r.self_level),
             cell(r.recommendation.as_deref().unwrap_or_default()),
             cell(&r.summary),
+            cell(&r.round_comment),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');
@@ -165,6 +169,7 @@ mod tests {
             self_level: None,
             recommendation: Some("ready".into()),
             summary: "Solid, \"clear\"".into(),
+            round_comment: "-check the failover".into(),
         }
     }
 
@@ -182,7 +187,8 @@ mod tests {
         let line = csv.lines().nth(1).unwrap();
         assert_eq!(
             line,
-            "7,c@x.example,g,v,interview,1970-01-01T00:00:00Z,,2,r@x.example,final,3,true,1;3,0,1970-01-01T00:01:00Z,1970-01-01T00:02:00Z,,ready,\"Solid, \"\"clear\"\"\""
+            "7,c@x.example,g,v,interview,1970-01-01T00:00:00Z,,2,r@x.example,final,3,true,1;3,0,1970-01-01T00:01:00Z,1970-01-01T00:02:00Z,,ready,\"Solid, \"\"clear\"\"\",'-check the failover",
+            "the round's comment last, defused like every text cell"
         );
         let json: serde_json::Value = serde_json::from_str(&to_json(&[row()]).unwrap()).unwrap();
         let keys: Vec<&str> = json[0]
@@ -200,5 +206,6 @@ mod tests {
         assert_eq!(json[0]["finished_at"], serde_json::Value::Null);
         assert_eq!(json[0]["submitted_at"], "1970-01-01T00:02:00Z");
         assert_eq!(json[0]["level"], 3);
+        assert_eq!(json[0]["round_comment"], "-check the failover");
     }
 }

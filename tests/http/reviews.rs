@@ -807,6 +807,7 @@ async fn the_export_has_one_row_per_attempt_round_and_reviewer() {
         let mut f = rubric(["3", "2", "3", "3", "2"], "ready", "");
         f.push(("trap_2".into(), "on".into()));
         f.push(("weak_1_2".into(), "on".into()));
+        f.push(("comment_1".into(), "Clear, but \"why\" us-east-1?".into()));
         send(&app, who, &format!("/reviews/{id}/submit"), &f).await;
     }
     let (admin, _) = app.signed_in(Role::Admin).await;
@@ -821,8 +822,19 @@ async fn the_export_has_one_row_per_attempt_round_and_reviewer() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines[0], gauntlet::export::COLUMNS.join(","));
     assert_eq!(lines.len(), 1 + 5 * 2, "5 rounds × 2 reviewers");
-    let first: Vec<&str> = lines[1].split(',').collect();
-    assert_eq!(first.len(), gauntlet::export::COLUMNS.len());
+    assert!(
+        lines[1].ends_with(",\"Clear, but \"\"why\"\" us-east-1?\""),
+        "the round's comment is the last cell, quoted: {}",
+        lines[1]
+    );
+    assert!(
+        lines[3].ends_with(','),
+        "round 2 has no comment: {}",
+        lines[3]
+    );
+    let (before_comment, _) = lines[1].rsplit_once(",\"Clear").unwrap();
+    let first: Vec<&str> = before_comment.split(',').collect();
+    assert_eq!(first.len(), gauntlet::export::COLUMNS.len() - 1);
     assert_eq!(first[0], id.to_string());
     assert_eq!(first[7], "1");
     assert_eq!(first[9], "final");
@@ -851,6 +863,8 @@ async fn the_export_has_one_row_per_attempt_round_and_reviewer() {
     );
     assert_eq!(json[0]["level"], 3);
     assert_eq!(json[0]["recommendation"], "ready");
+    assert_eq!(json[0]["round_comment"], "Clear, but \"why\" us-east-1?");
+    assert_eq!(json[2]["round_comment"], "", "round 2 has none");
     assert!(json[0]["submitted_at"].as_str().unwrap().ends_with('Z'));
 }
 
@@ -1228,6 +1242,10 @@ async fn t100_private_notes_never_reach_the_candidate_or_any_export() {
     ] {
         assert!(!text.contains("PRIVATE-"), "{what} shows the private note");
     }
+    assert!(
+        grades.contains("NOTE-FOR-CANDIDATE") && grades_csv.contains("NOTE-FOR-CANDIDATE"),
+        "the grading export carries the round's comment the candidate reads"
+    );
     // another candidate cannot open the debrief at all
     let (other, _) = app.signed_in(Role::Candidate).await;
     let r = other

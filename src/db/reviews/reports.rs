@@ -77,6 +77,8 @@ pub struct ExportRow {
     pub self_level: Option<i64>,
     pub recommendation: Option<String>,
     pub summary: String,
+    /// The reviewer's comment on the round, as the candidate reads it (never the private note).
+    pub round_comment: String,
 }
 
 pub async fn export_rows(db: impl SqliteExecutor<'_>) -> Result<Vec<ExportRow>, sqlx::Error> {
@@ -90,7 +92,7 @@ pub async fn export_rows(db: impl SqliteExecutor<'_>) -> Result<Vec<ExportRow>, 
                   (select count(*) from review_comments c where c.review_id = r.id and c.round_number = rr.round_number) as "comment_count!: i64",
                   r.claimed_at, r.submitted_at,
                   (select s.level from self_assessments s where s.attempt_id = a.id and s.round_number = rr.round_number) as "self_level?: i64",
-                  r.recommendation, r.summary
+                  r.recommendation, r.summary, rr.comment as round_comment
            from review_rounds rr
            join reviews r on r.id = rr.review_id
            join attempts a on a.id = r.attempt_id
