@@ -88,6 +88,8 @@ struct Cues {
     approximate: Vec<Vec<String>>,
     intensifiers: Vec<Vec<String>>,
     softeners: Vec<Vec<String>>,
+    reported: Vec<Vec<String>>,
+    contrasts: Vec<Vec<String>>,
 }
 
 fn cues() -> &'static Cues {
@@ -124,6 +126,8 @@ fn parse_cues(data: &str) -> Cues {
             "approximate" => c.approximate.extend(list(line)),
             "intensifiers" => c.intensifiers.extend(list(line)),
             "softeners" => c.softeners.extend(list(line)),
+            "reported" => c.reported.extend(list(line)),
+            "contrasts" => c.contrasts.extend(list(line)),
             _ => {}
         }
     }
@@ -148,7 +152,8 @@ pub(crate) fn insisted_keys(lexicon: &Lexicon) -> Vec<String> {
 
 /// Whether the words around `span` reject what it says: a denial within the few words after
 /// it in the same sentence ("raising it to ten minutes wouldn't fix the loop", "skipping the
-/// bad offset isn't free") or right before it ("not", "rather than").
+/// bad offset isn't free") or right before it ("not", "rather than"), or a belief reported
+/// earlier in the sentence ("people assume …", as [`reported`] reads a claim).
 pub(crate) fn rejected(text: &str, span: [usize; 2]) -> bool {
     const AFTER: usize = 5;
     let c = cues();
@@ -168,7 +173,15 @@ pub(crate) fn rejected(text: &str, span: [usize; 2]) -> bool {
     let before = (from..first).all(|i| !ends(ws[i].end, span[0]))
         && (!find_any(&ws, from..first, &c.denials).is_empty()
             || !find_any(&ws, from..first, &c.hypothetical).is_empty());
-    after || before
+    // "It's tempting to promise …": reported earlier in the sentence, with no contrast since
+    let mut sentence = first;
+    while sentence > 0 && !ends(ws[sentence - 1].end, ws[sentence].start) {
+        sentence -= 1;
+    }
+    let reported = find_any(&ws, sentence..first, &c.reported)
+        .into_iter()
+        .any(|(_, e)| find_any(&ws, e..first, &c.contrasts).is_empty());
+    after || before || reported
 }
 
 /// A red flag raised by a claim.
@@ -316,6 +329,29 @@ fn shares_subject((w, n): (f64, usize)) -> bool {
     n >= SUBJECT_KEYS && w >= SUBJECT_WEIGHT
 }
 
+/// Whether a claim reports a belief instead of asserting it: a `[reported]` cue ("people
+/// assume", "it's tempting to", "whether") in the claim, or earlier in its sentence with no
+/// `[contrasts]` word ("but", "however") between the cue and the claim. "People assume
+/// jumping to latest is harmless because the data is retained, but it isn't" asserts only
+/// its last clause.
+fn reported(a: &Analysis, ws: &[Word], claim: &Claim) -> bool {
+    let c = cues();
+    let sentence = a.units[claim.units.start].sentence as usize;
+    let from = a
+        .sentences
+        .get(sentence)
+        .and_then(|&(s, _)| a.units.get(s))
+        .map_or(claim.words.start, |u| {
+            ws.partition_point(|w| w.start < u.start)
+        })
+        .min(claim.words.start);
+    find_any(ws, from..claim.words.end, &c.reported)
+        .into_iter()
+        .any(|(_, e)| {
+            e > claim.words.start || find_any(ws, e..claim.words.start, &c.contrasts).is_empty()
+        })
+}
+
 /// Check every claim of an analysed answer. `subject` adds keys every claim is about (the
 /// follow-up question's, for a follow-up answer).
 pub fn check(rules: &ClaimRules, text: &str, a: &Analysis, subject: &[String]) -> Vec<ClaimFlag> {
@@ -324,6 +360,9 @@ pub fn check(rules: &ClaimRules, text: &str, a: &Analysis, subject: &[String]) -
     let mut out = Vec::new();
     let claims = segment(text, a, &ws);
     for (ci, claim) in claims.iter().enumerate() {
+        if reported(a, &ws, claim) {
+            continue;
+        }
         // The claim's subject may sit in the claims beside it in the same sentence ("No need
         // to touch the application: it will find the writer on its own").
         let same =

@@ -933,6 +933,48 @@ mod tests {
     }
 
     #[test]
+    fn a_belief_reported_to_be_rejected_is_not_asserted() {
+        let guide = builtin_guide("multi-region-kubernetes", 2);
+        let reported = "People assume the RPO is zero with Aurora Global Database, but \
+            replication is asynchronous and I'd measure the lag.";
+        let al = guide.align(reported);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let tempting = "It's tempting to promise zero data loss here; I wouldn't.";
+        let al = guide.align(tempting);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        // what follows a contrast is asserted again
+        let asserted = "People worry about lag, but the RPO is zero with Aurora Global Database.";
+        let al = guide.align(asserted);
+        assert!(flagged(&al, asserted, "RPO is zero"), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn no_said_as_an_answer_and_a_conditional_claim_take_no_side() {
+        let guide = builtin_guide("rate-limiter-public-api", 4);
+        let answer = "Turning a request away still costs a Redis call: saying no is as \
+            expensive as saying yes.";
+        let al = guide.align(answer);
+        assert!(
+            al.red_flags
+                .iter()
+                .all(|f| !f.reason.starts_with("Contradiction")),
+            "{:?}",
+            al.red_flags
+        );
+        let zdm = builtin_guide("zero-downtime-schema-migration", 4);
+        let conditional = "Swapping the columns back only works while every id still fits \
+            in an integer.";
+        let al = zdm.align(conditional);
+        assert!(
+            al.red_flags
+                .iter()
+                .all(|f| !f.reason.starts_with("Contradiction")),
+            "{:?}",
+            al.red_flags
+        );
+    }
+
+    #[test]
     fn an_equal_or_complete_claim_is_a_certainty() {
         let limiter = builtin_guide("rate-limiter-public-api", 3);
         let equal = "Each pod's local bucket is just as exact as asking Redis every time.";

@@ -60,7 +60,24 @@ pub fn words(text: &str) -> Vec<Word> {
         }
     }
     flush(&mut start, &mut buf, capital, text.len());
+    quote_said_answers(&mut out);
     out
+}
+
+/// Verbs after which "no" and "yes" are the answer given ("saying no costs a round trip"), not
+/// a denial or a quantity.
+const SAY_VERBS: [&str; 4] = ["say", "said", "answer", "repli"];
+
+/// Marks "no" and "yes" right after a verb of saying as quoted answers (`"no"`), so no cue
+/// that denies or quantifies ("no", "no cost") matches them.
+fn quote_said_answers(words: &mut [Word]) {
+    for i in 1..words.len() {
+        if matches!(words[i].stem.as_str(), "no" | "yes")
+            && SAY_VERBS.contains(&words[i - 1].stem.as_str())
+        {
+            words[i].stem = format!("\"{}\"", words[i].stem);
+        }
+    }
 }
 
 /// Start indices of `phrase` in `words[range]`.
