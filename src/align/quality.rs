@@ -481,10 +481,14 @@ mod tests {
     }
 
     /// The labelled dev set (JSONL), scored against every built-in gauntlet: the rates must not
-    /// regress. The floors are the rates reached on the whole set (288 answers, 9 gauntlets);
-    /// the issue's targets (bluffs >= 85 %, strong vs partial >= 0.95, ordering >= 85 %) are met
-    /// on the first 180 answers the engine was built on but not yet on the later, unseen wave,
-    /// so the floors below are where the engine stands, not where it should end.
+    /// regress. The floors are where the engine stands, not where it should end:
+    /// - the first 288 answers, which the engine was built on, meet every target of issue 10
+    ///   (bluffs >= 85 %, false flags <= 8 %, strong vs partial >= 0.95, ordering >= 85 %);
+    /// - the 168 answers of the fourth and fifth waves (lines 304 on) were written without the
+    ///   engine in view, as a held-out check. On them bluff detection is far below the target
+    ///   (paraphrased wrong beliefs share few words with the guidance) and strong answers that
+    ///   discuss the wrong belief to reject it are flagged too often. Their floors record that
+    ///   gap so that work on it shows.
     #[test]
     fn the_dev_set_rates_do_not_regress() {
         let gauntlets: Vec<Gauntlet> = crate::builtin::BUILTIN
@@ -503,13 +507,13 @@ mod tests {
             answers.len(),
             "every answer names a known round"
         );
-        assert!(report.rounds >= 45);
-        // the whole set, with the answers added after the first 288
-        assert!(report.false_flags <= 0.04, "target <= 8 %");
+        assert!(report.rounds >= 56);
+        // the whole set
+        assert!(report.false_flags <= 0.09, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(report.bluff_detection >= 0.86, "target >= 85 %");
-        assert!(report.auc_strong_vs_partial >= 0.98, "target >= 0.95");
-        assert!(report.full_ordering >= 0.93, "target >= 85 %");
+        assert!(report.bluff_detection >= 0.65, "target >= 85 %");
+        assert!(report.auc_strong_vs_partial >= 0.97, "target >= 0.95");
+        assert!(report.full_ordering >= 0.91, "target >= 85 %");
         // the original 288 answers meet every target
         let original = evaluate_dev(&gauntlets, &answers[..ORIGINAL_DEV], &stats);
         print!("{original}");
@@ -518,10 +522,21 @@ mod tests {
         assert!(original.bluff_detection >= 0.89, "target >= 85 %");
         assert!(original.auc_strong_vs_partial >= 0.98, "target >= 0.95");
         assert!(original.full_ordering >= 0.93, "target >= 85 %");
+        // the waves written without the engine in view
+        let held_out = evaluate_dev(&gauntlets, &answers[HELD_OUT_FROM..], &stats);
+        print!("{held_out}");
+        assert_eq!(held_out.answers, 168);
+        assert!(held_out.false_flags <= 0.21, "target <= 8 %");
+        assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
+        assert!(held_out.bluff_detection >= 0.37, "target >= 85 %");
+        assert!(held_out.auc_strong_vs_partial >= 0.98, "target >= 0.95");
+        assert!(held_out.full_ordering >= 0.95, "target >= 85 %");
     }
 
     /// How many lines of dev.jsonl are the original set (later answers are appended).
     const ORIGINAL_DEV: usize = 288;
+    /// The first line (0-based) of the fourth and fifth waves.
+    const HELD_OUT_FROM: usize = 303;
 
     #[test]
     fn jsonl_errors_name_the_line() {
