@@ -330,11 +330,12 @@ fn shares_subject((w, n): (f64, usize)) -> bool {
 }
 
 /// Whether a claim reports a belief instead of asserting it: a `[reported]` cue ("people
-/// assume", "it's tempting to", "whether") in the claim, or earlier in its sentence with no
-/// `[contrasts]` word ("but", "however") between the cue and the claim. "People assume
-/// jumping to latest is harmless because the data is retained, but it isn't" asserts only
-/// its last clause.
-fn reported(a: &Analysis, ws: &[Word], claim: &Claim) -> bool {
+/// assume", "it's tempting to", "whether") in the claim, or earlier in its sentence with
+/// neither a `[contrasts]` word ("but", "however") nor a colon, semicolon or dash between the
+/// cue and the claim. "People assume jumping to latest is harmless because the data is
+/// retained, but it isn't" asserts only its last clause; in "the dashboard tells me whether we
+/// got it right: …" what follows the colon is asserted.
+fn reported(text: &str, a: &Analysis, ws: &[Word], claim: &Claim) -> bool {
     let c = cues();
     let sentence = a.units[claim.units.start].sentence as usize;
     let from = a
@@ -348,7 +349,13 @@ fn reported(a: &Analysis, ws: &[Word], claim: &Claim) -> bool {
     find_any(ws, from..claim.words.end, &c.reported)
         .into_iter()
         .any(|(_, e)| {
-            e > claim.words.start || find_any(ws, e..claim.words.start, &c.contrasts).is_empty()
+            e > claim.words.start
+                || (find_any(ws, e..claim.words.start, &c.contrasts).is_empty()
+                    && !text
+                        .get(ws[e - 1].end..claim.span[0])
+                        .is_some_and(|between| {
+                            between.contains([':', ';', '\u{2014}', '\u{2013}'])
+                        }))
         })
 }
 
@@ -360,7 +367,7 @@ pub fn check(rules: &ClaimRules, text: &str, a: &Analysis, subject: &[String]) -
     let mut out = Vec::new();
     let claims = segment(text, a, &ws);
     for (ci, claim) in claims.iter().enumerate() {
-        if reported(a, &ws, claim) {
+        if reported(text, a, &ws, claim) {
             continue;
         }
         // The claim's subject may sit in the claims beside it in the same sentence ("No need

@@ -942,10 +942,14 @@ mod tests {
         let tempting = "It's tempting to promise zero data loss here; I wouldn't.";
         let al = guide.align(tempting);
         assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
-        // what follows a contrast is asserted again
+        // what follows a contrast, or a colon, is asserted again
         let asserted = "People worry about lag, but the RPO is zero with Aurora Global Database.";
         let al = guide.align(asserted);
         assert!(flagged(&al, asserted, "RPO is zero"), "{:?}", al.red_flags);
+        let colon = "A game day shows whether failover works: the RPO is zero with Aurora \
+            Global Database.";
+        let al = guide.align(colon);
+        assert!(flagged(&al, colon, "RPO is zero"), "{:?}", al.red_flags);
     }
 
     #[test]
