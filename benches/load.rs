@@ -20,6 +20,11 @@ fn env(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_string())
 }
 
+/// The body of a GET of `url` as text.
+async fn page_text(client: &reqwest::Client, url: String) -> String {
+    client.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 fn csrf_of(html: &str) -> String {
     let marker = "name=\"_csrf\" value=\"";
     let i = html.find(marker).expect("csrf field") + marker.len();
@@ -54,14 +59,7 @@ async fn sign_in_from(base: &str, email: &str, source: std::net::IpAddr) -> reqw
         .pool_max_idle_per_host(PAGE_CONNECTIONS)
         .build()
         .unwrap();
-    let page = client
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&client, format!("{base}/login")).await;
     let r = client
         .post(format!("{base}/login"))
         .form(&[
@@ -77,14 +75,7 @@ async fn sign_in_from(base: &str, email: &str, source: std::net::IpAddr) -> reqw
 }
 
 async fn start_attempt(base: &str, client: &reqwest::Client) -> (i64, String) {
-    let page = client
-        .get(format!("{base}/gauntlets/multi-region-kubernetes"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(client, format!("{base}/gauntlets/multi-region-kubernetes")).await;
     let token = csrf_of(&page);
     let r = client
         .post(format!("{base}/gauntlets/multi-region-kubernetes/attempts"))
@@ -98,14 +89,7 @@ async fn start_attempt(base: &str, client: &reqwest::Client) -> (i64, String) {
         .trim_start_matches("/attempts/")
         .parse()
         .unwrap();
-    let round = client
-        .get(format!("{base}/attempts/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let round = page_text(client, format!("{base}/attempts/{id}")).await;
     (id, csrf_of(&round))
 }
 
@@ -448,14 +432,7 @@ async fn main() {
 async fn claimed_review(base: &str) -> (reqwest::Client, String) {
     let review = reviewable_attempt(base).await;
     let reviewer = sign_in(base, "reviewer@bench.test").await;
-    let page = reviewer
-        .get(format!("{base}/reviews"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_text(&reviewer, format!("{base}/reviews")).await;
     reviewer
         .post(format!("{base}/reviews/{review}/claim"))
         .form(&[("_csrf", csrf_of(&page))])
@@ -540,14 +517,7 @@ async fn first_view_parts(base: &str, client: &reqwest::Client) {
 
 /// The stylesheet's hashed path, as the home page links it.
 async fn stylesheet_path(base: &str, client: &reqwest::Client) -> String {
-    let home = client
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = page_text(client, format!("{base}/")).await;
     let i = home.find("/static/app.").unwrap();
     home[i..i + home[i..].find('"').unwrap()].to_string()
 }

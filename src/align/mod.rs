@@ -542,6 +542,15 @@ mod tests {
             .unwrap_or_else(|| panic!("no point starting with {starts:?}"))
     }
 
+    /// Asserts that no red flag of `al` comes from the rule whose reasons start with `rule`.
+    fn assert_no_flag_of(al: &Alignment, rule: &str) {
+        assert!(
+            al.red_flags.iter().all(|f| !f.reason.starts_with(rule)),
+            "{:?}",
+            al.red_flags
+        );
+    }
+
     fn flagged(al: &Alignment, answer: &str, words: &str) -> bool {
         al.red_flags.iter().any(|f| {
             f.answer_spans
@@ -767,13 +776,7 @@ mod tests {
         let guide = builtin_guide("multi-region-kubernetes", 2);
         let choice = "Failover time depends on whether we've automated it or promote by hand.";
         let al = guide.align(choice);
-        assert!(
-            al.red_flags
-                .iter()
-                .all(|f| !f.reason.starts_with("Contradiction")),
-            "{:?}",
-            al.red_flags
-        );
+        assert_no_flag_of(&al, "Contradiction");
         let one_side = "Failover is automatic.";
         assert!(flagged(&guide.align(one_side), one_side, "automatic"));
     }
@@ -784,13 +787,7 @@ mod tests {
         let estimate =
             "Redis then gets a few hundred pipelines a second instead of a call per request.";
         let al = guide.align(estimate);
-        assert!(
-            al.red_flags
-                .iter()
-                .all(|f| !f.reason.starts_with("Conflicting number")),
-            "{:?}",
-            al.red_flags
-        );
+        assert_no_flag_of(&al, "Conflicting number");
         let wrong = "With Aurora Global Database the RPO is 20 minutes.";
         let al = builtin_guide("multi-region-kubernetes", 2).align(wrong);
         assert!(
@@ -958,24 +955,12 @@ mod tests {
         let answer = "Turning a request away still costs a Redis call: saying no is as \
             expensive as saying yes.";
         let al = guide.align(answer);
-        assert!(
-            al.red_flags
-                .iter()
-                .all(|f| !f.reason.starts_with("Contradiction")),
-            "{:?}",
-            al.red_flags
-        );
+        assert_no_flag_of(&al, "Contradiction");
         let zdm = builtin_guide("zero-downtime-schema-migration", 4);
         let conditional = "Swapping the columns back only works while every id still fits \
             in an integer.";
         let al = zdm.align(conditional);
-        assert!(
-            al.red_flags
-                .iter()
-                .all(|f| !f.reason.starts_with("Contradiction")),
-            "{:?}",
-            al.red_flags
-        );
+        assert_no_flag_of(&al, "Contradiction");
     }
 
     #[test]
