@@ -5,7 +5,9 @@
 //! - gives a number for a quantity that conflicts with every number the guidance gives for it;
 //! - makes an absolute-certainty claim (`[certainty]`) about something the guidance warns
 //!   about, hedges, or describes as a wrong belief (Trap Alert, Trap Question Variant, Common
-//!   Weak Answers);
+//!   Weak Answers); a positive certainty ("definitely", "fully", not "never") is checked
+//!   against every statement of those sections when no warned or hedged one shares its
+//!   subject;
 //! - dismisses what the guidance insists on (`[dismiss-before]`, `[dismiss-after]`,
 //!   `[insisted]`);
 //! - restates a warned-against belief in other words (claim-level match of a weak answer or a

@@ -950,6 +950,18 @@ mod tests {
     }
 
     #[test]
+    fn a_positive_certainty_about_what_a_trap_section_discusses_is_a_flag() {
+        let guide = builtin_guide("multi-region-kubernetes", 4);
+        let certain = "With EU data kept in Frankfurt, our technical plan fully settles the \
+            regulatory requirement.";
+        let al = guide.align(certain);
+        assert!(flagged(&al, certain, "fully settles"), "{:?}", al.red_flags);
+        let denial = "No technical plan settles the regulatory requirement on its own.";
+        let al = guide.align(denial);
+        assert!(!flagged(&al, denial, "settles"), "{:?}", al.red_flags);
+    }
+
+    #[test]
     fn no_said_as_an_answer_and_a_conditional_claim_take_no_side() {
         let guide = builtin_guide("rate-limiter-public-api", 4);
         let answer = "Turning a request away still costs a Redis call: saying no is as \

@@ -33,6 +33,11 @@ fn truths(rules: &ClaimRules) -> impl Iterator<Item = &Statement> {
         .filter(|s| s.source == Source::Truth)
 }
 
+/// First words of certainty phrases that deny rather than assert ("never", "nothing").
+const NEGATIVE: [&str; 8] = [
+    "never", "noth", "nil", "zero", "none", "no", "not", "without",
+];
+
 /// Does `s` give one of the certainty phrases `certain` about what `keys` name?
 fn agreed(
     rules: &ClaimRules,
@@ -347,7 +352,20 @@ impl<'a> Probe<'a> {
                     })
             })
             .collect();
-        let s = self.warned_subject(keys)?;
+        // A positive certainty ("definitely", "fully") about what a trap section or a weak
+        // answer discusses, when no warned or hedged statement shares its subject; a negative
+        // one ("never", "nothing") there too often agrees with a denial the guidance makes.
+        let positive = certain.iter().any(|p| {
+            !self.c.denials.iter().any(|d| p.first() == d.first())
+                && !NEGATIVE.contains(&p[0].as_str())
+        });
+        let s = self
+            .warned_subject(keys, |s| s.source != Source::Truth || s.hedged)
+            .or_else(|| {
+                positive
+                    .then(|| self.warned_subject(keys, |s| s.trap))
+                    .flatten()
+            })?;
         if certain.is_empty()
             || agreed(self.rules, &certain, keys, self.subject)
             || certain.iter().any(|p| s.certainties.contains(p))
@@ -394,10 +412,14 @@ impl<'a> Probe<'a> {
         local
     }
 
-    /// The warned or hedged statement sharing most of the certainty's subject, unless a plain
-    /// guidance statement that is itself absolute ("can't", "never") shares more: then the
-    /// claim restates that one.
-    fn warned_subject(&self, keys: &HashMap<&str, bool>) -> Option<&'a Statement> {
+    /// The `candidate` statement (warned or hedged; or from a trap section) sharing most of
+    /// the certainty's subject, unless a plain guidance statement that is itself absolute
+    /// ("can't", "never") shares more: then the claim restates that one.
+    fn warned_subject(
+        &self,
+        keys: &HashMap<&str, bool>,
+        candidate: impl Fn(&Statement) -> bool,
+    ) -> Option<&'a Statement> {
         let mut best: Option<((f64, usize), &Statement)> = None;
         let mut plain = 0.0f64;
         for s in self.rules.statements.iter() {
@@ -407,6 +429,8 @@ impl<'a> Probe<'a> {
                 if absolute && shares_subject(ov) {
                     plain = plain.max(ov.0);
                 }
+            }
+            if !candidate(s) {
                 continue;
             }
             if shares_subject(ov) && best.is_none_or(|(b, _)| ov.0 > b.0) {

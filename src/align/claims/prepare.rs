@@ -54,8 +54,12 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> ClaimR
             rules.push(Source::Truth, sentence, sentence, lexicon, stats);
         }
     }
+    let first_trap = rules.statements.len();
     push_traps(&mut rules, &texts, lexicon, stats);
     push_weak(&mut rules, round, lexicon, stats);
+    for s in &mut rules.statements[first_trap..] {
+        s.trap = true;
+    }
     insist(&mut rules, lexicon);
     rules
 }

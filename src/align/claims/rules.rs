@@ -105,6 +105,8 @@ pub(super) struct Statement {
     /// Weight of what the statement says besides opposing-pair words (its focus: less is
     /// more focused).
     pub(super) size: f64,
+    /// From a trap section or a common weak answer: about what candidates get wrong.
+    pub(super) trap: bool,
 }
 
 /// The claim rules of one round, prepared once.
@@ -325,6 +327,7 @@ impl ClaimRules {
                 .collect(),
             context,
             size,
+            trap: false,
         });
     }
 }
