@@ -91,6 +91,7 @@ struct Cues {
     intensifiers: Vec<Vec<String>>,
     softeners: Vec<Vec<String>>,
     reported: Vec<Vec<String>>,
+    questions: Vec<Vec<String>>,
     contrasts: Vec<Vec<String>>,
 }
 
@@ -129,6 +130,7 @@ fn parse_cues(data: &str) -> Cues {
             "intensifiers" => c.intensifiers.extend(list(line)),
             "softeners" => c.softeners.extend(list(line)),
             "reported" => c.reported.extend(list(line)),
+            "questions" => c.questions.extend(list(line)),
             "contrasts" => c.contrasts.extend(list(line)),
             _ => {}
         }
@@ -331,10 +333,10 @@ fn shares_subject((w, n): (f64, usize)) -> bool {
     n >= SUBJECT_KEYS && w >= SUBJECT_WEIGHT
 }
 
-/// Whether a claim reports a belief instead of asserting it: a `[reported]` cue ("people
-/// assume", "it's tempting to", "whether") in the claim, or earlier in its sentence with
-/// neither a `[contrasts]` word ("but", "however") nor a colon, semicolon or dash between the
-/// cue and the claim. "People assume jumping to latest is harmless because the data is
+/// Whether a claim reports a belief instead of asserting it: a `[questions]` cue ("whether")
+/// in the claim, or a `[reported]` cue ("people assume", "it's tempting to") in the claim or
+/// earlier in its sentence with neither a `[contrasts]` word ("but", "however") nor a colon,
+/// semicolon or dash between the cue and the claim. "People assume jumping to latest is harmless because the data is
 /// retained, but it isn't" asserts only its last clause; in "the dashboard tells me whether we
 /// got it right: …" what follows the colon is asserted.
 fn reported(text: &str, a: &Analysis, ws: &[Word], claim: &Claim) -> bool {
@@ -348,6 +350,9 @@ fn reported(text: &str, a: &Analysis, ws: &[Word], claim: &Claim) -> bool {
             ws.partition_point(|w| w.start < u.start)
         })
         .min(claim.words.start);
+    if !find_any(ws, claim.words.clone(), &c.questions).is_empty() {
+        return true;
+    }
     find_any(ws, from..claim.words.end, &c.reported)
         .into_iter()
         .any(|(_, e)| {

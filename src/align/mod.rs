@@ -939,6 +939,9 @@ mod tests {
         let tempting = "It's tempting to promise zero data loss here; I wouldn't.";
         let al = guide.align(tempting);
         assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let not_assumed = "I wouldn't assume the RPO is zero with Aurora Global Database.";
+        let al = guide.align(not_assumed);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
         // what follows a contrast, or a colon, is asserted again
         let asserted = "People worry about lag, but the RPO is zero with Aurora Global Database.";
         let al = guide.align(asserted);
@@ -947,6 +950,11 @@ mod tests {
             Global Database.";
         let al = guide.align(colon);
         assert!(flagged(&al, colon, "RPO is zero"), "{:?}", al.red_flags);
+        // "whether" makes only its own clause a question
+        let because = "Whether we measure the lag hardly matters, because the RPO is zero with \
+            Aurora Global Database.";
+        let al = guide.align(because);
+        assert!(flagged(&al, because, "RPO is zero"), "{:?}", al.red_flags);
     }
 
     #[test]
