@@ -438,6 +438,12 @@ mod tests {
         let c = cues();
         assert!(c.opposites.len() >= 5);
         assert!(c.certainty.iter().any(|p| p == &vec!["zero".to_string()]));
+        // "scoped to exactly what the export does" is precision, not certainty
+        assert!(
+            !c.certainty
+                .iter()
+                .any(|p| p.first().is_some_and(|w| w == "exact"))
+        );
         assert!(!c.insisted.is_empty());
     }
 }
