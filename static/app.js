@@ -129,20 +129,30 @@
     var csrfInput = $("input[name=_csrf]", o.form);
     var lastSaved = o.snapshot();
     var timerId = null, inFlight = false, again = false, backoff = 2000, submitting = false, livePending = false;
+    var failing = false; // the last save did not reach the server
     var delay = o.delay || 1500;
     function dirty() { return o.snapshot() !== lastSaved; }
     function held() { return submitting || (o.paused ? o.paused() : false); }
     function schedule(ms) { clearTimeout(timerId); timerId = setTimeout(save, ms); }
     function retry() {
+      failing = true;
       o.say("Not saved — retrying", "error");
       schedule(backoff);
       backoff = Math.min(backoff * 2, 30000);
     }
+    // back online (the browser says so, or a live page's event stream opened again): retry at
+    // once instead of at the end of the backoff
+    function back() {
+      if (failing && !inFlight) { backoff = 2000; schedule(0); }
+    }
+    window.addEventListener("online", back);
+    document.addEventListener("gauntlet:reconnected", back);
     function signedOut() { o.say(SIGNED_OUT + o.kept, "error"); schedule(10000); }
     function answered(r, sent) {
       if (r.status === 200) {
         lastSaved = sent;
         backoff = 2000;
+        failing = false;
         o.saved(r.data, !dirty());
       } else if (o.refused && o.refused(r)) {
         // the form showed what to do (e.g. a conflict)
@@ -378,7 +388,7 @@
     var timerEl = $("[data-live-timer]", root), pausedEl = $("[data-live-paused]", root);
     var presenceEl = $("[data-live-presence]", root), presenceText = $("[data-live-presence-text]", root);
     var clockState = null;
-    var source = null, retry = 1000, leaving = false;
+    var source = null, retry = 1000, leaving = false, broken = false;
     // presence and the shared timer mean something only with the event stream
     $all("[data-live-js]", root).forEach(function (el) { el.hidden = false; });
 
@@ -452,7 +462,11 @@
     function parse(e) { try { return JSON.parse(e.data); } catch (x) { return null; } }
     function connect() {
       source = new EventSource(url);
-      source.addEventListener("open", function () { retry = 1000; });
+      source.addEventListener("open", function () {
+        retry = 1000;
+        // the connection is back: a save that failed meanwhile is sent again now
+        if (broken) { broken = false; document.dispatchEvent(new Event("gauntlet:reconnected")); }
+      });
       source.addEventListener("snapshot", function (e) { var d = parse(e); if (d) state(d); });
       source.addEventListener("state", function (e) { var d = parse(e); if (d) state(d); });
       source.addEventListener("answer", function (e) { var d = parse(e); if (d) answer(d, d.hints); });
@@ -467,6 +481,7 @@
         ul.appendChild(li);
       });
       source.addEventListener("error", function () {
+        broken = true;
         if (presenceText) presenceText.textContent = "Reconnecting…";
         if (presenceEl) presenceEl.classList.remove("is-here");
         // the browser retries by itself unless the server refused; then try again later
