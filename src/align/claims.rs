@@ -177,15 +177,29 @@ pub(crate) fn rejected(text: &str, span: [usize; 2]) -> bool {
     let before = (from..first).all(|i| !ends(ws[i].end, span[0]))
         && (!find_any(&ws, from..first, &c.denials).is_empty()
             || !find_any(&ws, from..first, &c.hypothetical).is_empty());
-    // "It's tempting to promise …": reported earlier in the sentence, with no contrast since
+    // "It's tempting to promise …": reported earlier in the sentence
     let mut sentence = first;
     while sentence > 0 && !ends(ws[sentence - 1].end, ws[sentence].start) {
         sentence -= 1;
     }
-    let reported = find_any(&ws, sentence..first, &c.reported)
+    after || before || report_reaches(text, &ws, sentence, first)
+}
+
+/// Whether a `[reported]` cue in `ws[from..to]` still holds at word `to`: no `[contrasts]`
+/// word ("but", "however") and no colon, semicolon or dash between the cue and it.
+fn report_reaches(text: &str, ws: &[Word], from: usize, to: usize) -> bool {
+    let c = cues();
+    let Some(at) = ws.get(to).map(|w| w.start) else {
+        return false;
+    };
+    find_any(ws, from..to, &c.reported)
         .into_iter()
-        .any(|(_, e)| find_any(&ws, e..first, &c.contrasts).is_empty());
-    after || before || reported
+        .any(|(_, e)| {
+            find_any(ws, e..to, &c.contrasts).is_empty()
+                && !text
+                    .get(ws[e - 1].end..at)
+                    .is_some_and(|between| between.contains([':', ';', '\u{2014}', '\u{2013}']))
+        })
 }
 
 /// A red flag raised by a claim.
@@ -336,8 +350,9 @@ fn shares_subject((w, n): (f64, usize)) -> bool {
 /// Whether a claim reports a belief instead of asserting it: a `[questions]` cue ("whether")
 /// in the claim, or a `[reported]` cue ("people assume", "it's tempting to") in the claim or
 /// earlier in its sentence with neither a `[contrasts]` word ("but", "however") nor a colon,
-/// semicolon or dash between the cue and the claim. "People assume jumping to latest is harmless because the data is
-/// retained, but it isn't" asserts only its last clause; in "the dashboard tells me whether we
+/// semicolon or dash between the cue and the claim ([`report_reaches`], which [`rejected`]
+/// uses too). "People assume jumping to latest is harmless because the data is retained, but
+/// it isn't" asserts only its last clause; in "the dashboard tells me whether we
 /// got it right: …" what follows the colon is asserted.
 fn reported(text: &str, a: &Analysis, ws: &[Word], claim: &Claim) -> bool {
     let c = cues();
@@ -350,20 +365,9 @@ fn reported(text: &str, a: &Analysis, ws: &[Word], claim: &Claim) -> bool {
             ws.partition_point(|w| w.start < u.start)
         })
         .min(claim.words.start);
-    if !find_any(ws, claim.words.clone(), &c.questions).is_empty() {
-        return true;
-    }
-    find_any(ws, from..claim.words.end, &c.reported)
-        .into_iter()
-        .any(|(_, e)| {
-            e > claim.words.start
-                || (find_any(ws, e..claim.words.start, &c.contrasts).is_empty()
-                    && !text
-                        .get(ws[e - 1].end..claim.span[0])
-                        .is_some_and(|between| {
-                            between.contains([':', ';', '\u{2014}', '\u{2013}'])
-                        }))
-        })
+    !find_any(ws, claim.words.clone(), &c.questions).is_empty()
+        || !find_any(ws, claim.words.clone(), &c.reported).is_empty()
+        || report_reaches(text, ws, from, claim.words.start)
 }
 
 /// Check every claim of an analysed answer. `subject` adds keys every claim is about (the

@@ -33,10 +33,9 @@ fn truths(rules: &ClaimRules) -> impl Iterator<Item = &Statement> {
         .filter(|s| s.source == Source::Truth)
 }
 
-/// First words of certainty phrases that deny rather than assert ("never", "nothing").
-const NEGATIVE: [&str; 8] = [
-    "never", "noth", "nil", "zero", "none", "no", "not", "without",
-];
+/// First words (besides the `[denials]`) of certainty phrases that deny rather than assert
+/// ("nothing", "zero").
+const NEGATIVE: [&str; 4] = ["noth", "nil", "zero", "none"];
 
 /// Does `s` give one of the certainty phrases `certain` about what `keys` name?
 fn agreed(
