@@ -970,6 +970,39 @@ mod tests {
     }
 
     #[test]
+    fn a_belief_drawn_from_a_premise_is_held_in_its_conclusion() {
+        let guide = builtin_guide("leaked-cloud-access-key", 1);
+        // the premise of "AWS quarantined it, so the key is harmless" is simply true
+        let premise = "AWS's quarantine policy is attached to that user.";
+        assert_no_flag_of(&guide.align(premise), "Restates");
+        let conclusion = "The key is harmless now, because AWS quarantined it.";
+        let al = guide.align(conclusion);
+        assert!(flagged(&al, conclusion, "harmless"), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn a_claim_keeping_a_hedge_or_naming_an_exception_is_not_a_certainty() {
+        let guide = builtin_guide("rate-limiter-public-api", 2);
+        let rough = "The script always sets PEXPIRE to roughly one full refill, so idle \
+            tenants' keys expire.";
+        assert_no_flag_of(&guide.align(rough), "Certainty");
+        let exact = "The script always sets PEXPIRE to one full refill, so idle tenants' keys \
+            expire.";
+        let al = guide.align(exact);
+        assert!(flagged(&al, exact, "always sets"), "{:?}", al.red_flags);
+        for conditional in [
+            "If Redis is slow, the gateway never waits longer than its 5 ms timeout.",
+            "Should Redis be slow, the gateway never waits longer than its 5 ms timeout.",
+        ] {
+            assert_no_flag_of(&guide.align(conditional), "Certainty");
+        }
+        let keys = builtin_guide("leaked-cloud-access-key", 3);
+        let except = "The new user is scoped to the export, and a condition denies calls from \
+            anywhere but our egress IP.";
+        assert_no_flag_of(&keys.align(except), "Certainty");
+    }
+
+    #[test]
     fn no_said_as_an_answer_and_a_conditional_claim_take_no_side() {
         let guide = builtin_guide("rate-limiter-public-api", 4);
         let answer = "Turning a request away still costs a Redis call: saying no is as \

@@ -510,7 +510,7 @@ mod tests {
         );
         assert!(report.rounds >= 56);
         // the whole set
-        assert!(report.false_flags <= 0.12, "target <= 8 %");
+        assert!(report.false_flags <= 0.08, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(report.bluff_detection >= 0.58, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.97, "target >= 0.95");
@@ -527,7 +527,7 @@ mod tests {
         let held_out = evaluate_dev(&gauntlets, &answers[HELD_OUT_FROM..], &stats);
         print!("{held_out}");
         assert_eq!(held_out.answers, 378);
-        assert!(held_out.false_flags <= 0.18, "target <= 8 %");
+        assert!(held_out.false_flags <= 0.13, "target <= 8 %");
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(held_out.bluff_detection >= 0.41, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.98, "target >= 0.95");

@@ -243,6 +243,14 @@ impl<'a> Probe<'a> {
                     if !find_any(ws, next, &c.qualifiers).is_empty() {
                         return false;
                     }
+                    // "anywhere but our egress IP", "nothing except reads": a restriction.
+                    let end = i + p.len();
+                    if find_any(ws, end..(end + 2).min(r.end), &c.exceptions)
+                        .iter()
+                        .any(|&(at, _)| at == end)
+                    {
+                        return false;
+                    }
                     // "never … zero", "not … at all": a denial of a certainty.
                     let after = i + p.len()..(i + p.len() + 4).min(r.end);
                     !(p.len() == 1
@@ -371,6 +379,11 @@ impl<'a> Probe<'a> {
         {
             return None;
         }
+        // The answer keeps a hedge of its own ("roughly one refill", "if the total stays
+        // level"): certain about something else, not about what the guidance hedges.
+        if !s.source.belief() && self.keeps_a_hedge() {
+            return None;
+        }
         let what = if s.source.belief() {
             "a belief the guidance warns against"
         } else {
@@ -380,6 +393,24 @@ impl<'a> Probe<'a> {
             "Certainty about {what}: \u{201c}{}\u{201d}",
             s.quote
         ))
+    }
+
+    /// Does the claim hedge what it says: an estimate or a likelihood anywhere in it
+    /// ("roughly", "probably"), or a condition it opens with ("if the total stays level, …")?
+    /// A condition or limit inside it ("only", "if", "unless") may instead be what it is
+    /// certain of ("if it slips past that day we're fully back within policy").
+    fn keeps_a_hedge(&self) -> bool {
+        let (c, ws, r) = (self.c, self.ws, self.r.clone());
+        // "If the total stays level, …", "Should the VP insist, …", "Unless …, …"
+        let opens_with_condition = ws
+            .get(r.start)
+            .is_some_and(|w| matches!(w.stem.as_str(), "if" | "should" | "unless"));
+        opens_with_condition
+            || find_any(ws, r, &c.hedges).iter().any(|&(i, e)| {
+                !c.conditions
+                    .iter()
+                    .any(|p| ws[i..e].iter().map(|w| &w.stem).eq(p))
+            })
     }
 
     /// Certainty is about what sits next to it: its comma clause and the one before.

@@ -269,8 +269,14 @@ impl ClaimRules {
     ) {
         let a = lexicon.analyze(text);
         let ws = words(text);
-        for claim in segment(text, &a, &ws) {
-            self.push_claim(source, quote, text, &a, &ws, &claim, stats);
+        let claims = segment(text, &a, &ws);
+        let said = if source.belief() {
+            belief_claims(&claims, &ws)
+        } else {
+            claims.iter().collect()
+        };
+        for claim in said {
+            self.push_claim(source, quote, text, &a, &ws, claim, stats);
         }
     }
 
@@ -329,5 +335,30 @@ impl ClaimRules {
             size,
             trap: false,
         });
+    }
+}
+
+/// The claims of a belief that hold what is wrong in it. A belief drawn from a premise
+/// ("AWS quarantined it, so the key is harmless") is wrong in its conclusion; the premise is
+/// often true, and an answer stating only the premise does not hold the belief. So claims
+/// before one opening with a consequence ("so", "therefore") and claims giving a reason
+/// ("because …", "since …") are left out, unless nothing would be left.
+fn belief_claims<'c>(claims: &'c [Claim], ws: &[Word]) -> Vec<&'c Claim> {
+    let opens = |c: &Claim, with: &[&str]| {
+        ws.get(c.words.start)
+            .is_some_and(|w| with.contains(&w.stem.as_str()))
+    };
+    let from = claims
+        .iter()
+        .rposition(|c| opens(c, &["so", "therefor", "henc", "thus"]))
+        .unwrap_or(0);
+    let said: Vec<&Claim> = claims[from..]
+        .iter()
+        .filter(|c| !opens(c, &["becaus", "sinc"]))
+        .collect();
+    if said.is_empty() {
+        claims.iter().collect()
+    } else {
+        said
     }
 }
