@@ -1003,6 +1003,17 @@ mod tests {
     }
 
     #[test]
+    fn a_dismissal_reaches_no_further_than_its_clause() {
+        let guide = builtin_guide("zero-downtime-schema-migration", 4);
+        let next_clause = "Ship a build that ignores the old column, confirm every pod runs it, \
+            then drop the column.";
+        assert_no_flag_of(&guide.align(next_clause), "Dismisses");
+        let same_clause = "We can skip the check on consumers and drop the column right away.";
+        let al = guide.align(same_clause);
+        assert!(flagged(&al, same_clause, "skip the check"), "{:?}", al.red_flags);
+    }
+
+    #[test]
     fn no_said_as_an_answer_and_a_conditional_claim_take_no_side() {
         let guide = builtin_guide("rate-limiter-public-api", 4);
         let answer = "Turning a request away still costs a Redis call: saying no is as \

@@ -470,6 +470,16 @@ impl<'a> Probe<'a> {
         best.filter(|(b, _)| plain <= b.0 + 1e-9).map(|(_, s)| s)
     }
 
+    /// The clause of the unit holding word `wi` (commas, semicolons and dashes split them).
+    fn clause_at(&self, wi: usize) -> Option<u32> {
+        let w = &self.ws[wi];
+        self.a
+            .units
+            .iter()
+            .find(|u| u.start <= w.start && w.start < u.end)
+            .map(|u| u.clause)
+    }
+
     /// The content key of the unit holding word `wi`.
     fn key_at(&self, wi: usize) -> Option<&'a str> {
         let w = &self.ws[wi];
@@ -497,8 +507,9 @@ impl<'a> Probe<'a> {
             if denied(ws, r, i) {
                 continue;
             }
+            let clause = self.clause_at(i);
             for wi in e..(e + DISMISS_REACH).min(r.end) {
-                if subject_word(wi) {
+                if subject_word(wi) || self.clause_at(wi) != clause {
                     break;
                 }
                 if let Some(q) = self.key_at(wi).and_then(|k| rules.insisted.get(k)) {
