@@ -19,12 +19,7 @@ use super::{
     extract::wants_json,
     visitor::VisitorToken,
 };
-use crate::{
-    auth::{session, tokens::random_token},
-    config::Config,
-    metrics,
-    state::AppState,
-};
+use crate::{auth::session, config::Config, metrics, state::AppState};
 
 /// The largest body the guard will read to find a form's `_csrf` field (the answer routes'
 /// limit; smaller routes still enforce their own limit when the handler reads the body).
@@ -153,7 +148,7 @@ pub async fn visitor(State(state): State<AppState>, mut req: Request, next: Next
     if fresh && !matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
-    let token = VisitorToken::new(existing.unwrap_or_else(random_token));
+    let token = VisitorToken::new(existing);
     req.extensions_mut().insert(token.clone());
     let mut resp = next.run(req).await;
     let secure = if state.config.is_https() {
@@ -162,10 +157,10 @@ pub async fn visitor(State(state): State<AppState>, mut req: Request, next: Next
         ""
     };
     let name = visitor_cookie_name(&state.config);
-    let cookie = if fresh && token.was_used() {
+    let made = token.peek().filter(|_| fresh && token.was_used());
+    let cookie = if let Some(made) = made {
         Some(format!(
-            "{name}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
-            token.peek()
+            "{name}={made}; Path=/; HttpOnly; SameSite=Lax{secure}"
         ))
     } else if !fresh && starts_a_session(&resp, state.config.cookie_name()) {
         // signed in: the session's own token takes over, the visitor cookie goes
