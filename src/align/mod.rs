@@ -1010,7 +1010,11 @@ mod tests {
         assert_no_flag_of(&guide.align(next_clause), "Dismisses");
         let same_clause = "We can skip the check on consumers and drop the column right away.";
         let al = guide.align(same_clause);
-        assert!(flagged(&al, same_clause, "skip the check"), "{:?}", al.red_flags);
+        assert!(
+            flagged(&al, same_clause, "skip the check"),
+            "{:?}",
+            al.red_flags
+        );
     }
 
     #[test]
