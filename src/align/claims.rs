@@ -88,6 +88,8 @@ struct Cues {
     qualifiers: Vec<Vec<String>>,
     exceptions: Vec<Vec<String>>,
     conditions: Vec<Vec<String>>,
+    criticisms: Vec<Vec<String>>,
+    universals: Vec<Vec<String>>,
     choices: Vec<Vec<String>>,
     approximate: Vec<Vec<String>>,
     intensifiers: Vec<Vec<String>>,
@@ -129,6 +131,8 @@ fn parse_cues(data: &str) -> Cues {
             "qualifiers" => c.qualifiers.extend(list(line)),
             "exceptions" => c.exceptions.extend(list(line)),
             "conditions" => c.conditions.extend(list(line)),
+            "criticisms" => c.criticisms.extend(list(line)),
+            "universals" => c.universals.extend(list(line)),
             "choices" => c.choices.extend(list(line)),
             "approximate" => c.approximate.extend(list(line)),
             "intensifiers" => c.intensifiers.extend(list(line)),
@@ -176,7 +180,8 @@ pub(crate) fn rejected(text: &str, span: [usize; 2]) -> bool {
     while stop < ws.len() && stop < past + AFTER && !ends(span[1], ws[stop].start) {
         stop += 1;
     }
-    let after = !find_any(&ws, past..stop, &c.denials).is_empty();
+    let after = !find_any(&ws, past..stop, &c.denials).is_empty()
+        || !find_any(&ws, past..stop, &c.criticisms).is_empty();
     let from = first.saturating_sub(3);
     let before = (from..first).all(|i| !ends(ws[i].end, span[0]))
         && (!find_any(&ws, from..first, &c.denials).is_empty()
@@ -299,14 +304,23 @@ fn close_together(a: &Analysis, claim: &Claim, belief: &Statement) -> bool {
     hi - lo <= belief.keys.len() * 2 + 3
 }
 
-/// Whether the claim rejects the belief it names: a negator within [`REJECT_REACH`] units
-/// after the belief's last key ("skipping the bad offset isn't free").
-fn rejected_in_claim(a: &Analysis, claim: &Claim, belief: &Statement) -> bool {
-    let Some(&hi) = belief_units(a, claim, belief).iter().max() else {
+/// Whether the claim rejects the belief it names: a negator or a criticism within
+/// [`REJECT_REACH`] units after the belief's last key ("skipping the bad offset isn't free",
+/// "raising the timeout leaves the storm untouched").
+fn rejected_in_claim(a: &Analysis, ws: &[Word], claim: &Claim, belief: &Statement) -> bool {
+    let at = belief_units(a, claim, belief);
+    let (Some(&lo), Some(&hi)) = (at.iter().min(), at.iter().max()) else {
         return false;
     };
     let end = (hi + 1 + REJECT_REACH).min(claim.units.end);
-    a.units[hi + 1..end].iter().any(|u| u.negator)
+    if a.units[hi + 1..end].iter().any(|u| u.negator) {
+        return true;
+    }
+    // a criticism anywhere after the belief begins: "raising the timeout leaves the storm
+    // untouched and only makes a crash take minutes to notice"
+    let (from, to) = (a.units[lo].end, a.units[claim.units.end - 1].end);
+    let words = ws.partition_point(|w| w.start < from)..ws.partition_point(|w| w.start < to);
+    !find_any(ws, words, &cues().criticisms).is_empty()
 }
 
 /// Two keys for one word in different forms ("replica" and "replic" from "replication"): one

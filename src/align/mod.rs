@@ -1018,6 +1018,28 @@ mod tests {
     }
 
     #[test]
+    fn a_belief_judged_harmful_or_softened_is_not_restated() {
+        let kafka = builtin_guide("kafka-consumer-lag", 2);
+        let criticised = "The slow loop misses its deadline, so raising the session timeout to \
+            ten minutes leaves the storm untouched and only delays noticing a crash.";
+        assert_no_flag_of(&kafka.align(criticised), "Restates");
+        let endorsed = "Just raise the session timeout to ten minutes and the storm stops.";
+        let al = kafka.align(endorsed);
+        assert!(
+            flagged(&al, endorsed, "raise the session"),
+            "{:?}",
+            al.red_flags
+        );
+        // "every client fetches …" is wrong for its "every"; "often" is not that belief
+        let tls = builtin_guide("tls-certificate-expiry-outage", 2);
+        let often = "Browsers often fetch a missing intermediate from the URL in the leaf.";
+        assert_no_flag_of(&tls.align(often), "Restates");
+        let every = "Every client fetches a missing intermediate from the URL in the leaf.";
+        let al = tls.align(every);
+        assert!(flagged(&al, every, "fetches"), "{:?}", al.red_flags);
+    }
+
+    #[test]
     fn no_said_as_an_answer_and_a_conditional_claim_take_no_side() {
         let guide = builtin_guide("rate-limiter-public-api", 4);
         let answer = "Turning a request away still costs a Redis call: saying no is as \

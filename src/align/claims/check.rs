@@ -266,6 +266,8 @@ impl<'a> Probe<'a> {
     fn restated(&self, certain: &[&Vec<String>]) -> Option<String> {
         let (rules, ctx) = (self.rules, self.ctx);
         let hypothetical = !find_any(self.ws, self.r.clone(), &self.c.hypothetical).is_empty();
+        // "browsers often fetch the intermediate" is not "every client fetches it"
+        let softened = self.softened();
         let keys = if certain.is_empty() {
             &ctx.own
         } else {
@@ -281,11 +283,12 @@ impl<'a> Probe<'a> {
             };
             let enough = if certain.is_empty() {
                 s.source == Source::Warned
+                    && !(softened && s.universal)
                     && share >= BELIEF_SHARE
                     && n >= 2
                     && !hypothetical
                     && close_together(self.a, self.claim, s)
-                    && !rejected_in_claim(self.a, self.claim, s)
+                    && !rejected_in_claim(self.a, self.ws, self.claim, s)
             } else {
                 share >= BELIEF_SHARE_CERTAIN && n >= 2
             };
@@ -400,13 +403,21 @@ impl<'a> Probe<'a> {
     /// A condition or limit inside it ("only", "if", "unless") may instead be what it is
     /// certain of ("if it slips past that day we're fully back within policy").
     fn keeps_a_hedge(&self) -> bool {
-        let (c, ws, r) = (self.c, self.ws, self.r.clone());
+        let (ws, r) = (self.ws, self.r.clone());
         // "If the total stays level, …", "Should the VP insist, …", "Unless …, …"
         let opens_with_condition = ws
             .get(r.start)
             .is_some_and(|w| matches!(w.stem.as_str(), "if" | "should" | "unless"));
-        opens_with_condition
-            || find_any(ws, r, &c.hedges).iter().any(|&(i, e)| {
+        opens_with_condition || self.softened()
+    }
+
+    /// Does the claim hold a hedge that softens it ("roughly", "often", "probably"), rather
+    /// than one that sets its scope (`[conditions]`)?
+    fn softened(&self) -> bool {
+        let (c, ws) = (self.c, self.ws);
+        find_any(ws, self.r.clone(), &c.hedges)
+            .iter()
+            .any(|&(i, e)| {
                 !c.conditions
                     .iter()
                     .any(|p| ws[i..e].iter().map(|w| &w.stem).eq(p))

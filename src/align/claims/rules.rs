@@ -96,6 +96,8 @@ pub(super) struct Statement {
     /// Opposite sides present: (pair index, side).
     pub(super) sides: Vec<(usize, usize)>,
     pub(super) hedged: bool,
+    /// Says something of every case ("every client fetches …", "always").
+    pub(super) universal: bool,
     pub(super) certainties: Vec<Vec<String>>,
     pub(super) numbers: Vec<Quantity>,
     /// Every number of the statement with its dimension, whatever it measures.
@@ -317,6 +319,7 @@ impl ClaimRules {
             chunks,
             sides,
             hedged: !find_any(ws, r.clone(), &c.hedges).is_empty(),
+            universal: !find_any(ws, r.clone(), &c.universals).is_empty(),
             certainties: c
                 .certainty
                 .iter()
