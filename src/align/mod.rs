@@ -1040,6 +1040,15 @@ mod tests {
     }
 
     #[test]
+    fn a_belief_about_a_keyword_is_found_in_lower_case_too() {
+        // the guidance writes CONCURRENTLY in capitals, candidates often do not
+        let guide = builtin_guide("zero-downtime-schema-migration", 2);
+        let lower = "Building the index concurrently takes no lock.";
+        let al = guide.align(lower);
+        assert!(flagged(&al, lower, "takes no lock"), "{:?}", al.red_flags);
+    }
+
+    #[test]
     fn no_said_as_an_answer_and_a_conditional_claim_take_no_side() {
         let guide = builtin_guide("rate-limiter-public-api", 4);
         let answer = "Turning a request away still costs a Redis call: saying no is as \

@@ -515,7 +515,7 @@ mod tests {
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(report.bluff_detection >= 0.56, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.97, "target >= 0.95");
-        assert!(report.full_ordering >= 0.73, "target >= 85 %");
+        assert!(report.full_ordering >= 0.77, "target >= 85 %");
         // the original 288 answers meet every target
         let original = evaluate_dev(&gauntlets, &answers[..ORIGINAL_DEV], &stats);
         print!("{original}");
@@ -523,7 +523,7 @@ mod tests {
         assert!(original.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(original.bluff_detection >= 0.89, "target >= 85 %");
         assert!(original.auc_strong_vs_partial >= 0.98, "target >= 0.95");
-        assert!(original.full_ordering >= 0.93, "target >= 85 %");
+        assert!(original.full_ordering >= 0.95, "target >= 85 %");
         // the waves written without the engine in view
         let held_out = evaluate_dev(&gauntlets, &answers[HELD_OUT_FROM..], &stats);
         print!("{held_out}");
@@ -532,7 +532,7 @@ mod tests {
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(held_out.bluff_detection >= 0.43, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.98, "target >= 0.95");
-        assert!(held_out.full_ordering >= 0.73, "target >= 85 %");
+        assert!(held_out.full_ordering >= 0.76, "target >= 85 %");
     }
 
     /// How many lines of dev.jsonl are the original set (later answers are appended).

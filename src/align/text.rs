@@ -149,6 +149,9 @@ fn is_apostrophe(c: char) -> bool {
 }
 
 /// Is this word written like an acronym: two or more capitals, no lowercase except a plural `s`.
+/// Letters from which a word in capitals is read as a word, not an acronym.
+const LOUD_WORD: usize = 5;
+
 fn looks_like_acronym(word: &str) -> bool {
     let core = word.strip_suffix('s').unwrap_or(word);
     let upper = core.chars().filter(|c| c.is_uppercase()).count();
@@ -387,7 +390,11 @@ impl Lexicon {
     }
 
     fn base_of(&self, lower: &str, acronym_written: bool) -> String {
-        if acronym_written {
+        // A long word in capitals is a keyword written loudly ("CONCURRENTLY", "VACUUM"), not
+        // an acronym: it keeps the key it has in lower case.
+        let shouted =
+            acronym_written && lower.chars().count() >= LOUD_WORD && !self.acronyms.contains(lower);
+        if acronym_written && !shouted {
             return lower.strip_suffix('s').unwrap_or(lower).to_string();
         }
         if self.acronyms.contains(lower) {
@@ -493,6 +500,20 @@ mod tests {
         assert_eq!(keys(&lex, "CDNs"), keys(&lex, "a content delivery network"));
         assert!(lex.learn_acronyms("use a Pod Disruption Budget (PDB) here"));
         assert_eq!(keys(&lex, "PDB"), keys(&lex, "pod disruption budget"));
+    }
+
+    #[test]
+    fn a_keyword_in_capitals_keys_as_in_lower_case_and_acronyms_stay_whole() {
+        let lex = Lexicon::default();
+        assert_eq!(keys(&lex, "CONCURRENTLY"), keys(&lex, "concurrently"));
+        assert_eq!(
+            keys(&lex, "ACCESS EXCLUSIVE"),
+            keys(&lex, "access exclusive")
+        );
+        assert_eq!(keys(&lex, "TABLE"), keys(&lex, "tables"));
+        // short ones and plurals written as acronyms are still acronyms
+        assert_eq!(keys(&lex, "SLOs"), keys(&lex, "SLO"));
+        assert_eq!(keys(&lex, "AKIA"), vec!["akia"]);
     }
 
     #[test]
