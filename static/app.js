@@ -130,6 +130,9 @@
     var lastSaved = o.snapshot();
     var timerId = null, inFlight = false, again = false, backoff = 2000, submitting = false, livePending = false;
     var failing = false; // the last save did not reach the server
+    // texts sent whose answer never came back: the server may have stored one of them (the
+    // network dropped on the way back), so a conflict with one is no conflict
+    var unanswered = [];
     var delay = o.delay || 1500;
     function dirty() { return o.snapshot() !== lastSaved; }
     function held() { return submitting || (o.paused ? o.paused() : false); }
@@ -153,6 +156,7 @@
         lastSaved = sent;
         backoff = 2000;
         failing = false;
+        unanswered = [];
         o.saved(r.data, !dirty());
       } else if (o.refused && o.refused(r)) {
         // the form showed what to do (e.g. a conflict)
@@ -190,6 +194,7 @@
         if (again) { again = false; schedule(200); }
       }).catch(function () {
         inFlight = false;
+        if (unanswered.indexOf(sent) < 0) unanswered = unanswered.slice(-19).concat([sent]);
         retry();
       });
     }
@@ -226,6 +231,8 @@
       },
       saveNow: function () { clearTimeout(timerId); save(); },
       adopt: function (snapshot) { lastSaved = snapshot; },
+      // was this sent by this page with no answer back (so the server may hold it as ours)?
+      sentUnanswered: function (snapshot) { return unanswered.indexOf(snapshot) >= 0; },
       submitting: function () { submitting = true; },
     };
   }
@@ -286,6 +293,13 @@
         client.adopt(theirs);
         clearBackup();
         setStatus("Saved", "ok");
+        return;
+      }
+      if (client.sentUnanswered(theirs)) {
+        // our own save, stored though its answer was lost: build on its version and save on
+        versionInput.value = version;
+        client.adopt(theirs);
+        client.saveNow();
         return;
       }
       blocked = true;

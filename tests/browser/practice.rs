@@ -1,6 +1,6 @@
-//! A candidate practising: autosave, reloads, two tabs and their conflict page, a lost
-//! session, the whole seed gauntlet with and without JavaScript, text that must survive a
-//! no-JavaScript save, and the catalog filters.
+//! A candidate practising: autosave, reloads, two tabs and their conflict page, a save whose
+//! answer was lost, a lost session, the whole seed gauntlet with and without JavaScript, text
+//! that must survive a no-JavaScript save, and the catalog filters.
 
 use fantoccini::Locator;
 use gauntlet::auth::Role;
@@ -10,7 +10,7 @@ use crate::flows::{
     answer_whole_seed, press, second_tab, self_assess_and_request_review, start_seed, stored_body,
     wait_status,
 };
-use crate::{https_app, https_browser, sign_in};
+use crate::{https_app, https_browser, sign_in, wait_until};
 
 #[tokio::test]
 async fn sign_in_and_catalog_filters_work_without_javascript() {
@@ -245,7 +245,7 @@ async fn t66_a_leading_newline_tabs_and_emoji_survive_a_save_without_javascript_
 }
 
 #[tokio::test]
-async fn the_two_tab_conflict_shows_a_word_diff_and_a_merge_can_be_saved() {
+async fn the_two_tab_conflict_shows_a_word_diff_a_merge_saves_and_a_lost_answer_is_no_conflict() {
     let app = https_app().await;
     let email = app.create_user(Role::Candidate).await;
     let b = https_browser(true).await;
@@ -309,6 +309,44 @@ async fn the_two_tab_conflict_shows_a_word_diff_and_a_merge_can_be_saved() {
         b.value("#answer").await,
         "one cluster per region, Route 53 and a CDN in front"
     );
+
+    // a save the server stored but whose answer never came back (the network dropped on the
+    // way back), with more typed meanwhile, is no conflict with itself: the next save takes
+    // that save's version and goes through
+    let first = "one cluster per region behind latency routing";
+    let more = ", and the replica promoted on failover";
+    let lose_one_answer = format!(
+        "var real = window.fetch, lost = false;
+         window.fetch = function (url, opts) {{
+           var sent = real(url, opts);
+           if (lost || !opts || opts.method !== 'POST') return sent;
+           lost = true;
+           return sent.then(function () {{
+             var box = document.querySelector('#answer');
+             box.value += '{more}';
+             box.dispatchEvent(new Event('input'));
+             throw new TypeError('the network dropped');
+           }});
+         }};
+         var box = document.querySelector('#answer');
+         box.value = '{first}';
+         box.dispatchEvent(new Event('input'));
+         return null;"
+    );
+    b.client.execute(&lose_one_answer, vec![]).await.unwrap();
+    let full = format!("{first}{more}");
+    wait_until("the text typed after the lost answer saved", || async {
+        stored_body(&app, 1, "main").await == full
+    })
+    .await;
+    wait_status(&b, "Saved").await;
+    assert_eq!(b.value("#answer").await, full);
+    let conflict = b
+        .client
+        .find(Locator::Css("[data-conflict]"))
+        .await
+        .unwrap();
+    assert!(!conflict.is_displayed().await.unwrap(), "no conflict shown");
     b.close().await;
 }
 
