@@ -16,6 +16,7 @@
 //! Every flag quotes the guidance sentence it contradicts. All rules are general and driven by
 //! data; nothing here names a gauntlet.
 
+mod certainty;
 mod check;
 mod prepare;
 mod rules;
@@ -26,7 +27,6 @@ use std::ops::Range;
 use std::sync::OnceLock;
 
 use super::text::{Analysis, CONCEPT_DATA, Lexicon, Unit, data_lines};
-use check::Probe;
 use rules::{Statement, clip};
 use words::find_any;
 
@@ -249,6 +249,18 @@ fn polarities(units: &[Unit], range: Range<usize>) -> HashMap<&str, [bool; 2]> {
         }
     }
     m
+}
+
+/// One claim under check, with everything the rules look at.
+struct Probe<'a> {
+    rules: &'a ClaimRules,
+    c: &'a Cues,
+    ws: &'a [Word],
+    r: Range<usize>,
+    a: &'a Analysis,
+    claim: &'a Claim,
+    ctx: &'a Context<'a>,
+    subject: &'a [String],
 }
 
 /// What a claim is checked with: its own keys, the keys of its neighbours in the sentence,

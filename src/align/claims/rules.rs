@@ -5,7 +5,10 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::words::{Claim, Word, find, find_any, segment, words};
-use super::{MAX_QUOTE, QUANTITY_REACH, QUANTITY_WEIGHT, cues, key_and_parts, unit_key_at};
+use super::{
+    MAX_QUOTE, QUANTITY_REACH, QUANTITY_WEIGHT, cues, key_and_parts, overlap, shares_subject,
+    unit_key_at,
+};
 use crate::align::stats::LibraryStats;
 use crate::align::text::{Analysis, Lexicon, Unit};
 
@@ -120,6 +123,27 @@ pub struct ClaimRules {
     /// Heavy keys of the Strong Answer no warned belief shares: dismissing one outright
     /// ("… isn't a concern") is a red flag too.
     pub(super) heavy: HashMap<String, String>,
+}
+
+/// What the guidance holds true.
+pub(super) fn truths(rules: &ClaimRules) -> impl Iterator<Item = &Statement> {
+    rules
+        .statements
+        .iter()
+        .filter(|s| s.source == Source::Truth)
+}
+
+/// Does `s` give one of the certainty phrases `certain` about what `keys` name?
+pub(super) fn agreed(
+    rules: &ClaimRules,
+    certain: &[&Vec<String>],
+    keys: &HashMap<&str, bool>,
+    subject: &[String],
+) -> bool {
+    truths(rules).any(|s| {
+        certain.iter().any(|p| s.certainties.contains(p))
+            && shares_subject(overlap(keys, subject, s))
+    })
 }
 
 /// Unit (base units) of a unit key: dimension and factor.

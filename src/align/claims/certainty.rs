@@ -1,0 +1,196 @@
+//! Certainty in a claim: the certainty phrases it asserts (rule 3), and certainty about what
+//! the guidance warns about or hedges (rule 4b).
+
+use std::collections::HashMap;
+
+use super::Probe;
+use super::rules::{Source, Statement, agreed, truths};
+use super::words::{denied, find, find_any};
+use super::{overlap_context, shares_subject};
+
+/// First words (besides the `[denials]`) of certainty phrases that deny rather than assert
+/// ("nothing", "zero").
+const NEGATIVE: [&str; 4] = ["noth", "nil", "zero", "none"];
+
+impl<'a> Probe<'a> {
+    /// Rule 3: the certainty phrases the claim asserts (not names, not denied, not qualified).
+    pub(super) fn certain(&self) -> Vec<&'a Vec<String>> {
+        let (c, ws, r) = (self.c, self.ws, &self.r);
+        c.certainty
+            .iter()
+            .filter(|p| {
+                find(ws, r.clone(), p).into_iter().any(|i| {
+                    // A capitalised certainty word mid-sentence is a name ("rotationPolicy Never").
+                    let capital = i > r.start && ws[i].capital;
+                    // "no lock whatsoever": an intensifier strengthens the denial before it.
+                    let intensifier = c.intensifiers.contains(p);
+                    if capital || (denied(ws, r, i) && !intensifier) {
+                        return false;
+                    }
+                    // "almost always", "nearly zero": softened, not absolute.
+                    let before = i.saturating_sub(1).max(r.start)..i;
+                    if !find_any(ws, before, &c.softeners).is_empty() {
+                        return false;
+                    }
+                    // "instant only once granted", "zero unless …": a qualified certainty.
+                    let next = i + p.len()..(i + p.len() + 3).min(r.end);
+                    if !find_any(ws, next, &c.qualifiers).is_empty() {
+                        return false;
+                    }
+                    // "anywhere but our egress IP", "nothing except reads": a restriction.
+                    let end = i + p.len();
+                    if find_any(ws, end..(end + 2).min(r.end), &c.exceptions)
+                        .iter()
+                        .any(|&(at, _)| at == end)
+                    {
+                        return false;
+                    }
+                    // "never … zero", "not … at all": a denial of a certainty.
+                    let after = i + p.len()..(i + p.len() + 4).min(r.end);
+                    !(p.len() == 1
+                        && matches!(p[0].as_str(), "never" | "no")
+                        && !find_any(ws, after, &c.certainty).is_empty())
+                })
+            })
+            .collect()
+    }
+
+    /// Rule 4b: certainty about what the guidance warns about or hedges.
+    pub(super) fn certainty(&self, certain: &[&'a Vec<String>]) -> Option<String> {
+        if certain.is_empty() {
+            return None;
+        }
+        let keys = self.certainty_keys(certain);
+        let keys = &keys;
+        // "zero" as a value the guidance uses too ("scale to zero", "idx_scan = 0").
+        let zero = vec!["zero".to_string()];
+        let certain: Vec<&Vec<String>> = certain
+            .iter()
+            .copied()
+            .filter(|p| {
+                **p != zero
+                    || !truths(self.rules).any(|s| {
+                        s.values.iter().any(|v| v.0 == 0.0)
+                            && s.context.iter().any(|k| keys.contains_key(k.0.as_str()))
+                    })
+            })
+            .collect();
+        // A positive certainty ("definitely", "fully") about what a trap section or a weak
+        // answer discusses, when no warned or hedged statement shares its subject; a negative
+        // one ("never", "nothing") there too often agrees with a denial the guidance makes.
+        let positive = certain.iter().any(|p| {
+            !self.c.denials.iter().any(|d| p.first() == d.first())
+                && !NEGATIVE.contains(&p[0].as_str())
+        });
+        let s = self
+            .warned_subject(keys, |s| s.source != Source::Truth || s.hedged)
+            .or_else(|| {
+                positive
+                    .then(|| self.warned_subject(keys, |s| s.trap))
+                    .flatten()
+            })?;
+        if certain.is_empty()
+            || agreed(self.rules, &certain, keys, self.subject)
+            || certain.iter().any(|p| s.certainties.contains(p))
+        {
+            return None;
+        }
+        // The answer keeps a hedge of its own ("roughly one refill", "if the total stays
+        // level"): certain about something else, not about what the guidance hedges.
+        if !s.source.belief() && self.keeps_a_hedge() {
+            return None;
+        }
+        let what = if s.source.belief() {
+            "a belief the guidance warns against"
+        } else {
+            "what the guidance hedges"
+        };
+        Some(format!(
+            "Certainty about {what}: \u{201c}{}\u{201d}",
+            s.quote
+        ))
+    }
+
+    /// Does the claim hedge what it says: an estimate or a likelihood anywhere in it
+    /// ("roughly", "probably"), or a condition it opens with ("if the total stays level, …")?
+    /// A condition or limit inside it ("only", "if", "unless") may instead be what it is
+    /// certain of ("if it slips past that day we're fully back within policy").
+    fn keeps_a_hedge(&self) -> bool {
+        let (ws, r) = (self.ws, self.r.clone());
+        // "If the total stays level, …", "Should the VP insist, …", "Unless …, …"
+        let opens_with_condition = ws
+            .get(r.start)
+            .is_some_and(|w| matches!(w.stem.as_str(), "if" | "should" | "unless"));
+        opens_with_condition || self.softened()
+    }
+
+    /// Does the claim hold a hedge that softens it ("roughly", "often", "probably"), rather
+    /// than one that sets its scope (`[conditions]`)?
+    pub(super) fn softened(&self) -> bool {
+        let (c, ws) = (self.c, self.ws);
+        find_any(ws, self.r.clone(), &c.hedges)
+            .iter()
+            .any(|&(i, e)| {
+                !c.conditions
+                    .iter()
+                    .any(|p| ws[i..e].iter().map(|w| &w.stem).eq(p))
+            })
+    }
+
+    /// Certainty is about what sits next to it: its comma clause and the one before.
+    fn certainty_keys(&self, certain: &[&Vec<String>]) -> HashMap<&'a str, bool> {
+        let (ws, a) = (self.ws, self.a);
+        let mut local: HashMap<&str, bool> = HashMap::new();
+        for (i, _) in find_any(
+            ws,
+            self.r.clone(),
+            &certain.iter().map(|p| (*p).clone()).collect::<Vec<_>>(),
+        ) {
+            let Some(at) = a
+                .units
+                .iter()
+                .position(|u| u.start <= ws[i].start && ws[i].start < u.end)
+            else {
+                continue;
+            };
+            let (sentence, clause) = (a.units[at].sentence, a.units[at].clause);
+            for u in a.units.iter().filter(|u| {
+                u.sentence == sentence
+                    && (u.clause == clause || u.clause + 1 == clause)
+                    && u.content
+                    && !u.number
+            }) {
+                local.entry(u.key.as_str()).or_insert(u.negated);
+            }
+        }
+        local
+    }
+
+    /// The `candidate` statement (warned or hedged; or from a trap section) sharing most of
+    /// the certainty's subject, unless a plain guidance statement that is itself absolute
+    /// ("can't", "never") shares more: then the claim restates that one.
+    fn warned_subject(
+        &self,
+        keys: &HashMap<&str, bool>,
+        candidate: impl Fn(&Statement) -> bool,
+    ) -> Option<&'a Statement> {
+        let mut best: Option<((f64, usize), &Statement)> = None;
+        let mut plain = 0.0f64;
+        for s in self.rules.statements.iter() {
+            let ov = overlap_context(keys, self.subject, s);
+            if s.source == Source::Truth && !s.hedged {
+                let absolute = !s.certainties.is_empty() || s.keys.iter().any(|k| k.2);
+                if absolute && shares_subject(ov) {
+                    plain = plain.max(ov.0);
+                }
+            }
+            if !candidate(s) {
+                continue;
+            }
+            if shares_subject(ov) && best.is_none_or(|(b, _)| ov.0 > b.0) {
+                best = Some((ov, s));
+            }
+        }
+        best.filter(|(b, _)| plain <= b.0 + 1e-9).map(|(_, s)| s)
+    }
+}
