@@ -144,9 +144,11 @@
       backoff = Math.min(backoff * 2, 30000);
     }
     // back online (the browser says so, or a live page's event stream opened again): retry at
-    // once instead of at the end of the backoff
+    // once instead of at the end of the backoff (a save still on its way retries after 2 s
+    // if it fails)
     function back() {
-      if (failing && !inFlight) { backoff = 2000; schedule(0); }
+      backoff = 2000;
+      if (failing && !inFlight) schedule(0);
     }
     window.addEventListener("online", back);
     document.addEventListener("gauntlet:reconnected", back);
