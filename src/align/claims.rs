@@ -87,7 +87,8 @@ struct Cues {
     post_denials: Vec<Vec<String>>,
     qualifiers: Vec<Vec<String>>,
     exceptions: Vec<Vec<String>>,
-    conditions: Vec<Vec<String>>,
+    /// The `[hedges]` that soften a claim, not the `[conditions]` that set its scope.
+    softening: Vec<Vec<String>>,
     criticisms: Vec<Vec<String>>,
     universals: Vec<Vec<String>>,
     choices: Vec<Vec<String>>,
@@ -110,6 +111,7 @@ fn phrase(s: &str) -> Vec<String> {
 
 fn parse_cues(data: &str) -> Cues {
     let mut c = Cues::default();
+    let mut conditions: Vec<Vec<String>> = Vec::new();
     for (section, line) in data_lines(data) {
         let list = |s: &str| -> Vec<Vec<String>> {
             s.split(',').map(phrase).filter(|p| !p.is_empty()).collect()
@@ -130,7 +132,7 @@ fn parse_cues(data: &str) -> Cues {
             "post-denials" => c.post_denials.extend(list(line)),
             "qualifiers" => c.qualifiers.extend(list(line)),
             "exceptions" => c.exceptions.extend(list(line)),
-            "conditions" => c.conditions.extend(list(line)),
+            "conditions" => conditions.extend(list(line)),
             "criticisms" => c.criticisms.extend(list(line)),
             "universals" => c.universals.extend(list(line)),
             "choices" => c.choices.extend(list(line)),
@@ -143,6 +145,12 @@ fn parse_cues(data: &str) -> Cues {
             _ => {}
         }
     }
+    c.softening = c
+        .hedges
+        .iter()
+        .filter(|h| !conditions.contains(h))
+        .cloned()
+        .collect();
     c
 }
 
@@ -263,6 +271,13 @@ struct Probe<'a> {
     subject: &'a [String],
 }
 
+impl<'a> Probe<'a> {
+    /// The unit holding word `wi`.
+    fn unit_of(&self, wi: usize) -> Option<&'a Unit> {
+        unit_at(self.a, self.ws[wi].start)
+    }
+}
+
 /// What a claim is checked with: its own keys, the keys of its neighbours in the sentence,
 /// the whole sentence's keys, and every polarity each key takes nearby.
 struct Context<'a> {
@@ -283,13 +298,14 @@ fn key_and_parts(key: &str) -> impl Iterator<Item = &str> {
     std::iter::once(key).chain(parts)
 }
 
+/// The unit covering byte `at`.
+fn unit_at(a: &Analysis, at: usize) -> Option<&Unit> {
+    a.units.iter().find(|u| u.start <= at && at < u.end)
+}
+
 /// The key of the content unit covering byte `at`.
 fn unit_key_at(a: &Analysis, at: usize) -> Option<&str> {
-    a.units
-        .iter()
-        .find(|u| u.start <= at && at < u.end)
-        .filter(|u| u.content)
-        .map(|u| u.key.as_str())
+    unit_at(a, at).filter(|u| u.content).map(|u| u.key.as_str())
 }
 
 /// Where the belief's keys sit in the claim (first occurrence of each found).
@@ -316,9 +332,9 @@ fn close_together(a: &Analysis, claim: &Claim, belief: &Statement) -> bool {
     hi - lo <= belief.keys.len() * 2 + 3
 }
 
-/// Whether the claim rejects the belief it names: a negator or a criticism within
-/// [`REJECT_REACH`] units after the belief's last key ("skipping the bad offset isn't free",
-/// "raising the timeout leaves the storm untouched").
+/// Whether the claim rejects the belief it names: a negator within [`REJECT_REACH`] units
+/// after the belief's last key ("skipping the bad offset isn't free"), or a criticism anywhere
+/// after its first ("raising the timeout leaves the storm untouched").
 fn rejected_in_claim(a: &Analysis, ws: &[Word], claim: &Claim, belief: &Statement) -> bool {
     let at = belief_units(a, claim, belief);
     let (Some(&lo), Some(&hi)) = (at.iter().min(), at.iter().max()) else {

@@ -551,6 +551,11 @@ mod tests {
         );
     }
 
+    /// Asserts that a red flag of `al` covers `words` of `answer`.
+    fn assert_flagged(al: &Alignment, answer: &str, words: &str) {
+        assert!(flagged(al, answer, words), "{:?}", al.red_flags);
+    }
+
     fn flagged(al: &Alignment, answer: &str, words: &str) -> bool {
         al.red_flags.iter().any(|f| {
             f.answer_spans
@@ -568,7 +573,7 @@ mod tests {
         assert!(g.rounds[1].follow_up.is_some(), "round 2 has a follow-up");
         let bluff = "Basically zero\u{2026} it's effectively synchronous.";
         let al = guide.align_follow_up(bluff);
-        assert!(flagged(&al, bluff, "zero"), "{:?}", al.red_flags);
+        assert_flagged(&al, bluff, "zero");
         let honest = "Typically 50 to 200 ms for Aurora Global, but I'd measure it under our own \
                       write load before promising an RPO.";
         let al = guide.align_follow_up(honest);
@@ -602,11 +607,7 @@ mod tests {
         let answer = "The app uses the cluster endpoint so it will reconnect on its own.";
         let al = guide.align(answer);
         assert!(!point(&al, "During failover, I'd need to update").covered);
-        assert!(
-            flagged(&al, answer, "reconnect on its own"),
-            "{:?}",
-            al.red_flags
-        );
+        assert_flagged(&al, answer, "reconnect on its own");
         let right = guide.align("During the failover we have to update the app's writer endpoint.");
         assert!(point(&right, "During failover, I'd need to update").covered);
         assert!(right.red_flags.is_empty(), "{:?}", right.red_flags);
@@ -619,7 +620,7 @@ mod tests {
         let guide = RoundGuide::new(&g.rounds[1], &stats);
         let answer = "With Aurora Global Database the RPO is zero.";
         let al = guide.align(answer);
-        assert!(flagged(&al, answer, "RPO is zero"), "{:?}", al.red_flags);
+        assert_flagged(&al, answer, "RPO is zero");
         assert!(!point(&al, "With Aurora Global Database, the RPO").covered);
         assert!(
             al.points
@@ -699,11 +700,7 @@ mod tests {
         let dismissive =
             "I'd shard users by geography; no need for a legal review, the rule is clear.";
         let al = guide.align(dismissive);
-        assert!(
-            flagged(&al, dismissive, "no need for a legal review"),
-            "{:?}",
-            al.red_flags
-        );
+        assert_flagged(&al, dismissive, "no need for a legal review");
     }
 
     fn seed_library() -> Vec<Gauntlet> {
@@ -814,7 +811,7 @@ mod tests {
         let answer =
             "The RPO is zero with Aurora Global Database, and DNS TTL adds propagation time.";
         let al = guide.align(answer);
-        assert!(flagged(&al, answer, "RPO is zero"), "{:?}", al.red_flags);
+        assert_flagged(&al, answer, "RPO is zero");
         assert!(
             !flagged(&al, answer, "DNS TTL"),
             "the second clause is not part of the flag: {:?}",
@@ -863,11 +860,7 @@ mod tests {
         let guide = builtin_guide("zero-downtime-schema-migration", 2);
         let answer = "I'd build it with CREATE INDEX CONCURRENTLY, which holds no lock whatsoever.";
         let al = guide.align(answer);
-        assert!(
-            flagged(&al, answer, "no lock whatsoever"),
-            "{:?}",
-            al.red_flags
-        );
+        assert_flagged(&al, answer, "no lock whatsoever");
     }
 
     #[test]
@@ -891,12 +884,12 @@ mod tests {
         let dismissal =
             "Restore takes longer, so there's nothing the business needs to sign off on.";
         let al = mk.align(dismissal);
-        assert!(flagged(&al, dismissal, "sign off"), "{:?}", al.red_flags);
+        assert_flagged(&al, dismissal, "sign off");
         let pg = builtin_guide("postgres-index-under-load", 3);
         let cleanup =
             "If the build fails nothing is left behind, PostgreSQL cleans it up automatically.";
         let al = pg.align(cleanup);
-        assert!(flagged(&al, cleanup, "cleans it up"), "{:?}", al.red_flags);
+        assert_flagged(&al, cleanup, "cleans it up");
     }
 
     #[test]
@@ -904,7 +897,7 @@ mod tests {
         let search = builtin_guide("search-build-vs-buy", 3);
         let held = "Managed hosting fits, and the $4,000 bill is the full cost of search.";
         let al = search.align(held);
-        assert!(flagged(&al, held, "full cost"), "{:?}", al.red_flags);
+        assert_flagged(&al, held, "full cost");
         let honest = "The $4,000 covers infrastructure only, so I'd add engineer time to it.";
         let al = search.align(honest);
         assert!(
@@ -919,7 +912,7 @@ mod tests {
         let tls = builtin_guide("tls-certificate-expiry-outage", 2);
         let claim = "Java and Android get hold of a missing intermediate themselves.";
         let al = tls.align(claim);
-        assert!(flagged(&al, claim, "intermediate"), "{:?}", al.red_flags);
+        assert_flagged(&al, claim, "intermediate");
         let plain = "Java and Android get hold of a missing intermediate.";
         let al = tls.align(plain);
         assert!(
@@ -945,16 +938,16 @@ mod tests {
         // what follows a contrast, or a colon, is asserted again
         let asserted = "People worry about lag, but the RPO is zero with Aurora Global Database.";
         let al = guide.align(asserted);
-        assert!(flagged(&al, asserted, "RPO is zero"), "{:?}", al.red_flags);
+        assert_flagged(&al, asserted, "RPO is zero");
         let colon = "A game day shows whether failover works: the RPO is zero with Aurora \
             Global Database.";
         let al = guide.align(colon);
-        assert!(flagged(&al, colon, "RPO is zero"), "{:?}", al.red_flags);
+        assert_flagged(&al, colon, "RPO is zero");
         // "whether" makes only its own clause a question
         let because = "Whether we measure the lag hardly matters, because the RPO is zero with \
             Aurora Global Database.";
         let al = guide.align(because);
-        assert!(flagged(&al, because, "RPO is zero"), "{:?}", al.red_flags);
+        assert_flagged(&al, because, "RPO is zero");
     }
 
     #[test]
@@ -963,7 +956,7 @@ mod tests {
         let certain = "With EU data kept in Frankfurt, our technical plan fully settles the \
             regulatory requirement.";
         let al = guide.align(certain);
-        assert!(flagged(&al, certain, "fully settles"), "{:?}", al.red_flags);
+        assert_flagged(&al, certain, "fully settles");
         let denial = "No technical plan settles the regulatory requirement on its own.";
         let al = guide.align(denial);
         assert!(!flagged(&al, denial, "settles"), "{:?}", al.red_flags);
@@ -977,7 +970,7 @@ mod tests {
         assert_no_flag_of(&guide.align(premise), "Restates");
         let conclusion = "The key is harmless now, because AWS quarantined it.";
         let al = guide.align(conclusion);
-        assert!(flagged(&al, conclusion, "harmless"), "{:?}", al.red_flags);
+        assert_flagged(&al, conclusion, "harmless");
     }
 
     #[test]
@@ -989,7 +982,7 @@ mod tests {
         let exact = "The script always sets PEXPIRE to one full refill, so idle tenants' keys \
             expire.";
         let al = guide.align(exact);
-        assert!(flagged(&al, exact, "always sets"), "{:?}", al.red_flags);
+        assert_flagged(&al, exact, "always sets");
         for conditional in [
             "If Redis is slow, the gateway never waits longer than its 5 ms timeout.",
             "Should Redis be slow, the gateway never waits longer than its 5 ms timeout.",
@@ -1010,11 +1003,7 @@ mod tests {
         assert_no_flag_of(&guide.align(next_clause), "Dismisses");
         let same_clause = "We can skip the check on consumers and drop the column right away.";
         let al = guide.align(same_clause);
-        assert!(
-            flagged(&al, same_clause, "skip the check"),
-            "{:?}",
-            al.red_flags
-        );
+        assert_flagged(&al, same_clause, "skip the check");
     }
 
     #[test]
@@ -1025,18 +1014,14 @@ mod tests {
         assert_no_flag_of(&kafka.align(criticised), "Restates");
         let endorsed = "Just raise the session timeout to ten minutes and the storm stops.";
         let al = kafka.align(endorsed);
-        assert!(
-            flagged(&al, endorsed, "raise the session"),
-            "{:?}",
-            al.red_flags
-        );
+        assert_flagged(&al, endorsed, "raise the session");
         // "every client fetches …" is wrong for its "every"; "often" is not that belief
         let tls = builtin_guide("tls-certificate-expiry-outage", 2);
         let often = "Browsers often fetch a missing intermediate from the URL in the leaf.";
         assert_no_flag_of(&tls.align(often), "Restates");
         let every = "Every client fetches a missing intermediate from the URL in the leaf.";
         let al = tls.align(every);
-        assert!(flagged(&al, every, "fetches"), "{:?}", al.red_flags);
+        assert_flagged(&al, every, "fetches");
     }
 
     #[test]
@@ -1045,7 +1030,7 @@ mod tests {
         let guide = builtin_guide("zero-downtime-schema-migration", 2);
         let lower = "Building the index concurrently takes no lock.";
         let al = guide.align(lower);
-        assert!(flagged(&al, lower, "takes no lock"), "{:?}", al.red_flags);
+        assert_flagged(&al, lower, "takes no lock");
     }
 
     #[test]
@@ -1067,7 +1052,7 @@ mod tests {
         let limiter = builtin_guide("rate-limiter-public-api", 3);
         let equal = "Each pod's local bucket is just as exact as asking Redis every time.";
         let al = limiter.align(equal);
-        assert!(flagged(&al, equal, "exact"), "{:?}", al.red_flags);
+        assert_flagged(&al, equal, "exact");
         let plain = "Each pod's local bucket is as exact as asking Redis every time.";
         let al = limiter.align(plain);
         assert!(
@@ -1078,7 +1063,7 @@ mod tests {
         let jvm = builtin_guide("jvm-memory-leak", 4);
         let all = "I'd turn on NMT, since it accounts for every allocation the process makes.";
         let al = jvm.align(all);
-        assert!(flagged(&al, all, "every allocation"), "{:?}", al.red_flags);
+        assert_flagged(&al, all, "every allocation");
         let some = "I'd turn on NMT, since it reports the allocations the process makes.";
         let al = jvm.align(some);
         assert!(

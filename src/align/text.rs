@@ -148,10 +148,10 @@ fn is_apostrophe(c: char) -> bool {
     c == '\'' || c == '\u{2019}'
 }
 
-/// Is this word written like an acronym: two or more capitals, no lowercase except a plural `s`.
 /// Letters from which a word in capitals is read as a word, not an acronym.
 const LOUD_WORD: usize = 5;
 
+/// Is this word written like an acronym: two or more capitals, no lowercase except a plural `s`.
 fn looks_like_acronym(word: &str) -> bool {
     let core = word.strip_suffix('s').unwrap_or(word);
     let upper = core.chars().filter(|c| c.is_uppercase()).count();

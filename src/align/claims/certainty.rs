@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::Probe;
-use super::rules::{Source, Statement, agreed, truths};
+use super::rules::{Source, Statement};
 use super::words::{denied, find, find_any};
 use super::{overlap_context, shares_subject};
 
@@ -33,12 +33,11 @@ impl<'a> Probe<'a> {
                         return false;
                     }
                     // "instant only once granted", "zero unless …": a qualified certainty.
-                    let next = i + p.len()..(i + p.len() + 3).min(r.end);
-                    if !find_any(ws, next, &c.qualifiers).is_empty() {
+                    let end = i + p.len();
+                    if !find_any(ws, end..(end + 3).min(r.end), &c.qualifiers).is_empty() {
                         return false;
                     }
                     // "anywhere but our egress IP", "nothing except reads": a restriction.
-                    let end = i + p.len();
                     if find_any(ws, end..(end + 2).min(r.end), &c.exceptions)
                         .iter()
                         .any(|&(at, _)| at == end)
@@ -46,10 +45,9 @@ impl<'a> Probe<'a> {
                         return false;
                     }
                     // "never … zero", "not … at all": a denial of a certainty.
-                    let after = i + p.len()..(i + p.len() + 4).min(r.end);
                     !(p.len() == 1
                         && matches!(p[0].as_str(), "never" | "no")
-                        && !find_any(ws, after, &c.certainty).is_empty())
+                        && !find_any(ws, end..(end + 4).min(r.end), &c.certainty).is_empty())
                 })
             })
             .collect()
@@ -69,7 +67,7 @@ impl<'a> Probe<'a> {
             .copied()
             .filter(|p| {
                 **p != zero
-                    || !truths(self.rules).any(|s| {
+                    || !self.rules.truths().any(|s| {
                         s.values.iter().any(|v| v.0 == 0.0)
                             && s.context.iter().any(|k| keys.contains_key(k.0.as_str()))
                     })
@@ -90,7 +88,7 @@ impl<'a> Probe<'a> {
                     .flatten()
             })?;
         if certain.is_empty()
-            || agreed(self.rules, &certain, keys, self.subject)
+            || self.rules.agrees(&certain, keys, self.subject)
             || certain.iter().any(|p| s.certainties.contains(p))
         {
             return None;
@@ -127,14 +125,7 @@ impl<'a> Probe<'a> {
     /// Does the claim hold a hedge that softens it ("roughly", "often", "probably"), rather
     /// than one that sets its scope (`[conditions]`)?
     pub(super) fn softened(&self) -> bool {
-        let (c, ws) = (self.c, self.ws);
-        find_any(ws, self.r.clone(), &c.hedges)
-            .iter()
-            .any(|&(i, e)| {
-                !c.conditions
-                    .iter()
-                    .any(|p| ws[i..e].iter().map(|w| &w.stem).eq(p))
-            })
+        !find_any(self.ws, self.r.clone(), &self.c.softening).is_empty()
     }
 
     /// Certainty is about what sits next to it: its comma clause and the one before.
@@ -146,14 +137,10 @@ impl<'a> Probe<'a> {
             self.r.clone(),
             &certain.iter().map(|p| (*p).clone()).collect::<Vec<_>>(),
         ) {
-            let Some(at) = a
-                .units
-                .iter()
-                .position(|u| u.start <= ws[i].start && ws[i].start < u.end)
-            else {
+            let Some(at) = self.unit_of(i) else {
                 continue;
             };
-            let (sentence, clause) = (a.units[at].sentence, a.units[at].clause);
+            let (sentence, clause) = (at.sentence, at.clause);
             for u in a.units.iter().filter(|u| {
                 u.sentence == sentence
                     && (u.clause == clause || u.clause + 1 == clause)

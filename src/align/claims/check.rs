@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::Probe;
-use super::rules::{Quantity, Source, Statement, agreed, quantities, truths};
+use super::rules::{Quantity, Source, Statement, quantities};
 use super::words::{denied, find_any};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
@@ -109,14 +109,18 @@ impl<'a> Probe<'a> {
                 || (ov.1 >= 1 && ov.1 >= n_subject && ov.0 >= SUBJECT_WEIGHT_SMALL)
         };
         let mut top = 0.0f64;
-        for st in truths(self.rules) {
+        for st in self.rules.truths() {
             let ov = overlap_context(keys, subject, st);
             if shares(ov) {
                 top = top.max(ov.0);
             }
         }
         let mut best: Option<((f64, f64, bool), &Statement)> = None;
-        for st in truths(self.rules).filter(|st| st.sides.iter().any(|&(q, _)| q == p)) {
+        for st in self
+            .rules
+            .truths()
+            .filter(|st| st.sides.iter().any(|&(q, _)| q == p))
+        {
             let ov = overlap_context(keys, subject, st);
             if !shares(ov) || ov.0 < OPPOSITE_NEAR * top {
                 continue;
@@ -138,7 +142,7 @@ impl<'a> Probe<'a> {
     /// Rule 2: a number for a quantity that conflicts with every number the guidance gives for it.
     fn conflicting_number(&self) -> Option<String> {
         let (rules, c, ws, r, a) = (self.rules, self.c, self.ws, &self.r, self.a);
-        let truths = || truths(rules);
+        let truths = || rules.truths();
         let known = |x: &Unit| truths().any(|s| s.numbers.iter().any(|n| n.key == x.key));
         for q in quantities(&a.units, self.claim.units.clone(), known) {
             // "a few hundred", "several": an estimate, not a value that can conflict.
@@ -219,7 +223,7 @@ impl<'a> Probe<'a> {
         }
         // A certainty the guidance itself states about the same subject is agreement.
         let (_, s) = best_belief?;
-        if !certain.is_empty() && agreed(rules, certain, &ctx.near, self.subject) {
+        if !certain.is_empty() && rules.agrees(certain, &ctx.near, self.subject) {
             return None;
         }
         Some(format!(
@@ -263,15 +267,6 @@ impl<'a> Probe<'a> {
         (total > 0.0).then_some((got / total, n))
     }
 
-    /// The unit holding word `wi`.
-    fn unit_of(&self, wi: usize) -> Option<&'a Unit> {
-        let w = &self.ws[wi];
-        self.a
-            .units
-            .iter()
-            .find(|u| u.start <= w.start && w.start < u.end)
-    }
-
     /// The clause of the unit holding word `wi` (commas, semicolons and dashes split them).
     fn clause_at(&self, wi: usize) -> Option<u32> {
         self.unit_of(wi).map(|u| u.clause)
@@ -279,9 +274,7 @@ impl<'a> Probe<'a> {
 
     /// The content key of the unit holding word `wi`.
     fn key_at(&self, wi: usize) -> Option<&'a str> {
-        self.unit_of(wi)
-            .filter(|u| u.content)
-            .map(|u| u.key.as_str())
+        unit_key_at(self.a, self.ws[wi].start)
     }
 
     /// Rule 5: dismissals of what the guidance insists on.

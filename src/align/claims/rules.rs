@@ -125,25 +125,25 @@ pub struct ClaimRules {
     pub(super) heavy: HashMap<String, String>,
 }
 
-/// What the guidance holds true.
-pub(super) fn truths(rules: &ClaimRules) -> impl Iterator<Item = &Statement> {
-    rules
-        .statements
-        .iter()
-        .filter(|s| s.source == Source::Truth)
-}
+impl ClaimRules {
+    /// What the guidance holds true.
+    pub(super) fn truths(&self) -> impl Iterator<Item = &Statement> {
+        self.statements.iter().filter(|s| s.source == Source::Truth)
+    }
 
-/// Does `s` give one of the certainty phrases `certain` about what `keys` name?
-pub(super) fn agreed(
-    rules: &ClaimRules,
-    certain: &[&Vec<String>],
-    keys: &HashMap<&str, bool>,
-    subject: &[String],
-) -> bool {
-    truths(rules).any(|s| {
-        certain.iter().any(|p| s.certainties.contains(p))
-            && shares_subject(overlap(keys, subject, s))
-    })
+    /// Does the guidance itself give one of the certainty phrases `certain` about what `keys`
+    /// (with `subject`) name? Then a claim saying so agrees with it.
+    pub(super) fn agrees(
+        &self,
+        certain: &[&Vec<String>],
+        keys: &HashMap<&str, bool>,
+        subject: &[String],
+    ) -> bool {
+        self.truths().any(|s| {
+            certain.iter().any(|p| s.certainties.contains(p))
+                && shares_subject(overlap(keys, subject, s))
+        })
+    }
 }
 
 /// Unit (base units) of a unit key: dimension and factor.
