@@ -1,6 +1,7 @@
 //! A candidate practising: autosave, reloads, two tabs and their conflict page, a save whose
-//! answer was lost, a lost session, the whole seed gauntlet with and without JavaScript, text
-//! that must survive a no-JavaScript save, and the catalog filters.
+//! answer was lost, a save retried when the browser is back online, a lost session, the whole
+//! seed gauntlet with and without JavaScript, text that must survive a no-JavaScript save, and
+//! the catalog filters.
 
 use fantoccini::Locator;
 use gauntlet::auth::Role;
@@ -347,6 +348,51 @@ async fn the_two_tab_conflict_shows_a_word_diff_a_merge_saves_and_a_lost_answer_
         .await
         .unwrap();
     assert!(!conflict.is_displayed().await.unwrap(), "no conflict shown");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_failed_save_is_sent_again_as_soon_as_the_browser_is_back_online() {
+    let app = https_app().await;
+    let email = app.create_user(Role::Candidate).await;
+    let b = https_browser(true).await;
+    sign_in(&b, &app, &email).await;
+    start_seed(&b, &app).await;
+    // saves fail while `__offline` is set, and the retry's backoff (2 s and longer) never runs
+    // out: only the browser's "online" event can send the text again
+    let offline = "var realFetch = window.fetch, realTimeout = window.setTimeout;
+         window.__offline = true;
+         window.fetch = function (url, opts) {
+           if (window.__offline && opts && opts.method === 'POST') {
+             return Promise.reject(new TypeError('offline'));
+           }
+           return realFetch(url, opts);
+         };
+         window.setTimeout = function (f, ms) { return realTimeout(f, ms >= 2000 ? 1e9 : ms); };
+         return null;";
+    b.client.execute(offline, vec![]).await.unwrap();
+    let text = "Typed on a train: one cluster per region, promoted replica on failover.";
+    b.fill("#answer", text).await;
+    wait_status(&b, "Not saved — retrying").await;
+    let stored: i64 = sqlx::query_scalar("select count(*) from answers where body = ?")
+        .bind(text)
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0, "nothing got through while offline");
+
+    b.client
+        .execute(
+            "window.__offline = false; window.dispatchEvent(new Event('online')); return null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    wait_until("the text saved once back online", || async {
+        stored_body(&app, 1, "main").await == text
+    })
+    .await;
+    wait_status(&b, "Saved").await;
     b.close().await;
 }
 
