@@ -1072,6 +1072,57 @@ mod tests {
             al.red_flags
         );
     }
+
+    #[test]
+    fn certainty_about_what_the_interviewers_question_challenges_is_a_flag() {
+        // "Your table now has time travel, so you can roll back a bad backfill in seconds.
+        // Why isn't that enough on its own?"
+        let guide = builtin_guide("pipeline-backfill-duplicates", 5);
+        let settled = "Any bad backfill can always be rolled back in seconds.";
+        let al = guide.align(settled);
+        assert_flagged(&al, settled, "always");
+        assert!(
+            al.red_flags[0]
+                .reason
+                .contains("interviewer's question challenges")
+        );
+        let weighed = "Time travel lets us roll back a bad backfill in seconds, but that isn't \
+            enough on its own.";
+        assert_no_flag_of(&guide.align(weighed), "Certainty");
+        // "Does that prove the currency fix is right?": what a yes/no question proposes
+        let check = builtin_guide("pipeline-backfill-duplicates", 3);
+        let proved = "Matching counts and sums definitely prove the currency fix is right.";
+        let al = check.align(proved);
+        assert_flagged(&al, proved, "definitely");
+    }
+
+    #[test]
+    fn a_belief_said_as_a_hypothesis_is_restated_by_the_same_hypothesis() {
+        // "a canary would definitely have caught it": "would" is part of the belief
+        let guide = builtin_guide("mentoring-failed-launch", 2);
+        let said = "A small canary stage would have caught this.";
+        let al = guide.align(said);
+        assert_flagged(&al, said, "would have caught");
+        let denied = "A canary probably wouldn't have caught it on its own.";
+        assert_no_flag_of(&guide.align(denied), "Restates");
+    }
+
+    #[test]
+    fn paraphrases_of_defaults_labels_month_starts_and_totals_are_known() {
+        let oidc = builtin_guide("leaked-cloud-access-key", 5);
+        let secure = "OIDC is secure out of the box.";
+        assert_flagged(&oidc.align(secure), secure, "box");
+        let cost = builtin_guide("cloud-cost-reduction", 1);
+        let label = "We'll ask everyone to label their resources.";
+        assert_flagged(&cost.align(label), label, "label");
+        let slo = builtin_guide("slo-burn-rate-alerting", 3);
+        let month = "The budget comes back at the start of the month.";
+        assert_flagged(&slo.align(month), month, "month");
+        let jvm = builtin_guide("jvm-memory-leak", 4);
+        let whole = "NMT covers the whole footprint of the process, native libraries included.";
+        let al = jvm.align(whole);
+        assert_flagged(&al, whole, "whole footprint");
+    }
 }
 
 #[cfg(test)]

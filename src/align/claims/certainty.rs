@@ -98,10 +98,10 @@ impl<'a> Probe<'a> {
         if !s.source.belief() && self.keeps_a_hedge() {
             return None;
         }
-        let what = if s.source.belief() {
-            "a belief the guidance warns against"
-        } else {
-            "what the guidance hedges"
+        let what = match s.source {
+            Source::Warned | Source::Weak => "a belief the guidance warns against",
+            Source::Challenged => "what the interviewer's question challenges",
+            Source::Truth => "what the guidance hedges",
         };
         Some(format!(
             "Certainty about {what}: \u{201c}{}\u{201d}",

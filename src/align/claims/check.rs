@@ -190,7 +190,16 @@ impl<'a> Probe<'a> {
     /// hypothetical, not denied anywhere in the claim).
     fn restated(&self, certain: &[&Vec<String>]) -> Option<String> {
         let (rules, ctx) = (self.rules, self.ctx);
-        let hypothetical = !find_any(self.ws, self.r.clone(), &self.c.hypothetical).is_empty();
+        // a hypothetical cue the belief itself says ("a canary would have caught it") is part
+        // of what the belief claims, not a step away from it
+        let hypotheses = find_any(self.ws, self.r.clone(), &self.c.hypothetical);
+        let hypothetical = |s: &Statement| {
+            hypotheses.iter().any(|&(i, e)| {
+                !s.hypotheses
+                    .iter()
+                    .any(|h| self.ws[i..e].iter().map(|w| &w.stem).eq(h))
+            })
+        };
         // "browsers often fetch the intermediate" is not "every client fetches it"
         let softened = self.softened();
         let keys = if certain.is_empty() {
@@ -211,7 +220,7 @@ impl<'a> Probe<'a> {
                     && !(softened && s.universal)
                     && share >= BELIEF_SHARE
                     && n >= 2
-                    && !hypothetical
+                    && !hypothetical(s)
                     && close_together(self.a, self.claim, s)
                     && !rejected_in_claim(self.a, self.ws, self.claim, s)
             } else {

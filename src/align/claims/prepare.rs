@@ -89,6 +89,10 @@ fn push_traps<'r>(
                         blank.push((qs, qe));
                     }
                     Role::Neutral if t.get(qs..qe).is_some_and(|q| q.contains('?')) => {
+                        let question = t.get(qs..qe).unwrap_or("");
+                        for premise in challenged(question) {
+                            rules.push(Source::Challenged, question, premise, lexicon, stats);
+                        }
                         blank.push((qs, qe))
                     }
                     Role::Neutral => {}
@@ -112,6 +116,33 @@ fn push_traps<'r>(
             }
         }
     }
+}
+
+/// What an interviewer's question puts forward to be challenged: the statements it makes
+/// before asking ("Your table now has time travel, so you can roll back in seconds. Why isn't
+/// that enough?"), and what a "why not …" or yes/no question proposes ("Why not reactivate the
+/// key with a deny?", "Does that prove the fix is right?"). Open questions ("what stops …",
+/// "when does …") propose nothing.
+fn challenged(question: &str) -> Vec<&str> {
+    const PROPOSING: [&str; 14] = [
+        "why not ", "does ", "doesn't ", "do ", "don't ", "is ", "isn't ", "are ", "aren't ",
+        "can ", "can't ", "will ", "won't ", "would ",
+    ];
+    sentences(question)
+        .into_iter()
+        .filter_map(|(s, e)| {
+            let sentence = question.get(s..e)?.trim();
+            if !sentence.ends_with('?') {
+                return Some(sentence);
+            }
+            let lower = sentence.to_lowercase();
+            PROPOSING
+                .iter()
+                .find(|p| lower.starts_with(*p))
+                .and_then(|p| sentence.get(p.len()..))
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// Common weak answers: the belief as said (unless it names an absence) and the explanation
@@ -221,4 +252,30 @@ pub(super) fn split_weak(item: &str) -> (&str, &str) {
         }
     }
     (t, "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::challenged;
+
+    #[test]
+    fn a_question_challenges_its_premises_and_what_it_proposes_not_what_it_asks() {
+        assert_eq!(
+            challenged(
+                "Your table now has time travel, so you can roll back in seconds. Why isn't \
+                 that enough on its own?"
+            ),
+            ["Your table now has time travel, so you can roll back in seconds."]
+        );
+        assert_eq!(
+            challenged("Why not reactivate the old key with a deny, since that blocks them?"),
+            ["reactivate the old key with a deny, since that blocks them?"]
+        );
+        assert_eq!(
+            challenged("October passes. Does that prove the fix is right?"),
+            ["October passes.", "that prove the fix is right?"]
+        );
+        assert!(challenged("If the window is rolling, when does the budget come back?").is_empty());
+        assert!(challenged("What stops any repository from assuming your role?").is_empty());
+    }
 }

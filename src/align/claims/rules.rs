@@ -68,11 +68,15 @@ pub(super) enum Source {
     Warned,
     /// A common weak answer as said.
     Weak,
+    /// What an interviewer's question in a trap section puts forward to be challenged ("Your
+    /// table now has time travel, so you can roll back in seconds. Why isn't that enough?"):
+    /// often true, but not to be stated as settled. Neither a truth nor a belief.
+    Challenged,
 }
 
 impl Source {
     pub(super) fn belief(self) -> bool {
-        self != Source::Truth
+        matches!(self, Source::Warned | Source::Weak)
     }
 }
 
@@ -102,6 +106,8 @@ pub(super) struct Statement {
     /// Says something of every case ("every client fetches …", "always").
     pub(super) universal: bool,
     pub(super) certainties: Vec<Vec<String>>,
+    /// The `[hypothetical]` cues it says itself ("would", "could").
+    pub(super) hypotheses: Vec<Vec<String>>,
     pub(super) numbers: Vec<Quantity>,
     /// Every number of the statement with its dimension, whatever it measures.
     pub(super) values: Vec<(f64, Option<&'static str>)>,
@@ -346,6 +352,12 @@ impl ClaimRules {
             universal: !find_any(ws, r.clone(), &c.universals).is_empty(),
             certainties: c
                 .certainty
+                .iter()
+                .filter(|p| !find(ws, r.clone(), p).is_empty())
+                .cloned()
+                .collect(),
+            hypotheses: c
+                .hypothetical
                 .iter()
                 .filter(|p| !find(ws, r.clone(), p).is_empty())
                 .cloned()
