@@ -1094,6 +1094,15 @@ mod tests {
         let proved = "Matching counts and sums definitely prove the currency fix is right.";
         let al = check.align(proved);
         assert_flagged(&al, proved, "definitely");
+        // "…, and does read mean the pages came from disk?"
+        let buffers = builtin_guide("postgres-index-under-load", 2);
+        let disk = "The shared read pages definitely came from disk.";
+        assert_flagged(&buffers.align(disk), disk, "definitely");
+        // a condition does not make a challenged proposal safe, as it does a hedged truth
+        let bulk = builtin_guide("search-build-vs-buy", 2);
+        let ok = "If the call returns 200, every single document in that batch is indexed, \
+            guaranteed.";
+        assert_flagged(&bulk.align(ok), ok, "guaranteed");
     }
 
     #[test]

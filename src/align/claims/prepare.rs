@@ -135,11 +135,20 @@ fn challenged(question: &str) -> Vec<&str> {
             if !sentence.ends_with('?') {
                 return Some(sentence);
             }
-            let lower = sentence.to_lowercase();
-            PROPOSING
-                .iter()
-                .find(|p| lower.starts_with(*p))
-                .and_then(|p| sentence.get(p.len()..))
+            // a proposal opens the question or a part of it ("…, and does read mean …?")
+            let lower = sentence.to_ascii_lowercase();
+            let opens =
+                |at: usize| at == 0 || [", ", "and "].iter().any(|j| lower[..at].ends_with(j));
+            lower
+                .char_indices()
+                .filter(|&(at, _)| opens(at))
+                .find_map(|(at, _)| {
+                    PROPOSING
+                        .iter()
+                        .find(|p| lower[at..].starts_with(*p))
+                        .map(|p| at + p.len())
+                })
+                .and_then(|from| sentence.get(from..))
         })
         .filter(|s| !s.is_empty())
         .collect()
@@ -274,6 +283,10 @@ mod tests {
         assert_eq!(
             challenged("October passes. Does that prove the fix is right?"),
             ["October passes.", "that prove the fix is right?"]
+        );
+        assert_eq!(
+            challenged("What is a hit, and does read mean the pages came from disk?"),
+            ["read mean the pages came from disk?"]
         );
         assert!(challenged("If the window is rolling, when does the budget come back?").is_empty());
         assert!(challenged("What stops any repository from assuming your role?").is_empty());
