@@ -78,6 +78,8 @@ const CONNECTIVES: [&str; 10] = [
 struct Cues {
     opposites: Vec<[Vec<Vec<String>>; 2]>,
     certainty: Vec<Vec<String>>,
+    /// The `[sufficiency]` phrases (also in `certainty`): positive, whatever word opens them.
+    sufficiency: Vec<Vec<String>>,
     hedges: Vec<Vec<String>>,
     dismiss_before: Vec<Vec<String>>,
     dismiss_after: Vec<Vec<String>>,
@@ -123,6 +125,10 @@ fn parse_cues(data: &str) -> Cues {
                 }
             }
             "certainty" => c.certainty.extend(list(line)),
+            "sufficiency" => {
+                c.certainty.extend(list(line));
+                c.sufficiency.extend(list(line));
+            }
             "hedges" => c.hedges.extend(list(line)),
             "dismiss-before" => c.dismiss_before.extend(list(line)),
             "dismiss-after" => c.dismiss_after.extend(list(line)),

@@ -1106,6 +1106,15 @@ mod tests {
     }
 
     #[test]
+    fn sufficiency_is_a_positive_certainty_even_when_it_opens_with_no() {
+        // the trap's truth: the trust policy must check the audience and the `sub` claim
+        let guide = builtin_guide("leaked-cloud-access-key", 5);
+        let enough = "The trust policy names the GitHub provider; tokens from it can only \
+            belong to our repositories, so no further conditions are needed.";
+        assert_flagged(&guide.align(enough), enough, "no further");
+    }
+
+    #[test]
     fn a_belief_said_as_a_hypothesis_is_restated_by_the_same_hypothesis() {
         // "a canary would definitely have caught it": "would" is part of the belief
         let guide = builtin_guide("mentoring-failed-launch", 2);

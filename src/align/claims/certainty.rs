@@ -76,9 +76,11 @@ impl<'a> Probe<'a> {
         // A positive certainty ("definitely", "fully") about what a trap section or a weak
         // answer discusses, when no warned or hedged statement shares its subject; a negative
         // one ("never", "nothing") there too often agrees with a denial the guidance makes.
+        // Sufficiency ("no further", "nothing extra") is positive: it says all is done.
         let positive = certain.iter().any(|p| {
-            !self.c.denials.iter().any(|d| p.first() == d.first())
-                && !NEGATIVE.contains(&p[0].as_str())
+            self.c.sufficiency.contains(p)
+                || (!self.c.denials.iter().any(|d| p.first() == d.first())
+                    && !NEGATIVE.contains(&p[0].as_str()))
         });
         let s = self
             .warned_subject(keys, |s| s.source != Source::Truth || s.hedged)
