@@ -96,10 +96,10 @@ impl<'a> Probe<'a> {
             return None;
         }
         // The answer keeps a hedge of its own ("roughly one refill", "if the total stays
-        // level"): certain about something else, not about what the guidance hedges. What an
-        // interviewer's question challenges stays challenged under a condition ("if the call
-        // returns 200, every document is indexed").
-        if s.source == Source::Truth && self.keeps_a_hedge() {
+        // level"): certain about something else, not about what the guidance hedges, or than
+        // what the interviewer's question challenges ("if errors is false, every document was
+        // indexed" is right).
+        if !s.source.belief() && self.keeps_a_hedge() {
             return None;
         }
         let what = match s.source {
