@@ -1106,6 +1106,17 @@ mod tests {
     }
 
     #[test]
+    fn a_view_pushed_back_on_and_a_denial_said_strongly_are_not_certainty_flags() {
+        let guide = builtin_guide("rate-limiter-public-api", 4);
+        let reported = "I'd push back on anyone who says the limiter should always let \
+            traffic through when Redis is down, or always block it.";
+        assert_no_flag_of(&guide.align(reported), "Certainty");
+        let strong_denial = "Services need their own concurrency limits and load shedding \
+            that don't lean on Redis at all.";
+        assert_no_flag_of(&guide.align(strong_denial), "Certainty");
+    }
+
+    #[test]
     fn sufficiency_is_a_positive_certainty_even_when_it_opens_with_no() {
         // the trap's truth: the trust policy must check the audience and the `sub` claim
         let guide = builtin_guide("leaked-cloud-access-key", 5);

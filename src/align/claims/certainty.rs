@@ -80,7 +80,9 @@ impl<'a> Probe<'a> {
         let positive = certain.iter().any(|p| {
             self.c.sufficiency.contains(p)
                 || (!self.c.denials.iter().any(|d| p.first() == d.first())
-                    && !NEGATIVE.contains(&p[0].as_str()))
+                    && !NEGATIVE.contains(&p[0].as_str())
+                    // "don't lean on Redis at all": an intensifier strengthens a denial
+                    && !self.c.intensifiers.contains(p))
         });
         let s = self
             .warned_subject(keys, |s| s.source != Source::Truth || s.hedged)

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::words::{Claim, Word, find, find_any, segment, words};
+use super::words::{Claim, Word, denied, find, find_any, segment, words};
 use super::{
     MAX_QUOTE, QUANTITY_REACH, QUANTITY_WEIGHT, cues, key_and_parts, overlap, shares_subject,
     unit_key_at,
@@ -348,7 +348,10 @@ impl ClaimRules {
             keys,
             chunks,
             sides,
-            hedged: !find_any(ws, r.clone(), &c.hedges).is_empty(),
+            // "doesn't depend on Redis" is no hedge
+            hedged: find_any(ws, r.clone(), &c.hedges)
+                .iter()
+                .any(|&(i, _)| !denied(ws, &r, i)),
             universal: !find_any(ws, r.clone(), &c.universals).is_empty(),
             certainties: c
                 .certainty
