@@ -1137,7 +1137,7 @@ mod tests {
     }
 
     #[test]
-    fn paraphrases_of_defaults_labels_month_starts_and_totals_are_known() {
+    fn paraphrases_of_defaults_labels_month_starts_totals_and_our_end_are_known() {
         let oidc = builtin_guide("leaked-cloud-access-key", 5);
         let secure = "OIDC is secure out of the box.";
         assert_flagged(&oidc.align(secure), secure, "box");
@@ -1151,6 +1151,9 @@ mod tests {
         let whole = "NMT covers the whole footprint of the process, native libraries included.";
         let al = jvm.align(whole);
         assert_flagged(&al, whole, "whole footprint");
+        let tls = builtin_guide("tls-certificate-expiry-outage", 4);
+        let backend = "For now we relax pinning from our end.";
+        assert_flagged(&tls.align(backend), backend, "pinning");
     }
 }
 
