@@ -286,48 +286,57 @@ impl ContentStore {
         slug: &str,
         version: &str,
     ) -> Result<Option<Arc<Pinned>>, sqlx::Error> {
+        if let Some(p) = self.pinned_in_memory(slug, version) {
+            return Ok(Some(p));
+        }
+        let Some(source) = db::versions::source(db, slug, version).await? else {
+            return Ok(None);
+        };
+        let name = format!("{slug}.md");
+        match parse_gauntlet(&name, &source) {
+            Ok(mut g) => {
+                // the slug and version are the stored ones, whatever the file name says
+                g.slug = slug.to_string();
+                g.version = version.to_string();
+                Ok(Some(self.keep_pinned(Arc::new(g))))
+            }
+            Err(errors) => {
+                tracing::error!(
+                    slug,
+                    version,
+                    errors = errors.len(),
+                    "a stored gauntlet version no longer parses"
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// The exact version an attempt pinned when it needs no query: kept from an earlier
+    /// request, or the current library's. `None` means [`Self::pinned`] must read it.
+    pub fn pinned_in_memory(&self, slug: &str, version: &str) -> Option<Arc<Pinned>> {
         let key = (slug.to_string(), version.to_string());
         if let Some(p) = self.lock_pinned().get(&key) {
-            return Ok(Some(p.clone()));
+            return Some(p.clone());
         }
         let current = self
             .current()
             .get(slug)
             .filter(|e| e.gauntlet.version == version)
-            .map(|e| e.gauntlet.clone());
-        let gauntlet = match current {
-            Some(g) => g,
-            None => {
-                let Some(source) = db::versions::source(db, slug, version).await? else {
-                    return Ok(None);
-                };
-                let name = format!("{slug}.md");
-                match parse_gauntlet(&name, &source) {
-                    Ok(mut g) => {
-                        // the slug and version are the stored ones, whatever the file name says
-                        g.slug = slug.to_string();
-                        g.version = version.to_string();
-                        Arc::new(g)
-                    }
-                    Err(errors) => {
-                        tracing::error!(
-                            slug,
-                            version,
-                            errors = errors.len(),
-                            "a stored gauntlet version no longer parses"
-                        );
-                        return Ok(None);
-                    }
-                }
-            }
-        };
+            .map(|e| e.gauntlet.clone())?;
+        Some(self.keep_pinned(current))
+    }
+
+    /// Prepares `gauntlet` for attempts and keeps it by slug and version.
+    fn keep_pinned(&self, gauntlet: Arc<Gauntlet>) -> Arc<Pinned> {
+        let key = (gauntlet.slug.clone(), gauntlet.version.clone());
         let pinned = Arc::new(Pinned::new(gauntlet));
         let mut cache = self.lock_pinned();
         if cache.len() >= PINNED_CACHE_LIMIT {
             cache.clear();
         }
         cache.insert(key, pinned.clone());
-        Ok(Some(pinned))
+        pinned
     }
 
     fn lock_pinned(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Arc<Pinned>>> {

@@ -64,6 +64,11 @@ impl Readers {
         })
     }
 
+    /// How many connections could be handed out now without waiting.
+    pub fn available(&self) -> usize {
+        self.permits.available_permits()
+    }
+
     /// Connections opened and idle now.
     #[cfg(test)]
     fn idle_count(&self) -> usize {

@@ -109,11 +109,10 @@ impl Loaded {
 
 /// Loads an attempt only if it belongs to `user_id` (otherwise 404: its existence is not confirmed).
 pub async fn load_owned(state: &AppState, id: i64, user_id: i64) -> Result<Loaded> {
-    let mut conn = state.db.get().await?;
-    let read = db::attempts::with_answers(&mut *conn, id, Some(user_id))
+    let read = db::attempts::with_answers(&mut *state.db.get().await?, id, Some(user_id))
         .await?
         .ok_or(AppError::NotFound)?;
-    with_pinned(state, &mut conn, read).await
+    with_pinned(state, read).await
 }
 
 /// Loads the caller's own attempt for a route that checks the account in its own statement
@@ -128,40 +127,49 @@ pub async fn load_own(
     id: i64,
     account: &SessionAccount,
 ) -> Result<(User, Loaded)> {
-    let mut conn = state.db.get().await?;
     let owner = account.user_id();
-    let read = db::attempts::with_answers(&mut *conn, id, Some(owner));
+    // a read connection only when the kept read is stale: under load a kept read does not
+    // wait for a connection it does not use
+    let read = async {
+        let mut conn = state.db.get().await?;
+        db::attempts::with_answers(&mut *conn, id, Some(owner)).await
+    };
     let Some(read) = state.round_reads.get_or_read((id, owner), read).await? else {
-        drop(conn);
         account.verify(state).await?;
         return Err(AppError::NotFound);
     };
     let user = account.check(state, Some(read.owner.clone())).await?;
-    Ok((user, with_pinned(state, &mut conn, read).await?))
+    Ok((user, with_pinned(state, read).await?))
 }
 
-/// The loaded attempt around its pinned gauntlet version.
-async fn with_pinned(
-    state: &AppState,
-    conn: &mut SqliteConnection,
-    read: db::attempts::AttemptWithAnswers,
-) -> Result<Loaded> {
+/// The loaded attempt around its pinned gauntlet version (read from the database only when it
+/// is not in memory).
+async fn with_pinned(state: &AppState, read: db::attempts::AttemptWithAnswers) -> Result<Loaded> {
     let db::attempts::AttemptWithAnswers {
         attempt,
         answers,
         live_session,
         ..
     } = read;
-    let pinned = state
+    let pinned = match state
         .content
-        .pinned(&mut *conn, &attempt.slug, &attempt.version)
-        .await?
-        .ok_or_else(|| {
-            AppError::Internal(format!(
-                "gauntlet version {}@{} is missing",
-                attempt.slug, attempt.version
-            ))
-        })?;
+        .pinned_in_memory(&attempt.slug, &attempt.version)
+    {
+        Some(p) => Some(p),
+        None => {
+            let mut conn = state.db.get().await?;
+            state
+                .content
+                .pinned(&mut *conn, &attempt.slug, &attempt.version)
+                .await?
+        }
+    }
+    .ok_or_else(|| {
+        AppError::Internal(format!(
+            "gauntlet version {}@{} is missing",
+            attempt.slug, attempt.version
+        ))
+    })?;
     Ok(Loaded {
         attempt,
         pinned,
