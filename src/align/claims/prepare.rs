@@ -149,6 +149,18 @@ fn challenged(question: &str) -> Vec<&str> {
                         .map(|p| at + p.len())
                 })
                 .and_then(|from| sentence.get(from..))
+                // "…, and how would you check?" asks; it proposes nothing
+                .map(|proposal| {
+                    let lower = proposal.to_ascii_lowercase();
+                    let asks = ["how ", "what ", "which ", "why ", "when ", "where ", "who "];
+                    let cut = [", and ", ", or ", " and "].iter().find_map(|j| {
+                        lower
+                            .match_indices(j)
+                            .map(|(at, _)| at)
+                            .find(|&at| asks.iter().any(|w| lower[at + j.len()..].starts_with(w)))
+                    });
+                    cut.map_or(proposal, |at| &proposal[..at])
+                })
         })
         .filter(|s| !s.is_empty())
         .collect()
@@ -287,6 +299,10 @@ mod tests {
         assert_eq!(
             challenged("What is a hit, and does read mean the pages came from disk?"),
             ["read mean the pages came from disk?"]
+        );
+        assert_eq!(
+            challenged("Does that mean every document was indexed, and how would you check?"),
+            ["that mean every document was indexed"]
         );
         assert!(challenged("If the window is rolling, when does the budget come back?").is_empty());
         assert!(challenged("What stops any repository from assuming your role?").is_empty());
