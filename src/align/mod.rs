@@ -1123,6 +1123,9 @@ mod tests {
         let enough = "The trust policy names the GitHub provider; tokens from it can only \
             belong to our repositories, so no further conditions are needed.";
         assert_flagged(&guide.align(enough), enough, "no further");
+        let nothing_else = "Only tokens minted for our organisation can be exchanged for our \
+            role, so once the provider is registered there's nothing else to lock down.";
+        assert_flagged(&guide.align(nothing_else), nothing_else, "nothing else");
     }
 
     #[test]
