@@ -99,6 +99,12 @@ struct Described {
 }
 
 impl AppError {
+    /// A gauntlet version a stored row names (an attempt, a drill card, a live session) that
+    /// was never stored: rows only name stored versions, so this is a fault of ours.
+    pub fn missing_version(slug: &str, version: &str) -> Self {
+        Self::Internal(format!("gauntlet version {slug}@{version} is missing"))
+    }
+
     /// The kind of a database failure (the session store's too).
     fn failure(&self) -> Option<Failure> {
         match self {

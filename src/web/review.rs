@@ -293,10 +293,5 @@ async fn pinned_of(
         .content
         .pinned(conn, &a.slug, &a.version)
         .await?
-        .ok_or_else(|| {
-            AppError::Internal(format!(
-                "gauntlet version {}@{} is missing",
-                a.slug, a.version
-            ))
-        })
+        .ok_or_else(|| AppError::missing_version(&a.slug, &a.version))
 }

@@ -47,12 +47,7 @@ async fn load_card(state: &AppState, id: i64, user_id: i64) -> Result<Loaded> {
         .content
         .pinned(&mut *conn, &card.slug, &card.version)
         .await?
-        .ok_or_else(|| {
-            AppError::Internal(format!(
-                "gauntlet version {}@{} is missing",
-                card.slug, card.version
-            ))
-        })?;
+        .ok_or_else(|| AppError::missing_version(&card.slug, &card.version))?;
     let index = pinned
         .gauntlet
         .rounds

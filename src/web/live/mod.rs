@@ -298,9 +298,7 @@ async fn load_seen(state: &AppState, id: i64, user: i64) -> Result<Seen> {
         .content
         .pinned(&mut *conn, &row.slug, &row.version)
         .await?
-        .ok_or_else(|| {
-            AppError::Internal(format!("gauntlet {}@{} is missing", row.slug, row.version))
-        })?;
+        .ok_or_else(|| AppError::missing_version(&row.slug, &row.version))?;
     Ok(Seen { row, pinned, side })
 }
 

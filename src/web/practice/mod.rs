@@ -164,12 +164,7 @@ async fn with_pinned(state: &AppState, read: db::attempts::AttemptWithAnswers) -
                 .await?
         }
     }
-    .ok_or_else(|| {
-        AppError::Internal(format!(
-            "gauntlet version {}@{} is missing",
-            attempt.slug, attempt.version
-        ))
-    })?;
+    .ok_or_else(|| AppError::missing_version(&attempt.slug, &attempt.version))?;
     Ok(Loaded {
         attempt,
         pinned,
