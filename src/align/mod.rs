@@ -1117,6 +1117,14 @@ mod tests {
     }
 
     #[test]
+    fn immediately_is_a_certainty_like_instantly() {
+        let guide = builtin_guide("cloud-cost-reduction", 3);
+        let hasty = "If the plan shows 100 percent utilised, we were too timid, so I'd \
+            immediately increase the commitment until utilisation starts to dip.";
+        assert_flagged(&guide.align(hasty), hasty, "immediately");
+    }
+
+    #[test]
     fn sufficiency_is_a_positive_certainty_even_when_it_opens_with_no() {
         // the trap's truth: the trust policy must check the audience and the `sub` claim
         let guide = builtin_guide("leaked-cloud-access-key", 5);
