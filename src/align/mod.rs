@@ -1117,11 +1117,16 @@ mod tests {
     }
 
     #[test]
-    fn immediately_is_a_certainty_like_instantly() {
+    fn immediately_and_we_know_are_certainty_words() {
         let guide = builtin_guide("cloud-cost-reduction", 3);
         let hasty = "If the plan shows 100 percent utilised, we were too timid, so I'd \
             immediately increase the commitment until utilisation starts to dip.";
         assert_flagged(&guide.align(hasty), hasty, "immediately");
+        // "we know" claims as much
+        let bulk = builtin_guide("search-build-vs-buy", 2);
+        let known = "Once a batch comes back with a 200 we know those documents are in the \
+            index, so we commit the offset.";
+        assert_flagged(&bulk.align(known), known, "we know");
     }
 
     #[test]
