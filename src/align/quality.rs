@@ -535,6 +535,26 @@ mod tests {
         assert!(held_out.full_ordering >= 0.68, "target >= 85 %");
     }
 
+    /// The blind set (`blind.jsonl`, the fourteenth wave) is kept out of the dev set so that
+    /// rules written from the dev set can be scored on answers nobody tuned them on. It has no
+    /// floors (a failing floor would send someone to read it); it must parse and name known
+    /// rounds. Its rates print with `--nocapture`.
+    #[test]
+    fn the_blind_set_names_known_rounds() {
+        let gauntlets: Vec<Gauntlet> = crate::builtin::BUILTIN
+            .iter()
+            .map(|(name, src)| {
+                parse_gauntlet(name, src).unwrap_or_else(|e| panic!("{name}: {e:?}"))
+            })
+            .collect();
+        let answers = parse_jsonl(include_str!("../../tests/fixtures/align/blind.jsonl"))
+            .expect("blind set parses");
+        let stats = LibraryStats::from_gauntlets(&gauntlets);
+        let report = evaluate_dev(&gauntlets, &answers, &stats);
+        print!("{report}");
+        assert_eq!(report.answers, 70, "every answer names a known round");
+    }
+
     /// How many lines of dev.jsonl are the original set (later answers are appended).
     const ORIGINAL_DEV: usize = 288;
     /// The first line (0-based) of the fourth to thirteenth waves.
