@@ -15,8 +15,11 @@ use crate::content::{Round, SectionKind};
 
 /// Share of a warned phrase (by weight and by count) that must appear close together.
 const WARNING_THRESHOLD: f64 = 0.75;
-/// An expected hedge counts as present with this share of its weight in one answer window.
-const HEDGE_THRESHOLD: f64 = 0.4;
+/// An expected hedge counts as present with this share of its weight in one answer window
+/// ("First I'd enable NMT on a single pod" says "I'd measure on one canary pod first"; at 0.4
+/// the dev set's strong answers were flagged for a missing hedge 9 times, at 0.3 5 times, and
+/// weak and off-topic answers as often as before).
+const HEDGE_THRESHOLD: f64 = 0.3;
 /// A clause of an expected hedge counts with this share of its weight in one answer window.
 const HEDGE_PART_THRESHOLD: f64 = 0.6;
 /// Smallest library weight of a practice that alone makes an expected hedge's point.

@@ -1130,6 +1130,16 @@ mod tests {
     }
 
     #[test]
+    fn an_expected_hedge_said_in_part_in_other_words_counts() {
+        // "I'd measure on one canary pod first"
+        let guide = builtin_guide("jvm-memory-leak", 4);
+        let said = "First I'd enable NMT on a single pod.";
+        assert!(guide.align(said).red_flags.is_empty());
+        let fleet = "I'd turn on NMT across the fleet and set Xmx lower until it stops.";
+        assert!(guide.align(fleet).red_flags.iter().any(|f| f.missing_hedge));
+    }
+
+    #[test]
     fn sufficiency_is_a_positive_certainty_even_when_it_opens_with_no() {
         // the trap's truth: the trust policy must check the audience and the `sub` claim
         let guide = builtin_guide("leaked-cloud-access-key", 5);

@@ -511,7 +511,7 @@ mod tests {
         );
         assert!(report.rounds >= 56);
         // the whole set
-        assert!(report.false_flags <= 0.11, "target <= 8 %");
+        assert!(report.false_flags <= 0.10, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(report.bluff_detection >= 0.60, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.97, "target >= 0.95");
@@ -528,7 +528,7 @@ mod tests {
         let held_out = evaluate_dev(&gauntlets, &answers[HELD_OUT_FROM..], &stats);
         print!("{held_out}");
         assert_eq!(held_out.answers, 728);
-        assert!(held_out.false_flags <= 0.14, "target <= 8 %");
+        assert!(held_out.false_flags <= 0.13, "target <= 8 %");
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(held_out.bluff_detection >= 0.52, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.98, "target >= 0.95");
