@@ -138,11 +138,7 @@ impl<'a> Probe<'a> {
     fn certainty_keys(&self, certain: &[&Vec<String>]) -> HashMap<&'a str, bool> {
         let (ws, a) = (self.ws, self.a);
         let mut local: HashMap<&str, bool> = HashMap::new();
-        for (i, _) in find_any(
-            ws,
-            self.r.clone(),
-            &certain.iter().map(|p| (*p).clone()).collect::<Vec<_>>(),
-        ) {
+        for i in certain.iter().flat_map(|p| find(ws, self.r.clone(), p)) {
             let Some(at) = self.unit_of(i) else {
                 continue;
             };

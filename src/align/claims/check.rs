@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::Probe;
 use super::rules::{Quantity, Source, Statement, quantities};
-use super::words::{denied, find_any};
+use super::words::{denied, find_any, said};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
     OPPOSITE_SUBJECT_WEIGHT, OPPOSITE_SUBJECT_WEIGHT_CERTAIN, SUBJECT_KEYS, SUBJECT_WEIGHT_SMALL,
@@ -192,14 +192,8 @@ impl<'a> Probe<'a> {
         let (rules, ctx) = (self.rules, self.ctx);
         // a hypothetical cue the belief itself says ("a canary would have caught it") is part
         // of what the belief claims, not a step away from it
-        let hypotheses = find_any(self.ws, self.r.clone(), &self.c.hypothetical);
-        let hypothetical = |s: &Statement| {
-            hypotheses.iter().any(|&(i, e)| {
-                !s.hypotheses
-                    .iter()
-                    .any(|h| self.ws[i..e].iter().map(|w| &w.stem).eq(h))
-            })
-        };
+        let hypotheses = said(self.ws, self.r.clone(), &self.c.hypothetical);
+        let hypothetical = |s: &Statement| hypotheses.iter().any(|h| !s.hypotheses.contains(h));
         // "browsers often fetch the intermediate" is not "every client fetches it"
         let softened = self.softened();
         let keys = if certain.is_empty() {

@@ -124,46 +124,52 @@ fn push_traps<'r>(
 /// key with a deny?", "Does that prove the fix is right?"). Open questions ("what stops …",
 /// "when does …") propose nothing.
 fn challenged(question: &str) -> Vec<&str> {
-    const PROPOSING: [&str; 14] = [
-        "why not ", "does ", "doesn't ", "do ", "don't ", "is ", "isn't ", "are ", "aren't ",
-        "can ", "can't ", "will ", "won't ", "would ",
-    ];
     sentences(question)
         .into_iter()
         .filter_map(|(s, e)| {
             let sentence = question.get(s..e)?.trim();
-            if !sentence.ends_with('?') {
-                return Some(sentence);
+            if sentence.ends_with('?') {
+                proposal(sentence).map(until_it_asks)
+            } else {
+                Some(sentence)
             }
-            // a proposal opens the question or a part of it ("…, and does read mean …?")
-            let lower = sentence.to_ascii_lowercase();
-            let opens =
-                |at: usize| at == 0 || [", ", "and "].iter().any(|j| lower[..at].ends_with(j));
-            lower
-                .char_indices()
-                .filter(|&(at, _)| opens(at))
-                .find_map(|(at, _)| {
-                    PROPOSING
-                        .iter()
-                        .find(|p| lower[at..].starts_with(*p))
-                        .map(|p| at + p.len())
-                })
-                .and_then(|from| sentence.get(from..))
-                // "…, and how would you check?" asks; it proposes nothing
-                .map(|proposal| {
-                    let lower = proposal.to_ascii_lowercase();
-                    let asks = ["how ", "what ", "which ", "why ", "when ", "where ", "who "];
-                    let cut = [", and ", ", or ", " and "].iter().find_map(|j| {
-                        lower
-                            .match_indices(j)
-                            .map(|(at, _)| at)
-                            .find(|&at| asks.iter().any(|w| lower[at + j.len()..].starts_with(w)))
-                    });
-                    cut.map_or(proposal, |at| &proposal[..at])
-                })
         })
         .filter(|s| !s.is_empty())
         .collect()
+}
+
+/// What a question proposes: what follows "why not" or the auxiliary of a yes/no question,
+/// at its start or at the start of a part of it ("…, and does read mean …?").
+fn proposal(question: &str) -> Option<&str> {
+    const PROPOSING: [&str; 14] = [
+        "why not ", "does ", "doesn't ", "do ", "don't ", "is ", "isn't ", "are ", "aren't ",
+        "can ", "can't ", "will ", "won't ", "would ",
+    ];
+    let lower = question.to_ascii_lowercase();
+    let opens = |at: usize| at == 0 || [", ", "and "].iter().any(|j| lower[..at].ends_with(j));
+    let from = lower
+        .char_indices()
+        .filter(|&(at, _)| opens(at))
+        .find_map(|(at, _)| {
+            PROPOSING
+                .iter()
+                .find(|p| lower[at..].starts_with(*p))
+                .map(|p| at + p.len())
+        })?;
+    question.get(from..)
+}
+
+/// A proposal without the question it goes on to ask ("…, and how would you check?").
+fn until_it_asks(proposal: &str) -> &str {
+    const ASKS: [&str; 7] = ["how ", "what ", "which ", "why ", "when ", "where ", "who "];
+    let lower = proposal.to_ascii_lowercase();
+    let cut = [", and ", ", or ", " and "].iter().find_map(|j| {
+        lower
+            .match_indices(j)
+            .map(|(at, _)| at)
+            .find(|&at| ASKS.iter().any(|w| lower[at + j.len()..].starts_with(w)))
+    });
+    cut.map_or(proposal, |at| &proposal[..at])
 }
 
 /// Common weak answers: the belief as said (unless it names an absence) and the explanation

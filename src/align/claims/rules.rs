@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::words::{Claim, Word, denied, find, find_any, segment, words};
+use super::words::{Claim, Word, denied, find_any, said, segment, words};
 use super::{
     MAX_QUOTE, QUANTITY_REACH, QUANTITY_WEIGHT, cues, key_and_parts, overlap, shares_subject,
     unit_key_at,
@@ -353,16 +353,12 @@ impl ClaimRules {
                 .iter()
                 .any(|&(i, _)| !denied(ws, &r, i)),
             universal: !find_any(ws, r.clone(), &c.universals).is_empty(),
-            certainties: c
-                .certainty
-                .iter()
-                .filter(|p| !find(ws, r.clone(), p).is_empty())
+            certainties: said(ws, r.clone(), &c.certainty)
+                .into_iter()
                 .cloned()
                 .collect(),
-            hypotheses: c
-                .hypothetical
-                .iter()
-                .filter(|p| !find(ws, r.clone(), p).is_empty())
+            hypotheses: said(ws, r.clone(), &c.hypothetical)
+                .into_iter()
                 .cloned()
                 .collect(),
             numbers: quantities(&a.units, claim.units.clone(), |x| {

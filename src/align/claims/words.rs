@@ -96,6 +96,18 @@ pub(super) fn find(words: &[Word], range: Range<usize>, phrase: &[String]) -> Ve
         .collect()
 }
 
+/// The phrases of a list said somewhere in `range`, each once.
+pub(super) fn said<'p>(
+    words: &[Word],
+    range: Range<usize>,
+    phrases: &'p [Vec<String>],
+) -> Vec<&'p Vec<String>> {
+    phrases
+        .iter()
+        .filter(|p| !find(words, range.clone(), p).is_empty())
+        .collect()
+}
+
 /// Occurrences (start, end word index) of any phrase of a list.
 pub(super) fn find_any(
     words: &[Word],
