@@ -432,6 +432,18 @@ pub fn align_round(round: &Round, answer: &str, stats: &LibraryStats) -> Alignme
     RoundGuide::new(round, stats).align(answer)
 }
 
+/// Every built-in gauntlet, parsed (each must parse), for tests that score against them.
+#[cfg(test)]
+pub(crate) fn builtin_gauntlets() -> Vec<crate::content::Gauntlet> {
+    crate::builtin::BUILTIN
+        .iter()
+        .map(|(name, src)| {
+            crate::content::parse::parse_gauntlet(name, src)
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -662,7 +674,7 @@ mod tests {
     #[test]
     fn generic_words_never_highlight_alone() {
         let g = seed();
-        let stats = LibraryStats::from_gauntlets(seed_library().iter());
+        let stats = LibraryStats::from_gauntlets(builtin_gauntlets().iter());
         let answer = "We run one cluster. Look at the error budget. Each region gets a replica.";
         for r in &g.rounds {
             let al = align_round(r, answer, &stats);
@@ -701,13 +713,6 @@ mod tests {
             "I'd shard users by geography; no need for a legal review, the rule is clear.";
         let al = guide.align(dismissive);
         assert_flagged(&al, dismissive, "no need for a legal review");
-    }
-
-    fn seed_library() -> Vec<Gauntlet> {
-        crate::builtin::BUILTIN
-            .iter()
-            .filter_map(|(name, src)| parse_gauntlet(name, src).ok())
-            .collect()
     }
 
     #[test]
@@ -756,10 +761,7 @@ mod tests {
 
     /// Round `number` of a built-in gauntlet, prepared with the built-in library's weights.
     fn builtin_guide(slug: &str, number: usize) -> RoundGuide {
-        let all: Vec<Gauntlet> = crate::builtin::BUILTIN
-            .iter()
-            .map(|(name, src)| parse_gauntlet(name, src).expect("built-in parses"))
-            .collect();
+        let all = builtin_gauntlets();
         let stats = LibraryStats::from_gauntlets(&all);
         let g = all
             .iter()

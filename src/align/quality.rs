@@ -493,12 +493,7 @@ mod tests {
     ///   rounds the set already has, and one crossing anywhere in a round fails it.
     #[test]
     fn the_dev_set_rates_do_not_regress() {
-        let gauntlets: Vec<Gauntlet> = crate::builtin::BUILTIN
-            .iter()
-            .map(|(name, src)| {
-                parse_gauntlet(name, src).unwrap_or_else(|e| panic!("{name}: {e:?}"))
-            })
-            .collect();
+        let gauntlets = crate::align::builtin_gauntlets();
         let answers = parse_jsonl(include_str!("../../tests/fixtures/align/dev.jsonl"))
             .expect("dev set parses");
         let stats = LibraryStats::from_gauntlets(&gauntlets);
@@ -541,12 +536,7 @@ mod tests {
     /// rounds. Its rates print with `--nocapture`.
     #[test]
     fn the_blind_set_names_known_rounds() {
-        let gauntlets: Vec<Gauntlet> = crate::builtin::BUILTIN
-            .iter()
-            .map(|(name, src)| {
-                parse_gauntlet(name, src).unwrap_or_else(|e| panic!("{name}: {e:?}"))
-            })
-            .collect();
+        let gauntlets = crate::align::builtin_gauntlets();
         let answers = parse_jsonl(include_str!("../../tests/fixtures/align/blind.jsonl"))
             .expect("blind set parses");
         let stats = LibraryStats::from_gauntlets(&gauntlets);

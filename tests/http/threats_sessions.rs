@@ -529,9 +529,10 @@ async fn t119_the_review_page_checks_its_readers_account_and_role_with_the_stamp
 }
 
 /// The round page serves its read of the attempt, answers and owner from memory while nothing
-/// has been committed since (`db::fresh_copies`), without taking a read connection. Anything committed by anyone, here by the
-/// tests' own connections as another program would, is seen by the very next view: a changed
-/// answer is shown, and a disable or an epoch change signs out with nothing written.
+/// has been committed since (`db::fresh_copies`), without taking a read connection. Anything
+/// committed by anyone, here by the tests' own connections as another program would, is seen
+/// by the very next view: a changed answer is shown, and a disable or an epoch change signs out
+/// with nothing written.
 #[tokio::test]
 async fn t120_a_round_page_kept_between_commits_never_outlives_a_commit_made_anywhere() {
     let app = TestApp::spawn().await;
