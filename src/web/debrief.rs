@@ -224,12 +224,8 @@ pub async fn debrief(
     if l.attempt.only_round.is_some() {
         return Ok(Redirect::to(&l.finished_url()).into_response());
     }
-    // opening the debrief is reading the feedback: the home page stops announcing it (marked
-    // before reading, so feedback arriving meanwhile stays new; a HEAD request writes nothing)
-    if !chrome.head && db::attempts::feedback_unseen(&mut *state.db.get().await?, id).await? {
-        let mut tx = db::begin_write(&state.writer).await?;
-        db::attempts::mark_feedback_seen(&mut tx, id).await?;
-        tx.commit().await?;
+    if !chrome.head {
+        feedback_seen(&state, id).await?;
     }
     let mut conn = state.db.get().await?;
     let self_levels = db::attempts::self_assessment(&mut *conn, id).await?;
@@ -272,6 +268,18 @@ pub async fn debrief(
         levels: LEVELS,
     }
     .into_response())
+}
+
+/// Opening the debrief is reading the feedback: the home page stops announcing it. Marked
+/// before the page reads the reviews, so feedback arriving meanwhile stays new (a HEAD request
+/// does not call this: it writes nothing).
+async fn feedback_seen(state: &AppState, id: i64) -> Result<()> {
+    if db::attempts::feedback_unseen(&mut *state.db.get().await?, id).await? {
+        let mut tx = db::begin_write(&state.writer).await?;
+        db::attempts::mark_feedback_seen(&mut tx, id).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 impl DebriefPage {

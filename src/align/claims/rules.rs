@@ -337,6 +337,9 @@ impl ClaimRules {
             .filter(|k| !cue_keys.contains(&k.0.as_str()))
             .map(|k| k.1)
             .sum();
+        let said_owned = |cues: &[Vec<String>]| -> Vec<Vec<String>> {
+            said(ws, r.clone(), cues).into_iter().cloned().collect()
+        };
         let quote = if quote.is_empty() {
             text.get(claim.span[0]..claim.span[1]).unwrap_or("")
         } else {
@@ -353,14 +356,8 @@ impl ClaimRules {
                 .iter()
                 .any(|&(i, _)| !denied(ws, &r, i)),
             universal: !find_any(ws, r.clone(), &c.universals).is_empty(),
-            certainties: said(ws, r.clone(), &c.certainty)
-                .into_iter()
-                .cloned()
-                .collect(),
-            hypotheses: said(ws, r.clone(), &c.hypothetical)
-                .into_iter()
-                .cloned()
-                .collect(),
+            certainties: said_owned(&c.certainty),
+            hypotheses: said_owned(&c.hypothetical),
             numbers: quantities(&a.units, claim.units.clone(), |x| {
                 stats.weight(&x.key) >= QUANTITY_WEIGHT
             }),

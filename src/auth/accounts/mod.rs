@@ -150,6 +150,33 @@ pub async fn grant_role(db: &Readers, grant: &Grant) -> Result<Option<Role>, sql
     })
 }
 
+/// Uses up `grant` for the new account `id` inside its transaction: `None` when it was used
+/// meanwhile (another tab, another person), else where the account lands instead of home (an
+/// invite's follow-up).
+async fn consume(
+    deps: &Deps<'_>,
+    tx: &mut sqlx::SqliteConnection,
+    grant: &Grant,
+    id: i64,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    Ok(match grant {
+        Grant::Setup(t) => (users::count(&mut *tx).await? == 1
+            && db::tokens::consume_setup_token(&mut *tx, &tokens::hash_token(t)).await?)
+            .then_some(None),
+        Grant::Invite(t) => {
+            let hash = tokens::hash_token(t);
+            if !db::tokens::consume_invite(&mut *tx, &hash, id).await? {
+                return Ok(None);
+            }
+            match deps.invite_follow_up {
+                Some(follow) => Some(follow.opened(tx, &hash, id).await?),
+                None => Some(None),
+            }
+        }
+        Grant::Open => Some(None),
+    })
+}
+
 /// Creates the account `grant` allows and uses the grant up. Open sign-up is limited per
 /// client address (a typo is refunded); links are single-use anyway.
 pub async fn register(
@@ -188,26 +215,10 @@ pub async fn register(
     let hash = deps.passwords.hash(form.password).await?;
     let mut tx = db::begin_write(deps.writer).await?;
     let id = insert(&mut tx, &email, &name, &hash, role).await?;
-    let mut landing = None;
-    let consumed = match grant {
-        Grant::Setup(t) => {
-            users::count(&mut *tx).await? == 1
-                && db::tokens::consume_setup_token(&mut *tx, &tokens::hash_token(t)).await?
-        }
-        Grant::Invite(t) => {
-            let hash = tokens::hash_token(t);
-            let used = db::tokens::consume_invite(&mut *tx, &hash, id).await?;
-            if used && let Some(follow) = deps.invite_follow_up {
-                landing = follow.opened(&mut tx, &hash, id).await?;
-            }
-            used
-        }
-        Grant::Open => true,
-    };
-    if !consumed {
+    let Some(landing) = consume(&deps, &mut tx, grant, id).await? else {
         tx.rollback().await?;
         return Err(RegisterError::Unusable);
-    }
+    };
     tx.commit().await?;
     tracing::info!(user = id, role = %role, "account created");
     let user = users::by_id(&mut *deps.db.get().await?, id)

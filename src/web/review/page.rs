@@ -249,15 +249,13 @@ fn render_body(
     view: View,
 ) -> Result<Rendered> {
     let reader = Reader::Interviewer(me.id);
-    let visible = data.visible(reader);
-    let mine = visible.iter().find(|(r, _)| reader.wrote(r.state()));
+    let (mine, others): (Vec<_>, Vec<_>) = data
+        .visible(reader)
+        .into_iter()
+        .partition(|(r, _)| reader.wrote(r.state()));
+    let mine = mine.first().copied();
     let my_rubric = view.draft.or_else(|| mine.map(|(_, rb)| rb.clone()));
     let mine_final = mine.is_some_and(|(r, _)| r.submitted_at.is_some());
-    let others: Vec<&(Review, Rubric)> = visible
-        .iter()
-        .copied()
-        .filter(|(r, _)| !reader.wrote(r.state()))
-        .collect();
     let editing = view.editing && mine_final;
     let ctx = Ctx {
         state,
@@ -279,6 +277,7 @@ fn render_body(
     let rounds = (0..pinned.gauntlet.rounds.len())
         .map(|i| review_round(&ctx, &form, i, my_rubric.as_ref()))
         .collect::<Result<Vec<_>>>()?;
+    let (recommendation, summary) = overall_fields(my_rubric);
     let body = ReviewBody {
         chrome,
         attempt_id: data.attempt().id,
@@ -292,16 +291,29 @@ fn render_body(
         editing,
         locked: mine_final && !editing,
         rounds,
-        recommendation: my_rubric
-            .as_ref()
-            .and_then(|r| r.recommendation)
-            .map(|r| r.as_str().to_string())
-            .unwrap_or_default(),
-        summary: my_rubric.map(|r| r.summary).unwrap_or_default(),
+        recommendation,
+        summary,
         others: other_reviews(&others),
         recommendations: Recommendation::ALL,
         error: view.error,
     };
+    rendered(body)
+}
+
+/// The overall form's recommendation and summary as the reader's rubric fills them.
+fn overall_fields(rubric: Option<Rubric>) -> (String, String) {
+    let Some(rubric) = rubric else {
+        return Default::default();
+    };
+    let recommendation = rubric
+        .recommendation
+        .map(|r| r.as_str().to_string())
+        .unwrap_or_default();
+    (recommendation, rubric.summary)
+}
+
+/// The body rendered, its round blocks and grading parts kept by reference.
+fn rendered(body: ReviewBody) -> Result<Rendered> {
     let text = body
         .render()
         .map_err(|e| AppError::Internal(format!("review page: {e}")))?;
