@@ -4,7 +4,7 @@ use sqlx::{SqliteConnection, SqliteExecutor};
 
 use crate::{
     clock,
-    live::{FollowUp, Phase, Session},
+    live::{FollowUp, Phase, Session, StoredPhase},
 };
 
 /// One live session with both people's names and the gauntlet it runs.
@@ -14,9 +14,9 @@ pub struct LiveRow {
     pub attempt_id: i64,
     pub interviewer_id: i64,
     pub candidate_id: i64,
-    pub phase: String,
+    pub phase: StoredPhase,
     pub round: i64,
-    pub follow_up: String,
+    pub follow_up: FollowUp,
     pub allow_advance: i64,
     pub timer_started_at: Option<i64>,
     pub paused_at: Option<i64>,
@@ -41,9 +41,9 @@ impl LiveRow {
             phase: if self.ended_at.is_some() {
                 Phase::Debrief
             } else {
-                Phase::from_stored(&self.phase, self.round)
+                Phase::from_stored(self.phase, self.round)
             },
-            follow_up: self.follow_up.parse().unwrap_or(FollowUp::Held),
+            follow_up: self.follow_up,
             allow_advance: self.allow_advance != 0,
             timer_started_at: self.timer_started_at,
             paused_at: self.paused_at,
@@ -86,8 +86,9 @@ pub async fn create(
 pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<LiveRow>, sqlx::Error> {
     sqlx::query_as!(
         LiveRow,
-        r#"select s.id as "id!", s.attempt_id, s.interviewer_id, s.candidate_id, s.phase, s.round,
-                  s.follow_up, s.allow_advance, s.timer_started_at, s.paused_at, s.paused_secs,
+        r#"select s.id as "id!", s.attempt_id, s.interviewer_id, s.candidate_id,
+                  s.phase as "phase: StoredPhase", s.round, s.follow_up as "follow_up: FollowUp",
+                  s.allow_advance, s.timer_started_at, s.paused_at, s.paused_secs,
                   s.nudge, s.nudge_at, s.scheduled_at, s.expires_at, s.joined_at, s.created_at,
                   s.ended_at, i.display_name as interviewer_name, c.display_name as candidate_name,
                   a.slug, a.version
@@ -107,8 +108,9 @@ pub async fn for_attempt(
 ) -> Result<Option<LiveRow>, sqlx::Error> {
     sqlx::query_as!(
         LiveRow,
-        r#"select s.id as "id!", s.attempt_id, s.interviewer_id, s.candidate_id, s.phase, s.round,
-                  s.follow_up, s.allow_advance, s.timer_started_at, s.paused_at, s.paused_secs,
+        r#"select s.id as "id!", s.attempt_id, s.interviewer_id, s.candidate_id,
+                  s.phase as "phase: StoredPhase", s.round, s.follow_up as "follow_up: FollowUp",
+                  s.allow_advance, s.timer_started_at, s.paused_at, s.paused_secs,
                   s.nudge, s.nudge_at, s.scheduled_at, s.expires_at, s.joined_at, s.created_at,
                   s.ended_at, i.display_name as interviewer_name, c.display_name as candidate_name,
                   a.slug, a.version
@@ -129,8 +131,9 @@ pub async fn open_for_user(
 ) -> Result<Vec<LiveRow>, sqlx::Error> {
     sqlx::query_as!(
         LiveRow,
-        r#"select s.id as "id!", s.attempt_id, s.interviewer_id, s.candidate_id, s.phase, s.round,
-                  s.follow_up, s.allow_advance, s.timer_started_at, s.paused_at, s.paused_secs,
+        r#"select s.id as "id!", s.attempt_id, s.interviewer_id, s.candidate_id,
+                  s.phase as "phase: StoredPhase", s.round, s.follow_up as "follow_up: FollowUp",
+                  s.allow_advance, s.timer_started_at, s.paused_at, s.paused_secs,
                   s.nudge, s.nudge_at, s.scheduled_at, s.expires_at, s.joined_at, s.created_at,
                   s.ended_at, i.display_name as interviewer_name, c.display_name as candidate_name,
                   a.slug, a.version
@@ -150,9 +153,9 @@ pub async fn put_state(
     id: i64,
     s: &Session,
 ) -> Result<(), sqlx::Error> {
-    let phase = s.phase.as_str();
+    let phase = s.phase.stored();
     let round = i64::from(s.phase.round());
-    let follow_up = s.follow_up.as_str();
+    let follow_up = s.follow_up;
     let allow = i64::from(s.allow_advance);
     let ended = s.is_over().then(clock::now);
     sqlx::query!(
@@ -382,4 +385,68 @@ pub async fn set_invite_session(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::{Connection, SqliteConnection};
+
+    use super::*;
+    use crate::db::{Create, connect_options, schema::MIGRATOR};
+
+    /// Every phase and follow-up state a session can be in is stored and read back as it was,
+    /// through the typed columns.
+    #[tokio::test]
+    async fn a_session_state_is_read_back_as_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("live.db");
+        let mut conn = SqliteConnection::connect_with(&connect_options(&path, Create::IfMissing))
+            .await
+            .expect("open");
+        MIGRATOR.run(&mut conn).await.expect("migrate");
+        sqlx::raw_sql(
+            "insert into users (id, email, display_name, password_hash, role, created_at, updated_at)
+             values (1, 'c@x.test', 'Cand', 'x', 'candidate', 0, 0),
+                    (2, 'i@x.test', 'Int', 'x', 'interviewer', 0, 0);
+             insert into gauntlet_versions (slug, version, title, source, first_seen_at)
+             values ('g', 'v1', 'G', '', 0);
+             insert into attempts (id, user_id, slug, version, mode, started_at)
+             values (1, 1, 'g', 'v1', 'interview', 0);",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("arrange the rows");
+        let id = create(&mut conn, 1, 2, 1, None, i64::MAX)
+            .await
+            .expect("create");
+        let fresh = get(&mut conn, id)
+            .await
+            .expect("read")
+            .expect("the session");
+        assert_eq!(
+            fresh.session(5),
+            Session::new(5),
+            "a new session is in the lobby"
+        );
+
+        for (phase, follow_up) in [
+            (Phase::Round(1), FollowUp::Held),
+            (Phase::Round(3), FollowUp::Asked),
+            (Phase::Round(5), FollowUp::Skipped),
+            (Phase::Debrief, FollowUp::Held),
+        ] {
+            let state = Session {
+                phase,
+                follow_up,
+                ..Session::new(5)
+            };
+            put_state(&mut conn, id, &state).await.expect("store");
+            let row = get(&mut conn, id)
+                .await
+                .expect("read")
+                .expect("the session");
+            assert_eq!(row.session(5).phase, phase);
+            assert_eq!(row.session(5).follow_up, follow_up);
+        }
+    }
 }

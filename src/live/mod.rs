@@ -37,12 +37,25 @@ impl Phase {
         }
     }
 
-    /// From the stored `phase` and `round` columns.
-    pub fn from_stored(phase: &str, round: i64) -> Self {
-        match (phase, u32::try_from(round)) {
-            ("round", Ok(n)) if n > 0 => Self::Round(n),
-            ("debrief", _) => Self::Debrief,
-            _ => Self::Lobby,
+    /// From the stored `phase` and `round` columns (a round phase stores its number in
+    /// `round`; one without a usable number has not started).
+    pub fn from_stored(phase: StoredPhase, round: i64) -> Self {
+        match phase {
+            StoredPhase::Lobby => Self::Lobby,
+            StoredPhase::Round => u32::try_from(round)
+                .ok()
+                .filter(|&n| n > 0)
+                .map_or(Self::Lobby, Self::Round),
+            StoredPhase::Debrief => Self::Debrief,
+        }
+    }
+
+    /// Its `phase` column.
+    pub fn stored(self) -> StoredPhase {
+        match self {
+            Self::Lobby => StoredPhase::Lobby,
+            Self::Round(_) => StoredPhase::Round,
+            Self::Debrief => StoredPhase::Debrief,
         }
     }
 
@@ -54,8 +67,19 @@ impl Phase {
     }
 }
 
-/// The revealed round's trap follow-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The `phase` column of a stored session: a [`Phase`] without its round's number, which has
+/// a column of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum StoredPhase {
+    Lobby,
+    Round,
+    Debrief,
+}
+
+/// The revealed round's trap follow-up (stored as "held", "asked" or "skipped").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
 pub enum FollowUp {
     /// Not asked yet: the candidate waits after the round's main answer.
     Held,
@@ -70,19 +94,6 @@ impl FollowUp {
             Self::Held => "held",
             Self::Asked => "asked",
             Self::Skipped => "skipped",
-        }
-    }
-}
-
-impl FromStr for FollowUp {
-    type Err = ();
-
-    fn from_str(s: &str) -> Result<Self, ()> {
-        match s {
-            "held" => Ok(Self::Held),
-            "asked" => Ok(Self::Asked),
-            "skipped" => Ok(Self::Skipped),
-            _ => Err(()),
         }
     }
 }
@@ -198,8 +209,9 @@ mod tests {
             assert_eq!(c.as_str().parse::<Control>(), Ok(c));
         }
         assert!("delete".parse::<Control>().is_err());
-        assert_eq!(Phase::from_stored("round", 3), Phase::Round(3));
-        assert_eq!(Phase::from_stored("round", 0), Phase::Lobby);
-        assert_eq!(Phase::from_stored("debrief", 2), Phase::Debrief);
+        assert_eq!(Phase::from_stored(StoredPhase::Round, 3), Phase::Round(3));
+        assert_eq!(Phase::from_stored(StoredPhase::Round, 0), Phase::Lobby);
+        assert_eq!(Phase::from_stored(StoredPhase::Debrief, 2), Phase::Debrief);
+        assert_eq!(Phase::from_stored(StoredPhase::Lobby, 0), Phase::Lobby);
     }
 }
