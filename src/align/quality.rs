@@ -484,8 +484,8 @@ mod tests {
     /// regress. The floors are where the engine stands, not where it should end:
     /// - the first 288 answers, which the engine was built on, meet every target of issue 10
     ///   (bluffs >= 85 %, false flags <= 8 %, strong vs partial >= 0.95, ordering >= 85 %);
-    /// - the 728 answers of the fourth to thirteenth waves (lines 304 on) were written without
-    ///   the engine in view, as held-out checks (the sixth to thirteenth were scored blind
+    /// - the 798 answers of the fourth to fourteenth waves (lines 304 on) were written without
+    ///   the engine in view, as held-out checks (the sixth to fourteenth were scored blind
     ///   before they joined the set). On them bluff detection is far below the target (paraphrased
     ///   wrong beliefs share few words with the guidance) and strong answers that discuss the
     ///   wrong belief to reject it are flagged too often. Their floors record that gap so
@@ -506,11 +506,11 @@ mod tests {
         );
         assert!(report.rounds >= 56);
         // the whole set
-        assert!(report.false_flags <= 0.10, "target <= 8 %");
+        assert!(report.false_flags <= 0.11, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(report.bluff_detection >= 0.60, "target >= 85 %");
+        assert!(report.bluff_detection >= 0.59, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.97, "target >= 0.95");
-        assert!(report.full_ordering >= 0.72, "target >= 85 %");
+        assert!(report.full_ordering >= 0.68, "target >= 85 %");
         // the original 288 answers meet every target
         let original = evaluate_dev(&gauntlets, &answers[..ORIGINAL_DEV], &stats);
         print!("{original}");
@@ -522,15 +522,15 @@ mod tests {
         // the waves written without the engine in view
         let held_out = evaluate_dev(&gauntlets, &answers[HELD_OUT_FROM..], &stats);
         print!("{held_out}");
-        assert_eq!(held_out.answers, 728);
-        assert!(held_out.false_flags <= 0.13, "target <= 8 %");
+        assert_eq!(held_out.answers, 798);
+        assert!(held_out.false_flags <= 0.14, "target <= 8 %");
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(held_out.bluff_detection >= 0.52, "target >= 85 %");
+        assert!(held_out.bluff_detection >= 0.51, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.98, "target >= 0.95");
-        assert!(held_out.full_ordering >= 0.68, "target >= 85 %");
+        assert!(held_out.full_ordering >= 0.62, "target >= 85 %");
     }
 
-    /// The blind set (`blind.jsonl`, the fourteenth wave) is kept out of the dev set so that
+    /// The blind set (`blind.jsonl`, the fifteenth wave) is kept out of the dev set so that
     /// rules written from the dev set can be scored on answers nobody tuned them on. It has no
     /// floors (a failing floor would send someone to read it); it must parse and name known
     /// rounds. Its rates print with `--nocapture`.

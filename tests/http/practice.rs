@@ -511,6 +511,7 @@ async fn the_debrief_aligns_answers_with_guidance_and_takes_a_self_assessment() 
         "Skill: Database failover mechanics",
         "Key points",
         "My answer to round 3.",
+        "then ask for a review if you want one",
     ] {
         assert!(html.contains(needle), "debrief lacks {needle:?}");
     }

@@ -601,6 +601,11 @@ async fn a_comment_is_anchored_to_the_quoted_words_and_the_candidate_sees_feedba
     // nothing reaches the candidate before the review is submitted
     let debrief = page_text(&app, &candidate, &format!("/attempts/{id}/debrief")).await;
     assert!(!debrief.contains("Say more about the cache TTL"));
+    assert!(
+        debrief.contains("levels and notes appear beside yours as they come in")
+            && !debrief.contains("ask for a review if you want one"),
+        "once asked for, the page no longer suggests asking"
+    );
     send(
         &app,
         &x,

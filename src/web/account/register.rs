@@ -204,6 +204,7 @@ async fn welcome(
     .await?;
     Ok(Redirect::to(landing.as_deref().unwrap_or("/")).into_response())
 }
+
 /// `GET /setup/{token}`
 pub async fn setup_page(
     chrome: Chrome,
