@@ -389,21 +389,17 @@ pub async fn set_invite_session(
 
 #[cfg(test)]
 mod tests {
-    use sqlx::{Connection, SqliteConnection};
-
     use super::*;
-    use crate::db::{Create, connect_options, schema::MIGRATOR};
 
     /// Every phase and follow-up state a session can be in is stored and read back as it was,
     /// through the typed columns.
     #[tokio::test]
     async fn a_session_state_is_read_back_as_stored() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("live.db");
-        let mut conn = SqliteConnection::connect_with(&connect_options(&path, Create::IfMissing))
+        let pool = crate::db::open(&dir.path().join("live.db"), crate::db::Create::IfMissing)
             .await
-            .expect("open");
-        MIGRATOR.run(&mut conn).await.expect("migrate");
+            .expect("a migrated database");
+        let mut conn = pool.acquire().await.expect("a connection");
         sqlx::raw_sql(
             "insert into users (id, email, display_name, password_hash, role, created_at, updated_at)
              values (1, 'c@x.test', 'Cand', 'x', 'candidate', 0, 0),
@@ -413,13 +409,13 @@ mod tests {
              insert into attempts (id, user_id, slug, version, mode, started_at)
              values (1, 1, 'g', 'v1', 'interview', 0);",
         )
-        .execute(&mut conn)
+        .execute(&mut *conn)
         .await
         .expect("arrange the rows");
         let id = create(&mut conn, 1, 2, 1, None, i64::MAX)
             .await
             .expect("create");
-        let fresh = get(&mut conn, id)
+        let fresh = get(&mut *conn, id)
             .await
             .expect("read")
             .expect("the session");
@@ -441,7 +437,7 @@ mod tests {
                 ..Session::new(5)
             };
             put_state(&mut conn, id, &state).await.expect("store");
-            let row = get(&mut conn, id)
+            let row = get(&mut *conn, id)
                 .await
                 .expect("read")
                 .expect("the session");
