@@ -14,10 +14,10 @@ use tower_sessions::Session;
 
 use super::{
     error::{AppError, Result},
-    extract::CurrentUser,
+    extract::{CurrentUser, SessionAccount},
     form::StrictForm,
     layout::Chrome,
-    practice::{Loaded, load_owned},
+    practice::{Loaded, load_own, load_owned},
     round_view::{self, CommentInput, LEVELS, RoundView},
 };
 use crate::{
@@ -210,14 +210,15 @@ struct DebriefPage {
     levels: [(i64, &'static str, &'static str); 4],
 }
 
-/// `GET /attempts/{id}/debrief`
+/// `GET /attempts/{id}/debrief`. The account is checked with the row the attempt's query
+/// brings (see [`load_own`]), before anything is written or shown.
 pub async fn debrief(
-    CurrentUser(user): CurrentUser,
-    chrome: Chrome,
+    account: SessionAccount,
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let l = load_owned(&state, id, user.id).await?;
+    let (user, l) = load_own(&state, id, &account).await?;
+    let chrome = account.chrome(&user).await?;
     if l.current().is_some() {
         return Ok(Redirect::to(&format!("/attempts/{id}")).into_response());
     }

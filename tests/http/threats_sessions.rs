@@ -375,9 +375,10 @@ async fn t116_an_autosave_after_a_disable_or_an_epoch_change_is_refused_and_chan
         [
             ("GET", "/attempts/{id}"),
             ("POST", "/attempts/{id}/steps/{round}/{part}/save"),
+            ("GET", "/attempts/{id}/debrief"),
             ("GET", "/reviews/{id}"),
         ],
-        "each route that checks the account in its own statement needs its own test (T116, T118, T119)"
+        "each route that checks the account in its own statement needs its own test (T116, T118, T119, T121)"
     );
     let changes = [
         ("update users set disabled = 1 where id = ?", true),
@@ -524,6 +525,67 @@ async fn t119_the_review_page_checks_its_readers_account_and_role_with_the_stamp
                 .unwrap();
             let case = format!("{change}: the review page of attempt {target}");
             signed_out_and_unchanged(&app, &client, &r, &before, &case).await;
+        }
+    }
+}
+
+/// The debrief reads no account row before its query: the attempt's query brings its owner's
+/// row and the handler checks it before anything else, before it records that the feedback
+/// was read too. A disable or a role change made straight in the database stops the next view
+/// of the debrief, of the caller's attempt or another's: the sign-in redirect, no write (the
+/// feedback stays unread), the session ended. Without a change the page shows and records the
+/// feedback as read, and another candidate's attempt stays a 404.
+#[tokio::test]
+async fn t121_the_debrief_after_a_disable_or_an_epoch_change_signs_out_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let (_, _, foreign) = requested_attempt(&app).await;
+    // feedback waiting on an attempt: the debrief's first view records it as read (a write)
+    let feedback_arrives = |id: i64| {
+        sqlx::query("update attempts set feedback_rev = feedback_rev + 1 where id = ?")
+            .bind(id)
+            .execute(app.pool())
+    };
+    let unseen = |id: i64| {
+        sqlx::query_scalar::<_, bool>(
+            "select feedback_rev <> feedback_seen_rev from attempts where id = ?",
+        )
+        .bind(id)
+        .fetch_one(app.pool())
+    };
+    let (client, _, own) = requested_attempt(&app).await;
+    feedback_arrives(own).await.unwrap();
+    let (status, page) = get_page(&app, &client, &format!("/attempts/{own}/debrief")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Key points"), "{page}");
+    assert!(
+        !unseen(own).await.unwrap(),
+        "the view recorded the feedback as read"
+    );
+    let (status, _) = get_page(&app, &client, &format!("/attempts/{foreign}/debrief")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let changes = [
+        "update users set disabled = 1 where id = ?",
+        "update users set auth_epoch = auth_epoch + 1 where id = ?",
+    ];
+    for change in changes {
+        for target in ["own", "foreign"] {
+            let (client, email, own) = requested_attempt(&app).await;
+            let user = app.user_id(&email).await;
+            feedback_arrives(own).await.unwrap();
+            let id = if target == "own" { own } else { foreign };
+            let before = changed_behind_the_server(&app, change, user).await;
+            let r = client
+                .get(app.url(&format!("/attempts/{id}/debrief")))
+                .send()
+                .await
+                .unwrap();
+            let case = format!("{change}: the debrief of the {target} attempt");
+            signed_out_and_unchanged(&app, &client, &r, &before, &case).await;
+            assert!(
+                unseen(own).await.unwrap(),
+                "{case}: the feedback stays unread"
+            );
         }
     }
 }
