@@ -533,8 +533,9 @@ async fn t119_the_review_page_checks_its_readers_account_and_role_with_the_stamp
 /// row and the handler checks it before anything else, before it records that the feedback
 /// was read too. A disable or a role change made straight in the database stops the next view
 /// of the debrief, of the caller's attempt or another's: the sign-in redirect, no write (the
-/// feedback stays unread), the session ended. Without a change the page shows and records the
-/// feedback as read, and another candidate's attempt stays a 404.
+/// feedback stays unread), the session ended. Without a change a HEAD records nothing, a GET
+/// shows the page and records the feedback as read, and another candidate's attempt stays a
+/// 404.
 #[tokio::test]
 async fn t121_the_debrief_after_a_disable_or_an_epoch_change_signs_out_and_writes_nothing() {
     let app = TestApp::spawn().await;
@@ -554,6 +555,13 @@ async fn t121_the_debrief_after_a_disable_or_an_epoch_change_signs_out_and_write
     };
     let (client, _, own) = requested_attempt(&app).await;
     feedback_arrives(own).await.unwrap();
+    let head = client
+        .head(app.url(&format!("/attempts/{own}/debrief")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert!(unseen(own).await.unwrap(), "a HEAD records nothing");
     let (status, page) = get_page(&app, &client, &format!("/attempts/{own}/debrief")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Key points"), "{page}");
