@@ -286,9 +286,37 @@ impl ContentStore {
         slug: &str,
         version: &str,
     ) -> Result<Option<Arc<Pinned>>, sqlx::Error> {
-        if let Some(p) = self.pinned_in_memory(slug, version) {
-            return Ok(Some(p));
+        match self.pinned_in_memory(slug, version) {
+            Some(p) => Ok(Some(p)),
+            None => self.read_pinned(db, slug, version).await,
         }
+    }
+
+    /// [`Self::pinned`] for a caller that holds no connection: one is taken from `readers`
+    /// only when the version is not in memory, so a page that needs nothing else from the
+    /// database does not wait for a connection it would not use.
+    pub async fn pinned_from(
+        &self,
+        readers: &db::readers::Readers,
+        slug: &str,
+        version: &str,
+    ) -> Result<Option<Arc<Pinned>>, sqlx::Error> {
+        match self.pinned_in_memory(slug, version) {
+            Some(p) => Ok(Some(p)),
+            None => {
+                self.read_pinned(&mut *readers.get().await?, slug, version)
+                    .await
+            }
+        }
+    }
+
+    /// A stored version read and parsed, then kept.
+    async fn read_pinned(
+        &self,
+        db: impl SqliteExecutor<'_>,
+        slug: &str,
+        version: &str,
+    ) -> Result<Option<Arc<Pinned>>, sqlx::Error> {
         let Some(source) = db::versions::source(db, slug, version).await? else {
             return Ok(None);
         };

@@ -46,10 +46,10 @@ pub enum AccountCheck {
     /// In the handler's own statement, which saves a round trip on the busiest routes; the
     /// layer checks the session alone and keeps the route's minimum role with it
     /// ([`SessionAccount`]). The round page's and the debrief's query reads the account row
-    /// with the attempt, the review page's with the page stamp, and the handler checks that row before anything
-    /// else ([`SessionAccount::check`]: the layer's rule and the route's role); the autosave's
-    /// write applies only for an enabled account of the session's epoch. When the statement
-    /// gives nothing to check, the handler reads the account first
+    /// with the attempt, the review page's with the page stamp, and the handler checks that
+    /// row before anything else ([`SessionAccount::check`]: the layer's rule and the route's
+    /// role); the autosave's write applies only for an enabled account of the session's
+    /// epoch. When the statement gives nothing to check, the handler reads the account first
     /// ([`SessionAccount::verify`]). Only for signed-in and interviewer routes, marked with
     /// [`Routes::account_in_statement`].
     InStatement,

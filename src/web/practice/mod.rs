@@ -151,20 +151,11 @@ async fn with_pinned(state: &AppState, read: db::attempts::AttemptWithAnswers) -
         live_session,
         ..
     } = read;
-    let pinned = match state
+    let pinned = state
         .content
-        .pinned_in_memory(&attempt.slug, &attempt.version)
-    {
-        Some(p) => Some(p),
-        None => {
-            let mut conn = state.db.get().await?;
-            state
-                .content
-                .pinned(&mut *conn, &attempt.slug, &attempt.version)
-                .await?
-        }
-    }
-    .ok_or_else(|| AppError::missing_version(&attempt.slug, &attempt.version))?;
+        .pinned_from(&state.db, &attempt.slug, &attempt.version)
+        .await?
+        .ok_or_else(|| AppError::missing_version(&attempt.slug, &attempt.version))?;
     Ok(Loaded {
         attempt,
         pinned,

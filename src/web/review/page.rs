@@ -214,21 +214,25 @@ async fn page_at(
     {
         return Ok(ReviewPage { chrome, rendered });
     }
-    let mut conn = state.db.get().await?;
-    // the answers are read again only when the request or a name changed, not after a grade
+    // the answers are read again only when the request or a name changed, not after a grade;
+    // a connection is taken only for what is not in memory
     let part = stamp.submitted_part();
     let submitted = match state.review_pages.submitted.get(&id, &part) {
         Some(kept) => kept,
         None => {
-            let read = Arc::new(load::submitted(&mut conn, id).await?);
+            let read = Arc::new(load::submitted(&mut *state.db.get().await?, id).await?);
             state.review_pages.submitted.put(id, part, read.clone());
             read
         }
     };
     let reader = Reader::Interviewer(me.id);
     let data = load::page_data(submitted, reviews.clone(), reader, stamp.blind_review());
-    let pinned = pinned_of(state, &mut conn, data.attempt()).await?;
-    drop(conn);
+    let a = data.attempt();
+    let pinned = state
+        .content
+        .pinned_from(&state.db, &a.slug, &a.version)
+        .await?
+        .ok_or_else(|| AppError::missing_version(&a.slug, &a.version))?;
     let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, view)?);
     if let Some(key) = key {
         state
