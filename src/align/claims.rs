@@ -178,8 +178,10 @@ pub(crate) fn insisted_keys(lexicon: &Lexicon) -> Vec<String> {
 
 /// Whether the words around `span` reject what it says: a denial within the few words after
 /// it in the same sentence ("raising it to ten minutes wouldn't fix the loop", "skipping the
-/// bad offset isn't free") or right before it ("not", "rather than"), or a belief reported
-/// earlier in the sentence ("people assume …", as [`reported`] reads a claim).
+/// bad offset isn't free") or right before it ("not", "rather than"), a denial opening its
+/// clause ("I wouldn't go to the VP and volunteer to take the blame"; a comma, a colon or a
+/// contrast word ends a clause), or a belief reported earlier in the sentence ("people
+/// assume …", as [`reported`] reads a claim).
 pub(crate) fn rejected(text: &str, span: [usize; 2]) -> bool {
     const AFTER: usize = 5;
     let c = cues();
@@ -200,6 +202,19 @@ pub(crate) fn rejected(text: &str, span: [usize; 2]) -> bool {
     let before = (from..first).all(|i| !ends(ws[i].end, span[0]))
         && (!find_any(&ws, from..first, &c.denials).is_empty()
             || !find_any(&ws, from..first, &c.hypothetical).is_empty());
+    // "I wouldn't go to the VP and volunteer to take the blame": a denial opening the clause
+    let mut clause = first;
+    while clause > 0
+        && !text
+            .get(ws[clause - 1].end..ws[clause].start)
+            .is_some_and(|t| t.contains(['.', '!', '?', ';', ':', ',', '\u{2014}', '\u{2013}']))
+    {
+        clause -= 1;
+    }
+    let clause = find_any(&ws, clause..first, &c.contrasts)
+        .last()
+        .map_or(clause, |&(_, e)| e);
+    let before = before || !find_any(&ws, clause..first, &c.denials).is_empty();
     // "It's tempting to promise …": reported earlier in the sentence
     let mut sentence = first;
     while sentence > 0 && !ends(ws[sentence - 1].end, ws[sentence].start) {
@@ -487,6 +502,24 @@ mod tests {
         let w = words(t);
         assert_eq!(w[1].stem, "can't");
         assert_eq!(&t[w[3].start..w[3].end], "Kafka's");
+    }
+
+    #[test]
+    fn a_denial_opening_the_clause_rejects_what_it_governs() {
+        let at = |t: &str, phrase: &str| {
+            let s = t.find(phrase).unwrap();
+            rejected(t, [s, s + phrase.len()])
+        };
+        let far = "I wouldn't go to the VP and volunteer to take the blame myself.";
+        assert!(at(far, "take the blame"));
+        let whichever = "I wouldn't just blame whichever class has the most bytes.";
+        assert!(at(whichever, "most bytes"));
+        // a clause boundary or a contrast ends what the denial governs
+        let comma = "We don't wait for the vendor, we take the blame ourselves.";
+        assert!(!at(comma, "take the blame"));
+        let contrast = "It isn't slow but the class with the most bytes is the leak.";
+        assert!(!at(contrast, "most bytes"));
+        assert!(!at("I'd take the blame myself.", "take the blame"));
     }
 
     #[test]

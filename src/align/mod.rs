@@ -937,6 +937,9 @@ mod tests {
         let not_assumed = "I wouldn't assume the RPO is zero with Aurora Global Database.";
         let al = guide.align(not_assumed);
         assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let anyone = "Anyone promising zero data loss is describing synchronous replication.";
+        let al = guide.align(anyone);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
         // what follows a contrast, or a colon, is asserted again
         let asserted = "People worry about lag, but the RPO is zero with Aurora Global Database.";
         let al = guide.align(asserted);
