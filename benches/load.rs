@@ -304,7 +304,9 @@ async fn main() {
     }
     eprintln!("autosaving every {interval:?} for {secs} s …");
     let latencies = Arc::new(Mutex::new(Vec::new()));
-    let errors = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    // each failed save by what went wrong ("HTTP 503", "timeout", …), so that a rare one is
+    // told apart from another
+    let failures = Arc::new(Mutex::new(std::collections::BTreeMap::<String, u64>::new()));
     let acked = Arc::new(Mutex::new(Vec::new()));
     let started = Instant::now() + Duration::from_millis(100);
     let tasks: Vec<_> = vus
@@ -312,7 +314,7 @@ async fn main() {
         .enumerate()
         .map(|(i, (client, id, token))| {
             let (client, id, token, base) = (client.clone(), *id, token.clone(), base.clone());
-            let (latencies, errors, acked) = (latencies.clone(), errors.clone(), acked.clone());
+            let (latencies, failures, acked) = (latencies.clone(), failures.clone(), acked.clone());
             tokio::spawn(async move {
                 // spread the users over the interval
                 let offset = interval.mul_f64(i as f64 / users as f64);
@@ -345,8 +347,9 @@ async fn main() {
                             last = (version, sha(&body));
                             latencies.lock().unwrap().push(planned.elapsed());
                         }
-                        _ => {
-                            errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        failed => {
+                            let what = failure_kind(failed);
+                            *failures.lock().unwrap().entry(what).or_default() += 1;
                         }
                     }
                 }
@@ -359,7 +362,8 @@ async fn main() {
     }
     let mut lat = latencies.lock().unwrap().clone();
     lat.sort();
-    let errors = errors.load(std::sync::atomic::Ordering::Relaxed);
+    let failures = failures.lock().unwrap().clone();
+    let errors: u64 = failures.values().sum();
     if let Some((tasks, opened)) = attack {
         for t in tasks {
             t.abort();
@@ -385,6 +389,9 @@ async fn main() {
         percentile(&lat, 0.99),
         lat.last().copied().unwrap_or_default()
     );
+    for (what, n) in &failures {
+        println!("autosave failures: {n} × {what}");
+    }
 
     match env("ONLY", "").as_str() {
         "first-views" => return first_views_only(&base).await,
@@ -577,6 +584,17 @@ async fn durable_autosaves(
         t.await.unwrap();
     }
     count.load(std::sync::atomic::Ordering::Relaxed) as f64 / secs as f64
+}
+
+/// What went wrong with a save that was not answered 200: its status, or the kind of
+/// transport error.
+fn failure_kind(r: Result<reqwest::Response, reqwest::Error>) -> String {
+    match r {
+        Ok(resp) => format!("HTTP {}", resp.status()),
+        Err(e) if e.is_timeout() => "timeout".to_string(),
+        Err(e) if e.is_connect() => "connection refused or reset while connecting".to_string(),
+        Err(e) => format!("transport error: {e}"),
+    }
 }
 
 /// Seconds per half of a pair, and pairs per ratio.
