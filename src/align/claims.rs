@@ -206,7 +206,7 @@ pub(crate) fn rejected(text: &str, span: [usize; 2]) -> bool {
     let mut clause = first;
     while clause > 0
         && !text
-            .get(ws[clause - 1].end..ws[clause].start)
+            .get(ws[clause - 1].end..ws.get(clause).map_or(span[0], |w| w.start))
             .is_some_and(|t| t.contains(['.', '!', '?', ';', ':', ',', '\u{2014}', '\u{2013}']))
     {
         clause -= 1;
@@ -295,7 +295,7 @@ struct Probe<'a> {
 impl<'a> Probe<'a> {
     /// The unit holding word `wi`.
     fn unit_of(&self, wi: usize) -> Option<&'a Unit> {
-        unit_at(self.a, self.ws[wi].start)
+        unit_at(self.a, self.ws.get(wi)?.start)
     }
 }
 

@@ -956,6 +956,19 @@ mod tests {
     }
 
     #[test]
+    fn a_universal_belief_is_not_held_by_a_claim_its_sentence_makes_an_exception_to() {
+        let guide = builtin_guide("tls-certificate-expiry-outage", 2);
+        let excepted = "Browsers cope because they cache intermediates or download them, but \
+            Java's default validation doesn't.";
+        let al = guide.align(excepted);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let held = "Browsers cope because they cache intermediates or download them, so every \
+            client gets there.";
+        let al = guide.align(held);
+        assert_flagged(&al, held, "cache intermediates");
+    }
+
+    #[test]
     fn a_positive_certainty_about_what_a_trap_section_discusses_is_a_flag() {
         let guide = builtin_guide("multi-region-kubernetes", 4);
         let certain = "With EU data kept in Frankfurt, our technical plan fully settles the \

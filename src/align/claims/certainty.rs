@@ -134,6 +134,26 @@ impl<'a> Probe<'a> {
         !find_any(self.ws, self.r.clone(), &self.c.softening).is_empty()
     }
 
+    /// Does the claim's sentence go on to name those it does not hold for ("browsers fetch the
+    /// intermediate, but Java's validation doesn't")? A claim with such an exception is not a
+    /// universal belief.
+    pub(super) fn excepted(&self) -> bool {
+        let (ws, a) = (self.ws, self.a);
+        let Some(sentence) = self
+            .unit_of(self.r.start)
+            .and_then(|u| a.sentences.get(u.sentence as usize))
+        else {
+            return false;
+        };
+        let Some(end) = a.units.get(sentence.1.saturating_sub(1)).map(|u| u.end) else {
+            return false;
+        };
+        let last = ws.partition_point(|w| w.start < end);
+        find_any(ws, self.r.end..last, &self.c.contrasts)
+            .into_iter()
+            .any(|(_, e)| !find_any(ws, e..last, &self.c.denials).is_empty())
+    }
+
     /// Certainty is about what sits next to it: its comma clause and the one before.
     fn certainty_keys(&self, certain: &[&Vec<String>]) -> HashMap<&'a str, bool> {
         let (ws, a) = (self.ws, self.a);

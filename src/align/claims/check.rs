@@ -195,7 +195,7 @@ impl<'a> Probe<'a> {
         let hypotheses = said(self.ws, self.r.clone(), &self.c.hypothetical);
         let hypothetical = |s: &Statement| hypotheses.iter().any(|h| !s.hypotheses.contains(h));
         // "browsers often fetch the intermediate" is not "every client fetches it"
-        let softened = self.softened();
+        let softened = self.softened() || self.excepted();
         let keys = if certain.is_empty() {
             &ctx.own
         } else {
