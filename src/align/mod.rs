@@ -969,6 +969,30 @@ mod tests {
     }
 
     #[test]
+    fn a_denial_does_not_go_against_a_condition_but_a_certainty_does() {
+        let guide = builtin_guide("jvm-memory-leak", 4);
+        let certainty = |al: &Alignment| {
+            al.red_flags
+                .iter()
+                .any(|f| f.reason.starts_with("Certainty"))
+        };
+        // the guidance: "If it's Class, metaspace is growing: a class loader leak, or …"
+        let denial = "Metaspace growth points to generated classes or classloaders that never \
+            get released.";
+        assert!(
+            !certainty(&guide.align(denial)),
+            "{:?}",
+            guide.align(denial).red_flags
+        );
+        let always = "Metaspace growth always means a classloader leak, definitely.";
+        assert!(
+            certainty(&guide.align(always)),
+            "{:?}",
+            guide.align(always).red_flags
+        );
+    }
+
+    #[test]
     fn a_positive_certainty_about_what_a_trap_section_discusses_is_a_flag() {
         let guide = builtin_guide("multi-region-kubernetes", 4);
         let certain = "With EU data kept in Frankfurt, our technical plan fully settles the \

@@ -506,7 +506,7 @@ mod tests {
         );
         assert!(report.rounds >= 56);
         // the whole set
-        assert!(report.false_flags <= 0.11, "target <= 8 %");
+        assert!(report.false_flags <= 0.09, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(report.bluff_detection >= 0.59, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.97, "target >= 0.95");
@@ -514,7 +514,7 @@ mod tests {
         // the original 288 answers meet every target
         let original = evaluate_dev(&gauntlets, &answers[..ORIGINAL_DEV], &stats);
         print!("{original}");
-        assert!(original.false_flags <= 0.04, "target <= 8 %");
+        assert!(original.false_flags <= 0.03, "target <= 8 %");
         assert!(original.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(original.bluff_detection >= 0.89, "target >= 85 %");
         assert!(original.auc_strong_vs_partial >= 0.98, "target >= 0.95");
@@ -523,7 +523,7 @@ mod tests {
         let held_out = evaluate_dev(&gauntlets, &answers[HELD_OUT_FROM..], &stats);
         print!("{held_out}");
         assert_eq!(held_out.answers, 798);
-        assert!(held_out.false_flags <= 0.14, "target <= 8 %");
+        assert!(held_out.false_flags <= 0.12, "target <= 8 %");
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(held_out.bluff_detection >= 0.51, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.98, "target >= 0.95");

@@ -85,7 +85,9 @@ impl<'a> Probe<'a> {
                     && !self.c.intensifiers.contains(p))
         });
         let s = self
-            .warned_subject(keys, |s| s.source != Source::Truth || s.hedged)
+            .warned_subject(keys, |s| {
+                s.source != Source::Truth || (s.hedged && (positive || !s.conditional))
+            })
             .or_else(|| {
                 positive
                     .then(|| self.warned_subject(keys, |s| s.trap))

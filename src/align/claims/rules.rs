@@ -103,6 +103,9 @@ pub(super) struct Statement {
     /// Opposite sides present: (pair index, side).
     pub(super) sides: Vec<(usize, usize)>,
     pub(super) hedged: bool,
+    /// Hedged only by "if": a condition ("If it's Class, metaspace is growing"), which a
+    /// denial about the same subject does not go against.
+    pub(super) conditional: bool,
     /// Says something of every case ("every client fetches …", "always").
     pub(super) universal: bool,
     pub(super) certainties: Vec<Vec<String>>,
@@ -345,6 +348,10 @@ impl ClaimRules {
         } else {
             quote
         };
+        let hedges: Vec<usize> = find_any(ws, r.clone(), &c.hedges)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
         self.statements.push(Statement {
             source,
             quote: clip(quote),
@@ -352,9 +359,10 @@ impl ClaimRules {
             chunks,
             sides,
             // "doesn't depend on Redis" is no hedge
-            hedged: find_any(ws, r.clone(), &c.hedges)
+            hedged: hedges.iter().any(|&i| !denied(ws, &r, i)),
+            conditional: hedges
                 .iter()
-                .any(|&(i, _)| !denied(ws, &r, i)),
+                .all(|&i| denied(ws, &r, i) || ws[i].stem == "if"),
             universal: !find_any(ws, r.clone(), &c.universals).is_empty(),
             certainties: said_owned(&c.certainty),
             hypotheses: said_owned(&c.hypothetical),
