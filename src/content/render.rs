@@ -238,6 +238,11 @@ mod tests {
         for (tag, attrs) in tags(html) {
             for (name, value) in attrs {
                 assert!(!name.starts_with("on"), "event handler {name} in {html}");
+                // text a browser shows and never follows: an image's title may read
+                // "javascript:" as harmlessly as the paragraph around it
+                if matches!(name.as_str(), "title" | "alt") {
+                    continue;
+                }
                 for scheme in ["javascript:", "data:", "vbscript:"] {
                     assert!(
                         !value.trim_start().starts_with(scheme),
