@@ -969,6 +969,16 @@ mod tests {
     }
 
     #[test]
+    fn a_warned_phrase_is_found_in_other_words_for_secure_and_by_default() {
+        // the guidance warns against "OIDC is secure by default"
+        let guide = builtin_guide("leaked-cloud-access-key", 5);
+        let safe = "OIDC is safe out of the box.";
+        assert_flagged(&guide.align(safe), safe, "safe");
+        let locked = "OIDC comes locked down as shipped.";
+        assert_flagged(&guide.align(locked), locked, "locked");
+    }
+
+    #[test]
     fn a_denial_does_not_go_against_a_condition_but_a_certainty_does() {
         let guide = builtin_guide("jvm-memory-leak", 4);
         let certainty = |al: &Alignment| {
