@@ -82,23 +82,29 @@ pub async fn create(
     .await
 }
 
+/// A query for [`LiveRow`]s: its one column list and joins, then `$rest` (the where clause and
+/// order), so that the three readers cannot drift apart. sqlx checks the joined text as one.
+macro_rules! live_rows {
+    ($rest:literal, $($arg:expr),+ $(,)?) => {
+        sqlx::query_as!(
+            LiveRow,
+            r#"select s.id as "id!", s.attempt_id, s.interviewer_id, s.candidate_id,
+                      s.phase as "phase: StoredPhase", s.round, s.follow_up as "follow_up: FollowUp",
+                      s.allow_advance, s.timer_started_at, s.paused_at, s.paused_secs,
+                      s.nudge, s.nudge_at, s.scheduled_at, s.expires_at, s.joined_at, s.created_at,
+                      s.ended_at, i.display_name as interviewer_name, c.display_name as candidate_name,
+                      a.slug, a.version
+               from live_sessions s join users i on i.id = s.interviewer_id
+                    join users c on c.id = s.candidate_id join attempts a on a.id = s.attempt_id
+               "# + $rest,
+            $($arg),+
+        )
+    };
+}
+
 /// One session by id.
 pub async fn get(db: impl SqliteExecutor<'_>, id: i64) -> Result<Option<LiveRow>, sqlx::Error> {
-    sqlx::query_as!(
-        LiveRow,
-        r#"select s.id as "id!", s.attempt_id, s.interviewer_id, s.candidate_id,
-                  s.phase as "phase: StoredPhase", s.round, s.follow_up as "follow_up: FollowUp",
-                  s.allow_advance, s.timer_started_at, s.paused_at, s.paused_secs,
-                  s.nudge, s.nudge_at, s.scheduled_at, s.expires_at, s.joined_at, s.created_at,
-                  s.ended_at, i.display_name as interviewer_name, c.display_name as candidate_name,
-                  a.slug, a.version
-           from live_sessions s join users i on i.id = s.interviewer_id
-                join users c on c.id = s.candidate_id join attempts a on a.id = s.attempt_id
-           where s.id = ?"#,
-        id
-    )
-    .fetch_optional(db)
-    .await
+    live_rows!("where s.id = ?", id).fetch_optional(db).await
 }
 
 /// The session an attempt is answered in, if any.
@@ -106,21 +112,9 @@ pub async fn for_attempt(
     db: impl SqliteExecutor<'_>,
     attempt_id: i64,
 ) -> Result<Option<LiveRow>, sqlx::Error> {
-    sqlx::query_as!(
-        LiveRow,
-        r#"select s.id as "id!", s.attempt_id, s.interviewer_id, s.candidate_id,
-                  s.phase as "phase: StoredPhase", s.round, s.follow_up as "follow_up: FollowUp",
-                  s.allow_advance, s.timer_started_at, s.paused_at, s.paused_secs,
-                  s.nudge, s.nudge_at, s.scheduled_at, s.expires_at, s.joined_at, s.created_at,
-                  s.ended_at, i.display_name as interviewer_name, c.display_name as candidate_name,
-                  a.slug, a.version
-           from live_sessions s join users i on i.id = s.interviewer_id
-                join users c on c.id = s.candidate_id join attempts a on a.id = s.attempt_id
-           where s.attempt_id = ?"#,
-        attempt_id
-    )
-    .fetch_optional(db)
-    .await
+    live_rows!("where s.attempt_id = ?", attempt_id)
+        .fetch_optional(db)
+        .await
 }
 
 /// Sessions not ended where `user` is the interviewer or the candidate, newest first (the home
@@ -129,17 +123,8 @@ pub async fn open_for_user(
     db: impl SqliteExecutor<'_>,
     user: i64,
 ) -> Result<Vec<LiveRow>, sqlx::Error> {
-    sqlx::query_as!(
-        LiveRow,
-        r#"select s.id as "id!", s.attempt_id, s.interviewer_id, s.candidate_id,
-                  s.phase as "phase: StoredPhase", s.round, s.follow_up as "follow_up: FollowUp",
-                  s.allow_advance, s.timer_started_at, s.paused_at, s.paused_secs,
-                  s.nudge, s.nudge_at, s.scheduled_at, s.expires_at, s.joined_at, s.created_at,
-                  s.ended_at, i.display_name as interviewer_name, c.display_name as candidate_name,
-                  a.slug, a.version
-           from live_sessions s join users i on i.id = s.interviewer_id
-                join users c on c.id = s.candidate_id join attempts a on a.id = s.attempt_id
-           where s.ended_at is null and (s.candidate_id = ?1 or s.interviewer_id = ?1)
+    live_rows!(
+        r#"where s.ended_at is null and (s.candidate_id = ?1 or s.interviewer_id = ?1)
            order by s.id desc limit 20"#,
         user
     )
