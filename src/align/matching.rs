@@ -14,6 +14,16 @@ pub struct Need {
     pub weight: f64,
     /// Whether the guidance states it negated; the answer must agree.
     pub negated: bool,
+    /// Found whatever its polarity: a key term is used even in a denial ("I wouldn't remove
+    /// the SLO alerts" names the SLO).
+    pub either: bool,
+}
+
+impl Need {
+    /// The polarity an answer's unit must have, if any.
+    fn polarity(&self) -> Option<bool> {
+        (!self.either).then_some(self.negated)
+    }
 }
 
 /// The result of matching a set of needs.
@@ -46,6 +56,7 @@ pub fn needs_of<'a>(
                 key: u.key.clone(),
                 weight: w,
                 negated: u.negated,
+                either: false,
             });
         }
     }
@@ -107,21 +118,27 @@ impl<'a> AnswerIndex<'a> {
             .collect()
     }
 
-    /// The first position in `[a, b)` with matching negation.
-    fn find_in(&self, positions: &[usize], negated: bool, a: usize, b: usize) -> Option<usize> {
+    /// The first position in `[a, b)` with matching negation (any, for `None`).
+    fn find_in(
+        &self,
+        positions: &[usize],
+        negated: Option<bool>,
+        a: usize,
+        b: usize,
+    ) -> Option<usize> {
         let from = positions.partition_point(|&p| p < a);
         positions[from..]
             .iter()
             .take_while(|&&p| p < b)
             .copied()
-            .find(|&p| self.analysis.units[p].negated == negated)
+            .find(|&p| negated.is_none_or(|n| self.analysis.units[p].negated == n))
     }
 
     /// The position in `[a, b)` with matching negation closest to `near`.
     fn nearest_in(
         &self,
         positions: &[usize],
-        negated: bool,
+        negated: Option<bool>,
         a: usize,
         b: usize,
         near: usize,
@@ -131,7 +148,7 @@ impl<'a> AnswerIndex<'a> {
             .iter()
             .take_while(|&&p| p < b)
             .copied()
-            .filter(|&p| self.analysis.units[p].negated == negated)
+            .filter(|&p| negated.is_none_or(|n| self.analysis.units[p].negated == n))
             .min_by_key(|&p| p.abs_diff(near))
     }
 
@@ -157,8 +174,8 @@ impl<'a> AnswerIndex<'a> {
         let mut units = Vec::new();
         for (n, p) in needs.iter().zip(pos) {
             let found = match near {
-                Some(x) => self.nearest_in(p, n.negated, a, b, x),
-                None => self.find_in(p, n.negated, a, b),
+                Some(x) => self.nearest_in(p, n.polarity(), a, b, x),
+                None => self.find_in(p, n.polarity(), a, b),
             };
             if let Some(p) = found {
                 got += n.weight;
@@ -202,7 +219,10 @@ impl<'a> AnswerIndex<'a> {
         let pos = self.positions(needs);
         let mut best = Hit::default();
         for &p in positions {
-            if self.analysis.units[p].negated != anchor.negated {
+            if anchor
+                .polarity()
+                .is_some_and(|n| self.analysis.units[p].negated != n)
+            {
                 continue;
             }
             let a = p.saturating_sub(reach);

@@ -969,6 +969,19 @@ mod tests {
     }
 
     #[test]
+    fn a_key_term_named_in_a_denial_is_still_named() {
+        let guide = builtin_guide("slo-burn-rate-alerting", 4);
+        let al = guide.align("I wouldn't remove the SLO alerts during normal traffic.");
+        assert!(
+            al.points
+                .iter()
+                .any(|p| p.covered && matches!(p.kind, PointKind::Term(_)) && p.text == "SLO"),
+            "{:?}",
+            al.points.iter().filter(|p| p.covered).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn a_warned_phrase_is_found_in_other_words_for_secure_and_by_default() {
         // the guidance warns against "OIDC is secure by default"
         let guide = builtin_guide("leaked-cloud-access-key", 5);

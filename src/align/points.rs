@@ -176,7 +176,8 @@ fn term_points(
     let mut points = Vec::new();
     for t in found {
         let slice = &a.units[t.units.clone()];
-        let needs = needs_of(slice, |u| if u.unit { 0.5 } else { stats.weight(&u.key) });
+        let mut needs = needs_of(slice, |u| if u.unit { 0.5 } else { stats.weight(&u.key) });
+        needs.iter_mut().for_each(|n| n.either = true);
         if needs.is_empty() {
             continue;
         }

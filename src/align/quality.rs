@@ -527,7 +527,7 @@ mod tests {
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(held_out.bluff_detection >= 0.51, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.98, "target >= 0.95");
-        assert!(held_out.full_ordering >= 0.62, "target >= 85 %");
+        assert!(held_out.full_ordering >= 0.64, "target >= 85 %");
     }
 
     /// The blind set (`blind.jsonl`, the fifteenth wave) is kept out of the dev set so that
