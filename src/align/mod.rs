@@ -969,6 +969,16 @@ mod tests {
     }
 
     #[test]
+    fn a_certainty_phrase_after_a_condition_is_not_asserted() {
+        let guide = builtin_guide("pipeline-backfill-duplicates", 1);
+        let until = "I'd tell finance not to use August through October until we know what \
+            happened.";
+        let al = guide.align(until);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert!(al.coverage > 0.0);
+    }
+
+    #[test]
     fn a_key_term_named_in_a_denial_is_still_named() {
         let guide = builtin_guide("slo-burn-rate-alerting", 4);
         let al = guide.align("I wouldn't remove the SLO alerts during normal traffic.");

