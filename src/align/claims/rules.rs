@@ -348,9 +348,11 @@ impl ClaimRules {
         } else {
             quote
         };
+        // "doesn't depend on Redis" is no hedge
         let hedges: Vec<usize> = find_any(ws, r.clone(), &c.hedges)
             .into_iter()
             .map(|(i, _)| i)
+            .filter(|&i| !denied(ws, &r, i))
             .collect();
         self.statements.push(Statement {
             source,
@@ -358,11 +360,8 @@ impl ClaimRules {
             keys,
             chunks,
             sides,
-            // "doesn't depend on Redis" is no hedge
-            hedged: hedges.iter().any(|&i| !denied(ws, &r, i)),
-            conditional: hedges
-                .iter()
-                .all(|&i| denied(ws, &r, i) || ws[i].stem == "if"),
+            hedged: !hedges.is_empty(),
+            conditional: !hedges.is_empty() && hedges.iter().all(|&i| ws[i].stem == "if"),
             universal: !find_any(ws, r.clone(), &c.universals).is_empty(),
             certainties: said_owned(&c.certainty),
             hypotheses: said_owned(&c.hypothetical),
