@@ -969,6 +969,24 @@ mod tests {
     }
 
     #[test]
+    fn what_the_guidance_insists_on_comes_from_the_guidance_not_the_question() {
+        // the question: "A week in, Jordan's manager tells you a VP asked …"; the Strong
+        // Answer: "With Jordan's manager, who owns Jordan's career decisions …"
+        let guide = builtin_guide("mentoring-failed-launch", 4);
+        let al = guide.align("That skips the manager.");
+        let dismissal = al
+            .red_flags
+            .iter()
+            .find(|f| f.reason.starts_with("Dismisses"))
+            .expect("a dismissal of talking to the manager");
+        assert!(
+            !dismissal.reason.contains("A week in"),
+            "{}",
+            dismissal.reason
+        );
+    }
+
+    #[test]
     fn a_certainty_phrase_after_a_condition_is_not_asserted() {
         let guide = builtin_guide("pipeline-backfill-duplicates", 1);
         let until = "I'd tell finance not to use August through October until we know what \

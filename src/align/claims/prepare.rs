@@ -48,6 +48,7 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> ClaimR
         let sentence = &round.prompt[s..e];
         rules.push(Source::Truth, sentence, sentence, lexicon, stats);
     }
+    let guidance = rules.statements.len();
     for t in texts(SectionKind::StrongAnswer) {
         for (s, e) in sentences(t) {
             let sentence = &t[s..e];
@@ -60,7 +61,7 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> ClaimR
     for s in &mut rules.statements[first_trap..] {
         s.trap = true;
     }
-    insist(&mut rules, lexicon);
+    insist(&mut rules, guidance, lexicon);
     rules
 }
 
@@ -204,8 +205,10 @@ fn push_weak(rules: &mut ClaimRules, round: &Round, lexicon: &Lexicon, stats: &L
 }
 
 /// What the guidance insists on: the [insisted] practices it names, and the heaviest keys of
-/// the Strong Answer and the trap hedges that no warned belief shares.
-fn insist(rules: &mut ClaimRules, lexicon: &Lexicon) {
+/// the Strong Answer and the trap hedges that no warned belief shares. The statements before
+/// `guidance` are the interviewer's question: its scenario ("Jordan's manager tells you a VP
+/// asked …") is what happened, not what the guidance insists on.
+fn insist(rules: &mut ClaimRules, guidance: usize, lexicon: &Lexicon) {
     let belief_keys: Vec<&str> = rules
         .statements
         .iter()
@@ -215,8 +218,7 @@ fn insist(rules: &mut ClaimRules, lexicon: &Lexicon) {
     let mut insisted: HashMap<String, String> = HashMap::new();
     let insisted_cues = insisted_keys(lexicon);
     let mut heavy: HashMap<String, String> = HashMap::new();
-    for s in rules
-        .statements
+    for s in rules.statements[guidance..]
         .iter()
         .filter(|s| s.source == Source::Truth)
     {
