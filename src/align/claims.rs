@@ -188,10 +188,7 @@ pub(crate) fn rejected(text: &str, span: [usize; 2]) -> bool {
     let ws = words(text);
     let first = ws.partition_point(|w| w.start < span[0]);
     let past = ws.partition_point(|w| w.start < span[1]);
-    let ends = |a: usize, b: usize| {
-        text.get(a..b)
-            .is_some_and(|t| t.contains(['.', '!', '?', ';']))
-    };
+    let ends = |a: usize, b: usize| text.get(a..b).is_some_and(|t| t.contains(SENTENCE_ENDS));
     let mut stop = past;
     while stop < ws.len() && stop < past + AFTER && !ends(span[1], ws[stop].start) {
         stop += 1;
@@ -203,24 +200,34 @@ pub(crate) fn rejected(text: &str, span: [usize; 2]) -> bool {
         && (!find_any(&ws, from..first, &c.denials).is_empty()
             || !find_any(&ws, from..first, &c.hypothetical).is_empty());
     // "I wouldn't go to the VP and volunteer to take the blame": a denial opening the clause
-    let mut clause = first;
-    while clause > 0
-        && !text
-            .get(ws[clause - 1].end..ws.get(clause).map_or(span[0], |w| w.start))
-            .is_some_and(|t| t.contains(['.', '!', '?', ';', ':', ',', '\u{2014}', '\u{2013}']))
-    {
-        clause -= 1;
-    }
+    let clause = run_start(text, &ws, (first, span[0]), &CLAUSE_ENDS);
     let clause = find_any(&ws, clause..first, &c.contrasts)
         .last()
         .map_or(clause, |&(_, e)| e);
     let before = before || !find_any(&ws, clause..first, &c.denials).is_empty();
     // "It's tempting to promise …": reported earlier in the sentence
-    let mut sentence = first;
-    while sentence > 0 && !ends(ws[sentence - 1].end, ws[sentence].start) {
-        sentence -= 1;
-    }
+    let sentence = run_start(text, &ws, (first, span[0]), &SENTENCE_ENDS);
     after || before || report_reaches(text, &ws, sentence, first)
+}
+
+/// What ends a sentence for [`rejected`]: a full stop, a question or exclamation mark, a
+/// semicolon.
+const SENTENCE_ENDS: [char; 4] = ['.', '!', '?', ';'];
+/// What ends a clause for [`rejected`]: a sentence end, a colon, a comma or a dash.
+const CLAUSE_ENDS: [char; 8] = ['.', '!', '?', ';', ':', ',', '\u{2014}', '\u{2013}'];
+
+/// The first word of the run that reaches word `to` (at byte `at`, which may be past the last
+/// word) with none of `stops` between its words.
+fn run_start(text: &str, ws: &[Word], (to, at): (usize, usize), stops: &[char]) -> usize {
+    let mut i = to.min(ws.len());
+    while i > 0
+        && !text
+            .get(ws[i - 1].end..ws.get(i).map_or(at, |w| w.start))
+            .is_some_and(|gap| gap.contains(stops))
+    {
+        i -= 1;
+    }
+    i
 }
 
 /// Whether a `[reported]` cue in `ws[from..to]` still holds at word `to`: no `[contrasts]`
@@ -520,6 +527,9 @@ mod tests {
         let contrast = "It isn't slow but the class with the most bytes is the leak.";
         assert!(!at(contrast, "most bytes"));
         assert!(!at("I'd take the blame myself.", "take the blame"));
+        // a span past the last word looks back without reading past the end
+        let t = "I wouldn't take it";
+        assert!(rejected(t, [t.len(), t.len()]));
     }
 
     #[test]
