@@ -283,15 +283,12 @@ pub async fn release(
     Ok(Redirect::to("/reviews").into_response())
 }
 
-/// The pinned gauntlet version an attempt answered.
-async fn pinned_of(
-    state: &AppState,
-    conn: &mut SqliteConnection,
-    a: &Attempt,
-) -> Result<Arc<Pinned>> {
+/// The pinned gauntlet version an attempt answered, from memory or (on a miss) through a read
+/// connection of its own: callers let theirs go first, so no handler holds two.
+async fn pinned_of(state: &AppState, a: &Attempt) -> Result<Arc<Pinned>> {
     state
         .content
-        .pinned(conn, &a.slug, &a.version)
+        .pinned_from(&state.db, &a.slug, &a.version)
         .await?
         .ok_or_else(|| AppError::missing_version(&a.slug, &a.version))
 }

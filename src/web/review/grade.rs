@@ -42,7 +42,8 @@ async fn my_review(state: &AppState, me: &User, id: i64) -> Result<(Review, Rubr
         .into_iter()
         .find(|r| r.reviewer_id == me.id)
         .ok_or_else(|| AppError::Conflict("Claim this attempt before grading it.".into()))?;
-    let pinned = pinned_of(state, &mut conn, &attempt).await?;
+    drop(conn);
+    let pinned = pinned_of(state, &attempt).await?;
     let shape = RubricShape {
         rounds: pinned
             .gauntlet

@@ -186,10 +186,8 @@ pub(super) async fn render_page(
     id: i64,
     view: View,
 ) -> Result<ReviewPage> {
-    let mut conn = state.db.get().await?;
-    let data = load::load(&mut conn, id, me.id).await?;
-    let pinned = pinned_of(state, &mut conn, data.attempt()).await?;
-    drop(conn);
+    let data = load::load(&mut *state.db.get().await?, id, me.id).await?;
+    let pinned = pinned_of(state, data.attempt()).await?;
     let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, view)?);
     Ok(ReviewPage { chrome, rendered })
 }
@@ -227,12 +225,7 @@ async fn page_at(
     };
     let reader = Reader::Interviewer(me.id);
     let data = load::page_data(submitted, reviews.clone(), reader, stamp.blind_review());
-    let a = data.attempt();
-    let pinned = state
-        .content
-        .pinned_from(&state.db, &a.slug, &a.version)
-        .await?
-        .ok_or_else(|| AppError::missing_version(&a.slug, &a.version))?;
+    let pinned = pinned_of(state, data.attempt()).await?;
     let rendered = Arc::new(render_body(state, &pinned, &data, &chrome, me, view)?);
     if let Some(key) = key {
         state
