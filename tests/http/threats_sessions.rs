@@ -460,11 +460,7 @@ async fn t118_the_round_page_after_a_disable_or_an_epoch_change_signs_out_and_wr
         assert_eq!(r.status(), StatusCode::NOT_FOUND, "attempt {id}");
     }
 
-    let changes = [
-        "update users set disabled = 1 where id = ?",
-        "update users set auth_epoch = auth_epoch + 1 where id = ?",
-    ];
-    for change in changes {
+    for change in ACCOUNT_CHANGES {
         for (target, method) in [("own", "GET"), ("own", "HEAD"), ("foreign", "GET")] {
             let (client, email) = app.signed_in(Role::Candidate).await;
             let user = app.user_id(&email).await;
@@ -505,11 +501,7 @@ async fn t119_the_review_page_checks_its_readers_account_and_role_with_the_stamp
     let (status, _) = get_page(&app, &reader, &format!("/reviews/{missing}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let changes = [
-        "update users set disabled = 1 where id = ?",
-        "update users set auth_epoch = auth_epoch + 1 where id = ?",
-    ];
-    for change in changes {
+    for change in ACCOUNT_CHANGES {
         for target in [id, missing] {
             let (client, email) = app.signed_in(Role::Interviewer).await;
             let user = app.user_id(&email).await;
@@ -572,11 +564,7 @@ async fn t121_the_debrief_after_a_disable_or_an_epoch_change_signs_out_and_write
     let (status, _) = get_page(&app, &client, &format!("/attempts/{foreign}/debrief")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let changes = [
-        "update users set disabled = 1 where id = ?",
-        "update users set auth_epoch = auth_epoch + 1 where id = ?",
-    ];
-    for change in changes {
+    for change in ACCOUNT_CHANGES {
         for target in ["own", "foreign"] {
             let (client, email, own) = requested_attempt(&app).await;
             let user = app.user_id(&email).await;
@@ -607,11 +595,7 @@ async fn t121_the_debrief_after_a_disable_or_an_epoch_change_signs_out_and_write
 async fn t120_a_round_page_kept_between_commits_never_outlives_a_commit_made_anywhere() {
     let app = TestApp::spawn().await;
     let served = || app.running().state.round_reads.served();
-    let changes = [
-        "update users set disabled = 1 where id = ?",
-        "update users set auth_epoch = auth_epoch + 1 where id = ?",
-    ];
-    for change in changes {
+    for change in ACCOUNT_CHANGES {
         let (client, email) = app.signed_in(Role::Candidate).await;
         let user = app.user_id(&email).await;
         let id = start(&app, &client, "interview").await;
@@ -671,11 +655,7 @@ async fn t120_a_review_page_kept_between_commits_never_outlives_a_commit_made_an
     let (_, _, id) = requested_attempt(&app).await;
     let served = || app.running().state.review_reads.served();
     let url = format!("/reviews/{id}");
-    let changes = [
-        "update users set disabled = 1 where id = ?",
-        "update users set auth_epoch = auth_epoch + 1 where id = ?",
-    ];
-    for change in changes {
+    for change in ACCOUNT_CHANGES {
         let (client, email) = app.signed_in(Role::Interviewer).await;
         let user = app.user_id(&email).await;
         let (status, _) = get_page(&app, &client, &url).await;
@@ -738,6 +718,13 @@ async fn signed_out_and_unchanged(
         "session ended: {case}"
     );
 }
+
+/// The two changes made to an account behind the server's back that must end its sessions:
+/// disabling it, and moving its epoch (as a role change or a password reset does).
+const ACCOUNT_CHANGES: [&str; 2] = [
+    "update users set disabled = 1 where id = ?",
+    "update users set auth_epoch = auth_epoch + 1 where id = ?",
+];
 
 /// Runs `change` (a statement whose one parameter is the account's id) straight in the
 /// database, as another program would, and returns the database's fingerprint after it.
