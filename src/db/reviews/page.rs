@@ -60,6 +60,8 @@ pub struct PageRead {
 /// The review page's read of an attempt for `reader`, or `None` when there is no such account.
 /// The rows start from the reader's account, so the statement answers even when the attempt
 /// did not ask for a review; they repeat the account and the stamp beside each review round.
+/// The comments' subquery names the attempt by its parameter, not the joined row, so SQLite
+/// runs it once rather than once per round row.
 pub async fn page_read(
     db: impl SqliteExecutor<'_>,
     attempt_id: i64,
@@ -92,7 +94,7 @@ pub async fn page_read(
                               'quote', c.quote, 'body', c.body)
                               order by c.round_number, c.span_start, c.id)
                    from review_comments c join reviews cr on cr.id = c.review_id
-                   where cr.attempt_id = a.id) as "comments!: String"
+                   where cr.attempt_id = ?1) as "comments!: String"
            from users me
                 left join attempts a on a.id = ?1 and a.review_requested_at is not null
                 left join reviews r on r.attempt_id = a.id
