@@ -48,11 +48,11 @@ use matching::AnswerIndex;
 use points::KeyPoint;
 
 /// Share of the coverage score given to claims (the rest goes to key terms).
-const CLAIM_SHARE: f64 = 0.7;
+const CLAIM_SHARE: f64 = 0.8;
 /// Share of the coverage taken away from an answer that is wholly a common weak answer.
 const WEAK_PENALTY: f64 = 0.3;
 /// Credit for a missed claim or term per unit of partial score.
-const PARTIAL_CREDIT: f64 = 0.6;
+const PARTIAL_CREDIT: f64 = 0.8;
 /// Share of the coverage an answer not yet covered can gain by stating the trap guidance's
 /// explanations (`topic`): a correct discussion of the trap counts towards a strong answer.
 const TOPIC_SHARE: f64 = 0.3;
@@ -966,6 +966,43 @@ mod tests {
             client gets there.";
         let al = guide.align(held);
         assert_flagged(&al, held, "cache intermediates");
+    }
+
+    #[test]
+    fn a_certainty_word_as_an_object_or_one_side_of_a_comparison_is_not_asserted() {
+        // the guidance: "about 4 extra bytes a row is trivial next to this month"
+        let guide = builtin_guide("zero-downtime-schema-migration", 5);
+        let compared = "Bigint for every new key, because four more bytes a row is nothing next \
+            to a month of two engineers.";
+        let al = guide.align(compared);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let certain = "Bigint for every new key, because four more bytes a row is nothing.";
+        assert!(!guide.align(certain).red_flags.is_empty());
+        // the guidance: "often from a reminder in their personal inbox"
+        let guide = builtin_guide("tls-certificate-expiry-outage", 5);
+        let object = "By the following year the owner has moved teams, so the reminder in their \
+            inbox fires into nothing.";
+        let al = guide.align(object);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert!(
+            !guide
+                .align("The reminder in their inbox never fires.")
+                .red_flags
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn what_follows_than_is_compared_not_asserted() {
+        // the guidance: "a manual ramp is a weaker substitute" for an automated canary
+        let guide = builtin_guide("mentoring-failed-launch", 3);
+        let less = "I'd tell leadership plainly, in an email, that this ramp is less safe than \
+            an automated canary.";
+        let al = guide.align(less);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let same = "I'd tell leadership plainly, in an email, that this ramp is as safe as an \
+            automated canary.";
+        assert!(!guide.align(same).red_flags.is_empty());
     }
 
     #[test]

@@ -40,10 +40,21 @@ impl<'a> Probe<'a> {
                     if !find_any(ws, end..(end + 3).min(r.end), &c.qualifiers).is_empty() {
                         return false;
                     }
-                    // "anywhere but our egress IP", "nothing except reads": a restriction.
-                    if find_any(ws, end..(end + 2).min(r.end), &c.exceptions)
+                    // "anywhere but our egress IP", "nothing except reads": a restriction;
+                    // "nothing next to a month's work": a comparison.
+                    let right_after = |cues: &[Vec<String>]| {
+                        find_any(ws, end..(end + 3).min(r.end), cues)
+                            .iter()
+                            .any(|&(at, _)| at == end)
+                    };
+                    if right_after(&c.exceptions) || right_after(&c.comparisons) {
+                        return false;
+                    }
+                    // "fires into nothing", "for nothing": what is said, not how surely.
+                    let object = i.saturating_sub(2).max(r.start)..i;
+                    if find_any(ws, object, &c.objects)
                         .iter()
-                        .any(|&(at, _)| at == end)
+                        .any(|&(_, e)| e == i)
                     {
                         return false;
                     }
