@@ -9,7 +9,8 @@
 //! - **red flags**: phrases the Trap Alert / Trap Question Variant warn against found in the
 //!   answer, and expected hedges that are missing (empty `answer_spans`);
 //! - a **coverage** score in 0..=1 weighted by importance (library-wide IDF), raised for an
-//!   answer that states the trap guidance's explanations (`topic`).
+//!   answer that states the trap guidance's explanations (`topic`), lowered for one that
+//!   resembles a common weak answer or raises a red flag.
 //!
 //! Matching survives real wording: case, punctuation, Snowball stemming, number formats
 //! ("50-200ms" = "50 to 200 ms"), acronym ↔ expansion (data plus pairs learned from "Long Form
@@ -51,6 +52,9 @@ use points::KeyPoint;
 const CLAIM_SHARE: f64 = 0.8;
 /// Share of the coverage taken away from an answer that is wholly a common weak answer.
 const WEAK_PENALTY: f64 = 0.3;
+/// Share of the coverage taken away from an answer with a red flag (other than a missing
+/// hedge): it says something the guidance warns against.
+const FLAG_PENALTY: f64 = 0.2;
 /// Credit for a missed claim or term per unit of partial score.
 const PARTIAL_CREDIT: f64 = 0.8;
 /// Share of the coverage an answer not yet covered can gain by stating the trap guidance's
@@ -61,7 +65,8 @@ const TOPIC_SHARE: f64 = 0.3;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alignment {
     /// Weighted share of the Strong Answer's key points the answer covers, 0..=1, raised by
-    /// part of what is left for stating the trap guidance's explanations.
+    /// part of what is left for stating the trap guidance's explanations, lowered by a fifth
+    /// when the answer raises a red flag other than a missing hedge.
     pub coverage: f64,
     /// Claims first, then key terms, each in Strong Answer order.
     pub points: Vec<PointMatch>,
@@ -278,8 +283,16 @@ impl RoundGuide {
         let coverage = self.coverage((claim_got, claim_all), (term_got, term_all), &index);
         let mut red_flags = self.trap_flags(answer, &full);
         merge_claim_flags(&mut red_flags, found);
+        // an answer that says what the guidance warns against aligns less with it, whatever
+        // it shares with the Strong Answer besides
+        let says_a_warned_thing = red_flags.iter().any(|f| !f.missing_hedge);
+        let penalty = if says_a_warned_thing {
+            FLAG_PENALTY
+        } else {
+            0.0
+        };
         Alignment {
-            coverage,
+            coverage: round3(coverage * (1.0 - penalty)),
             points: out_points,
             weak_matches: self.weak_matches(&index, coverage),
             red_flags,
@@ -642,6 +655,27 @@ mod tests {
         );
         let right = guide.align("With Aurora Global Database the RPO is usually under a second.");
         assert!(right.red_flags.is_empty(), "{:?}", right.red_flags);
+    }
+
+    #[test]
+    fn saying_what_the_guidance_warns_against_lowers_the_coverage() {
+        let g = seed();
+        let stats = LibraryStats::from_gauntlets([&g]);
+        let guide = RoundGuide::new(&g.rounds[1], &stats);
+        let base = "We'd keep a single primary in us-east-1 with a replica in eu-west-1 and \
+            promote it during a regional failure.";
+        let plain = guide.align(base);
+        assert!(plain.red_flags.is_empty(), "{:?}", plain.red_flags);
+        let warned = format!("{base} With Aurora Global Database the RPO is zero.");
+        let flagged = guide.align(&warned);
+        assert_flagged(&flagged, &warned, "RPO is zero");
+        // the flagged claim itself counts for nothing, and the rest counts a fifth less
+        assert!(
+            flagged.coverage < plain.coverage * 0.85,
+            "{} vs {}",
+            flagged.coverage,
+            plain.coverage
+        );
     }
 
     #[test]

@@ -511,7 +511,7 @@ mod tests {
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(report.bluff_detection >= 0.55, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.98, "target >= 0.95");
-        assert!(report.full_ordering >= 0.58, "target >= 85 %");
+        assert!(report.full_ordering >= 0.61, "target >= 85 %");
         // the original 288 answers meet every target
         let original = evaluate_dev(&gauntlets, &answers[..ORIGINAL_DEV], &stats);
         print!("{original}");
@@ -528,7 +528,7 @@ mod tests {
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(held_out.bluff_detection >= 0.48, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.99, "target >= 0.95");
-        assert!(held_out.full_ordering >= 0.69, "target >= 85 %");
+        assert!(held_out.full_ordering >= 0.75, "target >= 85 %");
     }
 
     /// The blind set (`blind.jsonl`, the fifteenth wave) is kept out of the dev set so that
