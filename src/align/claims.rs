@@ -97,6 +97,8 @@ struct Cues {
     approximate: Vec<Vec<String>>,
     intensifiers: Vec<Vec<String>>,
     softeners: Vec<Vec<String>>,
+    /// Single words that may sit inside a cue phrase without breaking it.
+    fillers: Vec<String>,
     objects: Vec<Vec<String>>,
     comparisons: Vec<Vec<String>>,
     reported: Vec<Vec<String>>,
@@ -148,6 +150,9 @@ fn parse_cues(data: &str) -> Cues {
             "intensifiers" => c.intensifiers.extend(list(line)),
             "softeners" => c.softeners.extend(list(line)),
             "objects" => c.objects.extend(list(line)),
+            "fillers" => c
+                .fillers
+                .extend(list(line).into_iter().filter(|p| p.len() == 1).flatten()),
             "comparisons" => c.comparisons.extend(list(line)),
             "reported" => c.reported.extend(list(line)),
             "questions" => c.questions.extend(list(line)),

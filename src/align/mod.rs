@@ -1027,6 +1027,18 @@ mod tests {
     }
 
     #[test]
+    fn a_filler_word_inside_a_cue_phrase_does_not_hide_it() {
+        // "Claiming \"synthetic traffic has no downside\" is a red flag."
+        let guide = builtin_guide("slo-burn-rate-alerting", 4);
+        let real = "Synthetic traffic is the cleanest fix because it has no real downside.";
+        assert_flagged(&guide.align(real), real, "no real downside");
+        let admitted = "Synthetic traffic is the cleanest fix, though it has a real downside: \
+            probes can hide a real outage.";
+        let al = guide.align(admitted);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
     fn what_follows_than_is_compared_not_asserted() {
         // the guidance: "a manual ramp is a weaker substitute" for an automated canary
         let guide = builtin_guide("mentoring-failed-launch", 3);

@@ -509,7 +509,7 @@ mod tests {
         // and rounds they share with earlier waves must now order more answers)
         assert!(report.false_flags <= 0.10, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(report.bluff_detection >= 0.55, "target >= 85 %");
+        assert!(report.bluff_detection >= 0.56, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.98, "target >= 0.95");
         assert!(report.full_ordering >= 0.61, "target >= 85 %");
         // the original 288 answers meet every target
@@ -526,7 +526,7 @@ mod tests {
         assert_eq!(held_out.answers, 938);
         assert!(held_out.false_flags <= 0.13, "target <= 8 %");
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(held_out.bluff_detection >= 0.48, "target >= 85 %");
+        assert!(held_out.bluff_detection >= 0.49, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.99, "target >= 0.95");
         assert!(held_out.full_ordering >= 0.75, "target >= 85 %");
     }

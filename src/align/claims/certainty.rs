@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::Probe;
 use super::rules::{Source, Statement};
-use super::words::{denied, find, find_any};
+use super::words::{denied, find, find_any, find_spans};
 use super::{overlap_context, shares_subject};
 
 /// First words (besides the `[denials]`) of certainty phrases that deny rather than assert
@@ -19,7 +19,7 @@ impl<'a> Probe<'a> {
         c.certainty
             .iter()
             .filter(|p| {
-                find(ws, r.clone(), p).into_iter().any(|i| {
+                find_spans(ws, r.clone(), p).into_iter().any(|(i, end)| {
                     // A capitalised certainty word mid-sentence is a name ("rotationPolicy Never").
                     let capital = i > r.start && ws[i].capital;
                     // "no lock whatsoever": an intensifier strengthens the denial before it.
@@ -36,7 +36,6 @@ impl<'a> Probe<'a> {
                         return false;
                     }
                     // "instant only once granted", "zero unless …": a qualified certainty.
-                    let end = i + p.len();
                     if !find_any(ws, end..(end + 3).min(r.end), &c.qualifiers).is_empty() {
                         return false;
                     }

@@ -80,18 +80,42 @@ fn quote_said_answers(words: &mut [Word]) {
     }
 }
 
-/// Start indices of `phrase` in `words[range]`.
+/// Start indices of `phrase` in `words[range]` (see [`find_spans`]).
 pub(super) fn find(words: &[Word], range: Range<usize>, phrase: &[String]) -> Vec<usize> {
-    let n = phrase.len();
-    if n == 0 || range.len() < n {
+    find_spans(words, range, phrase)
+        .into_iter()
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Where `phrase` is said in `words[range]`: (first word, one past the last). One `[fillers]`
+/// word may sit between two of its words ("no real downside" says "no downside", "it really
+/// depends" says "it depends").
+pub(super) fn find_spans(
+    words: &[Word],
+    range: Range<usize>,
+    phrase: &[String],
+) -> Vec<(usize, usize)> {
+    let Some((first, rest)) = phrase.split_first() else {
         return Vec::new();
-    }
-    (range.start..=range.end - n)
-        .filter(|&i| {
-            words[i..i + n]
-                .iter()
-                .zip(phrase)
-                .all(|(w, p)| w.stem == *p)
+    };
+    let fillers = &cues().fillers;
+    let at = |j: usize, p: &String| j < range.end && words[j].stem == *p;
+    range
+        .clone()
+        .filter(|&i| words[i].stem == *first)
+        .filter_map(|i| {
+            let mut j = i + 1;
+            for p in rest {
+                if !at(j, p) && j < range.end && fillers.contains(&words[j].stem) && at(j + 1, p) {
+                    j += 1;
+                }
+                if !at(j, p) {
+                    return None;
+                }
+                j += 1;
+            }
+            Some((i, j))
         })
         .collect()
 }
@@ -116,11 +140,7 @@ pub(super) fn find_any(
 ) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = list
         .iter()
-        .flat_map(|p| {
-            find(words, range.clone(), p)
-                .into_iter()
-                .map(move |i| (i, i + p.len()))
-        })
+        .flat_map(|p| find_spans(words, range.clone(), p))
         .collect();
     out.sort_unstable();
     out
