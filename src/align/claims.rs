@@ -49,6 +49,9 @@ const OPPOSITE_SUBJECT_WEIGHT_CERTAIN: f64 = 0.25;
 const BELIEF_SHARE: f64 = 0.75;
 /// With a certainty word, a smaller share of a warned belief is enough.
 const BELIEF_SHARE_CERTAIN: f64 = 0.5;
+/// Share of a common weak answer's weight a claim must say, without a certainty word, to
+/// give that answer (more than a warned belief needs: sound answers share many of its words).
+const WEAK_SHARE: f64 = 0.8;
 /// A statement naming an opposing pair decides when it shares this share of the best
 /// statement's subject weight.
 const OPPOSITE_NEAR: f64 = 0.5;

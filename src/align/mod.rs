@@ -1039,6 +1039,19 @@ mod tests {
     }
 
     #[test]
+    fn a_weak_answer_given_nearly_whole_is_flagged_unless_its_reasons_are_given_too() {
+        // the weak answer: "The app writes to Postgres and then to OpenSearch." — Two writes
+        // without a shared transaction drift when one fails …
+        let guide = builtin_guide("search-build-vs-buy", 2);
+        let given = "The app writes each product to Postgres and then to OpenSearch.";
+        assert_flagged(&guide.align(given), given, "Postgres and then");
+        let discussed = "I'd keep the app out of it: when the app writes to Postgres and then \
+            to OpenSearch, the two drift the moment one write fails.";
+        let al = guide.align(discussed);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
     fn what_follows_than_is_compared_not_asserted() {
         // the guidance: "a manual ramp is a weaker substitute" for an automated canary
         let guide = builtin_guide("mentoring-failed-launch", 3);

@@ -9,7 +9,7 @@ use super::words::{denied, find_any, said};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
     OPPOSITE_SUBJECT_WEIGHT, OPPOSITE_SUBJECT_WEIGHT_CERTAIN, SUBJECT_KEYS, SUBJECT_WEIGHT_SMALL,
-    close_together, overlap_context, rejected_in_claim, unit_key_at,
+    WEAK_SHARE, close_together, overlap_context, rejected_in_claim, unit_key_at,
 };
 use crate::align::text::Unit;
 
@@ -210,7 +210,7 @@ impl<'a> Probe<'a> {
                 continue;
             };
             let enough = if certain.is_empty() {
-                s.source == Source::Warned
+                (s.source == Source::Warned || self.gives_weak_answer(s, share, n))
                     && !(softened && s.universal)
                     && share >= BELIEF_SHARE
                     && n >= 2
@@ -233,6 +233,17 @@ impl<'a> Probe<'a> {
             "Restates a belief the guidance warns against: \u{201c}{}\u{201d}",
             s.quote
         ))
+    }
+
+    /// Whether the claim gives a common weak answer nearly whole (`share` of its weight in
+    /// `n` of its chunks), not in a sentence that gives the reasons it is weak.
+    fn gives_weak_answer(&self, s: &Statement, share: f64, n: usize) -> bool {
+        let reasons = s
+            .reasons
+            .iter()
+            .filter(|k| self.ctx.sentence.contains_key(k.as_str()))
+            .count();
+        s.source == Source::Weak && share >= WEAK_SHARE && n >= 3 && reasons < 2
     }
 
     /// The share of a belief's weight the claim's `keys` hold, and how many of its chunks

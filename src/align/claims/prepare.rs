@@ -181,7 +181,16 @@ fn push_weak(rules: &mut ClaimRules, round: &Round, lexicon: &Lexicon, stats: &L
         let (belief, explanation) = split_weak(item);
         let absence = is_absence(belief);
         if !belief.is_empty() && !absence {
+            let from = rules.statements.len();
             rules.push(Source::Weak, item, belief, lexicon, stats);
+            let reasons = context_keys(&lexicon.analyze(explanation).units, stats);
+            for s in &mut rules.statements[from..] {
+                s.reasons = reasons
+                    .iter()
+                    .filter(|(k, _)| !s.context.iter().any(|c| c.0 == *k))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+            }
         } else if let Some(held) = treated_as(belief) {
             // "Treating the budget as the full cost" names a mistaken belief, as a warning does.
             rules.push(Source::Warned, item, held, lexicon, stats);

@@ -121,6 +121,11 @@ pub(super) struct Statement {
     pub(super) size: f64,
     /// From a trap section or a common weak answer: about what candidates get wrong.
     pub(super) trap: bool,
+    /// For a common weak answer, the content keys of its explanation that it does not say
+    /// itself ("drift", "fail" for "The app writes to Postgres and then to OpenSearch — two
+    /// writes … drift when one fails"): a claim giving those reasons discusses the weak
+    /// answer rather than giving it.
+    pub(super) reasons: Vec<String>,
 }
 
 /// The claim rules of one round, prepared once.
@@ -376,6 +381,7 @@ impl ClaimRules {
             context,
             size,
             trap: false,
+            reasons: Vec::new(),
         });
     }
 }
