@@ -494,6 +494,28 @@ mod tests {
     }
 
     #[test]
+    fn numbers_said_in_several_words_are_one_number() {
+        let lex = Lexicon::default();
+        assert_eq!(
+            keys(&lex, "ten grand a month"),
+            keys(&lex, "$10,000 a month")
+        );
+        assert_eq!(
+            keys(&lex, "ten thousand requests"),
+            keys(&lex, "10000 requests")
+        );
+        assert_eq!(
+            keys(&lex, "two hundred thousand rows"),
+            keys(&lex, "200,000 rows")
+        );
+        assert_eq!(keys(&lex, "5 million events"), keys(&lex, "5000000 events"));
+        assert_eq!(keys(&lex, "twenty-five minutes"), keys(&lex, "25 minutes"));
+        // digits side by side stay apart, and "grand" alone is a word
+        assert_eq!(keys(&lex, "20 5"), vec!["20", "5"]);
+        assert!(keys(&lex, "a grand plan").contains(&"grand".to_string()));
+    }
+
+    #[test]
     fn acronyms_match_their_expansion_and_learned_pairs() {
         let mut lex = Lexicon::default();
         assert_eq!(keys(&lex, "RPO"), keys(&lex, "recovery point objective"));

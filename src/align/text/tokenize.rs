@@ -216,7 +216,7 @@ impl Lexicon {
 
     /// Analyse a text into canonical units with negation marks.
     pub fn analyze(&self, text: &str) -> Analysis {
-        let raw = self.raw_tokens(text);
+        let raw = merge_number_words(self.raw_tokens(text));
         let mut units: Vec<Unit> = Vec::with_capacity(raw.len());
         let mut i = 0;
         while i < raw.len() {
@@ -343,6 +343,56 @@ impl Lexicon {
             chunk: first.chunk,
         }
     }
+}
+
+/// A plain word after a number that multiplies it ("ten grand", "5 million", "40 k").
+fn multiplier_word(lower: &str) -> Option<f64> {
+    Some(match lower {
+        "grand" | "k" => 1_000.0,
+        "million" => 1_000_000.0,
+        "billion" => 1_000_000_000.0,
+        _ => return None,
+    })
+}
+
+/// Numbers said in several words as one number token: a number and the multiplier after it
+/// ("two hundred thousand" is 200000, "ten grand" 10000), and a tens word and a unit word
+/// ("twenty-five" is 25).
+fn merge_number_words(raw: Vec<RawToken>) -> Vec<RawToken> {
+    let value = |t: &RawToken| t.number.then(|| t.lower.parse::<f64>().ok()).flatten();
+    // written as a word ("thousand", "twenty") rather than in digits
+    let spelled = |t: &RawToken| t.number && t.end - t.start != t.lower.len();
+    let merged = |prev: &RawToken, t: &RawToken| -> Option<f64> {
+        let v = value(prev)?;
+        let times = if spelled(t) {
+            value(t).filter(|m| *m == 100.0 || *m == 1_000.0)
+        } else {
+            multiplier_word(&t.lower)
+        };
+        if let Some(m) = times {
+            return Some(v * m);
+        }
+        let unit = value(t).filter(|u| (1.0..10.0).contains(u))?;
+        let tens = (20.0..100.0).contains(&v) && v % 10.0 == 0.0;
+        (tens && spelled(prev) && spelled(t)).then_some(v + unit)
+    };
+    let mut out: Vec<RawToken> = Vec::with_capacity(raw.len());
+    for t in raw {
+        let n = out
+            .last()
+            .filter(|prev| prev.sentence == t.sentence)
+            .and_then(|prev| merged(prev, &t));
+        match (n, out.last_mut()) {
+            (Some(n), Some(prev)) => {
+                let key = number_key(n);
+                prev.lower.clone_from(&key);
+                prev.base = key;
+                prev.end = t.end;
+            }
+            _ => out.push(t),
+        }
+    }
+    out
 }
 
 /// The sentences as unit index ranges; marks each sentence's first unit.
