@@ -18,15 +18,16 @@
 
 mod certainty;
 mod check;
+mod cue_lists;
 mod prepare;
 mod rules;
 mod words;
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::OnceLock;
 
-use super::text::{Analysis, CONCEPT_DATA, Lexicon, Unit, data_lines};
+use super::text::{Analysis, Lexicon, Unit};
+use cue_lists::{Cues, cues};
 use rules::{Statement, clip};
 use words::find_any;
 
@@ -75,102 +76,6 @@ const MAX_QUOTE: usize = 220;
 const CONNECTIVES: [&str; 10] = [
     "but", "and", "so", "which", "while", "whereas", "because", "although", "though", "since",
 ];
-
-/// The cue lists of `concepts.txt`, as stemmed word sequences.
-#[derive(Debug, Default)]
-struct Cues {
-    opposites: Vec<[Vec<Vec<String>>; 2]>,
-    certainty: Vec<Vec<String>>,
-    /// The `[sufficiency]` phrases (also in `certainty`): positive, whatever word opens them.
-    sufficiency: Vec<Vec<String>>,
-    hedges: Vec<Vec<String>>,
-    dismiss_before: Vec<Vec<String>>,
-    dismiss_after: Vec<Vec<String>>,
-    insisted: Vec<Vec<String>>,
-    denials: Vec<Vec<String>>,
-    hypothetical: Vec<Vec<String>>,
-    post_denials: Vec<Vec<String>>,
-    qualifiers: Vec<Vec<String>>,
-    exceptions: Vec<Vec<String>>,
-    /// The `[hedges]` that soften a claim, not the `[conditions]` that set its scope.
-    softening: Vec<Vec<String>>,
-    criticisms: Vec<Vec<String>>,
-    universals: Vec<Vec<String>>,
-    choices: Vec<Vec<String>>,
-    approximate: Vec<Vec<String>>,
-    intensifiers: Vec<Vec<String>>,
-    softeners: Vec<Vec<String>>,
-    /// Single words that may sit inside a cue phrase without breaking it.
-    fillers: Vec<String>,
-    objects: Vec<Vec<String>>,
-    comparisons: Vec<Vec<String>>,
-    reported: Vec<Vec<String>>,
-    questions: Vec<Vec<String>>,
-    contrasts: Vec<Vec<String>>,
-}
-
-fn cues() -> &'static Cues {
-    static CUES: OnceLock<Cues> = OnceLock::new();
-    CUES.get_or_init(|| parse_cues(CONCEPT_DATA))
-}
-
-fn phrase(s: &str) -> Vec<String> {
-    words(s).into_iter().map(|w| w.stem).collect()
-}
-
-fn parse_cues(data: &str) -> Cues {
-    let mut c = Cues::default();
-    let mut conditions: Vec<Vec<String>> = Vec::new();
-    for (section, line) in data_lines(data) {
-        let list = |s: &str| -> Vec<Vec<String>> {
-            s.split(',').map(phrase).filter(|p| !p.is_empty()).collect()
-        };
-        match section {
-            "opposites" => {
-                if let Some((a, b)) = line.split_once('|') {
-                    c.opposites.push([list(a), list(b)]);
-                }
-            }
-            "certainty" => c.certainty.extend(list(line)),
-            "sufficiency" => {
-                c.certainty.extend(list(line));
-                c.sufficiency.extend(list(line));
-            }
-            "hedges" => c.hedges.extend(list(line)),
-            "dismiss-before" => c.dismiss_before.extend(list(line)),
-            "dismiss-after" => c.dismiss_after.extend(list(line)),
-            "insisted" => c.insisted.extend(list(line)),
-            "denials" => c.denials.extend(list(line)),
-            "hypothetical" => c.hypothetical.extend(list(line)),
-            "post-denials" => c.post_denials.extend(list(line)),
-            "qualifiers" => c.qualifiers.extend(list(line)),
-            "exceptions" => c.exceptions.extend(list(line)),
-            "conditions" => conditions.extend(list(line)),
-            "criticisms" => c.criticisms.extend(list(line)),
-            "universals" => c.universals.extend(list(line)),
-            "choices" => c.choices.extend(list(line)),
-            "approximate" => c.approximate.extend(list(line)),
-            "intensifiers" => c.intensifiers.extend(list(line)),
-            "softeners" => c.softeners.extend(list(line)),
-            "objects" => c.objects.extend(list(line)),
-            "fillers" => c
-                .fillers
-                .extend(list(line).into_iter().filter(|p| p.len() == 1).flatten()),
-            "comparisons" => c.comparisons.extend(list(line)),
-            "reported" => c.reported.extend(list(line)),
-            "questions" => c.questions.extend(list(line)),
-            "contrasts" => c.contrasts.extend(list(line)),
-            _ => {}
-        }
-    }
-    c.softening = c
-        .hedges
-        .iter()
-        .filter(|h| !conditions.contains(h))
-        .cloned()
-        .collect();
-    c
-}
 
 /// The canonical keys of the `[insisted]` practices under a lexicon.
 pub(crate) fn insisted_keys(lexicon: &Lexicon) -> Vec<String> {
