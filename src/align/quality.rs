@@ -531,7 +531,7 @@ mod tests {
         assert!(held_out.full_ordering >= 0.75, "target >= 85 %");
     }
 
-    /// The blind set (`blind.jsonl`, the fifteenth wave) is kept out of the dev set so that
+    /// The blind set (`blind.jsonl`, the seventeenth wave) is kept out of the dev set so that
     /// rules written from the dev set can be scored on answers nobody tuned them on. It has no
     /// floors (a failing floor would send someone to read it); it must parse and name known
     /// rounds. Its rates print with `--nocapture`.
