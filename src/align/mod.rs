@@ -1052,6 +1052,19 @@ mod tests {
     }
 
     #[test]
+    fn a_negative_certainty_opening_a_relative_clause_is_not_asserted() {
+        // the guidance hedges: interface endpoints "are usually cheaper than NAT"
+        let guide = builtin_guide("cloud-cost-reduction", 4);
+        let relative = "In my experience a big share turns out to be S3, DynamoDB, ECR pulls \
+            or CloudWatch, traffic that never needed to leave through NAT.";
+        let al = guide.align(relative);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let asserted = "In my experience a big share turns out to be S3, DynamoDB, ECR pulls \
+            or CloudWatch, and that traffic never needs to leave through NAT.";
+        assert!(!guide.align(asserted).red_flags.is_empty());
+    }
+
+    #[test]
     fn what_follows_than_is_compared_not_asserted() {
         // the guidance: "a manual ramp is a weaker substitute" for an automated canary
         let guide = builtin_guide("mentoring-failed-launch", 3);

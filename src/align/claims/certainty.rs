@@ -49,6 +49,14 @@ impl<'a> Probe<'a> {
                     if right_after(&c.exceptions) || right_after(&c.comparisons) {
                         return false;
                     }
+                    // "traffic that never needed to leave": a negative certainty opening a
+                    // relative clause describes what it follows, which the claim asserts
+                    let negative = NEGATIVE.contains(&p[0].as_str()) || p[0] == "never";
+                    let relative =
+                        i > r.start && matches!(ws[i - 1].stem.as_str(), "that" | "which" | "who");
+                    if negative && relative {
+                        return false;
+                    }
                     // "fires into nothing", "for nothing": what is said, not how surely.
                     let object = i.saturating_sub(2).max(r.start)..i;
                     if find_any(ws, object, &c.objects)
