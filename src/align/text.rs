@@ -512,6 +512,8 @@ mod tests {
         assert_eq!(keys(&lex, "twenty-five minutes"), keys(&lex, "25 minutes"));
         // digits side by side stay apart, and "grand" alone is a word
         assert_eq!(keys(&lex, "20 5"), vec!["20", "5"]);
+        assert_eq!(keys(&lex, "5 1,000-row batches")[..2], ["5", "1000"]);
+        assert_eq!(keys(&lex, "twenty, five")[..2], ["20", "5"]);
         assert!(keys(&lex, "a grand plan").contains(&"grand".to_string()));
     }
 

@@ -216,7 +216,7 @@ impl Lexicon {
 
     /// Analyse a text into canonical units with negation marks.
     pub fn analyze(&self, text: &str) -> Analysis {
-        let raw = merge_number_words(self.raw_tokens(text));
+        let raw = merge_number_words(text, self.raw_tokens(text));
         let mut units: Vec<Unit> = Vec::with_capacity(raw.len());
         let mut i = 0;
         while i < raw.len() {
@@ -355,13 +355,18 @@ fn multiplier_word(lower: &str) -> Option<f64> {
     })
 }
 
-/// Numbers said in several words as one number token: a number and the multiplier after it
-/// ("two hundred thousand" is 200000, "ten grand" 10000), and a tens word and a unit word
-/// ("twenty-five" is 25).
-fn merge_number_words(raw: Vec<RawToken>) -> Vec<RawToken> {
+/// Numbers said in several words of one clause as one number token: a number and the
+/// multiplier after it ("two hundred thousand" is 200000, "ten grand" 10000), and a tens word
+/// and a unit word ("twenty-five" is 25).
+fn merge_number_words(text: &str, raw: Vec<RawToken>) -> Vec<RawToken> {
     let value = |t: &RawToken| t.number.then(|| t.lower.parse::<f64>().ok()).flatten();
-    // written as a word ("thousand", "twenty") rather than in digits
-    let spelled = |t: &RawToken| t.number && t.end - t.start != t.lower.len();
+    // written as a word ("thousand", "twenty") rather than in digits ("1,000")
+    let spelled = |t: &RawToken| {
+        t.number
+            && text
+                .get(t.start..t.end)
+                .is_some_and(|w| w.chars().all(char::is_alphabetic))
+    };
     let merged = |prev: &RawToken, t: &RawToken| -> Option<f64> {
         let v = value(prev)?;
         let times = if spelled(t) {
@@ -380,7 +385,7 @@ fn merge_number_words(raw: Vec<RawToken>) -> Vec<RawToken> {
     for t in raw {
         let n = out
             .last()
-            .filter(|prev| prev.sentence == t.sentence)
+            .filter(|prev| prev.clause == t.clause)
             .and_then(|prev| merged(prev, &t));
         match (n, out.last_mut()) {
             (Some(n), Some(prev)) => {
