@@ -6,11 +6,23 @@ use std::collections::HashMap;
 use super::Probe;
 use super::rules::{Source, Statement};
 use super::words::{denied, find, find_any, find_spans};
-use super::{overlap_context, shares_subject};
+use super::{Cues, overlap_context, shares_subject};
 
 /// First words (besides the `[denials]`) of certainty phrases that deny rather than assert
 /// ("nothing", "zero").
 const NEGATIVE: [&str; 4] = ["noth", "nil", "zero", "none"];
+
+/// Words (stems) that open a relative clause right before a certainty word.
+const RELATIVES: [&str; 3] = ["that", "which", "who"];
+
+impl Cues {
+    /// Whether a certainty phrase denies rather than asserts: it opens with a `[denials]` word
+    /// ("never", "no risk") or a [`NEGATIVE`] one ("nothing", "zero").
+    fn negative(&self, p: &[String]) -> bool {
+        self.denials.iter().any(|d| p.first() == d.first())
+            || p.first().is_some_and(|w| NEGATIVE.contains(&w.as_str()))
+    }
+}
 
 impl<'a> Probe<'a> {
     /// Rule 3: the certainty phrases the claim asserts (not names, not denied, not qualified).
@@ -51,10 +63,8 @@ impl<'a> Probe<'a> {
                     }
                     // "traffic that never needed to leave": a negative certainty opening a
                     // relative clause describes what it follows, which the claim asserts
-                    let negative = NEGATIVE.contains(&p[0].as_str()) || p[0] == "never";
-                    let relative =
-                        i > r.start && matches!(ws[i - 1].stem.as_str(), "that" | "which" | "who");
-                    if negative && relative {
+                    let relative = i > r.start && RELATIVES.contains(&ws[i - 1].stem.as_str());
+                    if relative && c.negative(p) {
                         return false;
                     }
                     // "fires into nothing", "for nothing": what is said, not how surely.
@@ -100,8 +110,7 @@ impl<'a> Probe<'a> {
         // Sufficiency ("no further", "nothing extra") is positive: it says all is done.
         let positive = certain.iter().any(|p| {
             self.c.sufficiency.contains(p)
-                || (!self.c.denials.iter().any(|d| p.first() == d.first())
-                    && !NEGATIVE.contains(&p[0].as_str())
+                || (!self.c.negative(p)
                     // "don't lean on Redis at all": an intensifier strengthens a denial
                     && !self.c.intensifiers.contains(p))
         });
