@@ -9,7 +9,8 @@
 //!   against every statement of those sections when no warned or hedged one shares its
 //!   subject;
 //! - dismisses what the guidance insists on (`[dismiss-before]`, `[dismiss-after]`,
-//!   `[insisted]`);
+//!   `[insisted]`) or a heavy word of the Strong Answer that no warned belief shares ("no
+//!   need for Lua scripting"; after "without" or "skip" only the insisted ones count);
 //! - restates a warned-against belief in other words (claim-level match of a weak answer or a
 //!   quoted trap phrase).
 //!

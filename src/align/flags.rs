@@ -91,6 +91,9 @@ pub struct Warning {
     pub reason: String,
     /// Keys to find close together in the answer.
     pub needs: Vec<Need>,
+    /// What the warning says must come with the phrase ("\"…\" without naming the setting is
+    /// the red flag"): an answer that says this too is not flagged. Empty when none.
+    pub unless: Vec<Need>,
 }
 
 /// A group of alternative expected hedges from one section; one of them is enough.
@@ -212,6 +215,21 @@ pub(crate) fn classify(before: &str, after: &str) -> Role {
     }
 }
 
+/// What a warning right after its quote says is missing ("without checking the join keys" in
+/// "\"…\" without checking the join keys is the red flag"), or "".
+pub(crate) fn missing_after(after: &str) -> &str {
+    let after = after.trim_start_matches(['"', '\u{201d}', ' ']);
+    let Some(rest) = after.strip_prefix("without ") else {
+        return "";
+    };
+    let end = [" is ", " are ", ",", ";", "."]
+        .iter()
+        .filter_map(|stop| rest.find(stop))
+        .min()
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
 fn clip(s: &str) -> String {
     let s = s.trim();
     if s.len() <= MAX_REASON {
@@ -266,6 +284,7 @@ pub fn prepare(
                             clip(text.get(ss..se).unwrap_or(phrase))
                         ),
                         needs,
+                        unless: needs_of(&lexicon.analyze(missing_after(after)).units, weight),
                     }),
                     Role::Hedge => group.hedges.push((phrase.to_string(), needs)),
                     Role::Good if kind == SectionKind::TrapQuestionVariant => {
@@ -336,7 +355,9 @@ pub fn check(rules: &TrapRules, answer: &AnswerIndex<'_>) -> Vec<FlagHit> {
         } else {
             hit.score >= WARNING_THRESHOLD && hit.count_ratio >= WARNING_THRESHOLD - 1e-9
         };
-        if enough {
+        let excused =
+            !w.unless.is_empty() && answer.best_window(&w.unless).score >= HEDGE_THRESHOLD;
+        if enough && !excused {
             out.push(FlagHit {
                 phrase: w.phrase.clone(),
                 reason: w.reason.clone(),

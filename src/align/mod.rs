@@ -1383,6 +1383,113 @@ mod tests {
         let backend = "For now we relax pinning from our end.";
         assert_flagged(&tls.align(backend), backend, "pinning");
     }
+
+    #[test]
+    fn hard_to_undo_is_the_irreversible_side() {
+        // the guidance: "Something hard to undo or that lands on customers — data loss,
+        // security, money, anything public and tied to a date — I step in early"
+        let guide = builtin_guide("mentoring-failed-launch", 5);
+        let agrees = "If it's irreversible or lands on customers, like data loss or a public \
+            launch with a date, I step in early.";
+        let al = guide.align(agrees);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let opposite = "Something that lands on customers, like data loss or a public launch \
+            with a date, is easy to undo, so I stay out.";
+        assert!(!guide.align(opposite).red_flags.is_empty());
+    }
+
+    #[test]
+    fn a_dismissal_inside_a_condition_names_what_is_missing() {
+        let guide = builtin_guide("mentoring-failed-launch", 5);
+        let condition = "I agree tripwires up front: I'll interrupt if you go past ten percent \
+            without alerts.";
+        let al = guide.align(condition);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let advice = "I agree tripwires up front, and you can go past ten percent without alerts.";
+        assert_flagged(&guide.align(advice), advice, "without alerts");
+    }
+
+    #[test]
+    fn a_warned_phrase_with_what_its_warning_asks_for_is_not_flagged() {
+        // the Trap Alert: Saying "overwrite only touches the partitions I write" without
+        // naming the setting is the red flag
+        let guide = builtin_guide("pipeline-backfill-duplicates", 2);
+        let bare = "Switch the writer to overwrite mode: overwrite only touches the partitions \
+            I write.";
+        assert_flagged(&guide.align(bare), bare, "partitions");
+        for named in [
+            "In Spark that means overwrite mode with the partitionOverwriteMode setting at \
+             dynamic, so overwrite only touches the partitions I write.",
+            // a setting is also a config or an option
+            "In Spark that means overwrite mode with dynamic partition overwrite switched on \
+             in the session config, so overwrite only touches the partitions I write.",
+            // the same warning read as a belief a claim restates
+            "In Spark with plain Parquet that's overwrite mode with partition overwrite set to \
+             dynamic.",
+        ] {
+            let al = guide.align(named);
+            assert!(al.red_flags.is_empty(), "{named}: {:?}", al.red_flags);
+        }
+        let unnamed = "In Spark with plain Parquet that's overwrite mode with partition overwrite.";
+        assert!(!guide.align(unnamed).red_flags.is_empty());
+    }
+
+    #[test]
+    fn a_negative_certainty_one_word_into_a_relative_clause_is_not_asserted() {
+        // the guidance hedges the baseline: "zero-result rate, click-through on the top three"
+        let guide = builtin_guide("search-build-vs-buy", 1);
+        let relative = "I'd baseline the zero-result rate, meaning the share of searches that \
+            return nothing, and top-three click-through.";
+        let al = guide.align(relative);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let asserted = "I'd baseline top-three click-through, since our searches return nothing \
+            surprising.";
+        assert_flagged(&guide.align(asserted), asserted, "return nothing");
+    }
+
+    #[test]
+    fn not_thinking_something_is_needed_dismisses_it() {
+        // "Ship the fix anyway" breaks a freeze "without the release owner's agreement"
+        let guide = builtin_guide("jvm-memory-leak", 3);
+        let raised = "It's a bug fix, so I don't think it needs the release manager's sign-off.";
+        assert_flagged(&guide.align(raised), raised, "sign-off");
+        let asked = "It's a bug fix, but I think it needs the release manager's sign-off.";
+        let al = guide.align(asked);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn dismissing_what_the_strong_answer_rests_on_is_flagged() {
+        // the Strong Answer: "… buckets live in Redis and are updated by a Lua script"
+        let guide = builtin_guide("rate-limiter-public-api", 1);
+        let dismissed = "Each of those Redis commands is atomic on its own, so there's no need \
+            for Lua scripting.";
+        assert_flagged(&guide.align(dismissed), dismissed, "Lua");
+        let kept = "Each of those Redis commands is atomic on its own, but I'd still use a Lua \
+            script.";
+        let al = guide.align(kept);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        // "without" is also said of what is rightly absent: only what the guidance insists on
+        // counts after it
+        let kafka = builtin_guide("kafka-consumer-lag", 2);
+        let absent = "Members churning without crashing, at peak, is almost always the \
+            poll-interval check.";
+        let al = kafka.align(absent);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn acting_with_confidence_is_certainty() {
+        // the guidance: "… with average CPU at 12%" is no reason to resize by itself
+        let guide = builtin_guide("cloud-cost-reduction", 2);
+        let sure = "Twelve percent average CPU across the fleet is a strong signal, and I'd act \
+            on it confidently.";
+        assert_flagged(&guide.align(sure), sure, "confidently");
+        let plain = "Twelve percent average CPU across the fleet is a strong signal, and I'd act \
+            on it.";
+        let al = guide.align(plain);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
 }
 
 #[cfg(test)]

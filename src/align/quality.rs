@@ -507,9 +507,9 @@ mod tests {
         assert!(report.rounds >= 56);
         // the whole set (lower since the fifteenth to nineteenth waves joined: harder answers,
         // and rounds they share with earlier waves must now order more answers)
-        assert!(report.false_flags <= 0.10, "target <= 8 %");
+        assert!(report.false_flags <= 0.09, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(report.bluff_detection >= 0.55, "target >= 85 %");
+        assert!(report.bluff_detection >= 0.57, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.98, "target >= 0.95");
         assert!(report.full_ordering >= 0.52, "target >= 85 %");
         // the original 288 answers meet every target
@@ -524,9 +524,9 @@ mod tests {
         let held_out = evaluate_dev(&gauntlets, &answers[HELD_OUT_FROM..], &stats);
         print!("{held_out}");
         assert_eq!(held_out.answers, 1078);
-        assert!(held_out.false_flags <= 0.125, "target <= 8 %");
+        assert!(held_out.false_flags <= 0.105, "target <= 8 %");
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(held_out.bluff_detection >= 0.49, "target >= 85 %");
+        assert!(held_out.bluff_detection >= 0.505, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.99, "target >= 0.95");
         assert!(held_out.full_ordering >= 0.75, "target >= 85 %");
     }

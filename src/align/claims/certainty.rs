@@ -15,6 +15,13 @@ const NEGATIVE: [&str; 4] = ["noth", "nil", "zero", "none"];
 /// Words (stems) that open a relative clause right before a certainty word.
 const RELATIVES: [&str; 3] = ["that", "which", "who"];
 
+/// Words (stems) after which "that" is a demonstrative or opens a complement, not a relative
+/// clause: connectives and verbs of saying or thinking.
+const NOT_AFTER_A_NOUN: [&str; 16] = [
+    "and", "but", "so", "or", "then", "becaus", "sinc", "while", "if", "when", "think", "say",
+    "mean", "know", "sure", "is",
+];
+
 impl Cues {
     /// Whether a certainty phrase denies rather than asserts: it opens with a `[denials]` word
     /// ("never", "no risk") or a [`NEGATIVE`] one ("nothing", "zero").
@@ -63,7 +70,7 @@ impl<'a> Probe<'a> {
                     }
                     // "traffic that never needed to leave": a negative certainty opening a
                     // relative clause describes what it follows, which the claim asserts
-                    let relative = i > r.start && RELATIVES.contains(&ws[i - 1].stem.as_str());
+                    let relative = self.in_relative_clause(i);
                     if relative && c.negative(p) {
                         return false;
                     }
@@ -82,6 +89,19 @@ impl<'a> Probe<'a> {
                 })
             })
             .collect()
+    }
+
+    /// Whether word `i` sits in a relative clause about what it follows: its pronoun right
+    /// before it ("traffic that never left") or one word before ("searches that return
+    /// nothing"). One word back, the word before the pronoun must not make it a demonstrative
+    /// or a complement ("and that traffic never", "means that nothing").
+    fn in_relative_clause(&self, i: usize) -> bool {
+        let (ws, start) = (self.ws, self.r.start);
+        let pronoun = |k: usize| k >= start && RELATIVES.contains(&ws[k].stem.as_str());
+        (i > start && pronoun(i - 1))
+            || (i >= start + 3
+                && pronoun(i - 2)
+                && !NOT_AFTER_A_NOUN.contains(&ws[i - 3].stem.as_str()))
     }
 
     /// Rule 4b: certainty about what the guidance warns about or hedges.

@@ -203,7 +203,7 @@ impl<'a> Probe<'a> {
         };
         let mut best_belief: Option<(f64, &Statement)> = None;
         for s in rules.statements.iter().filter(|s| s.source.belief()) {
-            if s.keys.len() < 2 {
+            if s.keys.len() < 2 || self.names_what_the_warning_asks(s) {
                 continue;
             }
             let Some((share, n)) = self.belief_share(s, keys) else {
@@ -233,6 +233,15 @@ impl<'a> Probe<'a> {
             "Restates a belief the guidance warns against: \u{201c}{}\u{201d}",
             s.quote
         ))
+    }
+
+    /// Whether a warned phrase comes with what its warning asks for ("without naming the
+    /// setting": the claim's sentence names it).
+    fn names_what_the_warning_asks(&self, s: &Statement) -> bool {
+        s.source == Source::Warned
+            && s.reasons
+                .iter()
+                .any(|k| self.ctx.sentence.contains_key(k.as_str()))
     }
 
     /// Whether the claim gives a common weak answer nearly whole (`share` of its weight in
@@ -304,15 +313,28 @@ impl<'a> Probe<'a> {
         let reason =
             |q: &String| format!("Dismisses what the guidance insists on: \u{201c}{q}\u{201d}");
         for (i, e) in find_any(ws, r.clone(), &c.dismiss_before) {
-            if denied(ws, r, i) {
+            // "without", "skip": also said of what is rightly left out ("without crashing")
+            let loose = matches!(ws[i].stem.as_str(), "without" | "skip");
+            let clause = self.clause_at(i);
+            // "I'll interrupt if you go past ten percent without alerts": a condition that
+            // names what is missing, not advice to go without it
+            let in_condition = (r.start..i)
+                .rev()
+                .take_while(|&wi| self.clause_at(wi) == clause)
+                .any(|wi| matches!(ws[wi].stem.as_str(), "if" | "unless"));
+            if denied(ws, r, i) || in_condition {
                 continue;
             }
-            let clause = self.clause_at(i);
             for wi in e..(e + DISMISS_REACH).min(r.end) {
                 if subject_word(wi) || self.clause_at(wi) != clause {
                     break;
                 }
-                if let Some(q) = self.key_at(wi).and_then(|k| rules.insisted.get(k)) {
+                if let Some(q) = self.key_at(wi).and_then(|k| {
+                    rules
+                        .insisted
+                        .get(k)
+                        .or_else(|| if loose { None } else { rules.heavy.get(k) })
+                }) {
                     return Some(reason(q));
                 }
             }

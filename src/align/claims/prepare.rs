@@ -86,7 +86,19 @@ fn push_traps<'r>(
                     Role::Warned => {
                         let inner = t.get(qs..qe).unwrap_or("");
                         let quote = t.get(ss..se).unwrap_or(inner);
+                        let from = rules.statements.len();
                         rules.push(Source::Warned, quote, inner, lexicon, stats);
+                        // "\"…\" without naming the setting is the red flag"
+                        let after = t.get(qe..se).unwrap_or("");
+                        let unless = lexicon.analyze(flags::missing_after(after));
+                        for s in &mut rules.statements[from..] {
+                            s.reasons = unless
+                                .units
+                                .iter()
+                                .filter(|u| u.content)
+                                .map(|u| u.key.clone())
+                                .collect();
+                        }
                         blank.push((qs, qe));
                     }
                     Role::Neutral if t.get(qs..qe).is_some_and(|q| q.contains('?')) => {

@@ -46,7 +46,11 @@ fn sides_of<'a>(
     let mut cue_keys: Vec<&str> = Vec::new();
     for (p, pair) in cues().opposites.iter().enumerate() {
         for (side, list) in pair.iter().enumerate() {
-            let found = find_any(ws, r.clone(), list);
+            // "hard to undo", "cannot roll back": a denied side is not stated
+            let found: Vec<_> = find_any(ws, r.clone(), list)
+                .into_iter()
+                .filter(|&(i, _)| !denied(ws, &r, i))
+                .collect();
             if !found.is_empty() {
                 sides.push((p, side));
             }
@@ -124,7 +128,9 @@ pub(super) struct Statement {
     /// For a common weak answer, the content keys of its explanation that it does not say
     /// itself ("drift", "fail" for "The app writes to Postgres and then to OpenSearch — two
     /// writes … drift when one fails"): a claim giving those reasons discusses the weak
-    /// answer rather than giving it.
+    /// answer rather than giving it. For a warned phrase, the keys of what the warning says
+    /// must come with it ("\"…\" without naming the setting is the red flag"): a claim whose
+    /// sentence says one of them is not the warned mistake.
     pub(super) reasons: Vec<String>,
 }
 
@@ -135,7 +141,7 @@ pub struct ClaimRules {
     /// Keys the guidance insists on (dismissing them is a red flag), with a sentence to quote.
     pub(super) insisted: HashMap<String, String>,
     /// Heavy keys of the Strong Answer no warned belief shares: dismissing one outright
-    /// ("… isn't a concern") is a red flag too.
+    /// ("… isn't a concern", "no need for …") is a red flag too.
     pub(super) heavy: HashMap<String, String>,
 }
 
