@@ -1479,6 +1479,57 @@ mod tests {
     }
 
     #[test]
+    fn a_weak_answer_is_given_only_in_its_own_order() {
+        // the weak answer: "Restart the consumer pods."
+        let guide = builtin_guide("kafka-consumer-lag", 1);
+        let checked = "Meanwhile I'd check pod restarts, consumer logs for rebalances and commit \
+            errors, and the shipping API's latency.";
+        let al = guide.align(checked);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let given = "First I'd restart the consumer pods, then check the shipping API's latency.";
+        assert_flagged(&guide.align(given), given, "restart");
+    }
+
+    #[test]
+    fn being_sure_of_a_refusal_restates_nothing() {
+        // the weak answer: "Reset the group's offsets to latest so we're caught up."
+        let guide = builtin_guide("kafka-consumer-lag", 1);
+        let refused = "I wouldn't scale out yet, since with 12 partitions extra pods would sit \
+            idle and every scale event triggers a rebalance, and I definitely wouldn't reset \
+            offsets.";
+        let al = guide.align(refused);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let sure = "I wouldn't scale out yet, since with 12 partitions extra pods would sit \
+            idle and every scale event triggers a rebalance, and I'd definitely reset offsets.";
+        assert_flagged(&guide.align(sure), sure, "definitely");
+    }
+
+    #[test]
+    fn a_dismissal_the_guidance_makes_too_is_agreement() {
+        // the Strong Answer: "… reads Redis's own TIME …, so pod clock skew doesn't matter"
+        let guide = builtin_guide("rate-limiter-public-api", 1);
+        let same = "I'd do the refill and decrement in one Lua script, reading Redis TIME so \
+            clock drift on pods doesn't matter.";
+        let al = guide.align(same);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        let other = "I'd do the refill and decrement in one Lua script; the Lua script itself \
+            doesn't matter much.";
+        assert_flagged(&guide.align(other), other, "matter");
+    }
+
+    #[test]
+    fn a_number_set_against_the_claim_is_not_given() {
+        // the guidance: "if renewal runs every 60 days, a broken renewal shows up within weeks"
+        let guide = builtin_guide("tls-certificate-expiry-outage", 5);
+        let given = "Renewal should run every two years.";
+        assert_flagged(&guide.align(given), given, "two years");
+        let against = "I'd much rather have things expire every 90 days and renew themselves \
+            than last two years on a reminder.";
+        let al = guide.align(against);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
     fn acting_with_confidence_is_certainty() {
         // the guidance: "… with average CPU at 12%" is no reason to resize by itself
         let guide = builtin_guide("cloud-cost-reduction", 2);

@@ -507,7 +507,7 @@ mod tests {
         assert!(report.rounds >= 56);
         // the whole set (lower since the fifteenth to twenty-first waves joined: harder answers,
         // and rounds they share with earlier waves must now order more answers)
-        assert!(report.false_flags <= 0.097, "target <= 8 %");
+        assert!(report.false_flags <= 0.09, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(report.bluff_detection >= 0.555, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.98, "target >= 0.95");
@@ -515,7 +515,7 @@ mod tests {
         // the original 288 answers meet every target
         let original = evaluate_dev(&gauntlets, &answers[..ORIGINAL_DEV], &stats);
         print!("{original}");
-        assert!(original.false_flags <= 0.035, "target <= 8 %");
+        assert!(original.false_flags <= 0.025, "target <= 8 %");
         assert!(original.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(original.bluff_detection >= 0.89, "target >= 85 %");
         assert!(original.auc_strong_vs_partial >= 0.98, "target >= 0.95");
@@ -524,7 +524,7 @@ mod tests {
         let held_out = evaluate_dev(&gauntlets, &answers[HELD_OUT_FROM..], &stats);
         print!("{held_out}");
         assert_eq!(held_out.answers, 1218);
-        assert!(held_out.false_flags <= 0.113, "target <= 8 %");
+        assert!(held_out.false_flags <= 0.105, "target <= 8 %");
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(held_out.bluff_detection >= 0.50, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.99, "target >= 0.95");

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::Probe;
 use super::rules::{Quantity, Source, Statement, quantities};
-use super::words::{denied, find_any, said};
+use super::words::{denied, find_any, said, words};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
     OPPOSITE_SUBJECT_WEIGHT, OPPOSITE_SUBJECT_WEIGHT_CERTAIN, SUBJECT_KEYS, SUBJECT_WEIGHT_SMALL,
@@ -150,6 +150,11 @@ impl<'a> Probe<'a> {
             if !find_any(ws, w.saturating_sub(2).max(r.start)..w, &c.approximate).is_empty() {
                 continue;
             }
+            // "400 round trips, not 120,000 calls", "than two years on a reminder": a value
+            // set against the claim's own, not one it gives
+            if denied(ws, r, w) {
+                continue;
+            }
             let same: Vec<(&Statement, &Quantity)> = truths()
                 .flat_map(|s| s.numbers.iter().map(move |n| (s, n)))
                 .filter(|(_, n)| n.key == q.key)
@@ -252,7 +257,24 @@ impl<'a> Probe<'a> {
             .iter()
             .filter(|k| self.ctx.sentence.contains_key(k.as_str()))
             .count();
-        s.source == Source::Weak && share >= WEAK_SHARE && n >= 3 && reasons < 2
+        s.source == Source::Weak && share >= WEAK_SHARE && n >= 3 && reasons < 2 && self.in_order(s)
+    }
+
+    /// Whether the claim says the statement's first and last keys in the statement's order:
+    /// "check pod restarts" names what "Restart the consumer pods" acts on, not the act.
+    fn in_order(&self, s: &Statement) -> bool {
+        let at = |k: &str| {
+            self.a.units[self.claim.units.clone()]
+                .iter()
+                .position(|u| u.key == k)
+        };
+        match (s.keys.first(), s.keys.last()) {
+            (Some(first), Some(last)) => match (at(&first.0), at(&last.0)) {
+                (Some(f), Some(l)) => f <= l,
+                _ => true,
+            },
+            _ => true,
+        }
     }
 
     /// The share of a belief's weight the claim's `keys` hold, and how many of its chunks
@@ -312,6 +334,11 @@ impl<'a> Probe<'a> {
         };
         let reason =
             |q: &String| format!("Dismisses what the guidance insists on: \u{201c}{q}\u{201d}");
+        // "… so pod clock skew doesn't matter": the guidance sentence dismisses it too
+        let agrees = |q: &String| {
+            let qw = words(q);
+            !find_any(&qw, 0..qw.len(), &c.dismiss_after).is_empty()
+        };
         for (i, e) in find_any(ws, r.clone(), &c.dismiss_before) {
             // "without", "skip": also said of what is rightly left out ("without crashing")
             let loose = matches!(ws[i].stem.as_str(), "without" | "skip");
@@ -335,6 +362,9 @@ impl<'a> Probe<'a> {
                         .get(k)
                         .or_else(|| if loose { None } else { rules.heavy.get(k) })
                 }) {
+                    if agrees(q) {
+                        break;
+                    }
                     return Some(reason(q));
                 }
             }
@@ -345,6 +375,9 @@ impl<'a> Probe<'a> {
                     .key_at(wi)
                     .and_then(|k| rules.insisted.get(k).or_else(|| rules.heavy.get(k)))
                 {
+                    if agrees(q) {
+                        break;
+                    }
                     return Some(reason(q));
                 }
             }
