@@ -420,6 +420,19 @@ mod tests {
     }
 
     #[test]
+    fn what_a_warning_says_must_come_with_its_phrase_is_read_after_the_quote() {
+        assert_eq!(
+            missing_after("\" without naming the setting is the red flag"),
+            "naming the setting"
+        );
+        assert_eq!(
+            missing_after("\u{201d} without a mechanism, and"),
+            "a mechanism"
+        );
+        assert_eq!(missing_after("\" is a red flag."), "");
+    }
+
+    #[test]
     fn quotes_are_found_straight_and_curly() {
         let t = "Say \"a b\" and \u{201c}c d\u{201d}.";
         let q: Vec<&str> = quotes(t).into_iter().map(|(s, e)| &t[s..e]).collect();
