@@ -54,15 +54,6 @@ impl<'a> Probe<'a> {
                     {
                         return false;
                     }
-                    // "I definitely wouldn't reset offsets": sure of a refusal, which asserts
-                    // nothing the guidance could warn against
-                    if !c.negative(p)
-                        && find_any(ws, end..(end + 1).min(r.end), &c.denials)
-                            .iter()
-                            .any(|&(at, _)| at == end)
-                    {
-                        return false;
-                    }
                     // "instant only once granted", "zero unless …": a qualified certainty.
                     if !find_any(ws, end..(end + 3).min(r.end), &c.qualifiers).is_empty() {
                         return false;
@@ -75,6 +66,11 @@ impl<'a> Probe<'a> {
                             .any(|&(at, _)| at == end)
                     };
                     if right_after(&c.exceptions) || right_after(&c.comparisons) {
+                        return false;
+                    }
+                    // "I definitely wouldn't reset offsets": sure of a refusal, which asserts
+                    // nothing the guidance could warn against
+                    if !c.negative(p) && right_after(&c.denials) {
                         return false;
                     }
                     // "traffic that never needed to leave": a negative certainty opening a

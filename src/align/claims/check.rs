@@ -268,11 +268,11 @@ impl<'a> Probe<'a> {
                 .iter()
                 .position(|u| u.key == k)
         };
-        match (s.keys.first(), s.keys.last()) {
-            (Some(first), Some(last)) => match (at(&first.0), at(&last.0)) {
-                (Some(f), Some(l)) => f <= l,
-                _ => true,
-            },
+        let (Some(first), Some(last)) = (s.keys.first(), s.keys.last()) else {
+            return true;
+        };
+        match (at(&first.0), at(&last.0)) {
+            (Some(f), Some(l)) => f <= l,
             _ => true,
         }
     }
