@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::Probe;
 use super::rules::{Quantity, Source, Statement, quantities};
-use super::words::{denied, find_any, said, words};
+use super::words::{denied, find_any, said};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
     OPPOSITE_SUBJECT_WEIGHT, OPPOSITE_SUBJECT_WEIGHT_CERTAIN, SUBJECT_KEYS, SUBJECT_WEIGHT_SMALL,
@@ -334,11 +334,6 @@ impl<'a> Probe<'a> {
         };
         let reason =
             |q: &String| format!("Dismisses what the guidance insists on: \u{201c}{q}\u{201d}");
-        // "… so pod clock skew doesn't matter": the guidance sentence dismisses it too
-        let agrees = |q: &String| {
-            let qw = words(q);
-            !find_any(&qw, 0..qw.len(), &c.dismiss_after).is_empty()
-        };
         for (i, e) in find_any(ws, r.clone(), &c.dismiss_before) {
             // "without", "skip": also said of what is rightly left out ("without crashing")
             let loose = matches!(ws[i].stem.as_str(), "without" | "skip");
@@ -362,9 +357,6 @@ impl<'a> Probe<'a> {
                         .get(k)
                         .or_else(|| if loose { None } else { rules.heavy.get(k) })
                 }) {
-                    if agrees(q) {
-                        break;
-                    }
                     return Some(reason(q));
                 }
             }
@@ -375,9 +367,6 @@ impl<'a> Probe<'a> {
                     .key_at(wi)
                     .and_then(|k| rules.insisted.get(k).or_else(|| rules.heavy.get(k)))
                 {
-                    if agrees(q) {
-                        break;
-                    }
                     return Some(reason(q));
                 }
             }

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
+use super::cue_lists::cues;
 use super::rules::{ClaimRules, Source, context_keys, quoted};
+use super::words::{find_any, words};
 use super::{HEAVY_WEIGHT, insisted_keys};
 use crate::align::flags::{self, Role};
 use crate::align::stats::LibraryStats;
@@ -239,9 +241,15 @@ fn insist(rules: &mut ClaimRules, guidance: usize, lexicon: &Lexicon) {
     let mut insisted: HashMap<String, String> = HashMap::new();
     let insisted_cues = insisted_keys(lexicon);
     let mut heavy: HashMap<String, String> = HashMap::new();
+    // "… so pod clock skew doesn't matter": a sentence that dismisses something insists on
+    // none of it
+    let dismisses = |quote: &str| {
+        let ws = words(quote);
+        !find_any(&ws, 0..ws.len(), &cues().dismiss_after).is_empty()
+    };
     for s in rules.statements[guidance..]
         .iter()
-        .filter(|s| s.source == Source::Truth)
+        .filter(|s| s.source == Source::Truth && !dismisses(&s.quote))
     {
         for (k, w, neg) in &s.keys {
             if *neg || belief_keys.contains(&k.as_str()) {
