@@ -93,13 +93,12 @@ fn push_traps<'r>(
                         // "\"…\" without naming the setting is the red flag"
                         let after = t.get(qe..se).unwrap_or("");
                         let unless = lexicon.analyze(flags::missing_after(after));
+                        let unless: Vec<String> = context_keys(&unless.units, stats)
+                            .into_iter()
+                            .map(|(k, _)| k)
+                            .collect();
                         for s in &mut rules.statements[from..] {
-                            s.reasons = unless
-                                .units
-                                .iter()
-                                .filter(|u| u.content)
-                                .map(|u| u.key.clone())
-                                .collect();
+                            s.reasons.clone_from(&unless);
                         }
                         blank.push((qs, qe));
                     }

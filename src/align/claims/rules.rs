@@ -139,6 +139,7 @@ pub(super) struct Statement {
 pub struct ClaimRules {
     pub(super) statements: Vec<Statement>,
     /// Keys the guidance insists on (dismissing them is a red flag), with a sentence to quote.
+    /// Neither these nor `heavy` come from a sentence that itself dismisses something.
     pub(super) insisted: HashMap<String, String>,
     /// Heavy keys of the Strong Answer no warned belief shares: dismissing one outright
     /// ("… isn't a concern", "no need for …") is a red flag too.
