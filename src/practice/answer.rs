@@ -31,7 +31,14 @@ pub fn is_refused_control(c: char) -> bool {
 
 /// Whether `text` holds a character that [`is_refused_control`] refuses.
 pub fn has_refused_control(text: &str) -> bool {
-    text.chars().any(is_refused_control)
+    // read as bytes: in UTF-8, C0 and DEL are single bytes and C1 is 0xC2 then 0x80–0x9F
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(i, b)| match b {
+        b'\n' | b'\t' => false,
+        0x00..=0x1F | 0x7F => true,
+        0xC2 => matches!(bytes.get(i + 1), Some(0x80..=0x9F)),
+        _ => false,
+    })
 }
 
 /// Why a submit is refused, or `None`: the text rules of [`check_answer`], and an answer must
@@ -48,9 +55,12 @@ pub fn submit_refusal(body: &str) -> Option<String> {
 
 /// Checks length and characters (tabs and newlines are fine; other controls are not).
 pub fn check_answer(body: &str) -> Result<(), AnswerProblem> {
-    let chars = body.chars().count();
-    if chars > MAX_CHARS {
-        return Err(AnswerProblem::TooLong { chars });
+    // a text of at most MAX_CHARS bytes has at most that many characters: no count needed
+    if body.len() > MAX_CHARS {
+        let chars = body.chars().count();
+        if chars > MAX_CHARS {
+            return Err(AnswerProblem::TooLong { chars });
+        }
     }
     if has_refused_control(body) {
         return Err(AnswerProblem::ControlCharacter);
@@ -118,6 +128,16 @@ mod tests {
             assert!(!is_refused_control(c), "U+{:04X}", c as u32);
         }
         assert!(has_refused_control("a\u{85}b"));
+        // the byte scan agrees with the character rule, whatever surrounds the character
+        for c in (0u32..0x3000)
+            .chain(0x1f400..0x1f500)
+            .filter_map(char::from_u32)
+        {
+            for text in [format!("{c}"), format!("é{c}"), format!("{c}\u{80}x")] {
+                let by_chars = text.chars().any(is_refused_control);
+                assert_eq!(has_refused_control(&text), by_chars, "U+{:04X}", c as u32);
+            }
+        }
     }
 
     #[test]

@@ -72,25 +72,42 @@ pub fn decode_pairs(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
 
 fn decode_component(raw: &[u8]) -> Result<String, AppError> {
     let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+    let mut rest = raw;
+    // runs of plain bytes are copied whole; only `+` and `%` are looked at one by one
+    while let Some(at) = rest.iter().position(|b| matches!(b, b'+' | b'%')) {
+        out.extend_from_slice(&rest[..at]);
+        rest = &rest[at..];
+        let step = match rest {
+            [b'+', ..] => {
+                out.push(b' ');
+                1
+            }
+            [b'%', h, l, ..] => match (hex(*h), hex(*l)) {
                 (Some(h), Some(l)) => {
                     out.push(h * 16 + l);
-                    i += 2;
+                    3
                 }
-                _ => out.push(b'%'),
+                _ => {
+                    out.push(b'%');
+                    1
+                }
             },
-            b => out.push(b),
-        }
-        i += 1;
+            _ => {
+                out.push(b'%');
+                1
+            }
+        };
+        rest = &rest[step..];
     }
+    out.extend_from_slice(rest);
     let text = String::from_utf8(out).map_err(|_| {
         AppError::BadRequest("The text is not valid UTF-8, so nothing was saved.".into())
     })?;
-    Ok(normalise_newlines(&text))
+    Ok(if text.contains('\r') {
+        normalise_newlines(&text)
+    } else {
+        text
+    })
 }
 
 fn hex(b: u8) -> Option<u8> {
@@ -147,5 +164,7 @@ mod tests {
     fn keeps_stray_percent_signs() {
         assert_eq!(decode_pairs(b"a=100%").unwrap()[0].1, "100%");
         assert_eq!(decode_pairs(b"a=%G1").unwrap()[0].1, "%G1");
+        assert_eq!(decode_pairs(b"a=x%4").unwrap()[0].1, "x%4");
+        assert_eq!(decode_pairs(b"a=%%41+").unwrap()[0].1, "%A ");
     }
 }
