@@ -1479,6 +1479,28 @@ mod tests {
     }
 
     #[test]
+    fn a_side_the_guidance_takes_away_is_not_its_stance() {
+        // the Strong Answer: "take the synchronous dependency off the critical path: … accept
+        // the address and validate it afterwards"
+        let guide = builtin_guide("mentoring-failed-launch", 3);
+        let agreeing = "If the address check takes longer than roughly 800 ms, accept the \
+            address and validate asynchronously.";
+        let al = guide.align(agreeing);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
+    fn what_a_weak_answer_explanation_describes_is_not_insisted_on() {
+        // "No distinction between execution and wait time — … a candidate can spend an hour
+        // tuning a 4 ms query while requests sit in the pool queue."
+        let guide = builtin_guide("postgres-index-under-load", 1);
+        let agreeing = "If it's still a few milliseconds per execution, tuning the query is a \
+            wasted hour.";
+        let al = guide.align(agreeing);
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
+    #[test]
     fn a_weak_answer_is_given_only_in_its_own_order() {
         // the weak answer: "Restart the consumer pods."
         let guide = builtin_guide("kafka-consumer-lag", 1);

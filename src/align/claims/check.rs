@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::Probe;
 use super::rules::{Quantity, Source, Statement, quantities};
-use super::words::{denied, find_any, said};
+use super::words::{denied, denied_after, find_any, said};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
     OPPOSITE_SUBJECT_WEIGHT, OPPOSITE_SUBJECT_WEIGHT_CERTAIN, SUBJECT_KEYS, SUBJECT_WEIGHT_SMALL,
@@ -47,8 +47,7 @@ impl<'a> Probe<'a> {
                     .into_iter()
                     .any(|(i, e)| {
                         // "Rolling back … is impossible": denied after the fact.
-                        let after = e..(e + 4).min(r.end);
-                        !denied(ws, r, i) && find_any(ws, after, &c.post_denials).is_empty()
+                        !denied(ws, r, i) && !denied_after(ws, r, e)
                     })
             };
             let (a0, a1) = (has(0), has(1));

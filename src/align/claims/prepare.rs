@@ -2,6 +2,7 @@
 //! answers.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use super::cue_lists::cues;
 use super::rules::{ClaimRules, Source, context_keys, quoted};
@@ -59,11 +60,12 @@ pub fn prepare(round: &Round, lexicon: &Lexicon, stats: &LibraryStats) -> ClaimR
     }
     let first_trap = rules.statements.len();
     push_traps(&mut rules, &texts, lexicon, stats);
+    let first_weak = rules.statements.len();
     push_weak(&mut rules, round, lexicon, stats);
     for s in &mut rules.statements[first_trap..] {
         s.trap = true;
     }
-    insist(&mut rules, guidance, lexicon);
+    insist(&mut rules, guidance..first_weak, lexicon);
     rules
 }
 
@@ -227,10 +229,12 @@ fn push_weak(rules: &mut ClaimRules, round: &Round, lexicon: &Lexicon, stats: &L
 }
 
 /// What the guidance insists on: the [insisted] practices it names, and the heaviest keys of
-/// the Strong Answer and the trap hedges that no warned belief shares. The statements before
-/// `guidance` are the interviewer's question: its scenario ("Jordan's manager tells you a VP
-/// asked …") is what happened, not what the guidance insists on.
-fn insist(rules: &mut ClaimRules, guidance: usize, lexicon: &Lexicon) {
+/// the Strong Answer and the trap text (`strong_and_traps`) that no warned belief shares. The
+/// statements before them are the interviewer's question: its scenario ("Jordan's manager
+/// tells you a VP asked …") is what happened, not what the guidance insists on. The
+/// weak answers' explanations after them name practices too, but their other words describe
+/// the mistake ("a candidate can spend an hour tuning a 4 ms query"), not what to do.
+fn insist(rules: &mut ClaimRules, strong_and_traps: Range<usize>, lexicon: &Lexicon) {
     let belief_keys: Vec<&str> = rules
         .statements
         .iter()
@@ -246,9 +250,12 @@ fn insist(rules: &mut ClaimRules, guidance: usize, lexicon: &Lexicon) {
         let ws = words(quote);
         !find_any(&ws, 0..ws.len(), &cues().dismiss_after).is_empty()
     };
-    for s in rules.statements[guidance..]
+    for (i, s) in rules
+        .statements
         .iter()
-        .filter(|s| s.source == Source::Truth && !dismisses(&s.quote))
+        .enumerate()
+        .skip(strong_and_traps.start)
+        .filter(|(_, s)| s.source == Source::Truth && !dismisses(&s.quote))
     {
         for (k, w, neg) in &s.keys {
             if *neg || belief_keys.contains(&k.as_str()) {
@@ -256,7 +263,7 @@ fn insist(rules: &mut ClaimRules, guidance: usize, lexicon: &Lexicon) {
             }
             if insisted_cues.contains(k) {
                 insisted.entry(k.clone()).or_insert_with(|| s.quote.clone());
-            } else if *w >= HEAVY_WEIGHT {
+            } else if *w >= HEAVY_WEIGHT && i < strong_and_traps.end {
                 heavy.entry(k.clone()).or_insert_with(|| s.quote.clone());
             }
         }

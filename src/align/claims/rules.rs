@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::words::{Claim, Word, denied, find_any, said, segment, words};
+use super::words::{Claim, Word, denied, denied_after, find_any, said, segment, words};
 use super::{
     MAX_QUOTE, QUANTITY_REACH, QUANTITY_WEIGHT, cues, key_and_parts, overlap, shares_subject,
     unit_key_at,
@@ -46,10 +46,11 @@ fn sides_of<'a>(
     let mut cue_keys: Vec<&str> = Vec::new();
     for (p, pair) in cues().opposites.iter().enumerate() {
         for (side, list) in pair.iter().enumerate() {
-            // "hard to undo", "cannot roll back": a denied side is not stated
+            // "hard to undo", "cannot roll back", "the synchronous call off the critical
+            // path": a side denied before or after is not stated
             let found: Vec<_> = find_any(ws, r.clone(), list)
                 .into_iter()
-                .filter(|&(i, _)| !denied(ws, &r, i))
+                .filter(|&(i, e)| !denied(ws, &r, i) && !denied_after(ws, &r, e))
                 .collect();
             if !found.is_empty() {
                 sides.push((p, side));

@@ -155,6 +155,16 @@ pub(super) fn denied(words: &[Word], range: &Range<usize>, i: usize) -> bool {
         .any(|d| !find(words, from..i, d).is_empty())
 }
 
+/// Whether a `[post-denials]` phrase starting within four words after word `e` (where a
+/// phrase ended) denies it: "rolling back … is impossible", "the synchronous dependency off
+/// the critical path".
+pub(super) fn denied_after(words: &[Word], range: &Range<usize>, e: usize) -> bool {
+    let after = e..(e + 10).min(range.end);
+    find_any(words, after, &cues().post_denials)
+        .iter()
+        .any(|&(i, _)| i < e + 4)
+}
+
 /// One claim of an answer: a clause-level run of units.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claim {
