@@ -210,7 +210,8 @@ async fn write_batch(
     let batch = as_json(&drafts, &together)?;
     let mut outcomes: Vec<Option<SaveOutcome>> = vec![None; drafts.len()];
     if later.is_empty() {
-        // one statement is its own transaction: one trip to the connection, not three
+        // one statement is its own transaction (and takes the write lock first, as BEGIN
+        // IMMEDIATE would): one trip to the connection, not three
         let saved = attempts::save_drafts(writer, &batch).await?;
         fill(&mut outcomes, &drafts, &together, &saved);
         return Ok(outcomes);

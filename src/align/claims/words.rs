@@ -159,8 +159,7 @@ pub(super) fn denied(words: &[Word], range: &Range<usize>, i: usize) -> bool {
 /// phrase ended) denies it: "rolling back … is impossible", "the synchronous dependency off
 /// the critical path".
 pub(super) fn denied_after(words: &[Word], range: &Range<usize>, e: usize) -> bool {
-    let after = e..(e + 10).min(range.end);
-    find_any(words, after, &cues().post_denials)
+    find_any(words, e..range.end, &cues().post_denials)
         .iter()
         .any(|&(i, _)| i < e + 4)
 }
