@@ -77,47 +77,33 @@ fn decode_component(raw: &[u8]) -> Result<String, AppError> {
     while let Some(at) = rest.iter().position(|b| matches!(b, b'+' | b'%')) {
         out.extend_from_slice(&rest[..at]);
         rest = &rest[at..];
-        let step = match rest {
-            [b'+', ..] => {
-                out.push(b' ');
-                1
-            }
+        let (byte, step) = match rest {
+            [b'+', ..] => (b' ', 1),
             [b'%', h, l, ..] => match (hex(*h), hex(*l)) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    3
-                }
-                _ => {
-                    out.push(b'%');
-                    1
-                }
+                (Some(h), Some(l)) => (h * 16 + l, 3),
+                _ => (b'%', 1),
             },
-            _ => {
-                out.push(b'%');
-                1
-            }
+            _ => (b'%', 1),
         };
+        out.push(byte);
         rest = &rest[step..];
     }
     out.extend_from_slice(rest);
     let text = String::from_utf8(out).map_err(|_| {
         AppError::BadRequest("The text is not valid UTF-8, so nothing was saved.".into())
     })?;
-    Ok(if text.contains('\r') {
-        normalise_newlines(&text)
-    } else {
-        text
-    })
+    Ok(normalise_newlines(text))
 }
 
 fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
 }
 
-/// CRLF and lone CR become LF, so form posts and fetch saves store the same bytes.
-pub fn normalise_newlines(s: &str) -> String {
+/// CRLF and lone CR become LF, so form posts and fetch saves store the same bytes. A text
+/// without CR is given back as it is.
+pub fn normalise_newlines(s: String) -> String {
     if !s.contains('\r') {
-        return s.to_string();
+        return s;
     }
     s.replace("\r\n", "\n").replace('\r', "\n")
 }

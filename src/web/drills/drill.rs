@@ -103,7 +103,7 @@ pub struct RevealForm {
 /// A drill answer as stored: newlines normalised, trimmed, at most `MAX_ANSWER_CHARS`, no
 /// control characters.
 fn clean_answer(raw: &str) -> std::result::Result<String, String> {
-    let a = normalise_newlines(raw).trim().to_string();
+    let a = normalise_newlines(raw.to_owned()).trim().to_string();
     if a.chars().count() > MAX_ANSWER_CHARS {
         return Err(format!(
             "Keep a drill answer to a few sentences: at most {MAX_ANSWER_CHARS} characters."
