@@ -576,6 +576,11 @@ mod tests {
         );
     }
 
+    /// Asserts that `al` has no red flag.
+    fn assert_unflagged(al: &Alignment) {
+        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+    }
+
     /// Asserts that a red flag of `al` covers `words` of `answer`.
     fn assert_flagged(al: &Alignment, answer: &str, words: &str) {
         assert!(flagged(al, answer, words), "{:?}", al.red_flags);
@@ -602,7 +607,7 @@ mod tests {
         let honest = "Typically 50 to 200 ms for Aurora Global, but I'd measure it under our own \
                       write load before promising an RPO.";
         let al = guide.align_follow_up(honest);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
     }
 
     #[test]
@@ -838,7 +843,7 @@ mod tests {
         let answer =
             "Redis runs one script at a time, so two pods can never both take the last token.";
         let al = guide.align(answer);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
     }
 
     #[test]
@@ -964,16 +969,16 @@ mod tests {
         let reported = "People assume the RPO is zero with Aurora Global Database, but \
             replication is asynchronous and I'd measure the lag.";
         let al = guide.align(reported);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let tempting = "It's tempting to promise zero data loss here; I wouldn't.";
         let al = guide.align(tempting);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let not_assumed = "I wouldn't assume the RPO is zero with Aurora Global Database.";
         let al = guide.align(not_assumed);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let anyone = "Anyone promising zero data loss is describing synchronous replication.";
         let al = guide.align(anyone);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         // what follows a contrast, or a colon, is asserted again
         let asserted = "People worry about lag, but the RPO is zero with Aurora Global Database.";
         let al = guide.align(asserted);
@@ -995,7 +1000,7 @@ mod tests {
         let excepted = "Browsers cope because they cache intermediates or download them, but \
             Java's default validation doesn't.";
         let al = guide.align(excepted);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let held = "Browsers cope because they cache intermediates or download them, so every \
             client gets there.";
         let al = guide.align(held);
@@ -1009,7 +1014,7 @@ mod tests {
         let compared = "Bigint for every new key, because four more bytes a row is nothing next \
             to a month of two engineers.";
         let al = guide.align(compared);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let certain = "Bigint for every new key, because four more bytes a row is nothing.";
         assert!(!guide.align(certain).red_flags.is_empty());
         // the guidance: "often from a reminder in their personal inbox"
@@ -1017,7 +1022,7 @@ mod tests {
         let object = "By the following year the owner has moved teams, so the reminder in their \
             inbox fires into nothing.";
         let al = guide.align(object);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         assert!(
             !guide
                 .align("The reminder in their inbox never fires.")
@@ -1035,7 +1040,7 @@ mod tests {
         let admitted = "Synthetic traffic is the cleanest fix, though it has a real downside: \
             probes can hide a real outage.";
         let al = guide.align(admitted);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
     }
 
     #[test]
@@ -1048,7 +1053,7 @@ mod tests {
         let discussed = "I'd keep the app out of it: when the app writes to Postgres and then \
             to OpenSearch, the two drift the moment one write fails.";
         let al = guide.align(discussed);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
     }
 
     #[test]
@@ -1058,7 +1063,7 @@ mod tests {
         let relative = "In my experience a big share turns out to be S3, DynamoDB, ECR pulls \
             or CloudWatch, traffic that never needed to leave through NAT.";
         let al = guide.align(relative);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let asserted = "In my experience a big share turns out to be S3, DynamoDB, ECR pulls \
             or CloudWatch, and that traffic never needs to leave through NAT.";
         assert!(!guide.align(asserted).red_flags.is_empty());
@@ -1071,7 +1076,7 @@ mod tests {
         let less = "I'd tell leadership plainly, in an email, that this ramp is less safe than \
             an automated canary.";
         let al = guide.align(less);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let same = "I'd tell leadership plainly, in an email, that this ramp is as safe as an \
             automated canary.";
         assert!(!guide.align(same).red_flags.is_empty());
@@ -1101,7 +1106,7 @@ mod tests {
         let until = "I'd tell finance not to use August through October until we know what \
             happened.";
         let al = guide.align(until);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         assert!(al.coverage > 0.0);
     }
 
@@ -1392,7 +1397,7 @@ mod tests {
         let agrees = "If it's irreversible or lands on customers, like data loss or a public \
             launch with a date, I step in early.";
         let al = guide.align(agrees);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let opposite = "Something that lands on customers, like data loss or a public launch \
             with a date, is easy to undo, so I stay out.";
         assert!(!guide.align(opposite).red_flags.is_empty());
@@ -1404,7 +1409,7 @@ mod tests {
         let condition = "I agree tripwires up front: I'll interrupt if you go past ten percent \
             without alerts.";
         let al = guide.align(condition);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let advice = "I agree tripwires up front, and you can go past ten percent without alerts.";
         assert_flagged(&guide.align(advice), advice, "without alerts");
     }
@@ -1441,7 +1446,7 @@ mod tests {
         let relative = "I'd baseline the zero-result rate, meaning the share of searches that \
             return nothing, and top-three click-through.";
         let al = guide.align(relative);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let asserted = "I'd baseline top-three click-through, since our searches return nothing \
             surprising.";
         assert_flagged(&guide.align(asserted), asserted, "return nothing");
@@ -1455,7 +1460,7 @@ mod tests {
         assert_flagged(&guide.align(raised), raised, "sign-off");
         let asked = "It's a bug fix, but I think it needs the release manager's sign-off.";
         let al = guide.align(asked);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
     }
 
     #[test]
@@ -1468,14 +1473,14 @@ mod tests {
         let kept = "Each of those Redis commands is atomic on its own, but I'd still use a Lua \
             script.";
         let al = guide.align(kept);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         // "without" is also said of what is rightly absent: only what the guidance insists on
         // counts after it
         let kafka = builtin_guide("kafka-consumer-lag", 2);
         let absent = "Members churning without crashing, at peak, is almost always the \
             poll-interval check.";
         let al = kafka.align(absent);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
     }
 
     #[test]
@@ -1486,7 +1491,7 @@ mod tests {
         let agreeing = "If the address check takes longer than roughly 800 ms, accept the \
             address and validate asynchronously.";
         let al = guide.align(agreeing);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
     }
 
     #[test]
@@ -1497,7 +1502,7 @@ mod tests {
         let agreeing = "If it's still a few milliseconds per execution, tuning the query is a \
             wasted hour.";
         let al = guide.align(agreeing);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
     }
 
     #[test]
@@ -1507,7 +1512,7 @@ mod tests {
         let checked = "Meanwhile I'd check pod restarts, consumer logs for rebalances and commit \
             errors, and the shipping API's latency.";
         let al = guide.align(checked);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let given = "First I'd restart the consumer pods, then check the shipping API's latency.";
         assert_flagged(&guide.align(given), given, "restart");
     }
@@ -1520,7 +1525,7 @@ mod tests {
             idle and every scale event triggers a rebalance, and I definitely wouldn't reset \
             offsets.";
         let al = guide.align(refused);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let sure = "I wouldn't scale out yet, since with 12 partitions extra pods would sit \
             idle and every scale event triggers a rebalance, and I'd definitely reset offsets.";
         assert_flagged(&guide.align(sure), sure, "definitely");
@@ -1533,7 +1538,7 @@ mod tests {
         let same = "I'd do the refill and decrement in one Lua script, reading Redis TIME so \
             clock drift on pods doesn't matter.";
         let al = guide.align(same);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
         let other = "I'd do the refill and decrement in one Lua script; the Lua script itself \
             doesn't matter much.";
         assert_flagged(&guide.align(other), other, "matter");
@@ -1548,7 +1553,7 @@ mod tests {
         let against = "I'd much rather have things expire every 90 days and renew themselves \
             than last two years on a reminder.";
         let al = guide.align(against);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
     }
 
     #[test]
@@ -1561,7 +1566,7 @@ mod tests {
         let plain = "Twelve percent average CPU across the fleet is a strong signal, and I'd act \
             on it.";
         let al = guide.align(plain);
-        assert!(al.red_flags.is_empty(), "{:?}", al.red_flags);
+        assert_unflagged(&al);
     }
 }
 

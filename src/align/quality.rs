@@ -484,13 +484,14 @@ mod tests {
     /// regress. The floors are where the engine stands, not where it should end:
     /// - the first 288 answers, which the engine was built on, meet every target of issue 10
     ///   (bluffs >= 85 %, false flags <= 8 %, strong vs partial >= 0.95, ordering >= 85 %);
-    /// - the 1,288 answers of the fourth to seventeenth and the nineteenth to twenty-second
+    /// - the 1,358 answers of the fourth to seventeenth and the nineteenth to twenty-third
     ///   waves (lines 304 on) were written without the engine in view, as held-out checks (the
-    ///   sixth on were scored blind before they joined the set). On them bluff detection is far below the target (paraphrased
-    ///   wrong beliefs share few words with the guidance) and strong answers that discuss the
-    ///   wrong belief to reject it are flagged too often. Their floors record that gap so
-    ///   that work on it shows. Full ordering falls as waves join: each wave adds answers to
-    ///   rounds the set already has, and one crossing anywhere in a round fails it.
+    ///   sixth on were scored blind before they joined the set). On them bluff detection is
+    ///   far below the target (paraphrased wrong beliefs share few words with the guidance)
+    ///   and strong answers that discuss the wrong belief to reject it are flagged too often.
+    ///   Their floors record that gap so that work on it shows. Full ordering falls as waves
+    ///   join: each wave adds answers to rounds the set already has, and one crossing
+    ///   anywhere in a round fails it.
     #[test]
     fn the_dev_set_rates_do_not_regress() {
         let gauntlets = crate::align::builtin_gauntlets();
@@ -548,7 +549,7 @@ mod tests {
 
     /// How many lines of dev.jsonl are the original set (later answers are appended).
     const ORIGINAL_DEV: usize = 288;
-    /// The first line (0-based) of the fourth to thirteenth waves.
+    /// The first line (0-based) of the waves written without the engine in view.
     const HELD_OUT_FROM: usize = 303;
 
     #[test]
