@@ -34,66 +34,74 @@ impl Cues {
 impl<'a> Probe<'a> {
     /// Rule 3: the certainty phrases the claim asserts (not names, not denied, not qualified).
     pub(super) fn certain(&self) -> Vec<&'a Vec<String>> {
-        let (c, ws, r) = (self.c, self.ws, &self.r);
-        c.certainty
+        self.c
+            .certainty
             .iter()
             .filter(|p| {
-                find_spans(ws, r.clone(), p).into_iter().any(|(i, end)| {
-                    // A capitalised certainty word mid-sentence is a name ("rotationPolicy Never").
-                    let capital = i > r.start && ws[i].capital;
-                    // "no lock whatsoever": an intensifier strengthens the denial before it.
-                    let intensifier = c.intensifiers.contains(p);
-                    if capital || (denied(ws, r, i) && !intensifier) {
-                        return false;
-                    }
-                    // "almost always", "nearly zero": softened, not absolute; "until we know",
-                    // "once we know": a condition, not a certainty.
-                    let before = i.saturating_sub(1).max(r.start)..i;
-                    if !find_any(ws, before.clone(), &c.softeners).is_empty()
-                        || !find_any(ws, before, &c.qualifiers).is_empty()
-                    {
-                        return false;
-                    }
-                    // "instant only once granted", "zero unless …": a qualified certainty.
-                    if !find_any(ws, end..(end + 3).min(r.end), &c.qualifiers).is_empty() {
-                        return false;
-                    }
-                    // "anywhere but our egress IP", "nothing except reads": a restriction;
-                    // "nothing next to a month's work": a comparison.
-                    let right_after = |cues: &[Vec<String>]| {
-                        find_any(ws, end..(end + 3).min(r.end), cues)
-                            .iter()
-                            .any(|&(at, _)| at == end)
-                    };
-                    if right_after(&c.exceptions) || right_after(&c.comparisons) {
-                        return false;
-                    }
-                    // "I definitely wouldn't reset offsets": sure of a refusal, which asserts
-                    // nothing the guidance could warn against
-                    if !c.negative(p) && right_after(&c.denials) {
-                        return false;
-                    }
-                    // "traffic that never needed to leave": a negative certainty opening a
-                    // relative clause describes what it follows, which the claim asserts
-                    let relative = self.in_relative_clause(i);
-                    if relative && c.negative(p) {
-                        return false;
-                    }
-                    // "fires into nothing", "for nothing": what is said, not how surely.
-                    let object = i.saturating_sub(2).max(r.start)..i;
-                    if find_any(ws, object, &c.objects)
-                        .iter()
-                        .any(|&(_, e)| e == i)
-                    {
-                        return false;
-                    }
-                    // "never … zero", "not … at all": a denial of a certainty.
-                    !(p.len() == 1
-                        && matches!(p[0].as_str(), "never" | "no")
-                        && !find_any(ws, end..(end + 4).min(r.end), &c.certainty).is_empty())
-                })
+                find_spans(self.ws, self.r.clone(), p)
+                    .into_iter()
+                    .any(|(i, end)| self.asserts_at(p, i, end))
             })
             .collect()
+    }
+
+    /// Whether the certainty phrase `p`, found at words `i..end` of the claim, asserts: it is
+    /// not a name, not denied, not softened, qualified, restricted or compared, not a refusal
+    /// held surely, not a relative clause's negative, not an object, not a denied certainty.
+    fn asserts_at(&self, p: &Vec<String>, i: usize, end: usize) -> bool {
+        let (c, ws, r) = (self.c, self.ws, &self.r);
+        // A capitalised certainty word mid-sentence is a name ("rotationPolicy Never").
+        let capital = i > r.start && ws[i].capital;
+        // "no lock whatsoever": an intensifier strengthens the denial before it.
+        let intensifier = c.intensifiers.contains(p);
+        if capital || (denied(ws, r, i) && !intensifier) {
+            return false;
+        }
+        // "almost always", "nearly zero": softened, not absolute; "until we know",
+        // "once we know": a condition, not a certainty.
+        let before = i.saturating_sub(1).max(r.start)..i;
+        if !find_any(ws, before.clone(), &c.softeners).is_empty()
+            || !find_any(ws, before, &c.qualifiers).is_empty()
+        {
+            return false;
+        }
+        // "instant only once granted", "zero unless …": a qualified certainty.
+        if !find_any(ws, end..(end + 3).min(r.end), &c.qualifiers).is_empty() {
+            return false;
+        }
+        // "anywhere but our egress IP", "nothing except reads": a restriction;
+        // "nothing next to a month's work": a comparison.
+        let right_after = |cues: &[Vec<String>]| {
+            find_any(ws, end..(end + 3).min(r.end), cues)
+                .iter()
+                .any(|&(at, _)| at == end)
+        };
+        if right_after(&c.exceptions) || right_after(&c.comparisons) {
+            return false;
+        }
+        // "I definitely wouldn't reset offsets": sure of a refusal, which asserts
+        // nothing the guidance could warn against
+        if !c.negative(p) && right_after(&c.denials) {
+            return false;
+        }
+        // "traffic that never needed to leave": a negative certainty opening a
+        // relative clause describes what it follows, which the claim asserts
+        let relative = self.in_relative_clause(i);
+        if relative && c.negative(p) {
+            return false;
+        }
+        // "fires into nothing", "for nothing": what is said, not how surely.
+        let object = i.saturating_sub(2).max(r.start)..i;
+        if find_any(ws, object, &c.objects)
+            .iter()
+            .any(|&(_, e)| e == i)
+        {
+            return false;
+        }
+        // "never … zero", "not … at all": a denial of a certainty.
+        !(p.len() == 1
+            && matches!(p[0].as_str(), "never" | "no")
+            && !find_any(ws, end..(end + 4).min(r.end), &c.certainty).is_empty())
     }
 
     /// Whether word `i` sits in a relative clause about what it follows: its pronoun right
@@ -116,19 +124,7 @@ impl<'a> Probe<'a> {
         }
         let keys = self.certainty_keys(certain);
         let keys = &keys;
-        // "zero" as a value the guidance uses too ("scale to zero", "idx_scan = 0").
-        let zero = vec!["zero".to_string()];
-        let certain: Vec<&Vec<String>> = certain
-            .iter()
-            .copied()
-            .filter(|p| {
-                **p != zero
-                    || !self.rules.truths().any(|s| {
-                        s.values.iter().any(|v| v.0 == 0.0)
-                            && s.context.iter().any(|k| keys.contains_key(k.0.as_str()))
-                    })
-            })
-            .collect();
+        let certain = self.without_guidance_zero(certain, keys);
         // A positive certainty ("definitely", "fully") about what a trap section or a weak
         // answer discusses, when no warned or hedged statement shares its subject; a negative
         // one ("never", "nothing") there too often agrees with a denial the guidance makes.
@@ -170,6 +166,26 @@ impl<'a> Probe<'a> {
             "Certainty about {what}: \u{201c}{}\u{201d}",
             s.quote
         ))
+    }
+
+    /// `certain` without "zero" where the guidance uses zero as a value about the same subject
+    /// ("scale to zero", "idx_scan = 0").
+    fn without_guidance_zero(
+        &self,
+        certain: &[&'a Vec<String>],
+        keys: &HashMap<&'a str, bool>,
+    ) -> Vec<&'a Vec<String>> {
+        certain
+            .iter()
+            .copied()
+            .filter(|p| {
+                p.as_slice() != ["zero"]
+                    || !self.rules.truths().any(|s| {
+                        s.values.iter().any(|v| v.0 == 0.0)
+                            && s.context.iter().any(|k| keys.contains_key(k.0.as_str()))
+                    })
+            })
+            .collect()
     }
 
     /// Does the claim hedge what it says: an estimate or a likelihood anywhere in it

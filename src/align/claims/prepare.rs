@@ -88,20 +88,7 @@ fn push_traps<'r>(
                     flags::classify(t.get(ss..qs).unwrap_or(""), t.get(qe..se).unwrap_or(""));
                 match role {
                     Role::Warned => {
-                        let inner = t.get(qs..qe).unwrap_or("");
-                        let quote = t.get(ss..se).unwrap_or(inner);
-                        let from = rules.statements.len();
-                        rules.push(Source::Warned, quote, inner, lexicon, stats);
-                        // "\"…\" without naming the setting is the red flag"
-                        let after = t.get(qe..se).unwrap_or("");
-                        let unless = lexicon.analyze(flags::missing_after(after));
-                        let unless: Vec<String> = context_keys(&unless.units, stats)
-                            .into_iter()
-                            .map(|(k, _)| k)
-                            .collect();
-                        for s in &mut rules.statements[from..] {
-                            s.reasons.clone_from(&unless);
-                        }
+                        push_warned(rules, t, (qs, qe), (ss, se), lexicon, stats);
                         blank.push((qs, qe));
                     }
                     Role::Neutral if t.get(qs..qe).is_some_and(|q| q.contains('?')) => {
@@ -131,6 +118,32 @@ fn push_traps<'r>(
                 rules.push(Source::Truth, sentence, truth, lexicon, stats);
             }
         }
+    }
+}
+
+/// A warned quote of trap text `t` (bytes `qs..qe`, in its sentence `ss..se`) as beliefs;
+/// what the sentence says is missing after it ("\"…\" without naming the setting is the red
+/// flag") becomes each belief's reasons, so an answer that says it too is not flagged.
+fn push_warned(
+    rules: &mut ClaimRules,
+    t: &str,
+    (qs, qe): (usize, usize),
+    (ss, se): (usize, usize),
+    lexicon: &Lexicon,
+    stats: &LibraryStats,
+) {
+    let inner = t.get(qs..qe).unwrap_or("");
+    let quote = t.get(ss..se).unwrap_or(inner);
+    let from = rules.statements.len();
+    rules.push(Source::Warned, quote, inner, lexicon, stats);
+    let after = t.get(qe..se).unwrap_or("");
+    let unless = lexicon.analyze(flags::missing_after(after));
+    let unless: Vec<String> = context_keys(&unless.units, stats)
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    for s in &mut rules.statements[from..] {
+        s.reasons.clone_from(&unless);
     }
 }
 

@@ -361,12 +361,7 @@ impl ClaimRules {
         } else {
             quote
         };
-        // "doesn't depend on Redis" is no hedge
-        let hedges: Vec<usize> = find_any(ws, r.clone(), &c.hedges)
-            .into_iter()
-            .map(|(i, _)| i)
-            .filter(|&i| !denied(ws, &r, i))
-            .collect();
+        let hedges = undenied(ws, &r, &c.hedges);
         self.statements.push(Statement {
             source,
             quote: clip(quote),
@@ -392,6 +387,16 @@ impl ClaimRules {
             reasons: Vec::new(),
         });
     }
+}
+
+/// Where in words `r` of `ws` a phrase of `cues` starts and is not denied ("doesn't depend on
+/// Redis" is no hedge).
+fn undenied(ws: &[Word], r: &Range<usize>, cues: &[Vec<String>]) -> Vec<usize> {
+    find_any(ws, r.clone(), cues)
+        .into_iter()
+        .map(|(i, _)| i)
+        .filter(|&i| !denied(ws, r, i))
+        .collect()
 }
 
 /// The claims of a belief that hold what is wrong in it. A belief drawn from a premise
