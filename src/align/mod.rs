@@ -1557,6 +1557,83 @@ mod tests {
     }
 
     #[test]
+    fn a_negative_subject_denies_the_belief() {
+        // the weak answer: "Backfill straight into the published table; we'll check the
+        // dashboard after."
+        let guide = builtin_guide("pipeline-backfill-duplicates", 3);
+        let denied = "Nothing goes straight into the published table: each day is written to a \
+            staging table and checked first.";
+        assert_unflagged(&guide.align(denied));
+        let given = "Everything goes straight into the published table and we check the \
+            dashboard after.";
+        assert_flagged(&guide.align(given), given, "straight into");
+    }
+
+    #[test]
+    fn what_the_speaker_means_to_be_is_not_certainty() {
+        // the weak answer: "Divide each tenant's limit by the number of pods and enforce it
+        // locally."
+        let guide = builtin_guide("rate-limiter-public-api", 3);
+        let aside = "Each pod recalculates its allowance from that, and, to be precise: it's \
+            the tenant's remaining global budget, divided by the pods that are seeing that \
+            tenant right now.";
+        assert_unflagged(&guide.align(aside));
+        let sure = "Each pod's allowance is precisely the tenant's limit divided by the number \
+            of pods, enforced locally.";
+        assert_flagged(&guide.align(sure), sure, "precisely");
+    }
+
+    #[test]
+    fn a_certainty_inside_a_restriction_names_its_scope() {
+        // the guidance: "Three-year terms and upfront payment buy a bit more discount, which
+        // I'd use only for the part we're sure of."
+        let guide = builtin_guide("cloud-cost-reduction", 3);
+        let scoped = "I'd buy three-year terms with upfront payment only for the part we're \
+            certain survives the migration.";
+        assert_unflagged(&guide.align(scoped));
+        let sure = "I'd buy three-year terms with upfront payment because we're certain it \
+            survives the migration.";
+        assert_flagged(&guide.align(sure), sure, "certain");
+    }
+
+    #[test]
+    fn a_condition_after_a_connective_still_hedges() {
+        // the guidance hedges what an m5 commitment does when workloads move
+        let guide = builtin_guide("cloud-cost-reduction", 3);
+        let hedged = "So if we commit on m5 and then half of it moves to Graviton, we're paying \
+            for a commitment nothing uses.";
+        assert_unflagged(&guide.align(hedged));
+        let sure = "We commit on m5, and we're paying for a commitment nothing uses.";
+        assert_flagged(&guide.align(sure), sure, "nothing");
+    }
+
+    #[test]
+    fn a_pronoun_after_a_dismissal_stands_for_what_the_sentence_named() {
+        // the Strong Answer widens the child tables' foreign key columns too
+        let guide = builtin_guide("zero-downtime-schema-migration", 1);
+        let dismissed = "Postgres happily compares integer and bigint across a foreign key, \
+            so we don't need to migrate them.";
+        let al = guide.align(dismissed);
+        assert!(
+            al.red_flags.iter().any(|f| f
+                .reason
+                .starts_with("Dismisses what the guidance insists on")),
+            "{:?}",
+            al.red_flags
+        );
+        assert!(
+            flagged(&al, dismissed, "migrate them"),
+            "{:?}",
+            al.red_flags
+        );
+        let bare = "Postgres happily compares integer and bigint across a foreign key, so we \
+            don't need to migrate.";
+        assert_unflagged(&guide.align(bare));
+        let light = "The old dashboards are noisy, so there's no need to keep them.";
+        assert_unflagged(&guide.align(light));
+    }
+
+    #[test]
     fn acting_with_confidence_is_certainty() {
         // the guidance: "… with average CPU at 12%" is no reason to resize by itself
         let guide = builtin_guide("cloud-cost-reduction", 2);

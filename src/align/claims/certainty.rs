@@ -10,7 +10,7 @@ use super::{Cues, overlap_context, shares_subject};
 
 /// First words (besides the `[denials]`) of certainty phrases that deny rather than assert
 /// ("nothing", "zero").
-const NEGATIVE: [&str; 4] = ["noth", "nil", "zero", "none"];
+pub(super) const NEGATIVE: [&str; 4] = ["noth", "nil", "zero", "none"];
 
 /// Words (stems) that open a relative clause right before a certainty word.
 const RELATIVES: [&str; 3] = ["that", "which", "who"];
@@ -57,12 +57,22 @@ impl<'a> Probe<'a> {
         if capital || (denied(ws, r, i) && !intensifier) {
             return false;
         }
+        // "to be precise", "let me be safe": what the speaker means to be, not a claim.
+        let aim = |at: usize| ws.get(at).map(|w| w.stem.as_str());
+        if i >= r.start + 2 && aim(i - 1) == Some("be") && matches!(aim(i - 2), Some("to" | "me")) {
+            return false;
+        }
         // "almost always", "nearly zero": softened, not absolute; "until we know",
         // "once we know": a condition, not a certainty.
         let before = i.saturating_sub(1).max(r.start)..i;
         if !find_any(ws, before.clone(), &c.softeners).is_empty()
             || !find_any(ws, before, &c.qualifiers).is_empty()
         {
+            return false;
+        }
+        // "only for the slice we're certain survives": a certainty inside a restriction
+        // describes the scope it names.
+        if !find_any(ws, i.saturating_sub(6).max(r.start)..i, &c.restrictions).is_empty() {
             return false;
         }
         // "instant only once granted", "zero unless …": a qualified certainty.
@@ -137,7 +147,8 @@ impl<'a> Probe<'a> {
         });
         let s = self
             .warned_subject(keys, |s| {
-                s.source != Source::Truth || (s.hedged && (positive || !s.conditional))
+                (s.source != Source::Truth && !self.denies_by_certainty(&certain, s))
+                    || (s.hedged && (positive || !s.conditional))
             })
             .or_else(|| {
                 positive
@@ -194,10 +205,15 @@ impl<'a> Probe<'a> {
     /// certain of ("if it slips past that day we're fully back within policy").
     fn keeps_a_hedge(&self) -> bool {
         let (ws, r) = (self.ws, self.r.clone());
-        // "If the total stays level, …", "Should the VP insist, …", "Unless …, …"
-        let opens_with_condition = ws
-            .get(r.start)
-            .is_some_and(|w| matches!(w.stem.as_str(), "if" | "should" | "unless"));
+        // "If the total stays level, …", "Should the VP insist, …", "Unless …, …", after a
+        // connective too ("so if we commit on m5 …, we're paying for …")
+        let stem = |at: usize| ws.get(at).map_or("", |w| w.stem.as_str());
+        let first = if matches!(stem(r.start), "so" | "and" | "but" | "then") {
+            r.start + 1
+        } else {
+            r.start
+        };
+        let opens_with_condition = matches!(stem(first), "if" | "should" | "unless");
         opens_with_condition || self.softened()
     }
 

@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 
 use super::Probe;
+use super::certainty::NEGATIVE;
 use super::rules::{Quantity, Source, Statement, quantities};
-use super::words::{denied, denied_after, find_any, said};
+use super::words::{denied, denied_after, find, find_any, said};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
     OPPOSITE_SUBJECT_WEIGHT, OPPOSITE_SUBJECT_WEIGHT_CERTAIN, SUBJECT_KEYS, SUBJECT_WEIGHT_SMALL,
@@ -222,7 +223,7 @@ impl<'a> Probe<'a> {
                     && close_together(self.a, self.claim, s)
                     && !rejected_in_claim(self.a, self.ws, self.claim, s)
             } else {
-                share >= BELIEF_SHARE_CERTAIN && n >= 2
+                share >= BELIEF_SHARE_CERTAIN && n >= 2 && !self.denies_by_certainty(certain, s)
             };
             if enough && best_belief.is_none_or(|(b, _)| share > b) {
                 best_belief = Some((share, s));
@@ -237,6 +238,22 @@ impl<'a> Probe<'a> {
             "Restates a belief the guidance warns against: \u{201c}{}\u{201d}",
             s.quote
         ))
+    }
+
+    /// "Nothing goes straight into the published table": a negative certainty opening the
+    /// claim as its subject (a [`NEGATIVE`] word, not "never" before a verb) says the opposite of a belief that denies nothing and does not say
+    /// that certainty itself ("nothing is lost"); sufficiency ("no extra setting") says all
+    /// is done, not the opposite.
+    pub(super) fn denies_by_certainty(&self, certain: &[&Vec<String>], s: &Statement) -> bool {
+        let opening = self.r.start..(self.r.start + 3).min(self.r.end);
+        s.source.belief()
+            && s.keys.iter().all(|k| !k.2)
+            && certain.iter().any(|p| {
+                p.first().is_some_and(|w| NEGATIVE.contains(&w.as_str()))
+                    && !self.c.sufficiency.contains(p)
+                    && !s.certainties.contains(p)
+                    && !find(self.ws, opening.clone(), p).is_empty()
+            })
     }
 
     /// Whether a warned phrase comes with what its warning asks for ("without naming the
@@ -331,6 +348,9 @@ impl<'a> Probe<'a> {
                 "i" | "i'd" | "i'll" | "we" | "we'd" | "we'll" | "you" | "they" | "it" | "then"
             )
         };
+        // "… are noisier, so there's no need to involve them": the pronoun stands for what
+        // the sentence named before the cue
+        let pronoun = |wi: usize| matches!(ws[wi].stem.as_str(), "them" | "those");
         let reason =
             |q: &String| format!("Dismisses what the guidance insists on: \u{201c}{q}\u{201d}");
         for (i, e) in find_any(ws, r.clone(), &c.dismiss_before) {
@@ -350,6 +370,12 @@ impl<'a> Probe<'a> {
                 if subject_word(wi) || self.clause_at(wi) != clause {
                     break;
                 }
+                if !loose && pronoun(wi) {
+                    if let Some(q) = self.insisted_before(i, self.sentence_start()) {
+                        return Some(reason(q));
+                    }
+                    break;
+                }
                 if let Some(q) = self.key_at(wi).and_then(|k| {
                     rules
                         .insisted
@@ -361,15 +387,34 @@ impl<'a> Probe<'a> {
             }
         }
         for (i, _) in find_any(ws, r.clone(), &c.dismiss_after) {
-            for wi in (i.saturating_sub(DISMISS_REACH).max(r.start)..i).rev() {
-                if let Some(q) = self
-                    .key_at(wi)
-                    .and_then(|k| rules.insisted.get(k).or_else(|| rules.heavy.get(k)))
-                {
-                    return Some(reason(q));
-                }
+            if let Some(q) = self.insisted_before(i, self.r.start) {
+                return Some(reason(q));
             }
         }
         None
+    }
+
+    /// The first word of the claim's sentence.
+    fn sentence_start(&self) -> usize {
+        let start = self
+            .unit_of(self.r.start)
+            .and_then(|u| self.a.sentences.get(u.sentence as usize))
+            .and_then(|sentence| self.a.units.get(sentence.0))
+            .map(|u| u.start);
+        start.map_or(self.r.start, |at| {
+            self.ws.partition_point(|w| w.start < at).min(self.r.start)
+        })
+    }
+
+    /// The guidance sentence insisting on what the few words before word `i` (from word
+    /// `from` on) name, nearest first.
+    fn insisted_before(&self, i: usize, from: usize) -> Option<&'a String> {
+        let rules = self.rules;
+        (i.saturating_sub(DISMISS_REACH).max(from)..i)
+            .rev()
+            .find_map(|wi| {
+                self.key_at(wi)
+                    .and_then(|k| rules.insisted.get(k).or_else(|| rules.heavy.get(k)))
+            })
     }
 }
