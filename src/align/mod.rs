@@ -1634,6 +1634,65 @@ mod tests {
     }
 
     #[test]
+    fn a_number_taken_back_is_not_given() {
+        // the guidance: "Enable auto_explain with log_min_duration around 500 ms …"
+        let guide = builtin_guide("postgres-index-under-load", 5);
+        let corrected = "I'd turn on auto_explain, maybe with log_min_duration around 100 ms, \
+            no, that's probably too chatty on a busy box, call it 500 ms.";
+        assert_unflagged(&guide.align(corrected));
+        let kept = "I'd turn on auto_explain with log_min_duration around 100 ms, and retry \
+            after 500 ms.";
+        assert_flagged(&guide.align(kept), kept, "100 ms");
+    }
+
+    #[test]
+    fn how_a_belief_sounds_before_it_is_denied_is_not_given() {
+        // the weak answer: "Wait for the maintenance window."
+        let guide = builtin_guide("postgres-index-under-load", 3);
+        let denied = "Waiting two weeks for the maintenance window sounds safe, but I don't \
+            think it is: customers are hurting now.";
+        assert_unflagged(&guide.align(denied));
+        let given = "Waiting two weeks for the maintenance window is safe, and customers can \
+            live with slow pages.";
+        assert_flagged(&guide.align(given), given, "maintenance window");
+    }
+
+    #[test]
+    fn a_first_instinct_named_is_reported_not_given() {
+        // the weak answer: "Hire a DBA to handle migrations."
+        let guide = builtin_guide("zero-downtime-schema-migration", 5);
+        let named = "The first instinct is to hire a DBA to handle migrations, and I'd resist it.";
+        assert_unflagged(&guide.align(named));
+        let given = "I'd hire a DBA to handle migrations.";
+        assert_flagged(&guide.align(given), given, "DBA");
+    }
+
+    #[test]
+    fn i_think_hedges_a_claim() {
+        // the guidance hedges its alert on sequences past half their range
+        let guide = builtin_guide("zero-downtime-schema-migration", 5);
+        let hedged = "And a cheap alert, I think one query on pg_sequences is enough, whenever \
+            a sequence crosses 50% of its max.";
+        assert_unflagged(&guide.align(hedged));
+        let sure = "And a cheap alert, one query on pg_sequences is enough, whenever a sequence \
+            crosses 50% of its max.";
+        assert_flagged(&guide.align(sure), sure, "enough");
+    }
+
+    #[test]
+    fn what_will_not_scale_is_denied() {
+        // the guidance: "… public certificate lifetimes drop to 200 days in 2026 and 47 days by
+        // 2029, so manual renewal won't scale anyway."
+        let guide = builtin_guide("tls-certificate-expiry-outage", 3);
+        let agreeing = "Public lifetimes drop to 47 days by 2029, so this has to be automated \
+            anyway.";
+        assert_unflagged(&guide.align(agreeing));
+        let opposite = "Public lifetimes drop to 47 days by 2029, but manual renewal with \
+            calendar reminders is fine.";
+        assert_flagged(&guide.align(opposite), opposite, "manual renewal");
+    }
+
+    #[test]
     fn acting_with_confidence_is_certainty() {
         // the guidance: "… with average CPU at 12%" is no reason to resize by itself
         let guide = builtin_guide("cloud-cost-reduction", 2);

@@ -494,6 +494,19 @@ mod tests {
     }
 
     #[test]
+    fn a_capital_m_or_b_after_digits_multiplies_them() {
+        let lex = Lexicon::default();
+        assert_eq!(keys(&lex, "200M rows"), keys(&lex, "200 million rows"));
+        assert_eq!(keys(&lex, "3B events"), keys(&lex, "3 billion events"));
+        assert_eq!(keys(&lex, "40K keys"), keys(&lex, "40 k keys"));
+        // a lowercase m is a word (a rate window's minutes), not a million
+        assert_ne!(
+            keys(&lex, "rate over 5m"),
+            keys(&lex, "rate over 5 million")
+        );
+    }
+
+    #[test]
     fn numbers_said_in_several_words_are_one_number() {
         let lex = Lexicon::default();
         assert_eq!(

@@ -57,22 +57,7 @@ impl<'a> Probe<'a> {
         if capital || (denied(ws, r, i) && !intensifier) {
             return false;
         }
-        // "to be precise", "let me be safe": what the speaker means to be, not a claim.
-        let aim = |at: usize| ws.get(at).map(|w| w.stem.as_str());
-        if i >= r.start + 2 && aim(i - 1) == Some("be") && matches!(aim(i - 2), Some("to" | "me")) {
-            return false;
-        }
-        // "almost always", "nearly zero": softened, not absolute; "until we know",
-        // "once we know": a condition, not a certainty.
-        let before = i.saturating_sub(1).max(r.start)..i;
-        if !find_any(ws, before.clone(), &c.softeners).is_empty()
-            || !find_any(ws, before, &c.qualifiers).is_empty()
-        {
-            return false;
-        }
-        // "only for the slice we're certain survives": a certainty inside a restriction
-        // describes the scope it names.
-        if !find_any(ws, i.saturating_sub(6).max(r.start)..i, &c.restrictions).is_empty() {
+        if self.framed_before(i) {
             return false;
         }
         // "instant only once granted", "zero unless …": a qualified certainty.
@@ -112,6 +97,27 @@ impl<'a> Probe<'a> {
         !(p.len() == 1
             && matches!(p[0].as_str(), "never" | "no")
             && !find_any(ws, end..(end + 4).min(r.end), &c.certainty).is_empty())
+    }
+
+    /// Whether the words right before a certainty phrase at word `i` frame it as something
+    /// other than a claim: an aim, an appearance, a softener or a condition.
+    fn framed_before(&self, i: usize) -> bool {
+        let (c, ws, r) = (self.c, self.ws, &self.r);
+        let stem_at = |at: usize| ws.get(at).map(|w| w.stem.as_str());
+        let just_before = i.saturating_sub(1).max(r.start)..i;
+        // "to be precise", "let me be safe": what the speaker means to be
+        (i >= r.start + 2
+            && stem_at(i - 1) == Some("be")
+            && matches!(stem_at(i - 2), Some("to" | "me")))
+            // "sounds safe", "looks instant": how it appears, said to be weighed
+            || (i > r.start && matches!(stem_at(i - 1), Some("sound" | "seem" | "look" | "appear")))
+            // "almost always", "nearly zero": softened; "until we know", "once we know": a
+            // condition
+            || !find_any(ws, just_before.clone(), &c.softeners).is_empty()
+            || !find_any(ws, just_before, &c.qualifiers).is_empty()
+            // "only for the slice we're certain survives": a certainty inside a restriction
+            // describes the scope it names
+            || !find_any(ws, i.saturating_sub(6).max(r.start)..i, &c.restrictions).is_empty()
     }
 
     /// Whether word `i` sits in a relative clause about what it follows: its pronoun right

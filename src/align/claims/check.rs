@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::Probe;
 use super::certainty::NEGATIVE;
-use super::rules::{Quantity, Source, Statement, quantities};
+use super::rules::{Quantity, Source, Statement, quantities, values_only};
 use super::words::{denied, denied_after, find, find_any, said};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
@@ -180,7 +180,7 @@ impl<'a> Probe<'a> {
                         && (v - q.value).abs() <= 0.1 * v.abs().max(1e-9)
                 })
             });
-            if !agrees && !anywhere {
+            if !agrees && !anywhere && !self.corrected_to_agree(q.at, &cmp) {
                 let (s, _) = cmp[0];
                 return Some(format!(
                     "Conflicting number: the guidance gives another value for the same quantity: \u{201c}{}\u{201d}",
@@ -189,6 +189,38 @@ impl<'a> Probe<'a> {
             }
         }
         None
+    }
+
+    /// "around 100 ms, no, that's too chatty, call it 500 ms": later in the sentence, after a
+    /// `[corrections]` cue, the answer gives a value of the same dimension that agrees with
+    /// the guidance's (`cmp`), so the number at byte `at` was taken back.
+    fn corrected_to_agree(&self, at: usize, cmp: &[&(&Statement, &Quantity)]) -> bool {
+        let (a, ws) = (self.a, self.ws);
+        let Some((_, end)) = self
+            .unit_of(self.r.start)
+            .and_then(|u| a.sentences.get(u.sentence as usize))
+        else {
+            return false;
+        };
+        let from = a.units.partition_point(|u| u.start <= at);
+        let later: Vec<(usize, f64, Option<&str>)> = (from..*end)
+            .filter_map(|i| {
+                values_only(&a.units, i..*end)
+                    .next()
+                    .filter(|_| a.units[i].number)
+                    .map(|(v, d)| (a.units[i].start, v, d))
+            })
+            .collect();
+        let first_word = ws.partition_point(|w| w.start <= at);
+        later.iter().any(|&(start, v, dim)| {
+            let upto = ws.partition_point(|w| w.start < start);
+            !find_any(ws, first_word..upto, &self.c.corrections).is_empty()
+                && cmp.iter().any(|(_, n)| {
+                    n.dim.is_some()
+                        && n.dim == dim
+                        && (1.0 / NUMBER_FACTOR..=NUMBER_FACTOR).contains(&(v / n.value))
+                })
+        })
     }
 
     /// Rule 4, a belief restated: with a certainty word, or nearly whole and asserted (not
@@ -201,6 +233,8 @@ impl<'a> Probe<'a> {
         let hypothetical = |s: &Statement| hypotheses.iter().any(|h| !s.hypotheses.contains(h));
         // "browsers often fetch the intermediate" is not "every client fetches it"
         let softened = self.softened() || self.excepted();
+        // "Waiting for the window sounds safe, but I don't think it is": set up to be denied
+        let taken_back = self.excepted();
         let keys = if certain.is_empty() {
             &ctx.own
         } else {
@@ -217,6 +251,7 @@ impl<'a> Probe<'a> {
             let enough = if certain.is_empty() {
                 (s.source == Source::Warned || self.gives_weak_answer(s, share, n))
                     && !(softened && s.universal)
+                    && !taken_back
                     && share >= BELIEF_SHARE
                     && n >= 2
                     && !hypothetical(s)

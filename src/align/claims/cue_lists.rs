@@ -22,6 +22,8 @@ pub(super) struct Cues {
     pub(super) post_denials: Vec<Vec<String>>,
     pub(super) qualifiers: Vec<Vec<String>>,
     pub(super) exceptions: Vec<Vec<String>>,
+    /// "call it", "make that": the speaker takes back the value just given.
+    pub(super) corrections: Vec<Vec<String>>,
     /// "only for …": what a certainty inside it describes is the scope, not a claim.
     pub(super) restrictions: Vec<Vec<String>>,
     /// The `[hedges]` that soften a claim, not the `[conditions]` that set its scope.
@@ -86,6 +88,7 @@ fn parse_cues(data: &str) -> Cues {
             "qualifiers" => &mut c.qualifiers,
             "exceptions" => &mut c.exceptions,
             "restrictions" => &mut c.restrictions,
+            "corrections" => &mut c.corrections,
             "conditions" => &mut conditions,
             "criticisms" => &mut c.criticisms,
             "universals" => &mut c.universals,

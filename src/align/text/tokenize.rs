@@ -355,6 +355,16 @@ fn multiplier_word(lower: &str) -> Option<f64> {
     })
 }
 
+/// A letter written right after digits that multiplies them ("200M rows", "3B events",
+/// "40k"). A lowercase "m" stays a word: "5m" is five minutes in a rate window.
+fn glued_multiplier(written: &str) -> Option<f64> {
+    match written {
+        "M" | "MM" => Some(1_000_000.0),
+        "B" | "bn" => Some(1_000_000_000.0),
+        _ => multiplier_word(&written.to_lowercase()),
+    }
+}
+
 /// Numbers said in several words of one clause as one number token: a number and the
 /// multiplier after it ("two hundred thousand" is 200000, "ten grand" 10000), and a tens word
 /// and a unit word ("twenty-five" is 25).
@@ -371,6 +381,8 @@ fn merge_number_words(text: &str, raw: Vec<RawToken>) -> Vec<RawToken> {
         let v = value(prev)?;
         let times = if spelled(t) {
             value(t).filter(|m| *m == 100.0 || *m == 1_000.0)
+        } else if t.start == prev.end {
+            glued_multiplier(text.get(t.start..t.end).unwrap_or(""))
         } else {
             multiplier_word(&t.lower)
         };
