@@ -76,32 +76,11 @@ fn parse_cues(data: &str) -> Cues {
             _ => {}
         }
         let plain = match section {
-            // `[sufficiency]` phrases are certainty phrases too
-            "certainty" | "sufficiency" => &mut c.certainty,
-            "hedges" => &mut c.hedges,
-            "dismiss-before" => &mut c.dismiss_before,
-            "dismiss-after" => &mut c.dismiss_after,
-            "insisted" => &mut c.insisted,
-            "denials" => &mut c.denials,
-            "hypothetical" => &mut c.hypothetical,
-            "post-denials" => &mut c.post_denials,
-            "qualifiers" => &mut c.qualifiers,
-            "exceptions" => &mut c.exceptions,
-            "restrictions" => &mut c.restrictions,
-            "corrections" => &mut c.corrections,
             "conditions" => &mut conditions,
-            "criticisms" => &mut c.criticisms,
-            "universals" => &mut c.universals,
-            "choices" => &mut c.choices,
-            "approximate" => &mut c.approximate,
-            "intensifiers" => &mut c.intensifiers,
-            "softeners" => &mut c.softeners,
-            "objects" => &mut c.objects,
-            "comparisons" => &mut c.comparisons,
-            "reported" => &mut c.reported,
-            "questions" => &mut c.questions,
-            "contrasts" => &mut c.contrasts,
-            _ => continue,
+            _ => match plain_list(&mut c, section) {
+                Some(list) => list,
+                None => continue,
+            },
         };
         plain.extend(list(line));
     }
@@ -112,4 +91,35 @@ fn parse_cues(data: &str) -> Cues {
         .cloned()
         .collect();
     c
+}
+
+/// The plain list of `c` that section `section` of `concepts.txt` fills, if any.
+fn plain_list<'c>(c: &'c mut Cues, section: &str) -> Option<&'c mut Vec<Vec<String>>> {
+    Some(match section {
+        // `[sufficiency]` phrases are certainty phrases too
+        "certainty" | "sufficiency" => &mut c.certainty,
+        "hedges" => &mut c.hedges,
+        "dismiss-before" => &mut c.dismiss_before,
+        "dismiss-after" => &mut c.dismiss_after,
+        "insisted" => &mut c.insisted,
+        "denials" => &mut c.denials,
+        "hypothetical" => &mut c.hypothetical,
+        "post-denials" => &mut c.post_denials,
+        "qualifiers" => &mut c.qualifiers,
+        "exceptions" => &mut c.exceptions,
+        "restrictions" => &mut c.restrictions,
+        "corrections" => &mut c.corrections,
+        "criticisms" => &mut c.criticisms,
+        "universals" => &mut c.universals,
+        "choices" => &mut c.choices,
+        "approximate" => &mut c.approximate,
+        "intensifiers" => &mut c.intensifiers,
+        "softeners" => &mut c.softeners,
+        "objects" => &mut c.objects,
+        "comparisons" => &mut c.comparisons,
+        "reported" => &mut c.reported,
+        "questions" => &mut c.questions,
+        "contrasts" => &mut c.contrasts,
+        _ => return None,
+    })
 }
