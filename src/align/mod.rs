@@ -1693,6 +1693,17 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_counts_the_word_after_it() {
+        // the guidance: "Committing before rightsizing locks in the waste for three years …"
+        let guide = builtin_guide("cloud-cost-reduction", 1);
+        let counted = "Rightsizing comes before any commitment. Waste first, zero risk.";
+        assert_unflagged(&guide.align(counted));
+        let other = "Rightsizing comes before any commitment, since committing locks in the \
+            waste for zero years.";
+        assert_flagged(&guide.align(other), other, "zero years");
+    }
+
+    #[test]
     fn acting_with_confidence_is_certainty() {
         // the guidance: "… with average CPU at 12%" is no reason to resize by itself
         let guide = builtin_guide("cloud-cost-reduction", 2);

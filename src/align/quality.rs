@@ -508,7 +508,7 @@ mod tests {
         assert!(report.rounds >= 56);
         // the whole set (lower since the fifteenth to twenty-ninth waves joined: harder answers,
         // and rounds they share with earlier waves must now order more answers)
-        assert!(report.false_flags <= 0.085, "target <= 8 %");
+        assert!(report.false_flags <= 0.08, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(report.bluff_detection >= 0.52, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.98, "target >= 0.95");
@@ -525,7 +525,7 @@ mod tests {
         let held_out = evaluate_dev(&gauntlets, &answers[HELD_OUT_FROM..], &stats);
         print!("{held_out}");
         assert_eq!(held_out.answers, 1638);
-        assert!(held_out.false_flags <= 0.095, "target <= 8 %");
+        assert!(held_out.false_flags <= 0.091, "target <= 8 %");
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
         assert!(held_out.bluff_detection >= 0.47, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.99, "target >= 0.95");

@@ -225,12 +225,22 @@ pub(super) fn quantities(
                 && x.sentence == u.sentence
                 && quantity(x)
         };
-        let before = (0..i)
-            .rev()
-            .filter(|&k| units[k].content && !units[k].number)
-            .take(QUANTITY_REACH)
-            .find(|&k| good(&units[k]));
-        let Some(q) = before else { continue };
+        // "zero risk", "zero downtime": a zero right before a word counts that word
+        let counts_next = v == 0.0
+            && i + 1 < range.end
+            && units[i + 1].content
+            && !units[i + 1].number
+            && !units[i + 1].unit;
+        let q = if counts_next {
+            Some(i + 1).filter(|&k| good(&units[k]))
+        } else {
+            (0..i)
+                .rev()
+                .filter(|&k| units[k].content && !units[k].number)
+                .take(QUANTITY_REACH)
+                .find(|&k| good(&units[k]))
+        };
+        let Some(q) = q else { continue };
         out.push(Quantity {
             key: units[q].key.clone(),
             value: v * scale.map_or(1.0, |s| s.1),
