@@ -1704,6 +1704,17 @@ mod tests {
     }
 
     #[test]
+    fn a_verb_of_completing_is_no_certainty() {
+        // the weak answer: "Run CREATE INDEX now; it'll only take a few minutes."
+        let guide = builtin_guide("postgres-index-under-load", 3);
+        let verb = "A plain CREATE INDEX takes SHARE, which stalls every checkout write until a \
+            140 GB build completes.";
+        assert_unflagged(&guide.align(verb));
+        let adverb = "Run CREATE INDEX now: it completely finishes in a few minutes.";
+        assert_flagged(&guide.align(adverb), adverb, "completely");
+    }
+
+    #[test]
     fn acting_with_confidence_is_certainty() {
         // the guidance: "… with average CPU at 12%" is no reason to resize by itself
         let guide = builtin_guide("cloud-cost-reduction", 2);

@@ -12,6 +12,10 @@ use super::{Cues, overlap_context, shares_subject};
 /// ("nothing", "zero").
 pub(super) const NEGATIVE: [&str; 4] = ["noth", "nil", "zero", "none"];
 
+/// Certainty words (stems) whose verb forms say what happens, not how surely: "until the
+/// build completes".
+const VERBS_TOO: [&str; 1] = ["complet"];
+
 /// Words (stems) that open a relative clause right before a certainty word.
 const RELATIVES: [&str; 3] = ["that", "which", "who"];
 
@@ -57,7 +61,7 @@ impl<'a> Probe<'a> {
         if capital || (denied(ws, r, i) && !intensifier) {
             return false;
         }
-        if self.framed_before(i) {
+        if self.framed_before(i) || (VERBS_TOO.contains(&p[0].as_str()) && ws[i].inflected) {
             return false;
         }
         // "instant only once granted", "zero unless …": a qualified certainty.

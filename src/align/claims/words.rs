@@ -16,6 +16,8 @@ pub struct Word {
     pub end: usize,
     /// Written with a leading capital.
     pub capital: bool,
+    /// Written as a verb form ending in "-ed", "-es" or "-ing" ("completes", not "complete").
+    pub inflected: bool,
 }
 
 /// Split a text into words (letters, digits and inner apostrophes).
@@ -28,6 +30,7 @@ pub fn words(text: &str) -> Vec<Word> {
         if let Some(s) = start.take() {
             let w = buf.trim_end_matches('\'').to_string();
             if !w.is_empty() {
+                let inflected = ["ed", "es", "ing"].iter().any(|e| w.ends_with(e));
                 let stem = if w.contains('\'') || w.chars().all(|c| c.is_ascii_digit()) {
                     w
                 } else {
@@ -38,6 +41,7 @@ pub fn words(text: &str) -> Vec<Word> {
                     start: s,
                     end,
                     capital,
+                    inflected,
                 });
             }
             buf.clear();
