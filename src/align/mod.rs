@@ -1715,6 +1715,33 @@ mod tests {
     }
 
     #[test]
+    fn a_belief_offered_as_a_possibility_is_not_given_however_surely() {
+        // the weak answer: "Partition by arrival date instead, so nothing is ever late."
+        let guide = builtin_guide("pipeline-backfill-duplicates", 4);
+        let offered = "You could partition by arrival date instead so nothing is ever late, but \
+            that moves the problem to finance.";
+        assert_unflagged(&guide.align(offered));
+        let given = "Partition by arrival date instead, so nothing is ever late.";
+        assert_flagged(&guide.align(given), given, "nothing is ever late");
+    }
+
+    #[test]
+    fn nothing_as_what_a_verb_does_is_no_certainty() {
+        // the weak answer: "Just add an index to the ILIKE query."
+        let guide = builtin_guide("search-build-vs-buy", 1);
+        let object = "A B-tree does nothing for ILIKE '%term%', so I'd look at a trigram index \
+            and full text search.";
+        assert_unflagged(&guide.align(object));
+        let sure = "Just add an index to the ILIKE query and nothing else is needed.";
+        assert_flagged(&guide.align(sure), sure, "nothing else");
+        // the guidance: "… there is no record either way."
+        let guide = builtin_guide("leaked-cloud-access-key", 2);
+        let proves = "Without data-event logging on those buckets, the absence of GetObject \
+            proves nothing.";
+        assert_unflagged(&guide.align(proves));
+    }
+
+    #[test]
     fn acting_with_confidence_is_certainty() {
         // the guidance: "… with average CPU at 12%" is no reason to resize by itself
         let guide = builtin_guide("cloud-cost-reduction", 2);

@@ -484,8 +484,8 @@ mod tests {
     /// regress. The floors are where the engine stands, not where it should end:
     /// - the first 288 answers, which the engine was built on, meet every target of issue 10
     ///   (bluffs >= 85 %, false flags <= 8 %, strong vs partial >= 0.95, ordering >= 85 %);
-    /// - the 1,638 answers of the fourth to seventeenth, the nineteenth to twenty-third, the
-    ///   twenty-fifth and the twenty-seventh to twenty-ninth waves (lines 304 on) were written without the engine in view, as held-out checks (the
+    /// - the 1,708 answers of the fourth to seventeenth, the nineteenth to twenty-third, the
+    ///   twenty-fifth and the twenty-seventh to thirtieth waves (lines 304 on) were written without the engine in view, as held-out checks (the
     ///   sixth on were scored blind before they joined the set). On them bluff detection is
     ///   far below the target (paraphrased wrong beliefs share few words with the guidance)
     ///   and strong answers that discuss the wrong belief to reject it are flagged too often.
@@ -506,13 +506,13 @@ mod tests {
             "every answer names a known round"
         );
         assert!(report.rounds >= 56);
-        // the whole set (lower since the fifteenth to twenty-ninth waves joined: harder answers,
+        // the whole set (lower since the fifteenth to thirtieth waves joined: harder answers,
         // and rounds they share with earlier waves must now order more answers)
         assert!(report.false_flags <= 0.08, "target <= 8 %");
         assert!(report.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(report.bluff_detection >= 0.515, "target >= 85 %");
+        assert!(report.bluff_detection >= 0.51, "target >= 85 %");
         assert!(report.auc_strong_vs_partial >= 0.98, "target >= 0.95");
-        assert!(report.full_ordering >= 0.35, "target >= 85 %");
+        assert!(report.full_ordering >= 0.32, "target >= 85 %");
         // the original 288 answers meet every target
         let original = evaluate_dev(&gauntlets, &answers[..ORIGINAL_DEV], &stats);
         print!("{original}");
@@ -524,12 +524,12 @@ mod tests {
         // the waves written without the engine in view
         let held_out = evaluate_dev(&gauntlets, &answers[HELD_OUT_FROM..], &stats);
         print!("{held_out}");
-        assert_eq!(held_out.answers, 1638);
-        assert!(held_out.false_flags <= 0.091, "target <= 8 %");
+        assert_eq!(held_out.answers, 1708);
+        assert!(held_out.false_flags <= 0.088, "target <= 8 %");
         assert!(held_out.auc_strong_vs_low >= 0.99, "target >= 0.97");
-        assert!(held_out.bluff_detection >= 0.465, "target >= 85 %");
+        assert!(held_out.bluff_detection >= 0.46, "target >= 85 %");
         assert!(held_out.auc_strong_vs_partial >= 0.99, "target >= 0.95");
-        assert!(held_out.full_ordering >= 0.6, "target >= 85 %");
+        assert!(held_out.full_ordering >= 0.565, "target >= 85 %");
     }
 
     /// The blind set (`blind.jsonl`, the eighteenth, twenty-fourth and twenty-sixth waves) is

@@ -258,7 +258,10 @@ impl<'a> Probe<'a> {
                     && close_together(self.a, self.claim, s)
                     && !rejected_in_claim(self.a, self.ws, self.claim, s)
             } else {
-                share >= BELIEF_SHARE_CERTAIN && n >= 2 && !self.denies_by_certainty(certain, s)
+                share >= BELIEF_SHARE_CERTAIN
+                    && n >= 2
+                    && !self.denies_by_certainty(certain, s)
+                    && !hypothetical(s)
             };
             if enough && best_belief.is_none_or(|(b, _)| share > b) {
                 best_belief = Some((share, s));
