@@ -222,6 +222,13 @@ impl<'a> Probe<'a> {
     fn unit_of(&self, wi: usize) -> Option<&'a Unit> {
         unit_at(self.a, self.ws.get(wi)?.start)
     }
+
+    /// The unit range of the sentence the claim starts in.
+    fn sentence_units(&self) -> Option<(usize, usize)> {
+        self.unit_of(self.r.start)
+            .and_then(|u| self.a.sentences.get(u.sentence as usize))
+            .copied()
+    }
 }
 
 /// What a claim is checked with: its own keys, the keys of its neighbours in the sentence,

@@ -238,13 +238,10 @@ impl<'a> Probe<'a> {
     /// universal belief.
     pub(super) fn excepted(&self) -> bool {
         let (ws, a) = (self.ws, self.a);
-        let Some(sentence) = self
-            .unit_of(self.r.start)
-            .and_then(|u| a.sentences.get(u.sentence as usize))
-        else {
+        let Some((_, sentence_end)) = self.sentence_units() else {
             return false;
         };
-        let Some(end) = a.units.get(sentence.1.saturating_sub(1)).map(|u| u.end) else {
+        let Some(end) = a.units.get(sentence_end.saturating_sub(1)).map(|u| u.end) else {
             return false;
         };
         let last = ws.partition_point(|w| w.start < end);

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::Probe;
 use super::certainty::NEGATIVE;
-use super::rules::{Quantity, Source, Statement, quantities, values_only};
+use super::rules::{Quantity, Source, Statement, numbers_at, quantities};
 use super::words::{denied, denied_after, find, find_any, said};
 use super::{
     BELIEF_SHARE, BELIEF_SHARE_CERTAIN, DISMISS_REACH, NUMBER_FACTOR, OPPOSITE_NEAR,
@@ -165,14 +165,7 @@ impl<'a> Probe<'a> {
             if cmp.is_empty() {
                 continue;
             }
-            let agrees = cmp.iter().any(|(_, n)| {
-                if n.value == 0.0 || q.value == 0.0 {
-                    n.value == q.value
-                } else {
-                    let ratio = q.value / n.value;
-                    (1.0 / NUMBER_FACTOR..=NUMBER_FACTOR).contains(&ratio)
-                }
-            });
+            let agrees = cmp.iter().any(|(_, n)| values_agree(q.value, n.value));
             // The same value anywhere in the guidance (same dimension) is not a conflict either.
             let anywhere = truths().any(|s| {
                 s.values.iter().any(|&(v, dim)| {
@@ -196,30 +189,17 @@ impl<'a> Probe<'a> {
     /// the guidance's (`cmp`), so the number at byte `at` was taken back.
     fn corrected_to_agree(&self, at: usize, cmp: &[&(&Statement, &Quantity)]) -> bool {
         let (a, ws) = (self.a, self.ws);
-        let Some((_, end)) = self
-            .unit_of(self.r.start)
-            .and_then(|u| a.sentences.get(u.sentence as usize))
-        else {
+        let Some((_, end)) = self.sentence_units() else {
             return false;
         };
         let from = a.units.partition_point(|u| u.start <= at);
-        let later: Vec<(usize, f64, Option<&str>)> = (from..*end)
-            .filter_map(|i| {
-                values_only(&a.units, i..*end)
-                    .next()
-                    .filter(|_| a.units[i].number)
-                    .map(|(v, d)| (a.units[i].start, v, d))
-            })
-            .collect();
         let first_word = ws.partition_point(|w| w.start <= at);
-        later.iter().any(|&(start, v, dim)| {
-            let upto = ws.partition_point(|w| w.start < start);
+        numbers_at(&a.units, from..end).any(|(i, v, dim)| {
+            let upto = ws.partition_point(|w| w.start < a.units[i].start);
             !find_any(ws, first_word..upto, &self.c.corrections).is_empty()
-                && cmp.iter().any(|(_, n)| {
-                    n.dim.is_some()
-                        && n.dim == dim
-                        && (1.0 / NUMBER_FACTOR..=NUMBER_FACTOR).contains(&(v / n.value))
-                })
+                && cmp
+                    .iter()
+                    .any(|(_, n)| n.dim.is_some() && n.dim == dim && values_agree(v, n.value))
         })
     }
 
@@ -232,9 +212,9 @@ impl<'a> Probe<'a> {
         let hypotheses = said(self.ws, self.r.clone(), &self.c.hypothetical);
         let hypothetical = |s: &Statement| hypotheses.iter().any(|h| !s.hypotheses.contains(h));
         // "browsers often fetch the intermediate" is not "every client fetches it"
-        let softened = self.softened() || self.excepted();
         // "Waiting for the window sounds safe, but I don't think it is": set up to be denied
         let taken_back = self.excepted();
+        let softened = self.softened() || taken_back;
         let keys = if certain.is_empty() {
             &ctx.own
         } else {
@@ -279,9 +259,9 @@ impl<'a> Probe<'a> {
     }
 
     /// "Nothing goes straight into the published table": a negative certainty opening the
-    /// claim as its subject (a [`NEGATIVE`] word, not "never" before a verb) says the opposite of a belief that denies nothing and does not say
-    /// that certainty itself ("nothing is lost"); sufficiency ("no extra setting") says all
-    /// is done, not the opposite.
+    /// claim as its subject (a [`NEGATIVE`] word, not "never" before a verb) says the opposite
+    /// of a belief that denies nothing and does not say that certainty itself ("nothing is
+    /// lost"); sufficiency ("no extra setting") says all is done, not the opposite.
     pub(super) fn denies_by_certainty(&self, certain: &[&Vec<String>], s: &Statement) -> bool {
         let opening = self.r.start..(self.r.start + 3).min(self.r.end);
         s.source.belief()
@@ -435,9 +415,8 @@ impl<'a> Probe<'a> {
     /// The first word of the claim's sentence.
     fn sentence_start(&self) -> usize {
         let start = self
-            .unit_of(self.r.start)
-            .and_then(|u| self.a.sentences.get(u.sentence as usize))
-            .and_then(|sentence| self.a.units.get(sentence.0))
+            .sentence_units()
+            .and_then(|(first, _)| self.a.units.get(first))
             .map(|u| u.start);
         start.map_or(self.r.start, |at| {
             self.ws.partition_point(|w| w.start < at).min(self.r.start)
@@ -454,5 +433,15 @@ impl<'a> Probe<'a> {
                 self.key_at(wi)
                     .and_then(|k| rules.insisted.get(k).or_else(|| rules.heavy.get(k)))
             })
+    }
+}
+
+/// Whether an answer's value agrees with the guidance's: equal when either is zero, else within
+/// a factor of [`NUMBER_FACTOR`].
+fn values_agree(answer: f64, guidance: f64) -> bool {
+    if answer == 0.0 || guidance == 0.0 {
+        answer == guidance
+    } else {
+        (1.0 / NUMBER_FACTOR..=NUMBER_FACTOR).contains(&(answer / guidance))
     }
 }

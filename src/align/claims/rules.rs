@@ -256,6 +256,14 @@ pub(super) fn values_only(
     units: &[Unit],
     range: Range<usize>,
 ) -> impl Iterator<Item = (f64, Option<&'static str>)> + '_ {
+    numbers_at(units, range).map(|(_, v, dim)| (v, dim))
+}
+
+/// Every number in a unit range with its unit index (value in base units, dimension).
+pub(super) fn numbers_at(
+    units: &[Unit],
+    range: Range<usize>,
+) -> impl Iterator<Item = (usize, f64, Option<&'static str>)> + '_ {
     range.clone().filter_map(move |i| {
         let u = &units[i];
         let v = u.key.parse::<f64>().ok().filter(|_| u.number)?;
@@ -267,7 +275,7 @@ pub(super) fn values_only(
             .get(j)
             .filter(|x| j < range.end && x.unit)
             .and_then(|x| unit_scale(&x.key));
-        Some((v * scale.map_or(1.0, |s| s.1), scale.map(|s| s.0)))
+        Some((i, v * scale.map_or(1.0, |s| s.1), scale.map(|s| s.0)))
     })
 }
 
